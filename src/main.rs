@@ -1,0 +1,166 @@
+//! The `ztd-dashboard` command. Thin: parse the command line, start logging, hand over.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use ztd_dashboard::sandbox::{
+    FaultSettings, JobTiming, RegisteredClient, Sandbox, SandboxConfig, DEMO_USERS,
+};
+
+#[derive(Parser)]
+#[command(name = "ztd-dashboard", version, about = "Register Windows Autopilot devices through Partner Center")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the built-in simulator of Entra ID and Partner Center on its own.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Args)]
+struct SandboxArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, env = "ZTD_SANDBOX_ADDR", default_value = "127.0.0.1:3100")]
+    addr: SocketAddr,
+    /// Host name used in the URLs the sandbox hands out.
+    #[arg(long, env = "ZTD_SANDBOX_HOST", default_value = "localhost")]
+    public_host: String,
+    /// Client id of the app registration.
+    #[arg(long, env = "ZTD_SANDBOX_CLIENT_ID", default_value_t = ztd_dashboard::sandbox::config::DEFAULT_CLIENT_ID.to_string())]
+    client_id: String,
+    /// Client secret of the app registration.
+    #[arg(long, env = "ZTD_SANDBOX_CLIENT_SECRET", default_value = ztd_dashboard::sandbox::config::DEFAULT_CLIENT_SECRET)]
+    client_secret: String,
+    /// Allowed redirect URI (repeat for several; compared byte for byte).
+    #[arg(long = "redirect-uri", env = "ZTD_SANDBOX_REDIRECT_URIS", value_delimiter = ',',
+          default_value = ztd_dashboard::sandbox::config::DEFAULT_REDIRECT_URI)]
+    redirect_uris: Vec<String>,
+    /// Lifetime of access and id tokens, in seconds.
+    #[arg(long, env = "ZTD_SANDBOX_TOKEN_LIFETIME", default_value_t = 3600)]
+    token_lifetime: u64,
+    /// Milliseconds a job stays queued.
+    #[arg(long, env = "ZTD_SANDBOX_JOB_QUEUED_MS", default_value_t = 1000)]
+    job_queued_ms: u64,
+    /// Milliseconds a job spends processing.
+    #[arg(long, env = "ZTD_SANDBOX_JOB_PROCESSING_MS", default_value_t = 2000)]
+    job_processing_ms: u64,
+    /// Seed of the deterministic data.
+    #[arg(long, env = "ZTD_SANDBOX_SEED", default_value_t = 2026)]
+    seed: u64,
+    /// Do not prefix JSON bodies with a UTF-8 BOM.
+    #[arg(long, env = "ZTD_SANDBOX_NO_BOM")]
+    no_bom: bool,
+    /// Added latency per Partner Center request, in milliseconds.
+    #[arg(long, env = "ZTD_SANDBOX_LATENCY_MS", default_value_t = 0)]
+    latency_ms: u64,
+    /// Share (0-1) of Partner Center requests answered 500/503.
+    #[arg(long, env = "ZTD_SANDBOX_ERROR_RATE", default_value_t = 0.0)]
+    error_rate: f64,
+    /// Share (0-1) of Partner Center connections dropped after processing.
+    #[arg(long, env = "ZTD_SANDBOX_DROP_RATE", default_value_t = 0.0)]
+    drop_rate: f64,
+    /// Requests per minute per partner tenant before 429.
+    #[arg(long, env = "ZTD_SANDBOX_RATE_LIMIT")]
+    rate_limit_per_minute: Option<u32>,
+}
+
+impl SandboxArgs {
+    fn into_config(self) -> Result<SandboxConfig, String> {
+        for (name, rate) in [("--error-rate", self.error_rate), ("--drop-rate", self.drop_rate)] {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("{name} must be between 0 and 1, not {rate}"));
+            }
+        }
+        Ok(SandboxConfig {
+            addr: self.addr,
+            public_host: self.public_host,
+            clients: vec![RegisteredClient {
+                client_id: self.client_id,
+                client_secret: self.client_secret,
+                redirect_uris: self.redirect_uris,
+            }],
+            access_token_lifetime: Duration::from_secs(self.token_lifetime),
+            jobs: JobTiming {
+                queued: Duration::from_millis(self.job_queued_ms),
+                processing: Duration::from_millis(self.job_processing_ms),
+            },
+            faults: FaultSettings {
+                latency_ms: self.latency_ms,
+                error_rate: self.error_rate,
+                drop_rate: self.drop_rate,
+                rate_limit_per_minute: self.rate_limit_per_minute,
+                ..FaultSettings::default()
+            },
+            emit_bom: !self.no_bom,
+            seed: self.seed,
+            ..SandboxConfig::default()
+        })
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Sandbox(args) => run_sandbox(args).await,
+    }
+}
+
+async fn run_sandbox(args: SandboxArgs) -> ExitCode {
+    let config = match args.into_config() {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("ztd-dashboard sandbox: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let sandbox = match Sandbox::start(config).await {
+        Ok(sandbox) => sandbox,
+        Err(error) => {
+            eprintln!("ztd-dashboard sandbox: cannot listen: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let client = &sandbox.config().clients[0];
+    println!("Sandbox (Entra ID + Partner Center) listening on {}", sandbox.local_addr());
+    println!("  Partner Center base URL: {}  (routes under /v1)", sandbox.base_url());
+    println!("  Entra ID authority:      {}", sandbox.authority());
+    println!("  client id:               {}", client.client_id);
+    println!("  client secret:           {}", client.client_secret);
+    println!("  redirect URIs:           {}", client.redirect_uris.join(", "));
+    println!("  admin and help:          {}/_sandbox", sandbox.base_url());
+    println!("Demo users (any password-less sign-in; add login_hint=<upn> to skip the page):");
+    for user in DEMO_USERS.iter() {
+        println!("  {:<42} {}", user.upn, user.purpose);
+    }
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate() => {}
+    }
+    println!("Sandbox stopping.");
+    sandbox.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Resolves on SIGTERM (never on platforms without it).
+async fn terminate() {
+    #[cfg(unix)]
+    if let Ok(mut signal) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        signal.recv().await;
+        return;
+    }
+    std::future::pending::<()>().await
+}

@@ -1,0 +1,357 @@
+//! Partner Center's customer and device-deployment API (`/v1/...`).
+//!
+//! Each request passes, in order: [`super::faults::apply`] (throttling and injected faults),
+//! [`echo_headers`], [`authenticate`] (bearer token, MFA, role), [`idempotent`] (replays the
+//! stored answer for a repeated `MS-RequestId`), then the handler.
+
+mod customers;
+mod devices;
+mod jobs;
+pub mod paths;
+mod policies;
+mod render;
+pub mod seed;
+pub mod world;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch};
+use axum::Router;
+use uuid::Uuid;
+
+use super::faults::lock;
+use super::identity::{self, Principal, TokenRefusal};
+use super::identity::users::PartnerRole;
+use super::wire::{api_fault, codes};
+use super::SandboxState;
+use world::{Customer, World};
+
+/// Request bodies up to this size are read (10,000 devices with 4K hashes fit).
+const BODY_LIMIT: usize = 128 * 1024 * 1024;
+
+pub(crate) struct PartnerState {
+    seed: u64,
+    pub world: Mutex<World>,
+    /// Bumped by a reset, so that jobs of the previous world stop touching the new one.
+    epoch: AtomicU64,
+    answers: Mutex<HashMap<String, Answer>>,
+}
+
+/// What a request with an `MS-RequestId` got, kept to answer its retries the same way.
+enum Answer {
+    InFlight,
+    Done {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    },
+}
+
+impl PartnerState {
+    pub fn new(seed: u64) -> Self {
+        PartnerState {
+            seed,
+            world: Mutex::new(seed::world(seed)),
+            epoch: AtomicU64::new(0),
+            answers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Back to the seed: customers, batches, devices, jobs and remembered answers.
+    pub fn reset(&self) {
+        let fresh = seed::world(self.seed);
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        *lock(&self.world) = fresh;
+        lock(&self.answers).clear();
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+}
+
+pub(crate) fn routes(state: Arc<SandboxState>) -> Router<Arc<SandboxState>> {
+    Router::new()
+        .route("/v1/customers", get(customers::list))
+        .route("/v1/customers/{customer}", get(customers::get_one))
+        .route(
+            "/v1/customers/{customer}/deviceBatches",
+            get(devices::list_batches).post(devices::create_batch),
+        )
+        .route(
+            "/v1/customers/{customer}/deviceBatches/{batch}/devices",
+            get(devices::list_devices).post(devices::add_devices),
+        )
+        .route(
+            "/v1/customers/{customer}/deviceBatches/{batch}/devices/{device}",
+            axum::routing::delete(devices::delete_device).put(devices::update_device),
+        )
+        .route(
+            "/v1/customers/{customer}/batchJobStatus/{tracking}",
+            get(devices::job_status),
+        )
+        .route(
+            "/v1/customers/{customer}/DevicePolicyUpdates",
+            patch(devices::update_policies),
+        )
+        .route(
+            "/v1/customers/{customer}/policies",
+            get(policies::list).post(policies::create),
+        )
+        .route(
+            "/v1/customers/{customer}/policies/{policy}",
+            get(policies::get_one)
+                .put(policies::update)
+                .delete(policies::delete),
+        )
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(from_fn_with_state(state.clone(), idempotent))
+        .layer(from_fn_with_state(state.clone(), authenticate))
+        .layer(from_fn(echo_headers))
+        .layer(from_fn_with_state(state, super::faults::apply))
+}
+
+/// Echoes `MS-RequestId` and `MS-CorrelationId` and adds `MS-CV` and `MS-ServerId`, as
+/// Partner Center's responses do.
+async fn echo_headers(request: Request, next: Next) -> Response {
+    let request_id = request.headers().get("ms-requestid").cloned();
+    let correlation_id = request.headers().get("ms-correlationid").cloned();
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if let Some(value) = request_id {
+        headers.insert(HeaderName::from_static("ms-requestid"), value);
+    }
+    if let Some(value) = correlation_id {
+        headers.insert(HeaderName::from_static("ms-correlationid"), value);
+    }
+    let cv = format!("{}.0", &Uuid::new_v4().simple().to_string()[..16]);
+    if let Ok(value) = HeaderValue::from_str(&cv) {
+        headers.insert(HeaderName::from_static("ms-cv"), value);
+    }
+    headers.insert(
+        HeaderName::from_static("ms-serverid"),
+        HeaderValue::from_static("sandbox-101"),
+    );
+    response
+}
+
+/// Bearer token: signature, issuer, audience, expiry, `mfa`; then a Partner Center role.
+async fn authenticate(
+    State(state): State<Arc<SandboxState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let principal = match identity::verify_access_token(&state, authorization) {
+        Ok(principal) => principal,
+        Err(TokenRefusal::Invalid(reason)) => {
+            let code = if authorization.is_none() {
+                codes::TOKEN_MISSING
+            } else {
+                "401"
+            };
+            return with_realm(api_fault(StatusCode::UNAUTHORIZED, code, reason), &state);
+        }
+        Err(TokenRefusal::NoMfa) => {
+            return with_realm(
+                api_fault(
+                    StatusCode::UNAUTHORIZED,
+                    codes::MFA_REQUIRED,
+                    "Multi-factor authentication is required. The access token was obtained \
+                     without MFA (the 'amr' claim does not contain 'mfa').",
+                ),
+                &state,
+            )
+        }
+    };
+    if principal.user.role.is_none() {
+        return api_fault(
+            StatusCode::FORBIDDEN,
+            codes::ACCESS_DENIED,
+            "Access denied: the user has no Partner Center role (Admin agent or Sales agent).",
+        );
+    }
+    request.extensions_mut().insert(principal);
+    next.run(request).await
+}
+
+fn with_realm(mut response: Response, state: &SandboxState) -> Response {
+    let realm = format!(
+        "OAuth realm=urn:cpsvc:cpid:{}",
+        state.config.partner_tenant_id
+    );
+    if let Ok(value) = HeaderValue::from_str(&realm) {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+/// A write repeated with the same `MS-RequestId` gets the first answer and changes nothing.
+/// A retry that arrives while the first is still being handled waits for its answer.
+async fn idempotent(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let request_id = request
+        .headers()
+        .get("ms-requestid")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string);
+    let (Some(request_id), false) = (request_id, request.method() == Method::GET) else {
+        return next.run(request).await;
+    };
+    let tenant = request
+        .extensions()
+        .get::<Principal>()
+        .map(|p| p.tenant_id)
+        .unwrap_or_default();
+    let key = format!("{tenant} {} {} {request_id}", request.method(), request.uri().path());
+    let answers = &state.partner.answers;
+    for _ in 0..3000 {
+        let replay = {
+            let mut answers = lock(answers);
+            match answers.get(&key) {
+                None => {
+                    answers.insert(key.clone(), Answer::InFlight);
+                    None
+                }
+                Some(Answer::InFlight) => Some(None),
+                Some(Answer::Done {
+                    status,
+                    headers,
+                    body,
+                }) => Some(Some(rebuild(*status, headers, body.clone()))),
+            }
+        };
+        match replay {
+            None => break,
+            Some(Some(response)) => return response,
+            Some(None) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+    let response = next.run(request).await;
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, BODY_LIMIT).await.unwrap_or_default();
+    let mut answers = lock(answers);
+    if parts.status.is_server_error() {
+        answers.remove(&key);
+    } else {
+        answers.insert(
+            key,
+            Answer::Done {
+                status: parts.status,
+                headers: parts.headers.clone(),
+                body: body.clone(),
+            },
+        );
+    }
+    Response::from_parts(parts, Body::from(body))
+}
+
+fn rebuild(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Response {
+    let mut response = (status, body).into_response();
+    *response.headers_mut() = headers.clone();
+    response
+}
+
+/// The customer of a device-deployment path, if this caller may manage its devices.
+fn customer_for_devices<'w>(
+    world: &'w World,
+    customer_id: &str,
+) -> Result<&'w Customer, Response> {
+    let customer = customer_exists(world, customer_id)?;
+    if customer.relationship != "reseller" {
+        return Err(api_fault(
+            StatusCode::FORBIDDEN,
+            codes::NO_RELATIONSHIP,
+            format!(
+                "Partner has no commerce relationship with the customer {}.",
+                customer.id
+            ),
+        ));
+    }
+    Ok(customer)
+}
+
+/// The customer named in a path: 400 for a malformed id, 404 for an unknown one.
+fn customer_exists<'w>(world: &'w World, customer_id: &str) -> Result<&'w Customer, Response> {
+    let id = Uuid::parse_str(customer_id.trim_matches(|c| c == '{' || c == '}')).map_err(|_| {
+        api_fault(
+            StatusCode::BAD_REQUEST,
+            codes::INVALID_CUSTOMER_ID,
+            format!("Invalid customer id '{customer_id}'."),
+        )
+    })?;
+    world.customer(id).ok_or_else(|| {
+        api_fault(
+            StatusCode::NOT_FOUND,
+            codes::TENANT_NOT_FOUND,
+            format!("Tenant {id} was not found."),
+        )
+    })
+}
+
+/// Only Admin agents may create, change or assign Autopilot profiles.
+fn require_admin(principal: &Principal) -> Result<(), Response> {
+    if principal.user.role == Some(PartnerRole::AdminAgent) {
+        Ok(())
+    } else {
+        Err(api_fault(
+            StatusCode::FORBIDDEN,
+            codes::ACCESS_DENIED,
+            "Access denied: only Admin agents can manage Autopilot profiles.",
+        ))
+    }
+}
+
+/// `202 Accepted`, empty body, `Location` without `/v1` — as Partner Center answers.
+fn accepted(customer: Uuid, tracking_id: Uuid) -> Response {
+    let location = format!("/customers/{customer}/batchJobStatus/{tracking_id}");
+    let mut response = StatusCode::ACCEPTED.into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Continuation tokens are opaque to clients: base64url of a small JSON cursor.
+fn encode_cursor<T: serde::Serialize>(cursor: &T) -> String {
+    use base64::Engine;
+    let json = serde_json::to_vec(cursor).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode_cursor<T: serde::de::DeserializeOwned>(token: &str) -> Result<T, Response> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim())
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| {
+            api_fault(
+                StatusCode::BAD_REQUEST,
+                codes::INVALID_INPUT,
+                "The continuation token is not valid.",
+            )
+        })
+}
+
+/// The `MS-ContinuationToken` request header, if any.
+fn continuation_header(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("ms-continuationtoken")
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.trim().is_empty())
+}
