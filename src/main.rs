@@ -10,7 +10,11 @@ use ztd_dashboard::sandbox::{
 };
 
 #[derive(Parser)]
-#[command(name = "ztd-dashboard", version, about = "Register Windows Autopilot devices through Partner Center")]
+#[command(
+    name = "ztd-dashboard",
+    version,
+    about = "Register Windows Autopilot devices through Partner Center"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,7 +75,10 @@ struct SandboxArgs {
 
 impl SandboxArgs {
     fn into_config(self) -> Result<SandboxConfig, String> {
-        for (name, rate) in [("--error-rate", self.error_rate), ("--drop-rate", self.drop_rate)] {
+        for (name, rate) in [
+            ("--error-rate", self.error_rate),
+            ("--drop-rate", self.drop_rate),
+        ] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("{name} must be between 0 and 1, not {rate}"));
             }
@@ -107,8 +114,7 @@ impl SandboxArgs {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let cli = Cli::parse();
@@ -133,12 +139,21 @@ async fn run_sandbox(args: SandboxArgs) -> ExitCode {
         }
     };
     let client = &sandbox.config().clients[0];
-    println!("Sandbox (Entra ID + Partner Center) listening on {}", sandbox.local_addr());
-    println!("  Partner Center base URL: {}  (routes under /v1)", sandbox.base_url());
+    println!(
+        "Sandbox (Entra ID + Partner Center) listening on {}",
+        sandbox.local_addr()
+    );
+    println!(
+        "  Partner Center base URL: {}  (routes under /v1)",
+        sandbox.base_url()
+    );
     println!("  Entra ID authority:      {}", sandbox.authority());
     println!("  client id:               {}", client.client_id);
     println!("  client secret:           {}", client.client_secret);
-    println!("  redirect URIs:           {}", client.redirect_uris.join(", "));
+    println!(
+        "  redirect URIs:           {}",
+        client.redirect_uris.join(", ")
+    );
     println!("  admin and help:          {}/_sandbox", sandbox.base_url());
     println!("Demo users (any password-less sign-in; add login_hint=<upn> to skip the page):");
     for user in DEMO_USERS.iter() {

@@ -88,10 +88,7 @@ async fn revoke(State(state): State<Arc<SandboxState>>) -> Response {
 
 /// Every device of a customer, with its batch and hardware hash, which the public API does
 /// not return: tests compare it with what the dashboard believes.
-async fn devices(
-    State(state): State<Arc<SandboxState>>,
-    Path(customer): Path<Uuid>,
-) -> Response {
+async fn devices(State(state): State<Arc<SandboxState>>, Path(customer): Path<Uuid>) -> Response {
     let world = lock(&state.partner.world);
     let devices: Vec<_> = world
         .batches_of(customer)

@@ -40,6 +40,10 @@ pub struct FaultSettings {
     pub throttle_burst: u32,
     /// `Retry-After` seconds sent with burst 429s.
     pub burst_retry_after_secs: u64,
+    /// The next this-many requests are answered 500/503 without being processed.
+    pub fail_next: u32,
+    /// The next this-many requests are processed, then their connection is dropped.
+    pub drop_next: u32,
 }
 
 /// One line of the request log.
@@ -121,7 +125,8 @@ impl FaultState {
                 *used = 0;
             }
             if *used >= limit {
-                let left = Duration::from_secs(60).saturating_sub(now.duration_since(*window_start));
+                let left =
+                    Duration::from_secs(60).saturating_sub(now.duration_since(*window_start));
                 return (
                     latency,
                     Verdict::Throttle {
@@ -130,6 +135,14 @@ impl FaultState {
                 );
             }
             *used += 1;
+        }
+        if settings.fail_next > 0 {
+            settings.fail_next -= 1;
+            return (latency, Verdict::Fail(StatusCode::SERVICE_UNAVAILABLE));
+        }
+        if settings.drop_next > 0 {
+            settings.drop_next -= 1;
+            return (latency, Verdict::Pass { drop_after: true });
         }
         let mut dice = lock(&self.dice);
         if settings.error_rate > 0.0 && dice.gen_bool(settings.error_rate.clamp(0.0, 1.0)) {

@@ -30,6 +30,31 @@ pub mod codes {
     pub const BATCH_NOT_FOUND: &str = "600031";
 }
 
+/// A refusal in Partner Center's `ApiFault` shape. Handlers return `Result<Response, Fault>`
+/// and refuse with `?`.
+#[derive(Debug)]
+pub struct Fault {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub description: String,
+}
+
+impl Fault {
+    pub fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
+        Fault {
+            status,
+            code,
+            description: description.into(),
+        }
+    }
+}
+
+impl IntoResponse for Fault {
+    fn into_response(self) -> Response {
+        api_fault(self.status, self.code, self.description)
+    }
+}
+
 /// An `ApiFault` answer: `{code, description, data, source}`.
 pub fn api_fault(status: StatusCode, code: &str, description: impl Into<String>) -> Response {
     let body = json!({
@@ -69,9 +94,9 @@ pub fn json_response(status: StatusCode, value: &Value, bom: bool) -> Response {
 
 /// Parses a request body the way Partner Center does: an optional BOM, property names in any
 /// casing, unknown properties ignored. `T` must name its fields in lower case.
-pub fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+pub fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Fault> {
     let text = std::str::from_utf8(body).map_err(|_| {
-        api_fault(
+        Fault::new(
             StatusCode::BAD_REQUEST,
             codes::INVALID_INPUT,
             "The request body is not valid UTF-8.",
@@ -79,14 +104,14 @@ pub fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: Value = serde_json::from_str(text).map_err(|error| {
-        api_fault(
+        Fault::new(
             StatusCode::BAD_REQUEST,
             codes::INVALID_INPUT,
             format!("The request body is not valid JSON: {error}"),
         )
     })?;
     serde_json::from_value(lowercase_keys(value)).map_err(|error| {
-        api_fault(
+        Fault::new(
             StatusCode::BAD_REQUEST,
             codes::INVALID_INPUT,
             format!("The request body does not have the expected shape: {error}"),
@@ -140,7 +165,9 @@ mod tests {
 
     #[test]
     fn property_names_match_in_any_casing_and_a_bom_is_skipped() {
-        let body = Bytes::from("\u{feff}{\"BatchId\":\"b\",\"DEVICES\":[{\"serialNumber\":\"S1\",\"Extra\":1}]}");
+        let body = Bytes::from(
+            "\u{feff}{\"BatchId\":\"b\",\"DEVICES\":[{\"serialNumber\":\"S1\",\"Extra\":1}]}",
+        );
         let probe: Probe = parse_body(&body).expect("parses");
         assert_eq!(probe.batchid, "b");
         assert_eq!(probe.devices[0].serialnumber.as_deref(), Some("S1"));
@@ -148,8 +175,10 @@ mod tests {
 
     #[test]
     fn malformed_json_is_a_400_api_fault() {
-        let response = parse_body::<Probe>(&Bytes::from("{not json")).err().expect("refused");
-        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let response = parse_body::<Probe>(&Bytes::from("{not json"))
+            .err()
+            .expect("refused");
+        assert_eq!(response.status, StatusCode::BAD_REQUEST);
     }
 
     #[test]

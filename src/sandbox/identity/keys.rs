@@ -63,7 +63,8 @@ impl SigningKey {
             .expect("signing serialisable claims with an RSA key cannot fail")
     }
 
-    /// Verifies signature, `kid`, issuer, audience, `exp` and `nbf` (five seconds of leeway).
+    /// Verifies signature, `kid`, issuer, audience, `exp` and `nbf`, with one second of leeway
+    /// (Microsoft allows more; a short one keeps expiry testable with short token lifetimes).
     pub fn verify<C: DeserializeOwned>(
         &self,
         token: &str,
@@ -75,7 +76,7 @@ impl SigningKey {
             return Err(jsonwebtoken::errors::ErrorKind::InvalidSignature.into());
         }
         let mut validation = Validation::new(Algorithm::RS256);
-        validation.leeway = 5;
+        validation.leeway = 1;
         validation.validate_nbf = true;
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);

@@ -137,7 +137,7 @@ fn known_tenant(state: &SandboxState, tenant: &str) -> bool {
         || tenant.eq_ignore_ascii_case("common")
 }
 
-fn unknown_tenant(tenant: &str) -> Response {
+fn unknown_tenant(tenant: &str) -> OAuthError {
     oauth_error(
         StatusCode::BAD_REQUEST,
         "invalid_tenant",
@@ -145,20 +145,18 @@ fn unknown_tenant(tenant: &str) -> Response {
     )
 }
 
-async fn discovery(
-    State(state): State<Arc<SandboxState>>,
-    Path(tenant): Path<String>,
-) -> Response {
+async fn discovery(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String>) -> Response {
     if !known_tenant(&state, &tenant) {
-        return unknown_tenant(&tenant);
+        return unknown_tenant(&tenant).into_response();
     }
     let base = &state.base_url;
     // Like Entra ID: the multi-tenant aliases advertise a templated issuer.
-    let issuer = if tenant.eq_ignore_ascii_case("organizations") || tenant.eq_ignore_ascii_case("common") {
-        format!("{base}/{{tenantid}}/v2.0")
-    } else {
-        issuer(&state)
-    };
+    let issuer =
+        if tenant.eq_ignore_ascii_case("organizations") || tenant.eq_ignore_ascii_case("common") {
+            format!("{base}/{{tenantid}}/v2.0")
+        } else {
+            issuer(&state)
+        };
     Json(serde_json::json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{base}/{tenant}/oauth2/v2.0/authorize"),
@@ -181,7 +179,7 @@ async fn discovery(
 
 async fn jwks(State(state): State<Arc<SandboxState>>, Path(tenant): Path<String>) -> Response {
     if !known_tenant(&state, &tenant) {
-        return unknown_tenant(&tenant);
+        return unknown_tenant(&tenant).into_response();
     }
     Json(state.identity.keys.jwks()).into_response()
 }
@@ -208,7 +206,11 @@ async fn authorize(
         ));
     };
     let redirect_uri = param("redirect_uri");
-    if !client.redirect_uris.iter().any(|allowed| allowed == redirect_uri) {
+    if !client
+        .redirect_uris
+        .iter()
+        .any(|allowed| allowed == redirect_uri)
+    {
         return signin_page::error_page(&format!(
             "AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not \
              match the redirect URIs configured for the application '{}'.",
@@ -217,7 +219,11 @@ async fn authorize(
     }
     let state_param = params.get("state").map(String::as_str);
     let refuse = |error: &str, description: &str| {
-        redirect_with(redirect_uri, &[("error", error), ("error_description", description)], state_param)
+        redirect_with(
+            redirect_uri,
+            &[("error", error), ("error_description", description)],
+            state_param,
+        )
     };
     if param("response_type") != "code" {
         return refuse(
@@ -275,7 +281,10 @@ async fn authorize(
             redirect_uri: redirect_uri.to_string(),
             code_challenge: challenge.to_string(),
             nonce: params.get("nonce").cloned(),
-            scopes: param("scope").split_whitespace().map(str::to_string).collect(),
+            scopes: param("scope")
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
             user,
             issued: Instant::now(),
         },
@@ -309,64 +318,77 @@ async fn token(
     Path(tenant): Path<String>,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, OAuthError> {
     if !known_tenant(&state, &tenant) {
-        return unknown_tenant(&tenant);
+        return Err(unknown_tenant(&tenant));
     }
-    let client = match authenticate_client(&state, &headers, &form) {
-        Ok(client) => client,
-        Err(response) => return response,
-    };
+    let client = authenticate_client(&state, &headers, &form)?;
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
     let (user, scopes, nonce) = match field("grant_type") {
         "authorization_code" => {
             // Removing the code makes it single-use whatever happens next.
             let Some(pending) = lock(&state.identity.codes).remove(field("code")) else {
-                return invalid_grant("AADSTS54005: OAuth2 Authorization code was already redeemed or is not valid.");
+                return Err(invalid_grant(
+                    "AADSTS54005: OAuth2 Authorization code was already redeemed or is not valid.",
+                ));
             };
             if pending.client_id != client.client_id {
-                return invalid_grant("AADSTS70000: The code was issued to another client.");
+                return Err(invalid_grant(
+                    "AADSTS70000: The code was issued to another client.",
+                ));
             }
             if pending.issued.elapsed() > state.config.code_lifetime {
-                return invalid_grant("AADSTS70008: The provided authorization code has expired.");
+                return Err(invalid_grant(
+                    "AADSTS70008: The provided authorization code has expired.",
+                ));
             }
             if pending.redirect_uri != field("redirect_uri") {
-                return invalid_grant("AADSTS50148: The redirect_uri does not match the one used to obtain the authorization code.");
+                return Err(invalid_grant("AADSTS50148: The redirect_uri does not match the one used to obtain the authorization code."));
             }
             let verifier = field("code_verifier");
             if verifier.is_empty() {
-                return invalid_grant("AADSTS50148: The code_verifier is missing.");
+                return Err(invalid_grant("AADSTS50148: The code_verifier is missing."));
             }
-            if URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != pending.code_challenge {
-                return invalid_grant("AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request.");
+            if URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != pending.code_challenge
+            {
+                return Err(invalid_grant("AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request."));
             }
             (pending.user, pending.scopes, pending.nonce)
         }
         "refresh_token" => {
-            let Some(grant) = lock(&state.identity.refresh_tokens).remove(field("refresh_token")) else {
-                return invalid_grant("AADSTS700082: The refresh token has expired or was revoked.");
+            let Some(grant) = lock(&state.identity.refresh_tokens).remove(field("refresh_token"))
+            else {
+                return Err(invalid_grant(
+                    "AADSTS700082: The refresh token has expired or was revoked.",
+                ));
             };
             if grant.client_id != client.client_id {
-                return invalid_grant("AADSTS700005: The refresh token was issued to another client.");
+                return Err(invalid_grant(
+                    "AADSTS700005: The refresh token was issued to another client.",
+                ));
             }
             (grant.user, grant.scopes, None)
         }
-        "" => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "AADSTS900144: The request body must contain the following parameter: 'grant_type'.",
-            )
-        }
+        "" => return Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS900144: The request body must contain the following parameter: 'grant_type'.",
+        )),
         other => {
-            return oauth_error(
+            return Err(oauth_error(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
                 &format!("AADSTS70003: The app requested an unsupported grant type '{other}'."),
-            )
+            ))
         }
     };
-    issue_tokens(&state, &client.client_id, user, scopes, nonce.as_deref())
+    Ok(issue_tokens(
+        &state,
+        &client.client_id,
+        user,
+        scopes,
+        nonce.as_deref(),
+    ))
 }
 
 fn issue_tokens(
@@ -465,7 +487,7 @@ fn authenticate_client<'a>(
     state: &'a SandboxState,
     headers: &HeaderMap,
     form: &HashMap<String, String>,
-) -> Result<&'a RegisteredClient, Response> {
+) -> Result<&'a RegisteredClient, OAuthError> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -489,9 +511,8 @@ fn authenticate_client<'a>(
             form.get("client_secret").cloned().unwrap_or_default(),
         ),
     };
-    let invalid_client = |description: &str| {
-        oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", description)
-    };
+    let invalid_client =
+        |description: &str| oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", description);
     let Some(client) = find_client(state, &client_id) else {
         return Err(invalid_client(&format!(
             "AADSTS700016: Application with identifier '{client_id}' was not found in the directory."
@@ -510,25 +531,48 @@ fn authenticate_client<'a>(
     Ok(client)
 }
 
-fn invalid_grant(description: &str) -> Response {
+fn invalid_grant(description: &str) -> OAuthError {
     oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
 }
 
-/// Entra ID's error body: `{error, error_description, error_codes, timestamp, trace_id, correlation_id}`.
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    let code = description
-        .strip_prefix("AADSTS")
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|digits| digits.parse::<u64>().ok());
-    let body = serde_json::json!({
-        "error": error,
-        "error_description": description,
-        "error_codes": code.map(|c| vec![c]).unwrap_or_default(),
-        "timestamp": chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string(),
-        "trace_id": Uuid::new_v4(),
-        "correlation_id": Uuid::new_v4(),
-    });
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+/// An OAuth error in Entra ID's shape:
+/// `{error, error_description, error_codes, timestamp, trace_id, correlation_id}`.
+struct OAuthError {
+    status: StatusCode,
+    error: &'static str,
+    description: String,
+}
+
+fn oauth_error(status: StatusCode, error: &'static str, description: &str) -> OAuthError {
+    OAuthError {
+        status,
+        error,
+        description: description.to_string(),
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let code = self
+            .description
+            .strip_prefix("AADSTS")
+            .and_then(|rest| rest.split(':').next())
+            .and_then(|digits| digits.parse::<u64>().ok());
+        let body = serde_json::json!({
+            "error": self.error,
+            "error_description": self.description,
+            "error_codes": code.map(|c| vec![c]).unwrap_or_default(),
+            "timestamp": chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string(),
+            "trace_id": Uuid::new_v4(),
+            "correlation_id": Uuid::new_v4(),
+        });
+        (
+            self.status,
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(body),
+        )
+            .into_response()
+    }
 }
 
 /// 256 bits from the OS, base64url: codes and refresh tokens.
@@ -566,7 +610,9 @@ pub(crate) fn verify_access_token(
         .identity
         .keys
         .verify(token.trim(), &issuer(state), PARTNER_CENTER_RESOURCE)
-        .map_err(|error| TokenRefusal::Invalid(format!("The partner token is not valid: {error}.")))?;
+        .map_err(|error| {
+            TokenRefusal::Invalid(format!("The partner token is not valid: {error}."))
+        })?;
     let user = users::by_oid(claims.oid)
         .ok_or_else(|| TokenRefusal::Invalid("The token names an unknown user.".into()))?;
     let mfa = claims.amr.iter().any(|method| method == "mfa");

@@ -64,7 +64,12 @@ pub fn error_page(message: &str) -> Response {
 pub fn signed_out(return_to: Option<&str>) -> Response {
     let back = return_to
         .filter(|uri| uri.starts_with("http://") || uri.starts_with("https://"))
-        .map(|uri| format!("<p><a href=\"{}\">Return to the application</a></p>", escape(uri)))
+        .map(|uri| {
+            format!(
+                "<p><a href=\"{}\">Return to the application</a></p>",
+                escape(uri)
+            )
+        })
         .unwrap_or_default();
     page(
         StatusCode::OK,

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{continuation_header, customer_exists, decode_cursor, encode_cursor, render};
 use crate::sandbox::faults::lock;
-use crate::sandbox::wire::{api_fault, codes, json_response, link};
+use crate::sandbox::wire::{codes, json_response, link, Fault};
 use crate::sandbox::SandboxState;
 
 /// The page size when none (or 0, "service default") is asked for, and the largest served.
@@ -35,9 +35,9 @@ struct Cursor {
 
 /// `filter` as the SDK sends it: `{"Field":"CompanyName","Value":"cont","Operator":"starts_with"}`,
 /// keys in any casing.
-fn parse_filter(text: &str) -> Result<(Field, String), Response> {
+fn parse_filter(text: &str) -> Result<(Field, String), Fault> {
     let bad = |why: &str| {
-        api_fault(
+        Fault::new(
             StatusCode::BAD_REQUEST,
             codes::INVALID_INPUT,
             format!("Invalid filter: {why}"),
@@ -45,7 +45,9 @@ fn parse_filter(text: &str) -> Result<(Field, String), Response> {
     };
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|_| bad("it is not JSON."))?;
-    let object = value.as_object().ok_or_else(|| bad("it is not a JSON object."))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| bad("it is not a JSON object."))?;
     let get = |name: &str| {
         object
             .iter()
@@ -70,46 +72,49 @@ pub(super) async fn list(
     State(state): State<Arc<SandboxState>>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Fault> {
     let next_page = query
         .get("seekOperation")
         .is_some_and(|op| op.eq_ignore_ascii_case("next"));
     let cursor = if next_page {
         let Some(token) = continuation_header(&headers) else {
-            return api_fault(
+            return Err(Fault::new(
                 StatusCode::BAD_REQUEST,
                 codes::INVALID_INPUT,
                 "seekOperation=Next needs the MS-ContinuationToken header.",
-            );
+            ));
         };
-        match decode_cursor::<Cursor>(token) {
-            Ok(cursor) => cursor,
-            Err(response) => return response,
-        }
+        decode_cursor::<Cursor>(token)?
     } else {
         let size = match query.get("size").map(|s| s.trim().parse::<usize>()) {
             None => DEFAULT_PAGE,
             Some(Ok(0)) => DEFAULT_PAGE,
             Some(Ok(n)) => n.min(DEFAULT_PAGE),
             Some(Err(_)) => {
-                return api_fault(
+                return Err(Fault::new(
                     StatusCode::BAD_REQUEST,
                     codes::INVALID_INPUT,
                     "'size' must be a whole number.",
-                )
+                ));
             }
         };
         let filter = match query.get("filter").map(|text| parse_filter(text)) {
             None => None,
             Some(Ok(filter)) => Some(filter),
-            Some(Err(response)) => return response,
+            Some(Err(fault)) => return Err(fault),
         };
-        Cursor { o: 0, s: size, f: filter }
+        Cursor {
+            o: 0,
+            s: size,
+            f: filter,
+        }
     };
     let world = lock(&state.partner.world);
     let matches = |customer: &&super::world::Customer| match &cursor.f {
         None => true,
-        Some((Field::CompanyName, prefix)) => customer.company_name.to_lowercase().starts_with(prefix),
+        Some((Field::CompanyName, prefix)) => {
+            customer.company_name.to_lowercase().starts_with(prefix)
+        }
         Some((Field::Domain, prefix)) => customer.domain.to_lowercase().starts_with(prefix),
     };
     let mut selected = world.customers.iter().filter(matches).skip(cursor.o);
@@ -135,20 +140,18 @@ pub(super) async fn list(
         );
     }
     let body = render::collection(items, Some(links), token.as_deref());
-    json_response(StatusCode::OK, &body, state.config.emit_bom)
+    Ok(json_response(StatusCode::OK, &body, state.config.emit_bom))
 }
 
 pub(super) async fn get_one(
     State(state): State<Arc<SandboxState>>,
     Path(customer_id): Path<String>,
-) -> Response {
+) -> Result<Response, Fault> {
     let world = lock(&state.partner.world);
-    match customer_exists(&world, &customer_id) {
-        Ok(customer) => json_response(
-            StatusCode::OK,
-            &render::customer(customer, true),
-            state.config.emit_bom,
-        ),
-        Err(response) => response,
-    }
+    let customer = customer_exists(&world, &customer_id)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &render::customer(customer, true),
+        state.config.emit_bom,
+    ))
 }

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::sandbox::faults::lock;
 use crate::sandbox::identity::Principal;
-use crate::sandbox::wire::{api_fault, codes, json_response, link, parse_body};
+use crate::sandbox::wire::{codes, json_response, link, parse_body, Fault};
 use crate::sandbox::SandboxState;
 
 /// Partner Center lists devices 100 at a time.
@@ -78,30 +78,34 @@ impl DeviceIn {
             policy: self.policies.map(|policies| {
                 policies
                     .into_iter()
-                    .find(|p| p.key.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("o_o_b_e")))
+                    .find(|p| {
+                        p.key
+                            .as_deref()
+                            .is_some_and(|k| k.eq_ignore_ascii_case("o_o_b_e"))
+                    })
                     .and_then(|p| clean(p.value))
             }),
         }
     }
 }
 
-fn no_devices() -> Response {
-    api_fault(
+fn no_devices() -> Fault {
+    Fault::new(
         StatusCode::BAD_REQUEST,
         codes::INVALID_INPUT,
         "The request must contain at least one device.",
     )
 }
 
-fn batch_not_found(batch_id: &str) -> Response {
-    api_fault(
+fn batch_not_found(batch_id: &str) -> Fault {
+    Fault::new(
         StatusCode::NOT_FOUND,
         codes::BATCH_NOT_FOUND,
         format!("Device batch '{batch_id}' was not found."),
     )
 }
 
-fn check_batch_id(batch_id: &str) -> Result<(), Response> {
+fn check_batch_id(batch_id: &str) -> Result<(), Fault> {
     let problem = if batch_id.trim().is_empty() {
         Some("must not be empty")
     } else if batch_id.chars().count() > MAX_BATCH_ID {
@@ -115,7 +119,7 @@ fn check_batch_id(batch_id: &str) -> Result<(), Response> {
         None
     };
     match problem {
-        Some(why) => Err(api_fault(
+        Some(why) => Err(Fault::new(
             StatusCode::BAD_REQUEST,
             codes::INVALID_PROPERTY,
             format!("Invalid property 'batchId': it {why}."),
@@ -127,19 +131,16 @@ fn check_batch_id(batch_id: &str) -> Result<(), Response> {
 pub(super) async fn list_batches(
     State(state): State<Arc<SandboxState>>,
     Path(customer_id): Path<String>,
-) -> Response {
+) -> Result<Response, Fault> {
     let world = lock(&state.partner.world);
-    let customer = match customer_for_devices(&world, &customer_id) {
-        Ok(customer) => customer,
-        Err(response) => return response,
-    };
+    let customer = customer_for_devices(&world, &customer_id)?;
     let items = world
         .batches_of(customer.id)
         .iter()
         .map(|batch| render::batch(customer.id, batch))
         .collect();
     let body = render::collection(items, None, None);
-    json_response(StatusCode::OK, &body, state.config.emit_bom)
+    Ok(json_response(StatusCode::OK, &body, state.config.emit_bom))
 }
 
 pub(super) async fn create_batch(
@@ -147,15 +148,10 @@ pub(super) async fn create_batch(
     Extension(principal): Extension<Principal>,
     Path(customer_id): Path<String>,
     body: Bytes,
-) -> Response {
-    let request: CreationIn = match parse_body(&body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
+) -> Result<Response, Fault> {
+    let request: CreationIn = parse_body(&body)?;
     let batch_id = request.batchid.unwrap_or_default().trim().to_string();
-    if let Err(response) = check_batch_id(&batch_id) {
-        return response;
-    }
+    check_batch_id(&batch_id)?;
     let devices: Vec<DeviceInput> = request
         .devices
         .unwrap_or_default()
@@ -163,20 +159,17 @@ pub(super) async fn create_batch(
         .map(DeviceIn::into_input)
         .collect();
     if devices.is_empty() {
-        return no_devices();
+        return Err(no_devices());
     }
     let (customer, tracking_id) = {
         let mut world = lock(&state.partner.world);
-        let customer = match customer_for_devices(&world, &customer_id) {
-            Ok(customer) => customer.id,
-            Err(response) => return response,
-        };
+        let customer = customer_for_devices(&world, &customer_id)?.id;
         if world.batch(customer, &batch_id).is_some() {
-            return api_fault(
+            return Err(Fault::new(
                 StatusCode::CONFLICT,
                 codes::BATCH_EXISTS,
                 format!("A device batch named '{batch_id}' already exists for this customer."),
-            );
+            ));
         }
         world.add_batch(
             customer,
@@ -192,30 +185,24 @@ pub(super) async fn create_batch(
         (customer, tracking_id)
     };
     jobs::spawn(state.clone(), tracking_id);
-    accepted(customer, tracking_id)
+    Ok(accepted(customer, tracking_id))
 }
 
 pub(super) async fn add_devices(
     State(state): State<Arc<SandboxState>>,
     Path((customer_id, batch_id)): Path<(String, String)>,
     body: Bytes,
-) -> Response {
-    let devices: Vec<DeviceIn> = match parse_body(&body) {
-        Ok(devices) => devices,
-        Err(response) => return response,
-    };
+) -> Result<Response, Fault> {
+    let devices: Vec<DeviceIn> = parse_body(&body)?;
     if devices.is_empty() {
-        return no_devices();
+        return Err(no_devices());
     }
     let devices = devices.into_iter().map(DeviceIn::into_input).collect();
     let (customer, tracking_id) = {
         let mut world = lock(&state.partner.world);
-        let customer = match customer_for_devices(&world, &customer_id) {
-            Ok(customer) => customer.id,
-            Err(response) => return response,
-        };
+        let customer = customer_for_devices(&world, &customer_id)?.id;
         let Some(batch) = world.batch_mut(customer, &batch_id) else {
-            return batch_not_found(&batch_id);
+            return Err(batch_not_found(&batch_id));
         };
         batch.status = Some(JobStatus::Queued);
         let canonical_id = batch.id.clone();
@@ -223,7 +210,7 @@ pub(super) async fn add_devices(
         (customer, tracking_id)
     };
     jobs::spawn(state.clone(), tracking_id);
-    accepted(customer, tracking_id)
+    Ok(accepted(customer, tracking_id))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -238,26 +225,23 @@ pub(super) async fn list_devices(
     State(state): State<Arc<SandboxState>>,
     Path((customer_id, batch_id)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Fault> {
     let offset = match continuation_header(&headers).map(decode_cursor::<DeviceCursor>) {
         None => 0,
         Some(Ok(cursor)) if cursor.b == batch_id.to_lowercase() => cursor.o,
         Some(Ok(_)) => {
-            return api_fault(
+            return Err(Fault::new(
                 StatusCode::BAD_REQUEST,
                 codes::INVALID_INPUT,
                 "The continuation token belongs to another batch.",
-            )
+            ));
         }
-        Some(Err(response)) => return response,
+        Some(Err(fault)) => return Err(fault),
     };
     let world = lock(&state.partner.world);
-    let customer = match customer_for_devices(&world, &customer_id) {
-        Ok(customer) => customer.id,
-        Err(response) => return response,
-    };
+    let customer = customer_for_devices(&world, &customer_id)?.id;
     let Some(batch) = world.batch(customer, &batch_id) else {
-        return batch_not_found(&batch_id);
+        return Err(batch_not_found(&batch_id));
     };
     let end = (offset + DEVICE_PAGE).min(batch.devices.len());
     let items = batch
@@ -279,32 +263,29 @@ pub(super) async fn list_devices(
         links["next"] = render::next_link(&uri, token);
     }
     let body = render::collection(items, Some(links), token.as_deref());
-    json_response(StatusCode::OK, &body, state.config.emit_bom)
+    Ok(json_response(StatusCode::OK, &body, state.config.emit_bom))
 }
 
 pub(super) async fn delete_device(
     State(state): State<Arc<SandboxState>>,
     Path((customer_id, batch_id, device_id)): Path<(String, String, String)>,
-) -> Response {
+) -> Result<Response, Fault> {
     let mut world = lock(&state.partner.world);
-    let customer = match customer_for_devices(&world, &customer_id) {
-        Ok(customer) => customer.id,
-        Err(response) => return response,
-    };
+    let customer = customer_for_devices(&world, &customer_id)?.id;
     if world.batch(customer, &batch_id).is_none() {
-        return batch_not_found(&batch_id);
+        return Err(batch_not_found(&batch_id));
     }
     let deleted = Uuid::parse_str(&device_id)
         .map(|id| world.delete_device(customer, &batch_id, id))
         .unwrap_or(false);
     if deleted {
-        StatusCode::NO_CONTENT.into_response()
+        Ok(StatusCode::NO_CONTENT.into_response())
     } else {
-        api_fault(
+        Err(Fault::new(
             StatusCode::NOT_FOUND,
             codes::NOT_FOUND,
             format!("Device '{device_id}' was not found in batch '{batch_id}'."),
-        )
+        ))
     }
 }
 
@@ -315,21 +296,13 @@ pub(super) async fn update_device(
     Extension(principal): Extension<Principal>,
     Path((customer_id, batch_id, device_id)): Path<(String, String, String)>,
     body: Bytes,
-) -> Response {
-    let input = match parse_body::<DeviceIn>(&body) {
-        Ok(device) => device.into_input(),
-        Err(response) => return response,
-    };
+) -> Result<Response, Fault> {
+    let input = parse_body::<DeviceIn>(&body)?.into_input();
     if input.policy.is_some() {
-        if let Err(response) = require_admin(&principal) {
-            return response;
-        }
+        require_admin(&principal)?;
     }
     let mut world = lock(&state.partner.world);
-    let customer = match customer_for_devices(&world, &customer_id) {
-        Ok(customer) => customer.id,
-        Err(response) => return response,
-    };
+    let customer = customer_for_devices(&world, &customer_id)?.id;
     let policy = match input.policy.clone().flatten() {
         None => None,
         Some(text) => match Uuid::parse_str(&text)
@@ -338,55 +311,56 @@ pub(super) async fn update_device(
         {
             Some(id) => Some(id),
             None => {
-                return api_fault(
+                return Err(Fault::new(
                     StatusCode::BAD_REQUEST,
                     codes::INVALID_PROPERTY,
                     format!("Profile '{text}' does not exist for this customer."),
-                )
+                ));
             }
         },
     };
     let Some(batch) = world.batch_mut(customer, &batch_id) else {
-        return batch_not_found(&batch_id);
+        return Err(batch_not_found(&batch_id));
     };
     let Some(device) = batch
         .devices
         .iter_mut()
         .find(|device| device.id.to_string() == device_id)
     else {
-        return api_fault(
+        return Err(Fault::new(
             StatusCode::NOT_FOUND,
             codes::NOT_FOUND,
             format!("Device '{device_id}' was not found in batch '{batch_id}'."),
-        );
+        ));
     };
     if input.policy.is_some() {
         device.policy = policy;
     }
     let body = render::device(device);
-    json_response(StatusCode::OK, &body, state.config.emit_bom)
+    Ok(json_response(StatusCode::OK, &body, state.config.emit_bom))
 }
 
 pub(super) async fn job_status(
     State(state): State<Arc<SandboxState>>,
     Path((customer_id, tracking_id)): Path<(String, String)>,
-) -> Response {
+) -> Result<Response, Fault> {
     let world = lock(&state.partner.world);
-    let customer = match customer_for_devices(&world, &customer_id) {
-        Ok(customer) => customer.id,
-        Err(response) => return response,
-    };
+    let customer = customer_for_devices(&world, &customer_id)?.id;
     let job = Uuid::parse_str(&tracking_id)
         .ok()
         .and_then(|id| world.jobs.get(&id))
         .filter(|job| job.customer_id == customer);
     match job {
-        Some(job) => json_response(StatusCode::OK, &render::job(job), state.config.emit_bom),
-        None => api_fault(
+        Some(job) => Ok(json_response(
+            StatusCode::OK,
+            &render::job(job),
+            state.config.emit_bom,
+        )),
+        None => Err(Fault::new(
             StatusCode::NOT_FOUND,
             codes::NOT_FOUND,
             format!("Batch upload '{tracking_id}' was not found."),
-        ),
+        )),
     }
 }
 
@@ -395,14 +369,9 @@ pub(super) async fn update_policies(
     Extension(principal): Extension<Principal>,
     Path(customer_id): Path<String>,
     body: Bytes,
-) -> Response {
-    if let Err(response) = require_admin(&principal) {
-        return response;
-    }
-    let request: PolicyUpdateIn = match parse_body(&body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
+) -> Result<Response, Fault> {
+    require_admin(&principal)?;
+    let request: PolicyUpdateIn = parse_body(&body)?;
     let devices: Vec<DeviceInput> = request
         .devices
         .unwrap_or_default()
@@ -410,24 +379,24 @@ pub(super) async fn update_policies(
         .map(DeviceIn::into_input)
         .collect();
     if devices.is_empty() {
-        return no_devices();
+        return Err(no_devices());
     }
-    if devices.iter().any(|d| d.device_id.is_none() || d.policy.is_none()) {
-        return api_fault(
+    if devices
+        .iter()
+        .any(|d| d.device_id.is_none() || d.policy.is_none())
+    {
+        return Err(Fault::new(
             StatusCode::BAD_REQUEST,
             codes::INVALID_INPUT,
             "Each device needs an 'id' and 'policies'.",
-        );
+        ));
     }
     let (customer, tracking_id) = {
         let mut world = lock(&state.partner.world);
-        let customer = match customer_for_devices(&world, &customer_id) {
-            Ok(customer) => customer.id,
-            Err(response) => return response,
-        };
+        let customer = customer_for_devices(&world, &customer_id)?.id;
         let tracking_id = world.new_job(customer, None, JobKind::PolicyUpdate, devices);
         (customer, tracking_id)
     };
     jobs::spawn(state.clone(), tracking_id);
-    accepted(customer, tracking_id)
+    Ok(accepted(customer, tracking_id))
 }

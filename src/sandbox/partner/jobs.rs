@@ -44,7 +44,10 @@ async fn run(state: Arc<SandboxState>, tracking_id: Uuid) {
         if state.partner.epoch() != epoch {
             return;
         }
-        world.process(tracking_id, total * slice / slices..total * (slice + 1) / slices);
+        world.process(
+            tracking_id,
+            total * slice / slices..total * (slice + 1) / slices,
+        );
     }
     let mut world = lock(&state.partner.world);
     if state.partner.epoch() != epoch {

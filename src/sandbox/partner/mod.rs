@@ -28,9 +28,9 @@ use axum::Router;
 use uuid::Uuid;
 
 use super::faults::lock;
-use super::identity::{self, Principal, TokenRefusal};
 use super::identity::users::PartnerRole;
-use super::wire::{api_fault, codes};
+use super::identity::{self, Principal, TokenRefusal};
+use super::wire::{api_fault, codes, Fault};
 use super::SandboxState;
 use world::{Customer, World};
 
@@ -192,7 +192,9 @@ fn with_realm(mut response: Response, state: &SandboxState) -> Response {
         state.config.partner_tenant_id
     );
     if let Ok(value) = HeaderValue::from_str(&realm) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
     }
     response
 }
@@ -217,7 +219,11 @@ async fn idempotent(
         .get::<Principal>()
         .map(|p| p.tenant_id)
         .unwrap_or_default();
-    let key = format!("{tenant} {} {} {request_id}", request.method(), request.uri().path());
+    let key = format!(
+        "{tenant} {} {} {request_id}",
+        request.method(),
+        request.uri().path()
+    );
     let answers = &state.partner.answers;
     for _ in 0..3000 {
         let replay = {
@@ -243,7 +249,9 @@ async fn idempotent(
     }
     let response = next.run(request).await;
     let (parts, body) = response.into_parts();
-    let body = axum::body::to_bytes(body, BODY_LIMIT).await.unwrap_or_default();
+    let body = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .unwrap_or_default();
     let mut answers = lock(answers);
     if parts.status.is_server_error() {
         answers.remove(&key);
@@ -267,13 +275,10 @@ fn rebuild(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Response {
 }
 
 /// The customer of a device-deployment path, if this caller may manage its devices.
-fn customer_for_devices<'w>(
-    world: &'w World,
-    customer_id: &str,
-) -> Result<&'w Customer, Response> {
+fn customer_for_devices<'w>(world: &'w World, customer_id: &str) -> Result<&'w Customer, Fault> {
     let customer = customer_exists(world, customer_id)?;
     if customer.relationship != "reseller" {
-        return Err(api_fault(
+        return Err(Fault::new(
             StatusCode::FORBIDDEN,
             codes::NO_RELATIONSHIP,
             format!(
@@ -286,16 +291,16 @@ fn customer_for_devices<'w>(
 }
 
 /// The customer named in a path: 400 for a malformed id, 404 for an unknown one.
-fn customer_exists<'w>(world: &'w World, customer_id: &str) -> Result<&'w Customer, Response> {
+fn customer_exists<'w>(world: &'w World, customer_id: &str) -> Result<&'w Customer, Fault> {
     let id = Uuid::parse_str(customer_id.trim_matches(|c| c == '{' || c == '}')).map_err(|_| {
-        api_fault(
+        Fault::new(
             StatusCode::BAD_REQUEST,
             codes::INVALID_CUSTOMER_ID,
             format!("Invalid customer id '{customer_id}'."),
         )
     })?;
     world.customer(id).ok_or_else(|| {
-        api_fault(
+        Fault::new(
             StatusCode::NOT_FOUND,
             codes::TENANT_NOT_FOUND,
             format!("Tenant {id} was not found."),
@@ -304,11 +309,11 @@ fn customer_exists<'w>(world: &'w World, customer_id: &str) -> Result<&'w Custom
 }
 
 /// Only Admin agents may create, change or assign Autopilot profiles.
-fn require_admin(principal: &Principal) -> Result<(), Response> {
+fn require_admin(principal: &Principal) -> Result<(), Fault> {
     if principal.user.role == Some(PartnerRole::AdminAgent) {
         Ok(())
     } else {
-        Err(api_fault(
+        Err(Fault::new(
             StatusCode::FORBIDDEN,
             codes::ACCESS_DENIED,
             "Access denied: only Admin agents can manage Autopilot profiles.",
@@ -333,14 +338,14 @@ fn encode_cursor<T: serde::Serialize>(cursor: &T) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
-fn decode_cursor<T: serde::de::DeserializeOwned>(token: &str) -> Result<T, Response> {
+fn decode_cursor<T: serde::de::DeserializeOwned>(token: &str) -> Result<T, Fault> {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token.trim())
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or_else(|| {
-            api_fault(
+            Fault::new(
                 StatusCode::BAD_REQUEST,
                 codes::INVALID_INPUT,
                 "The continuation token is not valid.",

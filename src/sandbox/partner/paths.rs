@@ -19,7 +19,12 @@ pub(crate) fn normalise_path(uri: &Uri) -> Option<Uri> {
     if fixed.len() > 4 {
         fixed[4] = canonical(
             &fixed[4],
-            &["deviceBatches", "batchJobStatus", "DevicePolicyUpdates", "policies"],
+            &[
+                "deviceBatches",
+                "batchJobStatus",
+                "DevicePolicyUpdates",
+                "policies",
+            ],
         );
     }
     if fixed.len() > 6 && fixed[4] == "deviceBatches" {
@@ -50,14 +55,25 @@ mod tests {
 
     fn norm(path: &str) -> String {
         let uri: Uri = path.parse().unwrap();
-        normalise_path(&uri).map(|u| u.to_string()).unwrap_or_else(|| path.to_string())
+        normalise_path(&uri)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|| path.to_string())
     }
 
     #[test]
     fn literal_segments_take_their_canonical_casing() {
-        assert_eq!(norm("/v1/customers/c/DeviceBatches"), "/v1/customers/c/deviceBatches");
-        assert_eq!(norm("/V1/Customers/c/batchjobstatus/t"), "/v1/customers/c/batchJobStatus/t");
-        assert_eq!(norm("/v1/customers/c/devicePolicyUpdates"), "/v1/customers/c/DevicePolicyUpdates");
+        assert_eq!(
+            norm("/v1/customers/c/DeviceBatches"),
+            "/v1/customers/c/deviceBatches"
+        );
+        assert_eq!(
+            norm("/V1/Customers/c/batchjobstatus/t"),
+            "/v1/customers/c/batchJobStatus/t"
+        );
+        assert_eq!(
+            norm("/v1/customers/c/devicePolicyUpdates"),
+            "/v1/customers/c/DevicePolicyUpdates"
+        );
         assert_eq!(
             norm("/v1/customers/c/devicebatches/DEVICES/Devices?x=1"),
             "/v1/customers/c/deviceBatches/DEVICES/devices?x=1"
@@ -66,7 +82,13 @@ mod tests {
 
     #[test]
     fn other_paths_are_left_alone() {
-        assert_eq!(norm("/tenant/oauth2/v2.0/token"), "/tenant/oauth2/v2.0/token");
-        assert_eq!(norm("/v1/customers/c/deviceBatches"), "/v1/customers/c/deviceBatches");
+        assert_eq!(
+            norm("/tenant/oauth2/v2.0/token"),
+            "/tenant/oauth2/v2.0/token"
+        );
+        assert_eq!(
+            norm("/v1/customers/c/deviceBatches"),
+            "/v1/customers/c/deviceBatches"
+        );
     }
 }

@@ -15,7 +15,7 @@ use super::world::Policy;
 use super::{customer_for_devices, render, require_admin};
 use crate::sandbox::faults::lock;
 use crate::sandbox::identity::Principal;
-use crate::sandbox::wire::{api_fault, codes, json_response, parse_body};
+use crate::sandbox::wire::{codes, json_response, parse_body, Fault};
 use crate::sandbox::SandboxState;
 
 const SETTINGS: [&str; 6] = [
@@ -37,8 +37,8 @@ struct PolicyIn {
 }
 
 /// Name, category `o_o_b_e` and known settings are required, on create and on update.
-fn validate(input: PolicyIn) -> Result<(String, Option<String>, Vec<String>), Response> {
-    let bad = |why: String| api_fault(StatusCode::BAD_REQUEST, codes::INVALID_PROPERTY, why);
+fn validate(input: PolicyIn) -> Result<(String, Option<String>, Vec<String>), Fault> {
+    let bad = |why: String| Fault::new(StatusCode::BAD_REQUEST, codes::INVALID_PROPERTY, why);
     let name = input
         .name
         .map(|n| n.trim().to_string())
@@ -49,7 +49,9 @@ fn validate(input: PolicyIn) -> Result<(String, Option<String>, Vec<String>), Re
         .as_deref()
         .is_some_and(|c| c.eq_ignore_ascii_case("o_o_b_e"))
     {
-        return Err(bad("Invalid property 'category': it must be 'o_o_b_e'.".into()));
+        return Err(bad(
+            "Invalid property 'category': it must be 'o_o_b_e'.".into()
+        ));
     }
     let settings = input
         .policysettings
@@ -66,8 +68,8 @@ fn validate(input: PolicyIn) -> Result<(String, Option<String>, Vec<String>), Re
     Ok((name, input.description, settings))
 }
 
-fn policy_not_found(policy_id: &str) -> Response {
-    api_fault(
+fn policy_not_found(policy_id: &str) -> Fault {
+    Fault::new(
         StatusCode::NOT_FOUND,
         codes::NOT_FOUND,
         format!("Policy '{policy_id}' was not found."),
@@ -77,44 +79,38 @@ fn policy_not_found(policy_id: &str) -> Response {
 pub(super) async fn list(
     State(state): State<Arc<SandboxState>>,
     Path(customer_id): Path<String>,
-) -> Response {
+) -> Result<Response, Fault> {
     let world = lock(&state.partner.world);
-    let customer = match customer_for_devices(&world, &customer_id) {
-        Ok(customer) => customer.id,
-        Err(response) => return response,
-    };
+    let customer = customer_for_devices(&world, &customer_id)?.id;
     let items = world
         .policies_of(customer)
         .iter()
         .map(|policy| render::policy(policy, world.assigned_count(customer, policy.id)))
         .collect();
-    json_response(
+    Ok(json_response(
         StatusCode::OK,
         &render::collection(items, None, None),
         state.config.emit_bom,
-    )
+    ))
 }
 
 pub(super) async fn get_one(
     State(state): State<Arc<SandboxState>>,
     Path((customer_id, policy_id)): Path<(String, String)>,
-) -> Response {
+) -> Result<Response, Fault> {
     let world = lock(&state.partner.world);
-    let customer = match customer_for_devices(&world, &customer_id) {
-        Ok(customer) => customer.id,
-        Err(response) => return response,
-    };
+    let customer = customer_for_devices(&world, &customer_id)?.id;
     match world
         .policies_of(customer)
         .iter()
         .find(|p| p.id.to_string() == policy_id.to_lowercase())
     {
-        Some(policy) => json_response(
+        Some(policy) => Ok(json_response(
             StatusCode::OK,
             &render::policy(policy, world.assigned_count(customer, policy.id)),
             state.config.emit_bom,
-        ),
-        None => policy_not_found(&policy_id),
+        )),
+        None => Err(policy_not_found(&policy_id)),
     }
 }
 
@@ -123,19 +119,11 @@ pub(super) async fn create(
     Extension(principal): Extension<Principal>,
     Path(customer_id): Path<String>,
     body: Bytes,
-) -> Response {
-    if let Err(response) = require_admin(&principal) {
-        return response;
-    }
-    let (name, description, settings) = match parse_body(&body).and_then(validate) {
-        Ok(fields) => fields,
-        Err(response) => return response,
-    };
+) -> Result<Response, Fault> {
+    require_admin(&principal)?;
+    let (name, description, settings) = parse_body(&body).and_then(validate)?;
     let mut world = lock(&state.partner.world);
-    let customer = match customer_for_devices(&world, &customer_id) {
-        Ok(customer) => customer.id,
-        Err(response) => return response,
-    };
+    let customer = customer_for_devices(&world, &customer_id)?.id;
     let now = Utc::now();
     let policy = Policy {
         id: Uuid::new_v4(),
@@ -147,7 +135,7 @@ pub(super) async fn create(
     };
     let body = render::policy(&policy, 0);
     world.policies.entry(customer).or_default().push(policy);
-    json_response(StatusCode::OK, &body, state.config.emit_bom)
+    Ok(json_response(StatusCode::OK, &body, state.config.emit_bom))
 }
 
 pub(super) async fn update(
@@ -155,25 +143,16 @@ pub(super) async fn update(
     Extension(principal): Extension<Principal>,
     Path((customer_id, policy_id)): Path<(String, String)>,
     body: Bytes,
-) -> Response {
-    if let Err(response) = require_admin(&principal) {
-        return response;
-    }
-    let (name, description, settings) = match parse_body(&body).and_then(validate) {
-        Ok(fields) => fields,
-        Err(response) => return response,
-    };
+) -> Result<Response, Fault> {
+    require_admin(&principal)?;
+    let (name, description, settings) = parse_body(&body).and_then(validate)?;
     let mut world = lock(&state.partner.world);
-    let customer = match customer_for_devices(&world, &customer_id) {
-        Ok(customer) => customer.id,
-        Err(response) => return response,
-    };
-    let Some(policy) = world
-        .policies
-        .get_mut(&customer)
-        .and_then(|list| list.iter_mut().find(|p| p.id.to_string() == policy_id.to_lowercase()))
-    else {
-        return policy_not_found(&policy_id);
+    let customer = customer_for_devices(&world, &customer_id)?.id;
+    let Some(policy) = world.policies.get_mut(&customer).and_then(|list| {
+        list.iter_mut()
+            .find(|p| p.id.to_string() == policy_id.to_lowercase())
+    }) else {
+        return Err(policy_not_found(&policy_id));
     };
     policy.name = name;
     policy.description = description;
@@ -187,7 +166,7 @@ pub(super) async fn update(
         .find(|p| p.id == id)
         .map(|policy| render::policy(policy, assigned))
         .unwrap_or_default();
-    json_response(StatusCode::OK, &body, state.config.emit_bom)
+    Ok(json_response(StatusCode::OK, &body, state.config.emit_bom))
 }
 
 /// Deleting a profile also unassigns it from the customer's devices.
@@ -195,23 +174,18 @@ pub(super) async fn delete(
     State(state): State<Arc<SandboxState>>,
     Extension(principal): Extension<Principal>,
     Path((customer_id, policy_id)): Path<(String, String)>,
-) -> Response {
-    if let Err(response) = require_admin(&principal) {
-        return response;
-    }
+) -> Result<Response, Fault> {
+    require_admin(&principal)?;
     let mut world = lock(&state.partner.world);
-    let customer = match customer_for_devices(&world, &customer_id) {
-        Ok(customer) => customer.id,
-        Err(response) => return response,
-    };
+    let customer = customer_for_devices(&world, &customer_id)?.id;
     let Some(list) = world.policies.get_mut(&customer) else {
-        return policy_not_found(&policy_id);
+        return Err(policy_not_found(&policy_id));
     };
     let Some(position) = list
         .iter()
         .position(|p| p.id.to_string() == policy_id.to_lowercase())
     else {
-        return policy_not_found(&policy_id);
+        return Err(policy_not_found(&policy_id));
     };
     let removed = list.remove(position).id;
     for device in world
@@ -224,5 +198,5 @@ pub(super) async fn delete(
     {
         device.policy = None;
     }
-    StatusCode::NO_CONTENT.into_response()
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

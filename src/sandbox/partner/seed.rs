@@ -40,13 +40,46 @@ const MODELS: [(&str, &str); 5] = [
 pub fn world(seed: u64) -> World {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut world = World::default();
-    let epoch = Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).single().unwrap_or_default();
+    let epoch = Utc
+        .with_ymd_and_hms(2025, 3, 3, 9, 0, 0)
+        .single()
+        .unwrap_or_default();
     let named: [(Uuid, &str, &str, &[&str], &'static str); 5] = [
-        (CONTOSO, "Contoso Ltd", "contoso.onmicrosoft.com", &["contoso.com"], "reseller"),
-        (FABRIKAM, "Fabrikam, Inc.", "fabrikam.onmicrosoft.com", &["fabrikam.com"], "reseller"),
-        (TAILSPIN, "Tailspin Toys", "tailspintoys.onmicrosoft.com", &[], "advisor"),
-        (NORTHWIND, "Northwind Traders", "northwindtraders.onmicrosoft.com", &[], "reseller"),
-        (MARKUP, "Ampersand & <b>Angle</b> Brackets Ltd", "anglebrackets.onmicrosoft.com", &[], "reseller"),
+        (
+            CONTOSO,
+            "Contoso Ltd",
+            "contoso.onmicrosoft.com",
+            &["contoso.com"],
+            "reseller",
+        ),
+        (
+            FABRIKAM,
+            "Fabrikam, Inc.",
+            "fabrikam.onmicrosoft.com",
+            &["fabrikam.com"],
+            "reseller",
+        ),
+        (
+            TAILSPIN,
+            "Tailspin Toys",
+            "tailspintoys.onmicrosoft.com",
+            &[],
+            "advisor",
+        ),
+        (
+            NORTHWIND,
+            "Northwind Traders",
+            "northwindtraders.onmicrosoft.com",
+            &[],
+            "reseller",
+        ),
+        (
+            MARKUP,
+            "Ampersand & <b>Angle</b> Brackets Ltd",
+            "anglebrackets.onmicrosoft.com",
+            &[],
+            "reseller",
+        ),
     ];
     for (id, name, domain, custom, relationship) in named {
         world.add_customer(Customer {
@@ -67,7 +100,10 @@ pub fn world(seed: u64) -> World {
                 id: random_uuid(&mut rng),
                 name: "Standard user OOBE".into(),
                 description: Some("Skips privacy settings; the user is not a local admin".into()),
-                settings: vec!["skip_express_settings".into(), "oobe_user_not_local_admin".into()],
+                settings: vec![
+                    "skip_express_settings".into(),
+                    "oobe_user_not_local_admin".into(),
+                ],
                 created: epoch,
                 modified: epoch,
             },
@@ -139,7 +175,13 @@ pub fn world(seed: u64) -> World {
             for b in 0..rng.gen_range(1..=3) {
                 let count = rng.gen_range(1..=15);
                 let days = rng.gen_range(0..600);
-                let batch = batch(&mut rng, &format!("Order {}-{b}", 40000 + index), count, days, true);
+                let batch = batch(
+                    &mut rng,
+                    &format!("Order {}-{b}", 40000 + index),
+                    count,
+                    days,
+                    true,
+                );
                 world.add_batch(id, batch);
             }
         }
@@ -154,9 +196,12 @@ fn random_uuid(rng: &mut ChaCha8Rng) -> Uuid {
 fn random_device(rng: &mut ChaCha8Rng, uploaded: DateTime<Utc>, with_hash: bool) -> Device {
     let (manufacturer, model) = *MODELS.choose(rng).unwrap_or(&MODELS[0]);
     let serial = random_serial(rng, manufacturer);
-    let product_key = rng
-        .gen_bool(0.2)
-        .then(|| format!("{:013}", rng.gen_range(1_000_000_000_000u64..10_000_000_000_000)));
+    let product_key = rng.gen_bool(0.2).then(|| {
+        format!(
+            "{:013}",
+            rng.gen_range(1_000_000_000_000u64..10_000_000_000_000)
+        )
+    });
     Device {
         id: random_uuid(rng),
         serial_number: Some(serial),
@@ -196,18 +241,82 @@ pub fn hardware_hash(rng: &mut impl Rng) -> String {
 }
 
 const PREFIXES: [&str; 38] = [
-    "Alpine", "Blue", "Bright", "Cedar", "Coastal", "Crimson", "Delta", "Eagle", "Evergreen",
-    "Falcon", "First", "Golden", "Granite", "Harbor", "Highland", "Iron", "Lakeside", "Liberty",
-    "Maple", "Meridian", "Metro", "North", "Oak", "Pacific", "Pioneer", "Prairie", "Quantum",
-    "Redwood", "River", "Silver", "Summit", "Sun", "Union", "Valley", "Vertex", "West", "Willow",
+    "Alpine",
+    "Blue",
+    "Bright",
+    "Cedar",
+    "Coastal",
+    "Crimson",
+    "Delta",
+    "Eagle",
+    "Evergreen",
+    "Falcon",
+    "First",
+    "Golden",
+    "Granite",
+    "Harbor",
+    "Highland",
+    "Iron",
+    "Lakeside",
+    "Liberty",
+    "Maple",
+    "Meridian",
+    "Metro",
+    "North",
+    "Oak",
+    "Pacific",
+    "Pioneer",
+    "Prairie",
+    "Quantum",
+    "Redwood",
+    "River",
+    "Silver",
+    "Summit",
+    "Sun",
+    "Union",
+    "Valley",
+    "Vertex",
+    "West",
+    "Willow",
     "Zenith",
 ];
 const CORES: [&str; 36] = [
-    "Analytics", "Bakery", "Builders", "Capital", "Clinic", "Consulting", "Dental", "Design",
-    "Electric", "Energy", "Engineering", "Farms", "Foods", "Freight", "Health", "Hotels",
-    "Insurance", "Labs", "Legal", "Logistics", "Manufacturing", "Media", "Motors", "Partners",
-    "Pharma", "Printing", "Properties", "Retail", "Robotics", "Schools", "Software", "Solutions",
-    "Systems", "Textiles", "Travel", "Ventures",
+    "Analytics",
+    "Bakery",
+    "Builders",
+    "Capital",
+    "Clinic",
+    "Consulting",
+    "Dental",
+    "Design",
+    "Electric",
+    "Energy",
+    "Engineering",
+    "Farms",
+    "Foods",
+    "Freight",
+    "Health",
+    "Hotels",
+    "Insurance",
+    "Labs",
+    "Legal",
+    "Logistics",
+    "Manufacturing",
+    "Media",
+    "Motors",
+    "Partners",
+    "Pharma",
+    "Printing",
+    "Properties",
+    "Retail",
+    "Robotics",
+    "Schools",
+    "Software",
+    "Solutions",
+    "Systems",
+    "Textiles",
+    "Travel",
+    "Ventures",
 ];
 const SUFFIXES: [&str; 10] = [
     "Ltd", "Inc.", "GmbH", "LLC", "B.V.", "S.A.", "AG", "Pty Ltd", "plc", "Oy",
@@ -222,7 +331,12 @@ mod tests {
         let a = world(7);
         let b = world(7);
         assert_eq!(a.customers.len(), CUSTOMER_COUNT);
-        let names = |w: &World| w.customers.iter().map(|c| (c.id, c.company_name.clone())).collect::<Vec<_>>();
+        let names = |w: &World| {
+            w.customers
+                .iter()
+                .map(|c| (c.id, c.company_name.clone()))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names(&a), names(&b));
         assert_eq!(
             a.batch(CONTOSO, LARGE_BATCH).map(|b| b.devices.len()),
@@ -233,7 +347,8 @@ mod tests {
     #[test]
     fn customer_names_and_domains_are_unique() {
         let w = world(1);
-        let names: std::collections::HashSet<_> = w.customers.iter().map(|c| &c.company_name).collect();
+        let names: std::collections::HashSet<_> =
+            w.customers.iter().map(|c| &c.company_name).collect();
         let domains: std::collections::HashSet<_> = w.customers.iter().map(|c| &c.domain).collect();
         assert_eq!(names.len(), w.customers.len());
         assert_eq!(domains.len(), w.customers.len());

@@ -193,7 +193,8 @@ pub struct World {
 
 impl World {
     pub fn add_customer(&mut self, customer: Customer) {
-        self.customer_index.insert(customer.id, self.customers.len());
+        self.customer_index
+            .insert(customer.id, self.customers.len());
         self.customers.push(customer);
     }
 
@@ -202,7 +203,10 @@ impl World {
     }
 
     pub fn batches_of(&self, customer: Uuid) -> &[Batch] {
-        self.batches.get(&customer).map(Vec::as_slice).unwrap_or(&[])
+        self.batches
+            .get(&customer)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     pub fn batch(&self, customer: Uuid, batch_id: &str) -> Option<&Batch> {
@@ -228,7 +232,10 @@ impl World {
     }
 
     pub fn policies_of(&self, customer: Uuid) -> &[Policy] {
-        self.policies.get(&customer).map(Vec::as_slice).unwrap_or(&[])
+        self.policies
+            .get(&customer)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// How many of the customer's devices have this profile.

@@ -1,0 +1,193 @@
+//! Shared test harness: a real sandbox on port 0, and sign-in over real HTTP.
+#![allow(dead_code)] // each test binary uses its own part of the harness
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use ztd_dashboard::sandbox::config::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI,
+};
+use ztd_dashboard::sandbox::{FaultSettings, JobTiming, Sandbox, SandboxConfig};
+
+pub const ADMIN: &str = "admin@sandbox-partner.onmicrosoft.com";
+pub const SALES: &str = "sales@sandbox-partner.onmicrosoft.com";
+pub const NO_MFA: &str = "nomfa@sandbox-partner.onmicrosoft.com";
+pub const NO_ROLE: &str = "norole@sandbox-partner.onmicrosoft.com";
+pub const PARTNER_CENTER_SCOPE: &str =
+    "https://api.partnercenter.microsoft.com/user_impersonation offline_access openid profile";
+
+/// A sandbox on a free port whose jobs finish in well under a second.
+pub async fn sandbox() -> Sandbox {
+    sandbox_with(|_| {}).await
+}
+
+pub async fn sandbox_with(tweak: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
+    let mut config = SandboxConfig {
+        jobs: JobTiming {
+            queued: Duration::from_millis(150),
+            processing: Duration::from_millis(300),
+        },
+        ..SandboxConfig::default()
+    };
+    tweak(&mut config);
+    Sandbox::start(config).await.expect("the sandbox starts")
+}
+
+/// An HTTP client that, like a test should, follows no redirects.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client builds")
+}
+
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+}
+
+pub fn pkce() -> Pkce {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let verifier = URL_SAFE_NO_PAD.encode(bytes);
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    Pkce {
+        verifier,
+        challenge,
+    }
+}
+
+/// The authorize URL the dashboard would send a browser to.
+pub fn authorize_url(sandbox: &Sandbox, pkce: &Pkce, extra: &[(&str, &str)]) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("client_id", &DEFAULT_CLIENT_ID.to_string())
+        .append_pair("response_type", "code")
+        .append_pair("redirect_uri", DEFAULT_REDIRECT_URI)
+        .append_pair("scope", PARTNER_CENTER_SCOPE)
+        .append_pair("state", "state-123")
+        .append_pair("nonce", "nonce-456")
+        .append_pair("code_challenge", &pkce.challenge)
+        .append_pair("code_challenge_method", "S256");
+    for (key, value) in extra {
+        query.append_pair(key, value);
+    }
+    format!(
+        "{}/oauth2/v2.0/authorize?{}",
+        sandbox.authority(),
+        query.finish()
+    )
+}
+
+/// Follows the authorize redirect and returns its query parameters.
+pub async fn authorize(
+    sandbox: &Sandbox,
+    pkce: &Pkce,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let response = http()
+        .get(authorize_url(sandbox, pkce, extra))
+        .send()
+        .await
+        .expect("authorize answers");
+    assert_eq!(response.status(), 303, "authorize should redirect");
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with(DEFAULT_REDIRECT_URI), "{location}");
+    url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+pub fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Posts to the token endpoint with the client secret in the body.
+pub async fn token_request(sandbox: &Sandbox, form: &[(&str, &str)]) -> reqwest::Response {
+    let client_id = DEFAULT_CLIENT_ID.to_string();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("client_id", client_id.as_str()),
+        ("client_secret", DEFAULT_CLIENT_SECRET),
+    ];
+    fields.extend_from_slice(form);
+    http()
+        .post(format!("{}/oauth2/v2.0/token", sandbox.authority()))
+        .form(&fields)
+        .send()
+        .await
+        .expect("token endpoint answers")
+}
+
+#[derive(serde::Deserialize, Debug)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub id_token: Option<String>,
+    pub expires_in: u64,
+    pub token_type: String,
+    pub scope: String,
+}
+
+/// Signs `upn` in through authorize (with `login_hint`) and the token endpoint.
+pub async fn sign_in(sandbox: &Sandbox, upn: &str) -> Tokens {
+    let pkce = pkce();
+    let params = authorize(sandbox, &pkce, &[("login_hint", upn)]).await;
+    let code = param(&params, "code").expect("a code").to_string();
+    let response = token_request(
+        sandbox,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", DEFAULT_REDIRECT_URI),
+            ("code_verifier", &pkce.verifier),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("a token response")
+}
+
+pub async fn set_faults(sandbox: &Sandbox, faults: FaultSettings) {
+    let response = http()
+        .put(format!("{}/_sandbox/faults", sandbox.base_url()))
+        .json(&faults)
+        .send()
+        .await
+        .expect("admin answers");
+    assert_eq!(response.status(), 200);
+}
+
+/// The Partner Center requests the sandbox received, oldest first.
+pub async fn request_log(sandbox: &Sandbox) -> Vec<serde_json::Value> {
+    http()
+        .get(format!("{}/_sandbox/requests", sandbox.base_url()))
+        .send()
+        .await
+        .expect("admin answers")
+        .json()
+        .await
+        .expect("a JSON list")
+}
+
+/// Every device of a customer as the sandbox stores it (hashes included).
+pub async fn stored_devices(sandbox: &Sandbox, customer: uuid::Uuid) -> Vec<serde_json::Value> {
+    http()
+        .get(format!(
+            "{}/_sandbox/customers/{customer}/devices",
+            sandbox.base_url()
+        ))
+        .send()
+        .await
+        .expect("admin answers")
+        .json()
+        .await
+        .expect("a JSON list")
+}
