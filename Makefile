@@ -1,26 +1,38 @@
 # The two commands a newcomer needs are `make run` and `make test`; both install what is
-# missing first and skip what is already there.
+# missing first (scripts/install-tools.sh) and skip what is already there.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 FEATURES := --features ssr
 SANDBOX_ADDR ?= 127.0.0.1:3100
 
-.PHONY: help run sandbox test lint fmt
+.PHONY: help tools tools-e2e run sandbox build test lint fmt
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: sandbox ## Build and start what exists so far: the sandbox (Entra ID + Partner Center)
+tools: ## Install the build tools that are missing
+	@bash scripts/install-tools.sh
 
-sandbox: ## Start the sandbox on its own (SANDBOX_ADDR=127.0.0.1:3100)
+tools-e2e: ## Install the build and browser-test tools that are missing
+	@bash scripts/install-tools.sh e2e
+
+run: tools ## Build and start the dashboard on http://127.0.0.1:3000 against the sandbox
+	cargo leptos serve
+
+sandbox: ## Start only the sandbox (Entra ID + Partner Center) on SANDBOX_ADDR
 	cargo run $(FEATURES) -- sandbox --addr $(SANDBOX_ADDR)
 
-test: ## Run every test
-	cargo test $(FEATURES)
+build: tools ## Build the server and the browser bundle
+	cargo leptos build
 
-lint: ## rustfmt and clippy, warnings are errors
+test: tools ## Run every test
+	cargo test $(FEATURES)
+	cargo leptos build
+
+lint: ## rustfmt and clippy (server and browser), warnings are errors
 	cargo fmt --check
 	cargo clippy $(FEATURES) --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --target-dir target/front -- -D warnings
 
 fmt: ## Format the code
 	cargo fmt

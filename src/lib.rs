@@ -1,11 +1,29 @@
 //! ztd-dashboard: register Windows Autopilot devices through the Partner Center API.
 //!
 //! Module map:
+//! - [`app`]: the HTML shell, router and layout (both targets).
+//! - [`pages`]: one module per page (both targets).
+//! - [`api`]: server functions and their data (both targets; bodies run on the server).
+//! - [`server`]: configuration, start-up, health checks (server only).
 //! - [`partner_center`]: the typed Partner Center REST client (server only).
 //! - [`sandbox`]: a faithful simulator of Entra ID and Partner Center (server only), used when
 //!   no Microsoft configuration is given and by every test.
+
+pub mod api;
+pub mod app;
+pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod partner_center;
 #[cfg(feature = "ssr")]
 pub mod sandbox;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Entry point of the browser bundle: take over the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

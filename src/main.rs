@@ -8,6 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use ztd_dashboard::sandbox::{
     FaultSettings, JobTiming, RegisteredClient, Sandbox, SandboxConfig, DEMO_USERS,
 };
+use ztd_dashboard::server::startup::Application;
+use ztd_dashboard::server::Config;
 
 #[derive(Parser)]
 #[command(
@@ -16,12 +18,15 @@ use ztd_dashboard::sandbox::{
     about = "Register Windows Autopilot devices through Partner Center"
 )]
 struct Cli {
+    /// What to run; without one, the dashboard.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the dashboard (configured by ZTD_* variables; see README). The default.
+    Serve,
     /// Run the built-in simulator of Entra ID and Partner Center on its own.
     Sandbox(SandboxArgs),
 }
@@ -119,7 +124,54 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Sandbox(args) => run_sandbox(args).await,
+        None | Some(Command::Serve) => run_dashboard().await,
+        Some(Command::Sandbox(args)) => run_sandbox(args).await,
+    }
+}
+
+async fn run_dashboard() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("ztd-dashboard: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let app = match Application::build(config).await {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("ztd-dashboard: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    println!("ztd-dashboard is listening on {}", app.public_url());
+    if let Some(sandbox) = app.sandbox() {
+        println!(
+            "No Microsoft configuration: using the built-in sandbox at {}",
+            sandbox.base_url()
+        );
+        println!(
+            "Open {} and sign in as one of these demo users:",
+            app.public_url()
+        );
+        for user in DEMO_USERS.iter() {
+            println!("  {:<42} {}", user.upn, user.purpose);
+        }
+    }
+    match app.run_until(stop_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ztd-dashboard: server error: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate() => {}
     }
 }
 
@@ -159,10 +211,7 @@ async fn run_sandbox(args: SandboxArgs) -> ExitCode {
     for user in DEMO_USERS.iter() {
         println!("  {:<42} {}", user.upn, user.purpose);
     }
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate() => {}
-    }
+    stop_signal().await;
     println!("Sandbox stopping.");
     sandbox.shutdown().await;
     ExitCode::SUCCESS

@@ -335,6 +335,17 @@ impl PartnerCenterClient {
         &self.inner.config
     }
 
+    /// Whether Partner Center's host answers HTTP at all, for readiness checks: any status
+    /// counts (an unauthenticated call is refused, which proves the service is up).
+    pub async fn probe(&self) -> Result<(), String> {
+        let url = self.endpoint(&[]);
+        match self.inner.http.get(url).send().await {
+            Ok(_) => Ok(()),
+            Err(error) if error.is_timeout() => Err("no answer in time".into()),
+            Err(_) => Err("unreachable".into()),
+        }
+    }
+
     // ----- customers ---------------------------------------------------------------------
 
     /// One page of the partner's customers (`GET /v1/customers?size=&filter=`), or the page

@@ -1,0 +1,70 @@
+//! The HTML shell, the router and the layout every page shares.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::api::{get_installation, Installation};
+use crate::pages::{customers::CustomersPage, not_found::NotFound};
+
+/// The document around every page. Rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Every page works without JavaScript: `SsrMode::Async` sends each page whole, once its
+/// data is loaded, instead of streaming fragments that only JavaScript can put in place.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ztd-dashboard.css"/>
+        <Title formatter=|page: String| format!("{page} · ztd-dashboard")/>
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/customers") view=CustomersPage ssr=SsrMode::Async/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// Product name, the Sandbox marker, and the page.
+#[component]
+fn Layout(children: Children) -> impl IntoView {
+    let info = Resource::new(|| (), |_| get_installation());
+    view! {
+        <header class="top">
+            <a class="product" href="/customers">"ztd-dashboard"</a>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    match info.await {
+                        Ok(Installation { sandbox: true }) => Some(view! {
+                            <span class="sandbox" title="Signed in against the built-in simulator, not Microsoft">
+                                "Sandbox"
+                            </span>
+                        }),
+                        _ => None,
+                    }
+                })}
+            </Suspense>
+        </header>
+        <main id="main">{children()}</main>
+    }
+}

@@ -1,0 +1,400 @@
+//! The dashboard's one typed configuration: defaults, then an optional TOML file
+//! (`ZTD_CONFIG=path`), then `ZTD_*` environment variables. Anything invalid stops start-up
+//! with one line that names the setting.
+//!
+//! | setting (file key / environment) | default |
+//! |---|---|
+//! | `listen_addr` / `ZTD_LISTEN_ADDR` (or cargo-leptos's `LEPTOS_SITE_ADDR`) | `127.0.0.1:3000` |
+//! | `public_url` / `ZTD_PUBLIC_URL` | `http://` + the listen address |
+//! | `redirect_url` / `ZTD_REDIRECT_URL` | public URL + `/auth/callback` |
+//! | `entra_tenant`, `entra_client_id`, `entra_client_secret` / `ZTD_ENTRA_…` | none: the sandbox |
+//! | `entra_authority_host` / `ZTD_ENTRA_AUTHORITY_HOST` | `https://login.microsoftonline.com` |
+//! | `partner_center_url` / `ZTD_PARTNER_CENTER_URL` | `https://api.partnercenter.microsoft.com` |
+//! | `partner_center_timeout_secs` / `ZTD_PARTNER_CENTER_TIMEOUT_SECS` | 30 |
+//! | `data_dir` / `ZTD_DATA_DIR` | `data` |
+//! | `database_url` / `ZTD_DATABASE_URL` | `sqlite://<data_dir>/ztd-dashboard.db` |
+//! | `encryption_key` / `ZTD_ENCRYPTION_KEY` | 32 random bytes kept in `<data_dir>/encryption.key` |
+//! | `session_idle_timeout_mins` / `ZTD_SESSION_IDLE_TIMEOUT_MINS` | 60 |
+//! | `session_absolute_timeout_hours` / `ZTD_SESSION_ABSOLUTE_TIMEOUT_HOURS` | 12 |
+//! | `site_root` / `ZTD_SITE_ROOT` (or cargo-leptos's `LEPTOS_SITE_ROOT`) | `target/site` |
+//! | `sandbox_addr` / `ZTD_SANDBOX_ADDR` | `127.0.0.1:0` (a free port) |
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+/// A secret that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The app registration in the partner's Entra ID tenant.
+#[derive(Clone, Debug)]
+pub struct EntraSettings {
+    /// Partner tenant id or domain (or `organizations`).
+    pub tenant: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub authority_host: Url,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen_addr: SocketAddr,
+    /// The address browsers use to reach the dashboard.
+    pub public_url: Url,
+    /// Where Entra ID sends the browser back; must be registered byte for byte.
+    pub redirect_url: Option<Url>,
+    /// `None`: no Microsoft configuration, so the built-in sandbox is used.
+    pub entra: Option<EntraSettings>,
+    pub partner_center_url: Url,
+    pub partner_center_timeout: Duration,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    /// Base64 of 32 bytes; `None` means "generate one and keep it in the data directory".
+    pub encryption_key: Option<Secret>,
+    pub session_idle_timeout: Duration,
+    pub session_absolute_timeout: Duration,
+    pub site_root: PathBuf,
+    pub sandbox_addr: SocketAddr,
+}
+
+/// One invalid setting, said in one line.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {setting}: {problem}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub problem: String,
+}
+
+/// Every setting's name: file key, and `ZTD_` + upper case for the environment.
+const KEYS: [&str; 16] = [
+    "listen_addr",
+    "public_url",
+    "redirect_url",
+    "entra_tenant",
+    "entra_client_id",
+    "entra_client_secret",
+    "entra_authority_host",
+    "partner_center_url",
+    "partner_center_timeout_secs",
+    "data_dir",
+    "database_url",
+    "encryption_key",
+    "session_idle_timeout_mins",
+    "session_absolute_timeout_hours",
+    "site_root",
+    "sandbox_addr",
+];
+
+impl Config {
+    /// Loads from the process environment (and the file `ZTD_CONFIG` names, if any).
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Config::load(&env)
+    }
+
+    /// Loads from the given environment variables (tests pass their own).
+    pub fn load(env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let file = match env.get("ZTD_CONFIG").filter(|p| !p.trim().is_empty()) {
+            Some(path) => read_file(Path::new(path))?,
+            None => HashMap::new(),
+        };
+        let value = |key: &str| -> Option<(String, String)> {
+            let variable = format!("ZTD_{}", key.to_ascii_uppercase());
+            if let Some(v) = env.get(&variable).filter(|v| !v.trim().is_empty()) {
+                return Some((variable, v.trim().to_string()));
+            }
+            file.get(key).filter(|v| !v.trim().is_empty()).map(|v| {
+                (
+                    format!("{key} (in the ZTD_CONFIG file)"),
+                    v.trim().to_string(),
+                )
+            })
+        };
+        // `cargo leptos serve` says where to listen in LEPTOS_SITE_ADDR.
+        let listen = value("listen_addr").or_else(|| {
+            env.get("LEPTOS_SITE_ADDR")
+                .map(|v| ("LEPTOS_SITE_ADDR".to_string(), v.clone()))
+        });
+        let listen_addr = parse_or(listen, "127.0.0.1:3000".parse().ok(), |v| {
+            v.parse::<SocketAddr>()
+                .map_err(|_| "expected an address like 127.0.0.1:3000".to_string())
+        })?;
+        let public_url = match value("public_url") {
+            Some(pair) => parse_pair(pair, parse_http_url)?,
+            None => {
+                parse_http_url(&format!("http://{listen_addr}")).map_err(|problem| ConfigError {
+                    setting: "ZTD_LISTEN_ADDR".into(),
+                    problem,
+                })?
+            }
+        };
+        let redirect_url = value("redirect_url")
+            .map(|p| parse_pair(p, parse_http_url))
+            .transpose()?;
+        let entra = entra_settings(&value)?;
+        let partner_center_url = parse_or(
+            value("partner_center_url"),
+            Url::parse("https://api.partnercenter.microsoft.com").ok(),
+            parse_http_url,
+        )?;
+        let partner_center_timeout = Duration::from_secs(parse_or(
+            value("partner_center_timeout_secs"),
+            Some(30),
+            positive,
+        )?);
+        let data_dir = PathBuf::from(
+            value("data_dir")
+                .map(|(_, v)| v)
+                .unwrap_or_else(|| "data".into()),
+        );
+        let database_url = value("database_url").map(|(_, v)| v);
+        let encryption_key = value("encryption_key")
+            .map(|pair| parse_pair(pair, |v| check_key(v).map(|_| Secret::new(v))))
+            .transpose()?;
+        let session_idle_timeout = Duration::from_secs(
+            60 * parse_or(value("session_idle_timeout_mins"), Some(60), positive)?,
+        );
+        let session_absolute_timeout = Duration::from_secs(
+            3600 * parse_or(value("session_absolute_timeout_hours"), Some(12), positive)?,
+        );
+        let site_root = value("site_root")
+            .map(|(_, v)| v)
+            .or_else(|| env.get("LEPTOS_SITE_ROOT").cloned())
+            .unwrap_or_else(|| "target/site".into())
+            .into();
+        let sandbox_addr = parse_or(value("sandbox_addr"), "127.0.0.1:0".parse().ok(), |v| {
+            v.parse::<SocketAddr>()
+                .map_err(|_| "expected an address like 127.0.0.1:0".to_string())
+        })?;
+        Ok(Config {
+            listen_addr,
+            public_url,
+            redirect_url,
+            entra,
+            partner_center_url,
+            partner_center_timeout,
+            data_dir,
+            database_url,
+            encryption_key,
+            session_idle_timeout,
+            session_absolute_timeout,
+            site_root,
+            sandbox_addr,
+        })
+    }
+
+    /// The callback address: configured, or derived from the public URL.
+    pub fn redirect_url_for(&self, public_url: &Url) -> Url {
+        self.redirect_url.clone().unwrap_or_else(|| {
+            public_url
+                .join("/auth/callback")
+                .unwrap_or_else(|_| public_url.clone())
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
+    let error = |problem: String| ConfigError {
+        setting: format!("ZTD_CONFIG ({})", path.display()),
+        problem,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| error(format!("cannot read it: {e}")))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| error(format!("not valid TOML: {}", e.message())))?;
+    let mut values = HashMap::new();
+    for (key, value) in table {
+        if !KEYS.contains(&key.as_str()) {
+            return Err(error(format!("unknown setting '{key}'")));
+        }
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            other => {
+                return Err(error(format!(
+                    "'{key}' must be a string or a number, not {}",
+                    other.type_str()
+                )))
+            }
+        };
+        values.insert(key, text);
+    }
+    Ok(values)
+}
+
+fn entra_settings(
+    value: &dyn Fn(&str) -> Option<(String, String)>,
+) -> Result<Option<EntraSettings>, ConfigError> {
+    let tenant = value("entra_tenant");
+    let client_id = value("entra_client_id");
+    let secret = value("entra_client_secret");
+    if tenant.is_none() && client_id.is_none() && secret.is_none() {
+        return Ok(None);
+    }
+    let missing = |name: &str| {
+        ConfigError {
+        setting: format!("ZTD_{}", name.to_ascii_uppercase()),
+        problem: "must be set too when any Entra ID setting is given (or unset all three to use the sandbox)"
+            .into(),
+    }
+    };
+    let tenant = tenant.ok_or_else(|| missing("entra_tenant"))?.1;
+    let client_id = client_id.ok_or_else(|| missing("entra_client_id"))?.1;
+    let client_secret = Secret::new(secret.ok_or_else(|| missing("entra_client_secret"))?.1);
+    let authority_host = parse_or(
+        value("entra_authority_host"),
+        Url::parse("https://login.microsoftonline.com").ok(),
+        parse_http_url,
+    )?;
+    Ok(Some(EntraSettings {
+        tenant,
+        client_id,
+        client_secret,
+        authority_host,
+    }))
+}
+
+fn parse_pair<T>(
+    (setting, raw): (String, String),
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    parse(&raw).map_err(|problem| ConfigError {
+        setting,
+        problem: format!("'{raw}': {problem}"),
+    })
+}
+
+fn parse_or<T>(
+    pair: Option<(String, String)>,
+    default: Option<T>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    match (pair, default) {
+        (Some(pair), _) => parse_pair(pair, parse),
+        (None, Some(default)) => Ok(default),
+        (None, None) => Err(ConfigError {
+            setting: "built-in default".into(),
+            problem: "is invalid".into(),
+        }),
+    }
+}
+
+fn parse_http_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("must start with http:// or https://".into());
+    }
+    Ok(url)
+}
+
+fn positive(raw: &str) -> Result<u64, String> {
+    match raw.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err("expected a whole number above 0".into()),
+    }
+}
+
+fn check_key(raw: &str) -> Result<(), String> {
+    use base64::Engine;
+    match base64::engine::general_purpose::STANDARD.decode(raw) {
+        Ok(bytes) if bytes.len() == 32 => Ok(()),
+        _ => Err("expected 32 bytes in base64 (e.g. `openssl rand -base64 32`)".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::load(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn defaults_run_the_sandbox_on_port_3000() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.listen_addr.to_string(), "127.0.0.1:3000");
+        assert!(config.entra.is_none());
+        assert_eq!(config.public_url.as_str(), "http://127.0.0.1:3000/");
+        assert_eq!(
+            config.redirect_url_for(&config.public_url).as_str(),
+            "http://127.0.0.1:3000/auth/callback"
+        );
+    }
+
+    #[test]
+    fn an_invalid_value_names_its_setting() {
+        let error = load(&[("ZTD_LISTEN_ADDR", "not-an-address")]).unwrap_err();
+        assert_eq!(error.setting, "ZTD_LISTEN_ADDR");
+        assert!(error.to_string().contains("not-an-address"), "{error}");
+        let error = load(&[("ZTD_PARTNER_CENTER_TIMEOUT_SECS", "0")]).unwrap_err();
+        assert_eq!(error.setting, "ZTD_PARTNER_CENTER_TIMEOUT_SECS");
+        let error = load(&[("ZTD_ENCRYPTION_KEY", "c2hvcnQ=")]).unwrap_err();
+        assert_eq!(error.setting, "ZTD_ENCRYPTION_KEY");
+    }
+
+    #[test]
+    fn entra_settings_come_all_together_or_not_at_all() {
+        let error = load(&[("ZTD_ENTRA_TENANT", "contoso.onmicrosoft.com")]).unwrap_err();
+        assert_eq!(error.setting, "ZTD_ENTRA_CLIENT_ID");
+        let config = load(&[
+            ("ZTD_ENTRA_TENANT", "contoso.onmicrosoft.com"),
+            ("ZTD_ENTRA_CLIENT_ID", "id"),
+            ("ZTD_ENTRA_CLIENT_SECRET", "shh"),
+        ])
+        .unwrap();
+        let entra = config.entra.unwrap();
+        assert_eq!(entra.tenant, "contoso.onmicrosoft.com");
+        assert!(!format!("{:?}", entra.client_secret).contains("shh"));
+    }
+
+    #[test]
+    fn the_file_is_read_and_the_environment_wins() {
+        let dir = std::env::temp_dir().join(format!("ztd-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ztd.toml");
+        std::fs::write(
+            &path,
+            "listen_addr = \"127.0.0.1:4000\"\npartner_center_timeout_secs = 5\n",
+        )
+        .unwrap();
+        let path = path.to_string_lossy().to_string();
+        let config = load(&[("ZTD_CONFIG", &path)]).unwrap();
+        assert_eq!(config.listen_addr.port(), 4000);
+        assert_eq!(config.partner_center_timeout, Duration::from_secs(5));
+        let config = load(&[("ZTD_CONFIG", &path), ("ZTD_LISTEN_ADDR", "127.0.0.1:5000")]).unwrap();
+        assert_eq!(config.listen_addr.port(), 5000);
+
+        std::fs::write(dir.join("bad.toml"), "listen_adr = \"x\"\n").unwrap();
+        let bad = dir.join("bad.toml").to_string_lossy().to_string();
+        let error = load(&[("ZTD_CONFIG", &bad)]).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown setting 'listen_adr'"),
+            "{error}"
+        );
+    }
+}
