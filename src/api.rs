@@ -1,19 +1,159 @@
 //! Server functions and the data they return: the one boundary between browser and server.
+//! Bodies run on the server and stay a few lines; the work is in `crate::server::pages_data`.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-/// Facts about this installation that every page shows.
+/// What every page shows about the installation and the signed-in user.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Installation {
+pub struct SessionInfo {
     /// Running against the built-in sandbox rather than Microsoft.
     pub sandbox: bool,
+    pub user: Option<UserView>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct UserView {
+    pub name: String,
+    pub upn: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CustomerRow {
+    pub id: String,
+    pub name: String,
+    pub domain: String,
+}
+
+/// Which customer field a search matches the start of.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub enum SearchField {
+    #[default]
+    Name,
+    Domain,
+}
+
+impl SearchField {
+    pub fn from_query(value: Option<&str>) -> SearchField {
+        match value {
+            Some("domain") => SearchField::Domain,
+            _ => SearchField::Name,
+        }
+    }
+    pub fn as_query(self) -> &'static str {
+        match self {
+            SearchField::Name => "name",
+            SearchField::Domain => "domain",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CustomerSearch {
+    pub items: Vec<CustomerRow>,
+    pub page: u32,
+    pub has_next: bool,
+    /// The user's recently opened customers (first page of an empty search only).
+    pub recent: Vec<CustomerRow>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BatchRow {
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub created: Option<String>,
+    pub devices: Option<u64>,
+    pub status: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BatchesView {
+    pub customer: CustomerRow,
+    pub batches: Vec<BatchRow>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DeviceRow {
+    pub id: String,
+    pub serial: Option<String>,
+    pub product_key: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub profile: Option<String>,
+    pub uploaded: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DevicesView {
+    pub customer: CustomerRow,
+    pub batch_id: String,
+    pub page: u32,
+    pub items: Vec<DeviceRow>,
+    pub has_next: bool,
+}
+
+/// Every failure a page can show, in words a partner's staff member can act on.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, thiserror::Error)]
+pub enum AppError {
+    #[error("Your sign-in has ended. Sign in again to continue.")]
+    SignedOut,
+    #[error("Partner Center requires multi-factor authentication, and this sign-in did not use it. Sign out, then sign in again with MFA (or ask your administrator to enable it for your account).")]
+    MfaRequired,
+    #[error("Partner Center refused access: your account needs the Admin agent or Sales agent role in Partner Center, and your organisation needs a reseller relationship with this customer.")]
+    Forbidden { code: Option<String> },
+    #[error("{what} was not found in Partner Center.")]
+    NotFound { what: String },
+    #[error("Partner Center is busy right now. The dashboard retried; try again in a minute.")]
+    Busy,
+    #[error("Partner Center is not answering right now. Try again in a few minutes.")]
+    Unavailable,
+    #[error("Partner Center reported an error{}. If it persists, quote correlation id {correlation_id} to support.", code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default())]
+    Upstream {
+        code: Option<String>,
+        description: Option<String>,
+        correlation_id: String,
+        request_id: String,
+    },
+    #[error("{0}")]
+    BadInput(String),
+    #[error("Something went wrong in the dashboard ({0}).")]
+    Internal(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Internal(value.to_string())
+    }
 }
 
 #[server]
-pub async fn get_installation() -> Result<Installation, ServerFnError> {
-    let state = expect_context::<crate::server::AppState>();
-    Ok(Installation {
-        sandbox: state.sandbox_mode(),
-    })
+pub async fn get_session_info() -> Result<SessionInfo, AppError> {
+    crate::server::pages_data::session_info().await
+}
+
+#[server]
+pub async fn search_customers(
+    query: String,
+    field: SearchField,
+    page: u32,
+) -> Result<CustomerSearch, AppError> {
+    crate::server::pages_data::search_customers(query, field, page).await
+}
+
+#[server]
+pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppError> {
+    crate::server::pages_data::customer_batches(customer_id).await
+}
+
+#[server]
+pub async fn batch_devices(
+    customer_id: String,
+    batch_id: String,
+    page: u32,
+) -> Result<DevicesView, AppError> {
+    crate::server::pages_data::batch_devices(customer_id, batch_id, page).await
 }

@@ -5,8 +5,10 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::api::{get_installation, Installation};
-use crate::pages::{customers::CustomersPage, not_found::NotFound};
+use crate::api::{get_session_info, SessionInfo};
+use crate::pages::{
+    batch::BatchPage, batches::BatchesPage, customers::CustomersPage, not_found::NotFound,
+};
 
 /// The document around every page. Rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -39,29 +41,44 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("/customers") view=CustomersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/customers/:customer/batches") view=BatchesPage ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/customers/:customer/batches/:batch")
+                        view=BatchPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </Layout>
         </Router>
     }
 }
 
-/// Product name, the Sandbox marker, and the page.
+/// Product name, the Sandbox marker, who is signed in, sign out, and the page.
 #[component]
 fn Layout(children: Children) -> impl IntoView {
-    let info = Resource::new(|| (), |_| get_installation());
+    let info = Resource::new(|| (), |_| get_session_info());
     view! {
+        <a class="skip" href="#main">"Skip to content"</a>
         <header class="top">
             <a class="product" href="/customers">"ztd-dashboard"</a>
             <Suspense>
                 {move || Suspend::new(async move {
-                    match info.await {
-                        Ok(Installation { sandbox: true }) => Some(view! {
-                            <span class="sandbox" title="Signed in against the built-in simulator, not Microsoft">
+                    info.await.ok().map(|info: SessionInfo| {
+                        let sandbox = info.sandbox.then(|| view! {
+                            <span class="sandbox" title="Running against the built-in simulator of Entra ID and Partner Center, not Microsoft">
                                 "Sandbox"
                             </span>
-                        }),
-                        _ => None,
-                    }
+                        });
+                        let user = info.user.map(|user| view! {
+                            <div class="user">
+                                <span title=user.upn.clone()>{user.name.clone()}</span>
+                                <form method="post" action="/auth/logout">
+                                    <button type="submit" class="link">"Sign out"</button>
+                                </form>
+                            </div>
+                        });
+                        view! { {sandbox} {user} }
+                    })
                 })}
             </Suspense>
         </header>

@@ -2,7 +2,8 @@
 //!
 //! Module map:
 //! - [`app`]: the HTML shell, router and layout (both targets).
-//! - [`pages`]: one module per page (both targets).
+//! - [`pages`]: one module per page; [`components`]: pieces they share; [`urls`]: their
+//!   addresses (all both targets).
 //! - [`api`]: server functions and their data (both targets; bodies run on the server).
 //! - [`server`]: configuration, start-up, health checks (server only).
 //! - [`partner_center`]: the typed Partner Center REST client (server only).
@@ -11,7 +12,9 @@
 
 pub mod api;
 pub mod app;
+pub mod components;
 pub mod pages;
+pub mod urls;
 
 #[cfg(feature = "ssr")]
 pub mod partner_center;

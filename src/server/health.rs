@@ -12,10 +12,12 @@ pub async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, "ok")
 }
 
-/// Ready when Partner Center's host answers HTTP at all (any status: even 401 proves it is up).
+/// Ready when the database answers and Partner Center's host answers HTTP at all (any
+/// status: even a 401 proves it is up).
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let upstream = state.partner_center.probe().await;
-    let status = if upstream.is_ok() {
+    let database = state.store.ping().await;
+    let status = if upstream.is_ok() && database {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -23,6 +25,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     (
         status,
         Json(json!({
+            "database": if database { "ok" } else { "unavailable" },
             "partner_center": upstream.map(|_| "reachable".to_string()).unwrap_or_else(|why| why),
         })),
     )

@@ -1,8 +1,14 @@
 //! Server side of the dashboard: configuration, start-up, shared state, health checks.
 
+pub mod auth;
 pub mod config;
+pub mod crypto;
+mod csrf;
 mod health;
+pub mod oidc;
+pub mod pages_data;
 pub mod startup;
+pub mod store;
 
 use std::sync::Arc;
 
@@ -17,13 +23,25 @@ pub use config::Config;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
+    /// The address browsers use (with the real port when started on port 0).
+    pub public_url: url::Url,
     pub partner_center: PartnerCenterClient,
+    pub store: store::Store,
+    pub oidc: Arc<oidc::Oidc>,
+    pub cipher: crypto::TokenCipher,
+    pub refresh_locks: auth::RefreshLocks,
+    pub page_cursors: pages_data::PageCursors,
 }
 
 impl AppState {
     /// True when the dashboard talks to its built-in sandbox instead of Microsoft.
     pub fn sandbox_mode(&self) -> bool {
         self.config.entra.is_none()
+    }
+
+    /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
     }
 }
 

@@ -6,16 +6,23 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::middleware::from_fn_with_state;
 use axum::response::Redirect;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
 use url::Url;
 
 use super::config::Config;
-use super::{health, AppState};
+use super::crypto::TokenCipher;
+use super::oidc::Oidc;
+use super::store::Store;
+use super::{auth, csrf, health, AppState};
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
 use crate::sandbox::{RegisteredClient, Sandbox, SandboxConfig};
@@ -32,6 +39,15 @@ pub enum StartupError {
     Sandbox(std::io::Error),
     #[error("cannot set up the Partner Center client: {0}")]
     PartnerCenter(String),
+    #[error("cannot use the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Database(String),
+    #[error("cannot set up sign-in: {0}")]
+    SignIn(String),
 }
 
 pub struct Application {
@@ -43,6 +59,21 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let database_url = config.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                config.data_dir.join("ztd-dashboard.db").display()
+            )
+        });
+        let store = Store::open(&database_url)
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+        let cipher = TokenCipher::new(&encryption_key(&config)?);
+
         let listener = TcpListener::bind(config.listen_addr)
             .await
             .map_err(|source| StartupError::Listen {
@@ -87,6 +118,57 @@ impl Application {
         })
         .map_err(|e| StartupError::PartnerCenter(e.to_string()))?;
 
+        let oidc = match (&config.entra, &sandbox) {
+            (Some(entra), _) => Oidc::new(
+                &format!(
+                    "{}/{}",
+                    entra.authority_host.as_str().trim_end_matches('/'),
+                    entra.tenant
+                ),
+                &entra.tenant,
+                &entra.client_id,
+                entra.client_secret.expose(),
+                redirect_url.as_str(),
+            ),
+            (None, Some(sandbox)) => {
+                let client = &sandbox.config().clients[0];
+                Oidc::new(
+                    &sandbox.authority(),
+                    &sandbox.config().partner_tenant_id.to_string(),
+                    &client.client_id,
+                    &client.client_secret,
+                    redirect_url.as_str(),
+                )
+            }
+            (None, None) => Err("no identity provider".to_string()),
+        }
+        .map_err(StartupError::SignIn)?;
+
+        let sessions = SqliteStore::new(store.pool().clone());
+        sessions
+            .migrate()
+            .await
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+        let cleanup = sessions.clone();
+        tokio::spawn(async move {
+            use tower_sessions::ExpiredDeletion;
+            let _ = cleanup
+                .continuously_delete_expired(std::time::Duration::from_secs(600))
+                .await;
+        });
+        let session_layer = SessionManagerLayer::new(sessions)
+            // A name that does not reveal the stack (security checklist 10).
+            .with_name("ztd_session")
+            .with_http_only(true)
+            .with_secure(true)
+            .with_same_site(SameSite::Lax)
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(
+                tower_sessions::cookie::time::Duration::seconds(
+                    config.session_idle_timeout.as_secs() as i64,
+                ),
+            ));
+
         let leptos_options = LeptosOptions::builder()
             .output_name("ztd-dashboard")
             .site_root(config.site_root.to_string_lossy().to_string())
@@ -96,11 +178,17 @@ impl Application {
         let state = AppState {
             leptos_options,
             config: Arc::new(config),
+            public_url: public_url.clone(),
             partner_center,
+            store,
+            oidc: Arc::new(oidc),
+            cipher,
+            refresh_locks: auth::RefreshLocks::default(),
+            page_cursors: super::pages_data::PageCursors::default(),
         };
         Ok(Application {
             listener,
-            router: router(state),
+            router: router(state, session_layer),
             public_url,
             sandbox,
         })
@@ -137,14 +225,59 @@ impl Application {
     }
 }
 
-fn router(state: AppState) -> Router {
+/// Middleware, outermost first: the cross-site write check, sessions, the sign-in gate.
+fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
         .route("/", get(|| async { Redirect::to("/customers") }))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/auth/login", get(auth::login))
+        .route("/auth/callback", get(auth::callback))
+        .route("/auth/logout", post(auth::logout))
+        .route("/signed-out", get(auth::signed_out))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(state.clone(), auth::require_sign_in))
+        .layer(sessions)
+        .layer(from_fn_with_state(state.clone(), csrf::same_origin_writes))
         .with_state(state)
+}
+
+/// The key that encrypts tokens at rest: configured, or made once and kept (mode 0600) in
+/// the data directory so that sign-ins survive a restart.
+fn encryption_key(config: &Config) -> Result<[u8; 32], StartupError> {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use rand::RngCore;
+    let decode =
+        |text: &str| -> Option<[u8; 32]> { STANDARD.decode(text.trim()).ok()?.try_into().ok() };
+    if let Some(secret) = &config.encryption_key {
+        if let Some(key) = decode(secret.expose()) {
+            return Ok(key);
+        }
+    }
+    let path = config.data_dir.join("encryption.key");
+    let io = |source| StartupError::DataDir {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return decode(&text).ok_or_else(|| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "encryption.key does not hold 32 bytes in base64",
+            ))
+        });
+    }
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    std::fs::write(&path, STANDARD.encode(key)).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(key)
 }

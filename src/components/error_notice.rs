@@ -1,0 +1,58 @@
+use leptos::prelude::*;
+
+use crate::api::AppError;
+
+/// An error in plain words, with the one action that helps, and the ids to quote.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        use axum::http::StatusCode;
+        response.set_status(match &error {
+            AppError::SignedOut => StatusCode::UNAUTHORIZED,
+            AppError::MfaRequired | AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::BadInput(_) => StatusCode::BAD_REQUEST,
+            AppError::Busy | AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        });
+    }
+    let action = match &error {
+        AppError::SignedOut => {
+            Some(view! { <a class="button" href="/auth/login">"Sign in again"</a> }.into_any())
+        }
+        AppError::MfaRequired => Some(
+            view! {
+                <form method="post" action="/auth/logout">
+                    <button type="submit">"Sign out"</button>
+                </form>
+            }
+            .into_any(),
+        ),
+        AppError::NotFound { .. } | AppError::BadInput(_) => {
+            Some(view! { <a href="/customers">"Back to customers"</a> }.into_any())
+        }
+        _ => None,
+    };
+    let ids = match &error {
+        AppError::Upstream {
+            request_id,
+            description,
+            ..
+        } => Some(view! {
+            <p class="ids">
+                {description.clone().map(|d| format!("Partner Center said: {d} "))}
+                "Request id: " <code>{request_id.clone()}</code>
+            </p>
+        }),
+        _ => None,
+    };
+    view! {
+        <div class="notice error" role="alert">
+            <p>{error.to_string()}</p>
+            {ids}
+            {action}
+        </div>
+    }
+}

@@ -1,0 +1,4 @@
+//! View pieces shared by several pages.
+
+pub mod error_notice;
+pub mod pager;

@@ -1,0 +1,27 @@
+use leptos::prelude::*;
+
+/// Previous / next links for a paged list. `href(page)` builds the URL of a page, so every
+/// page has its own bookmarkable address.
+#[component]
+pub fn Pager(
+    page: u32,
+    has_next: bool,
+    href: impl Fn(u32) -> String + 'static,
+    #[prop(into)] label: String,
+) -> impl IntoView {
+    let previous = (page > 1).then(|| href(page - 1));
+    let next = has_next.then(|| href(page + 1));
+    view! {
+        <nav class="pager" aria-label=label>
+            {match previous {
+                Some(url) => view! { <a rel="prev" href=url>"← Previous"</a> }.into_any(),
+                None => view! { <span class="disabled">"← Previous"</span> }.into_any(),
+            }}
+            <span class="page">{format!("Page {page}")}</span>
+            {match next {
+                Some(url) => view! { <a rel="next" href=url>"Next →"</a> }.into_any(),
+                None => view! { <span class="disabled">"Next →"</span> }.into_any(),
+            }}
+        </nav>
+    }
+}

@@ -1,0 +1,91 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::{batch_devices, DevicesView};
+use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::urls;
+
+/// `/customers/{customerId}/batches/{batchId}?page=N`: a batch's devices, 100 a page.
+#[component]
+pub fn BatchPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = move || {
+        let params = params.read();
+        let page = query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1);
+        (
+            params.get("customer").unwrap_or_default(),
+            params.get("batch").unwrap_or_default(),
+            page,
+        )
+    };
+    let devices = Resource::new(key, |(customer, batch, page)| {
+        batch_devices(customer, batch, page)
+    });
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading devices…"</p> }>
+            {move || Suspend::new(async move {
+                match devices.await {
+                    Ok(data) => view! { <Devices data/> }.into_any(),
+                    Err(error) => view! { <Title text="Devices"/><ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Devices(data: DevicesView) -> impl IntoView {
+    let customer = data.customer;
+    let batch_id = data.batch_id;
+    let title = format!("{batch_id} · {}", customer.name);
+    let empty = data.items.is_empty();
+    let rows = data
+        .items
+        .into_iter()
+        .map(|d| {
+            view! {
+                <tr>
+                    <td>{d.serial.unwrap_or_default()}</td>
+                    <td>{d.product_key.unwrap_or_default()}</td>
+                    <td>{d.manufacturer.unwrap_or_default()}</td>
+                    <td>{d.model.unwrap_or_default()}</td>
+                    <td>{d.profile.unwrap_or_else(|| "—".into())}</td>
+                    <td>{d.uploaded.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let (pager_customer, pager_batch) = (customer.id.clone(), batch_id.clone());
+    view! {
+        <Title text=title/>
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href="/customers">"Customers"</a> " › "
+            <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
+            <span aria-current="page">{batch_id.clone()}</span>
+        </nav>
+        <h1>{batch_id.clone()}</h1>
+        <h2>"Devices"</h2>
+        {if empty {
+            view! { <p>"No devices on this page."</p> }.into_any()
+        } else {
+            view! {
+                <table>
+                    <thead><tr>
+                        <th scope="col">"Serial number"</th><th scope="col">"Product key"</th>
+                        <th scope="col">"Manufacturer"</th><th scope="col">"Model"</th>
+                        <th scope="col">"Autopilot profile"</th><th scope="col">"Uploaded"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }.into_any()
+        }}
+        <Pager page=data.page has_next=data.has_next label="Device pages"
+            href=move |page| urls::batch(&pager_customer, &pager_batch, page)/>
+    }
+}

@@ -1,0 +1,428 @@
+//! Sign-in, sign-out, the gate in front of every private page, and the user's delegated
+//! Partner Center token (refreshed before it expires, one refresh at a time per sign-in).
+//!
+//! Session writes happen only here, in plain handlers (DESIGN.md §5: writes made while a page
+//! streams are lost). Tokens are never in the session: they sit encrypted in `sign_ins`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use super::oidc::OidcError;
+use super::store::{SignInRow, UserKey};
+use super::AppState;
+use crate::partner_center::AccessToken;
+
+const PENDING: &str = "pending_sign_in";
+const USER: &str = "user";
+/// Access tokens this close to expiry are refreshed first.
+const REFRESH_MARGIN_SECS: i64 = 300;
+
+/// Who is signed in, as kept in the session record (no tokens here).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub sign_in_id: String,
+    pub tenant_id: String,
+    pub object_id: String,
+    pub name: String,
+    pub upn: String,
+    pub signed_in_at: i64,
+}
+
+impl SessionUser {
+    pub fn key(&self) -> UserKey {
+        UserKey {
+            tenant_id: self.tenant_id.clone(),
+            object_id: self.object_id.clone(),
+        }
+    }
+}
+
+/// Why no token can be had for a request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenFailure {
+    /// Not signed in, or the sign-in ended (refresh refused, signed out elsewhere).
+    SignedOut,
+    /// The sign-in service could not be reached to refresh the token.
+    Unavailable,
+}
+
+/// One lock per sign-in, so concurrent requests near expiry cause one refresh.
+#[derive(Clone, Default)]
+pub struct RefreshLocks(Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>);
+
+impl RefreshLocks {
+    fn for_sign_in(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        locks.entry(id.to_string()).or_default().clone()
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The signed-in user of this session, if the sign-in is still within its absolute lifetime.
+pub async fn current_user(state: &AppState, session: &Session) -> Option<SessionUser> {
+    let user: SessionUser = session.get(USER).await.ok().flatten()?;
+    let age = now() - user.signed_in_at;
+    if age > state.config.session_absolute_timeout.as_secs() as i64 {
+        end_sign_in(state, session, &user).await;
+        return None;
+    }
+    Some(user)
+}
+
+async fn end_sign_in(state: &AppState, session: &Session, user: &SessionUser) {
+    if let Err(error) = state.store.delete_sign_in(&user.sign_in_id).await {
+        tracing::warn!(%error, "could not delete a sign-in");
+    }
+    let _ = session.flush().await;
+}
+
+/// The user's Partner Center access token, refreshed first when it is about to expire.
+pub async fn access_token(
+    state: &AppState,
+    user: &SessionUser,
+) -> Result<AccessToken, TokenFailure> {
+    let id = user.sign_in_id.as_str();
+    let fresh = |row: &SignInRow| {
+        (row.access_expires_at - REFRESH_MARGIN_SECS > now())
+            .then(|| state.cipher.open(&row.access_token, id))
+            .flatten()
+    };
+    let row = load(state, id).await?;
+    if let Some(token) = fresh(&row) {
+        return Ok(AccessToken::new(token));
+    }
+    let lock = state.refresh_locks.for_sign_in(id);
+    let _guard = lock.lock().await;
+    // Another request may have refreshed while this one waited.
+    let row = load(state, id).await?;
+    if let Some(token) = fresh(&row) {
+        return Ok(AccessToken::new(token));
+    }
+    let refresh_token = row
+        .refresh_token
+        .as_deref()
+        .and_then(|sealed| state.cipher.open(sealed, id))
+        .ok_or(TokenFailure::SignedOut)?;
+    match state.oidc.refresh(&refresh_token).await {
+        Ok(tokens) => {
+            let sealed_refresh = tokens
+                .refresh_token
+                .as_deref()
+                .map(|t| state.cipher.seal(t, id))
+                .or(row.refresh_token.clone());
+            let expires_at = now() + tokens.expires_in.as_secs() as i64;
+            state
+                .store
+                .rotate_tokens(
+                    id,
+                    row.refresh_token.as_deref(),
+                    &state.cipher.seal(&tokens.access_token, id),
+                    sealed_refresh.as_deref(),
+                    expires_at,
+                    now(),
+                )
+                .await
+                .map_err(|_| TokenFailure::Unavailable)?;
+            Ok(AccessToken::new(tokens.access_token))
+        }
+        Err(OidcError::Expired) => {
+            tracing::info!(
+                sign_in = id,
+                "refresh token refused: the user must sign in again"
+            );
+            let _ = state.store.delete_sign_in(id).await;
+            Err(TokenFailure::SignedOut)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "token refresh failed");
+            Err(TokenFailure::Unavailable)
+        }
+    }
+}
+
+async fn load(state: &AppState, id: &str) -> Result<SignInRow, TokenFailure> {
+    match state.store.sign_in(id).await {
+        Ok(Some(row)) => Ok(row),
+        Ok(None) => Err(TokenFailure::SignedOut),
+        Err(_) => Err(TokenFailure::Unavailable),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    return_to: Option<String>,
+}
+
+/// `GET /auth/login`: off to the authorize endpoint with PKCE, `state` and `nonce`.
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    let return_to = safe_return_to(query.return_to.as_deref().unwrap_or("/"));
+    match state.oidc.begin(return_to).await {
+        Ok((url, pending)) => {
+            if session.insert(PENDING, pending).await.is_err() {
+                return problem_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The sign-in could not be started",
+                    "The session store is not available. Try again in a moment.",
+                );
+            }
+            Redirect::to(&url).into_response()
+        }
+        Err(error) => {
+            tracing::warn!(%error, "sign-in could not start");
+            problem_page(
+                StatusCode::BAD_GATEWAY,
+                "Microsoft sign-in is not reachable",
+                "The sign-in service did not answer. Try again in a moment.",
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /auth/callback`: checks `state`, redeems the code, validates the id_token, and starts
+/// a fresh session (new id: no fixation).
+pub async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let pending: Option<super::oidc::PendingSignIn> = session.remove(PENDING).await.ok().flatten();
+    if let Some(error) = &query.error {
+        let description = query.error_description.as_deref().unwrap_or("");
+        // `{:?}` escapes CR/LF, so a crafted description cannot forge log lines.
+        tracing::info!(error = ?error, description = ?description, "sign-in refused by the identity provider");
+        let message = if error == "access_denied" {
+            "The sign-in was cancelled or refused.".to_string()
+        } else {
+            format!("Microsoft refused the sign-in ({error}): {description}")
+        };
+        return problem_page(StatusCode::BAD_REQUEST, "You are not signed in", &message);
+    }
+    let (Some(pending), Some(code), Some(returned_state)) = (pending, query.code, query.state)
+    else {
+        return problem_page(
+            StatusCode::BAD_REQUEST,
+            "This sign-in link is no longer valid",
+            "It was already used, or it was started in another browser. Start again.",
+        );
+    };
+    if !constant_time_eq(pending.state.as_bytes(), returned_state.as_bytes()) {
+        return problem_page(
+            StatusCode::BAD_REQUEST,
+            "This sign-in link is no longer valid",
+            "It does not belong to the sign-in this browser started. Start again.",
+        );
+    }
+    let (claims, tokens) = match state.oidc.finish(&pending, &code).await {
+        Ok(done) => done,
+        Err(error) => {
+            tracing::warn!(%error, "sign-in failed");
+            return problem_page(
+                StatusCode::BAD_REQUEST,
+                "The sign-in could not be completed",
+                "Microsoft did not confirm the sign-in. Start again; if it keeps failing, ask your administrator.",
+            );
+        }
+    };
+    let sign_in_id = uuid::Uuid::new_v4().to_string();
+    let at = now();
+    let row = SignInRow {
+        id: sign_in_id.clone(),
+        tenant_id: claims.tid.clone(),
+        object_id: claims.oid.clone(),
+        upn: claims.preferred_username.clone(),
+        display_name: claims.name.clone(),
+        access_token: state.cipher.seal(&tokens.access_token, &sign_in_id),
+        refresh_token: tokens
+            .refresh_token
+            .as_deref()
+            .map(|t| state.cipher.seal(t, &sign_in_id)),
+        access_expires_at: at + tokens.expires_in.as_secs() as i64,
+        created_at: at,
+    };
+    if let Err(error) = state.store.insert_sign_in(&row).await {
+        tracing::error!(%error, "could not store a sign-in");
+        return problem_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The sign-in could not be saved",
+            "The database is not available. Try again in a moment.",
+        );
+    }
+    let user = SessionUser {
+        sign_in_id,
+        tenant_id: claims.tid,
+        object_id: claims.oid,
+        name: claims.name,
+        upn: claims.preferred_username,
+        signed_in_at: at,
+    };
+    if session.cycle_id().await.is_err() || session.insert(USER, &user).await.is_err() {
+        return problem_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The sign-in could not be saved",
+            "The session store is not available. Try again in a moment.",
+        );
+    }
+    tracing::info!(tid = %user.tenant_id, oid = %user.object_id, "signed in");
+    Redirect::to(&pending.return_to).into_response()
+}
+
+/// `POST /auth/logout`: ends the sign-in (tokens deleted) and the session.
+pub async fn logout(State(state): State<AppState>, session: Session) -> Response {
+    if let Some(user) = session.get::<SessionUser>(USER).await.ok().flatten() {
+        end_sign_in(&state, &session, &user).await;
+    } else {
+        let _ = session.flush().await;
+    }
+    Redirect::to("/signed-out").into_response()
+}
+
+/// `GET /signed-out`.
+pub async fn signed_out() -> Response {
+    let body = "<h1>You signed out</h1><p>Your session and its Microsoft tokens were removed from this dashboard.</p>\
+                <p><a class=\"button\" href=\"/auth/login\">Sign in again</a></p>";
+    page(StatusCode::OK, "Signed out", body)
+}
+
+/// Paths anyone may open: sign-in, health checks, static assets.
+fn is_public(path: &str) -> bool {
+    path.starts_with("/auth/")
+        || path.starts_with("/pkg/")
+        || matches!(
+            path,
+            "/healthz" | "/readyz" | "/signed-out" | "/favicon.svg"
+        )
+}
+
+/// The gate: pages send anonymous visitors to sign in (and back afterwards); server
+/// functions and other requests answer 401.
+pub async fn require_sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if is_public(path) || current_user(&state, &session).await.is_some() {
+        return next.run(request).await;
+    }
+    let is_page = request.method() == axum::http::Method::GET && !path.starts_with("/api/");
+    if is_page {
+        let target = request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("return_to", target)
+            .finish();
+        Redirect::to(&format!("/auth/login?{query}")).into_response()
+    } else {
+        (StatusCode::UNAUTHORIZED, "Sign in first.").into_response()
+    }
+}
+
+/// Only paths inside this app: anything else (other hosts, `//host`, `/\host`, schemes,
+/// encoded tricks, control characters) becomes `/`.
+pub fn safe_return_to(raw: &str) -> String {
+    let decoded: String = url::form_urlencoded::parse(format!("x={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let inside = |s: &str| {
+        s.starts_with('/')
+            && !s.starts_with("//")
+            && !s.starts_with("/\\")
+            && !s.chars().any(|c| c.is_control() || c == '\\')
+    };
+    if inside(raw) && inside(&decoded) {
+        raw.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A plain page for sign-in outcomes (these routes are not Leptos pages: they change the
+/// session, which only plain handlers may do).
+fn problem_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let body = format!(
+        "<h1>{}</h1><p role=\"alert\">{}</p><p><a class=\"button\" href=\"/auth/login\">Sign in</a></p>",
+        escape(title),
+        escape(message)
+    );
+    page(status, title, &body)
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · ztd-dashboard</title><link rel=\"stylesheet\" href=\"/pkg/ztd-dashboard.css\"></head>\
+         <body><header class=\"top\"><a class=\"product\" href=\"/customers\">ztd-dashboard</a></header>\
+         <main id=\"main\">{body}</main></body></html>",
+        escape(title)
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_to_only_ever_points_inside_the_app() {
+        for good in [
+            "/customers",
+            "/customers?q=con",
+            "/customers/abc/batches/Q3%20laptops",
+        ] {
+            assert_eq!(safe_return_to(good), good);
+        }
+        for evil in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "%2F%2Fevil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/ok\r\nSet-Cookie: x",
+            "",
+        ] {
+            assert_eq!(safe_return_to(evil), "/", "{evil:?}");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The dashboard's page addresses, built in one place. Batch ids are free text (spaces,
+//! `&`, `%`…), so every dynamic part is percent-encoded.
+
+use crate::api::SearchField;
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+pub fn customers(query: &str, field: SearchField, page: u32) -> String {
+    let mut url = format!("/customers?q={}&by={}", encode(query), field.as_query());
+    if page > 1 {
+        url.push_str(&format!("&page={page}"));
+    }
+    url
+}
+
+pub fn batches(customer_id: &str) -> String {
+    format!("/customers/{}/batches", encode(customer_id))
+}
+
+pub fn batch(customer_id: &str, batch_id: &str, page: u32) -> String {
+    let mut url = format!(
+        "/customers/{}/batches/{}",
+        encode(customer_id),
+        encode(batch_id)
+    );
+    if page > 1 {
+        url.push_str(&format!("?page={page}"));
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_text_batch_ids_are_encoded() {
+        assert_eq!(
+            batch("c1", "Q3 laptops & more + 50%/x", 2),
+            "/customers/c1/batches/Q3%20laptops%20%26%20more%20%2B%2050%25%2Fx?page=2"
+        );
+        assert_eq!(
+            customers("Ä b", SearchField::Domain, 1),
+            "/customers?q=%C3%84%20b&by=domain"
+        );
+    }
+}
