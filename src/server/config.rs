@@ -18,6 +18,7 @@
 //! | `session_absolute_timeout_hours` / `ZTD_SESSION_ABSOLUTE_TIMEOUT_HOURS` | 12 |
 //! | `site_root` / `ZTD_SITE_ROOT` (or cargo-leptos's `LEPTOS_SITE_ROOT`) | `target/site` |
 //! | `sandbox_addr` / `ZTD_SANDBOX_ADDR` | `127.0.0.1:0` (a free port) |
+//! | `sandbox_token_lifetime_secs` / `ZTD_SANDBOX_TOKEN_LIFETIME_SECS` | 3600 (short values exercise token refresh) |
 
 use std::collections::HashMap;
 use std::fmt;
@@ -75,6 +76,8 @@ pub struct Config {
     pub session_absolute_timeout: Duration,
     pub site_root: PathBuf,
     pub sandbox_addr: SocketAddr,
+    /// Lifetime of the tokens the in-process sandbox issues.
+    pub sandbox_token_lifetime: Duration,
 }
 
 /// One invalid setting, said in one line.
@@ -86,7 +89,7 @@ pub struct ConfigError {
 }
 
 /// Every setting's name: file key, and `ZTD_` + upper case for the environment.
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 17] = [
     "listen_addr",
     "public_url",
     "redirect_url",
@@ -103,6 +106,7 @@ const KEYS: [&str; 16] = [
     "session_absolute_timeout_hours",
     "site_root",
     "sandbox_addr",
+    "sandbox_token_lifetime_secs",
 ];
 
 impl Config {
@@ -186,7 +190,13 @@ impl Config {
             v.parse::<SocketAddr>()
                 .map_err(|_| "expected an address like 127.0.0.1:0".to_string())
         })?;
+        let sandbox_token_lifetime = Duration::from_secs(parse_or(
+            value("sandbox_token_lifetime_secs"),
+            Some(3600),
+            positive,
+        )?);
         Ok(Config {
+            sandbox_token_lifetime,
             listen_addr,
             public_url,
             redirect_url,

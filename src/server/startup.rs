@@ -102,6 +102,7 @@ impl Application {
                         redirect_uris: vec![redirect_url.to_string()],
                         ..RegisteredClient::default()
                     }],
+                    access_token_lifetime: config.sandbox_token_lifetime,
                     ..SandboxConfig::default()
                 })
                 .await

@@ -191,3 +191,162 @@ pub async fn stored_devices(sandbox: &Sandbox, customer: uuid::Uuid) -> Vec<serd
         .await
         .expect("a JSON list")
 }
+
+/// The real dashboard on port 0 with its in-process sandbox and a fresh data directory.
+pub struct TestApp {
+    pub address: String,
+    pub sandbox_url: String,
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// `settings` are extra `ZTD_*` variables.
+pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("ztd-test-{}", uuid::Uuid::new_v4()));
+    let mut env: std::collections::HashMap<String, String> = [
+        ("ZTD_LISTEN_ADDR", "127.0.0.1:0"),
+        ("ZTD_DATA_DIR", data_dir.to_str().unwrap()),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in settings {
+        env.insert(k.to_string(), v.to_string());
+    }
+    let config = ztd_dashboard::server::Config::load(&env).expect("valid test configuration");
+    let app = ztd_dashboard::server::startup::Application::build(config)
+        .await
+        .expect("the dashboard starts");
+    let address = app.public_url().as_str().trim_end_matches('/').to_string();
+    let sandbox_url = app.sandbox().expect("sandbox mode").base_url().to_string();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        address,
+        sandbox_url,
+        data_dir,
+    }
+}
+
+/// A browser stand-in: keeps cookies by hand (so tests can read their attributes), follows
+/// no redirects.
+pub struct Browser {
+    base: String,
+    http: reqwest::Client,
+    pub cookies: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    pub last_set_cookie: std::sync::Mutex<Option<String>>,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        Browser {
+            base: app.address.clone(),
+            http: http(),
+            cookies: Default::default(),
+            last_set_cookie: Default::default(),
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies
+            .lock()
+            .unwrap()
+            .insert(name.into(), value.into());
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        let header = self
+            .cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let request = if header.is_empty() {
+            request
+        } else {
+            request.header("cookie", header)
+        };
+        let response = request.send().await.expect("the dashboard answers");
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap().to_string();
+            let pair = text.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            let expired = text.to_ascii_lowercase().contains("max-age=0");
+            let mut cookies = self.cookies.lock().unwrap();
+            if expired || value.is_empty() {
+                cookies.remove(name);
+            } else {
+                cookies.insert(name.to_string(), value.to_string());
+            }
+            *self.last_set_cookie.lock().unwrap() = Some(text);
+        }
+        response
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    pub async fn post(&self, path: &str) -> reqwest::Response {
+        self.send(self.http.post(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// Follows the dashboard's sign-in through the sandbox as `upn`; returns the final
+    /// redirect (the page first asked for).
+    pub async fn sign_in(&self, upn: &str, return_to: &str) -> String {
+        let login = self
+            .get(&format!(
+                "/auth/login?return_to={}",
+                ztd_dashboard::urls::encode(return_to)
+            ))
+            .await;
+        assert_eq!(login.status(), 303);
+        let authorize = location(&login);
+        let to_callback = http()
+            .get(format!("{authorize}&login_hint={upn}"))
+            .send()
+            .await
+            .unwrap();
+        let callback = location(&to_callback);
+        let path = callback
+            .strip_prefix(&self.base)
+            .expect("back to the dashboard");
+        let done = self.get(path).await;
+        assert_eq!(
+            done.status(),
+            303,
+            "{}",
+            done.text().await.unwrap_or_default()
+        );
+        location(&done)
+    }
+
+    /// The body of a page, asserting its status.
+    pub async fn page(&self, path: &str, status: u16) -> String {
+        let response = self.get(path).await;
+        let actual = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        assert_eq!(actual, status, "{path}: {}", &body[..body.len().min(2000)]);
+        body
+    }
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_string()
+}

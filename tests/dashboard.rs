@@ -1,0 +1,387 @@
+//! The dashboard from outside: the real app on port 0 against its in-process sandbox, over
+//! HTTP, as a browser without JavaScript would use it.
+
+mod common;
+
+use common::*;
+
+const CONTOSO: &str = "8b7c6a1e-0000-4000-8000-000000000001";
+const FABRIKAM: &str = "8b7c6a1e-0000-4000-8000-000000000002";
+const TAILSPIN: &str = "8b7c6a1e-0000-4000-8000-000000000003";
+
+/// Rows in the page's table bodies.
+fn rows(html: &str) -> usize {
+    html.split("<tbody>")
+        .skip(1)
+        .map(|body| {
+            body.split("</tbody>")
+                .next()
+                .unwrap_or("")
+                .matches("<tr")
+                .count()
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn health_checks_answer_without_signing_in() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    assert_eq!(browser.page("/healthz", 200).await, "ok");
+    let ready: serde_json::Value =
+        serde_json::from_str(&browser.page("/readyz", 200).await).unwrap();
+    assert_eq!(ready["database"], "ok");
+    assert_eq!(ready["partner_center"], "reachable");
+}
+
+#[tokio::test]
+async fn anonymous_pages_lead_to_sign_in_and_other_requests_get_401() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    let response = browser.get("/customers?q=con").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        location(&response),
+        "/auth/login?return_to=%2Fcustomers%3Fq%3Dcon"
+    );
+    let root = browser.get("/").await;
+    assert_eq!(location(&root), "/customers");
+    let api = browser.post("/api/search_customers").await;
+    assert_eq!(api.status(), 401);
+    let login = browser.get("/auth/login").await;
+    assert!(
+        location(&login).starts_with(&app.sandbox_url),
+        "off to the sandbox's Entra ID"
+    );
+}
+
+#[tokio::test]
+async fn signing_in_returns_to_the_page_first_asked_for_with_a_new_session_id() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.get("/auth/login").await;
+    let before = browser
+        .cookie("ztd_session")
+        .expect("a session for the pending sign-in");
+    let back_to = browser
+        .sign_in(ADMIN, &format!("/customers/{CONTOSO}/batches"))
+        .await;
+    assert_eq!(back_to, format!("/customers/{CONTOSO}/batches"));
+    let after = browser.cookie("ztd_session").unwrap();
+    assert_ne!(before, after, "the session id changes at sign-in");
+    let page = browser.page(&back_to, 200).await;
+    assert!(page.contains("Avery Admin"));
+
+    let stale = Browser::new(&app);
+    stale.set_cookie("ztd_session", &before);
+    assert_eq!(
+        stale.get("/customers").await.status(),
+        303,
+        "the old id is worthless"
+    );
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_secure_lax_and_unrevealing() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.get("/auth/login").await;
+    let cookie = browser.last_set_cookie.lock().unwrap().clone().unwrap();
+    assert!(cookie.starts_with("ztd_session="), "{cookie}");
+    for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+    assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+}
+
+#[tokio::test]
+async fn a_callback_with_a_wrong_or_missing_state_or_a_replayed_code_is_refused() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+
+    let login = browser.get("/auth/login").await;
+    let authorize = location(&login);
+    let callback = location(
+        &http()
+            .get(format!("{authorize}&login_hint={ADMIN}"))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let path = callback.strip_prefix(&app.address).unwrap().to_string();
+    let forged = path.replace("state=", "state=forged");
+    assert_eq!(browser.get(&forged).await.status(), 400);
+    // The pending sign-in was used up by the refused attempt: the genuine one fails too.
+    assert_eq!(browser.get(&path).await.status(), 400);
+    assert_eq!(
+        browser.get("/customers").await.status(),
+        303,
+        "no session was created"
+    );
+
+    let without_state = Browser::new(&app);
+    without_state.get("/auth/login").await;
+    let cut = path.split("&state=").next().unwrap().to_string();
+    assert_eq!(without_state.get(&cut).await.status(), 400);
+
+    let replay = Browser::new(&app);
+    replay.sign_in(SALES, "/customers").await;
+    let again = Browser::new(&app);
+    again.get("/auth/login").await;
+    let login = again.get("/auth/login").await;
+    let authorize = location(&login);
+    let callback = location(
+        &http()
+            .get(format!("{authorize}&login_hint={SALES}"))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let path = callback.strip_prefix(&app.address).unwrap().to_string();
+    assert_eq!(again.get(&path).await.status(), 303);
+    let thief = Browser::new(&app);
+    assert_eq!(
+        thief.get(&path).await.status(),
+        400,
+        "a code works once, in one browser"
+    );
+}
+
+#[tokio::test]
+async fn an_error_callback_is_shown_escaped() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.get("/auth/login").await;
+    let body = browser
+        .page(
+            "/auth/callback?error=server_error&error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+            400,
+        )
+        .await;
+    assert!(
+        body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{body}"
+    );
+    assert!(!body.contains("<script>alert(1)"));
+}
+
+#[tokio::test]
+async fn the_customer_picker_searches_by_prefix_pages_past_500_and_lists_recent_customers() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.sign_in(ADMIN, "/customers").await;
+
+    let found = browser.page("/customers?q=cont&by=name", 200).await;
+    assert!(found.contains("Contoso Ltd"));
+    assert!(found.contains("starts with “cont”"));
+    let by_domain = browser
+        .page("/customers?q=fabrikam.onmicrosoft&by=domain", 200)
+        .await;
+    assert!(by_domain.contains("Fabrikam, Inc."));
+    assert_eq!(rows(&by_domain), 1);
+
+    // 50 a page: page 11 holds customers 501 to 550, page 25 is the last.
+    let page_11 = browser.page("/customers?q=&by=name&page=11", 200).await;
+    assert_eq!(rows(&page_11), 50);
+    assert!(page_11.contains("Page 11"));
+    let last = browser.page("/customers?q=&by=name&page=25", 200).await;
+    assert_eq!(rows(&last), 50);
+    assert!(
+        !last.contains("rel=\"next\""),
+        "no next page after the last"
+    );
+
+    browser
+        .page(&format!("/customers/{FABRIKAM}/batches"), 200)
+        .await;
+    let start = browser.page("/customers", 200).await;
+    let recent = start.find("Recently opened").expect("a recent section");
+    assert!(
+        start[recent..].find("Fabrikam, Inc.").unwrap()
+            < start[recent..].find("All customers").unwrap()
+    );
+}
+
+#[tokio::test]
+async fn batches_are_listed_newest_first_and_devices_page_by_100() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.sign_in(SALES, "/customers").await;
+
+    let batches = browser
+        .page(&format!("/customers/{CONTOSO}/batches"), 200)
+        .await;
+    let position = |name: &str| {
+        batches
+            .find(name)
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    assert!(position("Kiosk refresh") < position("Contoso Laptops 2024"));
+    assert!(position("Contoso Laptops 2024") < position("Contoso-PO-4711"));
+    assert!(batches.contains("263"));
+    assert!(batches.contains(&format!(
+        "/customers/{CONTOSO}/batches/Contoso%20Laptops%202024"
+    )));
+
+    let first = browser
+        .page(
+            &format!("/customers/{CONTOSO}/batches/Contoso%20Laptops%202024"),
+            200,
+        )
+        .await;
+    assert_eq!(rows(&first), 100);
+    // A bookmarked last page works without visiting the ones before.
+    let fresh = Browser::new(&app);
+    fresh.sign_in(SALES, "/customers").await;
+    let third = fresh
+        .page(
+            &format!("/customers/{CONTOSO}/batches/Contoso%20Laptops%202024?page=3"),
+            200,
+        )
+        .await;
+    assert_eq!(rows(&third), 63);
+    assert!(third.contains("Page 3"));
+    assert!(third.contains("rel=\"prev\""));
+    assert!(!third.contains("rel=\"next\""));
+
+    let kiosk = browser
+        .page(
+            &format!("/customers/{CONTOSO}/batches/Kiosk%20refresh"),
+            200,
+        )
+        .await;
+    assert!(kiosk.contains("Shared kiosk"), "profile names, not ids");
+}
+
+#[tokio::test]
+async fn partner_center_refusals_are_explained_in_words() {
+    let app = spawn_app().await;
+
+    let no_role = Browser::new(&app);
+    no_role.sign_in(NO_ROLE, "/customers").await;
+    let page = no_role.page("/customers", 403).await;
+    assert!(page.contains("Admin agent or Sales agent"), "{page}");
+
+    let no_mfa = Browser::new(&app);
+    no_mfa.sign_in(NO_MFA, "/customers").await;
+    let page = no_mfa.page("/customers", 403).await;
+    assert!(page.contains("multi-factor authentication"));
+
+    let admin = Browser::new(&app);
+    admin.sign_in(ADMIN, "/customers").await;
+    let page = admin
+        .page(&format!("/customers/{TAILSPIN}/batches"), 403)
+        .await;
+    assert!(page.contains("reseller relationship"));
+    let page = admin.page("/customers/not-a-customer/batches", 400).await;
+    assert!(page.contains("is not a customer id"));
+    let page = admin
+        .page(
+            &format!("/customers/{CONTOSO}/batches/No%20such%20batch"),
+            404,
+        )
+        .await;
+    assert!(page.contains("was not found"));
+}
+
+#[tokio::test]
+async fn markup_in_names_from_partner_center_is_shown_as_text() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.sign_in(ADMIN, "/customers").await;
+    let page = browser
+        .page(
+            "/customers/8b7c6a1e-0000-4000-8000-000000000005/batches",
+            200,
+        )
+        .await;
+    assert!(page.contains("&lt;b&gt;Angle&lt;/b&gt;"), "{page}");
+    assert!(!page.contains("<script>alert('batch')</script>"));
+}
+
+#[tokio::test]
+async fn signing_out_is_a_post_that_ends_the_session() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.sign_in(ADMIN, "/customers").await;
+    let cookie = browser.cookie("ztd_session").unwrap();
+    assert_eq!(browser.get("/auth/logout").await.status(), 405);
+    let out = browser.post("/auth/logout").await;
+    assert_eq!(out.status(), 303);
+    assert_eq!(location(&out), "/signed-out");
+    assert!(browser
+        .page("/signed-out", 200)
+        .await
+        .contains("You signed out"));
+
+    let replay = Browser::new(&app);
+    replay.set_cookie("ztd_session", &cookie);
+    assert_eq!(
+        replay.get("/customers").await.status(),
+        303,
+        "the old cookie is anonymous"
+    );
+}
+
+#[tokio::test]
+async fn cross_site_writes_are_refused_before_any_handler() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.sign_in(ADMIN, "/customers").await;
+    let url = format!("{}/auth/logout", app.address);
+    let cross = browser
+        .send(http().post(&url).header("Sec-Fetch-Site", "cross-site"))
+        .await;
+    assert_eq!(cross.status(), 403);
+    let foreign = browser
+        .send(http().post(&url).header("Origin", "https://evil.example"))
+        .await;
+    assert_eq!(foreign.status(), 403);
+    browser.page("/customers", 200).await; // still signed in
+    let same = browser
+        .send(http().post(&url).header("Sec-Fetch-Site", "same-origin"))
+        .await;
+    assert_eq!(same.status(), 303);
+}
+
+#[tokio::test]
+async fn tokens_are_refreshed_and_a_refused_refresh_signs_the_user_out() {
+    // Tokens that live 60 s are always within the refresh margin: every call refreshes.
+    let app = spawn_app_with(&[("ZTD_SANDBOX_TOKEN_LIFETIME_SECS", "60")]).await;
+    let browser = Browser::new(&app);
+    browser.sign_in(ADMIN, "/customers").await;
+    browser.page("/customers?q=cont", 200).await;
+    browser.page("/customers?q=fab", 200).await; // the rotated refresh token was kept
+
+    let revoked = http()
+        .post(format!(
+            "{}/_sandbox/revoke-refresh-tokens",
+            app.sandbox_url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    let page = browser.page("/customers?q=nor", 401).await;
+    assert!(page.contains("Your sign-in has ended"));
+    assert!(page.contains("/auth/login"));
+}
+
+#[tokio::test]
+async fn tokens_never_reach_the_browser() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.sign_in(ADMIN, "/customers").await;
+    let pages = [
+        "/customers".to_string(),
+        format!("/customers/{CONTOSO}/batches"),
+        format!("/customers/{CONTOSO}/batches/Contoso-PO-4711"),
+    ];
+    for path in pages {
+        let body = browser.page(&path, 200).await;
+        // Every token the sandbox issues is a JWT (eyJ…) or a 43-character refresh token.
+        assert!(!body.contains("eyJ"), "{path} carries a JWT");
+    }
+    let cookie = browser.cookie("ztd_session").unwrap();
+    assert!(cookie.len() < 40, "the cookie is an id, not a token");
+}
