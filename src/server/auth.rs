@@ -311,7 +311,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
         || matches!(
             path,
-            "/healthz" | "/readyz" | "/signed-out" | "/favicon.svg"
+            "/" | "/healthz" | "/readyz" | "/signed-out" | "/favicon.svg"
         )
 }
 
