@@ -17,6 +17,8 @@ pub mod pages;
 pub mod urls;
 
 #[cfg(feature = "ssr")]
+pub mod html;
+#[cfg(feature = "ssr")]
 pub mod partner_center;
 #[cfg(feature = "ssr")]
 pub mod sandbox;

@@ -17,6 +17,7 @@ use tower_sessions::Session;
 use super::oidc::OidcError;
 use super::store::{SignInRow, UserKey};
 use super::AppState;
+use crate::html::escape;
 use crate::partner_center::AccessToken;
 
 const PENDING: &str = "pending_sign_in";
@@ -388,14 +389,6 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         escape(title)
     );
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 #[cfg(test)]

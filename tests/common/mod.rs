@@ -165,10 +165,10 @@ pub async fn set_faults(sandbox: &Sandbox, faults: FaultSettings) {
     assert_eq!(response.status(), 200);
 }
 
-/// The Partner Center requests the sandbox received, oldest first.
-pub async fn request_log(sandbox: &Sandbox) -> Vec<serde_json::Value> {
+/// A JSON list from one of the sandbox's `/_sandbox/…` endpoints.
+async fn admin_list(sandbox: &Sandbox, path: &str) -> Vec<serde_json::Value> {
     http()
-        .get(format!("{}/_sandbox/requests", sandbox.base_url()))
+        .get(format!("{}/_sandbox/{path}", sandbox.base_url()))
         .send()
         .await
         .expect("admin answers")
@@ -177,19 +177,14 @@ pub async fn request_log(sandbox: &Sandbox) -> Vec<serde_json::Value> {
         .expect("a JSON list")
 }
 
+/// The Partner Center requests the sandbox received, oldest first.
+pub async fn request_log(sandbox: &Sandbox) -> Vec<serde_json::Value> {
+    admin_list(sandbox, "requests").await
+}
+
 /// Every device of a customer as the sandbox stores it (hashes included).
 pub async fn stored_devices(sandbox: &Sandbox, customer: uuid::Uuid) -> Vec<serde_json::Value> {
-    http()
-        .get(format!(
-            "{}/_sandbox/customers/{customer}/devices",
-            sandbox.base_url()
-        ))
-        .send()
-        .await
-        .expect("admin answers")
-        .json()
-        .await
-        .expect("a JSON list")
+    admin_list(sandbox, &format!("customers/{customer}/devices")).await
 }
 
 /// The real dashboard on port 0 with its in-process sandbox and a fresh data directory.

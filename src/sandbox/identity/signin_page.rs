@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::users::DEMO_USERS;
+use crate::html::escape;
 
 /// The sign-in page: one link per demo user. Each link repeats the authorize request with
 /// `login_hint`, so it works without JavaScript and without a form post.
@@ -92,20 +93,4 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         title = escape(title),
     );
     (status, Html(html)).into_response()
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
