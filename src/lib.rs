@@ -6,6 +6,8 @@
 //!   addresses (all both targets).
 //! - [`api`]: server functions and their data (both targets; bodies run on the server).
 //! - [`server`]: configuration, start-up, health checks (server only).
+//! - [`ingest`]: reading and validating device lists, pure (server only); [`check`]: the
+//!   `check` command around it.
 //! - [`partner_center`]: the typed Partner Center REST client (server only).
 //! - [`sandbox`]: a faithful simulator of Entra ID and Partner Center (server only), used when
 //!   no Microsoft configuration is given and by every test.
@@ -17,7 +19,11 @@ pub mod pages;
 pub mod urls;
 
 #[cfg(feature = "ssr")]
+pub mod check;
+#[cfg(feature = "ssr")]
 pub mod html;
+#[cfg(feature = "ssr")]
+pub mod ingest;
 #[cfg(feature = "ssr")]
 pub mod partner_center;
 #[cfg(feature = "ssr")]

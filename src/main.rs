@@ -29,6 +29,19 @@ enum Command {
     Serve,
     /// Run the built-in simulator of Entra ID and Partner Center on its own.
     Sandbox(SandboxArgs),
+    /// Check device lists (CSV, text, XLSX, XLS, ODS) exactly as an upload would, without
+    /// signing in. Exit status: 0 all rows valid, 1 some row has an error, 2 a file cannot be read.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The files to check.
+    #[arg(required = true)]
+    files: Vec<std::path::PathBuf>,
+    /// Print a JSON document instead of a readable report.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -126,6 +139,11 @@ async fn main() -> ExitCode {
     match cli.command {
         None | Some(Command::Serve) => run_dashboard().await,
         Some(Command::Sandbox(args)) => run_sandbox(args).await,
+        Some(Command::Check(args)) => {
+            let (report, status) = ztd_dashboard::check::run(&args.files, args.json);
+            print!("{report}");
+            ExitCode::from(status)
+        }
     }
 }
 

@@ -1,0 +1,339 @@
+//! Reading device lists the way people send them: bytes in, devices and findings out.
+//!
+//! Pure: no I/O, no clock, no network. The web upload, the paste box, the manual-entry form
+//! and `ztd-dashboard check` all go through [`read_file`] (or [`read_pasted`] /
+//! [`read_typed`]), so a file is judged the same everywhere.
+//!
+//! The steps: recognise the container by its first bytes ([`Format`]); turn it into lines of
+//! cells ([`decode`] + [`text`], or [`sheet`]); find the header ([`header`]); check every cell
+//! and row ([`rules`], [`validate`]).
+
+pub mod decode;
+pub mod grid;
+pub mod header;
+pub mod report;
+pub mod rules;
+pub mod sheet;
+pub mod text;
+pub mod validate;
+
+use serde::{Deserialize, Serialize};
+
+pub use header::{Column, Field};
+pub use report::{Check, Finding, Severity};
+pub use validate::{already_registered, group_tag_counts, DeviceRow, ExistingDevice};
+
+use grid::{Cell, Line};
+
+/// What a file may cost to read. The defaults suit a partner's largest orders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub max_rows: usize,
+    pub max_sheets: usize,
+    pub max_zip_entries: usize,
+    pub max_unpacked_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_rows: 50_000,
+            max_sheets: 100,
+            max_zip_entries: 1_000,
+            max_unpacked_bytes: 400 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why a file could not be read at all (as opposed to rows with errors). Each message says
+/// what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("The file is empty.")]
+    Empty,
+    #[error("This is not a device list: it looks like {0}. Upload a CSV or text file, or an Excel (XLSX, XLS) or OpenDocument (ODS) spreadsheet.")]
+    NotADeviceList(&'static str),
+    #[error("The workbook is password-protected. Remove the password in Excel (File › Info › Protect Workbook), or save the sheet as CSV, and upload it again.")]
+    Encrypted,
+    #[error("The file has more than {limit} device rows. Split it into several files.")]
+    TooManyRows { limit: usize },
+    #[error("The workbook has {count} sheets or parts; at most {limit} are read. Copy the device sheet into a new workbook.")]
+    TooManySheets { count: usize, limit: usize },
+    #[error("The workbook would unpack to more than {} MB, far more than a device list needs. Save the device sheet on its own as CSV and upload that.", limit / (1024 * 1024))]
+    UnpacksTooLarge { limit: u64 },
+    #[error("The workbook has no sheet called “{0}”.")]
+    NoSuchSheet(String),
+    #[error("{0}")]
+    NoHeader(String),
+    #[error("The file could not be read: {0}. Save it again as CSV (UTF-8) and upload that.")]
+    Unreadable(String),
+}
+
+/// The container, recognised from the first bytes (never from the file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Text,
+    Xlsx,
+    Xls,
+    Ods,
+}
+
+impl Format {
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Text => "delimited text",
+            Format::Xlsx => "Excel workbook (XLSX)",
+            Format::Xls => "Excel 97–2003 workbook (XLS)",
+            Format::Ods => "OpenDocument spreadsheet (ODS)",
+        }
+    }
+}
+
+/// Everything a preview or a `check` report shows about one input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ingested {
+    pub format: Format,
+    /// Text only.
+    pub encoding: Option<String>,
+    /// Text only: `,`, `;` or `\t`.
+    pub delimiter: Option<String>,
+    /// Spreadsheets only: the sheet read, and the workbook's sheets.
+    pub sheet: Option<String>,
+    pub sheets: Vec<String>,
+    pub header_row: Option<u32>,
+    pub columns: Vec<Column>,
+    pub devices: Vec<DeviceRow>,
+    /// File-level findings first, then by row.
+    pub findings: Vec<Finding>,
+}
+
+impl Ingested {
+    /// Rows with at least one error.
+    pub fn invalid_rows(&self) -> usize {
+        let mut rows: Vec<u32> = self
+            .findings
+            .iter()
+            .filter(|f| f.is_error())
+            .filter_map(|f| f.row)
+            .collect();
+        rows.dedup();
+        rows.sort_unstable();
+        rows.dedup();
+        rows.len()
+    }
+
+    pub fn valid_rows(&self) -> usize {
+        self.devices.len() - self.invalid_rows()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(Finding::is_error)
+    }
+
+    /// The findings about one row, for the preview table.
+    pub fn findings_for(&self, row: u32) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.row == Some(row))
+    }
+}
+
+/// Reads an uploaded file. `sheet` picks a workbook sheet; by default the first sheet with a
+/// recognisable header is read.
+pub fn read_file(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    limits: &Limits,
+) -> Result<Ingested, ReadError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ReadError::Empty);
+    }
+    match sniff(bytes)? {
+        Format::Text => read_text(bytes, limits),
+        format => read_workbook(bytes, format, sheet, limits),
+    }
+}
+
+/// Reads rows pasted into the text box (tab-separated when copied from Excel).
+pub fn read_pasted(text: &str, limits: &Limits) -> Result<Ingested, ReadError> {
+    read_file(text.as_bytes(), None, limits)
+}
+
+/// The manual-entry form's rows, in Partner Center's five columns (serial number, product
+/// key, hash, manufacturer, model), judged exactly like a file with that header.
+pub fn read_typed(rows: &[[String; 5]]) -> Ingested {
+    let header = [
+        Field::SerialNumber,
+        Field::ProductKey,
+        Field::HardwareHash,
+        Field::Manufacturer,
+        Field::Model,
+    ];
+    let mut lines = vec![Line {
+        row: 1,
+        cells: header.iter().map(|f| Cell::text(f.label())).collect(),
+    }];
+    lines.extend(rows.iter().enumerate().map(|(i, row)| Line {
+        row: i as u32 + 2,
+        cells: row.iter().map(|c| Cell::text(c.as_str())).collect(),
+    }));
+    let mut ingested =
+        judge(lines, Format::Text).unwrap_or_else(|_| unreachable!("the header is known"));
+    ingested.encoding = None;
+    ingested
+}
+
+fn read_text(bytes: &[u8], limits: &Limits) -> Result<Ingested, ReadError> {
+    let decoded = decode::decode(bytes);
+    if decoded.text.contains('\0') {
+        return Err(ReadError::NotADeviceList("a binary file"));
+    }
+    let (lines, delimiter) = text::read(&decoded.text, limits.max_rows)?;
+    let mut ingested = judge(lines, Format::Text)?;
+    ingested.encoding = Some(decoded.encoding.to_string());
+    ingested.delimiter = Some(match delimiter {
+        b'\t' => "tab".to_string(),
+        other => (other as char).to_string(),
+    });
+    if decoded.guessed {
+        ingested.findings.insert(
+            0,
+            Finding::warning(
+                None,
+                None,
+                Check::EncodingGuessed,
+                format!(
+                    "The file does not say its encoding; it was read as {}. If accented letters \
+                     look wrong below, save it as “CSV UTF-8” and upload it again.",
+                    decoded.encoding
+                ),
+            ),
+        );
+    }
+    Ok(ingested)
+}
+
+fn read_workbook(
+    bytes: &[u8],
+    format: Format,
+    wanted: Option<&str>,
+    limits: &Limits,
+) -> Result<Ingested, ReadError> {
+    let mut workbook = sheet::Workbook::open(bytes, format != Format::Xls, limits)?;
+    let names = workbook.names();
+    let chosen = match wanted {
+        Some(name) => {
+            let name = names
+                .iter()
+                .find(|n| n.as_str() == name)
+                .ok_or_else(|| ReadError::NoSuchSheet(name.to_string()))?;
+            Some((name.clone(), workbook.lines(name, limits.max_rows)?))
+        }
+        None => {
+            let mut first = None;
+            let mut found = None;
+            for name in &names {
+                let lines = workbook.lines(name, limits.max_rows)?;
+                if header::locate(&lines).is_ok() {
+                    found = Some((name.clone(), lines));
+                    break;
+                }
+                first.get_or_insert((name.clone(), lines));
+            }
+            found.or(first)
+        }
+    };
+    let Some((name, lines)) = chosen else {
+        return Err(ReadError::NoHeader("The workbook has no sheets.".into()));
+    };
+    let mut ingested = judge(lines, format).map_err(|e| match e {
+        ReadError::NoHeader(message) if names.len() > 1 => {
+            ReadError::NoHeader(format!("No sheet has a device header row. {message}"))
+        }
+        other => other,
+    })?;
+    let others = names.len() - 1;
+    if others > 0 {
+        ingested.findings.insert(
+            0,
+            Finding::warning(
+                None,
+                None,
+                Check::OtherSheetsIgnored,
+                format!("Sheet “{name}” was read; the workbook's {others} other sheet(s) were not. Pick another sheet if the devices are there."),
+            ),
+        );
+    }
+    ingested.sheet = Some(name);
+    ingested.sheets = names;
+    Ok(ingested)
+}
+
+/// Lines → header → devices, the part every input shares.
+fn judge(lines: Vec<Line>, format: Format) -> Result<Ingested, ReadError> {
+    let (layout, mut findings) = header::locate(&lines).map_err(ReadError::NoHeader)?;
+    if layout.index_of(Field::AssignedUser).is_some() {
+        findings.push(Finding::warning(
+            None,
+            layout.header_of(Field::AssignedUser),
+            Check::AssignedUserIgnored,
+            "The Assigned User column is for Intune; Partner Center does not take it, so it is not sent.".into(),
+        ));
+    }
+    let devices = validate::devices(&lines, &layout, &mut findings);
+    findings.sort_by_key(|f| (f.row.is_some(), f.row));
+    Ok(Ingested {
+        format,
+        encoding: None,
+        delimiter: None,
+        sheet: None,
+        sheets: Vec::new(),
+        header_row: layout.header_row,
+        columns: layout.columns,
+        devices,
+        findings,
+    })
+}
+
+/// Recognises the container from its magic bytes; text is anything else without NULs
+/// (UTF-16 has NULs, so it is left to the decoder).
+fn sniff(bytes: &[u8]) -> Result<Format, ReadError> {
+    const ZIP: &[u8] = b"PK\x03\x04";
+    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if bytes.starts_with(ZIP) {
+        let has = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
+        return if has(b"xl/workbook") {
+            Ok(Format::Xlsx)
+        } else if has(b"opendocument.spreadsheet") || has(b"content.xml") {
+            Ok(Format::Ods)
+        } else if has(b"word/") {
+            Err(ReadError::NotADeviceList("a Word document"))
+        } else {
+            Err(ReadError::NotADeviceList("a zip archive"))
+        };
+    }
+    if bytes.starts_with(OLE) {
+        let utf16 = |s: &str| {
+            s.encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect::<Vec<u8>>()
+        };
+        let encrypted = utf16("EncryptedPackage");
+        if bytes
+            .windows(encrypted.len())
+            .any(|w| w == encrypted.as_slice())
+        {
+            return Err(ReadError::Encrypted);
+        }
+        return Ok(Format::Xls);
+    }
+    let magic: [(&[u8], &str); 4] = [
+        (b"%PDF", "a PDF document"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"\x1F\x8B", "a gzip archive"),
+    ];
+    if let Some((_, what)) = magic.iter().find(|(m, _)| bytes.starts_with(m)) {
+        return Err(ReadError::NotADeviceList(what));
+    }
+    Ok(Format::Text)
+}

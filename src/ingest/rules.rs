@@ -1,0 +1,427 @@
+//! The checks on one cell, each a named [`Check`] with a message that says what is wrong and,
+//! where it can, how to fix it. Each function takes the raw cell and returns the value to
+//! submit (trimmed, and repaired where the repair is certain), pushing what it found.
+
+use super::grid::{Cell, CellKind};
+use super::report::{Check, Finding};
+
+/// Partner Center answers 802 below this; real 4K hashes are about 4,000 bytes.
+pub const HASH_MIN_BYTES: usize = 100;
+pub const HASH_MAX_BYTES: usize = 16 * 1024;
+/// SMBIOS serial numbers are short; anything longer is a pasting accident.
+pub const SERIAL_MAX_CHARS: usize = 128;
+pub const TEXT_MAX_CHARS: usize = 255;
+
+/// Serial numbers that firmware reports when the OEM never set one. Registering by
+/// serial + manufacturer + model cannot tell such devices apart.
+const PLACEHOLDER_SERIALS: [&str; 6] = [
+    "to be filled by o.e.m.",
+    "default string",
+    "system serial number",
+    "0",
+    "none",
+    "n/a",
+];
+
+/// Where a finding goes: the row number and the column header.
+#[derive(Clone, Copy)]
+pub struct At<'a> {
+    pub row: u32,
+    pub column: &'a str,
+}
+
+impl At<'_> {
+    fn error(&self, check: Check, message: String) -> Finding {
+        Finding::error(Some(self.row), Some(self.column), check, message)
+    }
+    fn warning(&self, check: Check, message: String) -> Finding {
+        Finding::warning(Some(self.row), Some(self.column), check, message)
+    }
+}
+
+/// A hardware hash: padded standard base64 of 100 bytes to 16 KB.
+pub fn hardware_hash(cell: &Cell, at: At, findings: &mut Vec<Finding>) -> Option<String> {
+    let trimmed = common(cell, at, findings)?;
+    let mut hash = if trimmed.bytes().any(|b| b.is_ascii_whitespace()) {
+        findings.push(at.warning(
+            Check::HashWhitespaceRemoved,
+            "Line breaks or spaces inside the hash were removed (a wrapped cell or a copy from a \
+             console)."
+                .into(),
+        ));
+        trimmed.split_ascii_whitespace().collect::<String>()
+    } else {
+        trimmed.to_string()
+    };
+    let data_end = hash.trim_end_matches('=').len();
+    if let Some((position, c)) = hash
+        .char_indices()
+        .enumerate()
+        .find(|(_, (i, c))| !(c.is_ascii_alphanumeric() || *c == '+' || *c == '/') && *i < data_end)
+        .map(|(n, (_, c))| (n + 1, c))
+    {
+        findings.push(at.error(
+            Check::HashInvalidCharacter,
+            format!(
+                "The hash has “{}” at character {position}; a hardware hash holds only letters, \
+                 digits, + and / (and = at the end). Copy it again from the original file.",
+                c.escape_default()
+            ),
+        ));
+        return Some(hash);
+    }
+    if hash.len() - data_end > 2 {
+        findings.push(
+            at.error(
+                Check::HashBadLength,
+                "The hash ends in more than two “=”; it was cut or joined wrongly. Copy it again."
+                    .into(),
+            ),
+        );
+        return Some(hash);
+    }
+    match data_end % 4 {
+        1 => {
+            findings.push(at.error(
+                Check::HashBadLength,
+                format!(
+                    "The hash has {data_end} characters, which no complete hash has: it was \
+                     probably cut off. Copy it again from the original file."
+                ),
+            ));
+            return Some(hash);
+        }
+        missing @ (2 | 3) if hash.len() == data_end => {
+            let pad = 4 - missing;
+            hash.push_str(&"=".repeat(pad));
+            findings.push(at.warning(
+                Check::HashPaddingRepaired,
+                format!(
+                    "The hash lacked its final “{}”; it was added.",
+                    "=".repeat(pad)
+                ),
+            ));
+        }
+        _ => {}
+    }
+    let bytes = hash.len() / 4 * 3 - (hash.len() - data_end);
+    if bytes < HASH_MIN_BYTES {
+        findings.push(at.error(
+            Check::HashTooShort,
+            format!(
+                "The hash is only {bytes} bytes; hardware hashes from Get-WindowsAutopilotInfo \
+                 are about 4,000. It was probably cut off: copy it again."
+            ),
+        ));
+    } else if bytes > HASH_MAX_BYTES {
+        findings.push(at.error(
+            Check::HashTooLong,
+            format!("The hash is {bytes} bytes, more than a hardware hash can be; two may have been joined."),
+        ));
+    }
+    Some(hash)
+}
+
+/// A serial number as SMBIOS reports it: trimmed, case kept (Partner Center compares it exactly).
+pub fn serial_number(cell: &Cell, at: At, findings: &mut Vec<Finding>) -> Option<String> {
+    let serial = common(cell, at, findings)?.to_string();
+    if let Some(position) = serial.chars().position(char::is_control) {
+        findings.push(at.error(
+            Check::SerialControlCharacter,
+            format!(
+                "The serial number has an invisible control character at character {}; retype it.",
+                position + 1
+            ),
+        ));
+    }
+    let length = serial.chars().count();
+    if length > SERIAL_MAX_CHARS {
+        findings.push(at.error(
+            Check::SerialTooLong,
+            format!("The serial number is {length} characters long; serial numbers are at most {SERIAL_MAX_CHARS}. Is it another column's value?"),
+        ));
+    }
+    if PLACEHOLDER_SERIALS.contains(&serial.to_lowercase().as_str()) {
+        findings.push(at.warning(
+            Check::SerialPlaceholder,
+            format!(
+                "“{serial}” is what firmware reports when the manufacturer set no serial number; \
+                 register this device by its hardware hash instead."
+            ),
+        ));
+    }
+    Some(serial)
+}
+
+/// A product key: the 13-digit PKID, or the dashed product id (`00329-00000-0003-AA606`).
+pub fn product_key(cell: &Cell, at: At, findings: &mut Vec<Finding>) -> Option<String> {
+    let key = common(cell, at, findings)?.to_ascii_uppercase();
+    if cell.kind == CellKind::Number && key.len() < 13 && key.bytes().all(|b| b.is_ascii_digit()) {
+        let restored = format!("{key:0>13}");
+        findings.push(at.warning(
+            Check::ProductKeyZerosRestored,
+            format!("Excel stored the product key as a number and dropped its leading zeros; it was restored to {restored}."),
+        ));
+        return Some(restored);
+    }
+    let pkid = key.len() == 13 && key.bytes().all(|b| b.is_ascii_digit());
+    let groups: Vec<&str> = key.split('-').collect();
+    let dashed = (4..=5).contains(&groups.len())
+        && groups
+            .iter()
+            .all(|g| (4..=5).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if !pkid && !dashed {
+        findings.push(at.error(
+            Check::ProductKeyFormat,
+            format!(
+                "“{key}” is not a product key: expected the 13-digit product key ID (PKID) or a \
+                 product id such as 00329-00000-0003-AA606. Leave the cell empty if you do not have one."
+            ),
+        ));
+    }
+    Some(key)
+}
+
+/// Manufacturer and model: kept exactly as SMBIOS spells them (Partner Center compares them
+/// case-sensitively).
+pub fn text(cell: &Cell, at: At, findings: &mut Vec<Finding>) -> Option<String> {
+    let value = common(cell, at, findings)?.to_string();
+    if value.chars().any(char::is_control) {
+        findings.push(at.error(
+            Check::ControlCharacter,
+            format!(
+                "“{}” contains an invisible control character; retype it.",
+                value.escape_debug()
+            ),
+        ));
+    }
+    let length = value.chars().count();
+    if length > TEXT_MAX_CHARS {
+        findings.push(at.error(
+            Check::TooLong,
+            format!(
+                "The value is {length} characters long; at most {TEXT_MAX_CHARS} are accepted."
+            ),
+        ));
+    }
+    Some(value)
+}
+
+/// What every identifier cell shares: trimming, empty → `None`, and Excel's damage.
+fn common<'c>(cell: &'c Cell, at: At, findings: &mut Vec<Finding>) -> Option<&'c str> {
+    let value = cell.text.trim();
+    if value.is_empty() {
+        return None;
+    }
+    match cell.kind {
+        CellKind::ExcelError => {
+            findings.push(at.error(
+                Check::ExcelErrorValue,
+                format!("The cell holds the Excel error {value}, not a value; fix the formula or type the value."),
+            ));
+        }
+        CellKind::Number if looks_scientific(value) || value.len() > 15 => {
+            findings.push(at.error(
+                Check::ScientificNotation,
+                format!(
+                    "Excel stored this as the number {value}, too long to keep every digit. \
+                     Format the column as Text in the original file and paste the values again."
+                ),
+            ));
+        }
+        CellKind::Number => {
+            findings.push(at.warning(
+                Check::StoredAsNumber,
+                format!(
+                    "Excel stored {value} as a number, which drops leading zeros; check it \
+                     against the device label, or format the column as Text."
+                ),
+            ));
+        }
+        CellKind::Text if looks_scientific(value) => {
+            findings.push(at.error(
+                Check::ScientificNotation,
+                format!(
+                    "“{value}” is Excel's scientific notation: the original digits are lost. \
+                     Format the column as Text in the original file, or type the value again."
+                ),
+            ));
+        }
+        CellKind::Text => {}
+    }
+    Some(value)
+}
+
+/// `1.23457E+11`, `1E+15`, `4,5E+12`: what Excel shows for long numbers.
+fn looks_scientific(value: &str) -> bool {
+    let upper = value.to_ascii_uppercase();
+    let Some((mantissa, exponent)) = upper.split_once("E+") else {
+        return false;
+    };
+    let mut mantissa_parts = mantissa.splitn(2, ['.', ',']);
+    let whole = mantissa_parts.next().unwrap_or_default();
+    let fraction = mantissa_parts.next().unwrap_or("0");
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AT: At = At {
+        row: 7,
+        column: "Col",
+    };
+
+    fn run(
+        rule: fn(&Cell, At, &mut Vec<Finding>) -> Option<String>,
+        cell: Cell,
+    ) -> (Option<String>, Vec<Check>) {
+        let mut findings = Vec::new();
+        let value = rule(&cell, AT, &mut findings);
+        assert!(findings
+            .iter()
+            .all(|f| f.row == Some(7) && f.column.as_deref() == Some("Col")));
+        (value, findings.iter().map(|f| f.check).collect())
+    }
+
+    fn number(text: &str) -> Cell {
+        Cell {
+            text: text.into(),
+            kind: CellKind::Number,
+        }
+    }
+
+    /// 150 bytes of base64: 200 characters, no padding needed.
+    fn hash_of(bytes: usize) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(vec![7u8; bytes])
+    }
+
+    #[test]
+    fn a_good_hash_passes_untouched() {
+        let hash = hash_of(4000);
+        assert_eq!(
+            run(hardware_hash, Cell::text(format!("  {hash} "))),
+            (Some(hash), vec![])
+        );
+    }
+
+    #[test]
+    fn missing_padding_is_repaired_with_a_warning() {
+        let hash = hash_of(151); // ends in "=="
+        let unpadded = hash.trim_end_matches('=');
+        let (value, checks) = run(hardware_hash, Cell::text(unpadded));
+        assert_eq!(value.as_deref(), Some(hash.as_str()));
+        assert_eq!(checks, vec![Check::HashPaddingRepaired]);
+    }
+
+    #[test]
+    fn an_invalid_character_is_reported_with_its_position() {
+        let mut hash = hash_of(150);
+        hash.replace_range(9..10, "-");
+        let mut findings = Vec::new();
+        hardware_hash(&Cell::text(hash), AT, &mut findings);
+        assert_eq!(findings[0].check, Check::HashInvalidCharacter);
+        assert!(
+            findings[0].message.contains("“-” at character 10"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn wrapped_hashes_are_joined_and_short_or_cut_ones_refused() {
+        let hash = hash_of(300);
+        let wrapped = format!("{}\r\n{}", &hash[..200], &hash[200..]);
+        assert_eq!(
+            run(hardware_hash, Cell::text(wrapped)),
+            (Some(hash.clone()), vec![Check::HashWhitespaceRemoved])
+        );
+        assert_eq!(
+            run(hardware_hash, Cell::text(hash_of(60))).1,
+            vec![Check::HashTooShort]
+        );
+        assert_eq!(
+            run(hardware_hash, Cell::text(&hash[..201])).1,
+            vec![Check::HashBadLength]
+        );
+        assert_eq!(
+            run(hardware_hash, Cell::text(hash_of(17_000))).1,
+            vec![Check::HashTooLong]
+        );
+        assert_eq!(run(hardware_hash, Cell::text("")), (None, vec![]));
+    }
+
+    #[test]
+    fn serial_numbers_keep_their_case_and_report_damage() {
+        assert_eq!(
+            run(serial_number, Cell::text(" PF0aB12 ")),
+            (Some("PF0aB12".into()), vec![])
+        );
+        assert_eq!(
+            run(serial_number, Cell::text("PF0\u{7}B12")).1,
+            vec![Check::SerialControlCharacter]
+        );
+        assert_eq!(
+            run(serial_number, Cell::text("X".repeat(129))).1,
+            vec![Check::SerialTooLong]
+        );
+        assert_eq!(
+            run(serial_number, Cell::text("1.23457E+11")).1,
+            vec![Check::ScientificNotation]
+        );
+        assert_eq!(
+            run(serial_number, Cell::text("To be filled by O.E.M.")).1,
+            vec![Check::SerialPlaceholder]
+        );
+        assert_eq!(
+            run(serial_number, number("12345")).1,
+            vec![Check::StoredAsNumber]
+        );
+        assert_eq!(
+            run(serial_number, number("1234567890123456")).1,
+            vec![Check::ScientificNotation]
+        );
+    }
+
+    #[test]
+    fn product_keys_are_a_pkid_or_a_dashed_product_id() {
+        assert_eq!(
+            run(product_key, Cell::text("3305012345678")),
+            (Some("3305012345678".into()), vec![])
+        );
+        assert_eq!(
+            run(product_key, Cell::text("00329-00000-0003-aa606")),
+            (Some("00329-00000-0003-AA606".into()), vec![])
+        );
+        assert_eq!(
+            run(product_key, Cell::text("12345-67890-09876-54321-13579")).1,
+            vec![]
+        );
+        assert_eq!(
+            run(product_key, Cell::text("12345")).1,
+            vec![Check::ProductKeyFormat]
+        );
+        assert_eq!(
+            run(product_key, number("12345678901")),
+            (
+                Some("0012345678901".into()),
+                vec![Check::StoredAsNumber, Check::ProductKeyZerosRestored]
+            )
+        );
+    }
+
+    #[test]
+    fn scientific_notation_is_recognised_in_both_decimal_styles() {
+        assert!(looks_scientific("1.23457E+11"));
+        assert!(looks_scientific("4,5e+12"));
+        assert!(looks_scientific("1E+15"));
+        assert!(!looks_scientific("E+15"));
+        assert!(!looks_scientific("PF1E+15X"));
+    }
+}

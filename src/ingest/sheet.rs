@@ -1,0 +1,143 @@
+//! XLSX, XLS and ODS workbooks (calamine) → lines of cells, with the zip container checked
+//! first so that a small file cannot unpack into gigabytes.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Sheets};
+
+use super::grid::{Cell, CellKind, Line};
+use super::{Limits, ReadError};
+
+pub struct Workbook {
+    sheets: Sheets<Cursor<Vec<u8>>>,
+}
+
+impl Workbook {
+    pub fn open(bytes: &[u8], zipped: bool, limits: &Limits) -> Result<Self, ReadError> {
+        if zipped {
+            check_container(bytes, limits)?;
+        }
+        let sheets = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+            .map_err(|e| unreadable(&e))?;
+        let count = sheets.sheet_names().len();
+        if count > limits.max_sheets {
+            return Err(ReadError::TooManySheets {
+                count,
+                limit: limits.max_sheets,
+            });
+        }
+        Ok(Self { sheets })
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.sheets.sheet_names()
+    }
+
+    /// The sheet's rows, numbered as Excel shows them; empty rows dropped.
+    pub fn lines(&mut self, name: &str, max_rows: usize) -> Result<Vec<Line>, ReadError> {
+        let range = self
+            .sheets
+            .worksheet_range(name)
+            .map_err(|e| unreadable(&e))?;
+        let Some((first_row, _)) = range.start() else {
+            return Ok(Vec::new());
+        };
+        if range.height() > max_rows + HEADER_ALLOWANCE {
+            let filled = range
+                .rows()
+                .filter(|r| r.iter().any(|c| !matches!(c, Data::Empty)))
+                .count();
+            if filled > max_rows + HEADER_ALLOWANCE {
+                return Err(ReadError::TooManyRows { limit: max_rows });
+            }
+        }
+        let mut lines = Vec::with_capacity(range.height());
+        for (offset, row) in range.rows().enumerate() {
+            let mut cells: Vec<Cell> = row.iter().map(cell).collect();
+            while cells.last().is_some_and(|c| c.text.trim().is_empty()) {
+                cells.pop();
+            }
+            if !cells.is_empty() {
+                lines.push(Line {
+                    row: first_row + offset as u32 + 1,
+                    cells,
+                });
+            }
+        }
+        Ok(lines)
+    }
+}
+
+/// Title rows and the header come on top of the data rows the limit counts.
+const HEADER_ALLOWANCE: usize = 25;
+
+/// A cell as text. Numbers are written as Excel would show them in a General cell (no
+/// exponent for whole numbers that fit), and marked so the rules can warn about lost zeros.
+fn cell(data: &Data) -> Cell {
+    match data {
+        Data::Empty => Cell::text(""),
+        Data::String(s) => Cell::text(s.as_str()),
+        Data::Int(i) => Cell {
+            text: i.to_string(),
+            kind: CellKind::Number,
+        },
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Cell {
+            text: format!("{f:.0}"),
+            kind: CellKind::Number,
+        },
+        Data::Float(f) if f.abs() >= 1e15 => Cell {
+            text: format!("{f:E}").replace('E', "E+"),
+            kind: CellKind::Number,
+        },
+        Data::Float(f) => Cell {
+            text: f.to_string(),
+            kind: CellKind::Number,
+        },
+        Data::Error(e) => Cell {
+            text: e.to_string(),
+            kind: CellKind::ExcelError,
+        },
+        other => Cell::text(other.to_string()),
+    }
+}
+
+fn unreadable(error: &calamine::Error) -> ReadError {
+    let text = error.to_string();
+    if text.to_ascii_lowercase().contains("password")
+        || text.to_ascii_lowercase().contains("encrypt")
+    {
+        return ReadError::Encrypted;
+    }
+    ReadError::Unreadable(format!("the workbook could not be read ({text})"))
+}
+
+/// Refuses zip containers whose entries would unpack beyond the limit or that hold more
+/// entries than any real workbook, before calamine inflates anything. The sizes are the
+/// ones the central directory declares; the zip reader stops at them, so a lying entry
+/// cannot inflate further.
+fn check_container(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        ReadError::Unreadable(format!(
+            "the file looks like a workbook but is damaged ({e})"
+        ))
+    })?;
+    if archive.len() > limits.max_zip_entries {
+        return Err(ReadError::TooManySheets {
+            count: archive.len(),
+            limit: limits.max_sheets,
+        });
+    }
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|e| ReadError::Unreadable(format!("the workbook is damaged ({e})")))?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > limits.max_unpacked_bytes {
+        return Err(ReadError::UnpacksTooLarge {
+            limit: limits.max_unpacked_bytes,
+        });
+    }
+    Ok(())
+}

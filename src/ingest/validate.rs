@@ -1,0 +1,410 @@
+//! Rows → devices: each cell through its rule, then the checks that need the whole row
+//! (identifier combinations) or the whole upload (duplicates, group tags).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::grid::{Cell, Line};
+use super::header::{Field, Layout};
+use super::report::{Check, Finding};
+use super::rules::{self, At};
+
+/// One device as read from one row, ready to upload once it has no errors.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRow {
+    /// The row number a person sees.
+    pub row: u32,
+    pub serial_number: Option<String>,
+    pub product_key: Option<String>,
+    pub hardware_hash: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    /// Kept only to report it: Partner Center takes no group tag per device.
+    pub group_tag: Option<String>,
+}
+
+/// A device already in one of the customer's batches, as Partner Center lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExistingDevice {
+    pub batch: String,
+    pub serial_number: Option<String>,
+    pub product_key: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+}
+
+const EMPTY: &Cell = &Cell {
+    text: String::new(),
+    kind: super::grid::CellKind::Text,
+};
+
+/// Reads every data line of `lines` with `layout`, checking each cell and each row.
+pub fn devices(lines: &[Line], layout: &Layout, findings: &mut Vec<Finding>) -> Vec<DeviceRow> {
+    let column = |field: Field| {
+        layout
+            .index_of(field)
+            .map(|i| (i, layout.header_of(field).unwrap_or(field.label())))
+    };
+    let serial = column(Field::SerialNumber);
+    let key = column(Field::ProductKey);
+    let hash = column(Field::HardwareHash);
+    let manufacturer = column(Field::Manufacturer);
+    let model = column(Field::Model);
+    let group_tag = column(Field::GroupTag);
+    let mut devices = Vec::with_capacity(lines.len().saturating_sub(layout.first_data));
+    for line in lines
+        .iter()
+        .skip(layout.first_data)
+        .filter(|l| !l.is_blank())
+    {
+        let read = |field: Option<(usize, &str)>,
+                    rule: fn(&Cell, At, &mut Vec<Finding>) -> Option<String>,
+                    findings: &mut Vec<Finding>| {
+            field.and_then(|(index, header)| {
+                rule(
+                    line.cell(index).unwrap_or(EMPTY),
+                    At {
+                        row: line.row,
+                        column: header,
+                    },
+                    findings,
+                )
+            })
+        };
+        let device = DeviceRow {
+            row: line.row,
+            serial_number: read(serial, rules::serial_number, findings),
+            product_key: read(key, rules::product_key, findings),
+            hardware_hash: read(hash, rules::hardware_hash, findings),
+            manufacturer: read(manufacturer, rules::text, findings),
+            model: read(model, rules::text, findings),
+            group_tag: group_tag
+                .and_then(|(i, _)| line.cell(i))
+                .map(|c| c.text.trim().to_string())
+                .filter(|t| !t.is_empty()),
+        };
+        combination(&device, findings);
+        devices.push(device);
+    }
+    duplicates(&devices, findings);
+    group_tags(&devices, findings);
+    devices
+}
+
+/// Partner Center takes a hash (with or without product key and serial), a product key
+/// alone, or serial + manufacturer + model. Manufacturer and model only count together.
+fn combination(device: &DeviceRow, findings: &mut Vec<Finding>) {
+    let has = |v: &Option<String>| v.is_some();
+    let hash = has(&device.hardware_hash);
+    let key = has(&device.product_key);
+    let serial = has(&device.serial_number);
+    let tuple = serial && has(&device.manufacturer) && has(&device.model);
+    if hash || tuple || (key && !serial) {
+        return;
+    }
+    let (check, message) = if serial && (has(&device.manufacturer) || has(&device.model)) {
+        let missing = if has(&device.manufacturer) {
+            "model"
+        } else {
+            "manufacturer"
+        };
+        (
+            Check::IncompleteTuple,
+            format!(
+                "A serial number counts only with both manufacturer and model, and the {missing} \
+                 is empty. Add the {missing} exactly as the device reports it, or the hardware hash."
+            ),
+        )
+    } else if key && serial {
+        (
+            Check::MissingIdentifiers,
+            "A product key with a serial number is not a combination Partner Center accepts: \
+             remove the serial number, or add the manufacturer and model, or the hardware hash."
+                .to_string(),
+        )
+    } else if serial {
+        (
+            Check::MissingIdentifiers,
+            "A serial number alone does not identify a device: add the manufacturer and model \
+             (as the device reports them), or the hardware hash."
+                .to_string(),
+        )
+    } else {
+        (
+            Check::MissingIdentifiers,
+            "This row has no hardware hash, product key or serial number. Each device needs a \
+             hardware hash, a product key, or serial number + manufacturer + model."
+                .to_string(),
+        )
+    };
+    findings.push(Finding::error(Some(device.row), None, check, message));
+}
+
+/// A device may appear once per upload: each repeat is an error that names the first row.
+fn duplicates(devices: &[DeviceRow], findings: &mut Vec<Finding>) {
+    let mut seen: HashMap<(u8, &str, &str, &str), u32> = HashMap::with_capacity(devices.len() * 2);
+    for device in devices {
+        let mut keys = Vec::with_capacity(3);
+        if let Some(hash) = &device.hardware_hash {
+            keys.push(((0u8, hash.as_str(), "", ""), "hardware hash"));
+        }
+        if let Some(key) = &device.product_key {
+            keys.push(((1, key.as_str(), "", ""), "product key"));
+        }
+        if let (Some(s), Some(m), Some(mo)) =
+            (&device.serial_number, &device.manufacturer, &device.model)
+        {
+            keys.push((
+                (2, s.as_str(), m.as_str(), mo.as_str()),
+                "serial number, manufacturer and model",
+            ));
+        }
+        let mut reported = false;
+        for (key, what) in keys {
+            match seen.get(&key) {
+                Some(first) if !reported => {
+                    findings.push(Finding::error(
+                        Some(device.row),
+                        None,
+                        Check::DuplicateInUpload,
+                        format!("Same {what} as row {first}: a device can be uploaded once. Remove one of the two rows."),
+                    ));
+                    reported = true;
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(key, device.row);
+                }
+            }
+        }
+    }
+}
+
+/// Partner Center's batch name becomes the group tag of every device in it, so a per-row
+/// group tag cannot be honoured: say so once, with the tags and their counts.
+fn group_tags(devices: &[DeviceRow], findings: &mut Vec<Finding>) {
+    let tags = group_tag_counts(devices);
+    if tags.is_empty() {
+        return;
+    }
+    let list: Vec<String> = tags
+        .iter()
+        .map(|(tag, n)| format!("“{tag}” ({n})"))
+        .collect();
+    let advice = if tags.len() > 1 {
+        "Split the upload into one batch per tag to keep them."
+    } else {
+        "Name the batch after the tag to keep it."
+    };
+    findings.push(Finding::warning(
+        None,
+        None,
+        Check::GroupTagPerRow,
+        format!(
+            "The file sets a group tag per row: {}. Partner Center uses the batch name as every \
+             device's group tag, so these are not sent. {advice}",
+            list.join(", ")
+        ),
+    ));
+}
+
+/// Each group tag in the upload with its number of rows, in name order.
+pub fn group_tag_counts(devices: &[DeviceRow]) -> BTreeMap<String, usize> {
+    let mut tags = BTreeMap::new();
+    for tag in devices.iter().filter_map(|d| d.group_tag.as_ref()) {
+        *tags.entry(tag.clone()).or_insert(0) += 1;
+    }
+    tags
+}
+
+/// Flags rows whose device is already in one of the customer's batches: Partner Center
+/// would answer 806 for them, so the user can drop them first. Partner Center does not list
+/// hardware hashes, so only product keys and serial + manufacturer + model can match.
+pub fn already_registered(devices: &[DeviceRow], existing: &[ExistingDevice]) -> Vec<Finding> {
+    let mut by_key: HashMap<&str, &str> = HashMap::new();
+    let mut by_tuple: HashMap<(&str, &str, &str), &str> = HashMap::new();
+    for device in existing {
+        if let Some(key) = &device.product_key {
+            by_key.insert(key, &device.batch);
+        }
+        if let (Some(s), Some(m), Some(mo)) =
+            (&device.serial_number, &device.manufacturer, &device.model)
+        {
+            by_tuple.insert((s, m, mo), &device.batch);
+        }
+    }
+    devices
+        .iter()
+        .filter_map(|device| {
+            let by_product_key = device.product_key.as_deref().and_then(|k| by_key.get(k));
+            let by_serial = match (&device.serial_number, &device.manufacturer, &device.model) {
+                (Some(s), Some(m), Some(mo)) => {
+                    by_tuple.get(&(s.as_str(), m.as_str(), mo.as_str()))
+                }
+                _ => None,
+            };
+            let batch = by_product_key.or(by_serial)?;
+            Some(Finding::warning(
+                Some(device.row),
+                None,
+                Check::AlreadyRegistered,
+                format!(
+                    "This device is already in this customer's batch “{batch}”; Partner Center \
+                     would refuse it (806). Remove the row unless you mean to re-upload it."
+                ),
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::header::locate;
+
+    fn lines(rows: &[&[&str]]) -> Vec<Line> {
+        rows.iter()
+            .enumerate()
+            .map(|(i, cells)| Line {
+                row: i as u32 + 1,
+                cells: cells.iter().map(|c| Cell::text(*c)).collect(),
+            })
+            .collect()
+    }
+
+    fn read(rows: &[&[&str]]) -> (Vec<DeviceRow>, Vec<Finding>) {
+        let lines = lines(rows);
+        let (layout, mut findings) = locate(&lines).unwrap();
+        let devices = devices(&lines, &layout, &mut findings);
+        (devices, findings)
+    }
+
+    fn checks_of(findings: &[Finding], row: u32) -> Vec<Check> {
+        findings
+            .iter()
+            .filter(|f| f.row == Some(row))
+            .map(|f| f.check)
+            .collect()
+    }
+
+    fn hash(n: u8) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(vec![n; 150])
+    }
+
+    const HEADER: &[&str] = &[
+        "Device Serial Number",
+        "Windows Product ID",
+        "Hardware Hash",
+        "Manufacturer name",
+        "Device model",
+    ];
+
+    #[test]
+    fn the_six_combinations_pass_and_the_others_are_explained() {
+        let (h1, h2, h3, h4) = (hash(1), hash(2), hash(3), hash(4));
+        let (_, findings) = read(&[
+            HEADER,
+            &["", "3305012345670", &h1, "", ""],
+            &["S2", "", &h2, "", ""],
+            &["S3", "3305012345673", &h3, "", ""],
+            &["", "", &h4, "", ""],
+            &["", "3305012345675", "", "", ""],
+            &["S7", "", "", "Dell Inc.", "Latitude 5440"],
+            &["S8", "", "", "Dell Inc.", ""],
+            &["S9", "3305012345679", "", "", ""],
+            &["S10", "", "", "", ""],
+            &["", "", "", "Dell Inc.", "Latitude 5440"],
+        ]);
+        for row in 2..=7 {
+            assert_eq!(checks_of(&findings, row), vec![], "row {row}");
+        }
+        assert_eq!(checks_of(&findings, 8), vec![Check::IncompleteTuple]);
+        assert_eq!(checks_of(&findings, 9), vec![Check::MissingIdentifiers]);
+        assert_eq!(checks_of(&findings, 10), vec![Check::MissingIdentifiers]);
+        assert_eq!(checks_of(&findings, 11), vec![Check::MissingIdentifiers]);
+    }
+
+    #[test]
+    fn each_repeat_names_the_first_row() {
+        let h = hash(1);
+        let (devices, findings) = read(&[
+            HEADER,
+            &["", "", &h, "", ""],
+            &["A", "", "", "HP", "EliteBook"],
+            &["", "", &h, "", ""],
+            &["A", "", "", "HP", "EliteBook"],
+            &["A", "", "", "HP", "elitebook"],
+            &["", "", &h, "", ""],
+        ]);
+        assert_eq!(devices.len(), 6);
+        let repeats: Vec<(u32, &str)> = findings
+            .iter()
+            .filter(|f| f.check == Check::DuplicateInUpload)
+            .map(|f| (f.row.unwrap(), f.message.as_str()))
+            .collect();
+        assert_eq!(repeats.len(), 3, "{repeats:?}");
+        assert!(repeats[0].0 == 4 && repeats[0].1.contains("hardware hash as row 2"));
+        assert!(repeats[1].0 == 5 && repeats[1].1.contains("as row 3"));
+        assert!(repeats[2].0 == 7 && repeats[2].1.contains("row 2"));
+    }
+
+    #[test]
+    fn group_tags_are_counted_and_explained_once() {
+        let (h1, h2, h3) = (hash(1), hash(2), hash(3));
+        let (devices, findings) = read(&[
+            &[
+                "Device Serial Number",
+                "Windows Product ID",
+                "Hardware Hash",
+                "Group Tag",
+            ],
+            &["A", "", &h1, "Sales"],
+            &["B", "", &h2, "Sales"],
+            &["C", "", &h3, "Lab"],
+        ]);
+        let counts = group_tag_counts(&devices);
+        assert_eq!(
+            counts.into_iter().collect::<Vec<_>>(),
+            vec![("Lab".to_string(), 1), ("Sales".to_string(), 2)]
+        );
+        let notes: Vec<_> = findings
+            .iter()
+            .filter(|f| f.check == Check::GroupTagPerRow)
+            .collect();
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].message.contains("“Lab” (1), “Sales” (2)"));
+        assert!(notes[0].message.contains("one batch per tag"));
+    }
+
+    #[test]
+    fn devices_already_in_a_batch_are_flagged_by_key_or_tuple() {
+        let (devices, _) = read(&[
+            HEADER,
+            &["", "3305012345670", "", "", ""],
+            &["S1", "", "", "Dell Inc.", "Latitude"],
+            &["S1", "", "", "Dell Inc.", "Precision"],
+        ]);
+        let existing = [
+            ExistingDevice {
+                batch: "Old".into(),
+                product_key: Some("3305012345670".into()),
+                ..Default::default()
+            },
+            ExistingDevice {
+                batch: "Laptops".into(),
+                serial_number: Some("S1".into()),
+                manufacturer: Some("Dell Inc.".into()),
+                model: Some("Latitude".into()),
+                ..Default::default()
+            },
+        ];
+        let flagged = already_registered(&devices, &existing);
+        let rows: Vec<_> = flagged
+            .iter()
+            .map(|f| (f.row.unwrap(), f.message.contains("“Old”")))
+            .collect();
+        assert_eq!(rows, vec![(2, true), (3, false)]);
+    }
+}
