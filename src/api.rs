@@ -6,6 +6,8 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+pub mod uploads;
+
 /// What every page shows about the installation and the signed-in user.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SessionInfo {
@@ -120,6 +122,21 @@ pub enum AppError {
     BadInput(String),
     #[error("Something went wrong in the dashboard ({0}).")]
     Internal(String),
+}
+
+impl AppError {
+    /// The HTTP status a page or handler answers with when this is the outcome.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::SignedOut => 401,
+            AppError::MfaRequired | AppError::Forbidden { .. } => 403,
+            AppError::NotFound { .. } => 404,
+            AppError::BadInput(_) => 400,
+            AppError::Busy | AppError::Unavailable => 503,
+            AppError::Upstream { .. } => 502,
+            AppError::Internal(_) => 500,
+        }
+    }
 }
 
 impl FromServerFnError for AppError {

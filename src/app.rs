@@ -7,7 +7,8 @@ use leptos_router::{path, SsrMode};
 
 use crate::api::{get_session_info, SessionInfo};
 use crate::pages::{
-    batch::BatchPage, batches::BatchesPage, customers::CustomersPage, not_found::NotFound,
+    batch::BatchPage, batches::BatchesPage, customers::CustomersPage, job::JobPage,
+    not_found::NotFound, upload_new::UploadNewPage, upload_preview::UploadPreviewPage,
 };
 
 /// The document around every page. Rendered on the server only.
@@ -47,6 +48,9 @@ pub fn App() -> impl IntoView {
                         view=BatchPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/customers/:customer/uploads/new") view=UploadNewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/customers/:customer/uploads/:upload") view=UploadPreviewPage ssr=SsrMode::Async/>
+                    <Route path=path!("/customers/:customer/jobs/:upload") view=JobPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -1,4 +1,22 @@
-//! The one HTML escaper for pages written by hand (outside Leptos, which escapes by itself).
+//! Pages written by hand, outside Leptos: the outcome pages of plain handlers (sign-in,
+//! uploads), which change the session or the database and so are not Leptos routes.
+
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+/// A complete page in the dashboard's look, `body` being trusted HTML (escape what goes in).
+/// Never cached: these pages answer a single request.
+pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · ztd-dashboard</title><link rel=\"stylesheet\" href=\"/pkg/ztd-dashboard.css\"></head>\
+         <body><header class=\"top\"><a class=\"product\" href=\"/customers\">ztd-dashboard</a></header>\
+         <main id=\"main\">{body}</main></body></html>",
+        escape(title)
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {

@@ -41,6 +41,27 @@ pub fn batch(customer_id: &str, batch_id: &str, page: u32) -> String {
     url
 }
 
+pub fn new_upload(customer_id: &str) -> String {
+    format!("/customers/{}/uploads/new", encode(customer_id))
+}
+
+/// The preview of a draft upload (and its actions, under it).
+pub fn upload(customer_id: &str, upload_id: &str) -> String {
+    format!(
+        "/customers/{}/uploads/{}",
+        encode(customer_id),
+        encode(upload_id)
+    )
+}
+
+pub fn job(customer_id: &str, upload_id: &str) -> String {
+    format!(
+        "/customers/{}/jobs/{}",
+        encode(customer_id),
+        encode(upload_id)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,16 +7,9 @@ use crate::api::AppError;
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        use axum::http::StatusCode;
-        response.set_status(match &error {
-            AppError::SignedOut => StatusCode::UNAUTHORIZED,
-            AppError::MfaRequired | AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-            AppError::BadInput(_) => StatusCode::BAD_REQUEST,
-            AppError::Busy | AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Upstream { .. } => StatusCode::BAD_GATEWAY,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        });
+        if let Ok(status) = axum::http::StatusCode::from_u16(error.status()) {
+            response.set_status(status);
+        }
     }
     let action = match &error {
         AppError::SignedOut => {

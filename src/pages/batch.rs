@@ -70,6 +70,7 @@ fn Devices(data: DevicesView) -> impl IntoView {
             <span aria-current="page">{batch_id.clone()}</span>
         </nav>
         <h1>{batch_id.clone()}</h1>
+        <p><a class="button" href=format!("{}?batch={}", urls::new_upload(&customer.id), urls::encode(&batch_id))>"Add devices to this batch"</a></p>
         <h2>"Devices"</h2>
         {if empty {
             view! { <p>"No devices on this page."</p> }.into_any()

@@ -47,6 +47,7 @@ fn Batches(data: BatchesView) -> impl IntoView {
         </nav>
         <h1>{customer.name.clone()}</h1>
         <p class="muted">{customer.domain.clone()}</p>
+        <p><a class="button" href=urls::new_upload(&customer.id)>"Upload devices"</a></p>
         <h2>"Device batches"</h2>
         {if empty {
             view! { <p>"This customer has no device batches yet."</p> }.into_any()

@@ -3,4 +3,7 @@
 pub mod batch;
 pub mod batches;
 pub mod customers;
+pub mod job;
 pub mod not_found;
+pub mod upload_new;
+pub mod upload_preview;

@@ -8,16 +8,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Query, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::oidc::OidcError;
 use super::store::{SignInRow, UserKey};
 use super::AppState;
-use crate::html::escape;
+use crate::html::{escape, page};
 use crate::partner_center::AccessToken;
 
 const PENDING: &str = "pending_sign_in";
@@ -377,18 +377,6 @@ fn problem_page(status: StatusCode, title: &str, message: &str) -> Response {
         escape(message)
     );
     page(status, title, &body)
-}
-
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · ztd-dashboard</title><link rel=\"stylesheet\" href=\"/pkg/ztd-dashboard.css\"></head>\
-         <body><header class=\"top\"><a class=\"product\" href=\"/customers\">ztd-dashboard</a></header>\
-         <main id=\"main\">{body}</main></body></html>",
-        escape(title)
-    );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 
 #[cfg(test)]

@@ -19,6 +19,9 @@
 //! | `site_root` / `ZTD_SITE_ROOT` (or cargo-leptos's `LEPTOS_SITE_ROOT`) | `target/site` |
 //! | `sandbox_addr` / `ZTD_SANDBOX_ADDR` | `127.0.0.1:0` (a free port) |
 //! | `sandbox_token_lifetime_secs` / `ZTD_SANDBOX_TOKEN_LIFETIME_SECS` | 3600 (short values exercise token refresh) |
+//! | `upload_max_mb` / `ZTD_UPLOAD_MAX_MB` | 50 |
+//! | `upload_max_rows` / `ZTD_UPLOAD_MAX_ROWS` | 50000 |
+//! | `upload_chunk_size` / `ZTD_UPLOAD_CHUNK_SIZE` | 500 devices per Partner Center request |
 
 use std::collections::HashMap;
 use std::fmt;
@@ -78,6 +81,12 @@ pub struct Config {
     pub sandbox_addr: SocketAddr,
     /// Lifetime of the tokens the in-process sandbox issues.
     pub sandbox_token_lifetime: Duration,
+    /// Largest upload body; larger ones are answered 413 before they are read.
+    pub upload_max_bytes: usize,
+    /// Most device rows in one upload.
+    pub upload_max_rows: usize,
+    /// Devices per Partner Center request; larger uploads are sent in several.
+    pub upload_chunk_size: usize,
 }
 
 /// One invalid setting, said in one line.
@@ -89,7 +98,7 @@ pub struct ConfigError {
 }
 
 /// Every setting's name: file key, and `ZTD_` + upper case for the environment.
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 20] = [
     "listen_addr",
     "public_url",
     "redirect_url",
@@ -107,6 +116,9 @@ const KEYS: [&str; 17] = [
     "site_root",
     "sandbox_addr",
     "sandbox_token_lifetime_secs",
+    "upload_max_mb",
+    "upload_max_rows",
+    "upload_chunk_size",
 ];
 
 impl Config {
@@ -195,7 +207,14 @@ impl Config {
             Some(3600),
             positive,
         )?);
+        let upload_max_bytes =
+            1024 * 1024 * parse_or(value("upload_max_mb"), Some(50), positive)? as usize;
+        let upload_max_rows = parse_or(value("upload_max_rows"), Some(50_000), positive)? as usize;
+        let upload_chunk_size = parse_or(value("upload_chunk_size"), Some(500), positive)? as usize;
         Ok(Config {
+            upload_max_bytes,
+            upload_max_rows,
+            upload_chunk_size,
             sandbox_token_lifetime,
             listen_addr,
             public_url,

@@ -9,6 +9,7 @@ pub mod oidc;
 pub mod pages_data;
 pub mod startup;
 pub mod store;
+pub mod uploads;
 
 use std::sync::Arc;
 

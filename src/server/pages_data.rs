@@ -120,10 +120,32 @@ impl PageCursors {
 }
 
 /// The request's app state, signed-in user and Partner Center call context.
-struct Caller {
-    state: AppState,
-    user: SessionUser,
-    ctx: CallContext,
+/// A signed-in user with a fresh token, ready to call Partner Center.
+pub(crate) struct Caller {
+    pub state: AppState,
+    pub user: SessionUser,
+    pub ctx: CallContext,
+}
+
+impl Caller {
+    /// For plain handlers, which have the session at hand (server functions use [`caller`]).
+    pub async fn from_session(state: AppState, session: &Session) -> Result<Caller, AppError> {
+        let user = auth::current_user(&state, session)
+            .await
+            .ok_or(AppError::SignedOut)?;
+        let token = auth::access_token(&state, &user)
+            .await
+            .map_err(|failure| match failure {
+                TokenFailure::SignedOut => AppError::SignedOut,
+                TokenFailure::Unavailable => AppError::Unavailable,
+            })?;
+        Ok(Caller {
+            state,
+            user,
+            // One correlation id per user request, sent with every call it makes.
+            ctx: CallContext::new(token, Uuid::new_v4()),
+        })
+    }
 }
 
 async fn state_and_session() -> Result<(AppState, Session), AppError> {
@@ -135,23 +157,9 @@ async fn state_and_session() -> Result<(AppState, Session), AppError> {
     Ok((state, session))
 }
 
-async fn caller() -> Result<Caller, AppError> {
+pub(crate) async fn caller() -> Result<Caller, AppError> {
     let (state, session) = state_and_session().await?;
-    let user = auth::current_user(&state, &session)
-        .await
-        .ok_or(AppError::SignedOut)?;
-    let token = auth::access_token(&state, &user)
-        .await
-        .map_err(|failure| match failure {
-            TokenFailure::SignedOut => AppError::SignedOut,
-            TokenFailure::Unavailable => AppError::Unavailable,
-        })?;
-    Ok(Caller {
-        state,
-        user,
-        // One correlation id per user request, sent with every call it makes.
-        ctx: CallContext::new(token, Uuid::new_v4()),
-    })
+    Caller::from_session(state, &session).await
 }
 
 pub async fn session_info() -> Result<SessionInfo, AppError> {
@@ -244,13 +252,16 @@ pub async fn search_customers(
     })
 }
 
-fn parse_customer(customer_id: &str) -> Result<CustomerId, AppError> {
+pub(crate) fn parse_customer(customer_id: &str) -> Result<CustomerId, AppError> {
     CustomerId::parse(customer_id)
         .map_err(|_| AppError::BadInput(format!("'{customer_id}' is not a customer id.")))
 }
 
 /// The customer, remembered as recently used by this user.
-async fn open_customer(caller: &Caller, customer_id: &CustomerId) -> Result<CustomerRow, AppError> {
+pub(crate) async fn open_customer(
+    caller: &Caller,
+    customer_id: &CustomerId,
+) -> Result<CustomerRow, AppError> {
     let customer = caller
         .state
         .partner_center
@@ -280,7 +291,7 @@ async fn open_customer(caller: &Caller, customer_id: &CustomerId) -> Result<Cust
 }
 
 /// `2025-04-17 09:00 UTC`: rendered on the server, so both sides show the same text.
-fn display_time(at: Option<DateTime<Utc>>) -> Option<String> {
+pub(crate) fn display_time(at: Option<DateTime<Utc>>) -> Option<String> {
     at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
 use axum::response::Redirect;
 use axum::routing::{get, post};
@@ -22,7 +23,7 @@ use super::config::Config;
 use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::Store;
-use super::{auth, csrf, health, AppState};
+use super::{auth, csrf, health, uploads, AppState};
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
 use crate::sandbox::{RegisteredClient, Sandbox, SandboxConfig};
@@ -230,6 +231,8 @@ impl Application {
 fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    // The file plus the form's other fields and multipart framing.
+    let upload_limit = state.config.upload_max_bytes + 1024 * 1024;
     Router::new()
         .route("/", get(|| async { Redirect::to("/customers") }))
         .route("/healthz", get(health::healthz))
@@ -238,6 +241,27 @@ fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router
         .route("/auth/callback", get(auth::callback))
         .route("/auth/logout", post(auth::logout))
         .route("/signed-out", get(auth::signed_out))
+        .route(
+            "/customers/{customer}/uploads",
+            post(uploads::intake::receive)
+                .layer(DefaultBodyLimit::max(upload_limit))
+                .layer(from_fn_with_state(
+                    (upload_limit, state.config.upload_max_bytes / (1024 * 1024)),
+                    uploads::intake::refuse_oversized,
+                )),
+        )
+        .route(
+            "/customers/{customer}/uploads/{upload}/rows",
+            post(uploads::actions::rows),
+        )
+        .route(
+            "/customers/{customer}/uploads/{upload}/target",
+            post(uploads::actions::target),
+        )
+        .route(
+            "/customers/{customer}/uploads/{upload}/submit",
+            post(uploads::actions::submit),
+        )
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), auth::require_sign_in))

@@ -167,8 +167,16 @@ pub async fn set_faults(sandbox: &Sandbox, faults: FaultSettings) {
 
 /// A JSON list from one of the sandbox's `/_sandbox/…` endpoints.
 async fn admin_list(sandbox: &Sandbox, path: &str) -> Vec<serde_json::Value> {
+    admin_list_at(sandbox.base_url(), path).await
+}
+
+/// The same, for a sandbox known by its base URL (the one a [`TestApp`] started).
+pub async fn admin_list_at(base_url: &str, path: &str) -> Vec<serde_json::Value> {
     http()
-        .get(format!("{}/_sandbox/{path}", sandbox.base_url()))
+        .get(format!(
+            "{}/_sandbox/{path}",
+            base_url.trim_end_matches('/')
+        ))
         .send()
         .await
         .expect("admin answers")
@@ -295,6 +303,11 @@ impl Browser {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.send(self.http.get(format!("{}{path}", self.base)))
             .await
+    }
+
+    /// A POST to build on (a form, a multipart body); send it with [`Browser::send`].
+    pub fn post_to(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.post(format!("{}{path}", self.base))
     }
 
     pub async fn post(&self, path: &str) -> reqwest::Response {

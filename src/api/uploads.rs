@@ -1,0 +1,125 @@
+//! What the upload pages show, and the server functions that load it. The changes (the
+//! upload itself, removing rows, submitting) are plain form posts to handlers in
+//! `server::uploads`, so they work with JavaScript off.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{AppError, CustomerRow};
+
+/// `/customers/{id}/uploads/new`: the customer and the batches one can add to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadFormView {
+    pub customer: CustomerRow,
+    pub batches: Vec<String>,
+    pub max_mb: usize,
+    pub max_rows: usize,
+}
+
+/// One finding as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingView {
+    pub row: Option<u32>,
+    pub column: Option<String>,
+    pub error: bool,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewRow {
+    pub row: u32,
+    pub serial_number: Option<String>,
+    pub product_key: Option<String>,
+    /// The first and last characters only: a 5,000-character hash helps nobody on screen.
+    pub hash_excerpt: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub group_tag: Option<String>,
+    pub excluded: bool,
+    pub findings: Vec<FindingView>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowCountsView {
+    pub total: i64,
+    pub excluded: i64,
+    pub errors: i64,
+    pub warnings: i64,
+}
+
+/// Where an upload goes, and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadSummary {
+    pub id: String,
+    pub state: String,
+    pub source: String,
+    pub file_name: Option<String>,
+    pub new_batch: bool,
+    pub batch_id: String,
+    pub submitted_by: String,
+    pub created: String,
+    pub error: Option<String>,
+}
+
+/// `/customers/{id}/uploads/{uploadId}`: the preview of a draft.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewView {
+    pub customer: CustomerRow,
+    pub upload: UploadSummary,
+    pub format: String,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub sheet: Option<String>,
+    pub sheets: Vec<String>,
+    pub header_row: Option<u32>,
+    pub columns: Vec<(String, Option<String>)>,
+    pub file_findings: Vec<FindingView>,
+    pub counts: RowCountsView,
+    /// When a new batch's name is already taken: that batch's name as Partner Center has it.
+    pub name_taken: Option<String>,
+    pub batches: Vec<String>,
+    pub rows: Vec<PreviewRow>,
+    pub page: u32,
+    pub has_next: bool,
+    pub only_findings: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChunkView {
+    pub number: i64,
+    pub operation: String,
+    pub devices: i64,
+    pub state: String,
+    pub tracking_id: Option<String>,
+    pub error: Option<String>,
+}
+
+/// `/customers/{id}/jobs/{uploadId}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobView {
+    pub customer: CustomerRow,
+    pub upload: UploadSummary,
+    pub devices: i64,
+    pub chunks: Vec<ChunkView>,
+}
+
+#[server]
+pub async fn upload_form(customer_id: String) -> Result<UploadFormView, AppError> {
+    crate::server::uploads::views::upload_form(customer_id).await
+}
+
+#[server]
+pub async fn upload_preview(
+    customer_id: String,
+    upload_id: String,
+    page: u32,
+    only_findings: bool,
+) -> Result<PreviewView, AppError> {
+    crate::server::uploads::views::upload_preview(customer_id, upload_id, page, only_findings).await
+}
+
+#[server]
+pub async fn upload_job(customer_id: String, upload_id: String) -> Result<JobView, AppError> {
+    crate::server::uploads::views::upload_job(customer_id, upload_id).await
+}

@@ -1,0 +1,163 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::uploads::{upload_form, UploadFormView};
+use crate::components::error_notice::ErrorNotice;
+use crate::urls;
+
+/// Manual-entry rows, and their fields (must match `server::uploads::intake`).
+const FORM_ROWS: usize = 5;
+const FORM_FIELDS: [(&str, &str); 5] = [
+    ("serial", "Serial number"),
+    ("product_key", "Product key"),
+    ("hash", "Hardware hash"),
+    ("manufacturer", "Manufacturer"),
+    ("model", "Model"),
+];
+
+/// `/customers/{customerId}/uploads/new?batch=…`: a file, pasted rows or typed rows, and the
+/// batch they go to. A plain multipart form: it works with JavaScript off.
+#[component]
+pub fn UploadNewPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let customer = move || params.read().get("customer").unwrap_or_default();
+    let data = Resource::new(customer, upload_form);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => {
+                        let batch = query.read_untracked().get("batch");
+                        view! { <UploadForm data batch/> }.into_any()
+                    }
+                    Err(error) => view! { <Title text="Upload devices"/><ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn UploadForm(data: UploadFormView, batch: Option<String>) -> impl IntoView {
+    let customer = data.customer;
+    let add_to = batch.filter(|b| data.batches.contains(b));
+    let limits = format!(
+        "CSV or text (comma, semicolon or tab separated, any Windows encoding), Excel (XLSX, XLS) \
+         or OpenDocument (ODS); up to {} MB and {} devices. ",
+        data.max_mb, data.max_rows
+    );
+    view! {
+        <Title text=format!("Upload devices · {}", customer.name)/>
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href="/customers">"Customers"</a> " › "
+            <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
+            <span aria-current="page">"Upload devices"</span>
+        </nav>
+        <h1>"Upload devices for " {customer.name.clone()}</h1>
+        <p>"The devices are checked first: you see every problem, row by row, before anything is sent to Partner Center."</p>
+        <form method="post" action=format!("/customers/{}/uploads", urls::encode(&customer.id))
+            enctype="multipart/form-data" class="upload">
+            <DevicesFieldset limits/>
+            <BatchFieldset batches=data.batches add_to/>
+            <button type="submit">"Check the devices"</button>
+        </form>
+    }
+}
+
+/// A file, pasted rows, or a few typed rows.
+#[component]
+fn DevicesFieldset(limits: String) -> AnyView {
+    view! {
+        <fieldset>
+            <legend>"Devices"</legend>
+            <label for="file">"Device list"</label>
+            <input type="file" id="file" name="file"
+                accept=".csv,.txt,.tsv,.xlsx,.xlsm,.xls,.ods,text/csv,text/plain"
+                aria-describedby="file-hint"/>
+            <p class="hint" id="file-hint">
+                {limits}
+                "Headers from Get-WindowsAutopilotInfo, Partner Center, Intune and the Partner Center API are recognised."
+            </p>
+            <details>
+                <summary>"…or paste rows copied from Excel"</summary>
+                <label for="pasted">"Rows, with the header row first"</label>
+                <textarea id="pasted" name="pasted" rows="6" spellcheck="false"></textarea>
+            </details>
+            <details>
+                <summary>"…or type a few devices"</summary>
+                <p class="hint">"Each device needs a hardware hash, a product key, or serial number + manufacturer + model (exactly as the device reports them)."</p>
+                <TypedRows/>
+            </details>
+        </fieldset>
+    }
+    .into_any()
+}
+
+#[component]
+fn TypedRows() -> AnyView {
+    let headers = FORM_FIELDS
+        .iter()
+        .map(|(_, label)| view! { <th scope="col">{*label}</th> })
+        .collect_view();
+    let rows = (0..FORM_ROWS)
+        .map(|i| {
+            let cells = FORM_FIELDS
+                .iter()
+                .map(|(field, label)| {
+                    view! {
+                        <td><input type="text" name=format!("row{i}_{field}")
+                            aria-label=format!("{label}, device {}", i + 1)/></td>
+                    }
+                })
+                .collect_view();
+            view! { <tr>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <div class="scroll">
+            <table class="typed">
+                <thead><tr>{headers}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// A new batch by name, or one of the customer's batches.
+#[component]
+fn BatchFieldset(batches: Vec<String>, add_to: Option<String>) -> AnyView {
+    let new_checked = add_to.is_none();
+    let existing = (!batches.is_empty()).then(|| {
+        let options = batches
+            .into_iter()
+            .map(|name| {
+                let selected = add_to.as_deref() == Some(name.as_str());
+                view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
+            })
+            .collect_view();
+        view! {
+            <div class="choice">
+                <input type="radio" id="target-existing" name="target" value="existing" checked=!new_checked/>
+                <label for="target-existing">"Add to the batch"</label>
+                <select id="existing_batch" name="existing_batch" aria-label="Existing batch">{options}</select>
+            </div>
+        }
+    });
+    view! {
+        <fieldset>
+            <legend>"Batch"</legend>
+            <div class="choice">
+                <input type="radio" id="target-new" name="target" value="new" checked=new_checked/>
+                <label for="target-new">"Create a new batch named"</label>
+                <input type="text" id="batch_name" name="batch_name" maxlength="128"
+                    aria-label="Name of the new batch" aria-describedby="batch-hint"/>
+            </div>
+            {existing}
+            <p class="hint" id="batch-hint">"Partner Center uses the batch name as the devices' group tag (order id) in Intune."</p>
+        </fieldset>
+    }
+    .into_any()
+}

@@ -1,0 +1,301 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::uploads::{upload_preview, FindingView, PreviewRow, PreviewView};
+use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::urls;
+
+/// `/customers/{customerId}/uploads/{uploadId}?page=N&only=findings`: what was read, what is
+/// wrong, and the buttons to fix it or to submit.
+#[component]
+pub fn UploadPreviewPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = move || {
+        let (params, query) = (params.read(), query.read());
+        (
+            params.get("customer").unwrap_or_default(),
+            params.get("upload").unwrap_or_default(),
+            query
+                .get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1),
+            query.get("only").as_deref() == Some("findings"),
+        )
+    };
+    let data = Resource::new(key, |(customer, upload, page, only)| {
+        upload_preview(customer, upload, page, only)
+    });
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the preview…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <Preview data/> }.into_any(),
+                    Err(error) => view! { <Title text="Upload preview"/><ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[component]
+fn Preview(data: PreviewView) -> impl IntoView {
+    let customer = data.customer.clone();
+    let upload = data.upload.clone();
+    let base = urls::upload(&customer.id, &upload.id);
+    let title = format!("Check the upload · {}", customer.name);
+    let source = match (upload.source.as_str(), &upload.file_name) {
+        ("file", Some(name)) => format!("File “{name}”"),
+        ("file", None) => "The uploaded file".to_string(),
+        ("paste", _) => "Pasted rows".to_string(),
+        _ => "Typed rows".to_string(),
+    };
+    let mut how = vec![data.format.clone()];
+    how.extend(data.encoding.clone());
+    how.extend(data.delimiter.as_ref().map(|d| format!("separated by {d}")));
+    how.extend(data.sheet.as_ref().map(|s| format!("sheet “{s}”")));
+    how.push(match data.header_row {
+        Some(row) => format!("header on row {row}"),
+        None => "no header row".to_string(),
+    });
+    let columns = data
+        .columns
+        .iter()
+        .map(|(header, field)| match field {
+            Some(field) if field == header => view! { <li>{header.clone()}</li> }.into_any(),
+            Some(field) => view! { <li>{header.clone()} " → " {field.clone()}</li> }.into_any(),
+            None => view! { <li class="ignored">{header.clone()} " (ignored)"</li> }.into_any(),
+        })
+        .collect_view();
+    let counts = data.counts.clone();
+    let included = counts.total - counts.excluded;
+    let not_draft = upload.state != "draft";
+    let only_url = if data.only_findings {
+        base.clone()
+    } else {
+        format!("{base}?only=findings")
+    };
+    let only_label = if data.only_findings {
+        "Show all rows"
+    } else {
+        "Show only rows with findings"
+    };
+    let pager_base = base.clone();
+    let only = data.only_findings;
+    view! {
+        <Title text=title/>
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href="/customers">"Customers"</a> " › "
+            <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
+            <span aria-current="page">"Check the upload"</span>
+        </nav>
+        <h1>"Check the upload"</h1>
+        {not_draft.then(|| view! {
+            <div class="notice" role="status">
+                <p>"This upload was already submitted."</p>
+                <a class="button" href=urls::job(&customer.id, &upload.id)>"Follow the upload"</a>
+            </div>
+        })}
+        <dl class="facts">
+            <dt>"Read from"</dt><dd>{source}</dd>
+            <dt>"As"</dt><dd>{how.join(", ")}</dd>
+            <dt>"Columns"</dt><dd><ul class="columns">{columns}</ul></dd>
+            <dt>"Devices"</dt>
+            <dd>
+                {plural(included, "device to send", "devices to send")}
+                {(counts.excluded > 0).then(|| format!(", {} removed", counts.excluded))}
+                {(counts.errors > 0).then(|| format!(", {} with errors", plural(counts.errors, "row", "rows")))}
+                {(counts.warnings > 0).then(|| format!(", {} with warnings", plural(counts.warnings, "row", "rows")))}
+            </dd>
+        </dl>
+        <FileFindings findings=data.file_findings.clone()/>
+        {(!not_draft).then(|| view! { <SubmitPanel data=data.clone()/> })}
+        <h2 id="rows">"Rows"</h2>
+        <p><a href=only_url>{only_label}</a></p>
+        <form method="post" action=format!("{base}/rows")>
+            {(!not_draft).then(|| view! {
+                <div class="actions">
+                    <button type="submit" name="action" value="remove-selected">"Remove selected rows"</button>
+                    <button type="submit" name="action" value="restore-selected" class="secondary">"Put selected rows back"</button>
+                    {(counts.errors > 0).then(|| view! {
+                        <button type="submit" name="action" value="remove-errors" class="secondary">"Remove every row with an error"</button>
+                    })}
+                    <button type="submit" name="action" value="remove-registered" class="secondary">"Remove rows already registered"</button>
+                </div>
+            })}
+            <Rows rows=data.rows.clone() editable=!not_draft/>
+        </form>
+        <Pager page=data.page has_next=data.has_next label="Row pages"
+            href=move |page| {
+                let mut url = format!("{pager_base}?page={page}");
+                if only { url.push_str("&only=findings"); }
+                url
+            }/>
+    }
+}
+
+#[component]
+fn FileFindings(findings: Vec<FindingView>) -> impl IntoView {
+    (!findings.is_empty()).then(|| {
+        let items = findings
+            .into_iter()
+            .map(|f| {
+                let class = if f.error { "error" } else { "warning" };
+                view! { <li class=class>{f.message}</li> }
+            })
+            .collect_view();
+        view! {
+            <section aria-labelledby="about-file">
+                <h2 id="about-file">"About the file"</h2>
+                <ul class="findings">{items}</ul>
+            </section>
+        }
+    })
+}
+
+/// Submit, or what stands in its way (errors, a batch name already taken).
+#[component]
+fn SubmitPanel(data: PreviewView) -> impl IntoView {
+    let customer_id = data.customer.id.clone();
+    let upload = data.upload;
+    let base = urls::upload(&customer_id, &upload.id);
+    let included = data.counts.total - data.counts.excluded;
+    let options = data
+        .batches
+        .iter()
+        .map(|b| view! { <option value=b.clone() selected=*b == upload.batch_id>{b.clone()}</option> })
+        .collect_view();
+    let change_target = view! {
+        <details>
+            <summary>"Change the batch"</summary>
+            <form method="post" action=format!("{base}/target") class="inline">
+                <input type="hidden" name="target" value="new"/>
+                <label for="rename">"New batch named"</label>
+                <input type="text" id="rename" name="batch_name" maxlength="128" value=upload.batch_id.clone()/>
+                <button type="submit" class="secondary">"Use this name"</button>
+            </form>
+            {(!data.batches.is_empty()).then(|| view! {
+                <form method="post" action=format!("{base}/target") class="inline">
+                    <input type="hidden" name="target" value="existing"/>
+                    <label for="add-to">"or add to"</label>
+                    <select id="add-to" name="existing_batch">{options}</select>
+                    <button type="submit" class="secondary">"Add to this batch"</button>
+                </form>
+            })}
+        </details>
+    };
+    let blocker = if let Some(taken) = data.name_taken.clone() {
+        Some(view! {
+            <div class="notice error" role="alert">
+                <p>{format!("A batch named “{taken}” already exists for this customer. Add these devices to it instead?")}</p>
+                <form method="post" action=format!("{base}/target") class="inline">
+                    <input type="hidden" name="target" value="existing"/>
+                    <input type="hidden" name="existing_batch" value=taken.clone()/>
+                    <button type="submit">{format!("Add to “{taken}” instead")}</button>
+                </form>
+                <p>"Or give the new batch another name under “Change the batch”."</p>
+            </div>
+        }.into_any())
+    } else if data.counts.errors > 0 {
+        Some(view! {
+            <div class="notice error" role="alert">
+                <p>{format!("{} cannot be sent as they are. Fix them in the file and upload it again, or remove them below.", plural(data.counts.errors, "row has errors and", "rows have errors and"))}</p>
+            </div>
+        }.into_any())
+    } else if included == 0 {
+        Some(view! { <div class="notice error" role="alert"><p>"Every row was removed: there is nothing to send."</p></div> }.into_any())
+    } else {
+        None
+    };
+    let ready = blocker.is_none();
+    let label = if upload.new_batch {
+        format!(
+            "Register {} in the new batch “{}”",
+            plural(included, "device", "devices"),
+            upload.batch_id
+        )
+    } else {
+        format!(
+            "Add {} to the batch “{}”",
+            plural(included, "device", "devices"),
+            upload.batch_id
+        )
+    };
+    view! {
+        <section class="submit" aria-labelledby="send">
+            <h2 id="send">"Send to Partner Center"</h2>
+            {blocker}
+            <form method="post" action=format!("{base}/submit")>
+                <button type="submit" disabled=!ready>{label}</button>
+                " "
+                <a href=urls::new_upload(&customer_id)>"Start again"</a>
+            </form>
+            {change_target}
+        </section>
+    }
+}
+
+#[component]
+fn Rows(rows: Vec<PreviewRow>, editable: bool) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p>"No rows to show."</p> }.into_any();
+    }
+    let body = rows
+        .into_iter()
+        .map(|row| {
+            let class = match (row.excluded, row.findings.iter().any(|f| f.error), row.findings.is_empty()) {
+                (true, _, _) => "excluded",
+                (false, true, _) => "has-error",
+                (false, false, false) => "has-warning",
+                _ => "",
+            };
+            let findings = row
+                .findings
+                .into_iter()
+                .map(|f| {
+                    let (class, label) = if f.error { ("error", "Error") } else { ("warning", "Warning") };
+                    let column = f.column.map(|c| format!("{c}: ")).unwrap_or_default();
+                    view! { <li class=class><span class="tag">{label}</span> {column}{f.message}</li> }
+                })
+                .collect_view();
+            let number = row.row;
+            view! {
+                <tr class=class>
+                    <td>
+                        {editable.then(|| view! {
+                            <input type="checkbox" name="row" value=number.to_string()
+                                aria-label=format!("Select row {number}")/>
+                        })}
+                    </td>
+                    <th scope="row" class="number">{number}{row.excluded.then_some(" (removed)")}</th>
+                    <td>{row.serial_number}</td>
+                    <td>{row.product_key}</td>
+                    <td class="hash">{row.hash_excerpt}</td>
+                    <td>{row.manufacturer}</td>
+                    <td>{row.model}</td>
+                    <td><ul class="findings">{findings}</ul></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="scroll">
+            <table class="preview">
+                <thead><tr>
+                    <th scope="col"><span class="visually-hidden">"Select"</span></th>
+                    <th scope="col">"Row"</th><th scope="col">"Serial number"</th>
+                    <th scope="col">"Product key"</th><th scope="col">"Hardware hash"</th>
+                    <th scope="col">"Manufacturer"</th><th scope="col">"Model"</th>
+                    <th scope="col">"Findings"</th>
+                </tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,245 @@
+//! The preview's buttons, as plain form posts (they work with JavaScript off): remove rows,
+//! change the target batch, and submit. Each answers with a redirect (303), so a reload
+//! never repeats the post, or with a page that says why not.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use tower_sessions::Session;
+
+use super::store::{Upload, UploadState};
+use super::views::{batch_names, load};
+use crate::api::AppError;
+use crate::html::{escape, page};
+use crate::ingest::Check;
+use crate::partner_center::BatchId;
+use crate::server::pages_data::{parse_customer, Caller};
+use crate::server::AppState;
+use crate::urls;
+
+type Fields = Form<Vec<(String, String)>>;
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn refused(status: StatusCode, customer_id: &str, upload_id: &str, message: &str) -> Response {
+    let body = format!(
+        "<h1>That did not work</h1><div class=\"notice error\" role=\"alert\"><p>{}</p></div>\
+         <p><a class=\"button\" href=\"{}\">Back to the upload</a></p>",
+        escape(message),
+        escape(&urls::upload(customer_id, upload_id))
+    );
+    page(status, "Not done", &body)
+}
+
+fn from_app_error(error: AppError, customer_id: &str, upload_id: &str) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
+    refused(status, customer_id, upload_id, &error.to_string())
+}
+
+/// The signed-in caller and the upload, which must still be a draft of theirs.
+async fn draft(
+    state: AppState,
+    session: &Session,
+    customer_id: &str,
+    upload_id: &str,
+) -> Result<(Caller, Upload), Response> {
+    let caller = Caller::from_session(state, session)
+        .await
+        .map_err(|e| from_app_error(e, customer_id, upload_id))?;
+    let upload = load(&caller, customer_id, upload_id)
+        .await
+        .map_err(|e| from_app_error(e, customer_id, upload_id))?;
+    if upload.object_id != caller.user.object_id {
+        return Err(refused(
+            StatusCode::FORBIDDEN,
+            customer_id,
+            upload_id,
+            &format!("Only {} can change or submit this upload.", upload.upn),
+        ));
+    }
+    Ok((caller, upload))
+}
+
+/// `POST …/uploads/{id}/rows`: `action` = `remove-selected` (with `row` fields),
+/// `remove-errors`, `remove-registered` or `restore-all`.
+pub async fn rows(
+    State(state): State<AppState>,
+    session: Session,
+    Path((customer_id, upload_id)): Path<(String, String)>,
+    Form(fields): Fields,
+) -> Response {
+    let (caller, upload) = match draft(state, &session, &customer_id, &upload_id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if upload.state != UploadState::Draft {
+        return Redirect::to(&urls::job(&customer_id, &upload_id)).into_response();
+    }
+    let store = &caller.state.store;
+    let result = match field(&fields, "action") {
+        Some("remove-selected") => {
+            let rows: Vec<u32> = fields
+                .iter()
+                .filter(|(k, _)| k == "row")
+                .filter_map(|(_, v)| v.parse().ok())
+                .collect();
+            store.set_excluded(&upload.id, &rows, true).await
+        }
+        Some("restore-selected") => {
+            let rows: Vec<u32> = fields
+                .iter()
+                .filter(|(k, _)| k == "row")
+                .filter_map(|(_, v)| v.parse().ok())
+                .collect();
+            store.set_excluded(&upload.id, &rows, false).await
+        }
+        Some("remove-errors") => store.exclude_where(&upload.id, true, None).await,
+        Some("remove-registered") => {
+            store
+                .exclude_where(&upload.id, false, Some(&Check::AlreadyRegistered.code()))
+                .await
+        }
+        _ => {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                &customer_id,
+                &upload_id,
+                "Unknown action.",
+            )
+        }
+    };
+    match result {
+        Ok(_) => Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response(),
+        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
+    }
+}
+
+/// `POST …/uploads/{id}/target`: `target=existing&existing_batch=…` or
+/// `target=new&batch_name=…`.
+pub async fn target(
+    State(state): State<AppState>,
+    session: Session,
+    Path((customer_id, upload_id)): Path<(String, String)>,
+    Form(fields): Fields,
+) -> Response {
+    let (caller, upload) = match draft(state, &session, &customer_id, &upload_id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let new = field(&fields, "target") != Some("existing");
+    let name =
+        field(&fields, if new { "batch_name" } else { "existing_batch" }).unwrap_or_default();
+    let batch = match BatchId::parse(name) {
+        Ok(batch) => batch,
+        Err(why) => {
+            return refused(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &customer_id,
+                &upload_id,
+                &format!("“{}” cannot be a batch name: {why}.", name.trim()),
+            );
+        }
+    };
+    let now = chrono::Utc::now().timestamp();
+    match caller
+        .state
+        .store
+        .set_target(&upload.id, new, batch.as_str(), now)
+        .await
+    {
+        Ok(true) => Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response(),
+        Ok(false) => Redirect::to(&urls::job(&customer_id, &upload_id)).into_response(),
+        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
+    }
+}
+
+/// `POST …/uploads/{id}/submit`: the draft becomes a submission once — a double click, a
+/// reload or a resubmitted form lands on the same job — and is sent in the background.
+pub async fn submit(
+    State(state): State<AppState>,
+    session: Session,
+    Path((customer_id, upload_id)): Path<(String, String)>,
+) -> Response {
+    let (caller, upload) = match draft(state, &session, &customer_id, &upload_id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let job = Redirect::to(&urls::job(&customer_id, &upload_id)).into_response();
+    if upload.state != UploadState::Draft {
+        return job;
+    }
+    let store = &caller.state.store;
+    let counts = match store.row_counts(&upload.id).await {
+        Ok(counts) => counts,
+        Err(error) => {
+            return from_app_error(super::views::database(error), &customer_id, &upload_id)
+        }
+    };
+    if counts.errors > 0 {
+        let message = format!("{} row(s) still have errors. Remove them (or fix the file and upload it again) before submitting.", counts.errors);
+        return refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &customer_id,
+            &upload_id,
+            &message,
+        );
+    }
+    if counts.included() == 0 {
+        return refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &customer_id,
+            &upload_id,
+            "Every row was removed: there is nothing to submit.",
+        );
+    }
+    let batch = upload.batch_id.clone().unwrap_or_default();
+    let Ok(customer) = parse_customer(&customer_id) else {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            &customer_id,
+            &upload_id,
+            "Not a customer id.",
+        );
+    };
+    let names = match batch_names(&caller, &customer).await {
+        Ok(names) => names,
+        Err(error) => return from_app_error(error, &customer_id, &upload_id),
+    };
+    let taken = BatchId::parse(&batch)
+        .ok()
+        .and_then(|b| names.iter().find(|n| b.same_batch_as(n)).cloned());
+    match (upload.new_batch, taken) {
+        (true, Some(existing)) => {
+            let message = format!("A batch named “{existing}” already exists for this customer. On the preview, choose to add the devices to it, or give the new batch another name.");
+            return refused(StatusCode::CONFLICT, &customer_id, &upload_id, &message);
+        }
+        (false, None) => {
+            let message = format!("The batch “{batch}” no longer exists for this customer. On the preview, create it as a new batch or pick another.");
+            return refused(StatusCode::CONFLICT, &customer_id, &upload_id, &message);
+        }
+        _ => {}
+    }
+    let now = chrono::Utc::now().timestamp();
+    match store
+        .begin_submission(&upload.id, caller.state.config.upload_chunk_size, now)
+        .await
+    {
+        Ok(true) => {
+            tracing::info!(upload = %upload.id, devices = counts.included(), "upload submitted");
+            tokio::spawn(super::submit::run(
+                caller.state.clone(),
+                caller.user.clone(),
+                upload.id.clone(),
+            ));
+            job
+        }
+        Ok(false) => job,
+        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
+    }
+}

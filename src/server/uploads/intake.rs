@@ -1,0 +1,454 @@
+//! `POST /customers/{customerId}/uploads`: a file, pasted rows or typed rows, and where they
+//! go → a stored draft, then the preview. A plain multipart form post, so it works with
+//! JavaScript off; the body limit answers 413 before anything is buffered (see start-up).
+
+use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use futures::TryStreamExt;
+use tower_sessions::Session;
+
+use super::store::{InputReport, Upload, UploadState};
+use crate::api::AppError;
+use crate::html::{escape, page};
+use crate::ingest::{self, ExistingDevice, Finding, Ingested, Limits, ReadError};
+use crate::partner_center::{BatchId, CustomerId, ErrorKind};
+use crate::server::pages_data::{open_customer, parse_customer, Caller};
+use crate::server::AppState;
+use crate::urls;
+
+/// Rows of the manual-entry form.
+pub const FORM_ROWS: usize = 5;
+/// The form's column names per row, in Partner Center's order.
+pub const FORM_FIELDS: [&str; 5] = ["serial", "product_key", "hash", "manufacturer", "model"];
+/// Customers with more devices than this are not pre-checked for repeats (too many calls).
+const PRECHECK_MAX_DEVICES: usize = 20_000;
+
+/// What the form carried.
+#[derive(Default)]
+struct Form {
+    file_name: Option<String>,
+    file: Vec<u8>,
+    pasted: String,
+    typed: Vec<[String; 5]>,
+    target: String,
+    batch_name: String,
+    existing_batch: String,
+    sheet: String,
+}
+
+/// A refusal of the whole request: a status and a message in words.
+struct Refusal {
+    status: StatusCode,
+    message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<AppError> for Refusal {
+    fn from(error: AppError) -> Self {
+        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
+        Refusal::new(status, error.to_string())
+    }
+}
+
+impl From<ReadError> for Refusal {
+    fn from(error: ReadError) -> Self {
+        let status = match error {
+            ReadError::TooManyRows { .. }
+            | ReadError::UnpacksTooLarge { .. }
+            | ReadError::TooManySheets { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ReadError::NotADeviceList(_) | ReadError::Encrypted => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Refusal::new(status, error.to_string())
+    }
+}
+
+/// Answers 413 from the `Content-Length` alone, before a byte of the body is read. Bodies
+/// without a length are cut off at the same limit while streaming (`DefaultBodyLimit`),
+/// which [`read_form`] reports with the same message.
+pub async fn refuse_oversized(
+    State((limit, max_mb)): State<(usize, usize)>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        let form = format!("{}/new", request.uri().path());
+        return refusal_page(
+            &form,
+            &Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, too_large_message(max_mb)),
+        );
+    }
+    next.run(request).await
+}
+
+fn too_large_message(max_mb: usize) -> String {
+    format!(
+        "Uploads are limited to {max_mb} MB. Split the file, or save only the device sheet as CSV."
+    )
+}
+
+fn refusal_page(form_url: &str, refusal: &Refusal) -> Response {
+    let body = format!(
+        "<h1>The upload was not accepted</h1><div class=\"notice error\" role=\"alert\"><p>{}</p></div>\
+         <p><a class=\"button\" href=\"{}\">Back to the upload form</a></p>",
+        escape(&refusal.message),
+        escape(form_url)
+    );
+    page(refusal.status, "Upload not accepted", &body)
+}
+
+pub async fn receive(
+    State(state): State<AppState>,
+    session: Session,
+    Path(customer_id): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    match intake(state, &session, &customer_id, multipart).await {
+        Ok(upload_id) => Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response(),
+        Err(refusal) => refusal_page(&urls::new_upload(&customer_id), &refusal),
+    }
+}
+
+async fn intake(
+    state: AppState,
+    session: &Session,
+    customer_id: &str,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<String, Refusal> {
+    let caller = Caller::from_session(state, session).await?;
+    let id = parse_customer(customer_id)?;
+    let multipart = multipart.map_err(|_| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "The form did not arrive as a file upload (multipart/form-data). Use the upload form.",
+        )
+    })?;
+    let max_mb = caller.state.config.upload_max_bytes / (1024 * 1024);
+    let form = read_form(multipart, max_mb).await?;
+    let limits = Limits {
+        max_rows: caller.state.config.upload_max_rows,
+        ..Limits::default()
+    };
+    let (source, file_name, ingested) = read_input(form_input(&form)?, limits).await?;
+    let customer = open_customer(&caller, &id).await?;
+    let (new_batch, batch) = resolve_target(&form)?;
+    let existing = existing_devices(&caller, &id, ingested.devices.len()).await?;
+    let mut row_findings = row_findings(&ingested);
+    for finding in ingest::already_registered(&ingested.devices, &existing) {
+        if let Some(list) = finding.row.and_then(|row| row_findings.get_mut(&row)) {
+            list.push(finding);
+        }
+    }
+    let now = chrono::Utc::now().timestamp();
+    let upload = Upload {
+        id: uuid::Uuid::new_v4().to_string(),
+        customer_id: customer.id.clone(),
+        customer_name: customer.name.clone(),
+        tenant_id: caller.user.tenant_id.clone(),
+        object_id: caller.user.object_id.clone(),
+        upn: caller.user.upn.clone(),
+        source: source.to_string(),
+        file_name,
+        new_batch,
+        batch_id: Some(batch.as_str().to_string()),
+        state: UploadState::Draft,
+        report: input_report(&ingested),
+        error: None,
+        created_at: now,
+        submitted_at: None,
+    };
+    let rows: Vec<_> = ingested
+        .devices
+        .into_iter()
+        .map(|device| {
+            let findings = row_findings.remove(&device.row).unwrap_or_default();
+            (device, findings)
+        })
+        .collect();
+    caller
+        .state
+        .store
+        .insert_draft(&upload, &rows)
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "could not store a draft upload");
+            Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The dashboard could not store the upload (database error). Try again.",
+            )
+        })?;
+    tracing::info!(upload = %upload.id, rows = rows.len(), customer = %upload.customer_id, "draft upload stored");
+    Ok(upload.id)
+}
+
+async fn read_form(mut multipart: Multipart, max_mb: usize) -> Result<Form, Refusal> {
+    let too_large = |error: MultipartError| {
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, too_large_message(max_mb))
+        } else {
+            Refusal::new(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "The form could not be read ({}). Try again.",
+                    error.body_text()
+                ),
+            )
+        }
+    };
+    let mut form = Form {
+        typed: vec![Default::default(); FORM_ROWS],
+        ..Form::default()
+    };
+    while let Some(field) = multipart.next_field().await.map_err(too_large)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            form.file_name = field
+                .file_name()
+                .map(str::to_owned)
+                .filter(|n| !n.is_empty());
+            form.file = field
+                .into_stream()
+                .try_fold(Vec::new(), |mut bytes, chunk| async move {
+                    bytes.extend_from_slice(&chunk);
+                    Ok(bytes)
+                })
+                .await
+                .map_err(too_large)?;
+            continue;
+        }
+        let value = field.text().await.map_err(too_large)?;
+        match name.as_str() {
+            "pasted" => form.pasted = value,
+            "target" => form.target = value,
+            "batch_name" => form.batch_name = value,
+            "existing_batch" => form.existing_batch = value,
+            "sheet" => form.sheet = value,
+            other => {
+                // Manual rows: `row{i}_{field}`.
+                let parsed = other
+                    .strip_prefix("row")
+                    .and_then(|rest| rest.split_once('_'))
+                    .and_then(|(i, f)| {
+                        Some((
+                            i.parse::<usize>().ok()?,
+                            FORM_FIELDS.iter().position(|x| *x == f)?,
+                        ))
+                    });
+                if let Some((row, column)) = parsed.filter(|(row, _)| *row < FORM_ROWS) {
+                    form.typed[row][column] = value;
+                }
+            }
+        }
+    }
+    Ok(form)
+}
+
+enum Input<'a> {
+    File {
+        name: Option<&'a str>,
+        bytes: &'a [u8],
+        sheet: Option<&'a str>,
+    },
+    Pasted(&'a str),
+    Typed(Vec<[String; 5]>),
+}
+
+/// Exactly one of the three ways in.
+fn form_input(form: &Form) -> Result<Input<'_>, Refusal> {
+    let typed: Vec<[String; 5]> = form
+        .typed
+        .iter()
+        .filter(|row| row.iter().any(|cell| !cell.trim().is_empty()))
+        .cloned()
+        .collect();
+    let given = [
+        !form.file.is_empty() || form.file_name.is_some(),
+        !form.pasted.trim().is_empty(),
+        !typed.is_empty(),
+    ];
+    match given.iter().filter(|g| **g).count() {
+        0 => Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, "Nothing to upload: choose a file, paste rows, or type at least one device.")),
+        1 if given[0] => Ok(Input::File {
+            name: form.file_name.as_deref(),
+            bytes: &form.file,
+            sheet: Some(form.sheet.trim()).filter(|s| !s.is_empty()),
+        }),
+        1 if given[1] => Ok(Input::Pasted(&form.pasted)),
+        1 => Ok(Input::Typed(typed)),
+        _ => Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, "Use one way at a time: a file, pasted rows, or typed rows. Clear the others and send again.")),
+    }
+}
+
+/// Runs the reader off the async threads: a 50 MB file takes a moment.
+async fn read_input(
+    input: Input<'_>,
+    limits: Limits,
+) -> Result<(&'static str, Option<String>, Ingested), Refusal> {
+    let (source, name, job): (
+        _,
+        _,
+        Box<dyn FnOnce() -> Result<Ingested, ReadError> + Send>,
+    ) = match input {
+        Input::File { name, bytes, sheet } => {
+            let (bytes, sheet) = (bytes.to_vec(), sheet.map(str::to_owned));
+            (
+                "file",
+                name.map(str::to_owned),
+                Box::new(move || ingest::read_file(&bytes, sheet.as_deref(), &limits)),
+            )
+        }
+        Input::Pasted(text) => {
+            let text = text.to_owned();
+            (
+                "paste",
+                None,
+                Box::new(move || ingest::read_pasted(&text, &limits)),
+            )
+        }
+        Input::Typed(rows) => (
+            "form",
+            None,
+            Box::new(move || Ok(ingest::read_typed(&rows))),
+        ),
+    };
+    let ingested = tokio::task::spawn_blocking(job).await.map_err(|_| {
+        Refusal::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The file could not be read.",
+        )
+    })??;
+    if ingested.devices.is_empty() {
+        return Err(Refusal::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The input has a header but no device rows.",
+        ));
+    }
+    Ok((source, name, ingested))
+}
+
+/// A new batch (its name checked) or an existing one. Whether the new name is taken is
+/// checked on the preview, where the user can choose to add to that batch instead.
+fn resolve_target(form: &Form) -> Result<(bool, BatchId), Refusal> {
+    let (new, name) = match form.target.as_str() {
+        "existing" => (false, form.existing_batch.as_str()),
+        _ => (true, form.batch_name.as_str()),
+    };
+    if name.trim().is_empty() {
+        let message = if new {
+            "Give the new batch a name."
+        } else {
+            "Pick the batch to add the devices to."
+        };
+        return Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, message));
+    }
+    let batch = BatchId::parse(name).map_err(|why| {
+        Refusal::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("“{}” cannot be a batch name: {why}.", name.trim()),
+        )
+    })?;
+    Ok((new, batch))
+}
+
+/// The customer's devices, for the "already registered" check; empty when the customer has
+/// too many to list cheaply (Partner Center then answers 806 per device, which the job shows).
+async fn existing_devices(
+    caller: &Caller,
+    customer: &CustomerId,
+    uploading: usize,
+) -> Result<Vec<ExistingDevice>, Refusal> {
+    let client = &caller.state.partner_center;
+    let batches = client
+        .device_batches(&caller.ctx, customer)
+        .await
+        .map_err(AppError::from)?;
+    let total: usize = batches
+        .iter()
+        .map(|b| b.devices_count.unwrap_or(0) as usize)
+        .sum();
+    if total == 0 || total + uploading > PRECHECK_MAX_DEVICES {
+        return Ok(Vec::new());
+    }
+    let mut existing = Vec::with_capacity(total);
+    for batch in batches {
+        let Ok(batch_id) = BatchId::parse(&batch.id) else {
+            continue;
+        };
+        let devices: Result<Vec<_>, _> = client
+            .devices(&caller.ctx, customer, &batch_id)
+            .try_collect()
+            .await;
+        let devices = match devices {
+            Ok(devices) => devices,
+            // A batch deleted meanwhile has nothing to compare.
+            Err(error) if error.kind() == ErrorKind::NotFound => continue,
+            Err(error) => return Err(AppError::from(error).into()),
+        };
+        existing.extend(devices.into_iter().map(|d| ExistingDevice {
+            batch: batch.id.clone(),
+            serial_number: d.serial_number,
+            product_key: d.product_key,
+            manufacturer: d.oem_manufacturer_name,
+            model: d.model_name,
+        }));
+    }
+    Ok(existing)
+}
+
+fn row_findings(ingested: &Ingested) -> std::collections::HashMap<u32, Vec<Finding>> {
+    let mut by_row: std::collections::HashMap<u32, Vec<Finding>> = ingested
+        .devices
+        .iter()
+        .map(|d| (d.row, Vec::new()))
+        .collect();
+    for finding in &ingested.findings {
+        if let Some(list) = finding.row.and_then(|row| by_row.get_mut(&row)) {
+            list.push(finding.clone());
+        }
+    }
+    by_row
+}
+
+/// What the preview shows about the input as a whole. Findings on the header or title rows
+/// (which are not device rows) are kept here too.
+fn input_report(ingested: &Ingested) -> InputReport {
+    let device_rows: std::collections::HashSet<u32> =
+        ingested.devices.iter().map(|d| d.row).collect();
+    InputReport {
+        format: ingested.format.label().to_string(),
+        encoding: ingested.encoding.clone(),
+        delimiter: ingested.delimiter.clone(),
+        sheet: ingested.sheet.clone(),
+        sheets: ingested.sheets.clone(),
+        header_row: ingested.header_row,
+        columns: ingested
+            .columns
+            .iter()
+            .filter(|c| !c.header.is_empty())
+            .map(|c| (c.header.clone(), c.field.map(|f| f.label().to_string())))
+            .collect(),
+        findings: ingested
+            .findings
+            .iter()
+            .filter(|f| f.row.is_none_or(|row| !device_rows.contains(&row)))
+            .cloned()
+            .collect(),
+    }
+}

@@ -1,0 +1,491 @@
+//! The uploads' tables (see `migrations/…_uploads.sql`). Portable SQL, like the rest of
+//! [`Store`].
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
+
+use crate::ingest::{DeviceRow, Finding};
+use crate::server::store::Store;
+
+/// Where an upload stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UploadState {
+    /// Read and validated; the user has not confirmed it yet.
+    Draft,
+    /// Confirmed; chunks are being sent to Partner Center.
+    Submitting,
+    /// Every chunk was accepted (each has a tracking id).
+    Submitted,
+    /// Partner Center refused it as a whole; `error` says why.
+    Failed,
+}
+
+impl UploadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadState::Draft => "draft",
+            UploadState::Submitting => "submitting",
+            UploadState::Submitted => "submitted",
+            UploadState::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "submitting" => UploadState::Submitting,
+            "submitted" => UploadState::Submitted,
+            "failed" => UploadState::Failed,
+            _ => UploadState::Draft,
+        }
+    }
+}
+
+/// What the reader said about the input as a whole, kept with the upload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InputReport {
+    pub format: String,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub sheet: Option<String>,
+    pub sheets: Vec<String>,
+    pub header_row: Option<u32>,
+    /// (header as written, field it was read as; `None` = ignored)
+    pub columns: Vec<(String, Option<String>)>,
+    /// Findings about the whole input (no row).
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    pub id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub tenant_id: String,
+    pub object_id: String,
+    pub upn: String,
+    pub source: String,
+    pub file_name: Option<String>,
+    /// `true`: create the batch; `false`: add to it.
+    pub new_batch: bool,
+    pub batch_id: Option<String>,
+    pub state: UploadState,
+    pub report: InputReport,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub submitted_at: Option<i64>,
+}
+
+/// A row as stored, with what was found about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRow {
+    pub device: DeviceRow,
+    pub findings: Vec<Finding>,
+    pub has_error: bool,
+    pub excluded: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowCounts {
+    pub total: i64,
+    pub excluded: i64,
+    /// Included rows with an error: while non-zero, the upload cannot be submitted.
+    pub errors: i64,
+    pub warnings: i64,
+}
+
+impl RowCounts {
+    /// Rows that would be sent.
+    pub fn included(&self) -> i64 {
+        self.total - self.excluded
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub chunk: i64,
+    /// `true`: create the batch with these devices; `false`: add them.
+    pub create: bool,
+    pub request_id: String,
+    pub devices: i64,
+    pub state: String,
+    pub tracking_id: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Which rows a preview page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowFilter {
+    All,
+    WithFindings,
+}
+
+fn upload_from(row: &sqlx::sqlite::SqliteRow) -> Result<Upload, sqlx::Error> {
+    let report: String = row.try_get("report")?;
+    Ok(Upload {
+        id: row.try_get("id")?,
+        customer_id: row.try_get("customer_id")?,
+        customer_name: row.try_get("customer_name")?,
+        tenant_id: row.try_get("tenant_id")?,
+        object_id: row.try_get("object_id")?,
+        upn: row.try_get("upn")?,
+        source: row.try_get("source")?,
+        file_name: row.try_get("file_name")?,
+        new_batch: row.try_get::<String, _>("target")? == "new",
+        batch_id: row.try_get("batch_id")?,
+        state: UploadState::parse(&row.try_get::<String, _>("state")?),
+        report: serde_json::from_str(&report).unwrap_or_default(),
+        error: row.try_get("error")?,
+        created_at: row.try_get("created_at")?,
+        submitted_at: row.try_get("submitted_at")?,
+    })
+}
+
+fn stored_row_from(row: &sqlx::sqlite::SqliteRow) -> Result<StoredRow, sqlx::Error> {
+    let findings: String = row.try_get("findings")?;
+    Ok(StoredRow {
+        device: DeviceRow {
+            row: row.try_get::<i64, _>("row_number")? as u32,
+            serial_number: row.try_get("serial_number")?,
+            product_key: row.try_get("product_key")?,
+            hardware_hash: row.try_get("hardware_hash")?,
+            manufacturer: row.try_get("manufacturer")?,
+            model: row.try_get("model")?,
+            group_tag: row.try_get("group_tag")?,
+        },
+        findings: serde_json::from_str(&findings).unwrap_or_default(),
+        has_error: row.try_get::<i64, _>("has_error")? != 0,
+        excluded: row.try_get::<i64, _>("excluded")? != 0,
+    })
+}
+
+impl Store {
+    /// Stores a draft and all its rows in one transaction.
+    pub async fn insert_draft(
+        &self,
+        upload: &Upload,
+        rows: &[(DeviceRow, Vec<Finding>)],
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
+             source, file_name, target, batch_id, state, report, error, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+        )
+        .bind(&upload.id)
+        .bind(&upload.customer_id)
+        .bind(&upload.customer_name)
+        .bind(&upload.tenant_id)
+        .bind(&upload.object_id)
+        .bind(&upload.upn)
+        .bind(&upload.source)
+        .bind(&upload.file_name)
+        .bind(if upload.new_batch { "new" } else { "existing" })
+        .bind(&upload.batch_id)
+        .bind(upload.state.as_str())
+        .bind(serde_json::to_string(&upload.report).unwrap_or_default())
+        .bind(&upload.error)
+        .bind(upload.created_at)
+        .execute(&mut *tx)
+        .await?;
+        for (device, findings) in rows {
+            let has_error = findings.iter().any(Finding::is_error);
+            sqlx::query(
+                "INSERT INTO upload_rows (upload_id, row_number, serial_number, product_key, \
+                 hardware_hash, manufacturer, model, group_tag, findings, has_error) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(&upload.id)
+            .bind(device.row as i64)
+            .bind(&device.serial_number)
+            .bind(&device.product_key)
+            .bind(&device.hardware_hash)
+            .bind(&device.manufacturer)
+            .bind(&device.model)
+            .bind(&device.group_tag)
+            .bind(serde_json::to_string(findings).unwrap_or_default())
+            .bind(has_error as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    pub async fn upload(&self, id: &str) -> Result<Option<Upload>, sqlx::Error> {
+        let row = sqlx::query("SELECT * FROM uploads WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(upload_from).transpose()
+    }
+
+    pub async fn row_counts(&self, upload_id: &str) -> Result<RowCounts, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS total, \
+             COALESCE(SUM(excluded), 0) AS excluded, \
+             COALESCE(SUM(CASE WHEN excluded = 0 AND has_error = 1 THEN 1 ELSE 0 END), 0) AS errors, \
+             COALESCE(SUM(CASE WHEN excluded = 0 AND has_error = 0 AND findings <> '[]' THEN 1 ELSE 0 END), 0) AS warnings \
+             FROM upload_rows WHERE upload_id = $1",
+        )
+        .bind(upload_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(RowCounts {
+            total: row.try_get("total")?,
+            excluded: row.try_get("excluded")?,
+            errors: row.try_get("errors")?,
+            warnings: row.try_get("warnings")?,
+        })
+    }
+
+    /// One page of rows, in row order.
+    pub async fn rows(
+        &self,
+        upload_id: &str,
+        filter: RowFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredRow>, sqlx::Error> {
+        let condition = match filter {
+            RowFilter::All => "",
+            RowFilter::WithFindings => "AND findings <> '[]'",
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT * FROM upload_rows WHERE upload_id = $1 {condition} \
+             ORDER BY row_number LIMIT $2 OFFSET $3"
+        ))
+        .bind(upload_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored_row_from).collect()
+    }
+
+    /// Marks rows as removed (or back) while the upload is a draft. Returns how many changed.
+    pub async fn set_excluded(
+        &self,
+        upload_id: &str,
+        rows: &[u32],
+        excluded: bool,
+    ) -> Result<u64, sqlx::Error> {
+        let mut changed = 0;
+        let mut tx = self.pool().begin().await?;
+        for row in rows {
+            changed += sqlx::query(
+                "UPDATE upload_rows SET excluded = $1 WHERE upload_id = $2 AND row_number = $3 \
+                 AND EXISTS (SELECT 1 FROM uploads WHERE id = $2 AND state = 'draft')",
+            )
+            .bind(excluded as i64)
+            .bind(upload_id)
+            .bind(*row as i64)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Removes every included row that has an error, or a finding with this code.
+    pub async fn exclude_where(
+        &self,
+        upload_id: &str,
+        errors: bool,
+        code: Option<&str>,
+    ) -> Result<u64, sqlx::Error> {
+        let pattern = code.map(|c| format!("%\"code\":\"{c}\"%"));
+        let result = sqlx::query(
+            "UPDATE upload_rows SET excluded = 1 WHERE upload_id = $1 AND excluded = 0 \
+             AND (($2 = 1 AND has_error = 1) OR ($3 IS NOT NULL AND findings LIKE $3)) \
+             AND EXISTS (SELECT 1 FROM uploads WHERE id = $1 AND state = 'draft')",
+        )
+        .bind(upload_id)
+        .bind(errors as i64)
+        .bind(pattern)
+        .execute(self.pool())
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Changes where a draft goes.
+    pub async fn set_target(
+        &self,
+        upload_id: &str,
+        new_batch: bool,
+        batch_id: &str,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let result = sqlx::query(
+            "UPDATE uploads SET target = $1, batch_id = $2, updated_at = $3 \
+             WHERE id = $4 AND state = 'draft'",
+        )
+        .bind(if new_batch { "new" } else { "existing" })
+        .bind(batch_id)
+        .bind(now)
+        .bind(upload_id)
+        .execute(self.pool())
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Turns a draft into a submission, exactly once: assigns the included rows to chunks of
+    /// `chunk_size` and writes each chunk with its `MS-RequestId`, all in one transaction.
+    /// Returns `false` when the upload was no longer a draft (a second click, a reload).
+    pub async fn begin_submission(
+        &self,
+        upload_id: &str,
+        chunk_size: usize,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE uploads SET state = 'submitting', submitted_at = $1, updated_at = $1 \
+             WHERE id = $2 AND state = 'draft'",
+        )
+        .bind(now)
+        .bind(upload_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            return Ok(false);
+        }
+        let new_batch: String = sqlx::query_scalar("SELECT target FROM uploads WHERE id = $1")
+            .bind(upload_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let rows: Vec<i64> = sqlx::query_scalar(
+            "SELECT row_number FROM upload_rows WHERE upload_id = $1 AND excluded = 0 \
+             ORDER BY row_number",
+        )
+        .bind(upload_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (index, chunk) in rows.chunks(chunk_size.max(1)).enumerate() {
+            let (first, last) = (chunk[0], chunk[chunk.len() - 1]);
+            sqlx::query(
+                "UPDATE upload_rows SET chunk = $1 WHERE upload_id = $2 AND excluded = 0 \
+                 AND row_number BETWEEN $3 AND $4",
+            )
+            .bind(index as i64)
+            .bind(upload_id)
+            .bind(first)
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+            let create = index == 0 && new_batch == "new";
+            sqlx::query(
+                "INSERT INTO upload_chunks (upload_id, chunk, operation, request_id, devices, \
+                 state, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+            )
+            .bind(upload_id)
+            .bind(index as i64)
+            .bind(if create { "create" } else { "add" })
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(chunk.len() as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn chunks(&self, upload_id: &str) -> Result<Vec<Chunk>, sqlx::Error> {
+        let rows = sqlx::query("SELECT * FROM upload_chunks WHERE upload_id = $1 ORDER BY chunk")
+            .bind(upload_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Chunk {
+                    chunk: row.try_get("chunk")?,
+                    create: row.try_get::<String, _>("operation")? == "create",
+                    request_id: row.try_get("request_id")?,
+                    devices: row.try_get("devices")?,
+                    state: row.try_get("state")?,
+                    tracking_id: row.try_get("tracking_id")?,
+                    error: row.try_get("error")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The devices of one chunk, in row order.
+    pub async fn chunk_devices(
+        &self,
+        upload_id: &str,
+        chunk: i64,
+    ) -> Result<Vec<DeviceRow>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT * FROM upload_rows WHERE upload_id = $1 AND chunk = $2 ORDER BY row_number",
+        )
+        .bind(upload_id)
+        .bind(chunk)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| stored_row_from(r).map(|s| s.device))
+            .collect()
+    }
+
+    pub async fn chunk_accepted(
+        &self,
+        upload_id: &str,
+        chunk: i64,
+        tracking_id: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE upload_chunks SET state = 'accepted', tracking_id = $1, error = NULL, updated_at = $2 \
+             WHERE upload_id = $3 AND chunk = $4",
+        )
+        .bind(tracking_id)
+        .bind(now)
+        .bind(upload_id)
+        .bind(chunk)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn chunk_refused(
+        &self,
+        upload_id: &str,
+        chunk: i64,
+        error: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE upload_chunks SET state = 'refused', error = $1, updated_at = $2 \
+             WHERE upload_id = $3 AND chunk = $4",
+        )
+        .bind(error)
+        .bind(now)
+        .bind(upload_id)
+        .bind(chunk)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Ends a submission: `Submitted`, or `Failed` with the reason.
+    pub async fn finish_submission(
+        &self,
+        upload_id: &str,
+        state: UploadState,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE uploads SET state = $1, error = $2, updated_at = $3 WHERE id = $4")
+            .bind(state.as_str())
+            .bind(error)
+            .bind(now)
+            .bind(upload_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,132 @@
+//! Sending a confirmed upload to Partner Center, chunk by chunk.
+//!
+//! Every chunk and its `MS-RequestId` were written to the database when the user confirmed
+//! ([`Store::begin_submission`](crate::server::store::Store::begin_submission)); this only
+//! sends the pending ones, in order, and records each answer. Sending a chunk again — after a
+//! dropped connection, or from a later run — reuses its request id, so Partner Center does
+//! the work once.
+
+use uuid::Uuid;
+
+use super::store::UploadState;
+use crate::ingest::DeviceRow;
+use crate::partner_center::{
+    BatchId, CallContext, CustomerId, ErrorKind, NewDevice, PartnerCenterError, RequestId,
+};
+use crate::server::auth::{self, SessionUser, TokenFailure};
+use crate::server::AppState;
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn to_new_device(row: DeviceRow) -> NewDevice {
+    NewDevice {
+        serial_number: row.serial_number,
+        product_key: row.product_key,
+        hardware_hash: row.hardware_hash,
+        oem_manufacturer_name: row.manufacturer,
+        model_name: row.model,
+    }
+}
+
+/// Sends the upload's pending chunks; ends it as `Submitted` or `Failed`. Errors are
+/// recorded on the upload, never lost in a log alone.
+pub async fn run(state: AppState, user: SessionUser, upload_id: String) {
+    let outcome = send_pending(&state, &user, &upload_id).await;
+    let (final_state, error) = match outcome {
+        Ok(()) => (UploadState::Submitted, None),
+        Err(message) => (UploadState::Failed, Some(message)),
+    };
+    if let Err(e) = state
+        .store
+        .finish_submission(&upload_id, final_state, error.as_deref(), now())
+        .await
+    {
+        tracing::error!(upload = %upload_id, error = %e, "could not record the end of a submission");
+    }
+}
+
+async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> Result<(), String> {
+    let store = &state.store;
+    let database = |e: sqlx::Error| {
+        tracing::error!(upload = %upload_id, error = %e, "database error while submitting");
+        "The dashboard's database failed while sending; the upload can be resumed.".to_string()
+    };
+    let upload = store
+        .upload(upload_id)
+        .await
+        .map_err(database)?
+        .ok_or("The upload is gone.")?;
+    let customer = CustomerId::parse(&upload.customer_id).map_err(|e| e.to_string())?;
+    let batch = BatchId::parse(upload.batch_id.as_deref().unwrap_or_default())
+        .map_err(|e| e.to_string())?;
+    for chunk in store.chunks(upload_id).await.map_err(database)? {
+        if chunk.state != "pending" {
+            continue;
+        }
+        let devices: Vec<NewDevice> = store
+            .chunk_devices(upload_id, chunk.chunk)
+            .await
+            .map_err(database)?
+            .into_iter()
+            .map(to_new_device)
+            .collect();
+        let token = auth::access_token(state, user).await.map_err(|failure| match failure {
+            TokenFailure::SignedOut => "Your sign-in ended before every part was sent; sign in and resume the upload.".to_string(),
+            TokenFailure::Unavailable => "The sign-in service could not be reached to renew your token; resume the upload later.".to_string(),
+        })?;
+        let ctx = CallContext::new(token, Uuid::new_v4());
+        let request_id = RequestId::parse(&chunk.request_id).map_err(|e| e.to_string())?;
+        let client = &state.partner_center;
+        let answer = if chunk.create {
+            client
+                .create_device_batch(&ctx, &customer, &batch, &devices, request_id)
+                .await
+        } else {
+            client
+                .add_devices(&ctx, &customer, &batch, &devices, request_id)
+                .await
+        };
+        match answer {
+            Ok(tracking_id) => {
+                store
+                    .chunk_accepted(upload_id, chunk.chunk, &tracking_id.to_string(), now())
+                    .await
+                    .map_err(database)?;
+            }
+            Err(error) => {
+                let message = explain(&error, chunk.create, &batch);
+                store
+                    .chunk_refused(upload_id, chunk.chunk, &message, now())
+                    .await
+                    .map_err(database)?;
+                return Err(message);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A refusal of a whole chunk in words, with the ids support needs.
+fn explain(error: &PartnerCenterError, create: bool, batch: &BatchId) -> String {
+    let what = match error.kind() {
+        ErrorKind::Conflict if create => format!("A batch named “{batch}” already exists for this customer. Upload again and add to that batch, or choose another name."),
+        ErrorKind::NotFound if !create => format!("The batch “{batch}” no longer exists for this customer."),
+        ErrorKind::MfaRequired => "Partner Center requires multi-factor authentication for this account. Sign out, sign in with MFA, and resume.".into(),
+        ErrorKind::Unauthorized => "Partner Center did not accept your sign-in. Sign in again and resume.".into(),
+        ErrorKind::Forbidden => "Partner Center refused: your account lacks the Partner Center role for devices, or the partner has no reseller relationship with this customer.".into(),
+        ErrorKind::Throttled => "Partner Center is busy (throttling) and kept refusing after several tries. Resume the upload in a few minutes.".into(),
+        ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Transport => "Partner Center could not be reached or kept failing after several tries. Resume the upload later; nothing is sent twice.".into(),
+        _ => format!(
+            "Partner Center refused the request{}.",
+            error.description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+        ),
+    };
+    let code = error
+        .code
+        .as_deref()
+        .map(|c| format!(" Code {c}."))
+        .unwrap_or_default();
+    format!("{what}{code} Request id {}.", error.request_id)
+}

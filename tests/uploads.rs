@@ -1,0 +1,486 @@
+//! Uploads end to end over HTTP, as a browser without JavaScript sends them: the multipart
+//! form, the preview, its buttons, and the submission to the app's own sandbox.
+
+mod common;
+
+use std::time::Duration;
+
+use base64::Engine;
+use common::*;
+use reqwest::multipart::{Form, Part};
+
+const CONTOSO: &str = "8b7c6a1e-0000-4000-8000-000000000001";
+const NORTHWIND: &str = "8b7c6a1e-0000-4000-8000-000000000004";
+const ADMIN: &str = "admin@sandbox-partner.onmicrosoft.com";
+
+/// A distinct, realistic (4,000-byte) hardware hash.
+fn hash(n: u32) -> String {
+    let mut bytes = vec![0u8; 4000];
+    bytes[..4].copy_from_slice(&n.to_le_bytes());
+    bytes[4] = 0x5A;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A Get-WindowsAutopilotInfo CSV of `count` devices starting at `first`.
+fn autopilot_csv(first: u32, count: u32) -> String {
+    let mut csv = String::from("Device Serial Number,Windows Product ID,Hardware Hash\r\n");
+    for n in first..first + count {
+        csv.push_str(&format!("SN-{n:05},,{}\r\n", hash(n)));
+    }
+    csv
+}
+
+fn file_form(name: &str, bytes: Vec<u8>) -> Form {
+    Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()))
+}
+
+fn to_new_batch(form: Form, batch: &str) -> Form {
+    form.text("target", "new")
+        .text("batch_name", batch.to_string())
+}
+
+async fn signed_in(app: &TestApp) -> Browser {
+    let browser = Browser::new(app);
+    browser.sign_in(ADMIN, "/customers").await;
+    browser
+}
+
+/// Posts the upload form; returns the response.
+async fn upload(browser: &Browser, customer: &str, form: Form) -> reqwest::Response {
+    browser
+        .send(
+            browser
+                .post_to(&format!("/customers/{customer}/uploads"))
+                .multipart(form),
+        )
+        .await
+}
+
+/// Posts the upload form and expects the preview: returns its path.
+async fn draft(browser: &Browser, customer: &str, form: Form) -> String {
+    let response = upload(browser, customer, form).await;
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
+    assert_eq!(status, 303, "{}", response.text().await.unwrap_or_default());
+    let location = location.unwrap();
+    assert!(
+        location.starts_with(&format!("/customers/{customer}/uploads/")),
+        "{location}"
+    );
+    location
+}
+
+async fn post_form(browser: &Browser, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    browser.send(browser.post_to(path).form(fields)).await
+}
+
+/// Submits a draft and waits until the job page says the submission ended; returns the page.
+async fn submit(browser: &Browser, preview: &str) -> String {
+    let response = browser.post(&format!("{preview}/submit")).await;
+    assert_eq!(
+        response.status(),
+        303,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    let job = location(&response);
+    assert!(job.contains("/jobs/"), "{job}");
+    for _ in 0..100 {
+        let page = browser.page(&job, 200).await;
+        if !page.contains("Sending to Partner Center") {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the submission did not end");
+}
+
+/// The device-upload POSTs the sandbox received: (path, MS-RequestId).
+async fn upload_posts(app: &TestApp) -> Vec<(String, String)> {
+    admin_list_at(&app.sandbox_url, "requests")
+        .await
+        .into_iter()
+        .filter(|r| {
+            r["method"] == "POST"
+                && r["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("deviceBatches")
+        })
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["request_id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn stored_hashes(app: &TestApp, customer: &str) -> Vec<String> {
+    admin_list_at(&app.sandbox_url, &format!("customers/{customer}/devices"))
+        .await
+        .into_iter()
+        .filter_map(|d| d["hardwareHash"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Waits (Partner Center registers devices asynchronously) until the sandbox holds exactly
+/// the `expected` devices of hash numbers, beside those it had already.
+async fn registered(app: &TestApp, customer: &str, expected: &[u32]) -> bool {
+    let wanted: Vec<String> = expected.iter().map(|n| hash(*n)).collect();
+    for _ in 0..100 {
+        let stored = stored_hashes(app, customer).await;
+        if wanted
+            .iter()
+            .all(|h| stored.iter().filter(|s| *s == h).count() == 1)
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_csv_creates_a_batch_after_the_preview() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let form = browser
+        .page(&format!("/customers/{NORTHWIND}/uploads/new"), 200)
+        .await;
+    assert!(form.contains("enctype=\"multipart/form-data\""), "{form}");
+
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(
+            file_form("devices.csv", autopilot_csv(1, 3).into_bytes()),
+            "Northwind Q4",
+        ),
+    )
+    .await;
+    let page = browser.page(&preview, 200).await;
+    assert!(page.contains("File “devices.csv”"), "{page}");
+    assert!(
+        page.contains("Register 3 devices in the new batch “Northwind Q4”"),
+        "{page}"
+    );
+    assert!(
+        upload_posts(&app).await.is_empty(),
+        "nothing is sent before the user confirms"
+    );
+
+    let job = submit(&browser, &preview).await;
+    assert!(job.contains("Partner Center accepted every part"), "{job}");
+    let posts = upload_posts(&app).await;
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert!(posts[0]
+        .0
+        .ends_with(&format!("/customers/{NORTHWIND}/deviceBatches")));
+    assert!(
+        registered(&app, NORTHWIND, &[1, 2, 3]).await,
+        "the three devices are registered once"
+    );
+}
+
+#[tokio::test]
+async fn large_uploads_go_in_chunks_each_with_its_own_request_id() {
+    let app = spawn_app_with(&[("ZTD_UPLOAD_CHUNK_SIZE", "2")]).await;
+    let browser = signed_in(&app).await;
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(
+            file_form("five.csv", autopilot_csv(10, 5).into_bytes()),
+            "Chunked",
+        ),
+    )
+    .await;
+    let job = submit(&browser, &preview).await;
+    assert!(job.contains("3 of 3"), "{job}");
+    let posts = upload_posts(&app).await;
+    let paths: Vec<&str> = posts.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            format!("/v1/customers/{NORTHWIND}/deviceBatches").as_str(),
+            format!("/v1/customers/{NORTHWIND}/deviceBatches/Chunked/devices").as_str(),
+            format!("/v1/customers/{NORTHWIND}/deviceBatches/Chunked/devices").as_str(),
+        ]
+    );
+    let ids: std::collections::HashSet<_> = posts.iter().map(|(_, id)| id.clone()).collect();
+    assert_eq!(ids.len(), 3, "{posts:?}");
+    assert!(registered(&app, NORTHWIND, &[10, 11, 12, 13, 14]).await);
+    assert_eq!(stored_hashes(&app, NORTHWIND).await.len(), 5);
+}
+
+#[tokio::test]
+async fn devices_are_added_to_an_existing_batch() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let form = Form::new()
+        .text(
+            "pasted",
+            format!("Hardware Hash\tDevice Serial Number\n{}\tP-1\n", hash(77)),
+        )
+        .text("target", "existing")
+        .text("existing_batch", "Contoso Laptops 2024");
+    let preview = draft(&browser, CONTOSO, form).await;
+    let page = browser.page(&preview, 200).await;
+    assert!(page.contains("Pasted rows"), "{page}");
+    assert!(
+        page.contains("Add 1 device to the batch “Contoso Laptops 2024”"),
+        "{page}"
+    );
+    let job = submit(&browser, &preview).await;
+    assert!(job.contains("Partner Center accepted every part"), "{job}");
+    let posts = upload_posts(&app).await;
+    assert_eq!(posts.len(), 1);
+    assert!(
+        posts[0]
+            .0
+            .ends_with("/deviceBatches/Contoso%20Laptops%202024/devices"),
+        "{posts:?}"
+    );
+    assert!(registered(&app, CONTOSO, &[77]).await);
+}
+
+#[tokio::test]
+async fn a_taken_batch_name_offers_to_add_to_that_batch_instead() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let preview = draft(
+        &browser,
+        CONTOSO,
+        to_new_batch(
+            file_form("d.csv", autopilot_csv(200, 1).into_bytes()),
+            "contoso laptops 2024",
+        ),
+    )
+    .await;
+    let page = browser.page(&preview, 200).await;
+    assert!(
+        page.contains("A batch named “Contoso Laptops 2024” already exists"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Add to “Contoso Laptops 2024” instead"),
+        "{page}"
+    );
+
+    let refused = browser.post(&format!("{preview}/submit")).await;
+    assert_eq!(refused.status(), 409);
+    assert!(upload_posts(&app).await.is_empty());
+
+    let moved = post_form(
+        &browser,
+        &format!("{preview}/target"),
+        &[
+            ("target", "existing"),
+            ("existing_batch", "Contoso Laptops 2024"),
+        ],
+    )
+    .await;
+    assert_eq!(moved.status(), 303);
+    let job = submit(&browser, &preview).await;
+    assert!(job.contains("Partner Center accepted every part"), "{job}");
+    assert!(upload_posts(&app).await[0].0.ends_with("/devices"));
+}
+
+#[tokio::test]
+async fn a_double_submit_creates_one_batch() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(
+            file_form("d.csv", autopilot_csv(300, 2).into_bytes()),
+            "Twice",
+        ),
+    )
+    .await;
+    let path = format!("{preview}/submit");
+    let (first, second) = tokio::join!(browser.post(&path), browser.post(&path));
+    assert_eq!(
+        (first.status().as_u16(), second.status().as_u16()),
+        (303, 303)
+    );
+    assert_eq!(location(&first), location(&second));
+    // A reload of the POST after the fact lands on the same job too.
+    let again = browser.post(&path).await;
+    assert_eq!(location(&again), location(&first));
+    let job = submit(&browser, &preview).await;
+    assert!(job.contains("Partner Center accepted every part"), "{job}");
+    assert_eq!(upload_posts(&app).await.len(), 1);
+}
+
+#[tokio::test]
+async fn rows_with_errors_block_submission_until_removed() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let csv = format!(
+        "Device Serial Number,Windows Product ID,Hardware Hash\r\nOK-1,,{}\r\nBAD-1,,not*base64\r\nBAD-2,,\r\n",
+        hash(400)
+    );
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(file_form("mixed.csv", csv.into_bytes()), "Mixed"),
+    )
+    .await;
+    let page = browser.page(&preview, 200).await;
+    assert!(page.contains("2 rows have errors"), "{page}");
+    assert!(page.contains("“*” at character 4"), "{page}");
+    assert!(
+        page.contains("A serial number alone does not identify a device"),
+        "{page}"
+    );
+    assert_eq!(
+        browser.post(&format!("{preview}/submit")).await.status(),
+        422
+    );
+
+    let removed = post_form(
+        &browser,
+        &format!("{preview}/rows"),
+        &[("action", "remove-errors")],
+    )
+    .await;
+    assert_eq!(removed.status(), 303);
+    let page = browser.page(&preview, 200).await;
+    assert!(
+        page.contains("Register 1 device in the new batch “Mixed”"),
+        "{page}"
+    );
+    assert!(page.contains("(removed)"), "{page}");
+    let job = submit(&browser, &preview).await;
+    assert!(job.contains("Partner Center accepted every part"), "{job}");
+    assert!(registered(&app, NORTHWIND, &[400]).await);
+    assert_eq!(
+        stored_hashes(&app, NORTHWIND).await.len(),
+        1,
+        "only the valid row was sent"
+    );
+}
+
+#[tokio::test]
+async fn devices_already_registered_are_flagged_before_submitting() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let existing = admin_list_at(&app.sandbox_url, &format!("customers/{CONTOSO}/devices")).await;
+    let known = existing
+        .iter()
+        .find(|d| {
+            d["serialNumber"].is_string()
+                && d["oemManufacturerName"].is_string()
+                && d["modelName"].is_string()
+        })
+        .expect("a seeded device with serial, manufacturer and model");
+    let csv = format!(
+        "Serial Number,Manufacturer,Model\r\n{},{},{}\r\n",
+        known["serialNumber"].as_str().unwrap(),
+        known["oemManufacturerName"].as_str().unwrap(),
+        known["modelName"].as_str().unwrap()
+    );
+    let preview = draft(
+        &browser,
+        CONTOSO,
+        to_new_batch(file_form("again.csv", csv.into_bytes()), "Again"),
+    )
+    .await;
+    let page = browser.page(&preview, 200).await;
+    assert!(
+        page.contains("This device is already in this customer&#x27;s batch")
+            || page.contains("This device is already in this customer's batch"),
+        "{page}"
+    );
+    let removed = post_form(
+        &browser,
+        &format!("{preview}/rows"),
+        &[("action", "remove-registered")],
+    )
+    .await;
+    assert_eq!(removed.status(), 303);
+    let page = browser.page(&preview, 200).await;
+    assert!(page.contains("Every row was removed"), "{page}");
+}
+
+#[tokio::test]
+async fn refusals_are_clear_and_never_500() {
+    let app = spawn_app_with(&[("ZTD_UPLOAD_MAX_MB", "1")]).await;
+    let browser = signed_in(&app).await;
+    let path = format!("/customers/{NORTHWIND}/uploads");
+
+    let too_big = upload(
+        &browser,
+        NORTHWIND,
+        to_new_batch(file_form("big.csv", vec![b'a'; 3 * 1024 * 1024]), "Big"),
+    )
+    .await;
+    assert_eq!(too_big.status(), 413);
+    assert!(too_big
+        .text()
+        .await
+        .unwrap()
+        .contains("Uploads are limited to 1 MB"));
+
+    let nothing = upload(&browser, NORTHWIND, to_new_batch(Form::new(), "Empty")).await;
+    assert_eq!(nothing.status(), 422);
+    assert!(nothing.text().await.unwrap().contains("Nothing to upload"));
+
+    let pdf = upload(
+        &browser,
+        NORTHWIND,
+        to_new_batch(file_form("scan.pdf", b"%PDF-1.7 ...".to_vec()), "Pdf"),
+    )
+    .await;
+    assert_eq!(pdf.status(), 415);
+    assert!(pdf
+        .text()
+        .await
+        .unwrap()
+        .contains("looks like a PDF document"));
+
+    let no_name = upload(
+        &browser,
+        NORTHWIND,
+        file_form("d.csv", autopilot_csv(1, 1).into_bytes()).text("target", "new"),
+    )
+    .await;
+    assert_eq!(no_name.status(), 422);
+    assert!(no_name
+        .text()
+        .await
+        .unwrap()
+        .contains("Give the new batch a name"));
+
+    let bad_name = upload(
+        &browser,
+        NORTHWIND,
+        to_new_batch(file_form("d.csv", autopilot_csv(1, 1).into_bytes()), "a/b"),
+    )
+    .await;
+    assert_eq!(bad_name.status(), 422);
+
+    let no_boundary = browser
+        .send(
+            browser
+                .post_to(&path)
+                .header("content-type", "multipart/form-data")
+                .body("x"),
+        )
+        .await;
+    assert_eq!(no_boundary.status(), 400);
+
+    let unknown = browser
+        .page(
+            &format!("/customers/{NORTHWIND}/uploads/{}", uuid::Uuid::new_v4()),
+            404,
+        )
+        .await;
+    assert!(unknown.contains("This upload was not found"), "{unknown}");
+}
