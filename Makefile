@@ -25,9 +25,10 @@ sandbox: ## Start only the sandbox (Entra ID + Partner Center) on SANDBOX_ADDR
 build: tools ## Build the server and the browser bundle
 	cargo leptos build
 
-test: tools ## Run every test
+test: tools-e2e ## Run every test: Rust, then the browser tests (JavaScript on and off)
 	cargo test $(FEATURES)
 	cargo leptos build
+	cd end2end && npx playwright test
 
 lint: ## rustfmt and clippy (server and browser), warnings are errors
 	cargo fmt --check
