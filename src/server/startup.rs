@@ -227,9 +227,19 @@ impl Application {
     }
 }
 
+/// The app's routes, worked out once per process. Leptos works them out by rendering the
+/// app with resource loading switched off by a process-wide flag; a page rendering at that
+/// moment in another app of the same process (the tests start many) would wait forever
+/// (leptos-rs/leptos#4773). Once every app has its list, no such window remains.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Middleware, outermost first: the cross-site write check, sessions, the sign-in gate.
 fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let options = state.leptos_options.clone();
     // The file plus the form's other fields and multipart framing.
     let upload_limit = state.config.upload_max_bytes + 1024 * 1024;
@@ -261,6 +271,14 @@ fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router
         .route(
             "/customers/{customer}/uploads/{upload}/submit",
             post(uploads::actions::submit),
+        )
+        .route(
+            "/customers/{customer}/uploads/{upload}/sheet",
+            post(uploads::actions::sheet),
+        )
+        .route(
+            "/customers/{customer}/uploads/{upload}/split",
+            post(uploads::actions::split),
         )
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

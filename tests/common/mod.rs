@@ -36,10 +36,13 @@ pub async fn sandbox_with(tweak: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
     Sandbox::start(config).await.expect("the sandbox starts")
 }
 
-/// An HTTP client that, like a test should, follows no redirects.
+/// An HTTP client that, like a test should, follows no redirects, and gives up on an answer
+/// after a minute: a request that hangs fails its test (with the test's captured output)
+/// instead of stalling the whole run.
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .expect("client builds")
 }
