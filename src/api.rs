@@ -107,6 +107,8 @@ pub enum AppError {
     Forbidden { code: Option<String> },
     #[error("{what} was not found in Partner Center.")]
     NotFound { what: String },
+    #[error("This upload does not exist here, or belongs to another customer. Find it under the customer's batches, or upload the file again.")]
+    NoSuchUpload,
     #[error("Partner Center is busy right now. The dashboard retried; try again in a minute.")]
     Busy,
     #[error("Partner Center is not answering right now. Try again in a few minutes.")]
@@ -130,7 +132,7 @@ impl AppError {
         match self {
             AppError::SignedOut => 401,
             AppError::MfaRequired | AppError::Forbidden { .. } => 403,
-            AppError::NotFound { .. } => 404,
+            AppError::NotFound { .. } | AppError::NoSuchUpload => 404,
             AppError::BadInput(_) => 400,
             AppError::Busy | AppError::Unavailable => 503,
             AppError::Upstream { .. } => 502,

@@ -68,20 +68,7 @@ fn to_text(name: &str, result: &Result<Ingested, ReadError>) -> String {
         }
         Ok(ingested) => ingested,
     };
-    let mut how = vec![ingested.format.label().to_string()];
-    how.extend(ingested.encoding.clone());
-    how.extend(
-        ingested
-            .delimiter
-            .as_ref()
-            .map(|d| format!("separated by {d}")),
-    );
-    how.extend(ingested.sheet.as_ref().map(|s| format!("sheet “{s}”")));
-    how.push(match ingested.header_row {
-        Some(row) => format!("header on row {row}"),
-        None => "no header".to_string(),
-    });
-    let _ = writeln!(out, "{name}: {}", how.join(", "));
+    let _ = writeln!(out, "{name}: {}", ingested.description());
     let columns: Vec<String> = ingested
         .columns
         .iter()

@@ -31,6 +31,9 @@ pub mod sandbox;
 #[cfg(feature = "ssr")]
 pub mod server;
 
+#[cfg(feature = "hydrate")]
+pub mod upload_progress;
+
 /// Entry point of the browser bundle: take over the server-rendered page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -42,7 +42,7 @@ fn a_clean_file_exits_0_with_a_readable_report() {
     let (status, report) = check(&[good.as_os_str()]);
     assert_eq!(status, 0, "{report}");
     assert!(
-        report.contains("good.csv: delimited text, UTF-8, separated by ,, header on row 1"),
+        report.contains("good.csv: delimited text, UTF-8, comma-separated, header on row 1"),
         "{report}"
     );
     assert!(report.contains("Hardware Hash → Hardware Hash"), "{report}");
@@ -66,7 +66,7 @@ fn row_errors_exit_1_and_the_json_lists_every_issue() {
     let file = &json["files"][0];
     assert_eq!(file["format"], "text");
     assert_eq!(file["encoding"], "UTF-8");
-    assert_eq!(file["delimiter"], ",");
+    assert_eq!(file["delimiter"], "comma");
     assert_eq!(
         (
             file["rows"].as_u64(),

@@ -36,7 +36,7 @@ fn get_windows_autopilot_info_from_windows_powershell_is_utf16_with_bom() {
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     let ingested = read(&bytes);
     assert_eq!(ingested.encoding.as_deref(), Some("UTF-16 LE with BOM"));
-    assert_eq!(ingested.delimiter.as_deref(), Some(","));
+    assert_eq!(ingested.delimiter.as_deref(), Some("comma"));
     assert_eq!(ingested.devices.len(), 2);
     assert_eq!(ingested.devices[1].row, 3);
     assert_eq!(ingested.devices[1].serial_number.as_deref(), Some("PF2"));
@@ -51,7 +51,7 @@ fn a_european_excel_csv_with_titles_semicolons_and_windows_1252() {
     bytes.extend(b"1,23457E+11;Dell Inc.;Latitude 5440;\r\n");
     let ingested = read(&bytes);
     assert_eq!(ingested.encoding.as_deref(), Some("Windows-1252"));
-    assert_eq!(ingested.delimiter.as_deref(), Some(";"));
+    assert_eq!(ingested.delimiter.as_deref(), Some("semicolon"));
     assert_eq!(ingested.header_row, Some(3));
     assert_eq!(ingested.devices[0].serial_number.as_deref(), Some("S-Ä001"));
     assert_eq!(

@@ -482,5 +482,132 @@ async fn refusals_are_clear_and_never_500() {
             404,
         )
         .await;
-    assert!(unknown.contains("This upload was not found"), "{unknown}");
+    assert!(
+        unknown.contains("This upload does not exist here"),
+        "{unknown}"
+    );
+}
+
+#[tokio::test]
+async fn another_sheet_of_the_workbook_is_read_from_the_stored_file() {
+    use rust_xlsxwriter::Workbook;
+    let mut workbook = Workbook::new();
+    workbook
+        .add_worksheet()
+        .set_name("Notes")
+        .unwrap()
+        .write_string(0, 0, "Two device sheets follow")
+        .unwrap();
+    for (name, first, count) in [("Laptops", 500u32, 2u32), ("Desktops", 600, 1)] {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(name).unwrap();
+        sheet.write_string(0, 0, "Hardware Hash").unwrap();
+        for (i, n) in (first..first + count).enumerate() {
+            sheet.write_string(i as u32 + 1, 0, hash(n)).unwrap();
+        }
+    }
+    let bytes = workbook.save_to_buffer().unwrap();
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(file_form("order.xlsx", bytes), "Sheets"),
+    )
+    .await;
+    let page = browser.page(&preview, 200).await;
+    assert!(page.contains("sheet “Laptops”"), "{page}");
+    assert!(page.contains("Register 2 devices"), "{page}");
+    assert!(
+        page.contains("Read another sheet of the workbook"),
+        "{page}"
+    );
+
+    let switched = post_form(
+        &browser,
+        &format!("{preview}/sheet"),
+        &[("sheet", "Desktops")],
+    )
+    .await;
+    assert_eq!(switched.status(), 303);
+    let page = browser.page(&preview, 200).await;
+    assert!(page.contains("sheet “Desktops”"), "{page}");
+    assert!(
+        page.contains("Register 1 device in the new batch"),
+        "{page}"
+    );
+
+    let notes = post_form(&browser, &format!("{preview}/sheet"), &[("sheet", "Notes")]).await;
+    assert_eq!(notes.status(), 422);
+    assert!(notes
+        .text()
+        .await
+        .unwrap()
+        .contains("No header row was found"));
+    let job = submit(&browser, &preview).await;
+    assert!(job.contains("Partner Center accepted every part"), "{job}");
+    assert!(registered(&app, NORTHWIND, &[600]).await);
+    assert_eq!(stored_hashes(&app, NORTHWIND).await.len(), 1);
+}
+
+#[tokio::test]
+async fn group_tags_are_kept_by_splitting_into_one_batch_per_tag() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let mut csv =
+        String::from("Device Serial Number,Windows Product ID,Hardware Hash,Group Tag\r\n");
+    for (n, tag) in [(700, "Sales"), (701, "Sales"), (702, "Lab"), (703, "")] {
+        csv.push_str(&format!("T-{n},,{},{tag}\r\n", hash(n)));
+    }
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(file_form("tags.csv", csv.into_bytes()), "Untagged"),
+    )
+    .await;
+    let page = browser.page(&preview, 200).await;
+    assert!(page.contains("“Lab” (1 row), “Sales” (2 rows)"), "{page}");
+
+    let split = browser.post(&format!("{preview}/split")).await;
+    assert_eq!(split.status(), 303);
+    let page = browser.page(&preview, 200).await;
+    assert!(
+        page.contains("Register 1 device in the new batch “Untagged”"),
+        "{page}"
+    );
+    assert!(page.contains("1 row for the new batch “Lab”"), "{page}");
+    assert!(page.contains("2 rows for the new batch “Sales”"), "{page}");
+    assert!(
+        !page.contains("Split into one batch per group tag"),
+        "{page}"
+    );
+
+    let part = |name: &str| {
+        let marker = format!("for the new batch “{name}”");
+        let before = &page[..page.find(&marker).unwrap()];
+        let href = before.rsplit("href=\"").next().unwrap();
+        href[..href.find('"').unwrap()].to_string()
+    };
+    for (name, devices) in [("Sales", "2 devices"), ("Lab", "1 device")] {
+        let path = part(name);
+        let part_page = browser.page(&path, 200).await;
+        assert!(
+            part_page.contains(&format!("Register {devices} in the new batch “{name}”")),
+            "{part_page}"
+        );
+        let job = submit(&browser, &path).await;
+        assert!(job.contains("Partner Center accepted every part"), "{job}");
+    }
+    let job = submit(&browser, &preview).await;
+    assert!(job.contains("Partner Center accepted every part"), "{job}");
+    assert!(registered(&app, NORTHWIND, &[700, 701, 702, 703]).await);
+    let batches: Vec<String> =
+        admin_list_at(&app.sandbox_url, &format!("customers/{NORTHWIND}/devices"))
+            .await
+            .iter()
+            .map(|d| d["batchId"].as_str().unwrap().to_string())
+            .collect();
+    let mut names = batches.clone();
+    names.sort();
+    assert_eq!(names, vec!["Lab", "Sales", "Sales", "Untagged"]);
 }

@@ -67,22 +67,31 @@ pub struct UploadSummary {
 pub struct PreviewView {
     pub customer: CustomerRow,
     pub upload: UploadSummary,
-    pub format: String,
-    pub encoding: Option<String>,
-    pub delimiter: Option<String>,
-    pub sheet: Option<String>,
+    /// How the input was read: format, encoding, delimiter, sheet, header row.
+    pub description: String,
     pub sheets: Vec<String>,
-    pub header_row: Option<u32>,
     pub columns: Vec<(String, Option<String>)>,
     pub file_findings: Vec<FindingView>,
     pub counts: RowCountsView,
     /// When a new batch's name is already taken: that batch's name as Partner Center has it.
     pub name_taken: Option<String>,
     pub batches: Vec<String>,
+    /// Group tags among the rows still included, with their row counts.
+    pub group_tags: Vec<(String, i64)>,
+    /// The drafts this one was split into, one per group tag.
+    pub split_parts: Vec<SplitPartView>,
     pub rows: Vec<PreviewRow>,
     pub page: u32,
     pub has_next: bool,
     pub only_findings: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitPartView {
+    pub upload_id: String,
+    pub batch_id: String,
+    pub state: String,
+    pub rows: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

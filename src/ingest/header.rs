@@ -141,20 +141,21 @@ pub fn locate(lines: &[Line]) -> Result<(Layout, Vec<Finding>), String> {
     let header = &lines[at];
     if at > 0 {
         let rows = &lines[..at];
-        let span = match (rows.first(), rows.last()) {
-            (Some(first), Some(last)) if first.row != last.row => {
-                format!("Rows {}–{}", first.row, last.row)
-            }
-            _ => format!("Row {}", rows[0].row),
+        let message = match (rows.first(), rows.last()) {
+            (Some(first), Some(last)) if first.row != last.row => format!(
+                "Rows {}–{} above the header (row {}) were skipped as titles.",
+                first.row, last.row, header.row
+            ),
+            _ => format!(
+                "Row {} above the header (row {}) was skipped as a title.",
+                rows[0].row, header.row
+            ),
         };
         findings.push(Finding::warning(
             Some(rows[0].row),
             None,
             Check::TitleRowsSkipped,
-            format!(
-                "{span} above the header (row {}) were skipped as titles.",
-                header.row
-            ),
+            message,
         ));
     }
     let mut columns = Vec::with_capacity(header.cells.len());

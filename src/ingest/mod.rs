@@ -96,7 +96,7 @@ pub struct Ingested {
     pub format: Format,
     /// Text only.
     pub encoding: Option<String>,
-    /// Text only: `,`, `;` or `\t`.
+    /// Text only: `comma`, `semicolon` or `tab`.
     pub delimiter: Option<String>,
     /// Spreadsheets only: the sheet read, and the workbook's sheets.
     pub sheet: Option<String>,
@@ -125,6 +125,20 @@ impl Ingested {
 
     pub fn valid_rows(&self) -> usize {
         self.devices.len() - self.invalid_rows()
+    }
+
+    /// How the input was read, in one line: "Excel workbook (XLSX), sheet “Devices”, header on
+    /// row 2".
+    pub fn description(&self) -> String {
+        let mut how = vec![self.format.label().to_string()];
+        how.extend(self.encoding.clone());
+        how.extend(self.delimiter.as_ref().map(|d| format!("{d}-separated")));
+        how.extend(self.sheet.as_ref().map(|s| format!("sheet “{s}”")));
+        how.push(match self.header_row {
+            Some(row) => format!("header on row {row}"),
+            None => "no header row".to_string(),
+        });
+        how.join(", ")
     }
 
     pub fn has_errors(&self) -> bool {
@@ -190,10 +204,14 @@ fn read_text(bytes: &[u8], limits: &Limits) -> Result<Ingested, ReadError> {
     let (lines, delimiter) = text::read(&decoded.text, limits.max_rows)?;
     let mut ingested = judge(lines, Format::Text)?;
     ingested.encoding = Some(decoded.encoding.to_string());
-    ingested.delimiter = Some(match delimiter {
-        b'\t' => "tab".to_string(),
-        other => (other as char).to_string(),
-    });
+    ingested.delimiter = Some(
+        match delimiter {
+            b'\t' => "tab",
+            b';' => "semicolon",
+            _ => "comma",
+        }
+        .to_string(),
+    );
     if decoded.guessed {
         ingested.findings.insert(
             0,

@@ -5,6 +5,15 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::uploads::{upload_form, UploadFormView};
 use crate::components::error_notice::ErrorNotice;
 use crate::urls;
+use Sending::{Failed, Progress};
+
+/// The upload's state in the browser (see `upload_progress`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sending {
+    /// Percent of the body sent.
+    Progress(f64),
+    Failed,
+}
 
 /// Manual-entry rows, and their fields (must match `server::uploads::intake`).
 const FORM_ROWS: usize = 5;
@@ -43,6 +52,14 @@ pub fn UploadNewPage() -> impl IntoView {
 fn UploadForm(data: UploadFormView, batch: Option<String>) -> impl IntoView {
     let customer = data.customer;
     let add_to = batch.filter(|b| data.batches.contains(b));
+    // Set only in the browser, while the form is sent with a progress bar.
+    let sending = RwSignal::new(None::<Sending>);
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        crate::upload_progress::send(event, sending);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = event;
+    };
     let limits = format!(
         "CSV or text (comma, semicolon or tab separated, any Windows encoding), Excel (XLSX, XLS) \
          or OpenDocument (ODS); up to {} MB and {} devices. ",
@@ -58,10 +75,23 @@ fn UploadForm(data: UploadFormView, batch: Option<String>) -> impl IntoView {
         <h1>"Upload devices for " {customer.name.clone()}</h1>
         <p>"The devices are checked first: you see every problem, row by row, before anything is sent to Partner Center."</p>
         <form method="post" action=format!("/customers/{}/uploads", urls::encode(&customer.id))
-            enctype="multipart/form-data" class="upload">
+            enctype="multipart/form-data" class="upload" on:submit=on_submit>
             <DevicesFieldset limits/>
             <BatchFieldset batches=data.batches add_to/>
-            <button type="submit">"Check the devices"</button>
+            <button type="submit" disabled=move || matches!(sending.get(), Some(Progress(_)))>
+                "Check the devices"
+            </button>
+            {move || sending.get().map(|state| match state {
+                Progress(percent) => view! {
+                    <p role="status" class="progress">
+                        <label for="upload-progress">{format!("Sending… {percent:.0}%")}</label>
+                        <progress id="upload-progress" max="100" value=percent></progress>
+                    </p>
+                }.into_any(),
+                Failed => view! {
+                    <p role="alert" class="notice error">"The connection failed while sending. Nothing was stored; try again."</p>
+                }.into_any(),
+            })}
         </form>
     }
 }

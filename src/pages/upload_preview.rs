@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::uploads::{upload_preview, FindingView, PreviewRow, PreviewView};
+use crate::api::uploads::{upload_preview, FindingView, PreviewRow, PreviewView, SplitPartView};
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
 use crate::urls;
 
@@ -55,14 +55,6 @@ fn Preview(data: PreviewView) -> impl IntoView {
         ("paste", _) => "Pasted rows".to_string(),
         _ => "Typed rows".to_string(),
     };
-    let mut how = vec![data.format.clone()];
-    how.extend(data.encoding.clone());
-    how.extend(data.delimiter.as_ref().map(|d| format!("separated by {d}")));
-    how.extend(data.sheet.as_ref().map(|s| format!("sheet “{s}”")));
-    how.push(match data.header_row {
-        Some(row) => format!("header on row {row}"),
-        None => "no header row".to_string(),
-    });
     let columns = data
         .columns
         .iter()
@@ -103,7 +95,7 @@ fn Preview(data: PreviewView) -> impl IntoView {
         })}
         <dl class="facts">
             <dt>"Read from"</dt><dd>{source}</dd>
-            <dt>"As"</dt><dd>{how.join(", ")}</dd>
+            <dt>"As"</dt><dd>{data.description.clone()}</dd>
             <dt>"Columns"</dt><dd><ul class="columns">{columns}</ul></dd>
             <dt>"Devices"</dt>
             <dd>
@@ -114,6 +106,9 @@ fn Preview(data: PreviewView) -> impl IntoView {
             </dd>
         </dl>
         <FileFindings findings=data.file_findings.clone()/>
+        {(!not_draft && data.sheets.len() > 1).then(|| view! { <SheetPicker base=base.clone() sheets=data.sheets.clone()/> })}
+        <SplitPanel base=base.clone() customer_id=customer.id.clone() editable=!not_draft
+            tags=data.group_tags.clone() parts=data.split_parts.clone()/>
         {(!not_draft).then(|| view! { <SubmitPanel data=data.clone()/> })}
         <h2 id="rows">"Rows"</h2>
         <p><a href=only_url>{only_label}</a></p>
@@ -156,6 +151,69 @@ fn FileFindings(findings: Vec<FindingView>) -> impl IntoView {
             </section>
         }
     })
+}
+
+/// Group tags cannot travel per device: offer one batch per tag, and list the parts made.
+#[component]
+fn SplitPanel(
+    base: String,
+    customer_id: String,
+    editable: bool,
+    tags: Vec<(String, i64)>,
+    parts: Vec<SplitPartView>,
+) -> impl IntoView {
+    let offer = (editable && !tags.is_empty()).then(|| {
+        let list = tags
+            .iter()
+            .map(|(tag, rows)| format!("“{tag}” ({})", plural(*rows, "row", "rows")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        view! {
+            <form method="post" action=format!("{base}/split") class="notice">
+                <p>{format!("The rows carry group tags: {list}. Partner Center takes no group tag per device; it uses the batch name. To keep the tags, split the upload into one new batch per tag, named after it.")}</p>
+                <button type="submit" class="secondary">"Split into one batch per group tag"</button>
+            </form>
+        }
+    });
+    let made = (!parts.is_empty()).then(|| {
+        let items = parts
+            .into_iter()
+            .map(|part| {
+                let href = urls::upload(&customer_id, &part.upload_id);
+                let what = format!(
+                    "{} for the new batch “{}”",
+                    plural(part.rows, "row", "rows"),
+                    part.batch_id
+                );
+                view! { <li><a href=href>{what}</a> " (" {part.state} ")"</li> }
+            })
+            .collect_view();
+        view! {
+            <section aria-labelledby="parts">
+                <h2 id="parts">"Split by group tag into"</h2>
+                <p>"Check and submit each part; rows without a group tag stay here."</p>
+                <ul>{items}</ul>
+            </section>
+        }
+    });
+    view! { {offer} {made} }.into_any()
+}
+
+/// Another sheet of the workbook, read from the stored file.
+#[component]
+fn SheetPicker(base: String, sheets: Vec<String>) -> impl IntoView {
+    let options = sheets
+        .into_iter()
+        .map(|name| view! { <option value=name.clone()>{name.clone()}</option> })
+        .collect_view();
+    view! {
+        <form method="post" action=format!("{base}/sheet") class="inline">
+            <label for="sheet">"Read another sheet of the workbook:"</label>
+            <select id="sheet" name="sheet">{options}</select>
+            <button type="submit" class="secondary">"Read this sheet"</button>
+        </form>
+    }
+    .into_any()
 }
 
 /// Submit, or what stands in its way (errors, a batch name already taken).

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use tower_sessions::Session;
 
+use super::intake::{judge, read_input, Input};
 use super::store::{Upload, UploadState};
 use super::views::{batch_names, load};
 use crate::api::AppError;
@@ -240,6 +241,115 @@ pub async fn submit(
             job
         }
         Ok(false) => job,
+        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
+    }
+}
+
+/// `POST …/uploads/{id}/sheet` with `sheet=…`: reads another sheet of the uploaded workbook
+/// in place of the one chosen first.
+pub async fn sheet(
+    State(state): State<AppState>,
+    session: Session,
+    Path((customer_id, upload_id)): Path<(String, String)>,
+    Form(fields): Fields,
+) -> Response {
+    let (caller, upload) = match draft(state, &session, &customer_id, &upload_id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let wanted = field(&fields, "sheet").unwrap_or_default().to_string();
+    let file = match caller.state.store.upload_file(&upload.id).await {
+        Ok(Some(file)) => file,
+        Ok(None) => {
+            return refused(
+                StatusCode::CONFLICT,
+                &customer_id,
+                &upload_id,
+                "This upload did not come from a workbook.",
+            );
+        }
+        Err(error) => {
+            return from_app_error(super::views::database(error), &customer_id, &upload_id)
+        }
+    };
+    let limits = crate::ingest::Limits {
+        max_rows: caller.state.config.upload_max_rows,
+        ..Default::default()
+    };
+    let input = Input::File {
+        name: upload.file_name.as_deref(),
+        bytes: &file,
+        sheet: Some(&wanted),
+    };
+    let outcome = async {
+        let (_, _, ingested) = read_input(input, limits).await?;
+        let customer = parse_customer(&customer_id)?;
+        judge(&caller, &customer, ingested).await
+    };
+    let (report, rows) = match outcome.await {
+        Ok(judged) => judged,
+        Err(refusal) => return refused(refusal.status, &customer_id, &upload_id, &refusal.message),
+    };
+    let now = chrono::Utc::now().timestamp();
+    match caller
+        .state
+        .store
+        .replace_draft_rows(&upload.id, &report, &rows, now)
+        .await
+    {
+        Ok(true) => Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response(),
+        Ok(false) => Redirect::to(&urls::job(&customer_id, &upload_id)).into_response(),
+        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
+    }
+}
+
+/// `POST …/uploads/{id}/split`: one new draft per group tag, each into a new batch named
+/// after its tag (Partner Center's batch name is the devices' group tag).
+pub async fn split(
+    State(state): State<AppState>,
+    session: Session,
+    Path((customer_id, upload_id)): Path<(String, String)>,
+) -> Response {
+    let (caller, upload) = match draft(state, &session, &customer_id, &upload_id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let store = &caller.state.store;
+    let tags = match store.group_tags(&upload.id).await {
+        Ok(tags) => tags,
+        Err(error) => {
+            return from_app_error(super::views::database(error), &customer_id, &upload_id)
+        }
+    };
+    if tags.is_empty() {
+        return refused(
+            StatusCode::CONFLICT,
+            &customer_id,
+            &upload_id,
+            "No row has a group tag: there is nothing to split.",
+        );
+    }
+    if let Some((tag, why)) = tags
+        .iter()
+        .find_map(|(tag, _)| BatchId::parse(tag).err().map(|why| (tag, why)))
+    {
+        let message = format!("The group tag “{tag}” cannot be a batch name ({why}). Fix it in the file and upload again.");
+        return refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &customer_id,
+            &upload_id,
+            &message,
+        );
+    }
+    let mut report = upload.report.clone();
+    report.findings.retain(|f| f.check != Check::GroupTagPerRow);
+    let now = chrono::Utc::now().timestamp();
+    match store.split_by_group_tag(&upload.id, &report, now).await {
+        Ok(true) => {
+            tracing::info!(upload = %upload.id, parts = tags.len(), "upload split by group tag");
+            Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response()
+        }
+        Ok(false) => Redirect::to(&urls::job(&customer_id, &upload_id)).into_response(),
         Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
     }
 }

@@ -12,7 +12,7 @@ use tower_sessions::Session;
 use super::store::{InputReport, Upload, UploadState};
 use crate::api::AppError;
 use crate::html::{escape, page};
-use crate::ingest::{self, ExistingDevice, Finding, Ingested, Limits, ReadError};
+use crate::ingest::{self, DeviceRow, ExistingDevice, Finding, Ingested, Limits, ReadError};
 use crate::partner_center::{BatchId, CustomerId, ErrorKind};
 use crate::server::pages_data::{open_customer, parse_customer, Caller};
 use crate::server::AppState;
@@ -39,9 +39,9 @@ struct Form {
 }
 
 /// A refusal of the whole request: a status and a message in words.
-struct Refusal {
-    status: StatusCode,
-    message: String,
+pub(crate) struct Refusal {
+    pub status: StatusCode,
+    pub message: String,
 }
 
 impl Refusal {
@@ -149,13 +149,7 @@ async fn intake(
     let (source, file_name, ingested) = read_input(form_input(&form)?, limits).await?;
     let customer = open_customer(&caller, &id).await?;
     let (new_batch, batch) = resolve_target(&form)?;
-    let existing = existing_devices(&caller, &id, ingested.devices.len()).await?;
-    let mut row_findings = row_findings(&ingested);
-    for finding in ingest::already_registered(&ingested.devices, &existing) {
-        if let Some(list) = finding.row.and_then(|row| row_findings.get_mut(&row)) {
-            list.push(finding);
-        }
-    }
+    let (report, rows) = judge(&caller, &id, ingested).await?;
     let now = chrono::Utc::now().timestamp();
     let upload = Upload {
         id: uuid::Uuid::new_v4().to_string(),
@@ -169,23 +163,16 @@ async fn intake(
         new_batch,
         batch_id: Some(batch.as_str().to_string()),
         state: UploadState::Draft,
-        report: input_report(&ingested),
+        report,
         error: None,
         created_at: now,
         submitted_at: None,
     };
-    let rows: Vec<_> = ingested
-        .devices
-        .into_iter()
-        .map(|device| {
-            let findings = row_findings.remove(&device.row).unwrap_or_default();
-            (device, findings)
-        })
-        .collect();
+    let file = (source == "file").then_some(form.file.as_slice());
     caller
         .state
         .store
-        .insert_draft(&upload, &rows)
+        .insert_draft(&upload, file, &rows)
         .await
         .map_err(|error| {
             tracing::error!(%error, "could not store a draft upload");
@@ -260,7 +247,7 @@ async fn read_form(mut multipart: Multipart, max_mb: usize) -> Result<Form, Refu
     Ok(form)
 }
 
-enum Input<'a> {
+pub(crate) enum Input<'a> {
     File {
         name: Option<&'a str>,
         bytes: &'a [u8],
@@ -297,7 +284,7 @@ fn form_input(form: &Form) -> Result<Input<'_>, Refusal> {
 }
 
 /// Runs the reader off the async threads: a 50 MB file takes a moment.
-async fn read_input(
+pub(crate) async fn read_input(
     input: Input<'_>,
     limits: Limits,
 ) -> Result<(&'static str, Option<String>, Ingested), Refusal> {
@@ -341,6 +328,32 @@ async fn read_input(
         ));
     }
     Ok((source, name, ingested))
+}
+
+/// The report and the rows (with their findings) of a draft, the rows also checked against
+/// the devices the customer already has.
+pub(crate) async fn judge(
+    caller: &Caller,
+    customer: &CustomerId,
+    ingested: Ingested,
+) -> Result<(InputReport, Vec<(DeviceRow, Vec<Finding>)>), Refusal> {
+    let existing = existing_devices(caller, customer, ingested.devices.len()).await?;
+    let mut by_row = row_findings(&ingested);
+    for finding in ingest::already_registered(&ingested.devices, &existing) {
+        if let Some(list) = finding.row.and_then(|row| by_row.get_mut(&row)) {
+            list.push(finding);
+        }
+    }
+    let report = input_report(&ingested);
+    let rows = ingested
+        .devices
+        .into_iter()
+        .map(|device| {
+            let findings = by_row.remove(&device.row).unwrap_or_default();
+            (device, findings)
+        })
+        .collect();
+    Ok((report, rows))
 }
 
 /// A new batch (its name checked) or an existing one. Whether the new name is taken is
@@ -432,6 +445,7 @@ fn input_report(ingested: &Ingested) -> InputReport {
     let device_rows: std::collections::HashSet<u32> =
         ingested.devices.iter().map(|d| d.row).collect();
     InputReport {
+        description: ingested.description(),
         format: ingested.format.label().to_string(),
         encoding: ingested.encoding.clone(),
         delimiter: ingested.delimiter.clone(),

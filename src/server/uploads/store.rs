@@ -44,6 +44,9 @@ impl UploadState {
 /// What the reader said about the input as a whole, kept with the upload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InputReport {
+    /// [`Ingested::description`](crate::ingest::Ingested::description).
+    #[serde(default)]
+    pub description: String,
     pub format: String,
     pub encoding: Option<String>,
     pub delimiter: Option<String>,
@@ -160,10 +163,11 @@ fn stored_row_from(row: &sqlx::sqlite::SqliteRow) -> Result<StoredRow, sqlx::Err
 }
 
 impl Store {
-    /// Stores a draft and all its rows in one transaction.
+    /// Stores a draft, the file it came from (if any) and all its rows in one transaction.
     pub async fn insert_draft(
         &self,
         upload: &Upload,
+        file: Option<&[u8]>,
         rows: &[(DeviceRow, Vec<Finding>)],
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
@@ -188,27 +192,54 @@ impl Store {
         .bind(upload.created_at)
         .execute(&mut *tx)
         .await?;
-        for (device, findings) in rows {
-            let has_error = findings.iter().any(Finding::is_error);
-            sqlx::query(
-                "INSERT INTO upload_rows (upload_id, row_number, serial_number, product_key, \
-                 hardware_hash, manufacturer, model, group_tag, findings, has_error) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(&upload.id)
-            .bind(device.row as i64)
-            .bind(&device.serial_number)
-            .bind(&device.product_key)
-            .bind(&device.hardware_hash)
-            .bind(&device.manufacturer)
-            .bind(&device.model)
-            .bind(&device.group_tag)
-            .bind(serde_json::to_string(findings).unwrap_or_default())
-            .bind(has_error as i64)
+        if let Some(content) = file {
+            sqlx::query("INSERT INTO upload_files (upload_id, content) VALUES ($1, $2)")
+                .bind(&upload.id)
+                .bind(content)
+                .execute(&mut *tx)
+                .await?;
+        }
+        insert_rows(&mut tx, &upload.id, rows).await?;
+        tx.commit().await
+    }
+
+    /// The file a draft was read from.
+    pub async fn upload_file(&self, upload_id: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        sqlx::query_scalar("SELECT content FROM upload_files WHERE upload_id = $1")
+            .bind(upload_id)
+            .fetch_optional(self.pool())
+            .await
+    }
+
+    /// Replaces a draft's reading (another sheet of its file): report and rows together.
+    /// Returns `false` when the upload is no longer a draft.
+    pub async fn replace_draft_rows(
+        &self,
+        upload_id: &str,
+        report: &InputReport,
+        rows: &[(DeviceRow, Vec<Finding>)],
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let updated = sqlx::query(
+            "UPDATE uploads SET report = $1, updated_at = $2 WHERE id = $3 AND state = 'draft'",
+        )
+        .bind(serde_json::to_string(report).unwrap_or_default())
+        .bind(now)
+        .bind(upload_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM upload_rows WHERE upload_id = $1")
+            .bind(upload_id)
             .execute(&mut *tx)
             .await?;
-        }
-        tx.commit().await
+        insert_rows(&mut tx, upload_id, rows).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn upload(&self, id: &str) -> Result<Option<Upload>, sqlx::Error> {
@@ -487,5 +518,149 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+}
+
+/// The rows of a draft, with their findings.
+async fn insert_rows(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    upload_id: &str,
+    rows: &[(DeviceRow, Vec<Finding>)],
+) -> Result<(), sqlx::Error> {
+    for (device, findings) in rows {
+        let has_error = findings.iter().any(Finding::is_error);
+        sqlx::query(
+            "INSERT INTO upload_rows (upload_id, row_number, serial_number, product_key, \
+             hardware_hash, manufacturer, model, group_tag, findings, has_error) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(upload_id)
+        .bind(device.row as i64)
+        .bind(&device.serial_number)
+        .bind(&device.product_key)
+        .bind(&device.hardware_hash)
+        .bind(&device.manufacturer)
+        .bind(&device.model)
+        .bind(&device.group_tag)
+        .bind(serde_json::to_string(findings).unwrap_or_default())
+        .bind(has_error as i64)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A draft made by splitting another one per group tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitPart {
+    pub upload_id: String,
+    pub batch_id: String,
+    pub state: UploadState,
+    pub rows: i64,
+}
+
+impl Store {
+    /// Splits a draft into one new draft per group tag (the tag becoming the batch name);
+    /// the original keeps only its untagged rows. Returns `false` when it is not a draft.
+    pub async fn split_by_group_tag(
+        &self,
+        upload_id: &str,
+        report_for_parts: &InputReport,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let is_draft: Option<String> =
+            sqlx::query_scalar("SELECT id FROM uploads WHERE id = $1 AND state = 'draft'")
+                .bind(upload_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if is_draft.is_none() {
+            return Ok(false);
+        }
+        let tags: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT group_tag FROM upload_rows WHERE upload_id = $1 AND excluded = 0 \
+             AND group_tag IS NOT NULL ORDER BY group_tag",
+        )
+        .bind(upload_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let report = serde_json::to_string(report_for_parts).unwrap_or_default();
+        for tag in tags {
+            let part = uuid::Uuid::new_v4().to_string();
+            sqlx::query(
+                "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
+                 source, file_name, target, batch_id, state, report, created_at, updated_at, \
+                 split_from) \
+                 SELECT $1, customer_id, customer_name, tenant_id, object_id, upn, source, \
+                 file_name, 'new', $2, 'draft', $3, $4, $4, id FROM uploads WHERE id = $5",
+            )
+            .bind(&part)
+            .bind(&tag)
+            .bind(&report)
+            .bind(now)
+            .bind(upload_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO upload_rows (upload_id, row_number, serial_number, product_key, \
+                 hardware_hash, manufacturer, model, group_tag, findings, has_error, excluded) \
+                 SELECT $1, row_number, serial_number, product_key, hardware_hash, manufacturer, \
+                 model, group_tag, findings, has_error, 0 FROM upload_rows \
+                 WHERE upload_id = $2 AND excluded = 0 AND group_tag = $3",
+            )
+            .bind(&part)
+            .bind(upload_id)
+            .bind(&tag)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE upload_rows SET excluded = 1 WHERE upload_id = $1 AND group_tag IS NOT NULL",
+        )
+        .bind(upload_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The drafts a split made from this upload, by batch name.
+    pub async fn split_parts(&self, upload_id: &str) -> Result<Vec<SplitPart>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.batch_id, u.state, \
+             (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.excluded = 0) AS rows \
+             FROM uploads u WHERE u.split_from = $1 ORDER BY u.batch_id",
+        )
+        .bind(upload_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SplitPart {
+                    upload_id: row.try_get("id")?,
+                    batch_id: row
+                        .try_get::<Option<String>, _>("batch_id")?
+                        .unwrap_or_default(),
+                    state: UploadState::parse(&row.try_get::<String, _>("state")?),
+                    rows: row.try_get("rows")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// Each group tag among the rows still included, with its number of rows.
+    pub async fn group_tags(&self, upload_id: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT group_tag, COUNT(*) AS n FROM upload_rows WHERE upload_id = $1 \
+             AND excluded = 0 AND group_tag IS NOT NULL GROUP BY group_tag ORDER BY group_tag",
+        )
+        .bind(upload_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("group_tag")?, row.try_get("n")?)))
+            .collect()
     }
 }

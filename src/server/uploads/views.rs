@@ -3,8 +3,8 @@
 
 use super::store::{RowFilter, StoredRow, Upload};
 use crate::api::uploads::{
-    ChunkView, FindingView, JobView, PreviewRow, PreviewView, RowCountsView, UploadFormView,
-    UploadSummary,
+    ChunkView, FindingView, JobView, PreviewRow, PreviewView, RowCountsView, SplitPartView,
+    UploadFormView, UploadSummary,
 };
 use crate::api::AppError;
 use crate::ingest::Finding;
@@ -62,16 +62,25 @@ pub async fn upload_preview(
         Ok(wanted) if upload.new_batch => batches.iter().find(|b| wanted.same_batch_as(b)).cloned(),
         _ => None,
     };
+    let group_tags = store.group_tags(&upload.id).await.map_err(database)?;
+    let split_parts = store
+        .split_parts(&upload.id)
+        .await
+        .map_err(database)?
+        .into_iter()
+        .map(|part| SplitPartView {
+            upload_id: part.upload_id,
+            batch_id: part.batch_id,
+            state: part.state.as_str().to_string(),
+            rows: part.rows,
+        })
+        .collect();
     let report = upload.report.clone();
     Ok(PreviewView {
         customer,
         upload: summary(&upload),
-        format: report.format,
-        encoding: report.encoding,
-        delimiter: report.delimiter,
-        sheet: report.sheet,
+        description: report.description,
         sheets: report.sheets,
-        header_row: report.header_row,
         columns: report.columns,
         file_findings: report.findings.iter().map(finding_view).collect(),
         counts: RowCountsView {
@@ -82,6 +91,8 @@ pub async fn upload_preview(
         },
         name_taken,
         batches,
+        group_tags,
+        split_parts,
         rows: rows.into_iter().map(preview_row).collect(),
         page,
         has_next,
@@ -126,20 +137,17 @@ pub(crate) async fn load(
     customer_id: &str,
     upload_id: &str,
 ) -> Result<Upload, AppError> {
-    let not_found = || AppError::NotFound {
-        what: "This upload".into(),
-    };
     let upload = caller
         .state
         .store
         .upload(upload_id)
         .await
         .map_err(database)?
-        .ok_or_else(not_found)?;
+        .ok_or(AppError::NoSuchUpload)?;
     if !upload.customer_id.eq_ignore_ascii_case(customer_id)
         || upload.tenant_id != caller.user.tenant_id
     {
-        return Err(not_found());
+        return Err(AppError::NoSuchUpload);
     }
     Ok(upload)
 }

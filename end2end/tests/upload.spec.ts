@@ -1,0 +1,122 @@
+// Uploading devices: a CSV and an Excel workbook go through the preview, whose errors are
+// fixed by removing rows, then are submitted; the user lands on the job page. The same
+// journey runs with JavaScript on and off (plain multipart form posts).
+import { randomBytes } from "node:crypto";
+import { expect, test, type Page } from "@playwright/test";
+import { settle, signInAs, watchBrowserErrors } from "./support";
+import { xlsx } from "./xlsx";
+
+const NORTHWIND = "8b7c6a1e-0000-4000-8000-000000000004";
+
+/** A fresh hardware hash of `bytes` bytes (4,000: a realistic "4K hash"). */
+const hash = (bytes = 4000) => randomBytes(bytes).toString("base64");
+
+/** A Get-WindowsAutopilotInfo CSV: two good devices and one whose hash is not base64. */
+function autopilotCsv(): Buffer {
+  const lines = [
+    "Device Serial Number,Windows Product ID,Hardware Hash",
+    `CSV-1,,${hash()}`,
+    `CSV-2,,${hash()}`,
+    `CSV-3,,not*a*hash`,
+  ];
+  return Buffer.from(lines.join("\r\n") + "\r\n");
+}
+
+async function signIn(page: Page, jsOn: boolean) {
+  await page.goto(`/customers/${NORTHWIND}/batches`);
+  await signInAs(page, "Avery Admin");
+  await expect(page.getByRole("heading", { level: 1, name: "Northwind Traders" })).toBeVisible();
+  await settle(page, jsOn);
+}
+
+/** From the customer's batches to the preview of `file`, sent into a new batch `batch`. */
+async function uploadToNewBatch(
+  page: Page,
+  jsOn: boolean,
+  file: string | { name: string; mimeType: string; buffer: Buffer },
+  batch: string,
+) {
+  await page.getByRole("link", { name: "Upload devices" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: /Upload devices for Northwind/ })).toBeVisible();
+  await settle(page, jsOn);
+  await page.getByLabel("Device list").setInputFiles(file);
+  await page.getByLabel("Name of the new batch").fill(batch);
+  await page.getByRole("button", { name: "Check the devices" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Check the upload" })).toBeVisible();
+  await settle(page, jsOn);
+}
+
+/** Removes the rows with errors, submits, and checks the job page. */
+async function fixAndSubmit(page: Page, jsOn: boolean, devices: number, batch: string) {
+  const submit = page.getByRole("button", { name: new RegExp(`^Register ${devices} devices in the new batch`) });
+  await expect(submit).toBeDisabled();
+  await page.getByRole("button", { name: "Remove every row with an error" }).click();
+  await expect(page.getByText("(removed)")).toBeVisible();
+  await settle(page, jsOn);
+  const ready = page.getByRole("button", { name: `Register ${devices - 1} devices in the new batch “${batch}”` });
+  await expect(ready).toBeEnabled();
+  await ready.click();
+  await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}\/jobs\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { level: 1, name: `Upload to ${batch}` })).toBeVisible();
+  await expect(page.getByRole("status")).toHaveText(/Partner Center accepted every part/, { timeout: 15_000 });
+  await settle(page, jsOn);
+}
+
+test("a CSV with a broken row is fixed in the preview and submitted", async ({ page }, testInfo) => {
+  const jsOn = testInfo.project.use.javaScriptEnabled !== false;
+  const errors = watchBrowserErrors(page);
+  const batch = `E2E CSV ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, jsOn);
+  await uploadToNewBatch(page, jsOn, { name: "autopilot.csv", mimeType: "text/csv", buffer: autopilotCsv() }, batch);
+
+  await test.step("the preview says how the file was read and which row is wrong", async () => {
+    await expect(page.getByText("File “autopilot.csv”")).toBeVisible();
+    await expect(page.getByText("delimited text, UTF-8, comma-separated, header on row 1")).toBeVisible();
+    await expect(page.getByRole("alert")).toContainText("1 row has errors");
+    const bad = page.getByRole("row").filter({ hasText: "CSV-3" });
+    await expect(bad).toContainText("The hash has “*” at character 4");
+  });
+
+  await fixAndSubmit(page, jsOn, 3, batch);
+  expect(errors).toEqual([]);
+});
+
+test("an Excel workbook with a title row and a cut hash is fixed and submitted", async ({ page }, testInfo) => {
+  const jsOn = testInfo.project.use.javaScriptEnabled !== false;
+  const errors = watchBrowserErrors(page);
+  const batch = `E2E XLSX ${testInfo.project.name} ${Date.now()}`;
+  await signIn(page, jsOn);
+  // As an OEM's workbook might come: a title row, a good hash, a serial with manufacturer
+  // and model, and a hash cut short.
+  const run = randomBytes(4).toString("hex").toUpperCase();
+  const workbook = xlsx("Devices", [
+    [`Order 4711: devices for Northwind Traders`],
+    ["Device Serial Number", "Windows Product ID", "Hardware Hash", "Manufacturer name", "Device model"],
+    [`XL-${run}-1`, "", hash(), "", ""],
+    [`XL-${run}-2`, "", "", "Contoso Hardware", "CX-14"],
+    [`XL-${run}-3`, "", hash(40), "", ""],
+  ]);
+  await uploadToNewBatch(page, jsOn, { name: "order.xlsx", mimeType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buffer: workbook }, batch);
+
+  await test.step("the preview reads the Devices sheet below its title row and flags the short hash", async () => {
+    await expect(page.getByText(/Excel workbook \(XLSX\), sheet “Devices”, header on row 2/)).toBeVisible();
+    await expect(page.getByText("Row 1 above the header (row 2) was skipped as a title.")).toBeVisible();
+    const bad = page.getByRole("row").filter({ hasText: `XL-${run}-3` });
+    await expect(bad).toContainText("The hash is only 40 bytes");
+  });
+
+  await fixAndSubmit(page, jsOn, 3, batch);
+
+  await test.step("the new batch lists the two devices", async () => {
+    await page.getByRole("link", { name: batch, exact: true }).click();
+    await expect(page.getByRole("heading", { level: 1, name: batch })).toBeVisible();
+    // Partner Center registers the devices a few seconds after accepting them.
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByRole("cell", { name: `XL-${run}-2`, exact: true })).toBeVisible({ timeout: 1_000 });
+    }).toPass({ timeout: 20_000 });
+    await expect(page.getByRole("cell", { name: `XL-${run}-1`, exact: true })).toBeVisible();
+    await expect(page.getByRole("cell", { name: `XL-${run}-3`, exact: true })).toHaveCount(0);
+  });
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,61 @@
+//! The upload form, sent by XMLHttpRequest when JavaScript runs, so that a progress bar can
+//! follow a large file (fetch cannot report upload progress). Without JavaScript the same
+//! form is posted natively; both end on the same pages.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{FormData, HtmlFormElement, ProgressEvent, XmlHttpRequest};
+
+use crate::pages::upload_new::Sending;
+
+/// Takes over a submit: posts the form's data, reports progress into `state`, then shows
+/// where the server led (the preview, or the page that explains a refusal). If anything is
+/// missing to do so, the browser's own submission goes ahead untouched.
+pub fn send(event: SubmitEvent, state: RwSignal<Option<Sending>>) {
+    let Some(form) = event
+        .target()
+        .and_then(|target| target.dyn_into::<HtmlFormElement>().ok())
+    else {
+        return;
+    };
+    let (Ok(data), Ok(request)) = (FormData::new_with_form(&form), XmlHttpRequest::new()) else {
+        return;
+    };
+    if request.open("POST", &form.action()).is_err() {
+        return;
+    }
+    event.prevent_default();
+    state.set(Some(Sending::Progress(0.0)));
+    if let Ok(upload) = request.upload() {
+        let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                state.set(Some(Sending::Progress(100.0 * e.loaded() / e.total())));
+            }
+        });
+        upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        on_progress.forget();
+    }
+    let answered = request.clone();
+    let on_load = Closure::<dyn FnMut()>::new(move || {
+        let ok = answered.status().is_ok_and(|s| (200..300).contains(&s));
+        if ok {
+            // The redirect was followed: go to where it led.
+            let _ = window().location().assign(&answered.response_url());
+        } else if let (Ok(Some(html)), Some(root)) =
+            (answered.response_text(), document().document_element())
+        {
+            // The refusal page, as it would appear without JavaScript.
+            root.set_inner_html(&html);
+        }
+    });
+    request.set_onload(Some(on_load.as_ref().unchecked_ref()));
+    on_load.forget();
+    let on_error = Closure::<dyn FnMut()>::new(move || state.set(Some(Sending::Failed)));
+    request.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    if request.send_with_opt_form_data(Some(&data)).is_err() {
+        state.set(Some(Sending::Failed));
+    }
+}
