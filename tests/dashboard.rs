@@ -333,6 +333,11 @@ async fn cross_site_writes_are_refused_before_any_handler() {
         .send(http().post(&url).header("Sec-Fetch-Site", "cross-site"))
         .await;
     assert_eq!(cross.status(), 403);
+    // A sibling subdomain is "same-site", and Lax cookies travel with its requests.
+    let sibling = browser
+        .send(http().post(&url).header("Sec-Fetch-Site", "same-site"))
+        .await;
+    assert_eq!(sibling.status(), 403);
     let foreign = browser
         .send(http().post(&url).header("Origin", "https://evil.example"))
         .await;

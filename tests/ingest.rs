@@ -97,7 +97,7 @@ fn the_manual_form_goes_through_the_same_rules() {
             String::new(),
         ],
     ];
-    let ingested = ingest::read_typed(&rows);
+    let ingested = ingest::read_typed(&rows).unwrap();
     assert_eq!(checks(&ingested), vec![(Some(3), Check::IncompleteTuple)]);
 }
 
@@ -252,5 +252,47 @@ fn limits_are_enforced_before_the_work() {
     assert!(
         matches!(err, ReadError::TooManySheets { count: 2, limit: 1 }),
         "{err:?}"
+    );
+}
+
+#[test]
+fn a_workbook_with_cells_far_apart_costs_only_its_cells() {
+    // One cell at A1 and one at XFD1048576: a rectangle of 17 billion cells if built whole.
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "Hardware Hash").unwrap();
+    sheet.write_string(1, 0, hash(1)).unwrap();
+    sheet.write_string(1_048_575, 16_383, "far away").unwrap();
+    let ingested = read(&workbook.save_to_buffer().unwrap());
+    assert_eq!(ingested.devices.len(), 1);
+    assert_eq!(ingested.devices[0].row, 2);
+}
+
+#[test]
+fn a_header_without_rows_and_overwide_rows_are_explained() {
+    let limits = Limits::default();
+    let header_only = ingest::read_file(b"Device Serial Number,Hardware Hash\r\n", None, &limits);
+    assert_eq!(header_only.unwrap_err(), ReadError::NoDeviceRows);
+    // A header naming the serial number 400 times over: only 256 columns are read.
+    let wide = format!(
+        "Hardware Hash{}\n{}{}\n",
+        ",Serial".repeat(400),
+        hash(1),
+        ",S".repeat(400)
+    );
+    let ingested = read(wide.as_bytes());
+    assert_eq!(ingested.devices.len(), 1);
+    assert!(ingested
+        .findings
+        .iter()
+        .any(|f| f.check == Check::TooManyColumns));
+    let repeated = ingested
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::RepeatedColumn)
+        .count();
+    assert_eq!(
+        repeated, 254,
+        "the first serial column is read, the other read ones repeat it"
     );
 }

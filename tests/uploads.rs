@@ -88,8 +88,13 @@ async fn submit(browser: &Browser, preview: &str) -> String {
     );
     let job = location(&response);
     assert!(job.contains("/jobs/"), "{job}");
-    for _ in 0..100 {
-        let page = browser.page(&job, 200).await;
+    submit_wait(browser, &job).await
+}
+
+/// Waits until the job page no longer says it is sending; returns the page.
+async fn submit_wait(browser: &Browser, job: &str) -> String {
+    for _ in 0..200 {
+        let page = browser.page(job, 200).await;
         if !page.contains("Sending to Partner Center") {
             return page;
         }
@@ -610,4 +615,102 @@ async fn group_tags_are_kept_by_splitting_into_one_batch_per_tag() {
     let mut names = batches.clone();
     names.sort();
     assert_eq!(names, vec!["Lab", "Sales", "Sales", "Untagged"]);
+}
+
+#[tokio::test]
+async fn removing_the_first_of_two_copies_frees_the_second() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let copy = hash(800);
+    let csv = format!("Hardware Hash\r\n{copy}\r\n{copy}\r\n{}\r\n", hash(801));
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(file_form("copies.csv", csv.into_bytes()), "Copies"),
+    )
+    .await;
+    let page = browser.page(&preview, 200).await;
+    assert!(page.contains("Same hardware hash as row 2"), "{page}");
+    assert!(page.contains("1 row has errors"), "{page}");
+
+    let removed = post_form(
+        &browser,
+        &format!("{preview}/rows"),
+        &[("action", "remove-selected"), ("row", "2")],
+    )
+    .await;
+    assert_eq!(removed.status(), 303);
+    let page = browser.page(&preview, 200).await;
+    assert!(!page.contains("Same hardware hash as row 2"), "{page}");
+    assert!(
+        page.contains("Register 2 devices in the new batch “Copies”"),
+        "{page}"
+    );
+
+    let restored = post_form(
+        &browser,
+        &format!("{preview}/rows"),
+        &[("action", "restore-selected"), ("row", "2")],
+    )
+    .await;
+    assert_eq!(restored.status(), 303);
+    let page = browser.page(&preview, 200).await;
+    assert!(
+        page.contains("Same hardware hash as row 2"),
+        "the repeat is an error again: {page}"
+    );
+    assert_eq!(
+        browser.post(&format!("{preview}/submit")).await.status(),
+        422
+    );
+}
+
+#[tokio::test]
+async fn a_failed_submission_sends_its_remaining_parts_when_asked() {
+    let app = spawn_app_with(&[("ZTD_UPLOAD_CHUNK_SIZE", "2")]).await;
+    let browser = signed_in(&app).await;
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(
+            file_form("four.csv", autopilot_csv(900, 4).into_bytes()),
+            "Resumed",
+        ),
+    )
+    .await;
+    // Every attempt at the create fails (the client tries four times); the pages still work.
+    let failing = ztd_dashboard::sandbox::FaultSettings {
+        fail_next_writes: 4,
+        ..Default::default()
+    };
+    let set = http()
+        .put(format!("{}/_sandbox/faults", app.sandbox_url))
+        .json(&failing)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    let response = browser.post(&format!("{preview}/submit")).await;
+    let job = location(&response);
+    let page = submit_wait(&browser, &job).await;
+    assert!(page.contains("Could not be submitted"), "{page}");
+    assert!(
+        page.contains("Partner Center could not be reached or kept failing"),
+        "{page}"
+    );
+    assert!(page.contains("Send the remaining parts"), "{page}");
+    assert!(upload_posts(&app)
+        .await
+        .iter()
+        .all(|(_, id)| !id.is_empty()));
+
+    let resumed = browser.post(&format!("{job}/resume")).await;
+    assert_eq!(resumed.status(), 303);
+    let page = submit_wait(&browser, &job).await;
+    assert!(
+        page.contains("Partner Center accepted every part"),
+        "{page}"
+    );
+    assert!(page.contains("2 of 2"), "{page}");
+    assert!(registered(&app, NORTHWIND, &[900, 901, 902, 903]).await);
 }

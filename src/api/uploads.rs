@@ -111,6 +111,8 @@ pub struct JobView {
     pub upload: UploadSummary,
     pub devices: i64,
     pub chunks: Vec<ChunkView>,
+    /// The submission failed with parts unsent: they can be sent again.
+    pub can_resume: bool,
 }
 
 #[server]

@@ -1,6 +1,10 @@
 //! The common shape every input is turned into before headers are matched: rows of cells,
 //! each row with the number a person sees beside it.
 
+/// Cells read per row. Device lists have a handful of columns; a line far wider than this
+/// is not one, and its cells are not all kept (the reader says so).
+pub const MAX_COLUMNS: usize = 256;
+
 /// How a spreadsheet stored a cell. Text files only have `Text`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellKind {

@@ -21,9 +21,11 @@ use serde::{Deserialize, Serialize};
 
 pub use header::{Column, Field};
 pub use report::{Check, Finding, Severity};
-pub use validate::{already_registered, group_tag_counts, DeviceRow, ExistingDevice};
+pub use validate::{
+    already_registered, duplicate_findings, group_tag_counts, DeviceRow, ExistingDevice,
+};
 
-use grid::{Cell, Line};
+use grid::{Cell, Line, MAX_COLUMNS};
 
 /// What a file may cost to read. The defaults suit a partner's largest orders.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +67,8 @@ pub enum ReadError {
     NoSuchSheet(String),
     #[error("{0}")]
     NoHeader(String),
+    #[error("The file has a header row but no device rows below it.")]
+    NoDeviceRows,
     #[error("The file could not be read: {0}. Save it again as CSV (UTF-8) and upload that.")]
     Unreadable(String),
 }
@@ -174,7 +178,7 @@ pub fn read_pasted(text: &str, limits: &Limits) -> Result<Ingested, ReadError> {
 
 /// The manual-entry form's rows, in Partner Center's five columns (serial number, product
 /// key, hash, manufacturer, model), judged exactly like a file with that header.
-pub fn read_typed(rows: &[[String; 5]]) -> Ingested {
+pub fn read_typed(rows: &[[String; 5]]) -> Result<Ingested, ReadError> {
     let header = [
         Field::SerialNumber,
         Field::ProductKey,
@@ -190,10 +194,9 @@ pub fn read_typed(rows: &[[String; 5]]) -> Ingested {
         row: i as u32 + 2,
         cells: row.iter().map(|c| Cell::text(c.as_str())).collect(),
     }));
-    let mut ingested =
-        judge(lines, Format::Text).unwrap_or_else(|_| unreachable!("the header is known"));
+    let mut ingested = judge(lines, Format::Text)?;
     ingested.encoding = None;
-    ingested
+    Ok(ingested)
 }
 
 fn read_text(bytes: &[u8], limits: &Limits) -> Result<Ingested, ReadError> {
@@ -236,7 +239,12 @@ fn read_workbook(
     wanted: Option<&str>,
     limits: &Limits,
 ) -> Result<Ingested, ReadError> {
-    let mut workbook = sheet::Workbook::open(bytes, format != Format::Xls, limits)?;
+    let mut workbook = sheet::Workbook::open(
+        bytes.to_vec(),
+        format == Format::Xlsx,
+        format != Format::Xls,
+        limits,
+    )?;
     let names = workbook.names();
     let chosen = match wanted {
         Some(name) => {
@@ -287,8 +295,25 @@ fn read_workbook(
 }
 
 /// Lines → header → devices, the part every input shares.
-fn judge(lines: Vec<Line>, format: Format) -> Result<Ingested, ReadError> {
+fn judge(mut lines: Vec<Line>, format: Format) -> Result<Ingested, ReadError> {
+    let mut wide = Vec::new();
+    for line in lines.iter_mut().filter(|l| l.cells.len() > MAX_COLUMNS) {
+        line.cells.truncate(MAX_COLUMNS);
+        wide.push(line.row);
+    }
     let (layout, mut findings) = header::locate(&lines).map_err(ReadError::NoHeader)?;
+    if let Some(first) = wide.first() {
+        findings.push(Finding::warning(
+            Some(*first),
+            None,
+            Check::TooManyColumns,
+            format!(
+                "{} row(s), the first being row {first}, have more than {MAX_COLUMNS} cells; only \
+                 the first {MAX_COLUMNS} were read.",
+                wide.len()
+            ),
+        ));
+    }
     if layout.index_of(Field::AssignedUser).is_some() {
         findings.push(Finding::warning(
             None,
@@ -298,6 +323,9 @@ fn judge(lines: Vec<Line>, format: Format) -> Result<Ingested, ReadError> {
         ));
     }
     let devices = validate::devices(&lines, &layout, &mut findings);
+    if devices.is_empty() {
+        return Err(ReadError::NoDeviceRows);
+    }
     findings.sort_by_key(|f| (f.row.is_some(), f.row));
     Ok(Ingested {
         format,

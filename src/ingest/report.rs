@@ -25,6 +25,7 @@ pub enum Check {
     GroupTagPerRow,
     AssignedUserIgnored,
     OtherSheetsIgnored,
+    TooManyColumns,
     // One row.
     MissingIdentifiers,
     IncompleteTuple,
@@ -46,6 +47,7 @@ pub enum Check {
     TooLong,
     DuplicateInUpload,
     AlreadyRegistered,
+    PrecheckSkipped,
 }
 
 impl Check {

@@ -70,41 +70,39 @@ pub fn hardware_hash(cell: &Cell, at: At, findings: &mut Vec<Finding>) -> Option
         ));
         return Some(hash);
     }
-    if hash.len() - data_end > 2 {
-        findings.push(
-            at.error(
-                Check::HashBadLength,
-                "The hash ends in more than two “=”; it was cut or joined wrongly. Copy it again."
-                    .into(),
+    // Base64 carries 6 bits per character and pads to a multiple of 4 with "=".
+    let padding = hash.len() - data_end;
+    let needed = (4 - data_end % 4) % 4;
+    if data_end % 4 == 1 {
+        findings.push(at.error(
+            Check::HashBadLength,
+            format!(
+                "The hash has {data_end} characters, which no complete hash has: it was \
+                 probably cut off. Copy it again from the original file."
             ),
-        );
+        ));
         return Some(hash);
     }
-    match data_end % 4 {
-        1 => {
-            findings.push(at.error(
-                Check::HashBadLength,
-                format!(
-                    "The hash has {data_end} characters, which no complete hash has: it was \
-                     probably cut off. Copy it again from the original file."
-                ),
-            ));
-            return Some(hash);
-        }
-        missing @ (2 | 3) if hash.len() == data_end => {
-            let pad = 4 - missing;
-            hash.push_str(&"=".repeat(pad));
-            findings.push(at.warning(
-                Check::HashPaddingRepaired,
-                format!(
-                    "The hash lacked its final “{}”; it was added.",
-                    "=".repeat(pad)
-                ),
-            ));
-        }
-        _ => {}
+    if padding == 0 && needed > 0 {
+        hash.push_str(&"=".repeat(needed));
+        findings.push(at.warning(
+            Check::HashPaddingRepaired,
+            format!(
+                "The hash lacked its final “{}”; it was added.",
+                "=".repeat(needed)
+            ),
+        ));
+    } else if padding != needed {
+        findings.push(at.error(
+            Check::HashBadLength,
+            format!(
+                "The hash ends in {padding} “=” where {needed} belong: it was cut or joined \
+                 wrongly. Copy it again from the original file."
+            ),
+        ));
+        return Some(hash);
     }
-    let bytes = hash.len() / 4 * 3 - (hash.len() - data_end);
+    let bytes = data_end * 3 / 4;
     if bytes < HASH_MIN_BYTES {
         findings.push(at.error(
             Check::HashTooShort,
@@ -355,6 +353,32 @@ mod tests {
             vec![Check::HashTooLong]
         );
         assert_eq!(run(hardware_hash, Cell::text("")), (None, vec![]));
+    }
+
+    #[test]
+    fn padding_must_be_exactly_what_the_length_needs() {
+        let four_thousand = "A".repeat(4000);
+        assert_eq!(
+            run(hardware_hash, Cell::text(format!("{four_thousand}="))).1,
+            vec![Check::HashBadLength]
+        );
+        assert_eq!(
+            run(hardware_hash, Cell::text(format!("{four_thousand}AA="))).1,
+            vec![Check::HashBadLength]
+        );
+        assert_eq!(
+            run(hardware_hash, Cell::text(format!("{four_thousand}AA=="))).1,
+            vec![]
+        );
+        for only_padding in ["=", "==", "AA=", "===="] {
+            let checks = run(hardware_hash, Cell::text(only_padding)).1;
+            assert!(
+                checks
+                    .iter()
+                    .any(|c| matches!(c, Check::HashBadLength | Check::HashTooShort)),
+                "{only_padding}: {checks:?}"
+            );
+        }
     }
 
     #[test]

@@ -3,69 +3,136 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Sheets};
+use calamine::{Data, Reader, Sheets, Xlsx};
 
-use super::grid::{Cell, CellKind, Line};
+use super::grid::{Cell, CellKind, Line, MAX_COLUMNS};
 use super::{Limits, ReadError};
 
-pub struct Workbook {
-    sheets: Sheets<Cursor<Vec<u8>>>,
+/// XLSX is read cell by cell as it streams, so a sheet whose cells sit far apart (A1 and
+/// XFD1048576) costs what its cells cost, not what its rectangle would. XLS and ODS go
+/// through calamine's whole-sheet range.
+pub enum Workbook {
+    Xlsx(Xlsx<Cursor<Vec<u8>>>),
+    Other(Sheets<Cursor<Vec<u8>>>),
 }
 
 impl Workbook {
-    pub fn open(bytes: &[u8], zipped: bool, limits: &Limits) -> Result<Self, ReadError> {
+    pub fn open(
+        bytes: Vec<u8>,
+        xlsx: bool,
+        zipped: bool,
+        limits: &Limits,
+    ) -> Result<Self, ReadError> {
         if zipped {
-            check_container(bytes, limits)?;
+            check_container(&bytes, limits)?;
         }
-        let sheets = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-            .map_err(|e| unreadable(&e))?;
-        let count = sheets.sheet_names().len();
+        let book = if xlsx {
+            Workbook::Xlsx(Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(&e.into()))?)
+        } else {
+            Workbook::Other(
+                calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+                    .map_err(|e| unreadable(&e))?,
+            )
+        };
+        let count = book.names().len();
         if count > limits.max_sheets {
             return Err(ReadError::TooManySheets {
                 count,
                 limit: limits.max_sheets,
             });
         }
-        Ok(Self { sheets })
+        Ok(book)
     }
 
     pub fn names(&self) -> Vec<String> {
-        self.sheets.sheet_names()
+        match self {
+            Workbook::Xlsx(book) => book.sheet_names(),
+            Workbook::Other(book) => book.sheet_names(),
+        }
     }
 
-    /// The sheet's rows, numbered as Excel shows them; empty rows dropped.
+    /// The sheet's rows, numbered as Excel shows them; empty rows dropped; at most
+    /// [`MAX_COLUMNS`] + 1 cells a row (the reader reports wider rows).
     pub fn lines(&mut self, name: &str, max_rows: usize) -> Result<Vec<Line>, ReadError> {
-        let range = self
-            .sheets
-            .worksheet_range(name)
-            .map_err(|e| unreadable(&e))?;
-        let Some((first_row, _)) = range.start() else {
-            return Ok(Vec::new());
-        };
-        if range.height() > max_rows + HEADER_ALLOWANCE {
-            let filled = range
-                .rows()
-                .filter(|r| r.iter().any(|c| !matches!(c, Data::Empty)))
-                .count();
-            if filled > max_rows + HEADER_ALLOWANCE {
+        match self {
+            Workbook::Xlsx(book) => xlsx_lines(book, name, max_rows),
+            Workbook::Other(book) => range_lines(book, name, max_rows),
+        }
+    }
+}
+
+fn xlsx_lines(
+    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    name: &str,
+    max_rows: usize,
+) -> Result<Vec<Line>, ReadError> {
+    let mut reader = book
+        .worksheet_cells_reader(name)
+        .map_err(|e| unreadable(&e.into()))?;
+    let mut lines: Vec<Line> = Vec::new();
+    while let Some(found) = reader.next_cell().map_err(|e| unreadable(&e.into()))? {
+        let (row, column) = found.get_position();
+        let column = column as usize;
+        if column > MAX_COLUMNS {
+            continue;
+        }
+        let value = cell(&Data::from(found.get_value().clone()));
+        if value.text.trim().is_empty() {
+            continue;
+        }
+        let number = row + 1;
+        if lines.last().is_none_or(|line| line.row != number) {
+            if lines.len() > max_rows + HEADER_ALLOWANCE {
                 return Err(ReadError::TooManyRows { limit: max_rows });
             }
+            lines.push(Line {
+                row: number,
+                cells: Vec::new(),
+            });
         }
-        let mut lines = Vec::with_capacity(range.height());
-        for (offset, row) in range.rows().enumerate() {
-            let mut cells: Vec<Cell> = row.iter().map(cell).collect();
-            while cells.last().is_some_and(|c| c.text.trim().is_empty()) {
-                cells.pop();
-            }
-            if !cells.is_empty() {
-                lines.push(Line {
-                    row: first_row + offset as u32 + 1,
-                    cells,
-                });
-            }
+        let Some(line) = lines.last_mut() else {
+            unreachable!("a line was just pushed")
+        };
+        if line.cells.len() <= column {
+            line.cells.resize(column + 1, Cell::text(""));
         }
-        Ok(lines)
+        line.cells[column] = value;
     }
+    Ok(lines)
+}
+
+fn range_lines(
+    book: &mut Sheets<Cursor<Vec<u8>>>,
+    name: &str,
+    max_rows: usize,
+) -> Result<Vec<Line>, ReadError> {
+    let range = book.worksheet_range(name).map_err(|e| unreadable(&e))?;
+    let Some((first_row, _)) = range.start() else {
+        return Ok(Vec::new());
+    };
+    if range.height() > max_rows + HEADER_ALLOWANCE {
+        let filled = range
+            .rows()
+            .filter(|r| r.iter().any(|c| !matches!(c, Data::Empty)))
+            .count();
+        if filled > max_rows + HEADER_ALLOWANCE {
+            return Err(ReadError::TooManyRows { limit: max_rows });
+        }
+    }
+    let mut lines = Vec::with_capacity(range.height().min(max_rows + HEADER_ALLOWANCE));
+    for (offset, row) in range.rows().enumerate() {
+        let mut cells: Vec<Cell> = row.iter().take(MAX_COLUMNS + 1).map(cell).collect();
+        while cells.last().is_some_and(|c| c.text.trim().is_empty()) {
+            cells.pop();
+        }
+        if !cells.is_empty() {
+            lines.push(Line {
+                row: first_row + offset as u32 + 1,
+                cells,
+            });
+        }
+    }
+    Ok(lines)
 }
 
 /// Title rows and the header come on top of the data rows the limit counts.

@@ -1,6 +1,6 @@
 //! Delimited text (CSV and its cousins, and rows pasted from Excel) → lines of cells.
 
-use super::grid::{Cell, Line};
+use super::grid::{Cell, Line, MAX_COLUMNS};
 use super::ReadError;
 
 const CANDIDATES: [u8; 3] = [b'\t', b';', b','];
@@ -41,7 +41,11 @@ pub fn read(text: &str, max_rows: usize) -> Result<(Vec<Line>, u8), ReadError> {
             .count() as u32;
         counted_to = start;
         let row = line;
-        let mut cells: Vec<Cell> = record.iter().map(Cell::text).collect();
+        let mut cells: Vec<Cell> = record
+            .iter()
+            .take(MAX_COLUMNS + 1)
+            .map(Cell::text)
+            .collect();
         while cells.last().is_some_and(|c| c.text.trim().is_empty()) {
             cells.pop();
         }

@@ -141,6 +141,13 @@ fn combination(device: &DeviceRow, findings: &mut Vec<Finding>) {
     findings.push(Finding::error(Some(device.row), None, check, message));
 }
 
+/// The repeats among `devices` (in row order), for checking again after rows were removed.
+pub fn duplicate_findings(devices: &[DeviceRow]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    duplicates(devices, &mut findings);
+    findings
+}
+
 /// A device may appear once per upload: each repeat is an error that names the first row.
 fn duplicates(devices: &[DeviceRow], findings: &mut Vec<Finding>) {
     let mut seen: HashMap<(u8, &str, &str, &str), u32> = HashMap::with_capacity(devices.len() * 2);

@@ -83,6 +83,12 @@ fn Job(data: JobView) -> impl IntoView {
         <h1>"Upload to " {upload.batch_id.clone()}</h1>
         <p class=format!("state {}", upload.state) role="status">{state_words(&upload.state)}</p>
         {upload.error.clone().map(|e| view! { <div class="notice error" role="alert"><p>{e}</p></div> })}
+        {data.can_resume.then(|| view! {
+            <form method="post" action=format!("{}/resume", urls::job(&customer.id, &upload.id))>
+                <button type="submit">"Send the remaining parts"</button>
+                <span class="hint">" Each part goes with the request id it was first sent with, so nothing is registered twice."</span>
+            </form>
+        })}
         <dl class="facts">
             <dt>"Batch"</dt><dd><a href=batch_link>{upload.batch_id.clone()}</a>{if upload.new_batch { " (new)" } else { "" }}</dd>
             <dt>"Devices"</dt><dd>{data.devices}</dd>

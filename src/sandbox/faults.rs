@@ -44,6 +44,9 @@ pub struct FaultSettings {
     pub fail_next: u32,
     /// The next this-many requests are processed, then their connection is dropped.
     pub drop_next: u32,
+    /// The next this-many writes (POST, PUT, PATCH, DELETE) are answered 503 without being
+    /// processed; reads go through. For failing an upload but not the pages around it.
+    pub fail_next_writes: u32,
 }
 
 /// One line of the request log.
@@ -108,7 +111,7 @@ impl FaultState {
         log.push_back(entry);
     }
 
-    fn verdict(&self, tenant: &str) -> (Duration, Verdict) {
+    fn verdict(&self, tenant: &str, write: bool) -> (Duration, Verdict) {
         let mut settings = lock(&self.settings);
         let latency = Duration::from_millis(settings.latency_ms);
         if settings.throttle_burst > 0 {
@@ -138,6 +141,10 @@ impl FaultState {
         }
         if settings.fail_next > 0 {
             settings.fail_next -= 1;
+            return (latency, Verdict::Fail(StatusCode::SERVICE_UNAVAILABLE));
+        }
+        if write && settings.fail_next_writes > 0 {
+            settings.fail_next_writes -= 1;
             return (latency, Verdict::Fail(StatusCode::SERVICE_UNAVAILABLE));
         }
         if settings.drop_next > 0 {
@@ -192,7 +199,8 @@ pub(crate) async fn apply(
             .unwrap_or_else(|| "anonymous".to_string());
         (entry, tenant)
     };
-    let (latency, verdict) = faults.verdict(&tenant);
+    let write = !matches!(entry.method.as_str(), "GET" | "HEAD" | "OPTIONS");
+    let (latency, verdict) = faults.verdict(&tenant, write);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

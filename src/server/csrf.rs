@@ -25,8 +25,10 @@ pub async fn same_origin_writes(
     let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let allowed = match (site, origin) {
-        (Some("cross-site"), _) => false,
-        (Some(_), _) => true,
+        // Same-origin only: a sibling subdomain is "same-site", and SameSite=Lax cookies
+        // travel with its requests too.
+        (Some("same-origin"), _) => true,
+        (Some(_), _) => false,
         (None, Some(origin)) => origin.trim_end_matches('/') == state.public_origin(),
         // Neither header: not a browser (scripts, tests); cookies are SameSite=Lax anyway.
         (None, None) => true,

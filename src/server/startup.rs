@@ -280,6 +280,10 @@ fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router
             "/customers/{customer}/uploads/{upload}/split",
             post(uploads::actions::split),
         )
+        .route(
+            "/customers/{customer}/jobs/{upload}/resume",
+            post(uploads::actions::resume),
+        )
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), auth::require_sign_in))

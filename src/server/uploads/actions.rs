@@ -9,7 +9,7 @@ use axum::Form;
 use tower_sessions::Session;
 
 use super::intake::{judge, read_input, Input};
-use super::store::{Upload, UploadState};
+use super::store::{Claim, Upload, UploadState};
 use super::views::{batch_names, load};
 use crate::api::AppError;
 use crate::html::{escape, page};
@@ -20,6 +20,15 @@ use crate::server::AppState;
 use crate::urls;
 
 type Fields = Form<Vec<(String, String)>>;
+
+const NOTHING_INCLUDED: &str = "Every row was removed: there is nothing to submit.";
+
+fn rows_with_errors(errors: i64) -> String {
+    format!(
+        "{errors} row(s) still have errors. Remove them (or fix the file and upload it again) \
+         before submitting."
+    )
+}
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields
@@ -43,8 +52,8 @@ fn from_app_error(error: AppError, customer_id: &str, upload_id: &str) -> Respon
     refused(status, customer_id, upload_id, &error.to_string())
 }
 
-/// The signed-in caller and the upload, which must still be a draft of theirs.
-async fn draft(
+/// The signed-in caller and the upload, which must be theirs.
+async fn own_upload(
     state: AppState,
     session: &Session,
     customer_id: &str,
@@ -75,7 +84,7 @@ pub async fn rows(
     Path((customer_id, upload_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let (caller, upload) = match draft(state, &session, &customer_id, &upload_id).await {
+    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -115,8 +124,12 @@ pub async fn rows(
             )
         }
     };
+    let result = match result {
+        Ok(_) => store.recheck_duplicates(&upload.id).await,
+        Err(error) => Err(error),
+    };
     match result {
-        Ok(_) => Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response(),
+        Ok(()) => Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response(),
         Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
     }
 }
@@ -129,7 +142,7 @@ pub async fn target(
     Path((customer_id, upload_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let (caller, upload) = match draft(state, &session, &customer_id, &upload_id).await {
+    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -167,7 +180,7 @@ pub async fn submit(
     session: Session,
     Path((customer_id, upload_id)): Path<(String, String)>,
 ) -> Response {
-    let (caller, upload) = match draft(state, &session, &customer_id, &upload_id).await {
+    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -183,12 +196,11 @@ pub async fn submit(
         }
     };
     if counts.errors > 0 {
-        let message = format!("{} row(s) still have errors. Remove them (or fix the file and upload it again) before submitting.", counts.errors);
         return refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             &customer_id,
             &upload_id,
-            &message,
+            &rows_with_errors(counts.errors),
         );
     }
     if counts.included() == 0 {
@@ -196,7 +208,7 @@ pub async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY,
             &customer_id,
             &upload_id,
-            "Every row was removed: there is nothing to submit.",
+            NOTHING_INCLUDED,
         );
     }
     let batch = upload.batch_id.clone().unwrap_or_default();
@@ -231,7 +243,7 @@ pub async fn submit(
         .begin_submission(&upload.id, caller.state.config.upload_chunk_size, now)
         .await
     {
-        Ok(true) => {
+        Ok(Claim::Claimed) => {
             tracing::info!(upload = %upload.id, devices = counts.included(), "upload submitted");
             tokio::spawn(super::submit::run(
                 caller.state.clone(),
@@ -240,7 +252,19 @@ pub async fn submit(
             ));
             job
         }
-        Ok(false) => job,
+        Ok(Claim::NotDraft) => job,
+        Ok(Claim::RowsWithErrors(errors)) => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &customer_id,
+            &upload_id,
+            &rows_with_errors(errors),
+        ),
+        Ok(Claim::NothingIncluded) => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &customer_id,
+            &upload_id,
+            NOTHING_INCLUDED,
+        ),
         Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
     }
 }
@@ -253,7 +277,7 @@ pub async fn sheet(
     Path((customer_id, upload_id)): Path<(String, String)>,
     Form(fields): Fields,
 ) -> Response {
-    let (caller, upload) = match draft(state, &session, &customer_id, &upload_id).await {
+    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -284,7 +308,7 @@ pub async fn sheet(
     let outcome = async {
         let (_, _, ingested) = read_input(input, limits).await?;
         let customer = parse_customer(&customer_id)?;
-        judge(&caller, &customer, ingested).await
+        Ok::<_, super::intake::Refusal>(judge(&caller, &customer, ingested).await)
     };
     let (report, rows) = match outcome.await {
         Ok(judged) => judged,
@@ -310,7 +334,7 @@ pub async fn split(
     session: Session,
     Path((customer_id, upload_id)): Path<(String, String)>,
 ) -> Response {
-    let (caller, upload) = match draft(state, &session, &customer_id, &upload_id).await {
+    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -343,11 +367,40 @@ pub async fn split(
     }
     let mut report = upload.report.clone();
     report.findings.retain(|f| f.check != Check::GroupTagPerRow);
+    // The parts keep no file of their own: no other sheet to read.
+    report.sheets.clear();
     let now = chrono::Utc::now().timestamp();
     match store.split_by_group_tag(&upload.id, &report, now).await {
         Ok(true) => {
             tracing::info!(upload = %upload.id, parts = tags.len(), "upload split by group tag");
             Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response()
+        }
+        Ok(false) => Redirect::to(&urls::job(&customer_id, &upload_id)).into_response(),
+        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
+    }
+}
+
+/// `POST /customers/{id}/jobs/{uploadId}/resume`: sends what a failed submission left
+/// unsent, each part with the request id it was first sent with.
+pub async fn resume(
+    State(state): State<AppState>,
+    session: Session,
+    Path((customer_id, upload_id)): Path<(String, String)>,
+) -> Response {
+    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let now = chrono::Utc::now().timestamp();
+    match caller.state.store.resume_submission(&upload.id, now).await {
+        Ok(true) => {
+            tracing::info!(upload = %upload.id, "submission resumed");
+            tokio::spawn(super::submit::run(
+                caller.state.clone(),
+                caller.user.clone(),
+                upload.id.clone(),
+            ));
+            Redirect::to(&urls::job(&customer_id, &upload_id)).into_response()
         }
         Ok(false) => Redirect::to(&urls::job(&customer_id, &upload_id)).into_response(),
         Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),

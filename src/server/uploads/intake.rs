@@ -12,7 +12,7 @@ use tower_sessions::Session;
 use super::store::{InputReport, Upload, UploadState};
 use crate::api::AppError;
 use crate::html::{escape, page};
-use crate::ingest::{self, DeviceRow, ExistingDevice, Finding, Ingested, Limits, ReadError};
+use crate::ingest::{self, Check, DeviceRow, ExistingDevice, Finding, Ingested, Limits, ReadError};
 use crate::partner_center::{BatchId, CustomerId, ErrorKind};
 use crate::server::pages_data::{open_customer, parse_customer, Caller};
 use crate::server::AppState;
@@ -149,7 +149,7 @@ async fn intake(
     let (source, file_name, ingested) = read_input(form_input(&form)?, limits).await?;
     let customer = open_customer(&caller, &id).await?;
     let (new_batch, batch) = resolve_target(&form)?;
-    let (report, rows) = judge(&caller, &id, ingested).await?;
+    let (report, rows) = judge(&caller, &id, ingested).await;
     let now = chrono::Utc::now().timestamp();
     let upload = Upload {
         id: uuid::Uuid::new_v4().to_string(),
@@ -309,11 +309,7 @@ pub(crate) async fn read_input(
                 Box::new(move || ingest::read_pasted(&text, &limits)),
             )
         }
-        Input::Typed(rows) => (
-            "form",
-            None,
-            Box::new(move || Ok(ingest::read_typed(&rows))),
-        ),
+        Input::Typed(rows) => ("form", None, Box::new(move || ingest::read_typed(&rows))),
     };
     let ingested = tokio::task::spawn_blocking(job).await.map_err(|_| {
         Refusal::new(
@@ -321,12 +317,6 @@ pub(crate) async fn read_input(
             "The file could not be read.",
         )
     })??;
-    if ingested.devices.is_empty() {
-        return Err(Refusal::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "The input has a header but no device rows.",
-        ));
-    }
     Ok((source, name, ingested))
 }
 
@@ -336,15 +326,29 @@ pub(crate) async fn judge(
     caller: &Caller,
     customer: &CustomerId,
     ingested: Ingested,
-) -> Result<(InputReport, Vec<(DeviceRow, Vec<Finding>)>), Refusal> {
-    let existing = existing_devices(caller, customer, ingested.devices.len()).await?;
+) -> (InputReport, Vec<(DeviceRow, Vec<Finding>)>) {
     let mut by_row = row_findings(&ingested);
-    for finding in ingest::already_registered(&ingested.devices, &existing) {
-        if let Some(list) = finding.row.and_then(|row| by_row.get_mut(&row)) {
-            list.push(finding);
+    let mut report = input_report(&ingested);
+    match existing_devices(caller, customer, ingested.devices.len()).await {
+        Ok(existing) => {
+            for finding in ingest::already_registered(&ingested.devices, &existing) {
+                if let Some(list) = finding.row.and_then(|row| by_row.get_mut(&row)) {
+                    list.push(finding);
+                }
+            }
         }
+        // The check only helps; without it Partner Center still refuses each repeat (806).
+        Err(error) => report.findings.push(Finding::warning(
+            None,
+            None,
+            Check::PrecheckSkipped,
+            format!(
+                "The customer's existing devices could not be listed ({error}), so devices \
+                 already registered are not flagged here; Partner Center will refuse them one \
+                 by one (806)."
+            ),
+        )),
     }
-    let report = input_report(&ingested);
     let rows = ingested
         .devices
         .into_iter()
@@ -353,7 +357,7 @@ pub(crate) async fn judge(
             (device, findings)
         })
         .collect();
-    Ok((report, rows))
+    (report, rows)
 }
 
 /// A new batch (its name checked) or an existing one. Whether the new name is taken is
@@ -386,12 +390,9 @@ async fn existing_devices(
     caller: &Caller,
     customer: &CustomerId,
     uploading: usize,
-) -> Result<Vec<ExistingDevice>, Refusal> {
+) -> Result<Vec<ExistingDevice>, AppError> {
     let client = &caller.state.partner_center;
-    let batches = client
-        .device_batches(&caller.ctx, customer)
-        .await
-        .map_err(AppError::from)?;
+    let batches = client.device_batches(&caller.ctx, customer).await?;
     let total: usize = batches
         .iter()
         .map(|b| b.devices_count.unwrap_or(0) as usize)
@@ -412,7 +413,7 @@ async fn existing_devices(
             Ok(devices) => devices,
             // A batch deleted meanwhile has nothing to compare.
             Err(error) if error.kind() == ErrorKind::NotFound => continue,
-            Err(error) => return Err(AppError::from(error).into()),
+            Err(error) => return Err(error.into()),
         };
         existing.extend(devices.into_iter().map(|d| ExistingDevice {
             batch: batch.id.clone(),

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
-use crate::ingest::{DeviceRow, Finding};
+use crate::ingest::{Check, DeviceRow, Finding};
 use crate::server::store::Store;
 
 /// Where an upload stands.
@@ -114,6 +114,17 @@ pub struct Chunk {
     pub state: String,
     pub tracking_id: Option<String>,
     pub error: Option<String>,
+}
+
+/// What [`Store::begin_submission`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// This request turned the draft into a submission: send it.
+    Claimed,
+    /// It was already submitted (a double click, a reload).
+    NotDraft,
+    RowsWithErrors(i64),
+    NothingIncluded,
 }
 
 /// Which rows a preview page shows.
@@ -361,14 +372,15 @@ impl Store {
     }
 
     /// Turns a draft into a submission, exactly once: assigns the included rows to chunks of
-    /// `chunk_size` and writes each chunk with its `MS-RequestId`, all in one transaction.
-    /// Returns `false` when the upload was no longer a draft (a second click, a reload).
+    /// `chunk_size` and writes each chunk with its `MS-RequestId`, all in one transaction,
+    /// which also re-checks that no included row has an error and that one is included
+    /// (another tab may have changed the rows since the page was shown).
     pub async fn begin_submission(
         &self,
         upload_id: &str,
         chunk_size: usize,
         now: i64,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<Claim, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
         let claimed = sqlx::query(
             "UPDATE uploads SET state = 'submitting', submitted_at = $1, updated_at = $1 \
@@ -381,7 +393,22 @@ impl Store {
         .rows_affected()
             == 1;
         if !claimed {
-            return Ok(false);
+            return Ok(Claim::NotDraft);
+        }
+        let (included, errors): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(has_error), 0) FROM upload_rows \
+             WHERE upload_id = $1 AND excluded = 0",
+        )
+        .bind(upload_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if errors > 0 || included == 0 {
+            tx.rollback().await?;
+            return Ok(if errors > 0 {
+                Claim::RowsWithErrors(errors)
+            } else {
+                Claim::NothingIncluded
+            });
         }
         let new_batch: String = sqlx::query_scalar("SELECT target FROM uploads WHERE id = $1")
             .bind(upload_id)
@@ -421,7 +448,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(Claim::Claimed)
     }
 
     pub async fn chunks(&self, upload_id: &str) -> Result<Vec<Chunk>, sqlx::Error> {
@@ -561,7 +588,7 @@ pub struct SplitPart {
 
 impl Store {
     /// Splits a draft into one new draft per group tag (the tag becoming the batch name);
-    /// the original keeps only its untagged rows. Returns `false` when it is not a draft.
+    /// the tagged rows move to their parts, the original keeps the untagged ones. Returns `false` when it is not a draft.
     pub async fn split_by_group_tag(
         &self,
         upload_id: &str,
@@ -577,9 +604,10 @@ impl Store {
         if is_draft.is_none() {
             return Ok(false);
         }
+        // Partner Center compares batch names without case: "Sales" and "sales" are one tag.
         let tags: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT group_tag FROM upload_rows WHERE upload_id = $1 AND excluded = 0 \
-             AND group_tag IS NOT NULL ORDER BY group_tag",
+            "SELECT MIN(group_tag) FROM upload_rows WHERE upload_id = $1 AND excluded = 0 \
+             AND group_tag IS NOT NULL GROUP BY LOWER(group_tag) ORDER BY MIN(group_tag)",
         )
         .bind(upload_id)
         .fetch_all(&mut *tx)
@@ -606,7 +634,7 @@ impl Store {
                  hardware_hash, manufacturer, model, group_tag, findings, has_error, excluded) \
                  SELECT $1, row_number, serial_number, product_key, hardware_hash, manufacturer, \
                  model, group_tag, findings, has_error, 0 FROM upload_rows \
-                 WHERE upload_id = $2 AND excluded = 0 AND group_tag = $3",
+                 WHERE upload_id = $2 AND excluded = 0 AND LOWER(group_tag) = LOWER($3)",
             )
             .bind(&part)
             .bind(upload_id)
@@ -614,8 +642,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        // The rows now belong to their parts: gone from here, so they cannot be sent twice.
         sqlx::query(
-            "UPDATE upload_rows SET excluded = 1 WHERE upload_id = $1 AND group_tag IS NOT NULL",
+            "DELETE FROM upload_rows WHERE upload_id = $1 AND excluded = 0 \
+             AND group_tag IS NOT NULL",
         )
         .bind(upload_id)
         .execute(&mut *tx)
@@ -653,8 +683,9 @@ impl Store {
     /// Each group tag among the rows still included, with its number of rows.
     pub async fn group_tags(&self, upload_id: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT group_tag, COUNT(*) AS n FROM upload_rows WHERE upload_id = $1 \
-             AND excluded = 0 AND group_tag IS NOT NULL GROUP BY group_tag ORDER BY group_tag",
+            "SELECT MIN(group_tag) AS group_tag, COUNT(*) AS n FROM upload_rows \
+             WHERE upload_id = $1 AND excluded = 0 AND group_tag IS NOT NULL \
+             GROUP BY LOWER(group_tag) ORDER BY MIN(group_tag)",
         )
         .bind(upload_id)
         .fetch_all(self.pool())
@@ -662,5 +693,95 @@ impl Store {
         rows.iter()
             .map(|row| Ok((row.try_get("group_tag")?, row.try_get("n")?)))
             .collect()
+    }
+}
+
+impl Store {
+    /// Checks repeats again after rows were removed or put back: the rows that share a key
+    /// with another get their "duplicate" errors recomputed among the rows still included,
+    /// so removing the first of two copies frees the second.
+    pub async fn recheck_duplicates(&self, upload_id: &str) -> Result<(), sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT * FROM upload_rows WHERE upload_id = $1 AND ( \
+             hardware_hash IN (SELECT hardware_hash FROM upload_rows WHERE upload_id = $1 \
+               GROUP BY hardware_hash HAVING COUNT(*) > 1) \
+             OR product_key IN (SELECT product_key FROM upload_rows WHERE upload_id = $1 \
+               GROUP BY product_key HAVING COUNT(*) > 1) \
+             OR (serial_number || '|' || manufacturer || '|' || model) IN ( \
+               SELECT serial_number || '|' || manufacturer || '|' || model FROM upload_rows \
+               WHERE upload_id = $1 GROUP BY 1 HAVING COUNT(*) > 1)) \
+             ORDER BY row_number",
+        )
+        .bind(upload_id)
+        .fetch_all(self.pool())
+        .await?;
+        let stored: Vec<StoredRow> = rows.iter().map(stored_row_from).collect::<Result<_, _>>()?;
+        let included: Vec<DeviceRow> = stored
+            .iter()
+            .filter(|r| !r.excluded)
+            .map(|r| r.device.clone())
+            .collect();
+        let repeats = crate::ingest::duplicate_findings(&included);
+        let mut tx = self.pool().begin().await?;
+        for row in &stored {
+            let mut findings: Vec<Finding> = row
+                .findings
+                .iter()
+                .filter(|f| f.check != Check::DuplicateInUpload)
+                .cloned()
+                .collect();
+            if !row.excluded {
+                findings.extend(
+                    repeats
+                        .iter()
+                        .filter(|f| f.row == Some(row.device.row))
+                        .cloned(),
+                );
+            }
+            if findings != row.findings {
+                let has_error = findings.iter().any(Finding::is_error);
+                sqlx::query(
+                    "UPDATE upload_rows SET findings = $1, has_error = $2 \
+                     WHERE upload_id = $3 AND row_number = $4",
+                )
+                .bind(serde_json::to_string(&findings).unwrap_or_default())
+                .bind(has_error as i64)
+                .bind(upload_id)
+                .bind(row.device.row as i64)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await
+    }
+}
+
+impl Store {
+    /// Sends a failed upload's remaining parts again: refused chunks go back to pending (with
+    /// their request ids unchanged). Returns `false` when the upload had not failed.
+    pub async fn resume_submission(&self, upload_id: &str, now: i64) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let resumed = sqlx::query(
+            "UPDATE uploads SET state = 'submitting', error = NULL, updated_at = $1 \
+             WHERE id = $2 AND state = 'failed'",
+        )
+        .bind(now)
+        .bind(upload_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if resumed {
+            sqlx::query(
+                "UPDATE upload_chunks SET state = 'pending', error = NULL, updated_at = $1 \
+                 WHERE upload_id = $2 AND state = 'refused'",
+            )
+            .bind(now)
+            .bind(upload_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(resumed)
     }
 }

@@ -51,7 +51,7 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
     let store = &state.store;
     let database = |e: sqlx::Error| {
         tracing::error!(upload = %upload_id, error = %e, "database error while submitting");
-        "The dashboard's database failed while sending; the upload can be resumed.".to_string()
+        "The dashboard's database failed while sending; send the remaining parts again.".to_string()
     };
     let upload = store
         .upload(upload_id)
@@ -73,8 +73,8 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
             .map(to_new_device)
             .collect();
         let token = auth::access_token(state, user).await.map_err(|failure| match failure {
-            TokenFailure::SignedOut => "Your sign-in ended before every part was sent; sign in and resume the upload.".to_string(),
-            TokenFailure::Unavailable => "The sign-in service could not be reached to renew your token; resume the upload later.".to_string(),
+            TokenFailure::SignedOut => "Your sign-in ended before every part was sent; sign in and send the remaining parts.".to_string(),
+            TokenFailure::Unavailable => "The sign-in service could not be reached to renew your token; send the remaining parts later.".to_string(),
         })?;
         let ctx = CallContext::new(token, Uuid::new_v4());
         let request_id = RequestId::parse(&chunk.request_id).map_err(|e| e.to_string())?;
@@ -94,6 +94,9 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
                     .chunk_accepted(upload_id, chunk.chunk, &tracking_id.to_string(), now())
                     .await
                     .map_err(database)?;
+                if chunk.create {
+                    wait_for_batch(state, &ctx, &customer, &batch).await?;
+                }
             }
             Err(error) => {
                 let message = explain(&error, chunk.create, &batch);
@@ -108,16 +111,41 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
     Ok(())
 }
 
+/// Creating a batch is asynchronous: the devices that follow are added only once Partner
+/// Center lists the batch (what adding to a batch still being created does is not
+/// documented). Polls with growing pauses, for about two minutes at most.
+async fn wait_for_batch(
+    state: &AppState,
+    ctx: &CallContext,
+    customer: &CustomerId,
+    batch: &BatchId,
+) -> Result<(), String> {
+    let mut pause = std::time::Duration::from_millis(250);
+    for _ in 0..12 {
+        match state.partner_center.device_batches(ctx, customer).await {
+            Ok(batches) if batches.iter().any(|b| batch.same_batch_as(&b.id)) => return Ok(()),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "listing batches while waiting for a new one"),
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_secs(15));
+    }
+    Err(format!(
+        "Partner Center accepted the new batch “{batch}” but did not list it within two \
+         minutes, so the remaining devices were not sent yet. Send the remaining parts later."
+    ))
+}
+
 /// A refusal of a whole chunk in words, with the ids support needs.
 fn explain(error: &PartnerCenterError, create: bool, batch: &BatchId) -> String {
     let what = match error.kind() {
         ErrorKind::Conflict if create => format!("A batch named “{batch}” already exists for this customer. Upload again and add to that batch, or choose another name."),
         ErrorKind::NotFound if !create => format!("The batch “{batch}” no longer exists for this customer."),
-        ErrorKind::MfaRequired => "Partner Center requires multi-factor authentication for this account. Sign out, sign in with MFA, and resume.".into(),
-        ErrorKind::Unauthorized => "Partner Center did not accept your sign-in. Sign in again and resume.".into(),
+        ErrorKind::MfaRequired => "Partner Center requires multi-factor authentication for this account. Sign out, sign in with MFA, and send the remaining parts.".into(),
+        ErrorKind::Unauthorized => "Partner Center did not accept your sign-in. Sign in again and send the remaining parts.".into(),
         ErrorKind::Forbidden => "Partner Center refused: your account lacks the Partner Center role for devices, or the partner has no reseller relationship with this customer.".into(),
-        ErrorKind::Throttled => "Partner Center is busy (throttling) and kept refusing after several tries. Resume the upload in a few minutes.".into(),
-        ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Transport => "Partner Center could not be reached or kept failing after several tries. Resume the upload later; nothing is sent twice.".into(),
+        ErrorKind::Throttled => "Partner Center is busy (throttling) and kept refusing after several tries. Send the remaining parts in a few minutes.".into(),
+        ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Transport => "Partner Center could not be reached or kept failing after several tries. Send the remaining parts later; nothing is sent twice.".into(),
         _ => format!(
             "Partner Center refused the request{}.",
             error.description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()

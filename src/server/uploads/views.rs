@@ -108,6 +108,8 @@ pub async fn upload_job(customer_id: String, upload_id: String) -> Result<JobVie
     let store = &caller.state.store;
     let counts = store.row_counts(&upload.id).await.map_err(database)?;
     let chunks = store.chunks(&upload.id).await.map_err(database)?;
+    let can_resume = upload.state == super::store::UploadState::Failed
+        && chunks.iter().any(|c| c.state != "accepted");
     Ok(JobView {
         customer,
         upload: summary(&upload),
@@ -128,6 +130,7 @@ pub async fn upload_job(customer_id: String, upload_id: String) -> Result<JobVie
                 error: c.error,
             })
             .collect(),
+        can_resume,
     })
 }
 
