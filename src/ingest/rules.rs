@@ -42,6 +42,10 @@ impl At<'_> {
 /// A hardware hash: padded standard base64 of 100 bytes to 16 KB.
 pub fn hardware_hash(cell: &Cell, at: At, findings: &mut Vec<Finding>) -> Option<String> {
     let trimmed = common(cell, at, findings)?;
+    // One pass over the bytes settles the usual case: nothing but base64 and padding.
+    if trimmed.bytes().all(|b| BASE64_OR_PAD[b as usize]) && padded_correctly(trimmed) {
+        return Some(trimmed.to_string()).inspect(|hash| hash_size(hash, at, findings));
+    }
     let mut hash = if trimmed.bytes().any(|b| b.is_ascii_whitespace()) {
         findings.push(at.warning(
             Check::HashWhitespaceRemoved,
@@ -54,12 +58,13 @@ pub fn hardware_hash(cell: &Cell, at: At, findings: &mut Vec<Finding>) -> Option
         trimmed.to_string()
     };
     let data_end = hash.trim_end_matches('=').len();
-    if let Some((position, c)) = hash
-        .char_indices()
-        .enumerate()
-        .find(|(_, (i, c))| !(c.is_ascii_alphanumeric() || *c == '+' || *c == '/') && *i < data_end)
-        .map(|(n, (_, c))| (n + 1, c))
-    {
+    let base64 = |b: &u8| BASE64_OR_PAD[*b as usize] && *b != b'=';
+    // Bytes first (fast, and what nearly every hash needs); characters only to name a bad one.
+    let bad = hash.as_bytes()[..data_end].iter().position(|b| !base64(b));
+    if let Some((position, c)) = bad.map(|at| {
+        let position = hash[..at].chars().count() + 1;
+        (position, hash[at..].chars().next().unwrap_or('?'))
+    }) {
         findings.push(at.error(
             Check::HashInvalidCharacter,
             format!(
@@ -102,6 +107,33 @@ pub fn hardware_hash(cell: &Cell, at: At, findings: &mut Vec<Finding>) -> Option
         ));
         return Some(hash);
     }
+    hash_size(&hash, at, findings);
+    Some(hash)
+}
+
+/// Which bytes may appear in a hash: the base64 alphabet and "=".
+static BASE64_OR_PAD: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'=';
+        b += 1;
+    }
+    table
+};
+
+/// Padding that is exactly what the length needs, and no "=" before it.
+fn padded_correctly(hash: &str) -> bool {
+    let data_end = hash.trim_end_matches('=').len();
+    hash.len() - data_end == (4 - data_end % 4) % 4
+        && data_end % 4 != 1
+        && !hash.as_bytes()[..data_end].contains(&b'=')
+}
+
+/// Implausibly short or long hashes (the decoded size from the length, no decoding).
+fn hash_size(hash: &str, at: At, findings: &mut Vec<Finding>) {
+    let data_end = hash.trim_end_matches('=').len();
     let bytes = data_end * 3 / 4;
     if bytes < HASH_MIN_BYTES {
         findings.push(at.error(
@@ -117,7 +149,6 @@ pub fn hardware_hash(cell: &Cell, at: At, findings: &mut Vec<Finding>) -> Option
             format!("The hash is {bytes} bytes, more than a hardware hash can be; two may have been joined."),
         ));
     }
-    Some(hash)
 }
 
 /// A serial number as SMBIOS reports it: trimmed, case kept (Partner Center compares it exactly).
@@ -252,6 +283,11 @@ fn common<'c>(cell: &'c Cell, at: At, findings: &mut Vec<Finding>) -> Option<&'c
 
 /// `1.23457E+11`, `1E+15`, `4,5E+12`: what Excel shows for long numbers.
 fn looks_scientific(value: &str) -> bool {
+    // Excel shows at most a few digits and a two- or three-digit exponent; checking the
+    // length first keeps 5,000-character hashes from being copied to find out.
+    if value.len() > 24 {
+        return false;
+    }
     let upper = value.to_ascii_uppercase();
     let Some((mantissa, exponent)) = upper.split_once("E+") else {
         return false;

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::grid::{Cell, Line};
@@ -150,7 +152,8 @@ pub fn duplicate_findings(devices: &[DeviceRow]) -> Vec<Finding> {
 
 /// A device may appear once per upload: each repeat is an error that names the first row.
 fn duplicates(devices: &[DeviceRow], findings: &mut Vec<Finding>) {
-    let mut seen: HashMap<(u8, &str, &str, &str), u32> = HashMap::with_capacity(devices.len() * 2);
+    let mut seen: FxHashMap<(u8, &str, &str, &str), u32> =
+        FxHashMap::with_capacity_and_hasher(devices.len() * 2, Default::default());
     for device in devices {
         let mut keys = Vec::with_capacity(3);
         if let Some(hash) = &device.hardware_hash {

@@ -99,7 +99,7 @@ fn Preview(data: PreviewView) -> impl IntoView {
             <dt>"Columns"</dt><dd><ul class="columns">{columns}</ul></dd>
             <dt>"Devices"</dt>
             <dd>
-                {plural(included, "device to send", "devices to send")}
+                {plural(included, "row to send", "rows to send")}
                 {(counts.excluded > 0).then(|| format!(", {} removed", counts.excluded))}
                 {(counts.errors > 0).then(|| format!(", {} with errors", plural(counts.errors, "row", "rows")))}
                 {(counts.warnings > 0).then(|| format!(", {} with warnings", plural(counts.warnings, "row", "rows")))}
@@ -318,7 +318,7 @@ fn Rows(rows: Vec<PreviewRow>, editable: bool) -> impl IntoView {
                 .map(|f| {
                     let (class, label) = if f.error { ("error", "Error") } else { ("warning", "Warning") };
                     let column = f.column.map(|c| format!("{c}: ")).unwrap_or_default();
-                    view! { <li class=class><span class="tag">{label}</span> {column}{f.message}</li> }
+                    view! { <li class=class><span class="tag">{label}</span>" "{column}{f.message}</li> }
                 })
                 .collect_view();
             let number = row.row;

@@ -7,7 +7,7 @@ use crate::api::uploads::{
     UploadFormView, UploadSummary,
 };
 use crate::api::AppError;
-use crate::ingest::Finding;
+use crate::ingest::{Check, Finding};
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::pages_data::{caller, display_time, open_customer, parse_customer, Caller};
 
@@ -82,7 +82,13 @@ pub async fn upload_preview(
         description: report.description,
         sheets: report.sheets,
         columns: report.columns,
-        file_findings: report.findings.iter().map(finding_view).collect(),
+        // The split offer explains group tags with live counts; the reader's note would repeat it.
+        file_findings: report
+            .findings
+            .iter()
+            .filter(|f| group_tags.is_empty() || f.check != Check::GroupTagPerRow)
+            .map(finding_view)
+            .collect(),
         counts: RowCountsView {
             total: counts.total,
             excluded: counts.excluded,
