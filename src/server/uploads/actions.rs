@@ -52,6 +52,20 @@ fn from_app_error(error: AppError, customer_id: &str, upload_id: &str) -> Respon
     refused(status, customer_id, upload_id, &error.to_string())
 }
 
+/// Where a change to a draft leads: back to the preview when it was made, to the job when
+/// the upload had been submitted meanwhile (another tab), or to a page naming the failure.
+fn after_change(
+    changed: Result<bool, sqlx::Error>,
+    customer_id: &str,
+    upload_id: &str,
+) -> Response {
+    match changed {
+        Ok(true) => Redirect::to(&urls::upload(customer_id, upload_id)).into_response(),
+        Ok(false) => Redirect::to(&urls::job(customer_id, upload_id)).into_response(),
+        Err(error) => from_app_error(super::views::database(error), customer_id, upload_id),
+    }
+}
+
 /// The signed-in caller and the upload, which must be theirs.
 async fn own_upload(
     state: AppState,
@@ -161,16 +175,12 @@ pub async fn target(
         }
     };
     let now = chrono::Utc::now().timestamp();
-    match caller
+    let changed = caller
         .state
         .store
         .set_target(&upload.id, new, batch.as_str(), now)
-        .await
-    {
-        Ok(true) => Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response(),
-        Ok(false) => Redirect::to(&urls::job(&customer_id, &upload_id)).into_response(),
-        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
-    }
+        .await;
+    after_change(changed, &customer_id, &upload_id)
 }
 
 /// `POST …/uploads/{id}/submit`: the draft becomes a submission once — a double click, a
@@ -315,16 +325,12 @@ pub async fn sheet(
         Err(refusal) => return refused(refusal.status, &customer_id, &upload_id, &refusal.message),
     };
     let now = chrono::Utc::now().timestamp();
-    match caller
+    let changed = caller
         .state
         .store
         .replace_draft_rows(&upload.id, &report, &rows, now)
-        .await
-    {
-        Ok(true) => Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response(),
-        Ok(false) => Redirect::to(&urls::job(&customer_id, &upload_id)).into_response(),
-        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
-    }
+        .await;
+    after_change(changed, &customer_id, &upload_id)
 }
 
 /// `POST …/uploads/{id}/split`: one new draft per group tag, each into a new batch named
@@ -370,14 +376,11 @@ pub async fn split(
     // The parts keep no file of their own: no other sheet to read.
     report.sheets.clear();
     let now = chrono::Utc::now().timestamp();
-    match store.split_by_group_tag(&upload.id, &report, now).await {
-        Ok(true) => {
-            tracing::info!(upload = %upload.id, parts = tags.len(), "upload split by group tag");
-            Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response()
-        }
-        Ok(false) => Redirect::to(&urls::job(&customer_id, &upload_id)).into_response(),
-        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
+    let changed = store.split_by_group_tag(&upload.id, &report, now).await;
+    if changed.as_ref().is_ok_and(|split| *split) {
+        tracing::info!(upload = %upload.id, parts = tags.len(), "upload split by group tag");
     }
+    after_change(changed, &customer_id, &upload_id)
 }
 
 /// `POST /customers/{id}/jobs/{uploadId}/resume`: sends what a failed submission left

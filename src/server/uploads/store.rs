@@ -127,6 +127,13 @@ pub enum Claim {
     NothingIncluded,
 }
 
+/// Partner Center's answer to one chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkOutcome<'a> {
+    Accepted { tracking_id: &'a str },
+    Refused { error: &'a str },
+}
+
 /// Which rows a preview page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowFilter {
@@ -489,37 +496,24 @@ impl Store {
             .collect()
     }
 
-    pub async fn chunk_accepted(
+    /// Writes down Partner Center's answer to one chunk.
+    pub async fn record_chunk(
         &self,
         upload_id: &str,
         chunk: i64,
-        tracking_id: &str,
+        outcome: ChunkOutcome<'_>,
         now: i64,
     ) -> Result<(), sqlx::Error> {
+        let (state, tracking_id, error) = match outcome {
+            ChunkOutcome::Accepted { tracking_id } => ("accepted", Some(tracking_id), None),
+            ChunkOutcome::Refused { error } => ("refused", None, Some(error)),
+        };
         sqlx::query(
-            "UPDATE upload_chunks SET state = 'accepted', tracking_id = $1, error = NULL, updated_at = $2 \
-             WHERE upload_id = $3 AND chunk = $4",
+            "UPDATE upload_chunks SET state = $1, tracking_id = COALESCE($2, tracking_id), \
+             error = $3, updated_at = $4 WHERE upload_id = $5 AND chunk = $6",
         )
+        .bind(state)
         .bind(tracking_id)
-        .bind(now)
-        .bind(upload_id)
-        .bind(chunk)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    pub async fn chunk_refused(
-        &self,
-        upload_id: &str,
-        chunk: i64,
-        error: &str,
-        now: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE upload_chunks SET state = 'refused', error = $1, updated_at = $2 \
-             WHERE upload_id = $3 AND chunk = $4",
-        )
         .bind(error)
         .bind(now)
         .bind(upload_id)

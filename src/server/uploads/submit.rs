@@ -8,7 +8,7 @@
 
 use uuid::Uuid;
 
-use super::store::UploadState;
+use super::store::{ChunkOutcome, UploadState};
 use crate::ingest::DeviceRow;
 use crate::partner_center::{
     BatchId, CallContext, CustomerId, ErrorKind, NewDevice, PartnerCenterError, RequestId,
@@ -91,7 +91,14 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
         match answer {
             Ok(tracking_id) => {
                 store
-                    .chunk_accepted(upload_id, chunk.chunk, &tracking_id.to_string(), now())
+                    .record_chunk(
+                        upload_id,
+                        chunk.chunk,
+                        ChunkOutcome::Accepted {
+                            tracking_id: &tracking_id.to_string(),
+                        },
+                        now(),
+                    )
                     .await
                     .map_err(database)?;
                 if chunk.create {
@@ -101,7 +108,12 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
             Err(error) => {
                 let message = explain(&error, chunk.create, &batch);
                 store
-                    .chunk_refused(upload_id, chunk.chunk, &message, now())
+                    .record_chunk(
+                        upload_id,
+                        chunk.chunk,
+                        ChunkOutcome::Refused { error: &message },
+                        now(),
+                    )
                     .await
                     .map_err(database)?;
                 return Err(message);

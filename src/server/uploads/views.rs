@@ -1,12 +1,12 @@
 //! The upload pages' server functions: load from the database (and Partner Center where the
 //! page needs fresh facts) into the view models of `api::uploads`.
 
-use super::store::{RowFilter, StoredRow, Upload};
+use super::store::{RowCounts, RowFilter, StoredRow, Upload};
 use crate::api::uploads::{
     ChunkView, FindingView, JobView, PreviewRow, PreviewView, RowCountsView, SplitPartView,
     UploadFormView, UploadSummary,
 };
-use crate::api::AppError;
+use crate::api::{AppError, CustomerRow};
 use crate::ingest::{Check, Finding};
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::pages_data::{caller, display_time, open_customer, parse_customer, Caller};
@@ -33,12 +33,14 @@ pub async fn upload_preview(
     page: u32,
     only_findings: bool,
 ) -> Result<PreviewView, AppError> {
-    let caller = caller().await?;
-    let id = parse_customer(&customer_id)?;
-    let upload = load(&caller, &customer_id, &upload_id).await?;
-    let customer = open_customer(&caller, &id).await?;
+    let Opened {
+        caller,
+        id,
+        upload,
+        customer,
+        counts,
+    } = open(&customer_id, &upload_id).await?;
     let store = &caller.state.store;
-    let counts = store.row_counts(&upload.id).await.map_err(database)?;
     let page = page.max(1);
     let filter = if only_findings {
         RowFilter::WithFindings
@@ -107,13 +109,19 @@ pub async fn upload_preview(
 }
 
 pub async fn upload_job(customer_id: String, upload_id: String) -> Result<JobView, AppError> {
-    let caller = caller().await?;
-    let id = parse_customer(&customer_id)?;
-    let upload = load(&caller, &customer_id, &upload_id).await?;
-    let customer = open_customer(&caller, &id).await?;
-    let store = &caller.state.store;
-    let counts = store.row_counts(&upload.id).await.map_err(database)?;
-    let chunks = store.chunks(&upload.id).await.map_err(database)?;
+    let Opened {
+        caller,
+        upload,
+        customer,
+        counts,
+        ..
+    } = open(&customer_id, &upload_id).await?;
+    let chunks = caller
+        .state
+        .store
+        .chunks(&upload.id)
+        .await
+        .map_err(database)?;
     let can_resume = upload.state == super::store::UploadState::Failed
         && chunks.iter().any(|c| c.state != "accepted");
     Ok(JobView {
@@ -137,6 +145,35 @@ pub async fn upload_job(customer_id: String, upload_id: String) -> Result<JobVie
             })
             .collect(),
         can_resume,
+    })
+}
+
+/// What the preview and the job page both start from.
+struct Opened {
+    caller: Caller,
+    id: CustomerId,
+    upload: Upload,
+    customer: CustomerRow,
+    counts: RowCounts,
+}
+
+async fn open(customer_id: &str, upload_id: &str) -> Result<Opened, AppError> {
+    let caller = caller().await?;
+    let id = parse_customer(customer_id)?;
+    let upload = load(&caller, customer_id, upload_id).await?;
+    let customer = open_customer(&caller, &id).await?;
+    let counts = caller
+        .state
+        .store
+        .row_counts(&upload.id)
+        .await
+        .map_err(database)?;
+    Ok(Opened {
+        caller,
+        id,
+        upload,
+        customer,
+        counts,
     })
 }
 
