@@ -76,7 +76,7 @@ fn xlsx_lines(
         if column > MAX_COLUMNS {
             continue;
         }
-        let value = cell(&Data::from(found.get_value().clone()));
+        let value = cell(Data::from(found.get_value().clone()));
         if value.text.trim().is_empty() {
             continue;
         }
@@ -121,7 +121,11 @@ fn range_lines(
     }
     let mut lines = Vec::with_capacity(range.height().min(max_rows + HEADER_ALLOWANCE));
     for (offset, row) in range.rows().enumerate() {
-        let mut cells: Vec<Cell> = row.iter().take(MAX_COLUMNS + 1).map(cell).collect();
+        let mut cells: Vec<Cell> = row
+            .iter()
+            .take(MAX_COLUMNS + 1)
+            .map(|d| cell(d.clone()))
+            .collect();
         while cells.last().is_some_and(|c| c.text.trim().is_empty()) {
             cells.pop();
         }
@@ -140,10 +144,10 @@ const HEADER_ALLOWANCE: usize = 25;
 
 /// A cell as text. Numbers are written as Excel would show them in a General cell (no
 /// exponent for whole numbers that fit), and marked so the rules can warn about lost zeros.
-fn cell(data: &Data) -> Cell {
+fn cell(data: Data) -> Cell {
     match data {
         Data::Empty => Cell::text(""),
-        Data::String(s) => Cell::text(s.as_str()),
+        Data::String(s) => Cell::text(s),
         Data::Int(i) => Cell {
             text: i.to_string(),
             kind: CellKind::Number,
