@@ -43,11 +43,16 @@ pub fn send(event: SubmitEvent, state: RwSignal<Option<Sending>>) {
         if ok {
             // The redirect was followed: go to where it led.
             let _ = window().location().assign(&answered.response_url());
-        } else if let (Ok(Some(html)), Some(root)) =
-            (answered.response_text(), document().document_element())
-        {
-            // The refusal page, as it would appear without JavaScript.
-            root.set_inner_html(&html);
+        } else {
+            // The refusal, in the words of the page the server sent, beside the form: the
+            // chosen file is still there to fix the batch name and send again.
+            let message = answered
+                .response_text()
+                .ok()
+                .flatten()
+                .and_then(|html| refusal_message(&html))
+                .unwrap_or_else(|| "The upload was not accepted. Try again.".to_string());
+            state.set(Some(Sending::Refused(message)));
         }
     });
     request.set_onload(Some(on_load.as_ref().unchecked_ref()));
@@ -58,4 +63,14 @@ pub fn send(event: SubmitEvent, state: RwSignal<Option<Sending>>) {
     if request.send_with_opt_form_data(Some(&data)).is_err() {
         state.set(Some(Sending::Failed));
     }
+}
+
+/// The message of a refusal page: the text of its `role="alert"` notice.
+fn refusal_message(html: &str) -> Option<String> {
+    let parser = web_sys::DomParser::new().ok()?;
+    let page = parser
+        .parse_from_string(html, web_sys::SupportedType::TextHtml)
+        .ok()?;
+    let alert = page.query_selector("[role=alert]").ok()??;
+    alert.text_content().map(|text| text.trim().to_string())
 }

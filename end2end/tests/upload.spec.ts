@@ -120,3 +120,33 @@ test("an Excel workbook with a title row and a cut hash is fixed and submitted",
   });
   expect(errors).toEqual([]);
 });
+
+test("a file that is not a device list is refused in words", async ({ page }, testInfo) => {
+  const jsOn = testInfo.project.use.javaScriptEnabled !== false;
+  // The refusal answers 415 (which the browser logs); with JavaScript the form shows the page
+  // the server sent, as the browser would without it.
+  const errors = watchBrowserErrors(page);
+  await signIn(page, jsOn);
+  await page.getByRole("link", { name: "Upload devices" }).click();
+  await settle(page, jsOn);
+  await page.getByLabel("Device list").setInputFiles({
+    name: "scan.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n"),
+  });
+  await page.getByLabel("Name of the new batch").fill(`Refused ${testInfo.project.name}`);
+  await page.getByRole("button", { name: "Check the devices" }).click();
+  const why = "This is not a device list: it looks like a PDF document.";
+  if (jsOn) {
+    // Said beside the form, which keeps the chosen file and the batch name.
+    await expect(page.getByRole("alert")).toContainText(`The upload was not accepted. ${why}`);
+    await expect(page.getByRole("heading", { level: 1, name: /Upload devices for Northwind/ })).toBeVisible();
+    await expect(page.getByLabel("Name of the new batch")).toHaveValue(`Refused ${testInfo.project.name}`);
+  } else {
+    await expect(page.getByRole("heading", { level: 1, name: "The upload was not accepted" })).toBeVisible();
+    await expect(page.getByRole("alert")).toContainText(why);
+    await page.getByRole("link", { name: "Back to the upload form" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: /Upload devices for Northwind/ })).toBeVisible();
+  }
+  expect(errors.filter((e) => !e.includes("status of 415"))).toEqual([]);
+});

@@ -5,14 +5,17 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::uploads::{upload_form, UploadFormView};
 use crate::components::error_notice::ErrorNotice;
 use crate::urls;
-use Sending::{Failed, Progress};
+use Sending::{Failed, Progress, Refused};
 
 /// The upload's state in the browser (see `upload_progress`).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Sending {
     /// Percent of the body sent.
     Progress(f64),
+    /// The connection failed.
     Failed,
+    /// The server refused the upload, in these words.
+    Refused(String),
 }
 
 /// Manual-entry rows, and their fields (must match `server::uploads::intake`).
@@ -90,6 +93,11 @@ fn UploadForm(data: UploadFormView, batch: Option<String>) -> impl IntoView {
                 }.into_any(),
                 Failed => view! {
                     <p role="alert" class="notice error">"The connection failed while sending. Nothing was stored; try again."</p>
+                }.into_any(),
+                Refused(message) => view! {
+                    <div role="alert" class="notice error">
+                        <p><strong>"The upload was not accepted. "</strong>{message}</p>
+                    </div>
                 }.into_any(),
             })}
         </form>
