@@ -121,7 +121,6 @@ impl Ingested {
             .filter(|f| f.is_error())
             .filter_map(|f| f.row)
             .collect();
-        rows.dedup();
         rows.sort_unstable();
         rows.dedup();
         rows.len()

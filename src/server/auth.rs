@@ -16,7 +16,7 @@ use tower_sessions::Session;
 
 use super::oidc::OidcError;
 use super::store::{SignInRow, UserKey};
-use super::AppState;
+use super::{unix_now, AppState};
 use crate::html::{escape, page};
 use crate::partner_center::AccessToken;
 
@@ -65,14 +65,10 @@ impl RefreshLocks {
     }
 }
 
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
 /// The signed-in user of this session, if the sign-in is still within its absolute lifetime.
 pub async fn current_user(state: &AppState, session: &Session) -> Option<SessionUser> {
     let user: SessionUser = session.get(USER).await.ok().flatten()?;
-    let age = now() - user.signed_in_at;
+    let age = unix_now() - user.signed_in_at;
     if age > state.config.session_absolute_timeout.as_secs() as i64 {
         end_sign_in(state, session, &user).await;
         return None;
@@ -94,7 +90,7 @@ pub async fn access_token(
 ) -> Result<AccessToken, TokenFailure> {
     let id = user.sign_in_id.as_str();
     let fresh = |row: &SignInRow| {
-        (row.access_expires_at - REFRESH_MARGIN_SECS > now())
+        (row.access_expires_at - REFRESH_MARGIN_SECS > unix_now())
             .then(|| state.cipher.open(&row.access_token, id))
             .flatten()
     };
@@ -121,7 +117,7 @@ pub async fn access_token(
                 .as_deref()
                 .map(|t| state.cipher.seal(t, id))
                 .or(row.refresh_token.clone());
-            let expires_at = now() + tokens.expires_in.as_secs() as i64;
+            let expires_at = unix_now() + tokens.expires_in.as_secs() as i64;
             state
                 .store
                 .rotate_tokens(
@@ -130,7 +126,7 @@ pub async fn access_token(
                     &state.cipher.seal(&tokens.access_token, id),
                     sealed_refresh.as_deref(),
                     expires_at,
-                    now(),
+                    unix_now(),
                 )
                 .await
                 .map_err(|_| TokenFailure::Unavailable)?;
@@ -247,7 +243,7 @@ pub async fn callback(
         }
     };
     let sign_in_id = uuid::Uuid::new_v4().to_string();
-    let at = now();
+    let at = unix_now();
     let row = SignInRow {
         id: sign_in_id.clone(),
         tenant_id: claims.tid.clone(),

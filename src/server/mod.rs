@@ -34,6 +34,11 @@ pub struct AppState {
     pub page_cursors: pages_data::PageCursors,
 }
 
+/// Seconds since 1970, the time unit of every timestamp column.
+pub(crate) fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
 impl AppState {
     /// True when the dashboard talks to its built-in sandbox instead of Microsoft.
     pub fn sandbox_mode(&self) -> bool {

@@ -16,7 +16,7 @@ use crate::html::{escape, page};
 use crate::ingest::Check;
 use crate::partner_center::BatchId;
 use crate::server::pages_data::{parse_customer, Caller};
-use crate::server::AppState;
+use crate::server::{unix_now, AppState};
 use crate::urls;
 
 type Fields = Form<Vec<(String, String)>>;
@@ -174,7 +174,7 @@ pub async fn target(
             );
         }
     };
-    let now = chrono::Utc::now().timestamp();
+    let now = unix_now();
     let changed = caller
         .state
         .store
@@ -248,7 +248,7 @@ pub async fn submit(
         }
         _ => {}
     }
-    let now = chrono::Utc::now().timestamp();
+    let now = unix_now();
     match store
         .begin_submission(&upload.id, caller.state.config.upload_chunk_size, now)
         .await
@@ -324,7 +324,7 @@ pub async fn sheet(
         Ok(judged) => judged,
         Err(refusal) => return refused(refusal.status, &customer_id, &upload_id, &refusal.message),
     };
-    let now = chrono::Utc::now().timestamp();
+    let now = unix_now();
     let changed = caller
         .state
         .store
@@ -375,7 +375,7 @@ pub async fn split(
     report.findings.retain(|f| f.check != Check::GroupTagPerRow);
     // The parts keep no file of their own: no other sheet to read.
     report.sheets.clear();
-    let now = chrono::Utc::now().timestamp();
+    let now = unix_now();
     let changed = store.split_by_group_tag(&upload.id, &report, now).await;
     if changed.as_ref().is_ok_and(|split| *split) {
         tracing::info!(upload = %upload.id, parts = tags.len(), "upload split by group tag");
@@ -394,7 +394,7 @@ pub async fn resume(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let now = chrono::Utc::now().timestamp();
+    let now = unix_now();
     match caller.state.store.resume_submission(&upload.id, now).await {
         Ok(true) => {
             tracing::info!(upload = %upload.id, "submission resumed");

@@ -15,7 +15,7 @@ use crate::html::{escape, page};
 use crate::ingest::{self, Check, DeviceRow, ExistingDevice, Finding, Ingested, Limits, ReadError};
 use crate::partner_center::{BatchId, CustomerId, ErrorKind};
 use crate::server::pages_data::{open_customer, parse_customer, Caller};
-use crate::server::AppState;
+use crate::server::{unix_now, AppState};
 use crate::urls;
 
 /// Rows of the manual-entry form.
@@ -150,7 +150,7 @@ async fn intake(
     let customer = open_customer(&caller, &id).await?;
     let (new_batch, batch) = resolve_target(&form)?;
     let (report, rows) = judge(&caller, &id, ingested).await;
-    let now = chrono::Utc::now().timestamp();
+    let now = unix_now();
     let upload = Upload {
         id: uuid::Uuid::new_v4().to_string(),
         customer_id: customer.id.clone(),

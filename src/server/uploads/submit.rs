@@ -14,11 +14,7 @@ use crate::partner_center::{
     BatchId, CallContext, CustomerId, ErrorKind, NewDevice, PartnerCenterError, RequestId,
 };
 use crate::server::auth::{self, SessionUser, TokenFailure};
-use crate::server::AppState;
-
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
+use crate::server::{unix_now, AppState};
 
 fn to_new_device(row: DeviceRow) -> NewDevice {
     NewDevice {
@@ -40,7 +36,7 @@ pub async fn run(state: AppState, user: SessionUser, upload_id: String) {
     };
     if let Err(e) = state
         .store
-        .finish_submission(&upload_id, final_state, error.as_deref(), now())
+        .finish_submission(&upload_id, final_state, error.as_deref(), unix_now())
         .await
     {
         tracing::error!(upload = %upload_id, error = %e, "could not record the end of a submission");
@@ -97,7 +93,7 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
                         ChunkOutcome::Accepted {
                             tracking_id: &tracking_id.to_string(),
                         },
-                        now(),
+                        unix_now(),
                     )
                     .await
                     .map_err(database)?;
@@ -112,7 +108,7 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
                         upload_id,
                         chunk.chunk,
                         ChunkOutcome::Refused { error: &message },
-                        now(),
+                        unix_now(),
                     )
                     .await
                     .map_err(database)?;
