@@ -210,6 +210,24 @@ fn refusals_say_what_to_do() {
     ));
     let message = refuse(&fixture("encrypted.xlsx")).to_string();
     assert!(message.contains("password"), "{message}");
+    assert_eq!(
+        refuse(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0"),
+        ReadError::NotADeviceList("a binary file")
+    );
+}
+
+#[test]
+fn a_stray_nul_far_into_a_text_is_a_cell_error_not_a_refusal() {
+    let mut text = String::from("Device Serial Number,Manufacturer,Model\n");
+    for i in 0..400 {
+        text.push_str(&format!("S{i:05},HP,EliteBook 840\n"));
+    }
+    text.push_str("S\0X,HP,EliteBook 840\n");
+    let ingested = read(text.as_bytes());
+    assert_eq!(
+        checks(&ingested),
+        vec![(Some(402), Check::SerialControlCharacter)]
+    );
 }
 
 #[test]
@@ -226,6 +244,9 @@ fn limits_are_enforced_before_the_work() {
         ingest::read_file(rows.as_bytes(), None, &tight).unwrap_err(),
         ReadError::TooManyRows { limit: 10 }
     );
+    let ten = rows.lines().take(11).collect::<Vec<_>>().join("\n");
+    let read = ingest::read_file(ten.as_bytes(), None, &tight).unwrap();
+    assert_eq!(read.devices.len(), 10);
 
     let mut workbook = Workbook::new();
     workbook

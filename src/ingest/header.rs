@@ -6,7 +6,7 @@ use super::grid::Line;
 use super::report::{Check, Finding};
 
 /// How far down a header is looked for (ConfigMgr and hand-made sheets put titles above it).
-const HEADER_SEARCH_ROWS: usize = 20;
+pub const HEADER_SEARCH_ROWS: usize = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -252,7 +252,7 @@ mod tests {
     use super::*;
     use crate::ingest::grid::Cell;
 
-    fn line(row: u32, cells: &[&str]) -> Line {
+    fn line<'a>(row: u32, cells: &[&'a str]) -> Line<'a> {
         Line {
             row,
             cells: cells.iter().map(|c| Cell::text(*c)).collect(),

@@ -193,18 +193,24 @@ pub fn read_typed(rows: &[[String; 5]]) -> Result<Ingested, ReadError> {
         row: i as u32 + 2,
         cells: row.iter().map(|c| Cell::text(c.as_str())).collect(),
     }));
-    let mut ingested = judge(lines, Format::Text)?;
+    let mut ingested = judge(lines, Format::Text, rows.len())?;
     ingested.encoding = None;
     Ok(ingested)
 }
 
+/// How much of a text is looked at for the NUL bytes that mark a binary file.
+const BINARY_SNIFF_BYTES: usize = 8_000;
+
 fn read_text(bytes: &[u8], limits: &Limits) -> Result<Ingested, ReadError> {
     let decoded = decode::decode(bytes);
-    if decoded.text.contains('\0') {
+    // A NUL near the start is what binary files have and text never does (git's test). One
+    // further in lands in a cell, where the rules report it as a control character.
+    let start = &decoded.text.as_bytes()[..decoded.text.len().min(BINARY_SNIFF_BYTES)];
+    if memchr::memchr(0, start).is_some() {
         return Err(ReadError::NotADeviceList("a binary file"));
     }
-    let (lines, delimiter) = text::read(&decoded.text, limits.max_rows)?;
-    let mut ingested = judge(lines, Format::Text)?;
+    let (lines, delimiter) = text::lines(&decoded.text);
+    let mut ingested = judge(lines, Format::Text, limits.max_rows)?;
     ingested.encoding = Some(decoded.encoding.to_string());
     ingested.delimiter = Some(
         match delimiter {
@@ -270,7 +276,7 @@ fn read_workbook(
     let Some((name, lines)) = chosen else {
         return Err(ReadError::NoHeader("The workbook has no sheets.".into()));
     };
-    let mut ingested = judge(lines, format).map_err(|e| match e {
+    let mut ingested = judge(lines, format, limits.max_rows).map_err(|e| match e {
         ReadError::NoHeader(message) if names.len() > 1 => {
             ReadError::NoHeader(format!("No sheet has a device header row. {message}"))
         }
@@ -293,14 +299,39 @@ fn read_workbook(
     Ok(ingested)
 }
 
-/// Lines → header → devices, the part every input shares.
-fn judge(mut lines: Vec<Line>, format: Format) -> Result<Ingested, ReadError> {
+/// Lines → header → devices, the part every input shares. The lines are read one at a
+/// time after the header: a text file is never held as cells and devices at once.
+fn judge<'a>(
+    lines: impl IntoIterator<Item = Line<'a>>,
+    format: Format,
+    max_rows: usize,
+) -> Result<Ingested, ReadError> {
     let mut wide = Vec::new();
-    for line in lines.iter_mut().filter(|l| l.cells.len() > MAX_COLUMNS) {
-        line.cells.truncate(MAX_COLUMNS);
-        wide.push(line.row);
+    let mut cut = |mut line: Line<'a>| {
+        if line.cells.len() > MAX_COLUMNS {
+            line.cells.truncate(MAX_COLUMNS);
+            wide.push(line.row);
+        }
+        line
+    };
+    let mut lines = lines.into_iter();
+    let top: Vec<Line> = lines
+        .by_ref()
+        .take(header::HEADER_SEARCH_ROWS)
+        .map(&mut cut)
+        .collect();
+    let (layout, mut findings) = header::locate(&top).map_err(ReadError::NoHeader)?;
+    let mut reader = validate::Reader::new(&layout);
+    for line in top
+        .into_iter()
+        .skip(layout.first_data)
+        .chain(lines.map(&mut cut))
+    {
+        if reader.len() == max_rows {
+            return Err(ReadError::TooManyRows { limit: max_rows });
+        }
+        reader.push(line, &mut findings);
     }
-    let (layout, mut findings) = header::locate(&lines).map_err(ReadError::NoHeader)?;
     if let Some(first) = wide.first() {
         findings.push(Finding::warning(
             Some(*first),
@@ -321,7 +352,7 @@ fn judge(mut lines: Vec<Line>, format: Format) -> Result<Ingested, ReadError> {
             "The Assigned User column is for Intune; Partner Center does not take it, so it is not sent.".into(),
         ));
     }
-    let devices = validate::devices(&lines, &layout, &mut findings);
+    let devices = reader.finish(&mut findings);
     if devices.is_empty() {
         return Err(ReadError::NoDeviceRows);
     }

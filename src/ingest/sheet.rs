@@ -53,7 +53,7 @@ impl Workbook {
 
     /// The sheet's rows, numbered as Excel shows them; empty rows dropped; at most
     /// [`MAX_COLUMNS`] + 1 cells a row (the reader reports wider rows).
-    pub fn lines(&mut self, name: &str, max_rows: usize) -> Result<Vec<Line>, ReadError> {
+    pub fn lines(&mut self, name: &str, max_rows: usize) -> Result<Vec<Line<'static>>, ReadError> {
         match self {
             Workbook::Xlsx(book) => xlsx_lines(book, name, max_rows),
             Workbook::Other(book) => range_lines(book, name, max_rows),
@@ -65,11 +65,11 @@ fn xlsx_lines(
     book: &mut Xlsx<Cursor<Vec<u8>>>,
     name: &str,
     max_rows: usize,
-) -> Result<Vec<Line>, ReadError> {
+) -> Result<Vec<Line<'static>>, ReadError> {
     let mut reader = book
         .worksheet_cells_reader(name)
         .map_err(|e| unreadable(&e.into()))?;
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines: Vec<Line<'static>> = Vec::new();
     while let Some(found) = reader.next_cell().map_err(|e| unreadable(&e.into()))? {
         let (row, column) = found.get_position();
         let column = column as usize;
@@ -105,7 +105,7 @@ fn range_lines(
     book: &mut Sheets<Cursor<Vec<u8>>>,
     name: &str,
     max_rows: usize,
-) -> Result<Vec<Line>, ReadError> {
+) -> Result<Vec<Line<'static>>, ReadError> {
     let range = book.worksheet_range(name).map_err(|e| unreadable(&e))?;
     let Some((first_row, _)) = range.start() else {
         return Ok(Vec::new());
@@ -144,28 +144,28 @@ const HEADER_ALLOWANCE: usize = 25;
 
 /// A cell as text. Numbers are written as Excel would show them in a General cell (no
 /// exponent for whole numbers that fit), and marked so the rules can warn about lost zeros.
-fn cell(data: Data) -> Cell {
+fn cell(data: Data) -> Cell<'static> {
     match data {
         Data::Empty => Cell::text(""),
         Data::String(s) => Cell::text(s),
         Data::Int(i) => Cell {
-            text: i.to_string(),
+            text: i.to_string().into(),
             kind: CellKind::Number,
         },
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Cell {
-            text: format!("{f:.0}"),
+            text: format!("{f:.0}").into(),
             kind: CellKind::Number,
         },
         Data::Float(f) if f.abs() >= 1e15 => Cell {
-            text: format!("{f:E}").replace('E', "E+"),
+            text: format!("{f:E}").replace('E', "E+").into(),
             kind: CellKind::Number,
         },
         Data::Float(f) => Cell {
-            text: f.to_string(),
+            text: f.to_string().into(),
             kind: CellKind::Number,
         },
         Data::Error(e) => Cell {
-            text: e.to_string(),
+            text: e.to_string().into(),
             kind: CellKind::ExcelError,
         },
         other => Cell::text(other.to_string()),

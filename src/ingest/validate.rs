@@ -2,8 +2,9 @@
 //! (identifier combinations) or the whole upload (duplicates, group tags).
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 
-use rustc_hash::FxHashMap;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use serde::{Deserialize, Serialize};
 
@@ -36,62 +37,81 @@ pub struct ExistingDevice {
     pub model: Option<String>,
 }
 
-const EMPTY: &Cell = &Cell {
-    text: String::new(),
-    kind: super::grid::CellKind::Text,
-};
+/// Turns data lines into devices one at a time, checking each cell, each row, and each row
+/// against the rows before it. One line at a time, so that a 4,000-character hash is
+/// checked, copied and hashed for the repeat check while it is still in the CPU's cache.
+pub struct Reader<'h> {
+    serial: Option<(usize, &'h str)>,
+    key: Option<(usize, &'h str)>,
+    hash: Option<(usize, &'h str)>,
+    manufacturer: Option<(usize, &'h str)>,
+    model: Option<(usize, &'h str)>,
+    group_tag: Option<usize>,
+    repeats: Repeats,
+    devices: Vec<DeviceRow>,
+}
 
-/// Reads every data line of `lines` with `layout`, checking each cell and each row.
-pub fn devices(lines: &[Line], layout: &Layout, findings: &mut Vec<Finding>) -> Vec<DeviceRow> {
-    let column = |field: Field| {
-        layout
-            .index_of(field)
-            .map(|i| (i, layout.header_of(field).unwrap_or(field.label())))
-    };
-    let serial = column(Field::SerialNumber);
-    let key = column(Field::ProductKey);
-    let hash = column(Field::HardwareHash);
-    let manufacturer = column(Field::Manufacturer);
-    let model = column(Field::Model);
-    let group_tag = column(Field::GroupTag);
-    let mut devices = Vec::with_capacity(lines.len().saturating_sub(layout.first_data));
-    for line in lines
-        .iter()
-        .skip(layout.first_data)
-        .filter(|l| !l.is_blank())
-    {
-        let read = |field: Option<(usize, &str)>,
-                    rule: fn(&Cell, At, &mut Vec<Finding>) -> Option<String>,
-                    findings: &mut Vec<Finding>| {
-            field.and_then(|(index, header)| {
-                rule(
-                    line.cell(index).unwrap_or(EMPTY),
-                    At {
-                        row: line.row,
-                        column: header,
-                    },
-                    findings,
-                )
-            })
+impl<'h> Reader<'h> {
+    pub fn new(layout: &'h Layout) -> Self {
+        let column = |field: Field| {
+            layout
+                .index_of(field)
+                .map(|i| (i, layout.header_of(field).unwrap_or(field.label())))
+        };
+        Self {
+            serial: column(Field::SerialNumber),
+            key: column(Field::ProductKey),
+            hash: column(Field::HardwareHash),
+            manufacturer: column(Field::Manufacturer),
+            model: column(Field::Model),
+            group_tag: layout.index_of(Field::GroupTag),
+            repeats: Repeats::default(),
+            devices: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.devices.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.devices.is_empty()
+    }
+
+    /// Reads one data line; its cells' text moves into the device.
+    pub fn push(&mut self, mut line: Line, findings: &mut Vec<Finding>) {
+        if line.is_blank() {
+            return;
+        }
+        let row = line.row;
+        let mut read = |field: Option<(usize, &str)>,
+                        rule: fn(Cell, At, &mut Vec<Finding>) -> Option<String>,
+                        findings: &mut Vec<Finding>| {
+            field.and_then(|(index, column)| rule(line.take(index), At { row, column }, findings))
         };
         let device = DeviceRow {
-            row: line.row,
-            serial_number: read(serial, rules::serial_number, findings),
-            product_key: read(key, rules::product_key, findings),
-            hardware_hash: read(hash, rules::hardware_hash, findings),
-            manufacturer: read(manufacturer, rules::text, findings),
-            model: read(model, rules::text, findings),
-            group_tag: group_tag
-                .and_then(|(i, _)| line.cell(i))
+            row,
+            serial_number: read(self.serial, rules::serial_number, findings),
+            product_key: read(self.key, rules::product_key, findings),
+            hardware_hash: read(self.hash, rules::hardware_hash, findings),
+            manufacturer: read(self.manufacturer, rules::text, findings),
+            model: read(self.model, rules::text, findings),
+            group_tag: self
+                .group_tag
+                .and_then(|i| line.cell(i))
                 .map(|c| c.text.trim().to_string())
                 .filter(|t| !t.is_empty()),
         };
         combination(&device, findings);
-        devices.push(device);
+        findings.extend(self.repeats.check(&self.devices, &device));
+        self.devices.push(device);
     }
-    duplicates(&devices, findings);
-    group_tags(&devices, findings);
-    devices
+
+    /// The devices, after the checks that need all of them.
+    pub fn finish(self, findings: &mut Vec<Finding>) -> Vec<DeviceRow> {
+        group_tags(&self.devices, findings);
+        self.devices
+    }
 }
 
 /// Partner Center takes a hash (with or without product key and serial), a product key
@@ -145,49 +165,97 @@ fn combination(device: &DeviceRow, findings: &mut Vec<Finding>) {
 
 /// The repeats among `devices` (in row order), for checking again after rows were removed.
 pub fn duplicate_findings(devices: &[DeviceRow]) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    duplicates(devices, &mut findings);
-    findings
+    let mut repeats = Repeats::default();
+    devices
+        .iter()
+        .enumerate()
+        .filter_map(|(i, device)| repeats.check(&devices[..i], device))
+        .collect()
 }
 
-/// A device may appear once per upload: each repeat is an error that names the first row.
-fn duplicates(devices: &[DeviceRow], findings: &mut Vec<Finding>) {
-    let mut seen: FxHashMap<(u8, &str, &str, &str), u32> =
-        FxHashMap::with_capacity_and_hasher(devices.len() * 2, Default::default());
-    for device in devices {
-        let mut keys = Vec::with_capacity(3);
-        if let Some(hash) = &device.hardware_hash {
-            keys.push(((0u8, hash.as_str(), "", ""), "hardware hash"));
-        }
-        if let Some(key) = &device.product_key {
-            keys.push(((1, key.as_str(), "", ""), "product key"));
-        }
-        if let (Some(s), Some(m), Some(mo)) =
-            (&device.serial_number, &device.manufacturer, &device.model)
-        {
-            keys.push((
-                (2, s.as_str(), m.as_str(), mo.as_str()),
-                "serial number, manufacturer and model",
-            ));
-        }
-        let mut reported = false;
-        for (key, what) in keys {
-            match seen.get(&key) {
-                Some(first) if !reported => {
-                    findings.push(Finding::error(
-                        Some(device.row),
-                        None,
-                        Check::DuplicateInUpload,
-                        format!("Same {what} as row {first}: a device can be uploaded once. Remove one of the two rows."),
-                    ));
-                    reported = true;
-                }
-                Some(_) => {}
-                None => {
-                    seen.insert(key, device.row);
+/// The ways two rows can be the same device.
+#[derive(Clone, Copy)]
+enum Identity {
+    Hash,
+    ProductKey,
+    SerialManufacturerModel,
+}
+
+impl Identity {
+    const ALL: [Identity; 3] = [
+        Identity::Hash,
+        Identity::ProductKey,
+        Identity::SerialManufacturerModel,
+    ];
+
+    fn of(self, device: &DeviceRow) -> Option<(&str, &str, &str)> {
+        match self {
+            Identity::Hash => device.hardware_hash.as_deref().map(|h| (h, "", "")),
+            Identity::ProductKey => device.product_key.as_deref().map(|k| (k, "", "")),
+            Identity::SerialManufacturerModel => {
+                match (&device.serial_number, &device.manufacturer, &device.model) {
+                    (Some(s), Some(m), Some(mo)) => Some((s, m, mo)),
+                    _ => None,
                 }
             }
         }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Identity::Hash => "hardware hash",
+            Identity::ProductKey => "product key",
+            Identity::SerialManufacturerModel => "serial number, manufacturer and model",
+        }
+    }
+}
+
+/// Every identity seen so far, as (hash, index of the first device with it). The table holds
+/// indices rather than the strings so that devices can keep arriving; foldhash is seeded per
+/// process, so a crafted file cannot make every hash collide.
+#[derive(Default)]
+struct Repeats {
+    seen: HashTable<(u64, u32)>,
+    hasher: DefaultHashBuilder,
+}
+
+impl Repeats {
+    /// A device may appear once per upload: a repeat is an error that names the first row.
+    /// `device` comes right after `earlier`; all its identities are remembered.
+    fn check(&mut self, earlier: &[DeviceRow], device: &DeviceRow) -> Option<Finding> {
+        let mut finding = None;
+        for identity in Identity::ALL {
+            let Some(value) = identity.of(device) else {
+                continue;
+            };
+            let hash = self.hasher.hash_one((identity as u8, value));
+            let first = self
+                .seen
+                .find(hash, |&(h, i)| {
+                    h == hash && identity.of(&earlier[i as usize]) == Some(value)
+                })
+                .map(|&(_, i)| earlier[i as usize].row);
+            match first {
+                Some(first) if finding.is_none() => {
+                    finding = Some(Finding::error(
+                        Some(device.row),
+                        None,
+                        Check::DuplicateInUpload,
+                        format!(
+                            "Same {} as row {first}: a device can be uploaded once. Remove one \
+                             of the two rows.",
+                            identity.name()
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.seen
+                        .insert_unique(hash, (hash, earlier.len() as u32), |&(h, _)| h);
+                }
+            }
+        }
+        finding
     }
 }
 
@@ -273,7 +341,7 @@ mod tests {
     use super::*;
     use crate::ingest::header::locate;
 
-    fn lines(rows: &[&[&str]]) -> Vec<Line> {
+    fn lines<'a>(rows: &[&[&'a str]]) -> Vec<Line<'a>> {
         rows.iter()
             .enumerate()
             .map(|(i, cells)| Line {
@@ -286,8 +354,11 @@ mod tests {
     fn read(rows: &[&[&str]]) -> (Vec<DeviceRow>, Vec<Finding>) {
         let lines = lines(rows);
         let (layout, mut findings) = locate(&lines).unwrap();
-        let devices = devices(&lines, &layout, &mut findings);
-        (devices, findings)
+        let mut reader = Reader::new(&layout);
+        for line in lines.into_iter().skip(layout.first_data) {
+            reader.push(line, &mut findings);
+        }
+        (reader.finish(&mut findings), findings)
     }
 
     fn checks_of(findings: &[Finding], row: u32) -> Vec<Check> {
