@@ -244,12 +244,8 @@ fn read_workbook(
     wanted: Option<&str>,
     limits: &Limits,
 ) -> Result<Ingested, ReadError> {
-    let mut workbook = sheet::Workbook::open(
-        bytes.to_vec(),
-        format == Format::Xlsx,
-        format != Format::Xls,
-        limits,
-    )?;
+    let mut workbook =
+        sheet::Workbook::open(bytes, format == Format::Xlsx, format != Format::Xls, limits)?;
     let names = workbook.names();
     let chosen = match wanted {
         Some(name) => {

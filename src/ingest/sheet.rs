@@ -11,20 +11,21 @@ use super::{Limits, ReadError};
 /// XLSX is read cell by cell as it streams, so a sheet whose cells sit far apart (A1 and
 /// XFD1048576) costs what its cells cost, not what its rectangle would. XLS and ODS go
 /// through calamine's whole-sheet range.
-pub enum Workbook {
-    Xlsx(Xlsx<Cursor<Vec<u8>>>),
-    Other(Sheets<Cursor<Vec<u8>>>),
+/// The bytes are borrowed: a 50 MB upload is not copied to be read.
+pub enum Workbook<'a> {
+    Xlsx(Xlsx<Cursor<&'a [u8]>>),
+    Other(Sheets<Cursor<&'a [u8]>>),
 }
 
-impl Workbook {
+impl<'a> Workbook<'a> {
     pub fn open(
-        bytes: Vec<u8>,
+        bytes: &'a [u8],
         xlsx: bool,
         zipped: bool,
         limits: &Limits,
     ) -> Result<Self, ReadError> {
         if zipped {
-            check_container(&bytes, limits)?;
+            check_container(bytes, limits)?;
         }
         let book = if xlsx {
             Workbook::Xlsx(Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(&e.into()))?)
@@ -62,7 +63,7 @@ impl Workbook {
 }
 
 fn xlsx_lines(
-    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    book: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
     max_rows: usize,
 ) -> Result<Vec<Line<'static>>, ReadError> {
@@ -102,7 +103,7 @@ fn xlsx_lines(
 }
 
 fn range_lines(
-    book: &mut Sheets<Cursor<Vec<u8>>>,
+    book: &mut Sheets<Cursor<&[u8]>>,
     name: &str,
     max_rows: usize,
 ) -> Result<Vec<Line<'static>>, ReadError> {

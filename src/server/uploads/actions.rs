@@ -2,7 +2,8 @@
 //! change the target batch, and submit. Each answers with a redirect (303), so a reload
 //! never repeats the post, or with a page that says why not.
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -66,42 +67,61 @@ fn after_change(
     }
 }
 
-/// The signed-in caller and the upload, which must be theirs.
-async fn own_upload(
-    state: AppState,
-    session: &Session,
-    customer_id: &str,
-    upload_id: &str,
-) -> Result<(Caller, Upload), Response> {
-    let caller = Caller::from_session(state, session)
-        .await
-        .map_err(|e| from_app_error(e, customer_id, upload_id))?;
-    let upload = load(&caller, customer_id, upload_id)
-        .await
-        .map_err(|e| from_app_error(e, customer_id, upload_id))?;
-    if upload.object_id != caller.user.object_id {
-        return Err(refused(
-            StatusCode::FORBIDDEN,
+/// The signed-in caller and the upload named in the path, which must be theirs: what every
+/// button on the preview starts from. As an extractor, a handler cannot forget the check.
+pub struct OwnUpload {
+    caller: Caller,
+    upload: Upload,
+    customer_id: String,
+    upload_id: String,
+}
+
+impl FromRequestParts<AppState> for OwnUpload {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Path((customer_id, upload_id)) =
+            Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let fail = |e| from_app_error(e, &customer_id, &upload_id);
+        let caller = Caller::from_session(state.clone(), &session)
+            .await
+            .map_err(fail)?;
+        let upload = load(&caller, &customer_id, &upload_id)
+            .await
+            .map_err(fail)?;
+        if upload.object_id != caller.user.object_id {
+            return Err(refused(
+                StatusCode::FORBIDDEN,
+                &customer_id,
+                &upload_id,
+                &format!("Only {} can change or submit this upload.", upload.upn),
+            ));
+        }
+        Ok(Self {
+            caller,
+            upload,
             customer_id,
             upload_id,
-            &format!("Only {} can change or submit this upload.", upload.upn),
-        ));
+        })
     }
-    Ok((caller, upload))
 }
 
 /// `POST …/uploads/{id}/rows`: `action` = `remove-selected` (with `row` fields),
 /// `remove-errors`, `remove-registered` or `restore-all`.
 pub async fn rows(
-    State(state): State<AppState>,
-    session: Session,
-    Path((customer_id, upload_id)): Path<(String, String)>,
+    OwnUpload {
+        caller,
+        upload,
+        customer_id,
+        upload_id,
+    }: OwnUpload,
     Form(fields): Fields,
 ) -> Response {
-    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     if upload.state != UploadState::Draft {
         return Redirect::to(&urls::job(&customer_id, &upload_id)).into_response();
     }
@@ -151,15 +171,14 @@ pub async fn rows(
 /// `POST …/uploads/{id}/target`: `target=existing&existing_batch=…` or
 /// `target=new&batch_name=…`.
 pub async fn target(
-    State(state): State<AppState>,
-    session: Session,
-    Path((customer_id, upload_id)): Path<(String, String)>,
+    OwnUpload {
+        caller,
+        upload,
+        customer_id,
+        upload_id,
+    }: OwnUpload,
     Form(fields): Fields,
 ) -> Response {
-    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let new = field(&fields, "target") != Some("existing");
     let name =
         field(&fields, if new { "batch_name" } else { "existing_batch" }).unwrap_or_default();
@@ -186,14 +205,13 @@ pub async fn target(
 /// `POST …/uploads/{id}/submit`: the draft becomes a submission once — a double click, a
 /// reload or a resubmitted form lands on the same job — and is sent in the background.
 pub async fn submit(
-    State(state): State<AppState>,
-    session: Session,
-    Path((customer_id, upload_id)): Path<(String, String)>,
+    OwnUpload {
+        caller,
+        upload,
+        customer_id,
+        upload_id,
+    }: OwnUpload,
 ) -> Response {
-    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let job = Redirect::to(&urls::job(&customer_id, &upload_id)).into_response();
     if upload.state != UploadState::Draft {
         return job;
@@ -282,15 +300,14 @@ pub async fn submit(
 /// `POST …/uploads/{id}/sheet` with `sheet=…`: reads another sheet of the uploaded workbook
 /// in place of the one chosen first.
 pub async fn sheet(
-    State(state): State<AppState>,
-    session: Session,
-    Path((customer_id, upload_id)): Path<(String, String)>,
+    OwnUpload {
+        caller,
+        upload,
+        customer_id,
+        upload_id,
+    }: OwnUpload,
     Form(fields): Fields,
 ) -> Response {
-    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let wanted = field(&fields, "sheet").unwrap_or_default().to_string();
     let file = match caller.state.store.upload_file(&upload.id).await {
         Ok(Some(file)) => file,
@@ -312,7 +329,7 @@ pub async fn sheet(
     };
     let input = Input::File {
         name: upload.file_name.as_deref(),
-        bytes: &file,
+        bytes: file.into(),
         sheet: Some(&wanted),
     };
     let outcome = async {
@@ -336,14 +353,13 @@ pub async fn sheet(
 /// `POST …/uploads/{id}/split`: one new draft per group tag, each into a new batch named
 /// after its tag (Partner Center's batch name is the devices' group tag).
 pub async fn split(
-    State(state): State<AppState>,
-    session: Session,
-    Path((customer_id, upload_id)): Path<(String, String)>,
+    OwnUpload {
+        caller,
+        upload,
+        customer_id,
+        upload_id,
+    }: OwnUpload,
 ) -> Response {
-    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let store = &caller.state.store;
     let tags = match store.group_tags(&upload.id).await {
         Ok(tags) => tags,
@@ -386,14 +402,13 @@ pub async fn split(
 /// `POST /customers/{id}/jobs/{uploadId}/resume`: sends what a failed submission left
 /// unsent, each part with the request id it was first sent with.
 pub async fn resume(
-    State(state): State<AppState>,
-    session: Session,
-    Path((customer_id, upload_id)): Path<(String, String)>,
+    OwnUpload {
+        caller,
+        upload,
+        customer_id,
+        upload_id,
+    }: OwnUpload,
 ) -> Response {
-    let (caller, upload) = match own_upload(state, &session, &customer_id, &upload_id).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let now = unix_now();
     match caller.state.store.resume_submission(&upload.id, now).await {
         Ok(true) => {

@@ -2,6 +2,7 @@
 //! go → a stored draft, then the preview. A plain multipart form post, so it works with
 //! JavaScript off; the body limit answers 413 before anything is buffered (see start-up).
 
+use axum::body::Bytes;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -29,7 +30,8 @@ const PRECHECK_MAX_DEVICES: usize = 20_000;
 #[derive(Default)]
 struct Form {
     file_name: Option<String>,
-    file: Vec<u8>,
+    /// Shared, not copied, with the reader's thread and the database insert.
+    file: Bytes,
     pasted: String,
     typed: Vec<[String; 5]>,
     target: String,
@@ -168,7 +170,7 @@ async fn intake(
         created_at: now,
         submitted_at: None,
     };
-    let file = (source == "file").then_some(form.file.as_slice());
+    let file = (source == "file").then_some(&form.file[..]);
     caller
         .state
         .store
@@ -217,7 +219,8 @@ async fn read_form(mut multipart: Multipart, max_mb: usize) -> Result<Form, Refu
                     Ok(bytes)
                 })
                 .await
-                .map_err(too_large)?;
+                .map_err(too_large)?
+                .into();
             continue;
         }
         let value = field.text().await.map_err(too_large)?;
@@ -250,7 +253,7 @@ async fn read_form(mut multipart: Multipart, max_mb: usize) -> Result<Form, Refu
 pub(crate) enum Input<'a> {
     File {
         name: Option<&'a str>,
-        bytes: &'a [u8],
+        bytes: Bytes,
         sheet: Option<&'a str>,
     },
     Pasted(&'a str),
@@ -274,7 +277,7 @@ fn form_input(form: &Form) -> Result<Input<'_>, Refusal> {
         0 => Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, "Nothing to upload: choose a file, paste rows, or type at least one device.")),
         1 if given[0] => Ok(Input::File {
             name: form.file_name.as_deref(),
-            bytes: &form.file,
+            bytes: form.file.clone(),
             sheet: Some(form.sheet.trim()).filter(|s| !s.is_empty()),
         }),
         1 if given[1] => Ok(Input::Pasted(&form.pasted)),
@@ -294,7 +297,7 @@ pub(crate) async fn read_input(
         Box<dyn FnOnce() -> Result<Ingested, ReadError> + Send>,
     ) = match input {
         Input::File { name, bytes, sheet } => {
-            let (bytes, sheet) = (bytes.to_vec(), sheet.map(str::to_owned));
+            let sheet = sheet.map(str::to_owned);
             (
                 "file",
                 name.map(str::to_owned),
