@@ -58,7 +58,7 @@ async function fixAndSubmit(page: Page, jsOn: boolean, devices: number, batch: s
   await ready.click();
   await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}\/jobs\/[0-9a-f-]{36}$/);
   await expect(page.getByRole("heading", { level: 1, name: `Upload to ${batch}` })).toBeVisible();
-  await expect(page.getByRole("status")).toHaveText(/Partner Center accepted every part/, { timeout: 15_000 });
+  await expect(page.getByRole("status")).toHaveText(/Queued|Processing|Finished/, { timeout: 15_000 });
   await settle(page, jsOn);
 }
 

@@ -102,6 +102,41 @@ pub struct ChunkView {
     pub state: String,
     pub tracking_id: Option<String>,
     pub error: Option<String>,
+    /// Partner Center's job status for this part, once asked.
+    pub job_status: Option<String>,
+}
+
+/// One device on the job page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobDeviceRow {
+    pub row: u32,
+    pub serial_number: Option<String>,
+    pub product_key: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    /// `registered`, `failed`, `waiting` (sent, no answer yet) or `not-sent`.
+    pub status: String,
+    pub error_code: Option<String>,
+    /// What the error means and what to do next.
+    pub explanation: Option<String>,
+}
+
+/// A [`JobDeviceRow::status`] in words.
+pub fn device_status_label(status: &str) -> &'static str {
+    match status {
+        "registered" => "Registered",
+        "failed" => "Failed",
+        "waiting" => "Waiting for Partner Center",
+        _ => "Not sent",
+    }
+}
+
+/// Devices by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeCountsView {
+    pub total: i64,
+    pub registered: i64,
+    pub failed: i64,
 }
 
 /// `/customers/{id}/jobs/{uploadId}`.
@@ -109,10 +144,24 @@ pub struct ChunkView {
 pub struct JobView {
     pub customer: CustomerRow,
     pub upload: UploadSummary,
-    pub devices: i64,
+    /// `draft`, `submitting`, `queued`, `processing`, `finished`, `finished_with_errors`
+    /// or `failed` (could not be submitted).
+    pub state: String,
+    /// The state can still change: the page keeps asking.
+    pub running: bool,
+    pub started: Option<String>,
+    pub completed: Option<String>,
+    pub counts: OutcomeCountsView,
     pub chunks: Vec<ChunkView>,
     /// The submission failed with parts unsent: they can be sent again.
     pub can_resume: bool,
+    /// Why Partner Center could not be asked the last time, while the job still runs.
+    pub check_error: Option<String>,
+    /// The device filter: `all`, `failed` or `registered`.
+    pub show: String,
+    pub devices: Vec<JobDeviceRow>,
+    pub page: u32,
+    pub has_next: bool,
 }
 
 #[server]
@@ -131,6 +180,11 @@ pub async fn upload_preview(
 }
 
 #[server]
-pub async fn upload_job(customer_id: String, upload_id: String) -> Result<JobView, AppError> {
-    crate::server::uploads::views::upload_job(customer_id, upload_id).await
+pub async fn upload_job(
+    customer_id: String,
+    upload_id: String,
+    show: String,
+    page: u32,
+) -> Result<JobView, AppError> {
+    crate::server::uploads::views::upload_job(customer_id, upload_id, show, page).await
 }

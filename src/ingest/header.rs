@@ -8,6 +8,16 @@ use super::report::{Check, Finding};
 /// How far down a header is looked for (ConfigMgr and hand-made sheets put titles above it).
 pub const HEADER_SEARCH_ROWS: usize = 20;
 
+/// The columns the dashboard's own downloads add beside the device columns (the failed rows,
+/// the full report). A downloaded file uploaded again reads them silently as ignored.
+pub const REPORT_COLUMNS: [&str; 4] = ["Row", "Status", "Error code", "Explanation"];
+
+pub fn is_report_column(name: &str) -> bool {
+    REPORT_COLUMNS
+        .iter()
+        .any(|column| column.eq_ignore_ascii_case(name.trim()))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Field {
@@ -126,7 +136,7 @@ pub fn locate(lines: &[Line]) -> Result<(Layout, Vec<Finding>), String> {
         let filled = line
             .cells
             .iter()
-            .filter(|c| !c.text.trim().is_empty())
+            .filter(|c| !c.text.trim().is_empty() && !is_report_column(&c.text))
             .count();
         let known = line
             .cells
@@ -176,7 +186,7 @@ pub fn locate(lines: &[Line]) -> Result<(Layout, Vec<Finding>), String> {
                 ));
                 field = None;
             }
-        } else if !name.is_empty() {
+        } else if !name.is_empty() && !is_report_column(&name) {
             findings.push(Finding::warning(
                 Some(header.row),
                 Some(&name),

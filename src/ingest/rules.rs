@@ -251,7 +251,8 @@ pub fn text(cell: Cell, at: At, findings: &mut Vec<Finding>) -> Option<String> {
 
 /// What every identifier cell shares: trimming, empty → `None`, and Excel's damage. The text
 /// stays borrowed, so that a rule checks it where it lies and copies it once, when done.
-fn common<'a>(cell: Cell<'a>, at: At, findings: &mut Vec<Finding>) -> Option<Cow<'a, str>> {
+fn common<'a>(mut cell: Cell<'a>, at: At, findings: &mut Vec<Finding>) -> Option<Cow<'a, str>> {
+    cell.text = without_formula_guard(cell.text);
     let value = cell.text.trim();
     if value.is_empty() {
         return None;
@@ -293,6 +294,20 @@ fn common<'a>(cell: Cell<'a>, at: At, findings: &mut Vec<Finding>) -> Option<Cow
         CellKind::Text => {}
     }
     Some(trimmed(cell.text))
+}
+
+/// The text without the apostrophe that spreadsheet downloads (ours among them) put before a
+/// value starting with `=`, `+`, `-` or `@`, so that it is not run as a formula.
+fn without_formula_guard(text: Cow<'_, str>) -> Cow<'_, str> {
+    let guarded = |t: &str| {
+        t.strip_prefix('\'')
+            .is_some_and(|rest| rest.starts_with(['=', '+', '-', '@']))
+    };
+    match text {
+        Cow::Borrowed(t) if guarded(t) => Cow::Borrowed(&t[1..]),
+        Cow::Owned(t) if guarded(&t) => Cow::Owned(t[1..].to_string()),
+        other => other,
+    }
 }
 
 /// The text without surrounding whitespace: a shorter borrow, the same string when there is
@@ -345,6 +360,19 @@ mod tests {
             .iter()
             .all(|f| f.row == Some(7) && f.column.as_deref() == Some("Col")));
         (value, findings.iter().map(|f| f.check).collect())
+    }
+
+    #[test]
+    fn the_formula_guard_of_a_download_is_taken_off() {
+        let hash = hash_of(150);
+        let guarded = format!("'+{}", &hash[1..]);
+        let (value, checks) = run(hardware_hash, Cell::text(guarded));
+        assert_eq!(value, Some(format!("+{}", &hash[1..])));
+        assert_eq!(checks, vec![]);
+        assert_eq!(
+            run(serial_number, Cell::text("'ABC")).0.as_deref(),
+            Some("'ABC")
+        );
     }
 
     #[test]

@@ -1,44 +1,95 @@
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
-use leptos_router::hooks::use_params_map;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::uploads::{upload_job, JobView};
-use crate::components::error_notice::ErrorNotice;
+use crate::api::uploads::{device_status_label, upload_job, ChunkView, JobDeviceRow, JobView};
+use crate::components::{error_notice::ErrorNotice, pager::Pager};
 use crate::urls;
 
-/// `/customers/{customerId}/jobs/{uploadId}`: where a submitted upload stands. While it is
-/// being sent the page refreshes itself, so it works with JavaScript off.
+/// While a job runs, the page asks again after this long, then half as long again each time
+/// up to the longest pause (JavaScript on). Without JavaScript it reloads itself.
+const POLL_FIRST_MS: u64 = 2_000;
+const POLL_LONGEST_MS: u64 = 30_000;
+const RELOAD_SECONDS: u32 = 5;
+
+/// `/customers/{customerId}/jobs/{uploadId}?show=failed&page=N`: what Partner Center did with
+/// each device of an upload, with the reason and the next step for every failure.
 #[component]
 pub fn JobPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let key = move || {
-        let params = params.read();
+        let (params, query) = (params.read(), query.read());
         (
             params.get("customer").unwrap_or_default(),
             params.get("upload").unwrap_or_default(),
+            query.get("show").unwrap_or_default(),
+            query
+                .get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1),
         )
     };
-    let data = Resource::new(key, |(customer, upload)| upload_job(customer, upload));
+    let data = Resource::new(key, |(customer, upload, show, page)| {
+        upload_job(customer, upload, show, page)
+    });
+    poll_while_running(data);
     view! {
-        <Suspense fallback=|| view! { <p>"Loading the upload…"</p> }>
+        // A refetch keeps the page on screen (Transition), so progress moves in place.
+        <Transition fallback=|| view! { <p>"Loading the upload…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(data) => view! { <Job data/> }.into_any(),
                     Err(error) => view! { <Title text="Upload"/><ErrorNotice error/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
+}
+
+/// With JavaScript: fetches the job again while it runs, with growing pauses.
+fn poll_while_running(data: Resource<Result<JobView, crate::api::AppError>>) {
+    let pause = StoredValue::new(POLL_FIRST_MS);
+    Effect::new(move |_| {
+        let running = data
+            .get()
+            .is_some_and(|view| view.is_ok_and(|view| view.running));
+        if !running {
+            return;
+        }
+        let ms = pause.get_value();
+        pause.set_value((ms * 3 / 2).min(POLL_LONGEST_MS));
+        if let Ok(handle) =
+            set_timeout_with_handle(move || data.refetch(), std::time::Duration::from_millis(ms))
+        {
+            on_cleanup(move || handle.clear());
+        }
+    });
 }
 
 fn state_words(state: &str) -> &'static str {
     match state {
         "draft" => "Not submitted yet: it is waiting for you on the preview.",
         "submitting" => "Sending to Partner Center…",
-        "submitted" => {
-            "Partner Center accepted every part of the upload and is registering the devices."
+        "queued" => "Partner Center accepted the upload and will start on it shortly.",
+        "processing" => "Partner Center is registering the devices.",
+        "finished" => "Finished: every device is registered.",
+        "finished_with_errors" => {
+            "Finished with errors: some devices could not be registered. Each one says why and what to do below."
         }
         _ => "Could not be submitted.",
+    }
+}
+
+fn state_title(state: &str) -> &'static str {
+    match state {
+        "draft" => "Draft",
+        "submitting" => "Submitting",
+        "queued" => "Queued",
+        "processing" => "Processing",
+        "finished" => "Finished",
+        "finished_with_errors" => "Finished with errors",
+        _ => "Could not be submitted",
     }
 }
 
@@ -46,24 +97,9 @@ fn state_words(state: &str) -> &'static str {
 fn Job(data: JobView) -> impl IntoView {
     let customer = data.customer;
     let upload = data.upload;
-    let running = upload.state == "submitting";
-    let accepted = data.chunks.iter().filter(|c| c.state == "accepted").count();
-    let total = data.chunks.len();
-    let chunks = data
-        .chunks
-        .into_iter()
-        .map(|c| {
-            view! {
-                <tr>
-                    <td class="number">{c.number}</td>
-                    <td>{c.operation}</td>
-                    <td class="number">{c.devices}</td>
-                    <td>{c.state}</td>
-                    <td><code>{c.tracking_id}</code>{c.error}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let job_url = urls::job(&customer.id, &upload.id);
+    let counts = data.counts;
+    let processed = counts.registered + counts.failed;
     let source = upload
         .file_name
         .clone()
@@ -72,38 +108,140 @@ fn Job(data: JobView) -> impl IntoView {
             _ => "typed rows".into(),
         });
     let batch_link = urls::batch(&customer.id, &upload.batch_id, 1);
+    let filter = |show: &str, label: String| {
+        let href = format!("{job_url}?show={show}");
+        let current = data.show == show;
+        view! {
+            <a href=href aria-current=current.then_some("page") class:current=current>{label}</a>
+        }
+    };
+    let pager_base = job_url.clone();
+    let show = data.show.clone();
+    let no_devices = data.devices.is_empty();
     view! {
         <Title text=format!("Upload to {} · {}", upload.batch_id, customer.name)/>
-        {running.then(|| view! { <Meta http_equiv="refresh" content="3"/> })}
+        {data.running.then(|| view! {
+            <noscript inner_html=format!(r#"<meta http-equiv="refresh" content="{RELOAD_SECONDS}">"#)></noscript>
+        })}
         <nav class="crumbs" aria-label="Breadcrumb">
             <a href="/customers">"Customers"</a> " › "
             <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
             <span aria-current="page">"Upload"</span>
         </nav>
         <h1>"Upload to " {upload.batch_id.clone()}</h1>
-        <p class=format!("state {}", upload.state) role="status">{state_words(&upload.state)}</p>
+        <p class=format!("state {}", data.state) role="status" aria-live="polite">
+            <strong>{state_title(&data.state)}</strong> ". " {state_words(&data.state)}
+        </p>
         {upload.error.clone().map(|e| view! { <div class="notice error" role="alert"><p>{e}</p></div> })}
+        {data.check_error.clone().map(|e| view! { <div class="notice warning" role="status"><p>{e}</p></div> })}
+        <div class="progress">
+            <progress max=counts.total.max(1) value=processed aria-label="Devices processed"></progress>
+            <span>{format!("{processed} of {} devices processed: {} registered, {} failed", counts.total, counts.registered, counts.failed)}</span>
+        </div>
         {data.can_resume.then(|| view! {
-            <form method="post" action=format!("{}/resume", urls::job(&customer.id, &upload.id))>
+            <form method="post" action=format!("{job_url}/resume")>
                 <button type="submit">"Send the remaining parts"</button>
                 <span class="hint">" Each part goes with the request id it was first sent with, so nothing is registered twice."</span>
             </form>
         })}
         <dl class="facts">
             <dt>"Batch"</dt><dd><a href=batch_link>{upload.batch_id.clone()}</a>{if upload.new_batch { " (new)" } else { "" }}</dd>
-            <dt>"Devices"</dt><dd>{data.devices}</dd>
             <dt>"From"</dt><dd>{source}</dd>
             <dt>"Submitted by"</dt><dd>{upload.submitted_by.clone()} ", " {upload.created.clone()}</dd>
-            <dt>"Parts accepted"</dt><dd>{format!("{accepted} of {total}")}</dd>
+            <dt>"Started"</dt><dd>{data.started.clone().unwrap_or_else(|| "not yet".into())}</dd>
+            <dt>"Completed"</dt><dd>{data.completed.clone().unwrap_or_else(|| "not yet".into())}</dd>
         </dl>
-        <h2>"Parts sent to Partner Center"</h2>
-        <table>
+        {(counts.failed > 0).then(|| view! {
+            <div class="actions">
+                <a class="button" href=format!("{job_url}/failed.csv") download="">"Download the failed rows (CSV)"</a>
+                <form method="post" action=format!("{job_url}/retry")>
+                    <button type="submit" class="secondary">"Retry the failed rows"</button>
+                </form>
+            </div>
+        })}
+        <h2>"Devices"</h2>
+        <nav class="filters" aria-label="Show devices">
+            {filter("all", format!("All ({})", counts.total))}
+            {filter("failed", format!("Failed ({})", counts.failed))}
+            {filter("registered", format!("Registered ({})", counts.registered))}
+            <a href=format!("{job_url}/report.csv") download="">"Download the full report (CSV)"</a>
+        </nav>
+        {if no_devices {
+            view! { <p>"No devices to show here."</p> }.into_any()
+        } else {
+            view! { <Devices devices=data.devices/> }.into_any()
+        }}
+        <Pager page=data.page has_next=data.has_next label="Device pages"
+            href=move |page| format!("{pager_base}?show={show}&page={page}")/>
+        <Chunks chunks=data.chunks/>
+    }
+}
+
+#[component]
+fn Devices(devices: Vec<JobDeviceRow>) -> impl IntoView {
+    let rows = devices
+        .into_iter()
+        .map(|d| {
+            let model = match (d.manufacturer, d.model) {
+                (Some(m), Some(mo)) => format!("{m} {mo}"),
+                (m, mo) => m.or(mo).unwrap_or_default(),
+            };
+            view! {
+                <tr class=format!("device {}", d.status)>
+                    <td class="number">{d.row}</td>
+                    <td>{d.serial_number}</td>
+                    <td>{d.product_key}</td>
+                    <td>{model}</td>
+                    <td>{device_status_label(&d.status)}</td>
+                    <td><code>{d.error_code}</code></td>
+                    <td>{d.explanation}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="devices">
             <thead><tr>
-                <th scope="col" class="number">"Part"</th><th scope="col">"Request"</th>
-                <th scope="col" class="number">"Devices"</th><th scope="col">"State"</th>
-                <th scope="col">"Tracking id or reason"</th>
+                <th scope="col" class="number">"Row"</th><th scope="col">"Serial number"</th>
+                <th scope="col">"Product key"</th><th scope="col">"Manufacturer and model"</th>
+                <th scope="col">"Status"</th><th scope="col">"Error"</th>
+                <th scope="col">"What it means, what to do"</th>
             </tr></thead>
-            <tbody>{chunks}</tbody>
+            <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+#[component]
+fn Chunks(chunks: Vec<ChunkView>) -> impl IntoView {
+    let accepted = chunks.iter().filter(|c| c.state == "accepted").count();
+    let total = chunks.len();
+    let rows = chunks
+        .into_iter()
+        .map(|c| {
+            view! {
+                <tr>
+                    <td class="number">{c.number}</td>
+                    <td>{c.operation}</td>
+                    <td class="number">{c.devices}</td>
+                    <td>{c.state}</td>
+                    <td>{c.job_status.map(|s| s.replace('_', " "))}</td>
+                    <td><code>{c.tracking_id}</code>{c.error}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="chunks">
+            <summary>{format!("Parts sent to Partner Center: {accepted} of {total} accepted")}</summary>
+            <table>
+                <thead><tr>
+                    <th scope="col" class="number">"Part"</th><th scope="col">"Request"</th>
+                    <th scope="col" class="number">"Devices"</th><th scope="col">"Sent"</th>
+                    <th scope="col">"Job"</th><th scope="col">"Tracking id or reason"</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </details>
     }
 }

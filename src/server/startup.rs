@@ -284,6 +284,18 @@ fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router
             "/customers/{customer}/jobs/{upload}/resume",
             post(uploads::actions::resume),
         )
+        .route(
+            "/customers/{customer}/jobs/{upload}/retry",
+            post(uploads::actions::retry),
+        )
+        .route(
+            "/customers/{customer}/jobs/{upload}/failed.csv",
+            get(uploads::downloads::failed_rows),
+        )
+        .route(
+            "/customers/{customer}/jobs/{upload}/report.csv",
+            get(uploads::downloads::report),
+        )
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn_with_state(state.clone(), auth::require_sign_in))

@@ -1,6 +1,8 @@
 //! Shared test harness: a real sandbox on port 0, and sign-in over real HTTP.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod uploads;
+
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

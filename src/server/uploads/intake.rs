@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use tower_sessions::Session;
 
 use super::store::{InputReport, Upload, UploadState};
-use crate::api::AppError;
+use crate::api::{AppError, CustomerRow};
 use crate::html::{escape, page};
 use crate::ingest::{self, Check, DeviceRow, ExistingDevice, Finding, Ingested, Limits, ReadError};
 use crate::partner_center::{BatchId, CustomerId, ErrorKind};
@@ -47,7 +47,7 @@ pub(crate) struct Refusal {
 }
 
 impl Refusal {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -152,24 +152,14 @@ async fn intake(
     let customer = open_customer(&caller, &id).await?;
     let (new_batch, batch) = resolve_target(&form)?;
     let (report, rows) = judge(&caller, &id, ingested).await;
-    let now = unix_now();
-    let upload = Upload {
-        id: uuid::Uuid::new_v4().to_string(),
-        customer_id: customer.id.clone(),
-        customer_name: customer.name.clone(),
-        tenant_id: caller.user.tenant_id.clone(),
-        object_id: caller.user.object_id.clone(),
-        upn: caller.user.upn.clone(),
-        source: source.to_string(),
+    let upload = new_draft(
+        &caller,
+        &customer,
+        source,
         file_name,
-        new_batch,
-        batch_id: Some(batch.as_str().to_string()),
-        state: UploadState::Draft,
+        (new_batch, batch.as_str()),
         report,
-        error: None,
-        created_at: now,
-        submitted_at: None,
-    };
+    );
     let file = (source == "file").then_some(&form.file[..]);
     caller
         .state
@@ -185,6 +175,34 @@ async fn intake(
         })?;
     tracing::info!(upload = %upload.id, rows = rows.len(), customer = %upload.customer_id, "draft upload stored");
     Ok(upload.id)
+}
+
+/// A draft of the caller's, for a customer: `target` is (new batch?, its name).
+pub(crate) fn new_draft(
+    caller: &Caller,
+    customer: &CustomerRow,
+    source: &str,
+    file_name: Option<String>,
+    target: (bool, &str),
+    report: InputReport,
+) -> Upload {
+    Upload {
+        id: uuid::Uuid::new_v4().to_string(),
+        customer_id: customer.id.clone(),
+        customer_name: customer.name.clone(),
+        tenant_id: caller.user.tenant_id.clone(),
+        object_id: caller.user.object_id.clone(),
+        upn: caller.user.upn.clone(),
+        source: source.to_string(),
+        file_name,
+        new_batch: target.0,
+        batch_id: Some(target.1.to_string()),
+        state: UploadState::Draft,
+        report,
+        error: None,
+        created_at: unix_now(),
+        submitted_at: None,
+    }
 }
 
 async fn read_form(mut multipart: Multipart, max_mb: usize) -> Result<Form, Refusal> {

@@ -4,10 +4,17 @@
 //! - [`views`]: the pages' data (upload form, preview, job).
 //! - [`actions`]: the preview's buttons (remove rows, change the batch, submit).
 //! - [`submit`]: sending the chunks, each with its stored `MS-RequestId`.
-//! - [`store`]: the tables behind all of it.
+//! - [`follow`]: asking Partner Center how each job goes, until every device has an outcome.
+//! - [`device_errors`]: Partner Center's device error codes in words.
+//! - [`downloads`]: the failed rows and the full report, as CSV.
+//! - [`store`], [`outcomes`]: the tables behind all of it.
 
 pub mod actions;
+pub mod device_errors;
+pub mod downloads;
+pub mod follow;
 pub mod intake;
+pub mod outcomes;
 pub mod store;
 pub mod submit;
 pub mod views;

@@ -86,6 +86,20 @@ pub struct StoredRow {
     pub findings: Vec<Finding>,
     pub has_error: bool,
     pub excluded: bool,
+    /// The part of the submission it was sent in.
+    pub chunk: Option<i64>,
+    /// What Partner Center did with the device, once it has finished with it.
+    pub outcome: Option<DeviceOutcome>,
+}
+
+/// Partner Center's last word on one device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceOutcome {
+    pub registered: bool,
+    /// A ZTD error number such as `808`, or a name such as `ZtdDeviceDuplicated`.
+    pub error_code: Option<String>,
+    pub error_description: Option<String>,
+    pub device_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -114,6 +128,24 @@ pub struct Chunk {
     pub state: String,
     pub tracking_id: Option<String>,
     pub error: Option<String>,
+    /// The job's status as Partner Center last reported it (`queued` … `finished_with_errors`).
+    pub job_status: Option<String>,
+    pub started_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub checked_at: Option<i64>,
+    /// Why the last attempt to ask Partner Center failed.
+    pub check_error: Option<String>,
+}
+
+impl Chunk {
+    /// Accepted, and Partner Center has not yet said it finished the job.
+    pub fn job_running(&self) -> bool {
+        self.tracking_id.is_some()
+            && !matches!(
+                self.job_status.as_deref(),
+                Some("finished" | "finished_with_errors")
+            )
+    }
 }
 
 /// What [`Store::begin_submission`] did.
@@ -134,11 +166,15 @@ pub enum ChunkOutcome<'a> {
     Refused { error: &'a str },
 }
 
-/// Which rows a preview page shows.
+/// Which rows a page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowFilter {
     All,
     WithFindings,
+    /// The rows sent (or to be sent): not removed in the preview.
+    Included,
+    Failed,
+    Registered,
 }
 
 fn upload_from(row: &sqlx::sqlite::SqliteRow) -> Result<Upload, sqlx::Error> {
@@ -177,6 +213,18 @@ fn stored_row_from(row: &sqlx::sqlite::SqliteRow) -> Result<StoredRow, sqlx::Err
         findings: serde_json::from_str(&findings).unwrap_or_default(),
         has_error: row.try_get::<i64, _>("has_error")? != 0,
         excluded: row.try_get::<i64, _>("excluded")? != 0,
+        chunk: row.try_get("chunk")?,
+        outcome: row
+            .try_get::<Option<String>, _>("outcome")?
+            .map(|outcome| {
+                Ok::<_, sqlx::Error>(DeviceOutcome {
+                    registered: outcome == "registered",
+                    error_code: row.try_get("error_code")?,
+                    error_description: row.try_get("error_description")?,
+                    device_id: row.try_get("device_id")?,
+                })
+            })
+            .transpose()?,
     })
 }
 
@@ -298,6 +346,9 @@ impl Store {
         let condition = match filter {
             RowFilter::All => "",
             RowFilter::WithFindings => "AND findings <> '[]'",
+            RowFilter::Included => "AND excluded = 0",
+            RowFilter::Failed => "AND outcome = 'failed'",
+            RowFilter::Registered => "AND outcome = 'registered'",
         };
         let rows = sqlx::query(&format!(
             "SELECT * FROM upload_rows WHERE upload_id = $1 {condition} \
@@ -473,6 +524,11 @@ impl Store {
                     state: row.try_get("state")?,
                     tracking_id: row.try_get("tracking_id")?,
                     error: row.try_get("error")?,
+                    job_status: row.try_get("job_status")?,
+                    started_at: row.try_get("started_at")?,
+                    completed_at: row.try_get("completed_at")?,
+                    checked_at: row.try_get("checked_at")?,
+                    check_error: row.try_get("check_error")?,
                 })
             })
             .collect()

@@ -27,7 +27,8 @@ fn to_new_device(row: DeviceRow) -> NewDevice {
 }
 
 /// Sends the upload's pending chunks; ends it as `Submitted` or `Failed`. Errors are
-/// recorded on the upload, never lost in a log alone.
+/// recorded on the upload, never lost in a log alone. Then follows the accepted chunks' jobs
+/// until Partner Center has finished with them.
 pub async fn run(state: AppState, user: SessionUser, upload_id: String) {
     let outcome = send_pending(&state, &user, &upload_id).await;
     let (final_state, error) = match outcome {
@@ -41,6 +42,7 @@ pub async fn run(state: AppState, user: SessionUser, upload_id: String) {
     {
         tracing::error!(upload = %upload_id, error = %e, "could not record the end of a submission");
     }
+    super::follow::follow(state, user, upload_id).await;
 }
 
 async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> Result<(), String> {
@@ -57,10 +59,15 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
     let customer = CustomerId::parse(&upload.customer_id).map_err(|e| e.to_string())?;
     let batch = BatchId::parse(upload.batch_id.as_deref().unwrap_or_default())
         .map_err(|e| e.to_string())?;
-    for chunk in store.chunks(upload_id).await.map_err(database)? {
-        if chunk.state != "pending" {
-            continue;
-        }
+    let pending: Vec<_> = store
+        .chunks(upload_id)
+        .await
+        .map_err(database)?
+        .into_iter()
+        .filter(|c| c.state == "pending")
+        .collect();
+    let last = pending.last().map(|c| c.chunk);
+    for chunk in pending {
         let devices: Vec<NewDevice> = store
             .chunk_devices(upload_id, chunk.chunk)
             .await
@@ -97,7 +104,7 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
                     )
                     .await
                     .map_err(database)?;
-                if chunk.create {
+                if chunk.create && last != Some(chunk.chunk) {
                     wait_for_batch(state, &ctx, &customer, &batch).await?;
                 }
             }

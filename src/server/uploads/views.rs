@@ -1,15 +1,18 @@
 //! The upload pages' server functions: load from the database (and Partner Center where the
 //! page needs fresh facts) into the view models of `api::uploads`.
 
-use super::store::{RowCounts, RowFilter, StoredRow, Upload};
+use super::outcomes::OutcomeCounts;
+use super::store::{Chunk, RowCounts, RowFilter, StoredRow, Upload, UploadState};
+use super::{device_errors, follow};
 use crate::api::uploads::{
-    ChunkView, FindingView, JobView, PreviewRow, PreviewView, RowCountsView, SplitPartView,
-    UploadFormView, UploadSummary,
+    ChunkView, FindingView, JobDeviceRow, JobView, OutcomeCountsView, PreviewRow, PreviewView,
+    RowCountsView, SplitPartView, UploadFormView, UploadSummary,
 };
 use crate::api::{AppError, CustomerRow};
 use crate::ingest::{Check, Finding};
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::pages_data::{caller, display_time, open_customer, parse_customer, Caller};
+use crate::server::unix_now;
 
 const ROWS_PER_PAGE: i64 = 100;
 
@@ -108,44 +111,175 @@ pub async fn upload_preview(
     })
 }
 
-pub async fn upload_job(customer_id: String, upload_id: String) -> Result<JobView, AppError> {
+/// How long a stored job status is trusted before the page asks Partner Center again.
+const JOB_STALE_AFTER_SECS: i64 = 3;
+/// How long the page waits for Partner Center before showing what is stored.
+const JOB_REFRESH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+pub async fn upload_job(
+    customer_id: String,
+    upload_id: String,
+    show: String,
+    page: u32,
+) -> Result<JobView, AppError> {
     let Opened {
         caller,
         upload,
         customer,
-        counts,
         ..
     } = open(&customer_id, &upload_id).await?;
-    let chunks = caller
-        .state
-        .store
-        .chunks(&upload.id)
+    let store = &caller.state.store;
+    let mut chunks = store.chunks(&upload.id).await.map_err(database)?;
+    let now = unix_now();
+    let stale = |c: &Chunk| {
+        c.checked_at
+            .is_none_or(|at| now - at >= JOB_STALE_AFTER_SECS)
+    };
+    if chunks.iter().any(|c| c.job_running() && stale(c)) {
+        // Whoever looks refreshes, with their own sign-in; a slow Partner Center only delays
+        // the page by the timeout, and what is stored is shown with the reason.
+        let refreshed = tokio::time::timeout(
+            JOB_REFRESH_TIMEOUT,
+            follow::refresh(&caller.state, &caller.ctx, &upload),
+        )
+        .await;
+        if refreshed.is_err() {
+            tracing::warn!(upload = %upload.id, "job status refresh timed out");
+        }
+        chunks = store.chunks(&upload.id).await.map_err(database)?;
+    }
+    let counts = store.outcome_counts(&upload.id).await.map_err(database)?;
+    let state = job_state(&upload, &chunks, &counts);
+    let (filter, show) = match show.as_str() {
+        "failed" => (RowFilter::Failed, "failed"),
+        "registered" => (RowFilter::Registered, "registered"),
+        _ => (RowFilter::Included, "all"),
+    };
+    let page = page.max(1);
+    let mut rows = store
+        .rows(
+            &upload.id,
+            filter,
+            (page as i64 - 1) * ROWS_PER_PAGE,
+            ROWS_PER_PAGE + 1,
+        )
         .await
         .map_err(database)?;
-    let can_resume = upload.state == super::store::UploadState::Failed
-        && chunks.iter().any(|c| c.state != "accepted");
+    let has_next = rows.len() as i64 > ROWS_PER_PAGE;
+    rows.truncate(ROWS_PER_PAGE as usize);
+    let accepted: Vec<i64> = chunks
+        .iter()
+        .filter(|c| c.tracking_id.is_some())
+        .map(|c| c.chunk)
+        .collect();
+    let time =
+        |at: Option<i64>| display_time(at.and_then(|at| chrono::DateTime::from_timestamp(at, 0)));
     Ok(JobView {
         customer,
         upload: summary(&upload),
-        devices: counts.included(),
-        chunks: chunks
+        state: state.to_string(),
+        running: matches!(state, "submitting" | "queued" | "processing"),
+        started: time(chunks.iter().filter_map(|c| c.started_at).min()),
+        completed: if chunks.iter().any(Chunk::job_running) {
+            None
+        } else {
+            time(chunks.iter().filter_map(|c| c.completed_at).max())
+        },
+        counts: OutcomeCountsView {
+            total: counts.total,
+            registered: counts.registered,
+            failed: counts.failed,
+        },
+        can_resume: upload.state == UploadState::Failed
+            && chunks.iter().any(|c| c.state != "accepted"),
+        check_error: chunks
+            .iter()
+            .filter(|c| c.job_running())
+            .find_map(|c| c.check_error.clone()),
+        chunks: chunks.into_iter().map(chunk_view).collect(),
+        show: show.to_string(),
+        devices: rows
             .into_iter()
-            .map(|c| ChunkView {
-                number: c.chunk + 1,
-                operation: if c.create {
-                    "create batch"
-                } else {
-                    "add devices"
-                }
-                .into(),
-                devices: c.devices,
-                state: c.state,
-                tracking_id: c.tracking_id,
-                error: c.error,
-            })
+            .map(|row| job_device_row(row, &accepted))
             .collect(),
-        can_resume,
+        page,
+        has_next,
     })
+}
+
+/// The upload's state as the job page names it.
+fn job_state(upload: &Upload, chunks: &[Chunk], counts: &OutcomeCounts) -> &'static str {
+    let accepted = chunks.iter().any(|c| c.tracking_id.is_some());
+    match upload.state {
+        UploadState::Draft => "draft",
+        UploadState::Submitting => "submitting",
+        UploadState::Failed if !accepted => "failed",
+        _ if chunks.iter().any(Chunk::job_running) => {
+            let processing = chunks
+                .iter()
+                .any(|c| c.job_status.as_deref() == Some("processing"));
+            if processing || counts.processed() > 0 {
+                "processing"
+            } else {
+                "queued"
+            }
+        }
+        // Some parts were accepted and have finished, the rest could not be sent.
+        UploadState::Failed => "failed",
+        _ if counts.failed > 0 => "finished_with_errors",
+        _ => "finished",
+    }
+}
+
+fn chunk_view(c: Chunk) -> ChunkView {
+    ChunkView {
+        number: c.chunk + 1,
+        operation: if c.create {
+            "create batch"
+        } else {
+            "add devices"
+        }
+        .into(),
+        devices: c.devices,
+        state: c.state,
+        tracking_id: c.tracking_id,
+        error: c.error,
+        job_status: c.job_status,
+    }
+}
+
+/// A row as the job page and the downloads show it. `accepted_chunks`: the parts Partner
+/// Center took, whose rows without an outcome are waiting rather than unsent.
+pub(crate) fn job_device_row(stored: StoredRow, accepted_chunks: &[i64]) -> JobDeviceRow {
+    let device = stored.device;
+    let (status, error_code, explanation) = match stored.outcome {
+        Some(outcome) if outcome.registered => ("registered", None, None),
+        Some(outcome) => {
+            let explanation = device_errors::explain(
+                outcome.error_code.as_deref(),
+                outcome.error_description.as_deref(),
+            );
+            (
+                "failed",
+                outcome.error_code.or(outcome.error_description),
+                Some(explanation),
+            )
+        }
+        None if stored.chunk.is_some_and(|c| accepted_chunks.contains(&c)) => {
+            ("waiting", None, None)
+        }
+        None => ("not-sent", None, None),
+    };
+    JobDeviceRow {
+        row: device.row,
+        serial_number: device.serial_number,
+        product_key: device.product_key,
+        manufacturer: device.manufacturer,
+        model: device.model,
+        status: status.to_string(),
+        error_code,
+        explanation,
+    }
 }
 
 /// What the preview and the job page both start from.

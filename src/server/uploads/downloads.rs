@@ -1,0 +1,264 @@
+//! The job page's downloads: the failed rows, ready to fix and upload again, and the full
+//! report of every row. CSV in UTF-8 with a byte-order mark (so Excel shows accents), every
+//! cell safe to open in a spreadsheet.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tower_sessions::Session;
+
+use super::store::{RowFilter, StoredRow, Upload};
+use super::views::{database, job_device_row, load};
+use crate::api::uploads::{device_status_label, JobDeviceRow};
+use crate::api::AppError;
+use crate::html::{escape, page};
+use crate::ingest::header::REPORT_COLUMNS;
+use crate::ingest::{DeviceRow, Field};
+use crate::server::pages_data::Caller;
+use crate::server::AppState;
+
+const ROW: &str = REPORT_COLUMNS[0];
+const STATUS: &str = REPORT_COLUMNS[1];
+const ERROR_CODE: &str = REPORT_COLUMNS[2];
+const EXPLANATION: &str = REPORT_COLUMNS[3];
+
+/// `GET /customers/{id}/jobs/{uploadId}/failed.csv`: the failed devices in the columns they
+/// came in, with the error code and what to do. Uploaded again, the extra columns are ignored.
+pub async fn failed_rows(
+    State(state): State<AppState>,
+    session: Session,
+    Path((customer_id, upload_id)): Path<(String, String)>,
+) -> Response {
+    download(state, &session, &customer_id, &upload_id, Which::Failed).await
+}
+
+/// `GET /customers/{id}/jobs/{uploadId}/report.csv`: every row sent, with its outcome.
+pub async fn report(
+    State(state): State<AppState>,
+    session: Session,
+    Path((customer_id, upload_id)): Path<(String, String)>,
+) -> Response {
+    download(state, &session, &customer_id, &upload_id, Which::Report).await
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Which {
+    Failed,
+    Report,
+}
+
+async fn download(
+    state: AppState,
+    session: &Session,
+    customer_id: &str,
+    upload_id: &str,
+    which: Which,
+) -> Response {
+    match rows(state, session, customer_id, upload_id, which).await {
+        Ok((upload, rows)) => {
+            let name = format!(
+                "{}-{}.csv",
+                if which == Which::Failed {
+                    "failed-rows"
+                } else {
+                    "report"
+                },
+                file_name_part(upload.batch_id.as_deref().unwrap_or("upload"))
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                csv(&upload, &rows, which),
+            )
+                .into_response()
+        }
+        Err(error) => {
+            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
+            page(
+                status,
+                "Download",
+                &format!(
+                    "<h1>The download is not available</h1><div class=\"notice error\" \
+                     role=\"alert\"><p>{}</p></div>",
+                    escape(&error.to_string())
+                ),
+            )
+        }
+    }
+}
+
+async fn rows(
+    state: AppState,
+    session: &Session,
+    customer_id: &str,
+    upload_id: &str,
+    which: Which,
+) -> Result<(Upload, Vec<(StoredRow, JobDeviceRow)>), AppError> {
+    let caller = Caller::from_session(state, session).await?;
+    let upload = load(&caller, customer_id, upload_id).await?;
+    let store = &caller.state.store;
+    let filter = match which {
+        Which::Failed => RowFilter::Failed,
+        Which::Report => RowFilter::Included,
+    };
+    let accepted: Vec<i64> = store
+        .chunks(&upload.id)
+        .await
+        .map_err(database)?
+        .into_iter()
+        .filter(|c| c.tracking_id.is_some())
+        .map(|c| c.chunk)
+        .collect();
+    let rows = store
+        .rows(&upload.id, filter, 0, i64::MAX)
+        .await
+        .map_err(database)?
+        .into_iter()
+        .map(|row| {
+            let shown = job_device_row(row.clone(), &accepted);
+            (row, shown)
+        })
+        .collect();
+    Ok((upload, rows))
+}
+
+/// The device columns of the original input, in its order and under its names (Partner
+/// Center's five when it had none), then the outcome columns.
+fn csv(upload: &Upload, rows: &[(StoredRow, JobDeviceRow)], which: Which) -> String {
+    let mut columns: Vec<(String, Field)> = upload
+        .report
+        .columns
+        .iter()
+        .filter_map(|(header, field)| {
+            let field = Field::from_header(field.as_deref()?)?;
+            (field != Field::AssignedUser).then(|| (header.clone(), field))
+        })
+        .collect();
+    if columns.is_empty() {
+        columns = [
+            Field::SerialNumber,
+            Field::ProductKey,
+            Field::HardwareHash,
+            Field::Manufacturer,
+            Field::Model,
+        ]
+        .into_iter()
+        .map(|f| (f.label().to_string(), f))
+        .collect();
+    }
+    let mut out = String::from("\u{FEFF}");
+    let mut header: Vec<&str> = Vec::new();
+    if which == Which::Report {
+        header.push(ROW);
+    }
+    header.extend(columns.iter().map(|(name, _)| name.as_str()));
+    if which == Which::Report {
+        header.push(STATUS);
+    }
+    header.extend([ERROR_CODE, EXPLANATION]);
+    line(&mut out, header.into_iter().map(str::to_string));
+    for (stored, shown) in rows {
+        let mut cells: Vec<String> = Vec::new();
+        if which == Which::Report {
+            cells.push(stored.device.row.to_string());
+        }
+        cells.extend(
+            columns
+                .iter()
+                .map(|(_, field)| value(&stored.device, *field).unwrap_or_default()),
+        );
+        if which == Which::Report {
+            cells.push(device_status_label(&shown.status).to_string());
+        }
+        cells.push(shown.error_code.clone().unwrap_or_default());
+        cells.push(shown.explanation.clone().unwrap_or_default());
+        line(&mut out, cells.into_iter());
+    }
+    out
+}
+
+fn value(device: &DeviceRow, field: Field) -> Option<String> {
+    match field {
+        Field::SerialNumber => device.serial_number.clone(),
+        Field::ProductKey => device.product_key.clone(),
+        Field::HardwareHash => device.hardware_hash.clone(),
+        Field::Manufacturer => device.manufacturer.clone(),
+        Field::Model => device.model.clone(),
+        Field::GroupTag => device.group_tag.clone(),
+        Field::AssignedUser => None,
+    }
+}
+
+fn line(out: &mut String, cells: impl Iterator<Item = String>) {
+    let cells: Vec<String> = cells.map(|c| cell(&c)).collect();
+    out.push_str(&cells.join(","));
+    out.push_str("\r\n");
+}
+
+/// One CSV cell. A value a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return: OWASP's list) gets an apostrophe in front, which the
+/// dashboard's reader takes off again; a cell with a comma, quote or line break is quoted.
+pub fn cell(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// A batch name as part of a file name: letters, digits, `-` and `_`.
+fn file_name_part(name: &str) -> String {
+    let part: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(60)
+        .collect();
+    if part.trim_matches('-').is_empty() {
+        "upload".into()
+    } else {
+        part
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_defused_and_quoted_when_needed() {
+        assert_eq!(
+            cell("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("-2+3"), "'-2+3");
+        assert_eq!(cell("PF0ABC12"), "PF0ABC12");
+        assert_eq!(cell("HP, Inc."), "\"HP, Inc.\"");
+        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
+    }
+
+    #[test]
+    fn batch_names_become_safe_file_names() {
+        assert_eq!(file_name_part("Contoso PO 4711/ä"), "Contoso-PO-4711--");
+        assert_eq!(file_name_part("\"; rm"), "---rm");
+        assert_eq!(file_name_part("äö"), "upload");
+    }
+}
