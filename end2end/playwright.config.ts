@@ -57,6 +57,8 @@ export default defineConfig({
     cwd: "..",
     env: {
       ZTD_LISTEN_ADDR: `127.0.0.1:${port}`,
+      // A known port, so that tests can ask the sandbox's admin API for seeded devices.
+      ZTD_SANDBOX_ADDR: `127.0.0.1:${port + 1}`,
       ZTD_DATA_DIR: process.env.ZTD_E2E_DATA_DIR,
     },
     url: `${baseURL}/healthz`,

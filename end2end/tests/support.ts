@@ -1,5 +1,14 @@
 // Steps and checks both specs share. Locators go by role and visible text, as a person would.
+import { randomBytes } from "node:crypto";
 import { expect, type Page } from "@playwright/test";
+
+export const NORTHWIND = "8b7c6a1e-0000-4000-8000-000000000004";
+
+/** The built-in sandbox, on the port playwright.config.ts gives it (one above the dashboard). */
+export const SANDBOX_URL = `http://127.0.0.1:${Number(process.env.ZTD_E2E_PORT ?? 3400) + 1}`;
+
+/** A fresh hardware hash of `bytes` bytes (4,000: a realistic "4K hash"). */
+export const hash = (bytes = 4000) => randomBytes(bytes).toString("base64");
 
 /** The sandbox's authorize page: another host (`localhost`) than the dashboard (`127.0.0.1`). */
 export const SANDBOX_SIGN_IN_URL = /^http:\/\/localhost:\d+\/[^?]+\/oauth2\/v2\.0\/authorize\?/;
@@ -68,4 +77,42 @@ export function watchBrowserErrors(
  */
 export async function settle(page: Page, jsOn: boolean) {
   if (jsOn) await page.waitForLoadState("networkidle");
+}
+
+/** Signs in as the admin from Northwind Traders' batches, and lands there. */
+export async function signInToNorthwind(page: Page, jsOn: boolean) {
+  await page.goto(`/customers/${NORTHWIND}/batches`);
+  await signInAs(page, "Avery Admin");
+  await expect(page.getByRole("heading", { level: 1, name: "Northwind Traders" })).toBeVisible();
+  await settle(page, jsOn);
+}
+
+type Upload = string | { name: string; mimeType: string; buffer: Buffer };
+
+/** From the customer's batches to the preview of `file`, sent into a new batch `batch`. */
+export async function uploadToNewBatch(page: Page, jsOn: boolean, file: Upload, batch: string) {
+  await openUploadForm(page, jsOn, file);
+  await page.getByLabel("Name of the new batch").fill(batch);
+  await checkTheDevices(page, jsOn);
+}
+
+/** The same, adding to the existing batch `batch`. */
+export async function uploadToBatch(page: Page, jsOn: boolean, file: Upload, batch: string) {
+  await openUploadForm(page, jsOn, file);
+  await page.getByLabel("Add to the batch").check();
+  await page.getByLabel("Existing batch").selectOption(batch);
+  await checkTheDevices(page, jsOn);
+}
+
+async function openUploadForm(page: Page, jsOn: boolean, file: Upload) {
+  await page.getByRole("link", { name: "Upload devices" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: /Upload devices for Northwind/ })).toBeVisible();
+  await settle(page, jsOn);
+  await page.getByLabel("Device list").setInputFiles(file);
+}
+
+async function checkTheDevices(page: Page, jsOn: boolean) {
+  await page.getByRole("button", { name: "Check the devices" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Check the upload" })).toBeVisible();
+  await settle(page, jsOn);
 }

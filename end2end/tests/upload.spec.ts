@@ -3,13 +3,8 @@
 // journey runs with JavaScript on and off (plain multipart form posts).
 import { randomBytes } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
-import { settle, signInAs, watchBrowserErrors } from "./support";
+import { hash, settle, signInToNorthwind, uploadToNewBatch, watchBrowserErrors } from "./support";
 import { xlsx } from "./xlsx";
-
-const NORTHWIND = "8b7c6a1e-0000-4000-8000-000000000004";
-
-/** A fresh hardware hash of `bytes` bytes (4,000: a realistic "4K hash"). */
-const hash = (bytes = 4000) => randomBytes(bytes).toString("base64");
 
 /** A Get-WindowsAutopilotInfo CSV: two good devices and one whose hash is not base64. */
 function autopilotCsv(): Buffer {
@@ -20,30 +15,6 @@ function autopilotCsv(): Buffer {
     `CSV-3,,not*a*hash`,
   ];
   return Buffer.from(lines.join("\r\n") + "\r\n");
-}
-
-async function signIn(page: Page, jsOn: boolean) {
-  await page.goto(`/customers/${NORTHWIND}/batches`);
-  await signInAs(page, "Avery Admin");
-  await expect(page.getByRole("heading", { level: 1, name: "Northwind Traders" })).toBeVisible();
-  await settle(page, jsOn);
-}
-
-/** From the customer's batches to the preview of `file`, sent into a new batch `batch`. */
-async function uploadToNewBatch(
-  page: Page,
-  jsOn: boolean,
-  file: string | { name: string; mimeType: string; buffer: Buffer },
-  batch: string,
-) {
-  await page.getByRole("link", { name: "Upload devices" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: /Upload devices for Northwind/ })).toBeVisible();
-  await settle(page, jsOn);
-  await page.getByLabel("Device list").setInputFiles(file);
-  await page.getByLabel("Name of the new batch").fill(batch);
-  await page.getByRole("button", { name: "Check the devices" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Check the upload" })).toBeVisible();
-  await settle(page, jsOn);
 }
 
 /** Removes the rows with errors, submits, and checks the job page. */
@@ -66,7 +37,7 @@ test("a CSV with a broken row is fixed in the preview and submitted", async ({ p
   const jsOn = testInfo.project.use.javaScriptEnabled !== false;
   const errors = watchBrowserErrors(page);
   const batch = `E2E CSV ${testInfo.project.name} ${Date.now()}`;
-  await signIn(page, jsOn);
+  await signInToNorthwind(page, jsOn);
   await uploadToNewBatch(page, jsOn, { name: "autopilot.csv", mimeType: "text/csv", buffer: autopilotCsv() }, batch);
 
   await test.step("the preview says how the file was read and which row is wrong", async () => {
@@ -85,7 +56,7 @@ test("an Excel workbook with a title row and a cut hash is fixed and submitted",
   const jsOn = testInfo.project.use.javaScriptEnabled !== false;
   const errors = watchBrowserErrors(page);
   const batch = `E2E XLSX ${testInfo.project.name} ${Date.now()}`;
-  await signIn(page, jsOn);
+  await signInToNorthwind(page, jsOn);
   // As an OEM's workbook might come: a title row, a good hash, a serial with manufacturer
   // and model, and a hash cut short.
   const run = randomBytes(4).toString("hex").toUpperCase();
@@ -126,7 +97,7 @@ test("a file that is not a device list is refused in words", async ({ page }, te
   // The refusal answers 415 (which the browser logs); with JavaScript the form shows the page
   // the server sent, as the browser would without it.
   const errors = watchBrowserErrors(page);
-  await signIn(page, jsOn);
+  await signInToNorthwind(page, jsOn);
   await page.getByRole("link", { name: "Upload devices" }).click();
   await settle(page, jsOn);
   await page.getByLabel("Device list").setInputFiles({

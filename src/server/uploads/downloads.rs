@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
-use super::store::{RowFilter, StoredRow, Upload};
+use super::store::{Chunk, RowFilter, StoredRow, Upload};
 use super::views::{database, job_device_row, load};
 use crate::api::uploads::{device_status_label, JobDeviceRow};
 use crate::api::AppError;
@@ -107,14 +107,7 @@ async fn rows(
         Which::Failed => RowFilter::Failed,
         Which::Report => RowFilter::Included,
     };
-    let accepted: Vec<i64> = store
-        .chunks(&upload.id)
-        .await
-        .map_err(database)?
-        .into_iter()
-        .filter(|c| c.tracking_id.is_some())
-        .map(|c| c.chunk)
-        .collect();
+    let accepted = Chunk::accepted(&store.chunks(&upload.id).await.map_err(database)?);
     let rows = store
         .rows(&upload.id, filter, 0, i64::MAX)
         .await

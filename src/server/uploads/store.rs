@@ -138,6 +138,15 @@ pub struct Chunk {
 }
 
 impl Chunk {
+    /// The numbers of the chunks Partner Center accepted (it gave them a tracking id).
+    pub fn accepted(chunks: &[Chunk]) -> Vec<i64> {
+        chunks
+            .iter()
+            .filter(|c| c.tracking_id.is_some())
+            .map(|c| c.chunk)
+            .collect()
+    }
+
     /// Accepted, and Partner Center has not yet said it finished the job.
     pub fn job_running(&self) -> bool {
         self.tracking_id.is_some()

@@ -50,17 +50,7 @@ pub async fn upload_preview(
     } else {
         RowFilter::All
     };
-    let mut rows = store
-        .rows(
-            &upload.id,
-            filter,
-            (page as i64 - 1) * ROWS_PER_PAGE,
-            ROWS_PER_PAGE + 1,
-        )
-        .await
-        .map_err(database)?;
-    let has_next = rows.len() as i64 > ROWS_PER_PAGE;
-    rows.truncate(ROWS_PER_PAGE as usize);
+    let (rows, has_next) = page_of_rows(store, &upload.id, filter, page).await?;
     let batches = batch_names(&caller, &id).await?;
     let batch_id = upload.batch_id.clone().unwrap_or_default();
     let name_taken = match BatchId::parse(&batch_id) {
@@ -156,22 +146,8 @@ pub async fn upload_job(
         _ => (RowFilter::Included, "all"),
     };
     let page = page.max(1);
-    let mut rows = store
-        .rows(
-            &upload.id,
-            filter,
-            (page as i64 - 1) * ROWS_PER_PAGE,
-            ROWS_PER_PAGE + 1,
-        )
-        .await
-        .map_err(database)?;
-    let has_next = rows.len() as i64 > ROWS_PER_PAGE;
-    rows.truncate(ROWS_PER_PAGE as usize);
-    let accepted: Vec<i64> = chunks
-        .iter()
-        .filter(|c| c.tracking_id.is_some())
-        .map(|c| c.chunk)
-        .collect();
+    let (rows, has_next) = page_of_rows(store, &upload.id, filter, page).await?;
+    let accepted = Chunk::accepted(&chunks);
     let time =
         |at: Option<i64>| display_time(at.and_then(|at| chrono::DateTime::from_timestamp(at, 0)));
     Ok(JobView {
@@ -280,6 +256,27 @@ pub(crate) fn job_device_row(stored: StoredRow, accepted_chunks: &[i64]) -> JobD
         error_code,
         explanation,
     }
+}
+
+/// One page of rows, and whether there is a next page.
+async fn page_of_rows(
+    store: &crate::server::store::Store,
+    upload_id: &str,
+    filter: RowFilter,
+    page: u32,
+) -> Result<(Vec<StoredRow>, bool), AppError> {
+    let mut rows = store
+        .rows(
+            upload_id,
+            filter,
+            (i64::from(page.max(1)) - 1) * ROWS_PER_PAGE,
+            ROWS_PER_PAGE + 1,
+        )
+        .await
+        .map_err(database)?;
+    let has_next = rows.len() as i64 > ROWS_PER_PAGE;
+    rows.truncate(ROWS_PER_PAGE as usize);
+    Ok((rows, has_next))
 }
 
 /// What the preview and the job page both start from.
