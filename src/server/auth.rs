@@ -83,6 +83,17 @@ async fn end_sign_in(state: &AppState, session: &Session, user: &SessionUser) {
     let _ = session.flush().await;
 }
 
+/// The user of a stored sign-in, for work that outlives a request (resuming an upload after a
+/// restart); `None` when the sign-in has ended or is past its absolute lifetime.
+pub async fn user_of_sign_in(state: &AppState, sign_in_id: &str) -> Option<SessionUser> {
+    let row = state.store.sign_in(sign_in_id).await.ok().flatten()?;
+    let age = unix_now() - row.created_at;
+    if age > state.config.session_absolute_timeout.as_secs() as i64 {
+        return None;
+    }
+    Some(crate::server::uploads::reconcile::session_user(row))
+}
+
 /// The user's Partner Center access token, refreshed first when it is about to expire.
 pub async fn access_token(
     state: &AppState,

@@ -188,6 +188,13 @@ impl Application {
             refresh_locks: auth::RefreshLocks::default(),
             page_cursors: super::pages_data::PageCursors::default(),
         };
+        match uploads::reconcile::at_start(&state).await {
+            Ok(done) if done != Default::default() => {
+                tracing::info!(?done, "uploads left unfinished by the last run taken up")
+            }
+            Ok(_) => {}
+            Err(e) => return Err(StartupError::Database(e.to_string())),
+        }
         Ok(Application {
             listener,
             router: router(state, session_layer),

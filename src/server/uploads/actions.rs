@@ -268,7 +268,12 @@ pub async fn submit(
     }
     let now = unix_now();
     match store
-        .begin_submission(&upload.id, caller.state.config.upload_chunk_size, now)
+        .begin_submission(
+            &upload.id,
+            &caller.user.sign_in_id,
+            caller.state.config.upload_chunk_size,
+            now,
+        )
         .await
     {
         Ok(Claim::Claimed) => {
@@ -410,7 +415,12 @@ pub async fn resume(
     }: OwnUpload,
 ) -> Response {
     let now = unix_now();
-    match caller.state.store.resume_submission(&upload.id, now).await {
+    match caller
+        .state
+        .store
+        .resume_submission(&upload.id, &caller.user.sign_in_id, now)
+        .await
+    {
         Ok(true) => {
             tracing::info!(upload = %upload.id, "submission resumed");
             tokio::spawn(super::submit::run(

@@ -5,6 +5,7 @@
 //! - [`actions`]: the preview's buttons (remove rows, change the batch, submit).
 //! - [`submit`]: sending the chunks, each with its stored `MS-RequestId`.
 //! - [`follow`]: asking Partner Center how each job goes, until every device has an outcome.
+//! - [`reconcile`]: at start-up, resuming what a previous process left half-sent.
 //! - [`device_errors`]: Partner Center's device error codes in words.
 //! - [`downloads`]: the failed rows and the full report, as CSV.
 //! - [`store`], [`outcomes`]: the tables behind all of it.
@@ -15,6 +16,7 @@ pub mod downloads;
 pub mod follow;
 pub mod intake;
 pub mod outcomes;
+pub mod reconcile;
 pub mod store;
 pub mod submit;
 pub mod views;

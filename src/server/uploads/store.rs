@@ -445,16 +445,18 @@ impl Store {
     pub async fn begin_submission(
         &self,
         upload_id: &str,
+        sign_in_id: &str,
         chunk_size: usize,
         now: i64,
     ) -> Result<Claim, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
         let claimed = sqlx::query(
-            "UPDATE uploads SET state = 'submitting', submitted_at = $1, updated_at = $1 \
-             WHERE id = $2 AND state = 'draft'",
+            "UPDATE uploads SET state = 'submitting', submitted_at = $1, updated_at = $1, \
+             sign_in_id = $3 WHERE id = $2 AND state = 'draft'",
         )
         .bind(now)
         .bind(upload_id)
+        .bind(sign_in_id)
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -818,14 +820,20 @@ impl Store {
 impl Store {
     /// Sends a failed upload's remaining parts again: refused chunks go back to pending (with
     /// their request ids unchanged). Returns `false` when the upload had not failed.
-    pub async fn resume_submission(&self, upload_id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    pub async fn resume_submission(
+        &self,
+        upload_id: &str,
+        sign_in_id: &str,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
         let resumed = sqlx::query(
-            "UPDATE uploads SET state = 'submitting', error = NULL, updated_at = $1 \
-             WHERE id = $2 AND state = 'failed'",
+            "UPDATE uploads SET state = 'submitting', error = NULL, updated_at = $1, \
+             sign_in_id = $3 WHERE id = $2 AND state = 'failed'",
         )
         .bind(now)
         .bind(upload_id)
+        .bind(sign_in_id)
         .execute(&mut *tx)
         .await?
         .rows_affected()

@@ -66,7 +66,9 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
         .into_iter()
         .filter(|c| c.state == "pending")
         .collect();
-    let last = pending.last().map(|c| c.chunk);
+    // Devices are added to a new batch only once Partner Center lists it: checked before the
+    // first addition of this run, also when a restart resumes after the creation.
+    let mut batch_listed = !upload.new_batch;
     for chunk in pending {
         let devices: Vec<NewDevice> = store
             .chunk_devices(upload_id, chunk.chunk)
@@ -80,6 +82,10 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
             TokenFailure::Unavailable => "The sign-in service could not be reached to renew your token; send the remaining parts later.".to_string(),
         })?;
         let ctx = CallContext::new(token, Uuid::new_v4());
+        if !chunk.create && !batch_listed {
+            wait_for_batch(state, &ctx, &customer, &batch).await?;
+            batch_listed = true;
+        }
         let request_id = RequestId::parse(&chunk.request_id).map_err(|e| e.to_string())?;
         let client = &state.partner_center;
         let answer = if chunk.create {
@@ -104,9 +110,6 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
                     )
                     .await
                     .map_err(database)?;
-                if chunk.create && last != Some(chunk.chunk) {
-                    wait_for_batch(state, &ctx, &customer, &batch).await?;
-                }
             }
             Err(error) => {
                 let message = explain(&error, chunk.create, &batch);

@@ -1,0 +1,120 @@
+//! Start-up: what a previous process left unfinished. A crash or a restart can stop an upload
+//! between two parts, or stop the following of its jobs. Nothing is lost, because every part
+//! and its `MS-RequestId` were stored before any call: the unsent parts are sent again with
+//! those ids (Partner Center answers a repeated id with its first answer, so no second batch
+//! appears), and the jobs are followed again, both with the submitter's stored sign-in.
+//! Without a usable sign-in the upload is marked as stopped, with the button to send the rest.
+
+use sqlx::Row as _;
+
+use super::store::UploadState;
+use crate::server::auth::{self, SessionUser};
+use crate::server::store::Store;
+use crate::server::{unix_now, AppState};
+
+/// An upload a previous process did not finish with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfinished {
+    pub upload_id: String,
+    /// Still `submitting`: parts may be unsent. Otherwise only its jobs are unfollowed.
+    pub submitting: bool,
+    pub sign_in_id: Option<String>,
+}
+
+/// What start-up did, for the log.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    pub resumed: usize,
+    pub followed: usize,
+    pub stopped: usize,
+}
+
+impl Store {
+    /// Uploads left `submitting`, and uploads with a job Partner Center has not finished.
+    pub async fn unfinished_uploads(&self) -> Result<Vec<Unfinished>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT id, state, sign_in_id FROM uploads u WHERE state = 'submitting' \
+             OR EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
+             AND c.tracking_id IS NOT NULL \
+             AND (c.job_status IS NULL OR c.job_status NOT IN ('finished', 'finished_with_errors'))) \
+             ORDER BY created_at",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Unfinished {
+                    upload_id: row.try_get("id")?,
+                    submitting: row.try_get::<String, _>("state")? == "submitting",
+                    sign_in_id: row.try_get("sign_in_id")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Resumes or follows every unfinished upload in the background; returns at once.
+pub async fn at_start(state: &AppState) -> Result<Reconciled, sqlx::Error> {
+    let mut done = Reconciled::default();
+    for unfinished in state.store.unfinished_uploads().await? {
+        let user = match &unfinished.sign_in_id {
+            Some(id) => auth::user_of_sign_in(state, id).await,
+            None => None,
+        };
+        match (unfinished.submitting, user) {
+            (true, Some(user)) => {
+                tracing::info!(upload = %unfinished.upload_id, "resuming an interrupted submission");
+                tokio::spawn(super::submit::run(
+                    state.clone(),
+                    user,
+                    unfinished.upload_id,
+                ));
+                done.resumed += 1;
+            }
+            (true, None) => {
+                stop(state, &unfinished.upload_id).await?;
+                done.stopped += 1;
+            }
+            (false, Some(user)) => {
+                tokio::spawn(super::follow::follow(
+                    state.clone(),
+                    user,
+                    unfinished.upload_id,
+                ));
+                done.followed += 1;
+            }
+            // Whoever opens the job page next refreshes it with their own sign-in.
+            (false, None) => {}
+        }
+    }
+    Ok(done)
+}
+
+async fn stop(state: &AppState, upload_id: &str) -> Result<(), sqlx::Error> {
+    tracing::warn!(upload = %upload_id, "an interrupted submission cannot resume: its sign-in has ended");
+    state
+        .store
+        .finish_submission(
+            upload_id,
+            UploadState::Failed,
+            Some(
+                "The dashboard restarted while sending this upload, and the sign-in that sent it \
+                 has ended. Press “Send the remaining parts”: each part goes with the request id \
+                 it was first sent with, so nothing is registered twice.",
+            ),
+            unix_now(),
+        )
+        .await
+}
+
+/// The user a stored sign-in belongs to, as a session would hold it.
+pub(crate) fn session_user(row: crate::server::store::SignInRow) -> SessionUser {
+    SessionUser {
+        sign_in_id: row.id,
+        tenant_id: row.tenant_id,
+        object_id: row.object_id,
+        name: row.display_name,
+        upn: row.upn,
+        signed_in_at: row.created_at,
+    }
+}
