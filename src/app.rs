@@ -7,8 +7,9 @@ use leptos_router::{path, SsrMode};
 
 use crate::api::{get_session_info, SessionInfo};
 use crate::pages::{
-    batch::BatchPage, batches::BatchesPage, customers::CustomersPage, job::JobPage,
-    not_found::NotFound, upload_new::UploadNewPage, upload_preview::UploadPreviewPage,
+    audit::AuditPage, batch::BatchPage, batches::BatchesPage, customers::CustomersPage,
+    history::HistoryPage, job::JobPage, not_found::NotFound, upload_new::UploadNewPage,
+    upload_preview::UploadPreviewPage,
 };
 
 /// The document around every page. Rendered on the server only.
@@ -48,6 +49,9 @@ pub fn App() -> impl IntoView {
                         view=BatchPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/uploads") view=HistoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/customers/:customer/uploads") view=HistoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/uploads/new") view=UploadNewPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/uploads/:upload") view=UploadPreviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/jobs/:upload") view=JobPage ssr=SsrMode::Async/>
@@ -74,6 +78,11 @@ fn Layout(children: Children) -> impl IntoView {
                             </span>
                         });
                         let user = info.user.map(|user| view! {
+                            <nav class="sections" aria-label="Sections">
+                                <a href="/customers">"Customers"</a>
+                                <a href="/uploads">"Uploads"</a>
+                                <a href="/audit">"Audit"</a>
+                            </nav>
                             <div class="user">
                                 <span title=user.upn.clone()>{user.name.clone()}</span>
                                 <form method="post" action="/auth/logout">

@@ -41,6 +41,11 @@ pub fn batch(customer_id: &str, batch_id: &str, page: u32) -> String {
     url
 }
 
+/// A customer's upload history.
+pub fn customer_uploads(customer_id: &str) -> String {
+    format!("/customers/{}/uploads", encode(customer_id))
+}
+
 pub fn new_upload(customer_id: &str) -> String {
     format!("/customers/{}/uploads/new", encode(customer_id))
 }

@@ -119,6 +119,8 @@ pub struct JobDeviceRow {
     pub error_code: Option<String>,
     /// What the error means and what to do next.
     pub explanation: Option<String>,
+    /// Partner Center's id of a registered device, for deleting it.
+    pub device_id: Option<String>,
 }
 
 /// A [`JobDeviceRow::status`] in words.
@@ -187,4 +189,61 @@ pub async fn upload_job(
     page: u32,
 ) -> Result<JobView, AppError> {
     crate::server::uploads::views::upload_job(customer_id, upload_id, show, page).await
+}
+
+/// One upload in a history list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub when: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub upn: String,
+    /// The file name, or "pasted rows" / "typed rows".
+    pub from: String,
+    pub batch_id: String,
+    pub new_batch: bool,
+    pub devices: i64,
+    pub registered: i64,
+    pub failed: i64,
+    /// `draft`, `submitting`, `running`, `finished`, `finished_with_errors` or `failed`.
+    pub status: String,
+    /// The job page, or the preview of a draft.
+    pub link: String,
+}
+
+/// `/uploads` (every customer the user uploaded to) and `/customers/{id}/uploads`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryView {
+    /// The customer of a customer's history.
+    pub customer: Option<CustomerRow>,
+    pub rows: Vec<HistoryRow>,
+    /// Who uploaded, for the user filter.
+    pub users: Vec<String>,
+    /// The filters in force ("" for all).
+    pub status: String,
+    pub user: String,
+    pub page: u32,
+    pub has_next: bool,
+}
+
+/// A history status in words.
+pub fn history_status_label(status: &str) -> &'static str {
+    match status {
+        "draft" => "Draft, not submitted",
+        "submitting" => "Sending",
+        "running" => "Partner Center is working on it",
+        "finished" => "Finished",
+        "finished_with_errors" => "Finished with errors",
+        _ => "Could not be submitted",
+    }
+}
+
+#[server]
+pub async fn upload_history(
+    customer_id: Option<String>,
+    status: String,
+    user: String,
+    page: u32,
+) -> Result<HistoryView, AppError> {
+    crate::server::uploads::history::upload_history(customer_id, status, user, page).await
 }

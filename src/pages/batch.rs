@@ -27,7 +27,12 @@ pub fn BatchPage() -> impl IntoView {
     let devices = Resource::new(key, |(customer, batch, page)| {
         batch_devices(customer, batch, page)
     });
+    // Set by the redirect after a deletion; the device itself is not named from the address.
+    let deleted = move || query.read().get("deleted").is_some();
     view! {
+        {move || deleted().then(|| view! {
+            <div class="notice" role="status"><p>"The device was deleted from this batch. The audit trail records it."</p></div>
+        })}
         <Suspense fallback=|| view! { <p>"Loading devices…"</p> }>
             {move || Suspend::new(async move {
                 match devices.await {
@@ -49,6 +54,15 @@ fn Devices(data: DevicesView) -> impl IntoView {
         .items
         .into_iter()
         .map(|d| {
+            let delete = format!(
+                "{}/devices/{}/delete",
+                urls::batch(&customer.id, &batch_id, 1),
+                urls::encode(&d.id)
+            );
+            let label = format!(
+                "Delete {}",
+                d.serial.clone().unwrap_or_else(|| d.id.clone())
+            );
             view! {
                 <tr>
                     <td>{d.serial.unwrap_or_default()}</td>
@@ -57,6 +71,7 @@ fn Devices(data: DevicesView) -> impl IntoView {
                     <td>{d.model.unwrap_or_default()}</td>
                     <td>{d.profile.unwrap_or_else(|| "—".into())}</td>
                     <td>{d.uploaded.unwrap_or_default()}</td>
+                    <td><a href=delete aria-label=label>"Delete…"</a></td>
                 </tr>
             }
         })
@@ -81,6 +96,7 @@ fn Devices(data: DevicesView) -> impl IntoView {
                         <th scope="col">"Serial number"</th><th scope="col">"Product key"</th>
                         <th scope="col">"Manufacturer"</th><th scope="col">"Model"</th>
                         <th scope="col">"Autopilot profile"</th><th scope="col">"Uploaded"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>

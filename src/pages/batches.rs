@@ -47,7 +47,10 @@ fn Batches(data: BatchesView) -> impl IntoView {
         </nav>
         <h1>{customer.name.clone()}</h1>
         <p class="muted">{customer.domain.clone()}</p>
-        <p><a class="button" href=urls::new_upload(&customer.id)>"Upload devices"</a></p>
+        <p class="actions">
+            <a class="button" href=urls::new_upload(&customer.id)>"Upload devices"</a>
+            <a href=urls::customer_uploads(&customer.id)>"Past uploads"</a>
+        </p>
         <h2>"Device batches"</h2>
         {if empty {
             view! { <p>"This customer has no device batches yet."</p> }.into_any()

@@ -108,6 +108,7 @@ fn Job(data: JobView) -> impl IntoView {
             _ => "typed rows".into(),
         });
     let batch_link = urls::batch(&customer.id, &upload.batch_id, 1);
+    let devices_batch = batch_link.clone();
     let filter = |show: &str, label: String| {
         let href = format!("{job_url}?show={show}");
         let current = data.show == show;
@@ -169,7 +170,7 @@ fn Job(data: JobView) -> impl IntoView {
         {if no_devices {
             view! { <p>"No devices to show here."</p> }.into_any()
         } else {
-            view! { <Devices devices=data.devices/> }.into_any()
+            view! { <Devices devices=data.devices batch=devices_batch/> }.into_any()
         }}
         <Pager page=data.page has_next=data.has_next label="Device pages"
             href=move |page| format!("{pager_base}?show={show}&page={page}")/>
@@ -177,8 +178,9 @@ fn Job(data: JobView) -> impl IntoView {
     }
 }
 
+/// `batch`: the batch page's address, under which a registered device can be deleted.
 #[component]
-fn Devices(devices: Vec<JobDeviceRow>) -> impl IntoView {
+fn Devices(devices: Vec<JobDeviceRow>, batch: String) -> impl IntoView {
     let rows = devices
         .into_iter()
         .map(|d| {
@@ -194,7 +196,12 @@ fn Devices(devices: Vec<JobDeviceRow>) -> impl IntoView {
                     <td>{model}</td>
                     <td>{device_status_label(&d.status)}</td>
                     <td><code>{d.error_code}</code></td>
-                    <td>{d.explanation}</td>
+                    <td>
+                        {d.explanation}
+                        {d.device_id.map(|id| view! {
+                            <a href=format!("{batch}/devices/{}/delete", urls::encode(&id))>"Delete…"</a>
+                        })}
+                    </td>
                 </tr>
             }
         })

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
+use super::audit::{self, Action, Actor, Event};
 use super::oidc::OidcError;
 use super::store::{SignInRow, UserKey};
 use super::{unix_now, AppState};
@@ -225,10 +226,16 @@ pub async fn callback(
         } else {
             format!("Microsoft refused the sign-in ({error}): {description}")
         };
+        sign_in_failed(&state, &message).await;
         return problem_page(StatusCode::BAD_REQUEST, "You are not signed in", &message);
     }
     let (Some(pending), Some(code), Some(returned_state)) = (pending, query.code, query.state)
     else {
+        sign_in_failed(
+            &state,
+            "The sign-in link was used already or came from another browser.",
+        )
+        .await;
         return problem_page(
             StatusCode::BAD_REQUEST,
             "This sign-in link is no longer valid",
@@ -236,6 +243,11 @@ pub async fn callback(
         );
     };
     if !constant_time_eq(pending.state.as_bytes(), returned_state.as_bytes()) {
+        sign_in_failed(
+            &state,
+            "The sign-in's state did not match the one this browser started.",
+        )
+        .await;
         return problem_page(
             StatusCode::BAD_REQUEST,
             "This sign-in link is no longer valid",
@@ -246,6 +258,11 @@ pub async fn callback(
         Ok(done) => done,
         Err(error) => {
             tracing::warn!(%error, "sign-in failed");
+            sign_in_failed(
+                &state,
+                &format!("The identity provider's answer was refused: {error}."),
+            )
+            .await;
             return problem_page(
                 StatusCode::BAD_REQUEST,
                 "The sign-in could not be completed",
@@ -292,8 +309,41 @@ pub async fn callback(
             "The session store is not available. Try again in a moment.",
         );
     }
-    tracing::info!(tid = %user.tenant_id, oid = %user.object_id, "signed in");
+    let correlation_id = uuid::Uuid::new_v4();
+    tracing::info!(tid = %user.tenant_id, oid = %user.object_id, correlation = %correlation_id, "signed in");
+    audit::record(
+        &state,
+        Event {
+            action: Action::SignIn,
+            ok: true,
+            actor: Actor::from(&user),
+            customer_id: None,
+            upload_id: None,
+            detail: format!("{} signed in.", user.name),
+            correlation_id,
+        },
+    )
+    .await;
     Redirect::to(&pending.return_to).into_response()
+}
+
+/// Records a failed sign-in; who it was is not known (or not proven) at that point.
+async fn sign_in_failed(state: &AppState, reason: &str) {
+    let correlation_id = uuid::Uuid::new_v4();
+    tracing::info!(correlation = %correlation_id, "sign-in failure recorded in the audit trail");
+    audit::record(
+        state,
+        Event {
+            action: Action::SignInFailed,
+            ok: false,
+            actor: Actor::default(),
+            customer_id: None,
+            upload_id: None,
+            detail: reason.to_string(),
+            correlation_id,
+        },
+    )
+    .await;
 }
 
 /// `POST /auth/logout`: ends the sign-in (tokens deleted) and the session.

@@ -1,9 +1,11 @@
 //! Server side of the dashboard: configuration, start-up, shared state, health checks.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod crypto;
 mod csrf;
+pub mod devices;
 mod health;
 pub mod oidc;
 pub mod pages_data;

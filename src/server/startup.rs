@@ -23,7 +23,7 @@ use super::config::Config;
 use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::Store;
-use super::{auth, csrf, health, uploads, AppState};
+use super::{auth, csrf, devices, health, uploads, AppState};
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
 use crate::sandbox::{RegisteredClient, Sandbox, SandboxConfig};
@@ -290,6 +290,10 @@ fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router
         .route(
             "/customers/{customer}/jobs/{upload}/resume",
             post(uploads::actions::resume),
+        )
+        .route(
+            "/customers/{customer}/batches/{batch}/devices/{device}/delete",
+            get(devices::confirm).post(devices::delete),
         )
         .route(
             "/customers/{customer}/jobs/{upload}/retry",

@@ -16,6 +16,7 @@ use crate::api::AppError;
 use crate::html::{escape, page};
 use crate::ingest::Check;
 use crate::partner_center::BatchId;
+use crate::server::audit::{self, Action, Actor, Event};
 use crate::server::pages_data::{open_customer, parse_customer, Caller};
 use crate::server::{unix_now, AppState};
 use crate::urls;
@@ -65,6 +66,22 @@ fn after_change(
         Ok(false) => Redirect::to(&urls::job(customer_id, upload_id)).into_response(),
         Err(error) => from_app_error(super::views::database(error), customer_id, upload_id),
     }
+}
+
+async fn audit_upload(caller: &Caller, upload: &Upload, action: Action, detail: String) {
+    audit::record(
+        &caller.state,
+        Event {
+            action,
+            ok: true,
+            actor: Actor::from(&caller.user),
+            customer_id: Some(upload.customer_id.clone()),
+            upload_id: Some(upload.id.clone()),
+            detail,
+            correlation_id: caller.ctx.correlation_id,
+        },
+    )
+    .await;
 }
 
 /// The signed-in caller and the upload named in the path, which must be theirs: what every
@@ -278,6 +295,25 @@ pub async fn submit(
     {
         Ok(Claim::Claimed) => {
             tracing::info!(upload = %upload.id, devices = counts.included(), "upload submitted");
+            let into = if upload.new_batch {
+                "the new batch"
+            } else {
+                "the batch"
+            };
+            audit_upload(
+                &caller,
+                &upload,
+                Action::UploadSubmitted,
+                format!(
+                    "{} device(s) from {} into {into} “{batch}”.",
+                    counts.included(),
+                    upload
+                        .file_name
+                        .as_deref()
+                        .unwrap_or("typed or pasted rows"),
+                ),
+            )
+            .await;
             tokio::spawn(super::submit::run(
                 caller.state.clone(),
                 caller.user.clone(),
@@ -423,6 +459,13 @@ pub async fn resume(
     {
         Ok(true) => {
             tracing::info!(upload = %upload.id, "submission resumed");
+            audit_upload(
+                &caller,
+                &upload,
+                Action::UploadResumed,
+                "The parts left unsent were sent again.".into(),
+            )
+            .await;
             tokio::spawn(super::submit::run(
                 caller.state.clone(),
                 caller.user.clone(),

@@ -6,6 +6,7 @@
 //! - [`submit`]: sending the chunks, each with its stored `MS-RequestId`.
 //! - [`follow`]: asking Partner Center how each job goes, until every device has an outcome.
 //! - [`reconcile`]: at start-up, resuming what a previous process left half-sent.
+//! - [`history`]: the lists of past uploads.
 //! - [`device_errors`]: Partner Center's device error codes in words.
 //! - [`downloads`]: the failed rows and the full report, as CSV.
 //! - [`store`], [`outcomes`]: the tables behind all of it.
@@ -14,6 +15,7 @@ pub mod actions;
 pub mod device_errors;
 pub mod downloads;
 pub mod follow;
+pub mod history;
 pub mod intake;
 pub mod outcomes;
 pub mod reconcile;

@@ -228,6 +228,11 @@ fn chunk_view(c: Chunk) -> ChunkView {
 /// Center took, whose rows without an outcome are waiting rather than unsent.
 pub(crate) fn job_device_row(stored: StoredRow, accepted_chunks: &[i64]) -> JobDeviceRow {
     let device = stored.device;
+    let device_id = stored
+        .outcome
+        .as_ref()
+        .filter(|o| o.registered)
+        .and_then(|o| o.device_id.clone());
     let (status, error_code, explanation) = match stored.outcome {
         Some(outcome) if outcome.registered => ("registered", None, None),
         Some(outcome) => {
@@ -255,6 +260,7 @@ pub(crate) fn job_device_row(stored: StoredRow, accepted_chunks: &[i64]) -> JobD
         status: status.to_string(),
         error_code,
         explanation,
+        device_id,
     }
 }
 

@@ -1,0 +1,86 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::audit::{action_label, audit_trail, AuditRow, AuditView};
+use crate::components::{error_notice::ErrorNotice, pager::Pager};
+
+/// `/audit?page=N`: who did what, newest first. The trail is append-only.
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let query = use_query_map();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+    };
+    let data = Resource::new(page, audit_trail);
+    view! {
+        <Title text="Audit trail"/>
+        <Suspense fallback=|| view! { <p>"Loading the audit trail…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <Audit data/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Audit(data: AuditView) -> impl IntoView {
+    let empty = data.rows.is_empty();
+    let rows = data
+        .rows
+        .into_iter()
+        .map(|row| view! { <Event row/> })
+        .collect_view();
+    view! {
+        <h1>"Audit trail"</h1>
+        <p>"Sign-ins, uploads and deletions by anyone on your team, newest first. Events are only ever added, never changed or removed. Give the correlation id to support to find an event in the logs."</p>
+        {if empty {
+            view! { <p>"Nothing has happened yet."</p> }.into_any()
+        } else {
+            view! {
+                <table class="audit">
+                    <thead><tr>
+                        <th scope="col">"When"</th><th scope="col">"What"</th>
+                        <th scope="col">"Who"</th><th scope="col">"Details"</th>
+                        <th scope="col">"Correlation id"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }.into_any()
+        }}
+        <Pager page=data.page has_next=data.has_next label="Audit pages"
+            href=|page| format!("/audit?page={page}")/>
+    }
+}
+
+#[component]
+fn Event(row: AuditRow) -> impl IntoView {
+    let who = row.upn.clone().unwrap_or_else(|| "unknown".into());
+    let ids = match (&row.tenant_id, &row.object_id) {
+        (Some(tid), Some(oid)) => format!("tenant {tid}, object {oid}"),
+        _ => String::new(),
+    };
+    let detail = match &row.customer_id {
+        Some(customer) => format!("{} (customer {customer})", row.detail),
+        None => row.detail.clone(),
+    };
+    view! {
+        <tr class=if row.ok { "event" } else { "event failed" }>
+            <td>{row.when}</td>
+            <td>{action_label(&row.action)}</td>
+            <td><span title=ids>{who}</span></td>
+            <td>
+                {detail}
+                {row.upload_link.map(|link| view! { " " <a href=link>"Open the upload"</a> })}
+            </td>
+            <td><code>{row.correlation_id}</code></td>
+        </tr>
+    }
+}

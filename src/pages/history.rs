@@ -1,0 +1,163 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::uploads::{history_status_label, upload_history, HistoryRow, HistoryView};
+use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::urls;
+
+/// `/uploads` and `/customers/{customerId}/uploads?status=…&user=…&page=N`: past uploads,
+/// newest first, each linked to its job page.
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let key = move || {
+        let (params, query) = (params.read(), query.read());
+        (
+            params.get("customer"),
+            query.get("status").unwrap_or_default(),
+            query.get("user").unwrap_or_default(),
+            query
+                .get("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1),
+        )
+    };
+    let data = Resource::new(key, |(customer, status, user, page)| {
+        upload_history(customer, status, user, page)
+    });
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the uploads…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <History data/> }.into_any(),
+                    Err(error) => view! { <Title text="Uploads"/><ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+const STATUS_CHOICES: [&str; 6] = [
+    "draft",
+    "submitting",
+    "running",
+    "finished",
+    "finished_with_errors",
+    "failed",
+];
+
+#[component]
+fn History(data: HistoryView) -> impl IntoView {
+    let (title, base, crumbs) = match &data.customer {
+        Some(customer) => (
+            format!("Uploads · {}", customer.name),
+            urls::customer_uploads(&customer.id),
+            view! {
+                <nav class="crumbs" aria-label="Breadcrumb">
+                    <a href="/customers">"Customers"</a> " › "
+                    <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
+                    <span aria-current="page">"Uploads"</span>
+                </nav>
+            }
+            .into_any(),
+        ),
+        None => ("Uploads".to_string(), "/uploads".to_string(), ().into_any()),
+    };
+    let heading = match &data.customer {
+        Some(customer) => format!("Uploads for {}", customer.name),
+        None => "Uploads".to_string(),
+    };
+    let intro = if data.customer.is_some() {
+        "Every upload for this customer, by anyone on your team, newest first."
+    } else {
+        "Every upload for the customers you have uploaded to, by anyone on your team, newest first."
+    };
+    let all_customers = data.customer.is_none();
+    let statuses = STATUS_CHOICES
+        .iter()
+        .map(|s| {
+            view! { <option value=*s selected=data.status == *s>{history_status_label(s)}</option> }
+        })
+        .collect_view();
+    let users = data
+        .users
+        .iter()
+        .map(|u| view! { <option value=u.clone() selected=data.user == *u>{u.clone()}</option> })
+        .collect_view();
+    let filtered = !data.status.is_empty() || !data.user.is_empty();
+    let empty = data.rows.is_empty();
+    let rows = data
+        .rows
+        .into_iter()
+        .map(|row| view! { <Row row all_customers/> })
+        .collect_view();
+    let (status, user) = (data.status.clone(), data.user.clone());
+    let pager_base = base.clone();
+    view! {
+        <Title text=title/>
+        {crumbs}
+        <h1>{heading}</h1>
+        <p>{intro}</p>
+        <form method="get" action=base.clone() class="filters">
+            <label for="status">"Status"</label>
+            <select id="status" name="status">
+                <option value="" selected=data.status.is_empty()>"Any"</option>
+                {statuses}
+            </select>
+            <label for="user">"Uploaded by"</label>
+            <select id="user" name="user">
+                <option value="" selected=data.user.is_empty()>"Anyone"</option>
+                {users}
+            </select>
+            <button type="submit" class="secondary">"Show"</button>
+            {filtered.then(|| view! { <a href=base.clone()>"Clear the filters"</a> })}
+        </form>
+        {if empty {
+            view! { <p>{if filtered { "No upload matches these filters." } else { "No uploads yet." }}</p> }.into_any()
+        } else {
+            view! {
+                <table class="history">
+                    <thead><tr>
+                        <th scope="col">"When"</th>
+                        {all_customers.then(|| view! { <th scope="col">"Customer"</th> })}
+                        <th scope="col">"By"</th><th scope="col">"From"</th>
+                        <th scope="col">"Batch"</th><th scope="col" class="number">"Devices"</th>
+                        <th scope="col" class="number">"Registered"</th>
+                        <th scope="col" class="number">"Failed"</th><th scope="col">"Status"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }.into_any()
+        }}
+        <Pager page=data.page has_next=data.has_next label="Upload pages"
+            href=move |page| {
+                format!("{pager_base}?status={}&user={}&page={page}", urls::encode(&status), urls::encode(&user))
+            }/>
+    }
+}
+
+#[component]
+fn Row(row: HistoryRow, all_customers: bool) -> impl IntoView {
+    let batch = if row.new_batch {
+        format!("{} (new)", row.batch_id)
+    } else {
+        row.batch_id.clone()
+    };
+    view! {
+        <tr class=format!("upload {}", row.status)>
+            <td><a href=row.link>{row.when}</a></td>
+            {all_customers.then(|| view! {
+                <td><a href=urls::customer_uploads(&row.customer_id)>{row.customer_name}</a></td>
+            })}
+            <td>{row.upn}</td>
+            <td>{row.from}</td>
+            <td>{batch}</td>
+            <td class="number">{row.devices}</td>
+            <td class="number">{row.registered}</td>
+            <td class="number">{row.failed}</td>
+            <td>{history_status_label(&row.status)}</td>
+        </tr>
+    }
+}

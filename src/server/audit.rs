@@ -1,0 +1,177 @@
+//! The audit trail: an append-only record of what people did with the partner's delegated
+//! access (see `migrations/…_audit.sql`, whose triggers refuse changes and deletions).
+//! Writing an event never stops the action it records; a failure to write is logged.
+
+use sqlx::Row as _;
+use uuid::Uuid;
+
+use super::auth::SessionUser;
+use super::store::Store;
+use super::{unix_now, AppState};
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SignIn,
+    SignInFailed,
+    UploadSubmitted,
+    UploadResumed,
+    DeviceDeleted,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SignIn => "sign-in",
+            Action::SignInFailed => "sign-in-failed",
+            Action::UploadSubmitted => "upload-submitted",
+            Action::UploadResumed => "upload-resumed",
+            Action::DeviceDeleted => "device-deleted",
+        }
+    }
+}
+
+/// Who did it: a signed-in user, or as much as is known of someone whose sign-in failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actor {
+    pub tenant_id: Option<String>,
+    pub object_id: Option<String>,
+    pub upn: Option<String>,
+}
+
+impl From<&SessionUser> for Actor {
+    fn from(user: &SessionUser) -> Self {
+        Actor {
+            tenant_id: Some(user.tenant_id.clone()),
+            object_id: Some(user.object_id.clone()),
+            upn: Some(user.upn.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub action: Action,
+    pub ok: bool,
+    pub actor: Actor,
+    pub customer_id: Option<String>,
+    pub upload_id: Option<String>,
+    /// One line for a person: which batch, how many devices, why it failed.
+    pub detail: String,
+    pub correlation_id: Uuid,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub action: String,
+    pub ok: bool,
+    pub tenant_id: Option<String>,
+    pub object_id: Option<String>,
+    pub upn: Option<String>,
+    pub customer_id: Option<String>,
+    pub upload_id: Option<String>,
+    pub detail: String,
+    pub correlation_id: String,
+}
+
+impl Store {
+    pub async fn append_audit(&self, event: &Event, at: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO audit_events (at, action, outcome, tenant_id, object_id, upn, \
+             customer_id, upload_id, detail, correlation_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(at)
+        .bind(event.action.as_str())
+        .bind(if event.ok { "ok" } else { "failed" })
+        .bind(&event.actor.tenant_id)
+        .bind(&event.actor.object_id)
+        .bind(&event.actor.upn)
+        .bind(&event.customer_id)
+        .bind(&event.upload_id)
+        .bind(&event.detail)
+        .bind(event.correlation_id.to_string())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Newest first.
+    pub async fn audit_events(
+        &self,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, sqlx::Error> {
+        let rows = sqlx::query("SELECT * FROM audit_events ORDER BY id DESC LIMIT $1 OFFSET $2")
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditEntry {
+                    at: row.try_get("at")?,
+                    action: row.try_get("action")?,
+                    ok: row.try_get::<String, _>("outcome")? == "ok",
+                    tenant_id: row.try_get("tenant_id")?,
+                    object_id: row.try_get("object_id")?,
+                    upn: row.try_get("upn")?,
+                    customer_id: row.try_get("customer_id")?,
+                    upload_id: row.try_get("upload_id")?,
+                    detail: row.try_get("detail")?,
+                    correlation_id: row.try_get("correlation_id")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Appends an event; a failure is logged, never passed on.
+pub async fn record(state: &AppState, event: Event) {
+    if let Err(error) = state.store.append_audit(&event, unix_now()).await {
+        tracing::error!(%error, action = event.action.as_str(), correlation = %event.correlation_id, "could not write an audit event");
+    }
+}
+
+const EVENTS_PER_PAGE: i64 = 50;
+
+/// The server side of `/audit`: any signed-in user of the partner may read it.
+pub async fn page(page: u32) -> Result<crate::api::audit::AuditView, crate::api::AppError> {
+    use crate::api::audit::{AuditRow, AuditView};
+    let caller = super::pages_data::caller().await?;
+    let page = page.max(1);
+    let mut events = caller
+        .state
+        .store
+        .audit_events((i64::from(page) - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE + 1)
+        .await
+        .map_err(super::uploads::views::database)?;
+    let has_next = events.len() as i64 > EVENTS_PER_PAGE;
+    events.truncate(EVENTS_PER_PAGE as usize);
+    let rows = events
+        .into_iter()
+        .map(|e| AuditRow {
+            when: super::pages_data::display_time(chrono::DateTime::from_timestamp(e.at, 0))
+                .unwrap_or_default(),
+            upload_link: match (&e.customer_id, &e.upload_id) {
+                (Some(customer), Some(upload)) => Some(crate::urls::job(customer, upload)),
+                _ => None,
+            },
+            action: e.action,
+            ok: e.ok,
+            upn: e.upn,
+            tenant_id: e.tenant_id,
+            object_id: e.object_id,
+            customer_id: e.customer_id,
+            detail: e.detail,
+            correlation_id: e.correlation_id,
+        })
+        .collect();
+    Ok(AuditView {
+        rows,
+        page,
+        has_next,
+    })
+}

@@ -1,0 +1,235 @@
+//! Upload history: every upload of the partner's staff for a customer, or for all the
+//! customers the signed-in user has uploaded to, newest first, with where each one stands.
+
+use sqlx::Row as _;
+
+use super::views::database;
+use crate::api::uploads::{HistoryRow, HistoryView};
+use crate::api::AppError;
+use crate::server::pages_data::{caller, display_time, open_customer, parse_customer};
+use crate::server::store::Store;
+use crate::urls;
+
+const UPLOADS_PER_PAGE: i64 = 50;
+
+/// Which uploads a history page lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryFilter {
+    pub tenant_id: String,
+    /// One customer's page; otherwise every customer `object_id` has uploaded to.
+    pub customer_id: Option<String>,
+    pub object_id: String,
+    /// `draft`, `submitting`, `running`, `finished`, `finished_with_errors` or `failed`.
+    pub status: Option<String>,
+    pub upn: Option<String>,
+}
+
+/// One upload as the history lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub upload_id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub upn: String,
+    pub source: String,
+    pub file_name: Option<String>,
+    pub batch_id: Option<String>,
+    pub new_batch: bool,
+    pub at: i64,
+    pub devices: i64,
+    pub registered: i64,
+    pub failed: i64,
+    pub status: String,
+}
+
+/// The status of an upload in one word, worked out in SQL so that the list can be filtered
+/// and paged by it.
+const STATUS: &str = "CASE \
+    WHEN u.state IN ('draft', 'submitting') THEN u.state \
+    WHEN EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
+        AND c.tracking_id IS NOT NULL \
+        AND (c.job_status IS NULL OR c.job_status NOT IN ('finished', 'finished_with_errors'))) \
+        THEN 'running' \
+    WHEN u.state = 'failed' THEN 'failed' \
+    WHEN EXISTS (SELECT 1 FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'failed') \
+        THEN 'finished_with_errors' \
+    ELSE 'finished' END";
+
+impl HistoryFilter {
+    /// The uploads in scope (no status or user filter), as a condition on `uploads u`, and
+    /// its bind values in order from `$1`.
+    fn scope(&self) -> (String, Vec<String>) {
+        match &self.customer_id {
+            Some(customer) => (
+                "u.tenant_id = $1 AND u.customer_id = $2".into(),
+                vec![self.tenant_id.clone(), customer.clone()],
+            ),
+            None => (
+                "u.tenant_id = $1 AND u.customer_id IN (SELECT customer_id FROM uploads \
+                 WHERE tenant_id = $1 AND object_id = $2)"
+                    .into(),
+                vec![self.tenant_id.clone(), self.object_id.clone()],
+            ),
+        }
+    }
+}
+
+impl Store {
+    /// One page of the history, newest first.
+    pub async fn history(
+        &self,
+        filter: &HistoryFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+        let (scope, mut binds) = filter.scope();
+        let mut outer = Vec::new();
+        if let Some(status) = &filter.status {
+            binds.push(status.clone());
+            outer.push(format!("status = ${}", binds.len()));
+        }
+        if let Some(upn) = &filter.upn {
+            binds.push(upn.to_lowercase());
+            outer.push(format!("LOWER(upn) = ${}", binds.len()));
+        }
+        let outer = if outer.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", outer.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT * FROM (SELECT u.id, u.customer_id, u.customer_name, u.upn, u.source, \
+             u.file_name, u.batch_id, u.target, COALESCE(u.submitted_at, u.created_at) AS at, \
+             (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.excluded = 0) AS devices, \
+             (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'registered') AS registered, \
+             (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'failed') AS failed, \
+             {STATUS} AS status FROM uploads u WHERE {scope}) h {outer} \
+             ORDER BY at DESC, id LIMIT ${} OFFSET ${}",
+            binds.len() + 1,
+            binds.len() + 2
+        );
+        let mut query = sqlx::query(&sql);
+        for bind in &binds {
+            query = query.bind(bind);
+        }
+        let rows = query
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(HistoryEntry {
+                    upload_id: row.try_get("id")?,
+                    customer_id: row.try_get("customer_id")?,
+                    customer_name: row.try_get("customer_name")?,
+                    upn: row.try_get("upn")?,
+                    source: row.try_get("source")?,
+                    file_name: row.try_get("file_name")?,
+                    batch_id: row.try_get("batch_id")?,
+                    new_batch: row.try_get::<String, _>("target")? == "new",
+                    at: row.try_get("at")?,
+                    devices: row.try_get("devices")?,
+                    registered: row.try_get("registered")?,
+                    failed: row.try_get("failed")?,
+                    status: row.try_get("status")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Who uploaded within the scope, for the user filter.
+    pub async fn history_users(&self, filter: &HistoryFilter) -> Result<Vec<String>, sqlx::Error> {
+        let (scope, binds) = filter.scope();
+        let sql = format!("SELECT DISTINCT u.upn FROM uploads u WHERE {scope} ORDER BY u.upn");
+        let mut query = sqlx::query_scalar(&sql);
+        for bind in &binds {
+            query = query.bind(bind);
+        }
+        query.fetch_all(self.pool()).await
+    }
+}
+
+/// The statuses a history can be filtered by.
+pub const STATUSES: [&str; 6] = [
+    "draft",
+    "submitting",
+    "running",
+    "finished",
+    "finished_with_errors",
+    "failed",
+];
+
+pub async fn upload_history(
+    customer_id: Option<String>,
+    status: String,
+    user: String,
+    page: u32,
+) -> Result<HistoryView, AppError> {
+    let caller = caller().await?;
+    let customer = match &customer_id {
+        Some(id) => Some(open_customer(&caller, &parse_customer(id)?).await?),
+        None => None,
+    };
+    let status = STATUSES
+        .iter()
+        .find(|s| **s == status)
+        .map(|s| s.to_string());
+    let user = Some(user.trim().to_string()).filter(|u| !u.is_empty());
+    let filter = HistoryFilter {
+        tenant_id: caller.user.tenant_id.clone(),
+        customer_id: customer.as_ref().map(|c| c.id.clone()),
+        object_id: caller.user.object_id.clone(),
+        status: status.clone(),
+        upn: user.clone(),
+    };
+    let store = &caller.state.store;
+    let page = page.max(1);
+    let mut entries = store
+        .history(
+            &filter,
+            (i64::from(page) - 1) * UPLOADS_PER_PAGE,
+            UPLOADS_PER_PAGE + 1,
+        )
+        .await
+        .map_err(database)?;
+    let has_next = entries.len() as i64 > UPLOADS_PER_PAGE;
+    entries.truncate(UPLOADS_PER_PAGE as usize);
+    let users = store.history_users(&filter).await.map_err(database)?;
+    Ok(HistoryView {
+        customer,
+        rows: entries.into_iter().map(history_row).collect(),
+        users,
+        status: status.unwrap_or_default(),
+        user: user.unwrap_or_default(),
+        page,
+        has_next,
+    })
+}
+
+fn history_row(entry: HistoryEntry) -> HistoryRow {
+    let link = if entry.status == "draft" {
+        urls::upload(&entry.customer_id, &entry.upload_id)
+    } else {
+        urls::job(&entry.customer_id, &entry.upload_id)
+    };
+    HistoryRow {
+        when: display_time(chrono::DateTime::from_timestamp(entry.at, 0)).unwrap_or_default(),
+        customer_id: entry.customer_id,
+        customer_name: entry.customer_name,
+        upn: entry.upn,
+        from: entry
+            .file_name
+            .unwrap_or_else(|| match entry.source.as_str() {
+                "paste" => "pasted rows".into(),
+                _ => "typed rows".into(),
+            }),
+        batch_id: entry.batch_id.unwrap_or_default(),
+        new_batch: entry.new_batch,
+        devices: entry.devices,
+        registered: entry.registered,
+        failed: entry.failed,
+        status: entry.status,
+        link,
+    }
+}

@@ -1,0 +1,218 @@
+//! What is left behind: the upload history pages, the append-only audit trail, and deleting a
+//! device from a batch (asked first, then recorded).
+
+mod common;
+
+use common::uploads::*;
+use common::*;
+use ztd_dashboard::server::store::Store;
+
+const SALES: &str = "sales@sandbox-partner.onmicrosoft.com";
+
+/// The app's own database, to arrange many uploads at once and to try to change the trail.
+async fn database(app: &TestApp) -> Store {
+    Store::open(&format!(
+        "sqlite://{}/ztd-dashboard.db",
+        app.data_dir.display()
+    ))
+    .await
+    .expect("the app's database opens")
+}
+
+/// Rows of a history table, by their upload links, in page order.
+fn listed(page: &str) -> Vec<&str> {
+    page.split("<tr class=\"upload ").skip(1).collect()
+}
+
+#[tokio::test]
+async fn the_history_lists_uploads_newest_first_by_status_user_and_page() {
+    let app = spawn_app().await;
+    let admin = signed_in(&app).await;
+    let sales = Browser::new(&app);
+    sales.sign_in(SALES, "/customers").await;
+
+    let first = draft(
+        &admin,
+        CONTOSO,
+        to_new_batch(
+            file_form("first.csv", autopilot_csv(9000, 1).into_bytes()),
+            "History one",
+        ),
+    )
+    .await;
+    let job = submitted(&admin, &first).await;
+    // Times are kept to the second: the second upload comes a second later.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    draft(
+        &sales,
+        CONTOSO,
+        to_new_batch(
+            file_form("second.csv", autopilot_csv(9001, 2).into_bytes()),
+            "History two",
+        ),
+    )
+    .await;
+
+    let page = admin
+        .page(&format!("/customers/{CONTOSO}/uploads"), 200)
+        .await;
+    let rows = listed(&page);
+    assert_eq!(rows.len(), 2, "{page}");
+    assert!(rows[0].contains("second.csv") && rows[0].contains(SALES));
+    assert!(rows[0].contains("Draft, not submitted"));
+    assert!(rows[1].contains("first.csv") && rows[1].contains(&job));
+
+    let drafts = admin
+        .page(&format!("/customers/{CONTOSO}/uploads?status=draft"), 200)
+        .await;
+    assert_eq!(listed(&drafts).len(), 1);
+    let by_admin = admin
+        .page(
+            &format!(
+                "/customers/{CONTOSO}/uploads?user={}",
+                ztd_dashboard::urls::encode(ADMIN)
+            ),
+            200,
+        )
+        .await;
+    assert_eq!(listed(&by_admin).len(), 1);
+    assert!(listed(&by_admin)[0].contains("first.csv"));
+
+    // Every customer the admin uploaded to: Contoso, and its colleague's upload there.
+    let all = admin.page("/uploads", 200).await;
+    assert_eq!(listed(&all).len(), 2, "{all}");
+    assert!(all.contains("Contoso"));
+
+    // Sixty older uploads: fifty on the first page, the rest on the second.
+    let store = database(&app).await;
+    for n in 0..60 {
+        sqlx::query(
+            "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
+             source, file_name, target, batch_id, state, report, created_at, updated_at) \
+             SELECT $1, customer_id, customer_name, tenant_id, object_id, upn, 'file', $2, \
+             'new', 'Old', 'draft', '{}', $3, $3 FROM uploads LIMIT 1",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(format!("old-{n:02}.csv"))
+        .bind(1_000_000 + n as i64)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    let first_page = admin
+        .page(&format!("/customers/{CONTOSO}/uploads"), 200)
+        .await;
+    assert_eq!(listed(&first_page).len(), 50);
+    assert!(first_page.contains("rel=\"next\""));
+    assert!(listed(&first_page)[2].contains("old-59.csv"));
+    let second_page = admin
+        .page(&format!("/customers/{CONTOSO}/uploads?page=2"), 200)
+        .await;
+    assert_eq!(listed(&second_page).len(), 12);
+    assert!(listed(&second_page)[11].contains("old-00.csv"));
+}
+
+/// Submits a draft; returns the job's address.
+async fn submitted(browser: &Browser, preview: &str) -> String {
+    let response = browser.post(&format!("{preview}/submit")).await;
+    assert_eq!(response.status(), 303);
+    location(&response)
+}
+
+#[tokio::test]
+async fn the_audit_trail_records_each_action_and_cannot_be_changed() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    // A sign-in that fails: a callback this browser never started.
+    let stranger = Browser::new(&app);
+    let failed = stranger.get("/auth/callback?code=x&state=y").await;
+    assert_eq!(failed.status(), 400);
+
+    let preview = draft(
+        &browser,
+        CONTOSO,
+        to_new_batch(
+            file_form("audited.csv", autopilot_csv(9100, 2).into_bytes()),
+            "Audited",
+        ),
+    )
+    .await;
+    let job = submitted(&browser, &preview).await;
+    until_finished(&browser, &job).await;
+
+    let page = browser.page("/audit", 200).await;
+    for (what, detail) in [
+        ("Signed in", "Avery Admin signed in."),
+        (
+            "Sign-in failed",
+            "used already or came from another browser",
+        ),
+        (
+            "Upload submitted",
+            "2 device(s) from audited.csv into the new batch “Audited”.",
+        ),
+    ] {
+        assert!(page.contains(what), "{what}: {page}");
+        assert!(page.contains(detail), "{detail}: {page}");
+    }
+    assert!(page.contains(&job), "the submission links to its job");
+    assert!(page.contains(ADMIN));
+
+    let store = database(&app).await;
+    for change in [
+        "UPDATE audit_events SET detail = 'nothing happened'",
+        "DELETE FROM audit_events",
+    ] {
+        let refused = sqlx::query(change).execute(store.pool()).await;
+        assert!(
+            refused
+                .unwrap_err()
+                .to_string()
+                .contains("the audit trail is append-only"),
+            "{change}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_device_asks_first_then_removes_it_and_is_audited() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let batch = format!("/customers/{CONTOSO}/batches/Contoso-PO-4711");
+    let page = browser.page(&batch, 200).await;
+    let start = page.find("/devices/").expect("a delete link");
+    let link_start = page[..start].rfind("href=\"").unwrap() + "href=\"".len();
+    let link_end = link_start + page[link_start..].find('"').unwrap();
+    let delete = page[link_start..link_end].replace("&amp;", "&");
+    let device_id = delete.split('/').rev().nth(1).unwrap().to_string();
+
+    let confirm = browser.page(&delete, 200).await;
+    assert!(confirm.contains("Delete this device?"), "{confirm}");
+    assert!(confirm.contains(&device_id));
+    let devices =
+        || async { admin_list_at(&app.sandbox_url, &format!("customers/{CONTOSO}/devices")).await };
+    assert!(devices()
+        .await
+        .iter()
+        .any(|d| d["id"] == device_id.as_str()));
+
+    let response = browser.post(&delete).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), format!("{batch}?deleted={device_id}"));
+    assert!(!devices()
+        .await
+        .iter()
+        .any(|d| d["id"] == device_id.as_str()));
+    let after = browser.page(&location(&response), 200).await;
+    assert!(after.contains("The device was deleted from this batch."));
+
+    let audit = browser.page("/audit", 200).await;
+    assert!(audit.contains("Device deleted"), "{audit}");
+    assert!(audit.contains(&format!(
+        "Device {device_id} deleted from the batch “Contoso-PO-4711”."
+    )));
+
+    // Gone means gone: asking again says so in words.
+    let again = browser.get(&delete).await;
+    assert_eq!(again.status(), 404);
+}
