@@ -77,8 +77,18 @@ async fn answered_upload_posts(sandbox: &Sandbox) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn an_upload_killed_mid_submit_is_finished_after_a_restart_with_one_batch() {
+/// A sandbox, and the dashboard started against it with a signed-in browser and a draft of
+/// five devices for a new batch, sent in three parts.
+struct Setup {
+    sandbox: Sandbox,
+    app: TestApp,
+    port: u16,
+    dashboard: Dashboard,
+    browser: Browser,
+    preview: String,
+}
+
+async fn setup(batch: &str, first_device: u32) -> Setup {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -100,13 +110,32 @@ async fn an_upload_killed_mid_submit_is_finished_after_a_restart_with_one_batch(
         &browser,
         CONTOSO,
         to_new_batch(
-            file_form("crash.csv", autopilot_csv(8100, 5).into_bytes()),
-            "Crash test",
+            file_form("crash.csv", autopilot_csv(first_device, 5).into_bytes()),
+            batch,
         ),
     )
     .await;
+    Setup {
+        sandbox,
+        app,
+        port,
+        dashboard,
+        browser,
+        preview,
+    }
+}
 
-    // Each Partner Center call now takes 700 ms: three parts take seconds to send.
+/// Submits with every Partner Center call slowed to 700 ms, and kills the dashboard once the
+/// first part is answered, while the rest are unsent. Returns the job's address.
+async fn submit_and_kill(setup: Setup) -> (Sandbox, TestApp, u16, Browser, String) {
+    let Setup {
+        sandbox,
+        app,
+        port,
+        dashboard,
+        browser,
+        preview,
+    } = setup;
     set_faults(
         &sandbox,
         FaultSettings {
@@ -118,7 +147,6 @@ async fn an_upload_killed_mid_submit_is_finished_after_a_restart_with_one_batch(
     let response = browser.post(&format!("{preview}/submit")).await;
     assert_eq!(response.status(), 303);
     let job = location(&response);
-    // Killed once Partner Center has answered the first part, while the rest are unsent.
     for _ in 0..200 {
         if answered_upload_posts(&sandbox).await >= 1 {
             break;
@@ -130,23 +158,67 @@ async fn an_upload_killed_mid_submit_is_finished_after_a_restart_with_one_batch(
         answered_upload_posts(&sandbox).await < 3,
         "the kill came too late to test anything"
     );
-
     set_faults(&sandbox, FaultSettings::default()).await;
-    let _restarted = Dashboard::start(port, &data_dir, &sandbox).await;
+    (sandbox, app, port, browser, job)
+}
+
+/// Each of the five devices from `first` is registered once, in `batch`.
+async fn registered_once(sandbox: &Sandbox, batch: &str, first: u32) {
+    let devices = admin_list_at(sandbox.base_url(), &format!("customers/{CONTOSO}/devices")).await;
+    for n in first..first + 5 {
+        let copies: Vec<_> = devices
+            .iter()
+            .filter(|d| d["hardwareHash"].as_str() == Some(hash(n).as_str()))
+            .collect();
+        assert_eq!(copies.len(), 1, "device {n} is registered once");
+        assert_eq!(copies[0]["batchId"], batch);
+    }
+}
+
+#[tokio::test]
+async fn an_upload_killed_mid_submit_is_finished_after_a_restart_with_one_batch() {
+    let (sandbox, app, port, browser, job) = submit_and_kill(setup("Crash test", 8100).await).await;
+    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox).await;
     let (_, page) = until_finished(&browser, &job).await;
     assert!(page.contains("class=\"state finished\""), "{page}");
     assert!(
         page.contains("5 of 5 devices processed: 5 registered, 0 failed"),
         "{page}"
     );
+    registered_once(&sandbox, "Crash test", 8100).await;
+}
 
-    let devices = admin_list_at(sandbox.base_url(), &format!("customers/{CONTOSO}/devices")).await;
-    for n in 8100..8105 {
-        let copies: Vec<_> = devices
-            .iter()
-            .filter(|d| d["hardwareHash"].as_str() == Some(hash(n).as_str()))
-            .collect();
-        assert_eq!(copies.len(), 1, "device {n} is registered once");
-        assert_eq!(copies[0]["batchId"], "Crash test");
-    }
+#[tokio::test]
+async fn without_its_sign_in_an_interrupted_upload_waits_for_a_person_to_resume_it() {
+    let (sandbox, app, port, browser, job) =
+        submit_and_kill(setup("Crash resume", 8200).await).await;
+    // The sign-in that sent it has ended while the dashboard was down.
+    let store = ztd_dashboard::server::store::Store::open(&format!(
+        "sqlite://{}/ztd-dashboard.db",
+        app.data_dir.display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM sign_ins")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    drop(store);
+
+    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox).await;
+    let browser = {
+        drop(browser);
+        signed_in(&app).await
+    };
+    let page = browser.page(&job, 200).await;
+    assert!(page.contains("Could not be submitted"), "{page}");
+    assert!(
+        page.contains("the sign-in that sent it has ended"),
+        "{page}"
+    );
+    let resumed = browser.post(&format!("{job}/resume")).await;
+    assert_eq!(resumed.status(), 303);
+    let (_, page) = until_finished(&browser, &job).await;
+    assert!(page.contains("5 registered, 0 failed"), "{page}");
+    registered_once(&sandbox, "Crash resume", 8200).await;
 }

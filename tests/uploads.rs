@@ -568,4 +568,6 @@ async fn a_failed_submission_sends_its_remaining_parts_when_asked() {
     assert!(accepted(&page), "{page}");
     assert!(page.contains("2 of 2"), "{page}");
     assert!(registered(&app, NORTHWIND, &[900, 901, 902, 903]).await);
+    let audit = browser.page("/audit", 200).await;
+    assert!(audit.contains("Upload resumed"), "{audit}");
 }

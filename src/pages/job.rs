@@ -77,7 +77,7 @@ fn state_words(state: &str) -> &'static str {
         "finished_with_errors" => {
             "Finished with errors: some devices could not be registered. Each one says why and what to do below."
         }
-        _ => "Could not be submitted.",
+        _ => "Not every part could be sent; the reason is below. Devices in the parts Partner Center accepted are still followed here.",
     }
 }
 

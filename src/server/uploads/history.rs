@@ -45,12 +45,11 @@ pub struct HistoryEntry {
 /// The status of an upload in one word, worked out in SQL so that the list can be filtered
 /// and paged by it.
 const STATUS: &str = "CASE \
-    WHEN u.state IN ('draft', 'submitting') THEN u.state \
+    WHEN u.state IN ('draft', 'submitting', 'failed') THEN u.state \
     WHEN EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
         AND c.tracking_id IS NOT NULL \
         AND (c.job_status IS NULL OR c.job_status NOT IN ('finished', 'finished_with_errors'))) \
         THEN 'running' \
-    WHEN u.state = 'failed' THEN 'failed' \
     WHEN EXISTS (SELECT 1 FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'failed') \
         THEN 'finished_with_errors' \
     ELSE 'finished' END";

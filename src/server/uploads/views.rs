@@ -154,7 +154,7 @@ pub async fn upload_job(
         customer,
         upload: summary(&upload),
         state: state.to_string(),
-        running: matches!(state, "submitting" | "queued" | "processing"),
+        running: state == "submitting" || chunks.iter().any(Chunk::job_running),
         started: time(chunks.iter().filter_map(|c| c.started_at).min()),
         completed: if chunks.iter().any(Chunk::job_running) {
             None
@@ -183,13 +183,13 @@ pub async fn upload_job(
     })
 }
 
-/// The upload's state as the job page names it.
+/// The upload's state as the job page names it. A failed submission stays `failed` while
+/// Partner Center still works on the parts it accepted (the page keeps asking meanwhile).
 fn job_state(upload: &Upload, chunks: &[Chunk], counts: &OutcomeCounts) -> &'static str {
-    let accepted = chunks.iter().any(|c| c.tracking_id.is_some());
     match upload.state {
         UploadState::Draft => "draft",
         UploadState::Submitting => "submitting",
-        UploadState::Failed if !accepted => "failed",
+        UploadState::Failed => "failed",
         _ if chunks.iter().any(Chunk::job_running) => {
             let processing = chunks
                 .iter()
@@ -200,8 +200,6 @@ fn job_state(upload: &Upload, chunks: &[Chunk], counts: &OutcomeCounts) -> &'sta
                 "queued"
             }
         }
-        // Some parts were accepted and have finished, the rest could not be sent.
-        UploadState::Failed => "failed",
         _ if counts.failed > 0 => "finished_with_errors",
         _ => "finished",
     }
