@@ -123,10 +123,17 @@ async fn submitted(browser: &Browser, preview: &str) -> String {
 async fn the_audit_trail_records_each_action_and_cannot_be_changed() {
     let app = spawn_app().await;
     let browser = signed_in(&app).await;
-    // A sign-in that fails: a callback this browser never started.
+    // A sign-in this browser started, answered with another state: it fails and is recorded.
     let stranger = Browser::new(&app);
-    let failed = stranger.get("/auth/callback?code=x&state=y").await;
+    assert_eq!(stranger.get("/auth/login").await.status(), 303);
+    let failed = stranger.get("/auth/callback?code=x&state=forged").await;
     assert_eq!(failed.status(), 400);
+    // A callback nobody started, with made-up text: refused, and not written anywhere.
+    let anonymous = Browser::new(&app);
+    let crafted = anonymous
+        .get("/auth/callback?error=x&error_description=Call%20us%20now")
+        .await;
+    assert_eq!(crafted.status(), 400);
 
     let preview = draft(
         &browser,
@@ -145,7 +152,7 @@ async fn the_audit_trail_records_each_action_and_cannot_be_changed() {
         ("Signed in", "Avery Admin signed in."),
         (
             "Sign-in failed",
-            "used already or came from another browser",
+            "did not match the one this browser started",
         ),
         (
             "Upload submitted",
@@ -156,6 +163,7 @@ async fn the_audit_trail_records_each_action_and_cannot_be_changed() {
         assert!(page.contains(detail), "{detail}: {page}");
     }
     assert!(page.contains(&job), "the submission links to its job");
+    assert!(!page.contains("Call us now"), "{page}");
     assert!(page.contains(ADMIN));
 
     let store = database(&app).await;

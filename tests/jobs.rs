@@ -138,6 +138,15 @@ async fn the_failed_rows_download_goes_back_in_fixed_and_retry_prefills_them() {
     assert!(preview.contains("=1+2"), "{preview}");
     assert!(!preview.contains("&#x27;=1+2") && !preview.contains("'=1+2"));
 
+    // A colleague whom Partner Center does not let see this customer gets no download.
+    let colleague = Browser::new(&app);
+    colleague.sign_in(NO_ROLE, "/customers").await;
+    for file in ["report.csv", "failed.csv"] {
+        let refused = colleague.get(&format!("{job}/{file}")).await;
+        assert_eq!(refused.status(), 403, "{file}");
+        assert!(!refused.text().await.unwrap().contains("NOTFOUND-7005"));
+    }
+
     let report = browser.get(&format!("{job}/report.csv")).await;
     assert_eq!(report.status(), 200);
     let report = report.text().await.unwrap();
@@ -168,6 +177,26 @@ async fn chunks_make_one_job_whose_history_outlives_partner_center() {
         "{page}"
     );
     assert!(page.contains("3 of 3 accepted"), "{page}");
+
+    // A late answer (a page and the follower asked at once) does not undo the finish.
+    let store = ztd_dashboard::server::store::Store::open(&format!(
+        "sqlite://{}/ztd-dashboard.db",
+        app.data_dir.display()
+    ))
+    .await
+    .unwrap();
+    let upload_id = job.rsplit('/').next().unwrap();
+    let late = ztd_dashboard::server::uploads::outcomes::JobReport {
+        status: "processing",
+        started_at: None,
+        completed_at: None,
+    };
+    store
+        .record_job(upload_id, 0, &late, &[], &[], 0)
+        .await
+        .unwrap();
+    let page = browser.page(&job, 200).await;
+    assert!(page.contains("class=\"state finished\""), "{page}");
 
     // Partner Center forgets every job; the page still tells what happened, from the database.
     let reset = reqwest::Client::new()

@@ -249,10 +249,16 @@ pub fn text(cell: Cell, at: At, findings: &mut Vec<Finding>) -> Option<String> {
     Some(value)
 }
 
+/// A group tag: only reported (Partner Center takes none per device), so only trimmed.
+pub fn group_tag(cell: Cell) -> Option<String> {
+    let tag = without_formula_guard(trimmed(cell.text));
+    (!tag.is_empty()).then(|| tag.into_owned())
+}
+
 /// What every identifier cell shares: trimming, empty → `None`, and Excel's damage. The text
 /// stays borrowed, so that a rule checks it where it lies and copies it once, when done.
 fn common<'a>(mut cell: Cell<'a>, at: At, findings: &mut Vec<Finding>) -> Option<Cow<'a, str>> {
-    cell.text = without_formula_guard(cell.text);
+    cell.text = without_formula_guard(trimmed(cell.text));
     let value = cell.text.trim();
     if value.is_empty() {
         return None;
@@ -373,6 +379,11 @@ mod tests {
             run(serial_number, Cell::text("'ABC")).0.as_deref(),
             Some("'ABC")
         );
+        assert_eq!(
+            group_tag(Cell::text(" '=Sales ")).as_deref(),
+            Some("=Sales")
+        );
+        assert_eq!(group_tag(Cell::text("  ")), None);
     }
 
     #[test]

@@ -96,11 +96,7 @@ impl<'h> Reader<'h> {
             hardware_hash: read(self.hash, rules::hardware_hash, findings),
             manufacturer: read(self.manufacturer, rules::text, findings),
             model: read(self.model, rules::text, findings),
-            group_tag: self
-                .group_tag
-                .and_then(|i| line.cell(i))
-                .map(|c| c.text.trim().to_string())
-                .filter(|t| !t.is_empty()),
+            group_tag: self.group_tag.and_then(|i| rules::group_tag(line.take(i))),
         };
         combination(&device, findings);
         findings.extend(self.repeats.check(&self.devices, &device));

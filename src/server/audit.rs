@@ -98,17 +98,23 @@ impl Store {
         Ok(())
     }
 
-    /// Newest first.
+    /// The events of one partner tenant (and failed sign-ins of no known tenant), newest
+    /// first.
     pub async fn audit_events(
         &self,
+        tenant_id: &str,
         offset: i64,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, sqlx::Error> {
-        let rows = sqlx::query("SELECT * FROM audit_events ORDER BY id DESC LIMIT $1 OFFSET $2")
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM audit_events WHERE tenant_id = $1 OR tenant_id IS NULL \
+             ORDER BY id DESC LIMIT $2 OFFSET $3",
+        )
+        .bind(tenant_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
         rows.iter()
             .map(|row| {
                 Ok(AuditEntry {
@@ -128,8 +134,20 @@ impl Store {
     }
 }
 
+/// The longest detail kept: enough for any real event, and a bound on what a crafted request
+/// can leave behind.
+const DETAIL_MAX_CHARS: usize = 500;
+
 /// Appends an event; a failure is logged, never passed on.
-pub async fn record(state: &AppState, event: Event) {
+pub async fn record(state: &AppState, mut event: Event) {
+    if event.detail.chars().count() > DETAIL_MAX_CHARS {
+        event.detail = event
+            .detail
+            .chars()
+            .take(DETAIL_MAX_CHARS)
+            .collect::<String>()
+            + "…";
+    }
     if let Err(error) = state.store.append_audit(&event, unix_now()).await {
         tracing::error!(%error, action = event.action.as_str(), correlation = %event.correlation_id, "could not write an audit event");
     }
@@ -145,7 +163,11 @@ pub async fn page(page: u32) -> Result<crate::api::audit::AuditView, crate::api:
     let mut events = caller
         .state
         .store
-        .audit_events((i64::from(page) - 1) * EVENTS_PER_PAGE, EVENTS_PER_PAGE + 1)
+        .audit_events(
+            &caller.user.tenant_id,
+            (i64::from(page) - 1) * EVENTS_PER_PAGE,
+            EVENTS_PER_PAGE + 1,
+        )
         .await
         .map_err(super::uploads::views::database)?;
     let has_next = events.len() as i64 > EVENTS_PER_PAGE;

@@ -226,16 +226,16 @@ pub async fn callback(
         } else {
             format!("Microsoft refused the sign-in ({error}): {description}")
         };
-        sign_in_failed(&state, &message).await;
+        // Only attempts this browser started are recorded: an address anyone can call must
+        // not be a way to write into the audit trail.
+        if pending.is_some() {
+            sign_in_failed(&state, &message).await;
+        }
         return problem_page(StatusCode::BAD_REQUEST, "You are not signed in", &message);
     }
     let (Some(pending), Some(code), Some(returned_state)) = (pending, query.code, query.state)
     else {
-        sign_in_failed(
-            &state,
-            "The sign-in link was used already or came from another browser.",
-        )
-        .await;
+        tracing::info!("a sign-in callback without a sign-in started in this browser");
         return problem_page(
             StatusCode::BAD_REQUEST,
             "This sign-in link is no longer valid",

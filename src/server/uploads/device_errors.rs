@@ -20,6 +20,7 @@ pub fn explain(code: Option<&str>, description: Option<&str>) -> String {
         "814" => "The device already exists in the customer's Microsoft Entra ID. Delete it there (Devices › All devices), then upload it again.",
         "ZtdDeviceDuplicated" => "The same device appeared twice in one upload; Partner Center processed the first one only. Check the first one's outcome; nothing more to do for this row.",
         "StorageError" => "Partner Center had a temporary storage problem. Upload the device again later (Retry failed rows).",
+        super::outcomes::UNREPORTED => "Partner Center finished the job without saying what happened to this device. Look for it in the batch; if it is not there, upload it again (Retry the failed rows).",
         _ => "",
     };
     if !known.is_empty() {

@@ -14,7 +14,7 @@ use crate::api::AppError;
 use crate::html::{escape, page};
 use crate::ingest::header::REPORT_COLUMNS;
 use crate::ingest::{DeviceRow, Field};
-use crate::server::pages_data::Caller;
+use crate::server::pages_data::{open_customer, parse_customer, Caller};
 use crate::server::AppState;
 
 const ROW: &str = REPORT_COLUMNS[0];
@@ -101,6 +101,8 @@ async fn rows(
     which: Which,
 ) -> Result<(Upload, Vec<(StoredRow, JobDeviceRow)>), AppError> {
     let caller = Caller::from_session(state, session).await?;
+    // As on the job page: Partner Center must let this user see the customer.
+    open_customer(&caller, &parse_customer(customer_id)?).await?;
     let upload = load(&caller, customer_id, upload_id).await?;
     let store = &caller.state.store;
     let filter = match which {

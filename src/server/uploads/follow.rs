@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::outcomes::JobReport;
 use super::store::{DeviceOutcome, Upload};
 use crate::ingest::DeviceRow;
-use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, TrackingId};
+use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind, TrackingId};
 use crate::server::auth::{self, SessionUser};
 use crate::server::{unix_now, AppState};
 
@@ -25,7 +25,8 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(60);
 
 /// Asks Partner Center about each accepted chunk whose job is still running, and stores the
 /// answers. Returns whether any job is still running afterwards, or why Partner Center could
-/// not be asked (also stored on the chunk, for the page to show).
+/// not be asked about one of them (also stored on that chunk, for the page to show); the
+/// other chunks are asked all the same.
 pub async fn refresh(state: &AppState, ctx: &CallContext, upload: &Upload) -> Result<bool, String> {
     let store = &state.store;
     let database = |e: sqlx::Error| {
@@ -34,6 +35,7 @@ pub async fn refresh(state: &AppState, ctx: &CallContext, upload: &Upload) -> Re
     };
     let customer = CustomerId::parse(&upload.customer_id).map_err(|e| e.to_string())?;
     let mut running = false;
+    let mut failure = None;
     for chunk in store.chunks(&upload.id).await.map_err(database)? {
         if !chunk.job_running() {
             continue;
@@ -45,12 +47,45 @@ pub async fn refresh(state: &AppState, ctx: &CallContext, upload: &Upload) -> Re
         else {
             continue;
         };
-        let details = match state
+        let rows = store
+            .chunk_devices(&upload.id, chunk.chunk)
+            .await
+            .map_err(database)?;
+        let answer = state
             .partner_center
             .batch_job_status(ctx, &customer, &tracking_id)
-            .await
-        {
-            Ok(details) => details,
+            .await;
+        let (report, outcomes, unreported) = match &answer {
+            Ok(details) => {
+                let pairs = pair(&rows, &details.devices_status);
+                let unreported = if details.is_terminal() {
+                    unpaired(&rows, &pairs)
+                } else {
+                    Vec::new()
+                };
+                let outcomes: Vec<(u32, DeviceOutcome)> = pairs
+                    .into_iter()
+                    .filter_map(|(row, status)| outcome(status).map(|o| (row, o)))
+                    .collect();
+                let report = JobReport {
+                    status: details.status.as_str(),
+                    started_at: details.started_time.map(|t| t.timestamp()),
+                    completed_at: details.completed_time.map(|t| t.timestamp()),
+                };
+                running |= !details.is_terminal();
+                (report, outcomes, unreported)
+            }
+            // Partner Center no longer knows the job: what it said last stands, and the
+            // devices it never reported get an unknown outcome instead of waiting forever.
+            Err(error) if error.kind() == ErrorKind::NotFound => {
+                tracing::warn!(upload = %upload.id, chunk = chunk.chunk, "Partner Center forgot a job");
+                let report = JobReport {
+                    status: "forgotten",
+                    started_at: None,
+                    completed_at: None,
+                };
+                (report, Vec::new(), unpaired(&rows, &[]))
+            }
             Err(error) => {
                 let message = format!(
                     "Partner Center could not be asked how the upload is going ({}). What is \
@@ -62,29 +97,27 @@ pub async fn refresh(state: &AppState, ctx: &CallContext, upload: &Upload) -> Re
                     .record_check_failure(&upload.id, chunk.chunk, &message, unix_now())
                     .await
                     .map_err(database)?;
-                return Err(message);
+                running = true;
+                failure = Some(message);
+                continue;
             }
         };
-        let rows = store
-            .chunk_devices(&upload.id, chunk.chunk)
-            .await
-            .map_err(database)?;
-        let outcomes: Vec<(u32, DeviceOutcome)> = pair(&rows, &details.devices_status)
-            .into_iter()
-            .filter_map(|(row, status)| outcome(status).map(|o| (row, o)))
-            .collect();
-        let report = JobReport {
-            status: details.status.as_str(),
-            started_at: details.started_time.map(|t| t.timestamp()),
-            completed_at: details.completed_time.map(|t| t.timestamp()),
-        };
         store
-            .record_job(&upload.id, chunk.chunk, &report, &outcomes, unix_now())
+            .record_job(
+                &upload.id,
+                chunk.chunk,
+                &report,
+                &outcomes,
+                &unreported,
+                unix_now(),
+            )
             .await
             .map_err(database)?;
-        running |= !details.is_terminal();
     }
-    Ok(running)
+    match failure {
+        Some(message) => Err(message),
+        None => Ok(running),
+    }
 }
 
 /// Refreshes the upload's jobs with the submitter's sign-in until they have all finished,
@@ -127,16 +160,23 @@ fn outcome(status: &DeviceUploadDetails) -> Option<DeviceOutcome> {
     })
 }
 
-/// Pairs Partner Center's per-device answers with the chunk's rows (row numbers). It lists a
-/// job's devices in the order they were sent; where it names a serial number or product key
-/// that disagrees with that row, the row is found by them instead.
+/// Pairs Partner Center's per-device answers with the chunk's rows (row numbers), in answer
+/// order. First by what an answer names: the exact serial number or product key of a row
+/// (Partner Center compares them exactly). Then by position, as it lists a job's devices in
+/// the order they were sent, where nothing the answer names contradicts the row. Then what is
+/// left, in order, when as many answers as rows are left. An answer that fits no row is left
+/// out rather than guessed.
 fn pair<'s>(
     rows: &[DeviceRow],
     statuses: &'s [DeviceUploadDetails],
 ) -> Vec<(u32, &'s DeviceUploadDetails)> {
     let same = |ours: &Option<String>, theirs: &Option<String>| match (ours, theirs) {
-        (Some(a), Some(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
+        (Some(a), Some(b)) => a.trim() == b.trim(),
         _ => false,
+    };
+    let names = |row: &DeviceRow, status: &DeviceUploadDetails| {
+        same(&row.serial_number, &status.serial_number)
+            || same(&row.product_key, &status.product_key)
     };
     let agrees = |row: &DeviceRow, status: &DeviceUploadDetails| {
         let differs = |ours: &Option<String>, theirs: &Option<String>| {
@@ -145,24 +185,44 @@ fn pair<'s>(
         !differs(&row.serial_number, &status.serial_number)
             && !differs(&row.product_key, &status.product_key)
     };
+    let mut row_of: Vec<Option<usize>> = vec![None; statuses.len()];
     let mut taken = vec![false; rows.len()];
-    let mut pairs = Vec::with_capacity(statuses.len());
     for (i, status) in statuses.iter().enumerate() {
-        let found = if i < rows.len() && !taken[i] && agrees(&rows[i], status) {
-            Some(i)
-        } else {
-            (0..rows.len()).find(|&j| {
-                !taken[j]
-                    && (same(&rows[j].serial_number, &status.serial_number)
-                        || same(&rows[j].product_key, &status.product_key))
-            })
-        };
-        if let Some(j) = found {
+        if let Some(j) = (0..rows.len()).find(|&j| !taken[j] && names(&rows[j], status)) {
             taken[j] = true;
-            pairs.push((rows[j].row, status));
+            row_of[i] = Some(j);
         }
     }
-    pairs
+    for (i, status) in statuses.iter().enumerate() {
+        if row_of[i].is_none() && i < rows.len() && !taken[i] && agrees(&rows[i], status) {
+            taken[i] = true;
+            row_of[i] = Some(i);
+        }
+    }
+    let answers_left: Vec<usize> = (0..statuses.len())
+        .filter(|&i| row_of[i].is_none())
+        .collect();
+    let rows_left: Vec<usize> = (0..rows.len()).filter(|&j| !taken[j]).collect();
+    if answers_left.len() == rows_left.len() {
+        for (&i, &j) in answers_left.iter().zip(&rows_left) {
+            if agrees(&rows[j], &statuses[i]) {
+                row_of[i] = Some(j);
+            }
+        }
+    }
+    row_of
+        .into_iter()
+        .zip(statuses)
+        .filter_map(|(j, status)| j.map(|j| (rows[j].row, status)))
+        .collect()
+}
+
+/// The rows no answer was paired with.
+fn unpaired(rows: &[DeviceRow], pairs: &[(u32, &DeviceUploadDetails)]) -> Vec<u32> {
+    rows.iter()
+        .map(|r| r.row)
+        .filter(|row| !pairs.iter().any(|(paired, _)| paired == row))
+        .collect()
 }
 
 #[cfg(test)]
@@ -193,21 +253,47 @@ mod tests {
         }
     }
 
-    #[test]
-    fn answers_pair_by_position_unless_their_serial_says_otherwise() {
-        let rows = [row(2, "A"), row(3, "B"), row(4, "C")];
-        let statuses = [
-            status(Some("b"), Some("808")),
-            status(None, None),
-            status(Some("A"), None),
-        ];
-        let pairs: Vec<(u32, Option<&str>)> = pair(&rows, &statuses)
+    fn hash_only(row: u32) -> DeviceRow {
+        DeviceRow {
+            row,
+            hardware_hash: Some("QUJD".into()),
+            ..Default::default()
+        }
+    }
+
+    fn paired(rows: &[DeviceRow], statuses: &[DeviceUploadDetails]) -> Vec<(u32, Option<String>)> {
+        pair(rows, statuses)
             .into_iter()
-            .map(|(row, s)| (row, s.error_code.as_deref()))
-            .collect();
-        // "b" is row 3 (not row 2); the second answer names nothing and is row 3's place, but
-        // row 3 is taken, so it is not guessed; "A" is row 2.
-        assert_eq!(pairs, vec![(3, Some("808")), (2, None)]);
+            .map(|(row, s)| (row, s.serial_number.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn answers_pair_by_what_they_name_then_by_position_then_by_what_is_left() {
+        // Row 3 was sent by hash only; Partner Center names it by the serial in its hash, and
+        // answers in another order.
+        let rows = [row(2, "A"), hash_only(3)];
+        let statuses = [status(Some("X"), Some("808")), status(Some("A"), None)];
+        assert_eq!(
+            paired(&rows, &statuses),
+            vec![(3, Some("X".into())), (2, Some("A".into()))]
+        );
+        // In the order sent, naming nothing: by position.
+        let statuses = [status(None, None), status(None, Some("806"))];
+        assert_eq!(paired(&rows, &statuses), vec![(2, None), (3, None)]);
+    }
+
+    #[test]
+    fn serial_numbers_pair_exactly_and_a_contradicting_answer_is_not_guessed() {
+        let rows = [row(2, "abc"), row(3, "ABC")];
+        let statuses = [status(Some("ABC"), None), status(Some("abc"), Some("808"))];
+        assert_eq!(
+            paired(&rows, &statuses),
+            vec![(3, Some("ABC".into())), (2, Some("abc".into()))]
+        );
+        let statuses = [status(Some("ZZZ"), None)];
+        assert_eq!(paired(&rows[..1], &statuses), vec![]);
+        assert_eq!(unpaired(&rows[..1], &pair(&rows[..1], &statuses)), vec![2]);
     }
 
     #[test]

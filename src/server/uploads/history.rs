@@ -3,6 +3,7 @@
 
 use sqlx::Row as _;
 
+use super::store::finished_job_statuses_sql;
 use super::views::database;
 use crate::api::uploads::{HistoryRow, HistoryView};
 use crate::api::AppError;
@@ -44,15 +45,20 @@ pub struct HistoryEntry {
 
 /// The status of an upload in one word, worked out in SQL so that the list can be filtered
 /// and paged by it.
-const STATUS: &str = "CASE \
-    WHEN u.state IN ('draft', 'submitting', 'failed') THEN u.state \
-    WHEN EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
-        AND c.tracking_id IS NOT NULL \
-        AND (c.job_status IS NULL OR c.job_status NOT IN ('finished', 'finished_with_errors'))) \
-        THEN 'running' \
-    WHEN EXISTS (SELECT 1 FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'failed') \
-        THEN 'finished_with_errors' \
-    ELSE 'finished' END";
+fn status_sql() -> String {
+    format!(
+        "CASE \
+         WHEN u.state IN ('draft', 'submitting', 'failed') THEN u.state \
+         WHEN EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
+             AND c.tracking_id IS NOT NULL \
+             AND (c.job_status IS NULL OR c.job_status NOT IN {})) \
+             THEN 'running' \
+         WHEN EXISTS (SELECT 1 FROM upload_rows r WHERE r.upload_id = u.id \
+             AND r.outcome = 'failed') THEN 'finished_with_errors' \
+         ELSE 'finished' END",
+        finished_job_statuses_sql()
+    )
+}
 
 impl HistoryFilter {
     /// The uploads in scope (no status or user filter), as a condition on `uploads u`, and
@@ -102,8 +108,9 @@ impl Store {
              (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.excluded = 0) AS devices, \
              (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'registered') AS registered, \
              (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'failed') AS failed, \
-             {STATUS} AS status FROM uploads u WHERE {scope}) h {outer} \
+             {} AS status FROM uploads u WHERE {scope}) h {outer} \
              ORDER BY at DESC, id LIMIT ${} OFFSET ${}",
+            status_sql(),
             binds.len() + 1,
             binds.len() + 2
         );

@@ -4,7 +4,10 @@
 
 use sqlx::Row as _;
 
-use super::store::DeviceOutcome;
+use super::store::{finished_job_statuses_sql, DeviceOutcome};
+
+/// The error code stored for a device that Partner Center finished a job without reporting.
+pub const UNREPORTED: &str = "OutcomeUnknown";
 use crate::server::store::Store;
 
 /// A job's status as Partner Center reported it, with its times (Unix seconds).
@@ -33,19 +36,26 @@ impl OutcomeCounts {
 
 impl Store {
     /// Stores one answer about a chunk's job, and the devices it has finished with, at once.
+    /// `unreported`: rows of a finished job that Partner Center did not report, which get an
+    /// unknown outcome rather than waiting forever. An answer arriving after the job was
+    /// stored as finished (a page and the follower asked at once) changes nothing.
     pub async fn record_job(
         &self,
         upload_id: &str,
         chunk: i64,
         job: &JobReport<'_>,
         devices: &[(u32, DeviceOutcome)],
+        unreported: &[u32],
         now: i64,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE upload_chunks SET job_status = $1, started_at = $2, completed_at = $3, \
-             checked_at = $4, check_error = NULL WHERE upload_id = $5 AND chunk = $6",
-        )
+        let updated = sqlx::query(&format!(
+            "UPDATE upload_chunks SET job_status = $1, started_at = COALESCE($2, started_at), \
+             completed_at = COALESCE($3, completed_at), checked_at = $4, check_error = NULL \
+             WHERE upload_id = $5 AND chunk = $6 \
+             AND (job_status IS NULL OR job_status NOT IN {})",
+            finished_job_statuses_sql()
+        ))
         .bind(job.status)
         .bind(job.started_at)
         .bind(job.completed_at)
@@ -53,7 +63,23 @@ impl Store {
         .bind(upload_id)
         .bind(chunk)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return tx.commit().await;
+        }
+        for row in unreported {
+            sqlx::query(
+                "UPDATE upload_rows SET outcome = 'failed', error_code = $1, \
+                 error_description = $1 WHERE upload_id = $2 AND row_number = $3 \
+                 AND outcome IS NULL",
+            )
+            .bind(UNREPORTED)
+            .bind(upload_id)
+            .bind(*row as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
         for (row, outcome) in devices {
             sqlx::query(
                 "UPDATE upload_rows SET outcome = $1, error_code = $2, error_description = $3, \

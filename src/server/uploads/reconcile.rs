@@ -7,7 +7,7 @@
 
 use sqlx::Row as _;
 
-use super::store::UploadState;
+use super::store::{finished_job_statuses_sql, UploadState};
 use crate::server::auth::{self, SessionUser};
 use crate::server::store::Store;
 use crate::server::{unix_now, AppState};
@@ -32,13 +32,14 @@ pub struct Reconciled {
 impl Store {
     /// Uploads left `submitting`, and uploads with a job Partner Center has not finished.
     pub async fn unfinished_uploads(&self) -> Result<Vec<Unfinished>, sqlx::Error> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT id, state, sign_in_id FROM uploads u WHERE state = 'submitting' \
              OR EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
              AND c.tracking_id IS NOT NULL \
-             AND (c.job_status IS NULL OR c.job_status NOT IN ('finished', 'finished_with_errors'))) \
+             AND (c.job_status IS NULL OR c.job_status NOT IN {})) \
              ORDER BY created_at",
-        )
+            finished_job_statuses_sql()
+        ))
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -91,6 +92,14 @@ pub async fn at_start(state: &AppState) -> Result<Reconciled, sqlx::Error> {
 }
 
 async fn stop(state: &AppState, upload_id: &str) -> Result<(), sqlx::Error> {
+    let chunks = state.store.chunks(upload_id).await?;
+    if chunks.iter().all(|c| c.state == "accepted") {
+        // Every part had gone; only the end of the submission was not written down.
+        return state
+            .store
+            .finish_submission(upload_id, UploadState::Submitted, None, unix_now())
+            .await;
+    }
     tracing::warn!(upload = %upload_id, "an interrupted submission cannot resume: its sign-in has ended");
     state
         .store

@@ -137,6 +137,19 @@ pub struct Chunk {
     pub check_error: Option<String>,
 }
 
+/// Job statuses after which Partner Center's answer no longer changes: it finished, or it
+/// no longer knows the job (404), and what it said last stands.
+pub const FINISHED_JOB_STATUSES: [&str; 3] = ["finished", "finished_with_errors", "forgotten"];
+
+/// [`FINISHED_JOB_STATUSES`] as an SQL list, for `job_status NOT IN …`.
+pub fn finished_job_statuses_sql() -> String {
+    let quoted: Vec<String> = FINISHED_JOB_STATUSES
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect();
+    format!("({})", quoted.join(", "))
+}
+
 impl Chunk {
     /// The numbers of the chunks Partner Center accepted (it gave them a tracking id).
     pub fn accepted(chunks: &[Chunk]) -> Vec<i64> {
@@ -150,10 +163,10 @@ impl Chunk {
     /// Accepted, and Partner Center has not yet said it finished the job.
     pub fn job_running(&self) -> bool {
         self.tracking_id.is_some()
-            && !matches!(
-                self.job_status.as_deref(),
-                Some("finished" | "finished_with_errors")
-            )
+            && !self
+                .job_status
+                .as_deref()
+                .is_some_and(|s| FINISHED_JOB_STATUSES.contains(&s))
     }
 }
 
