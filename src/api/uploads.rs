@@ -226,6 +226,16 @@ pub struct HistoryView {
     pub has_next: bool,
 }
 
+/// The statuses a history can be filtered by.
+pub const HISTORY_STATUSES: [&str; 6] = [
+    "draft",
+    "submitting",
+    "running",
+    "finished",
+    "finished_with_errors",
+    "failed",
+];
+
 /// A history status in words.
 pub fn history_status_label(status: &str) -> &'static str {
     match status {
