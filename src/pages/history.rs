@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::uploads::{history_status_label, upload_history, HistoryRow, HistoryView};
+use crate::api::uploads::{
+    history_status_label, upload_history, HistoryRow, HistoryView, HISTORY_STATUSES,
+};
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
 use crate::urls;
 
@@ -39,15 +41,6 @@ pub fn HistoryPage() -> impl IntoView {
     }
 }
 
-const STATUS_CHOICES: [&str; 6] = [
-    "draft",
-    "submitting",
-    "running",
-    "finished",
-    "finished_with_errors",
-    "failed",
-];
-
 #[component]
 fn History(data: HistoryView) -> impl IntoView {
     let (title, base, crumbs) = match &data.customer {
@@ -75,7 +68,7 @@ fn History(data: HistoryView) -> impl IntoView {
         "Every upload for the customers you have uploaded to, by anyone on your team, newest first."
     };
     let all_customers = data.customer.is_none();
-    let statuses = STATUS_CHOICES
+    let statuses = HISTORY_STATUSES
         .iter()
         .map(|s| {
             view! { <option value=*s selected=data.status == *s>{history_status_label(s)}</option> }

@@ -5,7 +5,7 @@ use sqlx::Row as _;
 
 use super::store::finished_job_statuses_sql;
 use super::views::database;
-use crate::api::uploads::{HistoryRow, HistoryView};
+use crate::api::uploads::{HistoryRow, HistoryView, HISTORY_STATUSES};
 use crate::api::AppError;
 use crate::server::pages_data::{caller, display_time, open_customer, parse_customer};
 use crate::server::store::Store;
@@ -156,16 +156,6 @@ impl Store {
     }
 }
 
-/// The statuses a history can be filtered by.
-pub const STATUSES: [&str; 6] = [
-    "draft",
-    "submitting",
-    "running",
-    "finished",
-    "finished_with_errors",
-    "failed",
-];
-
 pub async fn upload_history(
     customer_id: Option<String>,
     status: String,
@@ -177,7 +167,7 @@ pub async fn upload_history(
         Some(id) => Some(open_customer(&caller, &parse_customer(id)?).await?),
         None => None,
     };
-    let status = STATUSES
+    let status = HISTORY_STATUSES
         .iter()
         .find(|s| **s == status)
         .map(|s| s.to_string());
