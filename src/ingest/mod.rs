@@ -372,7 +372,7 @@ fn sniff(bytes: &[u8]) -> Result<Format, ReadError> {
     const ZIP: &[u8] = b"PK\x03\x04";
     const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     if bytes.starts_with(ZIP) {
-        let has = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
+        let has = |name: &[u8]| memchr::memmem::find(bytes, name).is_some();
         return if has(b"xl/workbook") {
             Ok(Format::Xlsx)
         } else if has(b"opendocument.spreadsheet") || has(b"content.xml") {
@@ -390,10 +390,7 @@ fn sniff(bytes: &[u8]) -> Result<Format, ReadError> {
                 .collect::<Vec<u8>>()
         };
         let encrypted = utf16("EncryptedPackage");
-        if bytes
-            .windows(encrypted.len())
-            .any(|w| w == encrypted.as_slice())
-        {
+        if memchr::memmem::find(bytes, &encrypted).is_some() {
             return Err(ReadError::Encrypted);
         }
         return Ok(Format::Xls);
