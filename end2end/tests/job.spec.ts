@@ -85,7 +85,7 @@ test("a job with a device registered elsewhere is explained, and its fixed rows 
     await settle(page, jsOn);
     await uploadToBatch(page, jsOn, { name: "fixed.csv", mimeType: "text/csv", buffer: Buffer.from(fixed) }, batch);
     await page.getByRole("button", { name: `Add 1 device to the batch “${batch}”` }).click();
-    await expectState(page, /Finished: every device is registered/);
+    await expectState(page, /Finished\. Every device is registered/);
     await expect(page.getByText("1 of 1 devices processed: 1 registered, 0 failed")).toBeVisible();
   });
   expect(errors).toEqual([]);

@@ -73,9 +73,9 @@ fn state_words(state: &str) -> &'static str {
         "submitting" => "Sending to Partner Center…",
         "queued" => "Partner Center accepted the upload and will start on it shortly.",
         "processing" => "Partner Center is registering the devices.",
-        "finished" => "Finished: every device is registered.",
+        "finished" => "Every device is registered.",
         "finished_with_errors" => {
-            "Finished with errors: some devices could not be registered. Each one says why and what to do below."
+            "Some devices could not be registered. Each one says why and what to do below."
         }
         _ => "Not every part could be sent; the reason is below. Devices in the parts Partner Center accepted are still followed here.",
     }
