@@ -1,6 +1,7 @@
 //! Shared test harness: a real sandbox on port 0, and sign-in over real HTTP.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod hostile;
 pub mod uploads;
 
 use std::time::Duration;
