@@ -204,9 +204,7 @@ pub fn corpus() -> Vec<(&'static str, Vec<u8>)> {
             hash(10)
         ).into_bytes()),
         ("control-characters.csv", csv(&[format!("PF\x01\x02\x1b[31m,,{}", hash(11))])),
-        ("rtl-override.csv", format!(
-            "Device Serial Number,Manufacturer name,Device model\r\nPF\u{202E}1,Contoso\u{202E}evil,Model\u{2066}x\u{2069}"
-        ).into_bytes()),
+        ("rtl-override.csv", "Device Serial Number,Manufacturer name,Device model\r\nPF\u{202E}1,Contoso\u{202E}evil,Model\u{2066}x\u{2069}".as_bytes().to_vec()),
         ("zero-width-in-hash.csv", csv(&[format!("PF1,,{}\u{200B}{}", &hash(12)[..100], &hash(12)[100..])])),
         ("emoji-serial.csv", csv(&[format!("PF💻1,,{}", hash(13))])),
         ("10k-char-serial.csv", csv(&[format!("{},,{}", "S".repeat(10_000), hash(14))])),
