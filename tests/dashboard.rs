@@ -95,6 +95,28 @@ async fn the_session_cookie_is_http_only_secure_lax_and_unrevealing() {
 }
 
 #[tokio::test]
+async fn a_session_id_the_server_did_not_issue_is_ignored_and_never_adopted() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.set_cookie("ztd_session", "made-up-by-an-attacker");
+    let page = browser.get(&format!("/customers/{CONTOSO}/batches")).await;
+    assert_eq!(page.status(), 303, "anonymous: sent to sign in");
+    browser.sign_in(ADMIN, "/customers").await;
+    let issued = browser.cookie("ztd_session").unwrap();
+    assert_ne!(issued, "made-up-by-an-attacker");
+    // The made-up id stays worthless.
+    let forged = Browser::new(&app);
+    forged.set_cookie("ztd_session", "made-up-by-an-attacker");
+    assert_eq!(
+        forged
+            .get(&format!("/customers/{CONTOSO}/batches"))
+            .await
+            .status(),
+        303
+    );
+}
+
+#[tokio::test]
 async fn a_callback_with_a_wrong_or_missing_state_or_a_replayed_code_is_refused() {
     let app = spawn_app().await;
     let browser = Browser::new(&app);

@@ -224,3 +224,31 @@ async fn deleting_a_device_asks_first_then_removes_it_and_is_audited() {
     let again = browser.get(&delete).await;
     assert_eq!(again.status(), 404);
 }
+
+#[tokio::test]
+async fn file_names_are_only_ever_shown_as_text() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    for name in ["<b>bold</b>.csv", "../../etc/passwd.csv"] {
+        let preview = draft(
+            &browser,
+            CONTOSO,
+            to_new_batch(
+                file_form(name, autopilot_csv(9200, 1).into_bytes()),
+                "Names",
+            ),
+        )
+        .await;
+        let page = browser.page(&preview, 200).await;
+        assert!(!page.contains("<b>bold</b>"), "{page}");
+        assert!(page.contains("&lt;b&gt;bold&lt;/b&gt;.csv") || name.starts_with(".."));
+        assert!(page.contains("../../etc/passwd.csv") || name.starts_with('<'));
+    }
+    let history = browser
+        .page(&format!("/customers/{CONTOSO}/uploads"), 200)
+        .await;
+    assert!(history.contains("&lt;b&gt;bold&lt;/b&gt;.csv"), "{history}");
+    assert!(!history.contains("<b>bold</b>"));
+    // The name is data, never a path: nothing was written beside the data directory.
+    assert!(!app.data_dir.join("../../etc/passwd.csv").exists());
+}

@@ -274,6 +274,13 @@ fn limits_are_enforced_before_the_work() {
         matches!(err, ReadError::TooManySheets { count: 2, limit: 1 }),
         "{err:?}"
     );
+    // The zip's entry count is checked before anything is unpacked.
+    let few_entries = Limits {
+        max_zip_entries: 3,
+        ..Limits::default()
+    };
+    let err = ingest::read_file(&two.save_to_buffer().unwrap(), None, &few_entries).unwrap_err();
+    assert!(matches!(err, ReadError::TooManySheets { .. }), "{err:?}");
 }
 
 #[test]

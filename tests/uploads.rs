@@ -206,6 +206,10 @@ async fn rows_with_errors_block_submission_until_removed() {
         browser.post(&format!("{preview}/submit")).await.status(),
         422
     );
+    assert!(
+        upload_posts(&app).await.is_empty(),
+        "nothing reaches Partner Center while a row has an error"
+    );
 
     let removed = post_form(
         &browser,

@@ -245,6 +245,8 @@ mod tests {
         assert_eq!(cell("+1"), "'+1");
         assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(cell("-2+3"), "'-2+3");
+        assert_eq!(cell("\tcmd"), "'\tcmd");
+        assert_eq!(cell("\rcmd"), "\"'\rcmd\"");
         assert_eq!(cell("PF0ABC12"), "PF0ABC12");
         assert_eq!(cell("HP, Inc."), "\"HP, Inc.\"");
         assert_eq!(cell("two\nlines"), "\"two\nlines\"");
