@@ -53,6 +53,26 @@ impl Dashboard {
         self.0.kill().expect("SIGKILL");
         self.0.wait().expect("the process ends");
     }
+
+    /// SIGTERM; returns how long the process took to end, and whether it ended well.
+    fn terminate(mut self) -> (Duration, bool) {
+        let started = std::time::Instant::now();
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        loop {
+            if let Some(status) = self.0.try_wait().expect("the process can be waited on") {
+                return (started.elapsed(), status.success());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(40),
+                "still running 40 s after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for Dashboard {
@@ -125,9 +145,20 @@ async fn setup(batch: &str, first_device: u32) -> Setup {
     }
 }
 
+/// How the dashboard is stopped mid-submission.
+#[derive(Clone, Copy, PartialEq)]
+enum Stop {
+    Kill,
+    Terminate,
+}
+
 /// Submits with every Partner Center call slowed to 700 ms, and kills the dashboard once the
 /// first part is answered, while the rest are unsent. Returns the job's address.
 async fn submit_and_kill(setup: Setup) -> (Sandbox, TestApp, u16, Browser, String) {
+    submit_and_stop(setup, Stop::Kill).await
+}
+
+async fn submit_and_stop(setup: Setup, stop: Stop) -> (Sandbox, TestApp, u16, Browser, String) {
     let Setup {
         sandbox,
         app,
@@ -153,7 +184,17 @@ async fn submit_and_kill(setup: Setup) -> (Sandbox, TestApp, u16, Browser, Strin
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    dashboard.kill();
+    match stop {
+        Stop::Kill => dashboard.kill(),
+        Stop::Terminate => {
+            let (took, ended_well) = dashboard.terminate();
+            assert!(ended_well, "SIGTERM ends the process with success");
+            assert!(
+                took < ztd_dashboard::server::startup::SHUTDOWN_GRACE + Duration::from_secs(5),
+                "took {took:?}"
+            );
+        }
+    }
     assert!(
         answered_upload_posts(&sandbox).await < 3,
         "the kill came too late to test anything"
@@ -221,4 +262,14 @@ async fn without_its_sign_in_an_interrupted_upload_waits_for_a_person_to_resume_
     let (_, page) = until_finished(&browser, &job).await;
     assert!(page.contains("5 registered, 0 failed"), "{page}");
     registered_once(&sandbox, "Crash resume", 8200).await;
+}
+
+#[tokio::test]
+async fn sigterm_stops_within_the_grace_and_the_upload_is_finished_after_a_restart() {
+    let (sandbox, app, port, browser, job) =
+        submit_and_stop(setup("Crash term", 8300).await, Stop::Terminate).await;
+    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox).await;
+    let (_, page) = until_finished(&browser, &job).await;
+    assert!(page.contains("5 registered, 0 failed"), "{page}");
+    registered_once(&sandbox, "Crash term", 8300).await;
 }

@@ -2,7 +2,7 @@
 //! configuration is given, and assembles the router. Tests build it on port 0 and read the
 //! bound address back, exactly as `main` runs it.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -220,19 +220,40 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    /// Requests still running [`SHUTDOWN_GRACE`] after `shutdown` are cut off: a stop must
+    /// not wait forever on a slow client. Submissions in the background stop with the process;
+    /// the next start takes them up (see [`uploads::reconcile`]).
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let result = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signalled = stopping.clone();
+        let serve = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                signalled.notify_one();
+            })
+            .into_future();
+        let result = tokio::select! {
+            result = serve => result,
+            () = async {
+                stopping.notified().await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => {
+                tracing::warn!(grace = ?SHUTDOWN_GRACE, "requests still running after the stop signal were cut off");
+                Ok(())
+            }
+        };
         if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }
         result
     }
 }
+
+/// How long in-flight requests may take to finish once the process is asked to stop.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The app's routes, worked out once per process. Leptos works them out by rendering the
 /// app with resource loading switched off by a process-wide flag; a page rendering at that
