@@ -252,3 +252,68 @@ async fn file_names_are_only_ever_shown_as_text() {
     // The name is data, never a path: nothing was written beside the data directory.
     assert!(!app.data_dir.join("../../etc/passwd.csv").exists());
 }
+
+/// Every route that changes something, for a draft upload `u` of customer `c`.
+fn write_routes(c: &str, u: &str) -> Vec<String> {
+    let mut routes: Vec<String> = ["rows", "target", "submit", "sheet", "split"]
+        .iter()
+        .map(|action| format!("/customers/{c}/uploads/{u}/{action}"))
+        .collect();
+    routes.extend(
+        ["resume", "retry"]
+            .iter()
+            .map(|action| format!("/customers/{c}/jobs/{u}/{action}")),
+    );
+    routes.push(format!("/customers/{c}/uploads"));
+    routes.push(format!(
+        "/customers/{c}/batches/Contoso-PO-4711/devices/x/delete"
+    ));
+    routes.push("/auth/logout".into());
+    routes
+}
+
+#[tokio::test]
+async fn every_write_is_a_same_origin_post_and_nothing_else_changes_anything() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let preview = draft(
+        &browser,
+        CONTOSO,
+        to_new_batch(
+            file_form("writes.csv", autopilot_csv(9300, 1).into_bytes()),
+            "Writes",
+        ),
+    )
+    .await;
+    let upload = preview.rsplit('/').next().unwrap().to_string();
+    for route in write_routes(CONTOSO, &upload) {
+        let url = format!("{}{route}", app.address);
+        // From another site, or with a foreign Origin: refused before any handler.
+        for (header, value) in [
+            ("Sec-Fetch-Site", "cross-site"),
+            ("Sec-Fetch-Site", "same-site"),
+            ("Origin", "https://evil.example"),
+        ] {
+            let refused = browser.send(http().post(&url).header(header, value)).await;
+            assert_eq!(refused.status(), 403, "{route} with {header}: {value}");
+        }
+        // By GET, PUT or DELETE: not a way to change anything (reads answer as pages).
+        for method in [reqwest::Method::PUT, reqwest::Method::DELETE] {
+            let other = browser.send(http().request(method.clone(), &url)).await;
+            assert_eq!(other.status(), 405, "{method} {route}");
+        }
+        let get = browser.get(&route).await;
+        assert!(
+            matches!(get.status().as_u16(), 200 | 404 | 405),
+            "GET {route}: {}",
+            get.status()
+        );
+    }
+    // Nothing happened: the draft is still a draft, and still signed in.
+    let page = browser.page(&preview, 200).await;
+    assert!(
+        page.contains("Register 1 device in the new batch “Writes”"),
+        "{page}"
+    );
+    assert!(upload_posts(&app).await.is_empty());
+}
