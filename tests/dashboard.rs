@@ -324,8 +324,21 @@ async fn markup_in_names_from_partner_center_is_shown_as_text() {
 #[tokio::test]
 async fn signing_out_is_a_post_that_ends_the_session() {
     let app = spawn_app().await;
+    let store = ztd_dashboard::server::store::Store::open(&format!(
+        "sqlite://{}/ztd-dashboard.db",
+        app.data_dir.display()
+    ))
+    .await
+    .unwrap();
+    let stored_tokens = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sign_ins")
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    };
     let browser = Browser::new(&app);
     browser.sign_in(ADMIN, "/customers").await;
+    assert_eq!(stored_tokens().await, 1);
     let cookie = browser.cookie("ztd_session").unwrap();
     assert_eq!(browser.get("/auth/logout").await.status(), 405);
     let out = browser.post("/auth/logout").await;
@@ -335,6 +348,7 @@ async fn signing_out_is_a_post_that_ends_the_session() {
         .page("/signed-out", 200)
         .await
         .contains("You signed out"));
+    assert_eq!(stored_tokens().await, 0, "the tokens are deleted");
 
     let replay = Browser::new(&app);
     replay.set_cookie("ztd_session", &cookie);
@@ -343,6 +357,49 @@ async fn signing_out_is_a_post_that_ends_the_session() {
         303,
         "the old cookie is anonymous"
     );
+}
+
+#[tokio::test]
+async fn every_page_download_and_server_function_needs_a_sign_in() {
+    let app = spawn_app().await;
+    let anonymous = Browser::new(&app);
+    let upload = "00000000-0000-4000-8000-000000000000";
+    let pages = [
+        "/customers".to_string(),
+        "/uploads".into(),
+        "/audit".into(),
+        format!("/customers/{CONTOSO}/batches"),
+        format!("/customers/{CONTOSO}/batches/Contoso-PO-4711"),
+        format!("/customers/{CONTOSO}/uploads"),
+        format!("/customers/{CONTOSO}/uploads/new"),
+        format!("/customers/{CONTOSO}/uploads/{upload}"),
+        format!("/customers/{CONTOSO}/jobs/{upload}"),
+        format!("/customers/{CONTOSO}/jobs/{upload}/failed.csv"),
+        format!("/customers/{CONTOSO}/jobs/{upload}/report.csv"),
+        format!("/customers/{CONTOSO}/batches/Contoso-PO-4711/devices/x/delete"),
+    ];
+    for page in &pages {
+        let response = anonymous.get(page).await;
+        assert_eq!(response.status(), 303, "{page}");
+        assert!(location(&response).starts_with("/auth/login"), "{page}");
+    }
+    for function in [
+        "search_customers",
+        "customer_batches",
+        "batch_devices",
+        "upload_form",
+        "upload_preview",
+        "upload_job",
+        "upload_history",
+        "audit_trail",
+    ] {
+        let response = anonymous.post(&format!("/api/{function}")).await;
+        assert_eq!(response.status(), 401, "{function}");
+    }
+    // What stays open: health checks, sign-in, and the static files.
+    assert_eq!(anonymous.get("/healthz").await.status(), 200);
+    assert_eq!(anonymous.get("/auth/login").await.status(), 303);
+    assert_ne!(anonymous.get("/pkg/ztd-dashboard.css").await.status(), 303);
 }
 
 #[tokio::test]
