@@ -160,18 +160,14 @@ pub async fn page(page: u32) -> Result<crate::api::audit::AuditView, crate::api:
     use crate::api::audit::{AuditRow, AuditView};
     let caller = super::pages_data::caller().await?;
     let page = page.max(1);
-    let mut events = caller
+    let window = super::PageWindow::new(page, EVENTS_PER_PAGE);
+    let events = caller
         .state
         .store
-        .audit_events(
-            &caller.user.tenant_id,
-            (i64::from(page) - 1) * EVENTS_PER_PAGE,
-            EVENTS_PER_PAGE + 1,
-        )
+        .audit_events(&caller.user.tenant_id, window.offset, window.limit)
         .await
         .map_err(super::uploads::views::database)?;
-    let has_next = events.len() as i64 > EVENTS_PER_PAGE;
-    events.truncate(EVENTS_PER_PAGE as usize);
+    let (events, has_next) = window.split(events);
     let rows = events
         .into_iter()
         .map(|e| AuditRow {

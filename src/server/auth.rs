@@ -92,7 +92,14 @@ pub async fn user_of_sign_in(state: &AppState, sign_in_id: &str) -> Option<Sessi
     if age > state.config.session_absolute_timeout.as_secs() as i64 {
         return None;
     }
-    Some(crate::server::uploads::reconcile::session_user(row))
+    Some(SessionUser {
+        sign_in_id: row.id,
+        tenant_id: row.tenant_id,
+        object_id: row.object_id,
+        name: row.display_name,
+        upn: row.upn,
+        signed_in_at: row.created_at,
+    })
 }
 
 /// The user's Partner Center access token, refreshed first when it is about to expire.

@@ -58,3 +58,29 @@ impl FromRef<AppState> for LeptosOptions {
         state.leptos_options.clone()
     }
 }
+
+/// One page of a list, fetched as one row more than the page to learn whether another page
+/// follows. `page` counts from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageWindow {
+    pub offset: i64,
+    pub limit: i64,
+    per_page: i64,
+}
+
+impl PageWindow {
+    pub fn new(page: u32, per_page: i64) -> Self {
+        PageWindow {
+            offset: (i64::from(page.max(1)) - 1) * per_page,
+            limit: per_page + 1,
+            per_page,
+        }
+    }
+
+    /// The rows fetched with this window: the page, and whether another page follows.
+    pub fn split<T>(&self, mut rows: Vec<T>) -> (Vec<T>, bool) {
+        let more = rows.len() as i64 > self.per_page;
+        rows.truncate(self.per_page as usize);
+        (rows, more)
+    }
+}

@@ -116,7 +116,7 @@ async fn rows(
         .map_err(database)?
         .into_iter()
         .map(|row| {
-            let shown = job_device_row(row.clone(), &accepted);
+            let shown = job_device_row(&row, &accepted);
             (row, shown)
         })
         .collect();

@@ -9,6 +9,7 @@ use crate::api::uploads::{HistoryRow, HistoryView, HISTORY_STATUSES};
 use crate::api::AppError;
 use crate::server::pages_data::{caller, display_time, open_customer, parse_customer};
 use crate::server::store::Store;
+use crate::server::PageWindow;
 use crate::urls;
 
 const UPLOADS_PER_PAGE: i64 = 50;
@@ -181,16 +182,12 @@ pub async fn upload_history(
     };
     let store = &caller.state.store;
     let page = page.max(1);
-    let mut entries = store
-        .history(
-            &filter,
-            (i64::from(page) - 1) * UPLOADS_PER_PAGE,
-            UPLOADS_PER_PAGE + 1,
-        )
+    let window = PageWindow::new(page, UPLOADS_PER_PAGE);
+    let entries = store
+        .history(&filter, window.offset, window.limit)
         .await
         .map_err(database)?;
-    let has_next = entries.len() as i64 > UPLOADS_PER_PAGE;
-    entries.truncate(UPLOADS_PER_PAGE as usize);
+    let (entries, has_next) = window.split(entries);
     let users = store.history_users(&filter).await.map_err(database)?;
     Ok(HistoryView {
         customer,

@@ -8,7 +8,7 @@
 use sqlx::Row as _;
 
 use super::store::{finished_job_statuses_sql, UploadState};
-use crate::server::auth::{self, SessionUser};
+use crate::server::auth;
 use crate::server::store::Store;
 use crate::server::{unix_now, AppState};
 
@@ -114,16 +114,4 @@ async fn stop(state: &AppState, upload_id: &str) -> Result<(), sqlx::Error> {
             unix_now(),
         )
         .await
-}
-
-/// The user a stored sign-in belongs to, as a session would hold it.
-pub(crate) fn session_user(row: crate::server::store::SignInRow) -> SessionUser {
-    SessionUser {
-        sign_in_id: row.id,
-        tenant_id: row.tenant_id,
-        object_id: row.object_id,
-        name: row.display_name,
-        upn: row.upn,
-        signed_in_at: row.created_at,
-    }
 }

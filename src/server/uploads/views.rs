@@ -12,7 +12,7 @@ use crate::api::{AppError, CustomerRow};
 use crate::ingest::{Check, Finding};
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::pages_data::{caller, display_time, open_customer, parse_customer, Caller};
-use crate::server::unix_now;
+use crate::server::{unix_now, PageWindow};
 
 const ROWS_PER_PAGE: i64 = 100;
 
@@ -176,7 +176,7 @@ pub async fn upload_job(
         show: show.to_string(),
         devices: rows
             .into_iter()
-            .map(|row| job_device_row(row, &accepted))
+            .map(|row| job_device_row(&row, &accepted))
             .collect(),
         page,
         has_next,
@@ -223,15 +223,16 @@ fn chunk_view(c: Chunk) -> ChunkView {
 }
 
 /// A row as the job page and the downloads show it. `accepted_chunks`: the parts Partner
-/// Center took, whose rows without an outcome are waiting rather than unsent.
-pub(crate) fn job_device_row(stored: StoredRow, accepted_chunks: &[i64]) -> JobDeviceRow {
-    let device = stored.device;
+/// Center took, whose rows without an outcome are waiting rather than unsent. Borrows the row:
+/// its hardware hash is not shown and need not be copied.
+pub(crate) fn job_device_row(stored: &StoredRow, accepted_chunks: &[i64]) -> JobDeviceRow {
+    let device = &stored.device;
     let device_id = stored
         .outcome
         .as_ref()
         .filter(|o| o.registered)
         .and_then(|o| o.device_id.clone());
-    let (status, error_code, explanation) = match stored.outcome {
+    let (status, error_code, explanation) = match &stored.outcome {
         Some(outcome) if outcome.registered => ("registered", None, None),
         Some(outcome) => {
             let explanation = device_errors::explain(
@@ -240,7 +241,10 @@ pub(crate) fn job_device_row(stored: StoredRow, accepted_chunks: &[i64]) -> JobD
             );
             (
                 "failed",
-                outcome.error_code.or(outcome.error_description),
+                outcome
+                    .error_code
+                    .clone()
+                    .or_else(|| outcome.error_description.clone()),
                 Some(explanation),
             )
         }
@@ -251,10 +255,10 @@ pub(crate) fn job_device_row(stored: StoredRow, accepted_chunks: &[i64]) -> JobD
     };
     JobDeviceRow {
         row: device.row,
-        serial_number: device.serial_number,
-        product_key: device.product_key,
-        manufacturer: device.manufacturer,
-        model: device.model,
+        serial_number: device.serial_number.clone(),
+        product_key: device.product_key.clone(),
+        manufacturer: device.manufacturer.clone(),
+        model: device.model.clone(),
         status: status.to_string(),
         error_code,
         explanation,
@@ -269,18 +273,12 @@ async fn page_of_rows(
     filter: RowFilter,
     page: u32,
 ) -> Result<(Vec<StoredRow>, bool), AppError> {
-    let mut rows = store
-        .rows(
-            upload_id,
-            filter,
-            (i64::from(page.max(1)) - 1) * ROWS_PER_PAGE,
-            ROWS_PER_PAGE + 1,
-        )
+    let window = PageWindow::new(page, ROWS_PER_PAGE);
+    let rows = store
+        .rows(upload_id, filter, window.offset, window.limit)
         .await
         .map_err(database)?;
-    let has_next = rows.len() as i64 > ROWS_PER_PAGE;
-    rows.truncate(ROWS_PER_PAGE as usize);
-    Ok((rows, has_next))
+    Ok(window.split(rows))
 }
 
 /// What the preview and the job page both start from.
