@@ -1,11 +1,11 @@
 //! Pages written by hand, outside Leptos: the outcome pages of plain handlers (sign-in,
 //! uploads), which change the session or the database and so are not Leptos routes.
 
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 /// A complete page in the dashboard's look, `body` being trusted HTML (escape what goes in).
-/// Never cached: these pages answer a single request.
+/// Like every dynamic response, never cached (`server::headers`).
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -15,7 +15,7 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
          <main id=\"main\">{body}</main></body></html>",
         escape(title)
     );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    (status, Html(html)).into_response()
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

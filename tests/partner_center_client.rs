@@ -576,6 +576,51 @@ async fn a_dropped_connection_on_batch_creation_is_retried_and_leaves_exactly_on
 }
 
 #[tokio::test]
+async fn a_timed_out_batch_creation_is_retried_with_the_same_request_id_and_leaves_one_batch() {
+    let sandbox = sandbox().await;
+    let ctx = context(&sandbox, ADMIN).await;
+    let client = client_with(&sandbox, |c| c.attempt_timeout = Duration::from_millis(300));
+    // Processed at once, answered after the client stopped waiting.
+    set_faults(
+        &sandbox,
+        FaultSettings {
+            slow_next_writes: 1,
+            slow_write_ms: 1500,
+            ..FaultSettings::default()
+        },
+    )
+    .await;
+    let name = batch("Timed out once");
+    let tracking = client
+        .create_device_batch(
+            &ctx,
+            &contoso(),
+            &name,
+            &[hash_device("T-1", 14)],
+            RequestId::new(),
+        )
+        .await
+        .expect("the retry gets the first answer");
+    let (_, details) = follow(&client, &ctx, &contoso(), &tracking).await;
+    assert_eq!(details.status, UploadStatus::Finished);
+    let log = request_log(&sandbox).await;
+    let posts: Vec<_> = log.iter().filter(|e| e["method"] == "POST").collect();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[0]["outcome"], "late", "processed, answered too late");
+    assert_eq!(posts[0]["request_id"], posts[1]["request_id"]);
+    let batches = client.device_batches(&ctx, &contoso()).await.unwrap();
+    assert_eq!(
+        batches.iter().filter(|b| b.id == "Timed out once").count(),
+        1
+    );
+    let stored = stored_devices(&sandbox, seed::CONTOSO).await;
+    assert_eq!(
+        stored.iter().filter(|d| d["serialNumber"] == "T-1").count(),
+        1
+    );
+}
+
+#[tokio::test]
 async fn a_slow_answer_times_out_and_is_reported_as_such() {
     let sandbox = sandbox().await;
     let ctx = context(&sandbox, ADMIN).await;

@@ -13,7 +13,20 @@ export const hash = (bytes = 4000) => randomBytes(bytes).toString("base64");
 /** The sandbox's authorize page: another host (`localhost`) than the dashboard (`127.0.0.1`). */
 export const SANDBOX_SIGN_IN_URL = /^http:\/\/localhost:\d+\/[^?]+\/oauth2\/v2\.0\/authorize\?/;
 
-export const DEMO_USERS = ["Avery Admin", "Sam Sales", "Noel No-MFA", "Robin No-Role"];
+/** The sandbox's demo users: display name and UPN. Two people share a name (users are told
+ * apart by object id), so a user is picked by both. */
+export const DEMO_USERS: [string, string][] = [
+  ["Avery Admin", "admin@sandbox-partner.onmicrosoft.com"],
+  ["Sam Sales", "sales@sandbox-partner.onmicrosoft.com"],
+  ["Noel No-MFA", "nomfa@sandbox-partner.onmicrosoft.com"],
+  ["Robin No-Role", "norole@sandbox-partner.onmicrosoft.com"],
+  ["Avery Admin", "avery.admin@sandbox-partner.onmicrosoft.com"],
+];
+
+/** The sign-in page's link for a demo user. */
+function userLink(page: Page, name: string, upn: string) {
+  return page.getByRole("link", { name: new RegExp(`^${name} ${upn.replace(/\./g, "\\.")}`) });
+}
 
 /** We are on the sandbox's sign-in page, and it offers every demo user. */
 export async function expectSandboxSignIn(page: Page) {
@@ -21,14 +34,15 @@ export async function expectSandboxSignIn(page: Page) {
   await expect(
     page.getByRole("heading", { level: 1, name: "Sign in to the sandbox partner tenant" }),
   ).toBeVisible();
-  for (const name of DEMO_USERS) {
-    await expect(page.getByRole("link", { name: new RegExp(`^${name}\\b`) })).toBeVisible();
+  for (const [name, upn] of DEMO_USERS) {
+    await expect(userLink(page, name, upn)).toBeVisible();
   }
 }
 
-/** Picks a demo user on the sandbox's sign-in page. */
+/** Picks a demo user on the sandbox's sign-in page: the first one of that name. */
 export async function signInAs(page: Page, name: string) {
-  await page.getByRole("link", { name: new RegExp(`^${name}\\b`) }).click();
+  const [, upn] = DEMO_USERS.find(([n]) => n === name) ?? [name, ""];
+  await userLink(page, name, upn).click();
 }
 
 /** The dashboard's header: who is signed in, and that this is the sandbox. */

@@ -22,6 +22,7 @@ pub(crate) fn routes() -> Router<Arc<SandboxState>> {
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/requests", get(requests).delete(clear_requests))
         .route("/_sandbox/revoke-refresh-tokens", post(revoke))
+        .route("/_sandbox/tokens", get(tokens))
         .route("/_sandbox/customers/{customer}/devices", get(devices))
 }
 
@@ -46,6 +47,7 @@ async fn index(State(state): State<Arc<SandboxState>>) -> Response {
             "POST /_sandbox/reset": "back to the seed data and the start-up faults",
             "GET|DELETE /_sandbox/requests": "the Partner Center requests received",
             "POST /_sandbox/revoke-refresh-tokens": "make every refresh token invalid",
+            "GET /_sandbox/tokens": "every access and refresh token issued, and the token requests received (leak tests)",
             "GET /_sandbox/customers/{id}/devices": "every device of a customer, hashes included",
         }
     }))
@@ -88,6 +90,14 @@ async fn revoke(State(state): State<Arc<SandboxState>>) -> Response {
 
 /// Every device of a customer, with its batch and hardware hash, which the public API does
 /// not return: tests compare it with what the dashboard believes.
+/// Every access and refresh token issued, so a test can search the dashboard's pages and log
+/// for them, and how many token requests came in. The sandbox's tokens open nothing but the
+/// sandbox.
+async fn tokens(State(state): State<Arc<SandboxState>>) -> Response {
+    let (issued, requests) = state.identity.tokens();
+    Json(json!({"issued": issued, "requests": requests})).into_response()
+}
+
 async fn devices(State(state): State<Arc<SandboxState>>, Path(customer): Path<Uuid>) -> Response {
     let world = lock(&state.partner.world);
     let devices: Vec<_> = world

@@ -47,6 +47,10 @@ pub struct FaultSettings {
     /// The next this-many writes (POST, PUT, PATCH, DELETE) are answered 503 without being
     /// processed; reads go through. For failing an upload but not the pages around it.
     pub fail_next_writes: u32,
+    /// The next this-many writes are processed at once but answered only after
+    /// `slow_write_ms`: the client that gave up waiting must not create twice.
+    pub slow_next_writes: u32,
+    pub slow_write_ms: u64,
 }
 
 /// One line of the request log.
@@ -56,7 +60,8 @@ pub struct LoggedRequest {
     pub path: String,
     pub request_id: Option<String>,
     pub correlation_id: Option<String>,
-    /// `answered` (with `status`), `throttled`, `failed` (injected 5xx) or `dropped`.
+    /// `answered` (with `status`), `late` (answered after `slow_write_ms`), `throttled`,
+    /// `failed` (injected 5xx) or `dropped`.
     pub outcome: &'static str,
     pub status: u16,
 }
@@ -71,8 +76,14 @@ pub(crate) struct FaultState {
 }
 
 enum Verdict {
-    Pass { drop_after: bool },
-    Throttle { retry_after: u64 },
+    Pass {
+        drop_after: bool,
+        /// How long a processed request waits before it is answered.
+        answer_after: Duration,
+    },
+    Throttle {
+        retry_after: u64,
+    },
     Fail(StatusCode),
 }
 
@@ -149,7 +160,25 @@ impl FaultState {
         }
         if settings.drop_next > 0 {
             settings.drop_next -= 1;
-            return (latency, Verdict::Pass { drop_after: true });
+            let answer_after = Duration::ZERO;
+            return (
+                latency,
+                Verdict::Pass {
+                    drop_after: true,
+                    answer_after,
+                },
+            );
+        }
+        if write && settings.slow_next_writes > 0 {
+            settings.slow_next_writes -= 1;
+            let answer_after = Duration::from_millis(settings.slow_write_ms);
+            return (
+                latency,
+                Verdict::Pass {
+                    drop_after: false,
+                    answer_after,
+                },
+            );
         }
         let mut dice = lock(&self.dice);
         if settings.error_rate > 0.0 && dice.gen_bool(settings.error_rate.clamp(0.0, 1.0)) {
@@ -162,7 +191,14 @@ impl FaultState {
         }
         let drop_after =
             settings.drop_rate > 0.0 && dice.gen_bool(settings.drop_rate.clamp(0.0, 1.0));
-        (latency, Verdict::Pass { drop_after })
+        let answer_after = Duration::ZERO;
+        (
+            latency,
+            Verdict::Pass {
+                drop_after,
+                answer_after,
+            },
+        )
     }
 }
 
@@ -221,10 +257,20 @@ pub(crate) async fn apply(
                 "An unexpected error occurred in the service. Please try again later.",
             )
         }
-        Verdict::Pass { drop_after } => {
+        Verdict::Pass {
+            drop_after,
+            answer_after,
+        } => {
             let kill = request.extensions().get::<ConnectionKill>().cloned();
             let response = next.run(request).await;
             entry.status = response.status().as_u16();
+            if !answer_after.is_zero() {
+                // Logged before the wait: a client that gives up cancels this handler.
+                entry.outcome = "late";
+                faults.record(entry);
+                tokio::time::sleep(answer_after).await;
+                return response;
+            }
             match kill {
                 Some(kill) if drop_after => {
                     entry.outcome = "dropped";

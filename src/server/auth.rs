@@ -23,6 +23,8 @@ use crate::partner_center::AccessToken;
 
 const PENDING: &str = "pending_sign_in";
 const USER: &str = "user";
+/// When the session was last used (unix seconds), for the idle timeout.
+const SEEN_AT: &str = "seen_at";
 /// Access tokens this close to expiry are refreshed first.
 const REFRESH_MARGIN_SECS: i64 = 300;
 
@@ -66,15 +68,64 @@ impl RefreshLocks {
     }
 }
 
-/// The signed-in user of this session, if the sign-in is still within its absolute lifetime.
+/// The signed-in user of this session, if the session has been used within the idle timeout
+/// and the sign-in is within its absolute lifetime (security checklist 12). Either limit
+/// ends the sign-in: its tokens are deleted, not just forgotten by the browser. A sign-in
+/// ended elsewhere (a refused refresh, sign-out on another replica) leaves the session
+/// anonymous from the next request on (checklist 14).
+///
+/// The last visit is noted at most once per tenth of the idle timeout, not on every request,
+/// so that browsing costs no session write; the store's own expiry (set at each write) then
+/// ends an unused session at most a tenth early.
 pub async fn current_user(state: &AppState, session: &Session) -> Option<SessionUser> {
     let user: SessionUser = session.get(USER).await.ok().flatten()?;
-    let age = unix_now() - user.signed_in_at;
-    if age > state.config.session_absolute_timeout.as_secs() as i64 {
+    let now = unix_now();
+    let seen_at: i64 = session
+        .get(SEEN_AT)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(user.signed_in_at);
+    let idle_limit = state.config.session_idle_timeout.as_secs() as i64;
+    let too_old = now - user.signed_in_at > state.config.session_absolute_timeout.as_secs() as i64;
+    if too_old || now - seen_at > idle_limit {
+        let limit = if too_old { "absolute" } else { "idle" };
+        tracing::info!(sign_in = %user.sign_in_id, limit, "session timed out");
         end_sign_in(state, session, &user).await;
         return None;
     }
+    match state.store.sign_in_exists(&user.sign_in_id).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let _ = session.flush().await;
+            return None;
+        }
+        // The database is down: let the request through to say so in its own words.
+        Err(error) => tracing::warn!(%error, "could not check a sign-in"),
+    }
+    if (now - seen_at) * 10 >= idle_limit && session.insert(SEEN_AT, now).await.is_err() {
+        tracing::warn!("could not note a visit in the session");
+    }
     Some(user)
+}
+
+/// Runs for the life of the process: deletes sign-ins (and their tokens) past the absolute
+/// lifetime, including those whose session simply stopped being used.
+pub async fn expire_sign_ins(state: AppState) {
+    let lifetime = state.config.session_absolute_timeout;
+    let mut every = tokio::time::interval(lifetime.clamp(
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(600),
+    ));
+    loop {
+        every.tick().await;
+        let before = unix_now() - lifetime.as_secs() as i64;
+        match state.store.delete_sign_ins_created_before(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, "sign-ins past their absolute lifetime deleted"),
+            Err(error) => tracing::warn!(%error, "could not delete expired sign-ins"),
+        }
+    }
 }
 
 async fn end_sign_in(state: &AppState, session: &Session, user: &SessionUser) {

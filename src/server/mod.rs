@@ -6,6 +6,7 @@ pub mod config;
 pub mod crypto;
 mod csrf;
 pub mod devices;
+mod headers;
 mod health;
 pub mod oidc;
 pub mod pages_data;

@@ -23,7 +23,7 @@ use super::config::Config;
 use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::Store;
-use super::{auth, csrf, devices, health, uploads, AppState};
+use super::{auth, csrf, devices, headers, health, uploads, AppState};
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
 use crate::sandbox::{RegisteredClient, Sandbox, SandboxConfig};
@@ -188,6 +188,7 @@ impl Application {
             refresh_locks: auth::RefreshLocks::default(),
             page_cursors: super::pages_data::PageCursors::default(),
         };
+        tokio::spawn(auth::expire_sign_ins(state.clone()));
         match uploads::reconcile::at_start(&state).await {
             Ok(done) if done != Default::default() => {
                 tracing::info!(?done, "uploads left unfinished by the last run taken up")
@@ -265,7 +266,8 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// Middleware, outermost first: the cross-site write check, sessions, the sign-in gate.
+/// Middleware, outermost first: hardening headers, the cross-site write check, sessions, the
+/// sign-in gate.
 fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router {
     let routes = route_list();
     let options = state.leptos_options.clone();
@@ -328,11 +330,17 @@ fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router
             "/customers/{customer}/jobs/{upload}/report.csv",
             get(uploads::downloads::report),
         )
-        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, headers::provide_page_policy, move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(headers::provide_page_policy, shell))
         .layer(from_fn_with_state(state.clone(), auth::require_sign_in))
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), csrf::same_origin_writes))
+        .layer(from_fn_with_state(state.clone(), headers::harden))
         .with_state(state)
 }
 

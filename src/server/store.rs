@@ -119,12 +119,34 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Whether the sign-in still exists (not signed out, refused or expired elsewhere).
+    pub async fn sign_in_exists(&self, id: &str) -> Result<bool, sqlx::Error> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM sign_ins WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
     pub async fn delete_sign_in(&self, id: &str) -> Result<(), sqlx::Error> {
         sqlx::query("DELETE FROM sign_ins WHERE id = $1")
             .bind(id)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Deletes the sign-ins created before `created_before` (past their absolute lifetime),
+    /// and with them their tokens; returns how many.
+    pub async fn delete_sign_ins_created_before(
+        &self,
+        created_before: i64,
+    ) -> Result<u64, sqlx::Error> {
+        let result = sqlx::query("DELETE FROM sign_ins WHERE created_at < $1")
+            .bind(created_before)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
     }
 
     pub async fn touch_recent_customer(

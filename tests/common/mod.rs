@@ -220,6 +220,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// `settings` are extra `ZTD_*` variables.
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
+    spawn_app_configured(settings, |_| {}).await
+}
+
+/// As [`spawn_app_with`], then `tweak` changes what no variable can (durations in seconds).
+pub async fn spawn_app_configured(
+    settings: &[(&str, &str)],
+    tweak: impl FnOnce(&mut ztd_dashboard::server::Config),
+) -> TestApp {
     let data_dir = std::env::temp_dir().join(format!("ztd-test-{}", uuid::Uuid::new_v4()));
     let mut env: std::collections::HashMap<String, String> = [
         ("ZTD_LISTEN_ADDR", "127.0.0.1:0"),
@@ -231,12 +239,17 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     for (k, v) in settings {
         env.insert(k.to_string(), v.to_string());
     }
-    let config = ztd_dashboard::server::Config::load(&env).expect("valid test configuration");
+    let mut config = ztd_dashboard::server::Config::load(&env).expect("valid test configuration");
+    tweak(&mut config);
     let app = ztd_dashboard::server::startup::Application::build(config)
         .await
         .expect("the dashboard starts");
     let address = app.public_url().as_str().trim_end_matches('/').to_string();
-    let sandbox_url = app.sandbox().expect("sandbox mode").base_url().to_string();
+    // Configured for Microsoft (pointed at a test's own sandbox), there is no built-in one.
+    let sandbox_url = app
+        .sandbox()
+        .map(|sandbox| sandbox.base_url().to_string())
+        .unwrap_or_default();
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
         address,

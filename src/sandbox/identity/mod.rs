@@ -36,6 +36,11 @@ pub(crate) struct IdentityState {
     pub keys: keys::SigningKey,
     codes: Mutex<HashMap<String, PendingCode>>,
     refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
+    /// Every access and refresh token handed out, for tests that prove none of them leaks
+    /// from the dashboard (`GET /_sandbox/issued-tokens`).
+    issued: Mutex<Vec<String>>,
+    /// Requests the token endpoint received, answered or not.
+    token_requests: std::sync::atomic::AtomicUsize,
 }
 
 struct PendingCode {
@@ -60,7 +65,18 @@ impl IdentityState {
             keys: keys::SigningKey::generate(),
             codes: Mutex::new(HashMap::new()),
             refresh_tokens: Mutex::new(HashMap::new()),
+            issued: Mutex::new(Vec::new()),
+            token_requests: Default::default(),
         }
+    }
+
+    /// Every access and refresh token issued so far (oldest first), and how many requests
+    /// the token endpoint received.
+    pub fn tokens(&self) -> (Vec<String>, usize) {
+        let requests = self
+            .token_requests
+            .load(std::sync::atomic::Ordering::SeqCst);
+        (lock(&self.issued).clone(), requests)
     }
 
     /// Makes every refresh token issued so far unusable (`invalid_grant`), as an admin
@@ -319,6 +335,10 @@ async fn token(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, OAuthError> {
+    state
+        .identity
+        .token_requests
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     if !known_tenant(&state, &tenant) {
         return Err(unknown_tenant(&tenant));
     }
@@ -430,6 +450,7 @@ fn issue_tokens(
         azp: client_id.to_string(),
         ver: "2.0".to_string(),
     });
+    lock(&state.identity.issued).push(access_token.clone());
     let mut body = serde_json::json!({
         "token_type": "Bearer",
         "scope": granted.join(" "),
@@ -456,6 +477,7 @@ fn issue_tokens(
     }
     if scopes.iter().any(|scope| scope == "offline_access") {
         let refresh_token = random_token();
+        lock(&state.identity.issued).push(refresh_token.clone());
         lock(&state.identity.refresh_tokens).insert(
             refresh_token.clone(),
             RefreshGrant {

@@ -24,7 +24,7 @@ pub struct DemoUser {
     pub purpose: &'static str,
 }
 
-pub const DEMO_USERS: [DemoUser; 4] = [
+pub const DEMO_USERS: [DemoUser; 5] = [
     DemoUser {
         oid: Uuid::from_u128(0x7d0c1a52_3b8e_4f61_a2c9_1e5b7d3f9a01),
         upn: "admin@sandbox-partner.onmicrosoft.com",
@@ -56,6 +56,14 @@ pub const DEMO_USERS: [DemoUser; 4] = [
         role: None,
         mfa: true,
         purpose: "No Partner Center role: Partner Center answers 403",
+    },
+    DemoUser {
+        oid: Uuid::from_u128(0x7d0c1a52_3b8e_4f61_a2c9_1e5b7d3f9a05),
+        upn: "avery.admin@sandbox-partner.onmicrosoft.com",
+        name: "Avery Admin",
+        role: Some(PartnerRole::AdminAgent),
+        mfa: true,
+        purpose: "Another person with the first admin's name: users are told apart by tenant and object id",
     },
 ];
 

@@ -72,7 +72,6 @@ async fn download(
                         header::CONTENT_DISPOSITION,
                         format!("attachment; filename=\"{name}\""),
                     ),
-                    (header::CACHE_CONTROL, "no-store".to_string()),
                 ],
                 csv(&upload, &rows, which),
             )
