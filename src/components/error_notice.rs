@@ -1,6 +1,10 @@
 use leptos::prelude::*;
+use leptos_meta::Meta;
 
 use crate::api::AppError;
+
+/// How often a page that could not reach Partner Center loads itself again.
+const RETRY_SECONDS: u32 = 20;
 
 /// An error in plain words, with the one action that helps, and the ids to quote.
 #[component]
@@ -41,10 +45,19 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         }),
         _ => None,
     };
+    // Partner Center down or throttling: the page tries again by itself (with JavaScript or
+    // without), so a screen left open recovers when the service is back.
+    let retry = matches!(error, AppError::Busy | AppError::Unavailable).then(|| {
+        view! {
+            <Meta http_equiv="refresh" content=RETRY_SECONDS.to_string()/>
+            <p>{format!("This page tries again by itself every {RETRY_SECONDS} seconds.")}</p>
+        }
+    });
     view! {
         <div class="notice error" role="alert">
             <p>{error.to_string()}</p>
             {ids}
+            {retry}
             {action}
         </div>
     }

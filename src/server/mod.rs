@@ -35,6 +35,7 @@ pub struct AppState {
     pub cipher: crypto::TokenCipher,
     pub refresh_locks: auth::RefreshLocks,
     pub page_cursors: pages_data::PageCursors,
+    pub customer_checks: pages_data::CustomerChecks,
 }
 
 /// Seconds since 1970, the time unit of every timestamp column.

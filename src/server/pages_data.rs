@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -44,6 +45,44 @@ impl From<PartnerCenterError> for AppError {
                 request_id: error.request_id.to_string(),
             },
         }
+    }
+}
+
+/// Customers each sign-in was recently allowed to open, so that the pages of one customer
+/// (a job page polled every few seconds, above all) do not each ask Partner Center again, and
+/// a moment of Partner Center trouble does not blank a page that was just fine. A lost role or
+/// reseller relationship takes effect within [`CUSTOMER_CHECK_TTL`]. Bounded: it forgets
+/// everything when full.
+#[derive(Clone, Default)]
+pub struct CustomerChecks(Arc<Mutex<HashMap<CheckKey, (Instant, CustomerRow)>>>);
+
+/// A sign-in id and a customer id.
+type CheckKey = (String, String);
+
+/// How long an allowed customer stays allowed without asking Partner Center.
+pub const CUSTOMER_CHECK_TTL: Duration = Duration::from_secs(60);
+const MAX_CUSTOMER_CHECKS: usize = 50_000;
+
+impl CustomerChecks {
+    fn allowed(&self, sign_in_id: &str, customer_id: &str) -> Option<CustomerRow> {
+        let checks = self.lock();
+        let (at, row) = checks.get(&(sign_in_id.to_string(), customer_id.to_string()))?;
+        (at.elapsed() < CUSTOMER_CHECK_TTL).then(|| row.clone())
+    }
+
+    fn remember(&self, sign_in_id: &str, customer_id: &str, row: &CustomerRow) {
+        let mut checks = self.lock();
+        if checks.len() >= MAX_CUSTOMER_CHECKS {
+            checks.clear();
+        }
+        checks.insert(
+            (sign_in_id.to_string(), customer_id.to_string()),
+            (Instant::now(), row.clone()),
+        );
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CheckKey, (Instant, CustomerRow)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -262,6 +301,10 @@ pub(crate) async fn open_customer(
     caller: &Caller,
     customer_id: &CustomerId,
 ) -> Result<CustomerRow, AppError> {
+    let checks = &caller.state.customer_checks;
+    if let Some(row) = checks.allowed(&caller.user.sign_in_id, &customer_id.to_string()) {
+        return Ok(row);
+    }
     let customer = caller
         .state
         .partner_center
@@ -287,6 +330,7 @@ pub(crate) async fn open_customer(
     {
         tracing::warn!(%error, "could not remember a recent customer");
     }
+    checks.remember(&caller.user.sign_in_id, &customer_id.to_string(), &row);
     Ok(row)
 }
 

@@ -187,6 +187,7 @@ impl Application {
             cipher,
             refresh_locks: auth::RefreshLocks::default(),
             page_cursors: super::pages_data::PageCursors::default(),
+            customer_checks: super::pages_data::CustomerChecks::default(),
         };
         tokio::spawn(auth::expire_sign_ins(state.clone()));
         match uploads::reconcile::at_start(&state).await {

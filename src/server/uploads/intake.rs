@@ -7,7 +7,7 @@ use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use tower_sessions::Session;
 
 use super::store::{InputReport, Upload, UploadState};
@@ -25,6 +25,10 @@ pub const FORM_ROWS: usize = 5;
 pub const FORM_FIELDS: [&str; 5] = ["serial", "product_key", "hash", "manufacturer", "model"];
 /// Customers with more devices than this are not pre-checked for repeats (too many calls).
 const PRECHECK_MAX_DEVICES: usize = 20_000;
+/// The check only helps and a person is waiting for the preview: it gives up after this long.
+const PRECHECK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+/// Batches whose devices are listed at the same time for the check.
+const PRECHECK_BATCHES_AT_ONCE: usize = 4;
 
 /// What the form carried.
 #[derive(Default)]
@@ -350,7 +354,18 @@ pub(crate) async fn judge(
 ) -> (InputReport, Vec<(DeviceRow, Vec<Finding>)>) {
     let mut by_row = row_findings(&ingested);
     let mut report = input_report(&ingested);
-    match existing_devices(caller, customer, ingested.devices.len()).await {
+    let listed = tokio::time::timeout(
+        PRECHECK_DEADLINE,
+        existing_devices(caller, customer, ingested.devices.len()),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(format!(
+            "Partner Center took more than {} seconds to list them",
+            PRECHECK_DEADLINE.as_secs()
+        ))
+    });
+    match listed {
         Ok(existing) => {
             for finding in ingest::already_registered(&ingested.devices, &existing) {
                 if let Some(list) = finding.row.and_then(|row| by_row.get_mut(&row)) {
@@ -407,13 +422,19 @@ fn resolve_target(form: &Form) -> Result<(bool, BatchId), Refusal> {
 
 /// The customer's devices, for the "already registered" check; empty when the customer has
 /// too many to list cheaply (Partner Center then answers 806 per device, which the job shows).
+/// Batches are listed a few at a time; the error is said in words.
 async fn existing_devices(
     caller: &Caller,
     customer: &CustomerId,
     uploading: usize,
-) -> Result<Vec<ExistingDevice>, AppError> {
+) -> Result<Vec<ExistingDevice>, String> {
     let client = &caller.state.partner_center;
-    let batches = client.device_batches(&caller.ctx, customer).await?;
+    let in_words =
+        |error: crate::partner_center::PartnerCenterError| AppError::from(error).to_string();
+    let batches = client
+        .device_batches(&caller.ctx, customer)
+        .await
+        .map_err(in_words)?;
     let total: usize = batches
         .iter()
         .map(|b| b.devices_count.unwrap_or(0) as usize)
@@ -421,23 +442,30 @@ async fn existing_devices(
     if total == 0 || total + uploading > PRECHECK_MAX_DEVICES {
         return Ok(Vec::new());
     }
-    let mut existing = Vec::with_capacity(total);
-    for batch in batches {
-        let Ok(batch_id) = BatchId::parse(&batch.id) else {
-            continue;
-        };
+    let listings = futures::stream::iter(
+        batches
+            .into_iter()
+            .filter_map(|batch| Some((BatchId::parse(&batch.id).ok()?, batch.id))),
+    )
+    .map(|(batch_id, name)| async move {
         let devices: Result<Vec<_>, _> = client
             .devices(&caller.ctx, customer, &batch_id)
             .try_collect()
             .await;
-        let devices = match devices {
-            Ok(devices) => devices,
+        match devices {
+            Ok(devices) => Ok((name, devices)),
             // A batch deleted meanwhile has nothing to compare.
-            Err(error) if error.kind() == ErrorKind::NotFound => continue,
-            Err(error) => return Err(error.into()),
-        };
+            Err(error) if error.kind() == ErrorKind::NotFound => Ok((name, Vec::new())),
+            Err(error) => Err(in_words(error)),
+        }
+    })
+    .buffered(PRECHECK_BATCHES_AT_ONCE)
+    .try_collect::<Vec<_>>()
+    .await?;
+    let mut existing = Vec::with_capacity(total);
+    for (batch, devices) in listings {
         existing.extend(devices.into_iter().map(|d| ExistingDevice {
-            batch: batch.id.clone(),
+            batch: batch.clone(),
             serial_number: d.serial_number,
             product_key: d.product_key,
             manufacturer: d.oem_manufacturer_name,
