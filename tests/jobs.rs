@@ -7,7 +7,6 @@ mod common;
 use common::uploads::*;
 use common::*;
 
-const FABRIKAM: &str = "8b7c6a1e-0000-4000-8000-000000000002";
 const HEADER: &str =
     "Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model";
 

@@ -579,13 +579,13 @@ async fn a_dropped_connection_on_batch_creation_is_retried_and_leaves_exactly_on
 async fn a_timed_out_batch_creation_is_retried_with_the_same_request_id_and_leaves_one_batch() {
     let sandbox = sandbox().await;
     let ctx = context(&sandbox, ADMIN).await;
-    let client = client_with(&sandbox, |c| c.attempt_timeout = Duration::from_millis(300));
+    let client = client_with(&sandbox, |c| c.attempt_timeout = Duration::from_secs(1));
     // Processed at once, answered after the client stopped waiting.
     set_faults(
         &sandbox,
         FaultSettings {
             slow_next_writes: 1,
-            slow_write_ms: 1500,
+            slow_write_ms: 3000,
             ..FaultSettings::default()
         },
     )

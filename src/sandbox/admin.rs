@@ -88,16 +88,15 @@ async fn revoke(State(state): State<Arc<SandboxState>>) -> Response {
     Json(json!({ "revoked": revoked })).into_response()
 }
 
-/// Every device of a customer, with its batch and hardware hash, which the public API does
-/// not return: tests compare it with what the dashboard believes.
-/// Every access and refresh token issued, so a test can search the dashboard's pages and log
-/// for them, and how many token requests came in. The sandbox's tokens open nothing but the
-/// sandbox.
+/// The last tokens issued, so a test can search the dashboard's pages and log for them, and
+/// how many token requests came in. The sandbox's tokens open nothing but the sandbox.
 async fn tokens(State(state): State<Arc<SandboxState>>) -> Response {
     let (issued, requests) = state.identity.tokens();
     Json(json!({"issued": issued, "requests": requests})).into_response()
 }
 
+/// Every device of a customer, with its batch and hardware hash, which the public API does
+/// not return: tests compare it with what the dashboard believes.
 async fn devices(State(state): State<Arc<SandboxState>>, Path(customer): Path<Uuid>) -> Response {
     let world = lock(&state.partner.world);
     let devices: Vec<_> = world

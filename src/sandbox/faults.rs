@@ -4,7 +4,8 @@
 //! Every `/v1` request passes [`apply`] first. In order: added latency; a 429 when the
 //! per-tenant budget is spent or a burst is active; a random 500/503 *before* the request is
 //! processed; then the request is processed, and with some probability the connection is
-//! closed *after* processing without an answer — the case idempotency keys exist for.
+//! closed *after* processing without an answer — the case idempotency keys exist for — or
+//! the answer is held back (`slow_next_writes`) until the client has given up waiting.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;

@@ -75,8 +75,9 @@ impl RefreshLocks {
 /// anonymous from the next request on (checklist 14).
 ///
 /// The last visit is noted at most once per tenth of the idle timeout, not on every request,
-/// so that browsing costs no session write; the store's own expiry (set at each write) then
-/// ends an unused session at most a tenth early.
+/// so that browsing costs no session write (an idle session can therefore end up to a tenth
+/// early). The session store itself keeps sessions for the absolute lifetime, so that this
+/// check, not the store's expiry, is what ends an idle one.
 pub async fn current_user(state: &AppState, session: &Session) -> Option<SessionUser> {
     let user: SessionUser = session.get(USER).await.ok().flatten()?;
     let now = unix_now();

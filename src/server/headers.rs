@@ -3,8 +3,9 @@
 //! Leptos pages get a Content-Security-Policy naming the nonce Leptos made for this response
 //! and put on its hydration scripts ([`page_policy`], set through the page context). Every
 //! other response (plain pages, downloads, refusals, server functions) gets a policy that
-//! allows no script at all. Signed-in content is never stored by a browser or proxy; only the
-//! static files under `/pkg/` may be cached.
+//! allows no script at all. Signed-in content is never stored by a browser or proxy; the
+//! static files under `/pkg/` may be kept but are checked again before each use (their names
+//! do not change between releases).
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -71,13 +72,12 @@ pub async fn harden(State(state): State<AppState>, request: Request, next: Next)
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    if !is_static {
-        set_default(
-            headers,
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        );
-    }
+    let cache = if is_static { "no-cache" } else { "no-store" };
+    set_default(
+        headers,
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache),
+    );
     if state.public_url.scheme() == "https" {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,

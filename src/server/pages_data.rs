@@ -50,9 +50,9 @@ impl From<PartnerCenterError> for AppError {
 
 /// Customers each sign-in was recently allowed to open, so that the pages of one customer
 /// (a job page polled every few seconds, above all) do not each ask Partner Center again, and
-/// a moment of Partner Center trouble does not blank a page that was just fine. A lost role or
-/// reseller relationship takes effect within [`CUSTOMER_CHECK_TTL`]. Bounded: it forgets
-/// everything when full.
+/// a moment of Partner Center trouble does not fail the pages served from the dashboard's own
+/// database. A lost role or reseller relationship takes effect within [`CUSTOMER_CHECK_TTL`].
+/// Bounded: it forgets everything when full.
 #[derive(Clone, Default)]
 pub struct CustomerChecks(Arc<Mutex<HashMap<CheckKey, (Instant, CustomerRow)>>>);
 
@@ -71,14 +71,12 @@ impl CustomerChecks {
     }
 
     fn remember(&self, sign_in_id: &str, customer_id: &str, row: &CustomerRow) {
+        let key = (sign_in_id.to_string(), customer_id.to_string());
         let mut checks = self.lock();
-        if checks.len() >= MAX_CUSTOMER_CHECKS {
+        if checks.len() >= MAX_CUSTOMER_CHECKS && !checks.contains_key(&key) {
             checks.clear();
         }
-        checks.insert(
-            (sign_in_id.to_string(), customer_id.to_string()),
-            (Instant::now(), row.clone()),
-        );
+        checks.insert(key, (Instant::now(), row.clone()));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CheckKey, (Instant, CustomerRow)>> {

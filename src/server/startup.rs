@@ -165,9 +165,11 @@ impl Application {
             .with_secure(true)
             .with_same_site(SameSite::Lax)
             .with_path("/")
+            // The store keeps a session for the absolute lifetime; the idle timeout is
+            // decided in `auth::current_user`, which deletes the tokens when it ends one.
             .with_expiry(Expiry::OnInactivity(
                 tower_sessions::cookie::time::Duration::seconds(
-                    config.session_idle_timeout.as_secs() as i64,
+                    config.session_absolute_timeout.as_secs() as i64,
                 ),
             ));
 

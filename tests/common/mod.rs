@@ -19,6 +19,8 @@ pub const ADMIN: &str = "admin@sandbox-partner.onmicrosoft.com";
 pub const SALES: &str = "sales@sandbox-partner.onmicrosoft.com";
 pub const NO_MFA: &str = "nomfa@sandbox-partner.onmicrosoft.com";
 pub const NO_ROLE: &str = "norole@sandbox-partner.onmicrosoft.com";
+/// Another admin named “Avery Admin”, like [`ADMIN`]: a namesake, told apart by object id.
+pub const NAMESAKE: &str = "avery.admin@sandbox-partner.onmicrosoft.com";
 pub const PARTNER_CENTER_SCOPE: &str =
     "https://api.partnercenter.microsoft.com/user_impersonation offline_access openid profile";
 
@@ -162,8 +164,16 @@ pub async fn sign_in(sandbox: &Sandbox, upn: &str) -> Tokens {
 }
 
 pub async fn set_faults(sandbox: &Sandbox, faults: FaultSettings) {
+    set_faults_at(sandbox.base_url(), faults).await;
+}
+
+/// The same, for a sandbox known by its base URL.
+pub async fn set_faults_at(base_url: &str, faults: FaultSettings) {
     let response = http()
-        .put(format!("{}/_sandbox/faults", sandbox.base_url()))
+        .put(format!(
+            "{}/_sandbox/faults",
+            base_url.trim_end_matches('/')
+        ))
         .json(&faults)
         .send()
         .await

@@ -9,6 +9,7 @@ use reqwest::multipart::{Form, Part};
 use super::*;
 
 pub const CONTOSO: &str = "8b7c6a1e-0000-4000-8000-000000000001";
+pub const FABRIKAM: &str = "8b7c6a1e-0000-4000-8000-000000000002";
 pub const NORTHWIND: &str = "8b7c6a1e-0000-4000-8000-000000000004";
 
 /// A distinct, realistic (4,000-byte) hardware hash.

@@ -36,9 +36,9 @@ pub(crate) struct IdentityState {
     pub keys: keys::SigningKey,
     codes: Mutex<HashMap<String, PendingCode>>,
     refresh_tokens: Mutex<HashMap<String, RefreshGrant>>,
-    /// Every access and refresh token handed out, for tests that prove none of them leaks
-    /// from the dashboard (`GET /_sandbox/issued-tokens`).
-    issued: Mutex<Vec<String>>,
+    /// The last access and refresh tokens handed out (at most [`ISSUED_KEPT`]), for tests that
+    /// prove none of them leaks from the dashboard (`GET /_sandbox/tokens`).
+    issued: Mutex<std::collections::VecDeque<String>>,
     /// Requests the token endpoint received, answered or not.
     token_requests: std::sync::atomic::AtomicUsize,
 }
@@ -65,7 +65,7 @@ impl IdentityState {
             keys: keys::SigningKey::generate(),
             codes: Mutex::new(HashMap::new()),
             refresh_tokens: Mutex::new(HashMap::new()),
-            issued: Mutex::new(Vec::new()),
+            issued: Mutex::default(),
             token_requests: Default::default(),
         }
     }
@@ -76,7 +76,7 @@ impl IdentityState {
         let requests = self
             .token_requests
             .load(std::sync::atomic::Ordering::SeqCst);
-        (lock(&self.issued).clone(), requests)
+        (lock(&self.issued).iter().cloned().collect(), requests)
     }
 
     /// Makes every refresh token issued so far unusable (`invalid_grant`), as an admin
@@ -87,6 +87,17 @@ impl IdentityState {
         tokens.clear();
         count
     }
+}
+
+/// How many issued tokens the sandbox keeps for `GET /_sandbox/tokens`.
+const ISSUED_KEPT: usize = 10_000;
+
+fn remember_issued(state: &SandboxState, token: &str) {
+    let mut issued = lock(&state.identity.issued);
+    if issued.len() == ISSUED_KEPT {
+        issued.pop_front();
+    }
+    issued.push_back(token.to_string());
 }
 
 /// Claims of the access tokens the sandbox issues (and Partner Center checks).
@@ -450,7 +461,7 @@ fn issue_tokens(
         azp: client_id.to_string(),
         ver: "2.0".to_string(),
     });
-    lock(&state.identity.issued).push(access_token.clone());
+    remember_issued(state, &access_token);
     let mut body = serde_json::json!({
         "token_type": "Bearer",
         "scope": granted.join(" "),
@@ -477,7 +488,7 @@ fn issue_tokens(
     }
     if scopes.iter().any(|scope| scope == "offline_access") {
         let refresh_token = random_token();
-        lock(&state.identity.issued).push(refresh_token.clone());
+        remember_issued(state, &refresh_token);
         lock(&state.identity.refresh_tokens).insert(
             refresh_token.clone(),
             RefreshGrant {

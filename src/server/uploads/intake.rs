@@ -361,7 +361,7 @@ pub(crate) async fn judge(
     .await
     .unwrap_or_else(|_| {
         Err(format!(
-            "Partner Center took more than {} seconds to list them",
+            "Partner Center took more than {} seconds to list them.",
             PRECHECK_DEADLINE.as_secs()
         ))
     });
@@ -379,9 +379,9 @@ pub(crate) async fn judge(
             None,
             Check::PrecheckSkipped,
             format!(
-                "The customer's existing devices could not be listed ({error}), so devices \
-                 already registered are not flagged here; Partner Center will refuse them one \
-                 by one (806)."
+                "The customer's existing devices could not be listed, so devices already \
+                 registered are not flagged here; Partner Center will refuse them one by one \
+                 (806). Why: {error}"
             ),
         )),
     }
