@@ -5,7 +5,7 @@ SHELL := /bin/bash
 FEATURES := --features ssr
 SANDBOX_ADDR ?= 127.0.0.1:3100
 
-.PHONY: help tools tools-e2e run sandbox build test lint fmt
+.PHONY: help tools tools-e2e run sandbox build test bench lint fmt
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,11 @@ test: tools-e2e ## Run every test: Rust, then the browser tests (JavaScript on a
 	cargo test $(FEATURES)
 	cargo leptos build
 	cd end2end && npx playwright test
+
+bench: tools-e2e ## Measure against the budgets in release mode; prints the table, writes BENCHMARKS.md
+	PATH="$(CURDIR)/end2end/node_modules/.bin:$$PATH" cargo leptos build --release
+	cargo bench $(FEATURES) --bench ingest
+	cargo bench $(FEATURES) --bench pages
 
 lint: ## rustfmt and clippy (server and browser), warnings are errors
 	cargo fmt --check

@@ -32,8 +32,8 @@ if [ "${1:-}" = "e2e" ]; then
     $sudo_cmd apt-get update -qq
     $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
   fi
-  if [ ! -d end2end/node_modules/@playwright/test ]; then
-    say "installing the Playwright test runner (no browser download)"
+  if [ ! -d end2end/node_modules/@playwright/test ] || [ ! -x end2end/node_modules/.bin/wasm-opt ]; then
+    say "installing the Playwright test runner (no browser download) and binaryen's wasm-opt"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   fi
 fi

@@ -1,0 +1,512 @@
+//! The budgets of the pages, the submission, the bundle and memory, beside the reader's:
+//! `make bench` builds the release site, runs the `ingest` benchmark, then this one, which
+//! prints one table and writes it, with the machine it ran on, to `BENCHMARKS.md`. It exits
+//! with 1 when a budget is missed.
+//!
+//! The dashboard runs as its own release process (its memory is measured), configured as for
+//! Microsoft but pointed at a sandbox in this process, which first gets 100 batches for one
+//! customer. Each comparison runs both sides in one run, on the same machine, under the same
+//! load.
+
+#[path = "support/browsing.rs"]
+mod browsing;
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::io::Write as _;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use browsing::Tally;
+use common::uploads::{draft, file_form, to_new_batch, CONTOSO, NORTHWIND};
+use common::*;
+use ztd_dashboard::partner_center::{
+    AccessToken, BatchId, CallContext, ClientConfig, CustomerId, NewDevice, PartnerCenterClient,
+    RequestId,
+};
+use ztd_dashboard::sandbox::config::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI,
+};
+use ztd_dashboard::sandbox::Sandbox;
+
+/// One line of the table.
+struct Line {
+    measurement: String,
+    compared_with: String,
+    value: String,
+    budget: String,
+    met: bool,
+}
+
+/// The dashboard's release binary, killed when dropped.
+struct Dashboard(Child);
+
+impl Drop for Dashboard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Dashboard {
+    /// Resident memory now, from `/proc`.
+    fn rss_bytes(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    }
+}
+
+async fn start_dashboard(port: u16, data_dir: &std::path::Path, sandbox: &Sandbox) -> Dashboard {
+    let child = Command::new(env!("CARGO_BIN_EXE_ztd-dashboard"))
+        .env("ZTD_LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("ZTD_DATA_DIR", data_dir)
+        .env("ZTD_SITE_ROOT", "target/site")
+        .env(
+            "ZTD_ENTRA_TENANT",
+            sandbox.config().partner_tenant_id.to_string(),
+        )
+        .env("ZTD_ENTRA_CLIENT_ID", DEFAULT_CLIENT_ID.to_string())
+        .env("ZTD_ENTRA_CLIENT_SECRET", DEFAULT_CLIENT_SECRET)
+        .env("ZTD_ENTRA_AUTHORITY_HOST", sandbox.base_url())
+        .env("ZTD_PARTNER_CENTER_URL", sandbox.base_url())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the dashboard binary starts");
+    let dashboard = Dashboard(child);
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    for _ in 0..300 {
+        if let Ok(response) = reqwest::get(&health).await {
+            if response.status().is_success() {
+                return dashboard;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the dashboard did not become healthy");
+}
+
+/// `users` loops, each opening what `open` opens, for `seconds`.
+async fn hammer<F, Fut>(users: usize, seconds: u64, open: F) -> Tally
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send,
+{
+    let start = Instant::now();
+    let until = start + Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..users)
+        .map(|user| {
+            let open = open.clone();
+            tokio::spawn(async move {
+                let mut tally = Tally::default();
+                while Instant::now() < until {
+                    let began = Instant::now();
+                    let outcome = open(user).await;
+                    tally.latencies.push(began.elapsed());
+                    if let Err(error) = outcome {
+                        tally.errors.push(error);
+                    }
+                }
+                tally
+            })
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for task in tasks {
+        tally.merge(task.await.expect("a load task ends"));
+    }
+    tally.elapsed = start.elapsed();
+    tally
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1024.0)
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// Criterion's mean for one benchmark of the `ingest` run, in nanoseconds.
+fn criterion_mean(group: &str, function: &str) -> Option<f64> {
+    let path = format!("target/criterion/{group}/{function}/new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value["mean"]["point_estimate"].as_f64()
+}
+
+fn ingest_line(group: &str, baseline: &str, what: &str, compared_with: &str, budget: f64) -> Line {
+    let measured = (
+        criterion_mean(group, "read + validate"),
+        criterion_mean(group, baseline),
+    );
+    let (value, met) = match measured {
+        (Some(work), Some(base)) => (
+            format!(
+                "{:.1} ms vs {:.1} ms: {:.2}×",
+                work / 1e6,
+                base / 1e6,
+                work / base
+            ),
+            work / base <= budget,
+        ),
+        _ => (
+            "not measured (run the ingest benchmark first)".into(),
+            false,
+        ),
+    };
+    Line {
+        measurement: what.into(),
+        compared_with: compared_with.into(),
+        value,
+        budget: format!("≤ {budget}×"),
+        met,
+    }
+}
+
+/// A Get-WindowsAutopilotInfo CSV of 10,000 devices with realistic 4K hashes (4,000 base64
+/// characters: 3,000 bytes), about 40 MB.
+fn ten_thousand_devices() -> Vec<u8> {
+    use base64::Engine;
+    let mut csv = String::from("Device Serial Number,Windows Product ID,Hardware Hash\r\n");
+    for n in 0..10_000u32 {
+        let mut bytes: Vec<u8> = (0..3_000u32)
+            .map(|i| i.wrapping_mul(2_654_435_761).wrapping_add(n) as u8)
+            .collect();
+        bytes[..4].copy_from_slice(&(700_000 + n).to_le_bytes());
+        bytes[4] = 0x5A;
+        let hash = base64::engine::general_purpose::STANDARD.encode(bytes);
+        csv.push_str(&format!("BENCH10K-{n:05},,{hash}\r\n"));
+    }
+    csv.into_bytes()
+}
+
+fn brotli_size(bytes: &[u8]) -> u64 {
+    let mut out = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
+        writer.write_all(bytes).expect("compressing into memory");
+    }
+    out.len() as u64
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map(|kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!(
+        "{cores} cores ({cpu}), {memory} RAM, {}",
+        std::env::consts::OS
+    )
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let lines = runtime.block_on(measure());
+    let mut table = String::from(
+        "| measurement | compared with | measured | budget | met |\n|---|---|---|---|---|\n",
+    );
+    for line in &lines {
+        table.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            line.measurement,
+            line.compared_with,
+            line.value,
+            line.budget,
+            if line.met { "yes" } else { "**no**" }
+        ));
+    }
+    println!("{table}");
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let document = format!(
+        "# Benchmarks\n\nWritten by `make bench` on {} at commit `{commit}`, on {}.\n\
+         Each comparison ran both sides in the same run on the same machine.\n\n{table}",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        machine()
+    );
+    std::fs::write("BENCHMARKS.md", document).expect("BENCHMARKS.md can be written");
+    if lines.iter().any(|line| !line.met) {
+        std::process::exit(1);
+    }
+}
+
+async fn measure() -> Vec<Line> {
+    let mut lines = vec![
+        ingest_line(
+            "csv 10k rows",
+            "read the bytes (baseline)",
+            "read + validate a 10,000-row CSV, 4K hashes (40 MB)",
+            "reading the same bytes",
+            3.0,
+        ),
+        ingest_line(
+            "xlsx 10k rows",
+            "calamine bare read (baseline)",
+            "the same rows as XLSX",
+            "calamine's bare read",
+            1.5,
+        ),
+    ];
+
+    // A sandbox in this process with 100 batches for Northwind; the dashboard beside it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sandbox = sandbox_with(|config| {
+        config.clients[0].redirect_uris = vec![
+            DEFAULT_REDIRECT_URI.to_string(),
+            format!("http://127.0.0.1:{port}/auth/callback"),
+        ];
+    })
+    .await;
+    let token = sign_in(&sandbox, ADMIN).await.access_token;
+    let ctx = CallContext::new(AccessToken::new(token.clone()), uuid::Uuid::new_v4());
+    let client = PartnerCenterClient::new(ClientConfig {
+        base_url: sandbox.base_url().parse().unwrap(),
+        ..ClientConfig::default()
+    })
+    .unwrap();
+    let northwind = CustomerId::parse(NORTHWIND).unwrap();
+    for b in 0..100u32 {
+        let device = NewDevice {
+            serial_number: Some(format!("BENCH-{b:03}")),
+            hardware_hash: Some(common::uploads::hash(900_000 + b)),
+            ..NewDevice::default()
+        };
+        let name = BatchId::parse(&format!("Bench batch {b:03}")).unwrap();
+        client
+            .create_device_batch(&ctx, &northwind, &name, &[device], RequestId::new())
+            .await
+            .expect("a batch is created");
+    }
+    let data_dir = tempfile::tempdir().unwrap();
+    let dashboard = start_dashboard(port, data_dir.path(), &sandbox).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = dashboard.rss_bytes();
+    let app = Arc::new(TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        sandbox_url: sandbox.base_url().to_string(),
+        data_dir: data_dir.path().join("kept-by-tempdir"),
+    });
+
+    // The batch list, against the sandbox's own endpoint it is made from.
+    const USERS: usize = 50;
+    const SECONDS: u64 = 15;
+    let browsers: Arc<Vec<Browser>> = Arc::new(
+        futures::future::join_all((0..USERS).map(|_| async {
+            let browser = Browser::new(&app);
+            browser.sign_in(ADMIN, "/customers").await;
+            browser
+        }))
+        .await,
+    );
+    let page_path = format!("/customers/{NORTHWIND}/batches");
+    let page = browsers[0].page(&page_path, 200).await;
+    assert!(
+        page.contains("Bench batch 099"),
+        "the page lists the batches"
+    );
+    let mut page_load = hammer(USERS, SECONDS, {
+        let browsers = browsers.clone();
+        let path = page_path.clone();
+        move |user| {
+            let browsers = browsers.clone();
+            let path = path.clone();
+            async move {
+                let response = browsers[user].get(&path).await;
+                let status = response.status();
+                let body = response.text().await.unwrap_or_default();
+                (status == 200 && body.contains("Bench batch"))
+                    .then_some(())
+                    .ok_or(format!("page: {status}"))
+            }
+        }
+    })
+    .await;
+    let api = reqwest::Client::new();
+    let endpoint = format!(
+        "{}/v1/customers/{NORTHWIND}/deviceBatches",
+        sandbox.base_url()
+    );
+    let mut api_load = hammer(USERS, SECONDS, move |_| {
+        let api = api.clone();
+        let endpoint = endpoint.clone();
+        let token = token.clone();
+        async move {
+            let response = api
+                .get(&endpoint)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = response.status();
+            response.bytes().await.map_err(|e| e.to_string())?;
+            (status == 200)
+                .then_some(())
+                .ok_or(format!("api: {status}"))
+        }
+    })
+    .await;
+    let (page_rate, api_rate) = (page_load.throughput(), api_load.throughput());
+    let (page_p99, api_p99) = (page_load.percentile(0.99), api_load.percentile(0.99));
+    lines.push(Line {
+        measurement: format!("batch-list page (100 batches), {USERS} users, {SECONDS} s"),
+        compared_with: "the sandbox's batch endpoint, same load".into(),
+        value: format!(
+            "{page_rate:.0}/s vs {api_rate:.0}/s ({:.0}%); p99 {:.1} ms vs {:.1} ms; errors {}",
+            100.0 * page_rate / api_rate,
+            ms(page_p99),
+            ms(api_p99),
+            page_load.errors.len() + api_load.errors.len()
+        ),
+        budget: "≥ 80% of its throughput; p99 ≤ its p99 + 10 ms".into(),
+        met: page_rate >= 0.8 * api_rate
+            && page_p99 <= api_p99 + Duration::from_millis(10)
+            && page_load.errors.is_empty()
+            && api_load.errors.is_empty(),
+    });
+
+    // Submitting 10,000 devices in parts, until Partner Center accepted every part.
+    let uploader = &browsers[0];
+    let preview = draft(
+        uploader,
+        CONTOSO,
+        to_new_batch(file_form("10k.csv", ten_thousand_devices()), "Bench 10k"),
+    )
+    .await;
+    let upload_id = preview.rsplit('/').next().unwrap().to_string();
+    let database = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        data_dir.path().join("ztd-dashboard.db").display()
+    ))
+    .await
+    .unwrap();
+    let started = Instant::now();
+    let submitted = uploader.post(&format!("{preview}/submit")).await;
+    assert_eq!(submitted.status(), 303);
+    let accepted_after = loop {
+        let (parts, accepted): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(state = 'accepted'), 0) FROM upload_chunks \
+             WHERE upload_id = $1",
+        )
+        .bind(&upload_id)
+        .fetch_one(&database)
+        .await
+        .unwrap();
+        if parts > 0 && parts == accepted {
+            break Some(started.elapsed());
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    lines.push(Line {
+        measurement: "submit 10,000 devices (parts of 500) until every part is accepted".into(),
+        compared_with: "—".into(),
+        value: accepted_after.map_or("not accepted within 60 s".into(), |t| {
+            format!("{:.2} s", t.as_secs_f64())
+        }),
+        budget: "≤ 2 s".into(),
+        met: accepted_after.is_some_and(|t| t <= Duration::from_secs(2)),
+    });
+
+    // What a browser without JavaScript downloads for the batch list.
+    let css = std::fs::metadata("target/site/pkg/ztd-dashboard.css").map_or(0, |m| m.len());
+    let html = page.len() as u64;
+    lines.push(Line {
+        measurement: "HTML + CSS of the batch-list page, JavaScript off".into(),
+        compared_with: "—".into(),
+        value: format!("{} ({} + {})", kib(html + css), kib(html), kib(css)),
+        budget: "< 30 KB".into(),
+        met: css > 0 && html + css < 30 * 1024,
+    });
+
+    // The release bundle, as `cargo leptos build --release` (with wasm-opt) left it.
+    let bundle: Vec<u8> = [
+        "target/site/pkg/ztd-dashboard.wasm",
+        "target/site/pkg/ztd-dashboard.js",
+    ]
+    .iter()
+    .flat_map(|path| std::fs::read(path).unwrap_or_default())
+    .collect();
+    let compressed = brotli_size(&bundle);
+    lines.push(Line {
+        measurement: "release hydrate bundle (wasm + js), brotli".into(),
+        compared_with: "—".into(),
+        value: format!(
+            "{} ({} before brotli)",
+            kib(compressed),
+            kib(bundle.len() as u64)
+        ),
+        budget: "≤ 300 KB".into(),
+        met: !bundle.is_empty() && compressed <= 300 * 1024,
+    });
+
+    // Memory: idle, then with 200 signed-in people browsing.
+    let watching = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let sampler = tokio::spawn({
+        let watching = watching.clone();
+        async move {
+            loop {
+                watching.fetch_max(dashboard.rss_bytes(), std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    });
+    let mut crowd = browsing::crowd(app.clone(), 200, 20).await;
+    sampler.abort();
+    let busy = watching.load(std::sync::atomic::Ordering::SeqCst);
+    lines.push(Line {
+        measurement: "server memory (RSS): idle / 200 signed-in people browsing".into(),
+        compared_with: "—".into(),
+        value: format!(
+            "{} / {} ({:.0} pages/s, p99 {:.0} ms, errors {})",
+            mib(idle),
+            mib(busy),
+            crowd.throughput(),
+            ms(crowd.percentile(0.99)),
+            crowd.errors.len()
+        ),
+        budget: "≤ 40 MB / ≤ 80 MB".into(),
+        met: idle <= 40 << 20 && busy <= 80 << 20 && crowd.errors.is_empty(),
+    });
+    lines
+}
