@@ -25,9 +25,6 @@ use ztd_dashboard::partner_center::{
     AccessToken, BatchId, CallContext, ClientConfig, CustomerId, NewDevice, PartnerCenterClient,
     RequestId,
 };
-use ztd_dashboard::sandbox::config::{
-    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI,
-};
 use ztd_dashboard::sandbox::Sandbox;
 
 /// One line of the table.
@@ -65,17 +62,9 @@ impl Dashboard {
 
 async fn start_dashboard(port: u16, data_dir: &std::path::Path, sandbox: &Sandbox) -> Dashboard {
     let child = Command::new(env!("CARGO_BIN_EXE_ztd-dashboard"))
-        .env("ZTD_LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .envs(microsoft_settings(sandbox, port, sandbox.base_url()))
         .env("ZTD_DATA_DIR", data_dir)
         .env("ZTD_SITE_ROOT", "target/site")
-        .env(
-            "ZTD_ENTRA_TENANT",
-            sandbox.config().partner_tenant_id.to_string(),
-        )
-        .env("ZTD_ENTRA_CLIENT_ID", DEFAULT_CLIENT_ID.to_string())
-        .env("ZTD_ENTRA_CLIENT_SECRET", DEFAULT_CLIENT_SECRET)
-        .env("ZTD_ENTRA_AUTHORITY_HOST", sandbox.base_url())
-        .env("ZTD_PARTNER_CENTER_URL", sandbox.base_url())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -284,18 +273,8 @@ async fn measure() -> Vec<Line> {
     ];
 
     // A sandbox in this process with 100 batches for Northwind; the dashboard beside it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let sandbox = sandbox_with(|config| {
-        config.clients[0].redirect_uris = vec![
-            DEFAULT_REDIRECT_URI.to_string(),
-            format!("http://127.0.0.1:{port}/auth/callback"),
-        ];
-    })
-    .await;
+    let port = free_port();
+    let sandbox = sandbox_for_dashboard_on(port).await;
     let token = sign_in(&sandbox, ADMIN).await.access_token;
     let ctx = CallContext::new(AccessToken::new(token.clone()), uuid::Uuid::new_v4());
     let client = PartnerCenterClient::new(ClientConfig {

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use common::uploads::*;
 use common::*;
-use ztd_dashboard::sandbox::config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
 use ztd_dashboard::sandbox::{FaultSettings, Sandbox};
 
 /// The dashboard binary, configured as for Microsoft but pointed at the sandbox.
@@ -19,16 +18,8 @@ struct Dashboard(Child);
 impl Dashboard {
     async fn start(port: u16, data_dir: &std::path::Path, sandbox: &Sandbox) -> Dashboard {
         let child = Command::new(env!("CARGO_BIN_EXE_ztd-dashboard"))
-            .env("ZTD_LISTEN_ADDR", format!("127.0.0.1:{port}"))
+            .envs(microsoft_settings(sandbox, port, sandbox.base_url()))
             .env("ZTD_DATA_DIR", data_dir)
-            .env(
-                "ZTD_ENTRA_TENANT",
-                sandbox.config().partner_tenant_id.to_string(),
-            )
-            .env("ZTD_ENTRA_CLIENT_ID", DEFAULT_CLIENT_ID.to_string())
-            .env("ZTD_ENTRA_CLIENT_SECRET", DEFAULT_CLIENT_SECRET)
-            .env("ZTD_ENTRA_AUTHORITY_HOST", sandbox.base_url())
-            .env("ZTD_PARTNER_CENTER_URL", sandbox.base_url())
             .env("ZTD_UPLOAD_CHUNK_SIZE", "2")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -109,15 +100,8 @@ struct Setup {
 }
 
 async fn setup(batch: &str, first_device: u32) -> Setup {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let sandbox = sandbox_with(|config| {
-        config.clients[0].redirect_uris = vec![format!("http://127.0.0.1:{port}/auth/callback")];
-    })
-    .await;
+    let port = free_port();
+    let sandbox = sandbox_for_dashboard_on(port).await;
     let data_dir = std::env::temp_dir().join(format!("ztd-crash-{}", uuid::Uuid::new_v4()));
     let app = TestApp {
         address: format!("http://127.0.0.1:{port}"),

@@ -12,7 +12,6 @@ use common::uploads::*;
 use common::*;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-use ztd_dashboard::sandbox::config::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
 use ztd_dashboard::sandbox::{FaultSettings, Sandbox};
 
 /// A TCP forwarder in front of the sandbox's Partner Center that can be unplugged: while
@@ -56,31 +55,15 @@ impl Cable {
 /// The dashboard configured as for Microsoft, with sign-in straight to a sandbox and Partner
 /// Center behind a [`Cable`]; each attempt at Partner Center gives up after 1 s.
 async fn dashboard_behind_a_cable() -> (Sandbox, Cable, TestApp) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let sandbox = sandbox_with(|config| {
-        config.clients[0].redirect_uris = vec![format!("http://127.0.0.1:{port}/auth/callback")];
-    })
-    .await;
+    let port = free_port();
+    let sandbox = sandbox_for_dashboard_on(port).await;
     let cable = Cable::to(sandbox.local_addr()).await;
-    let tenant = sandbox.config().partner_tenant_id.to_string();
-    let client_id = DEFAULT_CLIENT_ID.to_string();
-    let listen = format!("127.0.0.1:{port}");
     let partner_center = format!("http://127.0.0.1:{}", cable.addr.port());
-    let mut app = spawn_app_configured(
-        &[
-            ("ZTD_LISTEN_ADDR", &listen),
-            ("ZTD_ENTRA_TENANT", &tenant),
-            ("ZTD_ENTRA_CLIENT_ID", &client_id),
-            ("ZTD_ENTRA_CLIENT_SECRET", DEFAULT_CLIENT_SECRET),
-            ("ZTD_ENTRA_AUTHORITY_HOST", sandbox.base_url()),
-            ("ZTD_PARTNER_CENTER_URL", &partner_center),
-        ],
-        |config| config.partner_center_timeout = Duration::from_secs(1),
-    )
+    let settings = microsoft_settings(&sandbox, port, &partner_center);
+    let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut app = spawn_app_configured(&settings, |config| {
+        config.partner_center_timeout = Duration::from_secs(1)
+    })
     .await;
     app.sandbox_url = sandbox.base_url().to_string();
     (sandbox, cable, app)

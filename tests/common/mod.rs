@@ -181,6 +181,46 @@ pub async fn set_faults_at(base_url: &str, faults: FaultSettings) {
     assert_eq!(response.status(), 200);
 }
 
+/// A port that was free a moment ago: for a dashboard whose redirect URI must be registered
+/// with its sandbox before the dashboard starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A sandbox that accepts sign-ins for a dashboard on `port` (and the test client's own).
+pub async fn sandbox_for_dashboard_on(port: u16) -> Sandbox {
+    sandbox_with(|config| {
+        config.clients[0].redirect_uris = vec![
+            DEFAULT_REDIRECT_URI.to_string(),
+            format!("http://127.0.0.1:{port}/auth/callback"),
+        ];
+    })
+    .await
+}
+
+/// The `ZTD_*` settings of a dashboard on `port` configured as for Microsoft but signing in
+/// with `sandbox` and calling Partner Center at `partner_center`.
+pub fn microsoft_settings(
+    sandbox: &Sandbox,
+    port: u16,
+    partner_center: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("ZTD_LISTEN_ADDR", format!("127.0.0.1:{port}")),
+        (
+            "ZTD_ENTRA_TENANT",
+            sandbox.config().partner_tenant_id.to_string(),
+        ),
+        ("ZTD_ENTRA_CLIENT_ID", DEFAULT_CLIENT_ID.to_string()),
+        ("ZTD_ENTRA_CLIENT_SECRET", DEFAULT_CLIENT_SECRET.to_string()),
+        ("ZTD_ENTRA_AUTHORITY_HOST", sandbox.base_url().to_string()),
+        ("ZTD_PARTNER_CENTER_URL", partner_center.to_string()),
+    ]
+}
+
 /// A JSON list from one of the sandbox's `/_sandbox/…` endpoints.
 async fn admin_list(sandbox: &Sandbox, path: &str) -> Vec<serde_json::Value> {
     admin_list_at(sandbox.base_url(), path).await
