@@ -14,18 +14,18 @@ mod browsing;
 mod common;
 
 use std::io::Write as _;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use browsing::Tally;
+use common::process::Dashboard;
 use common::uploads::{draft, file_form, to_new_batch, CONTOSO, NORTHWIND};
 use common::*;
 use ztd_dashboard::partner_center::{
     AccessToken, BatchId, CallContext, ClientConfig, CustomerId, NewDevice, PartnerCenterClient,
     RequestId,
 };
-use ztd_dashboard::sandbox::Sandbox;
 
 /// One line of the table.
 struct Line {
@@ -34,53 +34,6 @@ struct Line {
     value: String,
     budget: String,
     met: bool,
-}
-
-/// The dashboard's release binary, killed when dropped.
-struct Dashboard(Child);
-
-impl Drop for Dashboard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Dashboard {
-    /// Resident memory now, from `/proc`.
-    fn rss_bytes(&self) -> u64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .unwrap_or(0)
-            * 1024
-    }
-}
-
-async fn start_dashboard(port: u16, data_dir: &std::path::Path, sandbox: &Sandbox) -> Dashboard {
-    let child = Command::new(env!("CARGO_BIN_EXE_ztd-dashboard"))
-        .envs(microsoft_settings(sandbox, port, sandbox.base_url()))
-        .env("ZTD_DATA_DIR", data_dir)
-        .env("ZTD_SITE_ROOT", "target/site")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the dashboard binary starts");
-    let dashboard = Dashboard(child);
-    let health = format!("http://127.0.0.1:{port}/healthz");
-    for _ in 0..300 {
-        if let Ok(response) = reqwest::get(&health).await {
-            if response.status().is_success() {
-                return dashboard;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the dashboard did not become healthy");
 }
 
 /// `users` loops, each opening what `open` opens, for `seconds`.
@@ -296,7 +249,13 @@ async fn measure() -> Vec<Line> {
             .expect("a batch is created");
     }
     let data_dir = tempfile::tempdir().unwrap();
-    let dashboard = start_dashboard(port, data_dir.path(), &sandbox).await;
+    let dashboard = Dashboard::start(
+        port,
+        data_dir.path(),
+        &sandbox,
+        &[("ZTD_SITE_ROOT", "target/site")],
+    )
+    .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = dashboard.rss_bytes();
     let app = Arc::new(TestApp {

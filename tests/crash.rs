@@ -5,73 +5,15 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::process::Dashboard;
 use common::uploads::*;
 use common::*;
 use ztd_dashboard::sandbox::{FaultSettings, Sandbox};
 
-/// The dashboard binary, configured as for Microsoft but pointed at the sandbox.
-struct Dashboard(Child);
-
-impl Dashboard {
-    async fn start(port: u16, data_dir: &std::path::Path, sandbox: &Sandbox) -> Dashboard {
-        let child = Command::new(env!("CARGO_BIN_EXE_ztd-dashboard"))
-            .envs(microsoft_settings(sandbox, port, sandbox.base_url()))
-            .env("ZTD_DATA_DIR", data_dir)
-            .env("ZTD_UPLOAD_CHUNK_SIZE", "2")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the dashboard binary starts");
-        // Owned at once, so that a failure below still kills and reaps it.
-        let dashboard = Dashboard(child);
-        let health = format!("http://127.0.0.1:{port}/healthz");
-        for _ in 0..300 {
-            if let Ok(response) = reqwest::get(&health).await {
-                if response.status().is_success() {
-                    return dashboard;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the dashboard did not become healthy");
-    }
-
-    fn kill(mut self) {
-        self.0.kill().expect("SIGKILL");
-        self.0.wait().expect("the process ends");
-    }
-
-    /// SIGTERM; returns how long the process took to end, and whether it ended well.
-    fn terminate(mut self) -> (Duration, bool) {
-        let started = std::time::Instant::now();
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(sent.success());
-        loop {
-            if let Some(status) = self.0.try_wait().expect("the process can be waited on") {
-                return (started.elapsed(), status.success());
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(40),
-                "still running 40 s after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Dashboard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+/// Five devices go in three parts.
+const CHUNKS_OF_TWO: &[(&str, &str)] = &[("ZTD_UPLOAD_CHUNK_SIZE", "2")];
 
 /// Answered device-upload POSTs the sandbox has seen.
 async fn answered_upload_posts(sandbox: &Sandbox) -> usize {
@@ -108,7 +50,7 @@ async fn setup(batch: &str, first_device: u32) -> Setup {
         sandbox_url: sandbox.base_url().to_string(),
         data_dir: data_dir.clone(),
     };
-    let dashboard = Dashboard::start(port, &data_dir, &sandbox).await;
+    let dashboard = Dashboard::start(port, &data_dir, &sandbox, CHUNKS_OF_TWO).await;
     let browser = signed_in(&app).await;
     let preview = draft(
         &browser,
@@ -203,7 +145,7 @@ async fn registered_once(sandbox: &Sandbox, batch: &str, first: u32) {
 #[tokio::test]
 async fn an_upload_killed_mid_submit_is_finished_after_a_restart_with_one_batch() {
     let (sandbox, app, port, browser, job) = submit_and_kill(setup("Crash test", 8100).await).await;
-    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox).await;
+    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox, CHUNKS_OF_TWO).await;
     let (_, page) = until_finished(&browser, &job).await;
     assert!(page.contains("class=\"state finished\""), "{page}");
     assert!(
@@ -230,7 +172,7 @@ async fn without_its_sign_in_an_interrupted_upload_waits_for_a_person_to_resume_
         .unwrap();
     drop(store);
 
-    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox).await;
+    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox, CHUNKS_OF_TWO).await;
     let browser = {
         drop(browser);
         signed_in(&app).await
@@ -252,7 +194,7 @@ async fn without_its_sign_in_an_interrupted_upload_waits_for_a_person_to_resume_
 async fn sigterm_stops_within_the_grace_and_the_upload_is_finished_after_a_restart() {
     let (sandbox, app, port, browser, job) =
         submit_and_stop(setup("Crash term", 8300).await, Stop::Terminate).await;
-    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox).await;
+    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox, CHUNKS_OF_TWO).await;
     let (_, page) = until_finished(&browser, &job).await;
     assert!(page.contains("5 registered, 0 failed"), "{page}");
     registered_once(&sandbox, "Crash term", 8300).await;

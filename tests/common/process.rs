@@ -1,0 +1,88 @@
+//! The dashboard binary as a process of its own: to kill it mid-upload, stop it with
+//! SIGTERM, or read its memory. Configured as for Microsoft but pointed at a test's sandbox.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::microsoft_settings;
+use ztd_dashboard::sandbox::Sandbox;
+
+/// A running dashboard process; killed and reaped when dropped.
+pub struct Dashboard(Child);
+
+impl Dashboard {
+    /// Starts the binary on `port` with its data in `data_dir`, plus `extra` `ZTD_*` settings,
+    /// and waits until it answers its health check.
+    pub async fn start(
+        port: u16,
+        data_dir: &std::path::Path,
+        sandbox: &Sandbox,
+        extra: &[(&str, &str)],
+    ) -> Dashboard {
+        let child = Command::new(env!("CARGO_BIN_EXE_ztd-dashboard"))
+            .envs(microsoft_settings(sandbox, port, sandbox.base_url()))
+            .env("ZTD_DATA_DIR", data_dir)
+            .envs(extra.iter().copied())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the dashboard binary starts");
+        // Owned at once, so that a failure below still kills and reaps it.
+        let dashboard = Dashboard(child);
+        let health = format!("http://127.0.0.1:{port}/healthz");
+        for _ in 0..300 {
+            if let Ok(response) = reqwest::get(&health).await {
+                if response.status().is_success() {
+                    return dashboard;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the dashboard did not become healthy");
+    }
+
+    pub fn kill(mut self) {
+        self.0.kill().expect("SIGKILL");
+        self.0.wait().expect("the process ends");
+    }
+
+    /// SIGTERM; returns how long the process took to end, and whether it ended well.
+    pub fn terminate(mut self) -> (Duration, bool) {
+        let started = std::time::Instant::now();
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        loop {
+            if let Some(status) = self.0.try_wait().expect("the process can be waited on") {
+                return (started.elapsed(), status.success());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(40),
+                "still running 40 s after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Resident memory now, from `/proc`.
+    pub fn rss_bytes(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    }
+}
+
+impl Drop for Dashboard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
