@@ -437,15 +437,7 @@ async fn tokens_are_refreshed_and_a_refused_refresh_signs_the_user_out() {
     browser.page("/customers?q=cont", 200).await;
     browser.page("/customers?q=fab", 200).await; // the rotated refresh token was kept
 
-    let revoked = http()
-        .post(format!(
-            "{}/_sandbox/revoke-refresh-tokens",
-            app.sandbox_url
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoked.status(), 200);
+    revoke_refresh_tokens_at(&app.sandbox_url).await;
     let page = browser.page("/customers?q=nor", 401).await;
     assert!(page.contains("Your sign-in has ended"));
     assert!(page.contains("/auth/login"));

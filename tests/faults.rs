@@ -206,7 +206,7 @@ async fn two_hundred_uploads_from_twenty_people_under_faults_register_each_devic
         setting("FAULT_RUN_UPLOADS", 10),
     );
     // A sandbox whose jobs finish in well under a second; the cable stays plugged in.
-    let (_sandbox, _cable, app) = dashboard_behind_a_cable().await;
+    let (sandbox, _cable, app) = dashboard_behind_a_cable().await;
     let started = std::time::Instant::now();
     let faults = FaultSettings {
         error_rate: 0.2,
@@ -214,7 +214,7 @@ async fn two_hundred_uploads_from_twenty_people_under_faults_register_each_devic
         burst_retry_after_secs: 1,
         ..FaultSettings::default()
     };
-    set_faults_at(&app.sandbox_url, faults.clone()).await;
+    set_faults(&sandbox, faults.clone()).await;
     // Bursts of 429s every few seconds, on top of the errors and drops, while the crowd is
     // there: bursts meant for twenty people would starve the last one left forever. The
     // sandbox keeps only its last 5,000 requests, so the faults met are tallied as they go.
@@ -273,7 +273,7 @@ async fn two_hundred_uploads_from_twenty_people_under_faults_register_each_devic
         .flatten()
         .collect();
     let met = bursts.await.expect("the bursts end");
-    set_faults_at(&app.sandbox_url, FaultSettings::default()).await;
+    set_faults(&sandbox, FaultSettings::default()).await;
     println!(
         "{} uploads carried through in {:?}",
         uploads.len(),
@@ -287,7 +287,7 @@ async fn two_hundred_uploads_from_twenty_people_under_faults_register_each_devic
         !statuses.contains_key(&500),
         "a 500 page was shown: {statuses:?}"
     );
-    let log = admin_list_at(&app.sandbox_url, "requests").await;
+    let log = request_log(&sandbox).await;
     let outcomes = log
         .iter()
         .fold(BTreeMap::<String, usize>::new(), |mut n, r| {
@@ -306,8 +306,7 @@ async fn two_hundred_uploads_from_twenty_people_under_faults_register_each_devic
     // The dashboard says every upload finished; the sandbox holds each device once, in the
     // batch its upload named.
     for customer in customers {
-        let stored =
-            admin_list_at(&app.sandbox_url, &format!("customers/{customer}/devices")).await;
+        let stored = stored_devices(&sandbox, customer.parse().unwrap()).await;
         for (_, batch, first) in uploads.iter().filter(|(c, _, _)| *c == customer) {
             for n in [*first, first + 1] {
                 let copies: Vec<_> = stored

@@ -363,18 +363,7 @@ async fn refresh_tokens_rotate_and_the_old_one_stops_working() {
 async fn revoking_refresh_tokens_makes_them_invalid_grant() {
     let sandbox = sandbox().await;
     let tokens = sign_in(&sandbox, SALES).await;
-    let revoked: Value = http()
-        .post(format!(
-            "{}/_sandbox/revoke-refresh-tokens",
-            sandbox.base_url()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(revoked["revoked"], 1);
+    assert_eq!(revoke_refresh_tokens_at(sandbox.base_url()).await, 1);
     let refresh = tokens.refresh_token.unwrap();
     let refused = token_request(
         &sandbox,

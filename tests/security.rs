@@ -60,14 +60,7 @@ fn log_text() -> String {
 
 /// What the sandbox has issued and how many token requests it received.
 async fn sandbox_tokens(app: &TestApp) -> (Vec<String>, u64) {
-    let value: serde_json::Value = http()
-        .get(format!("{}/_sandbox/tokens", app.sandbox_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let value = admin_json_at(&app.sandbox_url, "tokens").await;
     let issued = value["issued"]
         .as_array()
         .unwrap()
@@ -555,20 +548,8 @@ async fn after_a_refused_refresh_the_session_is_anonymous_and_partner_center_is_
     let browser = Browser::new(&app);
     browser.sign_in(ADMIN, "/customers").await;
     browser.page("/customers?q=cont", 200).await;
-    let revoked = http()
-        .post(format!(
-            "{}/_sandbox/revoke-refresh-tokens",
-            app.sandbox_url
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoked.status(), 200);
-    http()
-        .delete(format!("{}/_sandbox/requests", app.sandbox_url))
-        .send()
-        .await
-        .unwrap();
+    revoke_refresh_tokens_at(&app.sandbox_url).await;
+    clear_request_log_at(&app.sandbox_url).await;
 
     let ended = browser.page("/customers?q=nor", 401).await;
     assert!(ended.contains("Your sign-in has ended"));

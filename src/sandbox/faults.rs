@@ -79,9 +79,9 @@ pub(crate) struct FaultState {
 enum Verdict {
     Pass {
         drop_after: bool,
-        /// How long a processed request waits before it is answered.
-        answer_after: Duration,
     },
+    /// Processed at once, answered only after this long.
+    Late(Duration),
     Throttle {
         retry_after: u64,
     },
@@ -161,25 +161,12 @@ impl FaultState {
         }
         if settings.drop_next > 0 {
             settings.drop_next -= 1;
-            let answer_after = Duration::ZERO;
-            return (
-                latency,
-                Verdict::Pass {
-                    drop_after: true,
-                    answer_after,
-                },
-            );
+            return (latency, Verdict::Pass { drop_after: true });
         }
         if write && settings.slow_next_writes > 0 {
             settings.slow_next_writes -= 1;
-            let answer_after = Duration::from_millis(settings.slow_write_ms);
-            return (
-                latency,
-                Verdict::Pass {
-                    drop_after: false,
-                    answer_after,
-                },
-            );
+            let after = Duration::from_millis(settings.slow_write_ms);
+            return (latency, Verdict::Late(after));
         }
         let mut dice = lock(&self.dice);
         if settings.error_rate > 0.0 && dice.gen_bool(settings.error_rate.clamp(0.0, 1.0)) {
@@ -192,14 +179,7 @@ impl FaultState {
         }
         let drop_after =
             settings.drop_rate > 0.0 && dice.gen_bool(settings.drop_rate.clamp(0.0, 1.0));
-        let answer_after = Duration::ZERO;
-        (
-            latency,
-            Verdict::Pass {
-                drop_after,
-                answer_after,
-            },
-        )
+        (latency, Verdict::Pass { drop_after })
     }
 }
 
@@ -258,20 +238,19 @@ pub(crate) async fn apply(
                 "An unexpected error occurred in the service. Please try again later.",
             )
         }
-        Verdict::Pass {
-            drop_after,
-            answer_after,
-        } => {
+        Verdict::Late(after) => {
+            let response = next.run(request).await;
+            entry.status = response.status().as_u16();
+            // Logged before the wait: a client that gives up cancels this handler.
+            entry.outcome = "late";
+            faults.record(entry);
+            tokio::time::sleep(after).await;
+            response
+        }
+        Verdict::Pass { drop_after } => {
             let kill = request.extensions().get::<ConnectionKill>().cloned();
             let response = next.run(request).await;
             entry.status = response.status().as_u16();
-            if !answer_after.is_zero() {
-                // Logged before the wait: a client that gives up cancels this handler.
-                entry.outcome = "late";
-                faults.record(entry);
-                tokio::time::sleep(answer_after).await;
-                return response;
-            }
             match kill {
                 Some(kill) if drop_after => {
                     entry.outcome = "dropped";

@@ -15,33 +15,44 @@ use axum::response::Response;
 use super::AppState;
 
 /// What both policies share: nothing embeds the dashboard, no plugins, no `<base>` tricks.
-const COMMON: &str = "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+macro_rules! common_policy {
+    () => {
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    };
+}
 
 /// The policy of a rendered Leptos page. Scripts run only from this origin and only with this
 /// response's nonce (the inline hydration loader carries it); `'wasm-unsafe-eval'` lets the
 /// browser compile the app's WebAssembly.
 pub fn page_policy(nonce: &str) -> HeaderValue {
-    let reload = live_reload_source();
+    let reload = LIVE_RELOAD_SOURCE.as_str();
     let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; {COMMON}"
+        concat!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; ",
+            "style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; ",
+            common_policy!()
+        ),
+        nonce = nonce,
+        reload = reload
     );
     HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static(NO_SCRIPT_POLICY))
 }
 
 /// The policy of every response that is not a Leptos page: no script runs.
-const NO_SCRIPT_POLICY: &str =
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const NO_SCRIPT_POLICY: &str = concat!(
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; ",
+    common_policy!()
+);
 
 /// `cargo leptos watch` injects a reload script that opens a WebSocket to its own port; allow
-/// it only while that tool runs the server (it sets `LEPTOS_WATCH`).
-fn live_reload_source() -> String {
+/// it only while that tool runs the server (it sets `LEPTOS_WATCH`). Read once per process.
+static LIVE_RELOAD_SOURCE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     if std::env::var_os("LEPTOS_WATCH").is_none() {
         return String::new();
     }
     let port = std::env::var("LEPTOS_RELOAD_PORT").unwrap_or_else(|_| "3001".into());
     format!(" ws://127.0.0.1:{port} ws://localhost:{port}")
-}
+});
 
 /// For the page context of every Leptos route: puts this response's nonce into its policy.
 pub fn provide_page_policy() {

@@ -229,6 +229,14 @@ async fn admin_list(sandbox: &Sandbox, path: &str) -> Vec<serde_json::Value> {
 
 /// The same, for a sandbox known by its base URL (the one a [`TestApp`] started).
 pub async fn admin_list_at(base_url: &str, path: &str) -> Vec<serde_json::Value> {
+    match admin_json_at(base_url, path).await {
+        serde_json::Value::Array(list) => list,
+        other => panic!("not a JSON list: {other}"),
+    }
+}
+
+/// The JSON answer of one of the sandbox's `GET /_sandbox/…` endpoints.
+pub async fn admin_json_at(base_url: &str, path: &str) -> serde_json::Value {
     http()
         .get(format!(
             "{}/_sandbox/{path}",
@@ -239,7 +247,35 @@ pub async fn admin_list_at(base_url: &str, path: &str) -> Vec<serde_json::Value>
         .expect("admin answers")
         .json()
         .await
-        .expect("a JSON list")
+        .expect("a JSON answer")
+}
+
+/// Makes every refresh token the sandbox has issued invalid; returns how many there were.
+pub async fn revoke_refresh_tokens_at(base_url: &str) -> u64 {
+    let response = http()
+        .post(format!(
+            "{}/_sandbox/revoke-refresh-tokens",
+            base_url.trim_end_matches('/')
+        ))
+        .send()
+        .await
+        .expect("admin answers");
+    assert_eq!(response.status(), 200);
+    let answer: serde_json::Value = response.json().await.expect("a JSON answer");
+    answer["revoked"].as_u64().expect("a count")
+}
+
+/// Empties the sandbox's log of Partner Center requests.
+pub async fn clear_request_log_at(base_url: &str) {
+    let response = http()
+        .delete(format!(
+            "{}/_sandbox/requests",
+            base_url.trim_end_matches('/')
+        ))
+        .send()
+        .await
+        .expect("admin answers");
+    assert!(response.status().is_success());
 }
 
 /// The Partner Center requests the sandbox received, oldest first.

@@ -359,12 +359,15 @@ pub(crate) async fn judge(
         existing_devices(caller, customer, ingested.devices.len()),
     )
     .await
-    .unwrap_or_else(|_| {
-        Err(format!(
-            "Partner Center took more than {} seconds to list them.",
-            PRECHECK_DEADLINE.as_secs()
-        ))
-    });
+    .map_or_else(
+        |_| {
+            Err(format!(
+                "Partner Center took more than {} seconds to list them.",
+                PRECHECK_DEADLINE.as_secs()
+            ))
+        },
+        |listed| listed.map_err(|error| error.to_string()),
+    );
     match listed {
         Ok(existing) => {
             for finding in ingest::already_registered(&ingested.devices, &existing) {
@@ -422,19 +425,14 @@ fn resolve_target(form: &Form) -> Result<(bool, BatchId), Refusal> {
 
 /// The customer's devices, for the "already registered" check; empty when the customer has
 /// too many to list cheaply (Partner Center then answers 806 per device, which the job shows).
-/// Batches are listed a few at a time; the error is said in words.
+/// Batches are listed a few at a time.
 async fn existing_devices(
     caller: &Caller,
     customer: &CustomerId,
     uploading: usize,
-) -> Result<Vec<ExistingDevice>, String> {
+) -> Result<Vec<ExistingDevice>, AppError> {
     let client = &caller.state.partner_center;
-    let in_words =
-        |error: crate::partner_center::PartnerCenterError| AppError::from(error).to_string();
-    let batches = client
-        .device_batches(&caller.ctx, customer)
-        .await
-        .map_err(in_words)?;
+    let batches = client.device_batches(&caller.ctx, customer).await?;
     let total: usize = batches
         .iter()
         .map(|b| b.devices_count.unwrap_or(0) as usize)
@@ -456,7 +454,7 @@ async fn existing_devices(
             Ok(devices) => Ok((name, devices)),
             // A batch deleted meanwhile has nothing to compare.
             Err(error) if error.kind() == ErrorKind::NotFound => Ok((name, Vec::new())),
-            Err(error) => Err(in_words(error)),
+            Err(error) => Err(AppError::from(error)),
         }
     })
     .buffered(PRECHECK_BATCHES_AT_ONCE)
