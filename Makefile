@@ -31,7 +31,7 @@ test: tools-e2e ## Run every test: Rust, then the browser tests (JavaScript on a
 	cd end2end && npx playwright test
 
 bench: tools-e2e ## Measure against the budgets in release mode; prints the table, writes BENCHMARKS.md
-	PATH="$(CURDIR)/end2end/node_modules/.bin:$$PATH" cargo leptos build --release
+	PATH="$(CURDIR)/end2end/node_modules/.bin:$$PATH" cargo leptos build --release --frontend-only
 	cargo bench $(FEATURES) --bench ingest
 	cargo bench $(FEATURES) --bench pages
 
