@@ -41,6 +41,12 @@ pub fn batch(customer_id: &str, batch_id: &str, page: u32) -> String {
     url
 }
 
+/// A batch's page as its customer's batch list (`/customers/{id}/batches`) links to it:
+/// relative, because the list's hundred links would otherwise each repeat the customer's path.
+pub fn batch_from_list(batch_id: &str) -> String {
+    format!("batches/{}", encode(batch_id))
+}
+
 /// A customer's upload history.
 pub fn customer_uploads(customer_id: &str) -> String {
     format!("/customers/{}/uploads", encode(customer_id))
@@ -81,5 +87,19 @@ mod tests {
             customers("Ä b", SearchField::Domain, 1),
             "/customers?q=%C3%84%20b&by=domain"
         );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_batch_link_on_the_list_leads_to_the_batch() {
+        let list = url::Url::parse("https://dashboard.example/customers/c1/batches").unwrap();
+        for id in ["Q3 laptops & more + 50%/x", "../../audit", "?page=2", "a/b"] {
+            let link = list.join(&batch_from_list(id)).unwrap();
+            assert_eq!(
+                &link[url::Position::BeforePath..],
+                batch("c1", id, 1),
+                "{id}"
+            );
+        }
     }
 }

@@ -28,17 +28,21 @@ pub fn BatchesPage() -> impl IntoView {
 fn Batches(data: BatchesView) -> impl IntoView {
     let customer = data.customer;
     let title = format!("Device batches · {}", customer.name);
-    let rows = data.batches.into_iter().map(|batch| {
-        let href = urls::batch(&customer.id, &batch.id, 1);
-        view! {
-            <tr>
-                <td><a href=href>{batch.id}</a></td>
-                <td>{batch.created.unwrap_or_default()}</td>
-                <td class="number">{batch.devices.map(|n| n.to_string()).unwrap_or_default()}</td>
-                <td>{batch.status.unwrap_or_default()}</td>
-            </tr>
-        }
-    }).collect_view();
+    let rows = data
+        .batches
+        .into_iter()
+        .map(|batch| {
+            let href = urls::batch_from_list(&batch.id);
+            view! {
+                <tr>
+                    <td><a href=href>{batch.id}</a></td>
+                    <td>{batch.created.unwrap_or_default()}</td>
+                    <td>{batch.devices.map(|n| n.to_string()).unwrap_or_default()}</td>
+                    <td>{batch.status.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     let empty = rows.is_empty();
     view! {
         <Title text=title/>
@@ -56,7 +60,7 @@ fn Batches(data: BatchesView) -> impl IntoView {
             view! { <p>"This customer has no device batches yet."</p> }.into_any()
         } else {
             view! {
-                <table>
+                <table class="batches">
                     <thead><tr>
                         <th scope="col">"Batch"</th><th scope="col">"Created"</th>
                         <th scope="col" class="number">"Devices"</th><th scope="col">"Status"</th>
