@@ -241,9 +241,8 @@ async fn batches_are_listed_newest_first_and_devices_page_by_100() {
     assert!(position("Kiosk refresh") < position("Contoso Laptops 2024"));
     assert!(position("Contoso Laptops 2024") < position("Contoso-PO-4711"));
     assert!(batches.contains("263"));
-    assert!(batches.contains(&format!(
-        "/customers/{CONTOSO}/batches/Contoso%20Laptops%202024"
-    )));
+    // Relative to the list's own address (see urls::batch_from_list).
+    assert!(batches.contains(r#"href="batches/Contoso%20Laptops%202024""#));
 
     let first = browser
         .page(
@@ -460,4 +459,58 @@ async fn tokens_never_reach_the_browser() {
     }
     let cookie = browser.cookie("ztd_session").unwrap();
     assert!(cookie.len() < 40, "the cookie is an id, not a token");
+}
+
+/// The batch-list calls the sandbox received so far.
+async fn batch_list_calls(app: &TestApp, customer: &str) -> usize {
+    let path = format!("/v1/customers/{customer}/deviceBatches");
+    admin_list_at(&app.sandbox_url, "requests")
+        .await
+        .iter()
+        .filter(|r| r["method"] == "GET" && r["path"].as_str() == Some(path.as_str()))
+        .count()
+}
+
+#[tokio::test]
+async fn a_batch_list_just_seen_is_shown_again_without_asking_and_a_submission_clears_it() {
+    use common::uploads::{autopilot_csv, draft, file_form, submit, to_new_batch};
+    let app = spawn_app().await;
+    let admin = Browser::new(&app);
+    admin.sign_in(ADMIN, "/customers").await;
+    let path = format!("/customers/{FABRIKAM}/batches");
+
+    admin.page(&path, 200).await;
+    let first = batch_list_calls(&app, FABRIKAM).await;
+    assert!(first >= 1, "the first visit asks Partner Center");
+    admin.page(&path, 200).await;
+    assert_eq!(
+        batch_list_calls(&app, FABRIKAM).await,
+        first,
+        "a second visit a moment later does not"
+    );
+
+    let sales = Browser::new(&app);
+    sales.sign_in(SALES, "/customers").await;
+    sales.page(&path, 200).await;
+    assert_eq!(
+        batch_list_calls(&app, FABRIKAM).await,
+        first + 1,
+        "another sign-in gets its own list"
+    );
+
+    let csv = autopilot_csv(61_000, 2).into_bytes();
+    let preview = draft(
+        &admin,
+        FABRIKAM,
+        to_new_batch(file_form("two.csv", csv), "Fresh from the dashboard"),
+    )
+    .await;
+    submit(&admin, &preview).await;
+    let before = batch_list_calls(&app, FABRIKAM).await;
+    admin.page(&path, 200).await;
+    assert_eq!(
+        batch_list_calls(&app, FABRIKAM).await,
+        before + 1,
+        "after the dashboard's own submission the list is asked for again"
+    );
 }

@@ -13,6 +13,7 @@ use common::*;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use ztd_dashboard::sandbox::{FaultSettings, Sandbox};
+use ztd_dashboard::server::remembered::BATCH_LIST_TTL;
 
 /// A TCP forwarder in front of the sandbox's Partner Center that can be unplugged: while
 /// off, new connections are closed at once and open ones are cut, as when the service is
@@ -88,16 +89,22 @@ async fn partner_center_unreachable_or_slow_is_said_in_words_and_pages_recover_b
         assert!(page.contains(r#"http-equiv="refresh""#), "reloads itself");
         assert!(!page.contains("Contoso-PO-4711"));
     };
+    let other_batches = format!("/customers/{FABRIKAM}/batches");
     cable.set(false);
-    expect_down(&browser.page(&batches, 503).await);
-    // The job and upload pages that live in the dashboard's own database still open.
+    // The list seen a moment ago is shown again from memory (within BATCH_LIST_TTL)…
+    assert!(browser
+        .page(&batches, 200)
+        .await
+        .contains("Contoso-PO-4711"));
+    expect_down(&browser.page(&other_batches, 503).await);
+    // …and the job and upload pages that live in the dashboard's own database still open.
     assert!(browser.page("/uploads", 200).await.contains("<h1"));
     cable.set(true);
     assert!(
         browser
-            .page(&batches, 200)
+            .page(&other_batches, 200)
             .await
-            .contains("Contoso-PO-4711"),
+            .contains("Fabrikam Surface fleet"),
         "back as soon as Partner Center is"
     );
 
@@ -109,6 +116,7 @@ async fn partner_center_unreachable_or_slow_is_said_in_words_and_pages_recover_b
         },
     )
     .await;
+    tokio::time::sleep(BATCH_LIST_TTL).await;
     expect_down(&browser.page(&batches, 503).await);
     set_faults(&sandbox, FaultSettings::default()).await;
     assert!(browser

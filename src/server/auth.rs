@@ -48,6 +48,35 @@ impl SessionUser {
     }
 }
 
+/// The signed-in user of a private request, as the gate ([`require_sign_in`]) found it. The
+/// gate puts it in the request's extensions, so that pages, server functions and handlers
+/// read it there instead of checking the session and the sign-in again.
+#[derive(Clone, Debug)]
+pub struct SignedIn(pub SessionUser);
+
+impl SignedIn {
+    /// The gate's finding, if this request passed it signed in.
+    pub fn of(extensions: &axum::http::Extensions) -> Option<SessionUser> {
+        extensions
+            .get::<SignedIn>()
+            .map(|signed_in| signed_in.0.clone())
+    }
+}
+
+/// For handlers behind the gate; a request that did not pass it signed in is answered 401.
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Response> {
+        SignedIn::of(&parts.extensions)
+            .map(SignedIn)
+            .ok_or_else(|| (StatusCode::UNAUTHORIZED, "Sign in first.").into_response())
+    }
+}
+
 /// Why no token can be had for a request.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TokenFailure {
@@ -433,15 +462,19 @@ fn is_public(path: &str) -> bool {
 }
 
 /// The gate: pages send anonymous visitors to sign in (and back afterwards); server
-/// functions and other requests answer 401.
+/// functions and other requests answer 401. A signed-in request goes on with [`SignedIn`].
 pub async fn require_sign_in(
     State(state): State<AppState>,
     session: Session,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    if is_public(path) || current_user(&state, &session).await.is_some() {
+    if is_public(path) {
+        return next.run(request).await;
+    }
+    if let Some(user) = current_user(&state, &session).await {
+        request.extensions_mut().insert(SignedIn(user));
         return next.run(request).await;
     }
     let is_page = request.method() == axum::http::Method::GET && !path.starts_with("/api/");

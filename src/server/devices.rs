@@ -6,9 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::{StreamExt, TryStreamExt};
-use tower_sessions::Session;
 
 use super::audit::{self, Action, Actor, Event};
+use super::auth::SignedIn;
 use super::pages_data::{parse_customer, Caller};
 use super::AppState;
 use crate::api::AppError;
@@ -21,11 +21,11 @@ type DevicePath = Path<(String, String, String)>;
 /// `GET /customers/{id}/batches/{batchId}/devices/{deviceId}/delete`: are you sure?
 pub async fn confirm(
     State(state): State<AppState>,
-    session: Session,
+    SignedIn(user): SignedIn,
     Path((customer_id, batch_id, device_id)): DevicePath,
 ) -> Response {
     let found = async {
-        let caller = Caller::from_session(state, &session).await?;
+        let caller = Caller::new(state, user).await?;
         let customer = parse_customer(&customer_id)?;
         let batch = parse_batch(&batch_id)?;
         let device = caller
@@ -49,10 +49,10 @@ pub async fn confirm(
 /// `POST` of the same address: deletes the device, then back to the batch.
 pub async fn delete(
     State(state): State<AppState>,
-    session: Session,
+    SignedIn(user): SignedIn,
     Path((customer_id, batch_id, device_id)): DevicePath,
 ) -> Response {
-    let caller = match Caller::from_session(state, &session).await {
+    let caller = match Caller::new(state, user).await {
         Ok(caller) => caller,
         Err(error) => return failure(&customer_id, &batch_id, &error),
     };

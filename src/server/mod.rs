@@ -10,6 +10,7 @@ mod headers;
 mod health;
 pub mod oidc;
 pub mod pages_data;
+pub mod remembered;
 pub mod startup;
 pub mod store;
 pub mod uploads;
@@ -34,8 +35,9 @@ pub struct AppState {
     pub oidc: Arc<oidc::Oidc>,
     pub cipher: crypto::TokenCipher,
     pub refresh_locks: auth::RefreshLocks,
-    pub page_cursors: pages_data::PageCursors,
-    pub customer_checks: pages_data::CustomerChecks,
+    pub page_cursors: remembered::PageCursors,
+    pub customer_checks: remembered::CustomerChecks,
+    pub batch_lists: remembered::BatchLists,
 }
 
 /// Seconds since 1970, the time unit of every timestamp column.

@@ -2,16 +2,15 @@
 //! Partner Center, and turn answers into view models and refusals into [`AppError`]s.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
+use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::auth::{self, SessionUser, TokenFailure};
+use super::auth::{self, SessionUser, SignedIn, TokenFailure};
 use super::store::RecentCustomer;
 use super::AppState;
 use crate::api::{
@@ -19,8 +18,8 @@ use crate::api::{
     SearchField, SessionInfo, UserView,
 };
 use crate::partner_center::{
-    BatchId, CallContext, Continuation, Customer, CustomerFilter, CustomerFilterField, CustomerId,
-    CustomerQuery, ErrorKind, Page, PartnerCenterError,
+    BatchId, CallContext, Customer, CustomerFilter, CustomerFilterField, CustomerId, CustomerQuery,
+    ErrorKind, PartnerCenterError,
 };
 
 const CUSTOMERS_PER_PAGE: u32 = 50;
@@ -48,114 +47,6 @@ impl From<PartnerCenterError> for AppError {
     }
 }
 
-/// Customers each sign-in was recently allowed to open, so that the pages of one customer
-/// (a job page polled every few seconds, above all) do not each ask Partner Center again, and
-/// a moment of Partner Center trouble does not fail the pages served from the dashboard's own
-/// database. A lost role or reseller relationship takes effect within [`CUSTOMER_CHECK_TTL`].
-/// Bounded: it forgets everything when full.
-#[derive(Clone, Default)]
-pub struct CustomerChecks(Arc<Mutex<HashMap<CheckKey, (Instant, CustomerRow)>>>);
-
-/// A sign-in id and a customer id.
-type CheckKey = (String, String);
-
-/// How long an allowed customer stays allowed without asking Partner Center.
-pub const CUSTOMER_CHECK_TTL: Duration = Duration::from_secs(60);
-const MAX_CUSTOMER_CHECKS: usize = 50_000;
-
-impl CustomerChecks {
-    fn allowed(&self, sign_in_id: &str, customer_id: &str) -> Option<CustomerRow> {
-        let checks = self.lock();
-        let (at, row) = checks.get(&(sign_in_id.to_string(), customer_id.to_string()))?;
-        (at.elapsed() < CUSTOMER_CHECK_TTL).then(|| row.clone())
-    }
-
-    fn remember(&self, sign_in_id: &str, customer_id: &str, row: &CustomerRow) {
-        let key = (sign_in_id.to_string(), customer_id.to_string());
-        let mut checks = self.lock();
-        if checks.len() >= MAX_CUSTOMER_CHECKS && !checks.contains_key(&key) {
-            checks.clear();
-        }
-        checks.insert(key, (Instant::now(), row.clone()));
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CheckKey, (Instant, CustomerRow)>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// The continuation tokens met while paging a list, so page N of a bookmarked URL can be
-/// reached (Partner Center pages only forward). Bounded: it forgets everything when full.
-#[derive(Clone, Default)]
-pub struct PageCursors(Arc<Mutex<HashMap<String, Vec<Continuation>>>>);
-
-const MAX_CURSOR_LISTS: usize = 10_000;
-
-impl PageCursors {
-    fn known(&self, key: &str) -> Vec<Continuation> {
-        self.lock().get(key).cloned().unwrap_or_default()
-    }
-
-    /// Records the cursor of page `page + 1`.
-    fn remember(&self, key: &str, page: u32, next: &Continuation) {
-        let mut lists = self.lock();
-        if lists.len() >= MAX_CURSOR_LISTS && !lists.contains_key(key) {
-            lists.clear();
-        }
-        let list = lists.entry(key.to_string()).or_default();
-        let index = page as usize - 1;
-        if index == list.len() {
-            list.push(next.clone());
-        } else if index < list.len() {
-            list[index] = next.clone();
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Continuation>>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Page `page` (1-based) of a list, walking forward from the last page whose cursor is
-    /// known. Past the end: an empty page.
-    async fn page<T, F, Fut>(&self, key: &str, page: u32, fetch: F) -> Result<Page<T>, AppError>
-    where
-        F: Fn(Option<Continuation>) -> Fut,
-        Fut: Future<Output = Result<Page<T>, PartnerCenterError>>,
-    {
-        let page = page.max(1);
-        let known = self.known(key);
-        let (mut current, mut cursor) = if page == 1 {
-            (1, None)
-        } else if let Some(cursor) = known.get(page as usize - 2) {
-            (page, Some(cursor.clone()))
-        } else {
-            (known.len() as u32 + 1, known.last().cloned())
-        };
-        loop {
-            let result = fetch(cursor.clone()).await?;
-            if let Some(next) = &result.next {
-                self.remember(key, current, next);
-            }
-            if current == page {
-                return Ok(result);
-            }
-            match result.next {
-                Some(next) => {
-                    cursor = Some(next);
-                    current += 1;
-                }
-                None => {
-                    return Ok(Page {
-                        items: Vec::new(),
-                        total_count: Some(0),
-                        next: None,
-                    })
-                }
-            }
-        }
-    }
-}
-
 /// The request's app state, signed-in user and Partner Center call context.
 /// A signed-in user with a fresh token, ready to call Partner Center.
 pub(crate) struct Caller {
@@ -165,11 +56,8 @@ pub(crate) struct Caller {
 }
 
 impl Caller {
-    /// For plain handlers, which have the session at hand (server functions use [`caller`]).
-    pub async fn from_session(state: AppState, session: &Session) -> Result<Caller, AppError> {
-        let user = auth::current_user(&state, session)
-            .await
-            .ok_or(AppError::SignedOut)?;
+    /// The user's Partner Center token, refreshed first if it is about to expire.
+    pub async fn new(state: AppState, user: SessionUser) -> Result<Caller, AppError> {
         let token = auth::access_token(&state, &user)
             .await
             .map_err(|failure| match failure {
@@ -185,31 +73,38 @@ impl Caller {
     }
 }
 
-async fn state_and_session() -> Result<(AppState, Session), AppError> {
+/// For server functions and the pages they serve: the state and the request's parts.
+fn request_context() -> Result<(AppState, Parts), AppError> {
     let state =
         use_context::<AppState>().ok_or_else(|| AppError::Internal("no app state".into()))?;
-    let session: Session = leptos_axum::extract()
-        .await
-        .map_err(|_| AppError::Internal("no session".into()))?;
-    Ok((state, session))
+    let parts = use_context::<Parts>().ok_or_else(|| AppError::Internal("no request".into()))?;
+    Ok((state, parts))
 }
 
 pub(crate) async fn caller() -> Result<Caller, AppError> {
-    let (state, session) = state_and_session().await?;
-    Caller::from_session(state, &session).await
+    let (state, parts) = request_context()?;
+    let user = SignedIn::of(&parts.extensions).ok_or(AppError::SignedOut)?;
+    Caller::new(state, user).await
 }
 
 pub async fn session_info() -> Result<SessionInfo, AppError> {
-    let (state, session) = state_and_session().await?;
-    let user = auth::current_user(&state, &session)
-        .await
-        .map(|user| UserView {
-            name: user.name,
-            upn: user.upn,
-        });
+    let (state, parts) = request_context()?;
+    // Pages open to anyone did not pass the gate: the session says whether anyone is in.
+    let user = match SignedIn::of(&parts.extensions) {
+        Some(user) => Some(user),
+        None => {
+            let session: Session = leptos_axum::extract()
+                .await
+                .map_err(|_| AppError::Internal("no session".into()))?;
+            auth::current_user(&state, &session).await
+        }
+    };
     Ok(SessionInfo {
         sandbox: state.sandbox_mode(),
-        user,
+        user: user.map(|user| UserView {
+            name: user.name,
+            upn: user.upn,
+        }),
     })
 }
 
@@ -341,15 +236,20 @@ pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppErr
     let caller = caller().await?;
     let id = parse_customer(&customer_id)?;
     let customer = open_customer(&caller, &id).await?;
+    let lists = &caller.state.batch_lists;
+    let sign_in = caller.user.sign_in_id.as_str();
+    if let Some(batches) = lists.recent(sign_in, &customer.id) {
+        let batches = Vec::clone(&batches);
+        return Ok(BatchesView { customer, batches });
+    }
     let mut batches = caller
         .state
         .partner_center
         .device_batches(&caller.ctx, &id)
         .await?;
     batches.sort_by_key(|batch| std::cmp::Reverse(batch.creation_date));
-    Ok(BatchesView {
-        customer,
-        batches: batches
+    let batches: Arc<Vec<BatchRow>> = Arc::new(
+        batches
             .into_iter()
             .map(|batch| BatchRow {
                 created: display_time(batch.creation_date),
@@ -358,7 +258,10 @@ pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppErr
                 id: batch.id,
             })
             .collect(),
-    })
+    );
+    lists.remember(sign_in, &customer.id, batches.clone());
+    let batches = Vec::clone(&batches);
+    Ok(BatchesView { customer, batches })
 }
 
 pub async fn batch_devices(

@@ -7,7 +7,6 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use tower_sessions::Session;
 
 use super::intake::{judge, new_draft, read_input, Input};
 use super::store::{Claim, RowFilter, Upload, UploadState};
@@ -17,6 +16,7 @@ use crate::html::{escape, page};
 use crate::ingest::Check;
 use crate::partner_center::BatchId;
 use crate::server::audit::{self, Action, Actor, Event};
+use crate::server::auth::SignedIn;
 use crate::server::pages_data::{open_customer, parse_customer, Caller};
 use crate::server::{unix_now, AppState};
 use crate::urls;
@@ -101,13 +101,11 @@ impl FromRequestParts<AppState> for OwnUpload {
             Path::<(String, String)>::from_request_parts(parts, state)
                 .await
                 .map_err(IntoResponse::into_response)?;
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
         let fail = |e| from_app_error(e, &customer_id, &upload_id);
-        let caller = Caller::from_session(state.clone(), &session)
-            .await
+        let user = SignedIn::of(&parts.extensions)
+            .ok_or(AppError::SignedOut)
             .map_err(fail)?;
+        let caller = Caller::new(state.clone(), user).await.map_err(fail)?;
         let upload = load(&caller, &customer_id, &upload_id)
             .await
             .map_err(fail)?;

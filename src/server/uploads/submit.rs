@@ -97,6 +97,8 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
                 .add_devices(&ctx, &customer, &batch, &devices, request_id)
                 .await
         };
+        // Even an error may come after Partner Center took the request.
+        state.batch_lists.forget_customer(&customer.to_string());
         match answer {
             Ok(tracking_id) => {
                 store
