@@ -2,7 +2,7 @@
 //! [`Store`].
 
 use serde::{Deserialize, Serialize};
-use sqlx::{Connection as _, Row as _};
+use sqlx::Row as _;
 
 use crate::ingest::{Check, DeviceRow, Finding};
 use crate::server::store::Store;
@@ -258,8 +258,7 @@ impl Store {
         file: Option<&[u8]>,
         rows: &[(DeviceRow, Vec<Finding>)],
     ) -> Result<(), sqlx::Error> {
-        let mut connection = self.pool().acquire().await?;
-        let mut tx = connection.begin().await?;
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
              source, file_name, target, batch_id, state, report, error, created_at, updated_at) \
@@ -289,22 +288,15 @@ impl Store {
                 .await?;
         }
         insert_rows(&mut tx, &upload.id, rows).await?;
-        tx.commit().await?;
-        if file.is_some() {
-            forget_file(connection).await;
-        }
-        Ok(())
+        tx.commit().await
     }
 
     /// The file a draft was read from.
     pub async fn upload_file(&self, upload_id: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
-        let mut connection = self.pool().acquire().await?;
-        let file = sqlx::query_scalar("SELECT content FROM upload_files WHERE upload_id = $1")
+        sqlx::query_scalar("SELECT content FROM upload_files WHERE upload_id = $1")
             .bind(upload_id)
-            .fetch_optional(&mut *connection)
-            .await?;
-        forget_file(connection).await;
-        Ok(file)
+            .fetch_optional(self.pool())
+            .await
     }
 
     /// Replaces a draft's reading (another sheet of its file): report and rows together.
@@ -631,16 +623,6 @@ impl Store {
 }
 
 /// The rows of a draft, with their findings.
-/// Closes a connection that wrote or read an uploaded file instead of returning it to the
-/// pool (which opens a new one when needed). A statement the connection keeps prepared keeps
-/// its bound values, here a copy of the file (up to 50 MB), until it next runs: SQLite's
-/// reset does not clear them, and sqlx clears them only before the next run.
-async fn forget_file(connection: sqlx::pool::PoolConnection<sqlx::Sqlite>) {
-    if let Err(error) = connection.close().await {
-        tracing::warn!(%error, "could not close a database connection");
-    }
-}
-
 async fn insert_rows(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     upload_id: &str,
