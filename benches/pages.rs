@@ -33,7 +33,8 @@ struct Line {
     compared_with: String,
     value: String,
     budget: String,
-    met: bool,
+    /// `None`: reported, with no budget.
+    met: Option<bool>,
 }
 
 /// `users` loops, each opening what `open` opens, for `seconds`.
@@ -114,7 +115,7 @@ fn ingest_line(group: &str, baseline: &str, what: &str, compared_with: &str, bud
         compared_with: compared_with.into(),
         value,
         budget: format!("≤ {budget}×"),
-        met,
+        met: Some(met),
     }
 }
 
@@ -185,7 +186,11 @@ fn main() {
             line.compared_with,
             line.value,
             line.budget,
-            if line.met { "yes" } else { "**no**" }
+            match line.met {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "—",
+            }
         ));
     }
     println!("{table}");
@@ -202,7 +207,7 @@ fn main() {
         machine()
     );
     std::fs::write("BENCHMARKS.md", document).expect("BENCHMARKS.md can be written");
-    if lines.iter().any(|line| !line.met) {
+    if lines.iter().any(|line| line.met == Some(false)) {
         std::process::exit(1);
     }
 }
@@ -330,7 +335,9 @@ async fn measure() -> Vec<Line> {
     let (page_rate, api_rate) = (page_load.throughput(), api_load.throughput());
     let (page_p99, api_p99) = (page_load.percentile(0.99), api_load.percentile(0.99));
     lines.push(Line {
-        measurement: format!("batch-list page (100 batches), {USERS} users, {SECONDS} s"),
+        measurement: format!(
+            "batch-list page (100 batches), {USERS} users, {SECONDS} s (a list seen is reused for 5 s)"
+        ),
         compared_with: "the sandbox's batch endpoint, same load".into(),
         value: format!(
             "{page_rate:.0}/s vs {api_rate:.0}/s ({:.0}%); p99 {:.1} ms vs {:.1} ms; errors {}",
@@ -340,10 +347,12 @@ async fn measure() -> Vec<Line> {
             page_load.errors.len() + api_load.errors.len()
         ),
         budget: "≥ 80% of its throughput; p99 ≤ its p99 + 10 ms".into(),
-        met: page_rate >= 0.8 * api_rate
-            && page_p99 <= api_p99 + Duration::from_millis(10)
-            && page_load.errors.is_empty()
-            && api_load.errors.is_empty(),
+        met: Some(
+            page_rate >= 0.8 * api_rate
+                && page_p99 <= api_p99 + Duration::from_millis(10)
+                && page_load.errors.is_empty()
+                && api_load.errors.is_empty(),
+        ),
     });
 
     // Memory: idle, then with 200 signed-in people browsing (before the large upload below,
@@ -374,7 +383,7 @@ async fn measure() -> Vec<Line> {
             crowd.errors.len()
         ),
         budget: "≤ 40 MB / ≤ 80 MB".into(),
-        met: idle <= 40 << 20 && busy <= 80 << 20 && crowd.errors.is_empty(),
+        met: Some(idle <= 40 << 20 && busy <= 80 << 20 && crowd.errors.is_empty()),
     });
 
     // Submitting 10,000 devices in parts, until Partner Center accepted every part.
@@ -419,7 +428,7 @@ async fn measure() -> Vec<Line> {
             format!("{:.2} s", t.as_secs_f64())
         }),
         budget: "≤ 2 s".into(),
-        met: accepted_after.is_some_and(|t| t <= Duration::from_secs(2)),
+        met: Some(accepted_after.is_some_and(|t| t <= Duration::from_secs(2))),
     });
 
     // What the upload leaves behind: freed memory the allocators keep. No budget; reported.
@@ -429,7 +438,7 @@ async fn measure() -> Vec<Line> {
         compared_with: "—".into(),
         value: mib(dashboard.rss_bytes()),
         budget: "—".into(),
-        met: true,
+        met: None,
     });
 
     // What a browser without JavaScript downloads for the batch list.
@@ -440,7 +449,7 @@ async fn measure() -> Vec<Line> {
         compared_with: "—".into(),
         value: format!("{} ({} + {})", kib(html + css), kib(html), kib(css)),
         budget: "< 30 KB".into(),
-        met: css > 0 && html + css < 30 * 1024,
+        met: Some(css > 0 && html + css < 30 * 1024),
     });
 
     // The release bundle, as `cargo leptos build --release` (with wasm-opt) left it.
@@ -461,7 +470,7 @@ async fn measure() -> Vec<Line> {
             kib(bundle.len() as u64)
         ),
         budget: "≤ 300 KB".into(),
-        met: !bundle.is_empty() && compressed <= 300 * 1024,
+        met: Some(!bundle.is_empty() && compressed <= 300 * 1024),
     });
 
     lines

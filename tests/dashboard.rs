@@ -474,7 +474,11 @@ async fn batch_list_calls(app: &TestApp, customer: &str) -> usize {
 #[tokio::test]
 async fn a_batch_list_just_seen_is_shown_again_without_asking_and_a_submission_clears_it() {
     use common::uploads::{autopilot_csv, draft, file_form, submit, to_new_batch};
-    let app = spawn_app().await;
+    // Long enough that only a submission can clear it during the test.
+    let app = spawn_app_configured(&[], |config| {
+        config.batch_list_ttl = std::time::Duration::from_secs(600)
+    })
+    .await;
     let admin = Browser::new(&app);
     admin.sign_in(ADMIN, "/customers").await;
     let path = format!("/customers/{FABRIKAM}/batches");
@@ -513,4 +517,24 @@ async fn a_batch_list_just_seen_is_shown_again_without_asking_and_a_submission_c
         before + 1,
         "after the dashboard's own submission the list is asked for again"
     );
+}
+
+#[tokio::test]
+async fn a_page_address_with_a_trailing_slash_leads_to_the_one_without() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.sign_in(SALES, "/customers").await;
+    let slashed = browser
+        .get(&format!("/customers/{CONTOSO}/batches/?x=1"))
+        .await;
+    assert_eq!(slashed.status(), 308);
+    assert_eq!(
+        location(&slashed),
+        format!("/customers/{CONTOSO}/batches?x=1")
+    );
+    let elsewhere = browser.get("//evil.example/").await;
+    assert_eq!(elsewhere.status(), 308);
+    assert_eq!(location(&elsewhere), "/evil.example");
+    // Writes are not redirected (a browser would not repeat the body everywhere).
+    assert_ne!(browser.post("/auth/logout/").await.status(), 308);
 }

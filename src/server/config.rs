@@ -77,6 +77,9 @@ pub struct Config {
     pub encryption_key: Option<Secret>,
     pub session_idle_timeout: Duration,
     pub session_absolute_timeout: Duration,
+    /// How long a batch list a sign-in has just seen is shown again without asking Partner
+    /// Center ([`super::remembered::BatchLists`]). Not a setting; tests change it.
+    pub batch_list_ttl: Duration,
     pub site_root: PathBuf,
     pub sandbox_addr: SocketAddr,
     /// Lifetime of the tokens the in-process sandbox issues.
@@ -227,6 +230,7 @@ impl Config {
             encryption_key,
             session_idle_timeout,
             session_absolute_timeout,
+            batch_list_ttl: super::remembered::BATCH_LIST_TTL,
             site_root,
             sandbox_addr,
         })

@@ -59,12 +59,17 @@ pub async fn delete(
     let deleted = async {
         let customer = parse_customer(&customer_id)?;
         let batch = parse_batch(&batch_id)?;
-        caller
+        let answer = caller
             .state
             .partner_center
             .delete_device(&caller.ctx, &customer, &batch, &device_id, RequestId::new())
-            .await
-            .map_err(AppError::from)
+            .await;
+        // The batch's device count changed (or may have, if the answer was lost).
+        caller
+            .state
+            .batch_lists
+            .forget_customer(&customer.to_string());
+        answer.map_err(AppError::from)
     }
     .await;
     audit::record(

@@ -13,6 +13,7 @@ pub mod pages_data;
 pub mod remembered;
 pub mod startup;
 pub mod store;
+mod trailing_slash;
 pub mod uploads;
 
 use std::sync::Arc;

@@ -1,9 +1,10 @@
 //! What the dashboard remembers in memory between one sign-in's requests: the customers it
 //! may open, the batch lists it just saw, and the cursors of the lists it paged through.
 //!
-//! None of it is needed for correctness, only to spare Partner Center (its quota is per
-//! partner) and the user repeated calls. None of it survives a restart. Each map is bounded
-//! and forgets everything when full, so no number of sign-ins can grow it without limit.
+//! All of it spares Partner Center (its quota is per partner) and the user repeated calls,
+//! and the first two keep pages working through a moment of Partner Center trouble. None of
+//! it survives a restart. Each map forgets what is past its lifetime, and everything when it
+//! is still full, so no number of sign-ins can grow it without limit.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -15,25 +16,27 @@ use crate::api::{AppError, BatchRow, CustomerRow};
 use crate::partner_center::{Continuation, Page, PartnerCenterError};
 
 /// A map behind a lock that a panicking holder cannot leave unusable, with at most
-/// `capacity` keys, each value stamped with when it was written.
+/// `capacity` keys, each value kept for `lifetime` after it was written.
 struct BoundedMap<K, V> {
     entries: Mutex<HashMap<K, (Instant, V)>>,
     capacity: usize,
+    lifetime: Duration,
 }
 
 impl<K: Hash + Eq, V: Clone> BoundedMap<K, V> {
-    fn new(capacity: usize) -> Self {
+    fn new(capacity: usize, lifetime: Duration) -> Self {
         BoundedMap {
             entries: Mutex::new(HashMap::new()),
             capacity,
+            lifetime,
         }
     }
 
-    /// The value, if it was written less than `max_age` ago.
-    fn get(&self, key: &K, max_age: Duration) -> Option<V> {
+    /// The value, if it is within its lifetime.
+    fn get(&self, key: &K) -> Option<V> {
         let entries = self.lock();
         let (at, value) = entries.get(key)?;
-        (at.elapsed() < max_age).then(|| value.clone())
+        (at.elapsed() < self.lifetime).then(|| value.clone())
     }
 
     fn insert(&self, key: K, value: V) {
@@ -53,17 +56,22 @@ impl<K: Hash + Eq, V: Clone> BoundedMap<K, V> {
         change(value);
     }
 
-    /// The locked map, emptied first if `key` is new and there is no room for it.
-    fn room_for(&self, key: &K) -> MutexGuard<'_, HashMap<K, (Instant, V)>> {
-        let mut entries = self.lock();
-        if entries.len() >= self.capacity && !entries.contains_key(key) {
-            entries.clear();
-        }
-        entries
-    }
-
     fn retain(&self, mut keep: impl FnMut(&K) -> bool) {
         self.lock().retain(|key, _| keep(key));
+    }
+
+    /// The locked map, with room for `key`: a new key first drops what is past its lifetime,
+    /// then, if there is still no room, everything.
+    fn room_for(&self, key: &K) -> MutexGuard<'_, HashMap<K, (Instant, V)>> {
+        let mut entries = self.lock();
+        if !entries.contains_key(key) {
+            let lifetime = self.lifetime;
+            entries.retain(|_, (at, _)| at.elapsed() < lifetime);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<K, (Instant, V)>> {
@@ -90,14 +98,13 @@ pub const CUSTOMER_CHECK_TTL: Duration = Duration::from_secs(60);
 
 impl Default for CustomerChecks {
     fn default() -> Self {
-        CustomerChecks(Arc::new(BoundedMap::new(50_000)))
+        CustomerChecks(Arc::new(BoundedMap::new(10_000, CUSTOMER_CHECK_TTL)))
     }
 }
 
 impl CustomerChecks {
     pub fn allowed(&self, sign_in_id: &str, customer_id: &str) -> Option<CustomerRow> {
-        self.0
-            .get(&key(sign_in_id, customer_id), CUSTOMER_CHECK_TTL)
+        self.0.get(&key(sign_in_id, customer_id))
     }
 
     pub fn remember(&self, sign_in_id: &str, customer_id: &str, row: &CustomerRow) {
@@ -108,22 +115,22 @@ impl CustomerChecks {
 /// The batch list each sign-in last saw of each customer, newest first. Reloading the page,
 /// or going back to it from a batch, within [`BATCH_LIST_TTL`] costs no Partner Center call.
 /// A batch made or changed elsewhere shows within that time; the dashboard's own submissions
-/// clear the customer's lists at once ([`BatchLists::forget_customer`]).
+/// and deletions clear the customer's lists at once ([`BatchLists::forget_customer`]), though
+/// a list that was being fetched at that moment may still be kept for its lifetime.
 #[derive(Clone)]
 pub struct BatchLists(Arc<BoundedMap<SignInCustomer, Arc<Vec<BatchRow>>>>);
 
-/// How long a batch list is shown again without asking Partner Center.
+/// How long a batch list is shown again without asking Partner Center
+/// (`Config::batch_list_ttl`).
 pub const BATCH_LIST_TTL: Duration = Duration::from_secs(5);
 
-impl Default for BatchLists {
-    fn default() -> Self {
-        BatchLists(Arc::new(BoundedMap::new(10_000)))
-    }
-}
-
 impl BatchLists {
+    pub fn new(lifetime: Duration) -> Self {
+        BatchLists(Arc::new(BoundedMap::new(1_000, lifetime)))
+    }
+
     pub fn recent(&self, sign_in_id: &str, customer_id: &str) -> Option<Arc<Vec<BatchRow>>> {
-        self.0.get(&key(sign_in_id, customer_id), BATCH_LIST_TTL)
+        self.0.get(&key(sign_in_id, customer_id))
     }
 
     pub fn remember(&self, sign_in_id: &str, customer_id: &str, rows: Arc<Vec<BatchRow>>) {
@@ -145,15 +152,13 @@ pub struct PageCursors(Arc<BoundedMap<String, Vec<Continuation>>>);
 
 impl Default for PageCursors {
     fn default() -> Self {
-        PageCursors(Arc::new(BoundedMap::new(10_000)))
+        PageCursors(Arc::new(BoundedMap::new(10_000, Duration::MAX)))
     }
 }
 
 impl PageCursors {
     fn known(&self, key: &str) -> Vec<Continuation> {
-        self.0
-            .get(&key.to_string(), Duration::MAX)
-            .unwrap_or_default()
+        self.0.get(&key.to_string()).unwrap_or_default()
     }
 
     /// Records the cursor of page `page + 1`.
@@ -224,33 +229,36 @@ mod tests {
 
     #[test]
     fn a_full_map_forgets_everything_rather_than_grow() {
-        let map = BoundedMap::<u32, u32>::new(3);
+        let map = BoundedMap::<u32, u32>::new(3, Duration::MAX);
         for n in 0..3 {
             map.insert(n, n);
         }
         map.insert(1, 10);
-        assert_eq!(
-            map.get(&0, Duration::MAX),
-            Some(0),
-            "a known key is replaced"
-        );
+        assert_eq!(map.get(&1), Some(10), "a known key is replaced");
+        assert_eq!(map.get(&0), Some(0), "and nothing else is dropped");
         map.insert(3, 3);
         assert_eq!(map.lock().len(), 1);
-        assert_eq!(map.get(&3, Duration::MAX), Some(3));
+        assert_eq!(map.get(&3), Some(3));
     }
 
     #[test]
-    fn values_older_than_asked_are_not_returned() {
-        let map = BoundedMap::<u32, u32>::new(3);
+    fn values_past_their_lifetime_are_neither_returned_nor_kept() {
+        let map = BoundedMap::<u32, u32>::new(100, Duration::from_millis(10));
         map.insert(1, 1);
+        assert_eq!(map.get(&1), Some(1));
         std::thread::sleep(Duration::from_millis(20));
-        assert_eq!(map.get(&1, Duration::from_millis(10)), None);
-        assert_eq!(map.get(&1, Duration::from_secs(10)), Some(1));
+        assert_eq!(map.get(&1), None);
+        map.insert(2, 2);
+        assert_eq!(
+            map.lock().len(),
+            1,
+            "the expired value went with the next new key"
+        );
     }
 
     #[test]
     fn batch_lists_are_per_sign_in_and_cleared_per_customer() {
-        let lists = BatchLists::default();
+        let lists = BatchLists::new(BATCH_LIST_TTL);
         lists.remember("s1", "C1", Arc::new(vec![row("a")]));
         lists.remember("s2", "c1", Arc::new(vec![row("b")]));
         lists.remember("s1", "c2", Arc::new(vec![row("c")]));

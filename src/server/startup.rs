@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::Router;
@@ -23,7 +23,7 @@ use super::config::Config;
 use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::Store;
-use super::{auth, csrf, devices, headers, health, uploads, AppState};
+use super::{auth, csrf, devices, headers, health, trailing_slash, uploads, AppState};
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
 use crate::sandbox::{RegisteredClient, Sandbox, SandboxConfig};
@@ -179,6 +179,7 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(local_addr)
             .build();
+        let batch_lists = super::remembered::BatchLists::new(config.batch_list_ttl);
         let state = AppState {
             leptos_options,
             config: Arc::new(config),
@@ -190,7 +191,7 @@ impl Application {
             refresh_locks: auth::RefreshLocks::default(),
             page_cursors: Default::default(),
             customer_checks: Default::default(),
-            batch_lists: Default::default(),
+            batch_lists,
         };
         tokio::spawn(auth::expire_sign_ins(state.clone()));
         match uploads::reconcile::at_start(&state).await {
@@ -347,6 +348,7 @@ fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router
         .layer(from_fn_with_state(state.clone(), auth::require_sign_in))
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), csrf::same_origin_writes))
+        .layer(from_fn(trailing_slash::drop_trailing_slash))
         .layer(from_fn_with_state(state.clone(), headers::harden))
         .with_state(state)
 }
