@@ -48,7 +48,6 @@ impl From<PartnerCenterError> for AppError {
 }
 
 /// The request's app state, signed-in user and Partner Center call context.
-/// A signed-in user with a fresh token, ready to call Partner Center.
 pub(crate) struct Caller {
     pub state: AppState,
     pub user: SessionUser,
@@ -239,7 +238,7 @@ pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppErr
     let lists = &caller.state.batch_lists;
     let sign_in = caller.user.sign_in_id.as_str();
     if let Some(batches) = lists.recent(sign_in, &customer.id) {
-        let batches = Vec::clone(&batches);
+        let batches = batches.to_vec();
         return Ok(BatchesView { customer, batches });
     }
     let mut batches = caller
@@ -248,19 +247,16 @@ pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppErr
         .device_batches(&caller.ctx, &id)
         .await?;
     batches.sort_by_key(|batch| std::cmp::Reverse(batch.creation_date));
-    let batches: Arc<Vec<BatchRow>> = Arc::new(
-        batches
-            .into_iter()
-            .map(|batch| BatchRow {
-                created: display_time(batch.creation_date),
-                devices: batch.devices_count,
-                status: batch.status.map(|s| s.as_str().replace('_', " ")),
-                id: batch.id,
-            })
-            .collect(),
-    );
-    lists.remember(sign_in, &customer.id, batches.clone());
-    let batches = Vec::clone(&batches);
+    let batches: Vec<BatchRow> = batches
+        .into_iter()
+        .map(|batch| BatchRow {
+            created: display_time(batch.creation_date),
+            devices: batch.devices_count,
+            status: batch.status.map(|s| s.as_str().replace('_', " ")),
+            id: batch.id,
+        })
+        .collect();
+    lists.remember(sign_in, &customer.id, Arc::new(batches.clone()));
     Ok(BatchesView { customer, batches })
 }
 

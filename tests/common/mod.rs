@@ -171,10 +171,7 @@ pub async fn set_faults(sandbox: &Sandbox, faults: FaultSettings) {
 /// The same, for a sandbox known by its base URL.
 pub async fn set_faults_at(base_url: &str, faults: FaultSettings) {
     let response = http()
-        .put(format!(
-            "{}/_sandbox/faults",
-            base_url.trim_end_matches('/')
-        ))
+        .put(admin_url(base_url, "faults"))
         .json(&faults)
         .send()
         .await
@@ -222,6 +219,11 @@ pub fn microsoft_settings(
     ]
 }
 
+/// The address of one of the sandbox's `/_sandbox/…` endpoints.
+fn admin_url(base_url: &str, path: &str) -> String {
+    format!("{}/_sandbox/{path}", base_url.trim_end_matches('/'))
+}
+
 /// A JSON list from one of the sandbox's `/_sandbox/…` endpoints.
 async fn admin_list(sandbox: &Sandbox, path: &str) -> Vec<serde_json::Value> {
     admin_list_at(sandbox.base_url(), path).await
@@ -238,10 +240,7 @@ pub async fn admin_list_at(base_url: &str, path: &str) -> Vec<serde_json::Value>
 /// The JSON answer of one of the sandbox's `GET /_sandbox/…` endpoints.
 pub async fn admin_json_at(base_url: &str, path: &str) -> serde_json::Value {
     http()
-        .get(format!(
-            "{}/_sandbox/{path}",
-            base_url.trim_end_matches('/')
-        ))
+        .get(admin_url(base_url, path))
         .send()
         .await
         .expect("admin answers")
@@ -253,10 +252,7 @@ pub async fn admin_json_at(base_url: &str, path: &str) -> serde_json::Value {
 /// Makes every refresh token the sandbox has issued invalid; returns how many there were.
 pub async fn revoke_refresh_tokens_at(base_url: &str) -> u64 {
     let response = http()
-        .post(format!(
-            "{}/_sandbox/revoke-refresh-tokens",
-            base_url.trim_end_matches('/')
-        ))
+        .post(admin_url(base_url, "revoke-refresh-tokens"))
         .send()
         .await
         .expect("admin answers");
@@ -268,10 +264,7 @@ pub async fn revoke_refresh_tokens_at(base_url: &str) -> u64 {
 /// Empties the sandbox's log of Partner Center requests.
 pub async fn clear_request_log_at(base_url: &str) {
     let response = http()
-        .delete(format!(
-            "{}/_sandbox/requests",
-            base_url.trim_end_matches('/')
-        ))
+        .delete(admin_url(base_url, "requests"))
         .send()
         .await
         .expect("admin answers");
