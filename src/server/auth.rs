@@ -52,14 +52,24 @@ impl SessionUser {
 /// gate puts it in the request's extensions, so that pages, server functions and handlers
 /// read it there instead of checking the session and the sign-in again.
 #[derive(Clone, Debug)]
-pub struct SignedIn(pub SessionUser);
+pub struct SignedIn {
+    pub user: SessionUser,
+    /// The stored sign-in as the gate read it in this request, so that a token that is still
+    /// fresh costs no second read. Only ever kept for one request: a sign-in ended elsewhere
+    /// must stop the next one.
+    row: Option<Arc<SignInRow>>,
+}
 
 impl SignedIn {
     /// The gate's finding, if this request passed it signed in.
-    pub fn of(extensions: &axum::http::Extensions) -> Option<SessionUser> {
-        extensions
-            .get::<SignedIn>()
-            .map(|signed_in| signed_in.0.clone())
+    pub fn of(extensions: &axum::http::Extensions) -> Option<SignedIn> {
+        extensions.get::<SignedIn>().cloned()
+    }
+
+    /// The user's Partner Center token: the one the gate read when it is still fresh, else
+    /// as [`access_token`] finds it.
+    pub async fn access_token(&self, state: &AppState) -> Result<AccessToken, TokenFailure> {
+        token(state, &self.user.sign_in_id, self.row.as_deref()).await
     }
 }
 
@@ -72,7 +82,6 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
         _state: &S,
     ) -> Result<Self, Response> {
         SignedIn::of(&parts.extensions)
-            .map(SignedIn)
             .ok_or_else(|| (StatusCode::UNAUTHORIZED, "Sign in first.").into_response())
     }
 }
@@ -107,7 +116,7 @@ impl RefreshLocks {
 /// so that browsing costs no session write (an idle session can therefore end up to a tenth
 /// early). The session store itself keeps sessions for the absolute lifetime, so that this
 /// check, not the store's expiry, is what ends an idle one.
-pub async fn current_user(state: &AppState, session: &Session) -> Option<SessionUser> {
+pub async fn current_user(state: &AppState, session: &Session) -> Option<SignedIn> {
     let user: SessionUser = session.get(USER).await.ok().flatten()?;
     let now = unix_now();
     let seen_at: i64 = session
@@ -124,19 +133,22 @@ pub async fn current_user(state: &AppState, session: &Session) -> Option<Session
         end_sign_in(state, session, &user).await;
         return None;
     }
-    match state.store.sign_in_exists(&user.sign_in_id).await {
-        Ok(true) => {}
-        Ok(false) => {
+    let row = match state.store.sign_in(&user.sign_in_id).await {
+        Ok(Some(row)) => Some(Arc::new(row)),
+        Ok(None) => {
             let _ = session.flush().await;
             return None;
         }
         // The database is down: let the request through to say so in its own words.
-        Err(error) => tracing::warn!(%error, "could not check a sign-in"),
-    }
+        Err(error) => {
+            tracing::warn!(%error, "could not check a sign-in");
+            None
+        }
+    };
     if (now - seen_at) * 10 >= idle_limit && session.insert(SEEN_AT, now).await.is_err() {
         tracing::warn!("could not note a visit in the session");
     }
-    Some(user)
+    Some(SignedIn { user, row })
 }
 
 /// Runs for the life of the process: deletes sign-ins (and their tokens) past the absolute
@@ -183,17 +195,30 @@ pub async fn user_of_sign_in(state: &AppState, sign_in_id: &str) -> Option<Sessi
     })
 }
 
-/// The user's Partner Center access token, refreshed first when it is about to expire.
+/// The user's Partner Center access token, refreshed first when it is about to expire. For
+/// work outside a request (submitting, following a job), which reads the sign-in each time.
 pub async fn access_token(
     state: &AppState,
     user: &SessionUser,
 ) -> Result<AccessToken, TokenFailure> {
-    let id = user.sign_in_id.as_str();
+    token(state, &user.sign_in_id, None).await
+}
+
+/// The token of sign-in `id`, from `read` (the row as this request already read it) when it
+/// is fresh, else from the database, refreshing it if it is about to expire.
+async fn token(
+    state: &AppState,
+    id: &str,
+    read: Option<&SignInRow>,
+) -> Result<AccessToken, TokenFailure> {
     let fresh = |row: &SignInRow| {
         (row.access_expires_at - REFRESH_MARGIN_SECS > unix_now())
             .then(|| state.cipher.open(&row.access_token, id))
             .flatten()
     };
+    if let Some(token) = read.and_then(fresh) {
+        return Ok(AccessToken::new(token));
+    }
     let row = load(state, id).await?;
     if let Some(token) = fresh(&row) {
         return Ok(AccessToken::new(token));
@@ -473,8 +498,8 @@ pub async fn require_sign_in(
     if is_public(path) {
         return next.run(request).await;
     }
-    if let Some(user) = current_user(&state, &session).await {
-        request.extensions_mut().insert(SignedIn(user));
+    if let Some(signed_in) = current_user(&state, &session).await {
+        request.extensions_mut().insert(signed_in);
         return next.run(request).await;
     }
     let is_page = request.method() == axum::http::Method::GET && !path.starts_with("/api/");

@@ -78,7 +78,7 @@ pub struct Config {
     pub session_idle_timeout: Duration,
     pub session_absolute_timeout: Duration,
     /// How long a batch list a sign-in has just seen is shown again without asking Partner
-    /// Center ([`super::remembered::BatchLists`]). Not a setting; tests change it.
+    /// Center ([`super::remembered::BatchLists`]); zero: always ask.
     pub batch_list_ttl: Duration,
     pub site_root: PathBuf,
     pub sandbox_addr: SocketAddr,
@@ -101,7 +101,7 @@ pub struct ConfigError {
 }
 
 /// Every setting's name: file key, and `ZTD_` + upper case for the environment.
-const KEYS: [&str; 20] = [
+const KEYS: [&str; 21] = [
     "listen_addr",
     "public_url",
     "redirect_url",
@@ -116,6 +116,7 @@ const KEYS: [&str; 20] = [
     "encryption_key",
     "session_idle_timeout_mins",
     "session_absolute_timeout_hours",
+    "batch_list_reuse_secs",
     "site_root",
     "sandbox_addr",
     "sandbox_token_lifetime_secs",
@@ -196,6 +197,11 @@ impl Config {
         let session_absolute_timeout = Duration::from_secs(
             3600 * parse_or(value("session_absolute_timeout_hours"), Some(12), positive)?,
         );
+        let batch_list_ttl = Duration::from_secs(parse_or(
+            value("batch_list_reuse_secs"),
+            Some(super::remembered::BATCH_LIST_TTL.as_secs()),
+            whole_number,
+        )?);
         let site_root = value("site_root")
             .map(|(_, v)| v)
             .or_else(|| env.get("LEPTOS_SITE_ROOT").cloned())
@@ -230,7 +236,7 @@ impl Config {
             encryption_key,
             session_idle_timeout,
             session_absolute_timeout,
-            batch_list_ttl: super::remembered::BATCH_LIST_TTL,
+            batch_list_ttl,
             site_root,
             sandbox_addr,
         })
@@ -339,6 +345,11 @@ fn parse_http_url(raw: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+fn whole_number(raw: &str) -> Result<u64, String> {
+    raw.parse::<u64>()
+        .map_err(|_| "expected a whole number (0 or more)".into())
+}
+
 fn positive(raw: &str) -> Result<u64, String> {
     match raw.parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),
@@ -388,6 +399,15 @@ mod tests {
         assert_eq!(error.setting, "ZTD_PARTNER_CENTER_TIMEOUT_SECS");
         let error = load(&[("ZTD_ENCRYPTION_KEY", "c2hvcnQ=")]).unwrap_err();
         assert_eq!(error.setting, "ZTD_ENCRYPTION_KEY");
+        let error = load(&[("ZTD_BATCH_LIST_REUSE_SECS", "-1")]).unwrap_err();
+        assert_eq!(error.setting, "ZTD_BATCH_LIST_REUSE_SECS");
+    }
+
+    #[test]
+    fn batch_lists_are_reused_for_five_seconds_unless_set_otherwise() {
+        assert_eq!(load(&[]).unwrap().batch_list_ttl, Duration::from_secs(5));
+        let never = load(&[("ZTD_BATCH_LIST_REUSE_SECS", "0")]).unwrap();
+        assert_eq!(never.batch_list_ttl, Duration::ZERO);
     }
 
     #[test]

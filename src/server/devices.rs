@@ -21,11 +21,11 @@ type DevicePath = Path<(String, String, String)>;
 /// `GET /customers/{id}/batches/{batchId}/devices/{deviceId}/delete`: are you sure?
 pub async fn confirm(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    signed_in: SignedIn,
     Path((customer_id, batch_id, device_id)): DevicePath,
 ) -> Response {
     let found = async {
-        let caller = Caller::new(state, user).await?;
+        let caller = Caller::new(state, signed_in).await?;
         let customer = parse_customer(&customer_id)?;
         let batch = parse_batch(&batch_id)?;
         let device = caller
@@ -49,10 +49,10 @@ pub async fn confirm(
 /// `POST` of the same address: deletes the device, then back to the batch.
 pub async fn delete(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    signed_in: SignedIn,
     Path((customer_id, batch_id, device_id)): DevicePath,
 ) -> Response {
-    let caller = match Caller::new(state, user).await {
+    let caller = match Caller::new(state, signed_in).await {
         Ok(caller) => caller,
         Err(error) => return failure(&customer_id, &batch_id, &error),
     };

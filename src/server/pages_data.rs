@@ -56,8 +56,9 @@ pub(crate) struct Caller {
 
 impl Caller {
     /// The user's Partner Center token, refreshed first if it is about to expire.
-    pub async fn new(state: AppState, user: SessionUser) -> Result<Caller, AppError> {
-        let token = auth::access_token(&state, &user)
+    pub async fn new(state: AppState, signed_in: SignedIn) -> Result<Caller, AppError> {
+        let token = signed_in
+            .access_token(&state)
             .await
             .map_err(|failure| match failure {
                 TokenFailure::SignedOut => AppError::SignedOut,
@@ -65,7 +66,7 @@ impl Caller {
             })?;
         Ok(Caller {
             state,
-            user,
+            user: signed_in.user,
             // One correlation id per user request, sent with every call it makes.
             ctx: CallContext::new(token, Uuid::new_v4()),
         })
@@ -82,15 +83,15 @@ fn request_context() -> Result<(AppState, Parts), AppError> {
 
 pub(crate) async fn caller() -> Result<Caller, AppError> {
     let (state, parts) = request_context()?;
-    let user = SignedIn::of(&parts.extensions).ok_or(AppError::SignedOut)?;
-    Caller::new(state, user).await
+    let signed_in = SignedIn::of(&parts.extensions).ok_or(AppError::SignedOut)?;
+    Caller::new(state, signed_in).await
 }
 
 pub async fn session_info() -> Result<SessionInfo, AppError> {
     let (state, parts) = request_context()?;
     // Pages open to anyone did not pass the gate: the session says whether anyone is in.
-    let user = match SignedIn::of(&parts.extensions) {
-        Some(user) => Some(user),
+    let signed_in = match SignedIn::of(&parts.extensions) {
+        Some(signed_in) => Some(signed_in),
         None => {
             let session: Session = leptos_axum::extract()
                 .await
@@ -100,7 +101,7 @@ pub async fn session_info() -> Result<SessionInfo, AppError> {
     };
     Ok(SessionInfo {
         sandbox: state.sandbox_mode(),
-        user: user.map(|user| UserView {
+        user: signed_in.map(|SignedIn { user, .. }| UserView {
             name: user.name,
             upn: user.upn,
         }),

@@ -83,6 +83,7 @@ impl Store {
         Ok(())
     }
 
+    /// The stored sign-in; `None` once it ended (signed out, refused or expired elsewhere).
     pub async fn sign_in(&self, id: &str) -> Result<Option<SignInRow>, sqlx::Error> {
         sqlx::query_as(
             "SELECT id, tenant_id, object_id, upn, display_name, access_token, refresh_token, \
@@ -117,15 +118,6 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
-    }
-
-    /// Whether the sign-in still exists (not signed out, refused or expired elsewhere).
-    pub async fn sign_in_exists(&self, id: &str) -> Result<bool, sqlx::Error> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM sign_ins WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(found.is_some())
     }
 
     pub async fn delete_sign_in(&self, id: &str) -> Result<(), sqlx::Error> {

@@ -102,10 +102,10 @@ impl FromRequestParts<AppState> for OwnUpload {
                 .await
                 .map_err(IntoResponse::into_response)?;
         let fail = |e| from_app_error(e, &customer_id, &upload_id);
-        let user = SignedIn::of(&parts.extensions)
+        let signed_in = SignedIn::of(&parts.extensions)
             .ok_or(AppError::SignedOut)
             .map_err(fail)?;
-        let caller = Caller::new(state.clone(), user).await.map_err(fail)?;
+        let caller = Caller::new(state.clone(), signed_in).await.map_err(fail)?;
         let upload = load(&caller, &customer_id, &upload_id)
             .await
             .map_err(fail)?;

@@ -13,7 +13,7 @@ use crate::api::AppError;
 use crate::html::{escape, page};
 use crate::ingest::header::REPORT_COLUMNS;
 use crate::ingest::{DeviceRow, Field};
-use crate::server::auth::{SessionUser, SignedIn};
+use crate::server::auth::SignedIn;
 use crate::server::pages_data::{open_customer, parse_customer, Caller};
 use crate::server::AppState;
 
@@ -26,19 +26,19 @@ const EXPLANATION: &str = REPORT_COLUMNS[3];
 /// came in, with the error code and what to do. Uploaded again, the extra columns are ignored.
 pub async fn failed_rows(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    signed_in: SignedIn,
     Path((customer_id, upload_id)): Path<(String, String)>,
 ) -> Response {
-    download(state, user, &customer_id, &upload_id, Which::Failed).await
+    download(state, signed_in, &customer_id, &upload_id, Which::Failed).await
 }
 
 /// `GET /customers/{id}/jobs/{uploadId}/report.csv`: every row sent, with its outcome.
 pub async fn report(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    signed_in: SignedIn,
     Path((customer_id, upload_id)): Path<(String, String)>,
 ) -> Response {
-    download(state, user, &customer_id, &upload_id, Which::Report).await
+    download(state, signed_in, &customer_id, &upload_id, Which::Report).await
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -49,12 +49,12 @@ enum Which {
 
 async fn download(
     state: AppState,
-    user: SessionUser,
+    signed_in: SignedIn,
     customer_id: &str,
     upload_id: &str,
     which: Which,
 ) -> Response {
-    match rows(state, user, customer_id, upload_id, which).await {
+    match rows(state, signed_in, customer_id, upload_id, which).await {
         Ok((upload, rows)) => {
             let name = format!(
                 "{}-{}.csv",
@@ -94,12 +94,12 @@ async fn download(
 
 async fn rows(
     state: AppState,
-    user: SessionUser,
+    signed_in: SignedIn,
     customer_id: &str,
     upload_id: &str,
     which: Which,
 ) -> Result<(Upload, Vec<(StoredRow, JobDeviceRow)>), AppError> {
-    let caller = Caller::new(state, user).await?;
+    let caller = Caller::new(state, signed_in).await?;
     // As on the job page: Partner Center must let this user see the customer.
     open_customer(&caller, &parse_customer(customer_id)?).await?;
     let upload = load(&caller, customer_id, upload_id).await?;

@@ -14,7 +14,7 @@ use crate::api::{AppError, CustomerRow};
 use crate::html::{escape, page};
 use crate::ingest::{self, Check, DeviceRow, ExistingDevice, Finding, Ingested, Limits, ReadError};
 use crate::partner_center::{BatchId, CustomerId, ErrorKind};
-use crate::server::auth::{SessionUser, SignedIn};
+use crate::server::auth::SignedIn;
 use crate::server::pages_data::{open_customer, parse_customer, Caller};
 use crate::server::{unix_now, AppState};
 use crate::urls;
@@ -122,11 +122,11 @@ fn refusal_page(form_url: &str, refusal: &Refusal) -> Response {
 
 pub async fn receive(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    signed_in: SignedIn,
     Path(customer_id): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    match intake(state, user, &customer_id, multipart).await {
+    match intake(state, signed_in, &customer_id, multipart).await {
         Ok(upload_id) => Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response(),
         Err(refusal) => refusal_page(&urls::new_upload(&customer_id), &refusal),
     }
@@ -134,11 +134,11 @@ pub async fn receive(
 
 async fn intake(
     state: AppState,
-    user: SessionUser,
+    signed_in: SignedIn,
     customer_id: &str,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<String, Refusal> {
-    let caller = Caller::new(state, user).await?;
+    let caller = Caller::new(state, signed_in).await?;
     let id = parse_customer(customer_id)?;
     let multipart = multipart.map_err(|_| {
         Refusal::new(
