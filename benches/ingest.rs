@@ -98,6 +98,8 @@ fn xlsx(c: &mut Criterion) {
     let mut group = c.benchmark_group("xlsx 10k rows");
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.sample_size(10);
+    // Each read takes 50–80 ms: ten seconds gives each side a steady mean on a busy machine.
+    group.measurement_time(std::time::Duration::from_secs(10));
     group.bench_function("calamine bare read (baseline)", |b| {
         b.iter(|| {
             let mut book =
