@@ -25,8 +25,15 @@ sandbox: ## Start only the sandbox (Entra ID + Partner Center) on SANDBOX_ADDR
 build: tools ## Build the server and the browser bundle
 	cargo leptos build
 
-test: tools-e2e ## Run every test: Rust, then the browser tests (JavaScript on and off)
+test: tools-e2e ## Run every test: Rust (on SQLite, then on PostgreSQL if one answers), then the browser tests
 	cargo test $(FEATURES)
+	@postgres=$$(bash scripts/postgres.sh url); \
+	if [ -n "$$postgres" ]; then \
+	  echo "==> the Rust tests again, on PostgreSQL ($$postgres)"; \
+	  ZTD_TEST_POSTGRES=$$postgres cargo test $(FEATURES); \
+	else \
+	  echo "==> no PostgreSQL answers (scripts/postgres.sh start makes one): the Rust tests ran on SQLite only"; \
+	fi
 	cargo leptos build
 	cd end2end && npx playwright test
 

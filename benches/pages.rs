@@ -272,24 +272,18 @@ async fn measure() -> Vec<Line> {
             .await
             .expect("a batch is created");
     }
-    let data_dir = tempfile::tempdir().unwrap();
-    // Shared with the memory sampler below.
-    let dashboard = Arc::new(
-        Dashboard::start(
-            port,
-            data_dir.path(),
-            &sandbox,
-            &[("ZTD_SITE_ROOT", "target/site")],
-        )
-        .await,
-    );
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle = dashboard.rss_bytes();
+    let data_dir = std::env::temp_dir().join(format!("ztd-bench-{}", uuid::Uuid::new_v4()));
     let app = Arc::new(TestApp {
         address: format!("http://127.0.0.1:{port}"),
         sandbox_url: sandbox.base_url().to_string(),
-        data_dir: data_dir.path().join("kept-by-tempdir"),
+        database: TestDatabase::fresh(&data_dir).await,
+        data_dir,
     });
+    // Shared with the memory sampler below.
+    let dashboard =
+        Arc::new(Dashboard::start(port, &app, &sandbox, &[("ZTD_SITE_ROOT", "target/site")]).await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = dashboard.rss_bytes();
 
     // The batch list, against the sandbox's own endpoint it is made from.
     const USERS: usize = 50;
@@ -399,22 +393,17 @@ async fn measure() -> Vec<Line> {
     )
     .await;
     let upload_id = preview.rsplit('/').next().unwrap().to_string();
-    let database = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        data_dir.path().join("ztd-dashboard.db").display()
-    ))
-    .await
-    .unwrap();
+    let store = app.store().await;
     let started = Instant::now();
     let submitted = uploader.post(&format!("{preview}/submit")).await;
     assert_eq!(submitted.status(), 303);
     let accepted_after = loop {
         let (parts, accepted): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(state = 'accepted'), 0) FROM upload_chunks \
+            "SELECT COUNT(*), COUNT(CASE WHEN state = 'accepted' THEN 1 END) FROM upload_chunks \
              WHERE upload_id = $1",
         )
         .bind(&upload_id)
-        .fetch_one(&database)
+        .fetch_one(store.pool())
         .await
         .unwrap();
         if parts > 0 && parts == accepted {
@@ -446,12 +435,12 @@ async fn measure() -> Vec<Line> {
     });
 
     // The batch list again, when no list is reused: every page asks Partner Center. The same
-    // data directory keeps the browsers signed in across the restart. No budget: it shows what
+    // database keeps the browsers signed in across the restart. No budget: it shows what
     // a page costs that the reuse does not spare.
     drop(Arc::into_inner(dashboard).expect("the memory sampler has let go"));
     let _dashboard = Dashboard::start(
         port,
-        data_dir.path(),
+        &app,
         &sandbox,
         &[
             ("ZTD_SITE_ROOT", "target/site"),

@@ -48,9 +48,10 @@ async fn setup(batch: &str, first_device: u32) -> Setup {
     let app = TestApp {
         address: format!("http://127.0.0.1:{port}"),
         sandbox_url: sandbox.base_url().to_string(),
-        data_dir: data_dir.clone(),
+        database: TestDatabase::fresh(&data_dir).await,
+        data_dir,
     };
-    let dashboard = Dashboard::start(port, &data_dir, &sandbox, CHUNKS_OF_TWO).await;
+    let dashboard = Dashboard::start(port, &app, &sandbox, CHUNKS_OF_TWO).await;
     let browser = signed_in(&app).await;
     let preview = draft(
         &browser,
@@ -145,7 +146,7 @@ async fn registered_once(sandbox: &Sandbox, batch: &str, first: u32) {
 #[tokio::test]
 async fn an_upload_killed_mid_submit_is_finished_after_a_restart_with_one_batch() {
     let (sandbox, app, port, browser, job) = submit_and_kill(setup("Crash test", 8100).await).await;
-    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox, CHUNKS_OF_TWO).await;
+    let _restarted = Dashboard::start(port, &app, &sandbox, CHUNKS_OF_TWO).await;
     let (_, page) = until_finished(&browser, &job).await;
     assert!(page.contains("class=\"state finished\""), "{page}");
     assert!(
@@ -160,19 +161,14 @@ async fn without_its_sign_in_an_interrupted_upload_waits_for_a_person_to_resume_
     let (sandbox, app, port, browser, job) =
         submit_and_kill(setup("Crash resume", 8200).await).await;
     // The sign-in that sent it has ended while the dashboard was down.
-    let store = ztd_dashboard::server::store::Store::open(&format!(
-        "sqlite://{}/ztd-dashboard.db",
-        app.data_dir.display()
-    ))
-    .await
-    .unwrap();
+    let store = app.store().await;
     sqlx::query("DELETE FROM sign_ins")
         .execute(store.pool())
         .await
         .unwrap();
     drop(store);
 
-    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox, CHUNKS_OF_TWO).await;
+    let _restarted = Dashboard::start(port, &app, &sandbox, CHUNKS_OF_TWO).await;
     let browser = {
         drop(browser);
         signed_in(&app).await
@@ -194,7 +190,7 @@ async fn without_its_sign_in_an_interrupted_upload_waits_for_a_person_to_resume_
 async fn sigterm_stops_within_the_grace_and_the_upload_is_finished_after_a_restart() {
     let (sandbox, app, port, browser, job) =
         submit_and_stop(setup("Crash term", 8300).await, Stop::Terminate).await;
-    let _restarted = Dashboard::start(port, &app.data_dir, &sandbox, CHUNKS_OF_TWO).await;
+    let _restarted = Dashboard::start(port, &app, &sandbox, CHUNKS_OF_TWO).await;
     let (_, page) = until_finished(&browser, &job).await;
     assert!(page.contains("5 registered, 0 failed"), "{page}");
     registered_once(&sandbox, "Crash term", 8300).await;

@@ -323,12 +323,7 @@ async fn markup_in_names_from_partner_center_is_shown_as_text() {
 #[tokio::test]
 async fn signing_out_is_a_post_that_ends_the_session() {
     let app = spawn_app().await;
-    let store = ztd_dashboard::server::store::Store::open(&format!(
-        "sqlite://{}/ztd-dashboard.db",
-        app.data_dir.display()
-    ))
-    .await
-    .unwrap();
+    let store = app.store().await;
     let stored_tokens = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sign_ins")
             .fetch_one(store.pool())

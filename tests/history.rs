@@ -5,19 +5,8 @@ mod common;
 
 use common::uploads::*;
 use common::*;
-use ztd_dashboard::server::store::Store;
 
 const SALES: &str = "sales@sandbox-partner.onmicrosoft.com";
-
-/// The app's own database, to arrange many uploads at once and to try to change the trail.
-async fn database(app: &TestApp) -> Store {
-    Store::open(&format!(
-        "sqlite://{}/ztd-dashboard.db",
-        app.data_dir.display()
-    ))
-    .await
-    .expect("the app's database opens")
-}
 
 /// Rows of a history table, by their upload links, in page order.
 fn listed(page: &str) -> Vec<&str> {
@@ -84,7 +73,7 @@ async fn the_history_lists_uploads_newest_first_by_status_user_and_page() {
     assert!(all.contains("Contoso"));
 
     // Sixty older uploads: fifty on the first page, the rest on the second.
-    let store = database(&app).await;
+    let store = app.store().await;
     for n in 0..60 {
         sqlx::query(
             "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
@@ -166,7 +155,7 @@ async fn the_audit_trail_records_each_action_and_cannot_be_changed() {
     assert!(!page.contains("Call us now"), "{page}");
     assert!(page.contains(ADMIN));
 
-    let store = database(&app).await;
+    let store = app.store().await;
     for change in [
         "UPDATE audit_events SET detail = 'nothing happened'",
         "DELETE FROM audit_events",

@@ -178,12 +178,7 @@ async fn chunks_make_one_job_whose_history_outlives_partner_center() {
     assert!(page.contains("3 of 3 accepted"), "{page}");
 
     // A late answer (a page and the follower asked at once) does not undo the finish.
-    let store = ztd_dashboard::server::store::Store::open(&format!(
-        "sqlite://{}/ztd-dashboard.db",
-        app.data_dir.display()
-    ))
-    .await
-    .unwrap();
+    let store = app.store().await;
     let upload_id = job.rsplit('/').next().unwrap();
     let late = ztd_dashboard::server::uploads::outcomes::JobReport {
         status: "processing",

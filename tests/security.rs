@@ -78,19 +78,39 @@ fn query_of(url: &str) -> HashMap<String, String> {
         .collect()
 }
 
-fn database_path(app: &TestApp) -> std::path::PathBuf {
-    app.data_dir.join("ztd-dashboard.db")
-}
-
-async fn database(app: &TestApp) -> sqlx::SqlitePool {
-    sqlx::SqlitePool::connect(&format!("sqlite://{}", database_path(app).display()))
-        .await
-        .unwrap()
+/// Everything the database holds, as text: the SQLite file's bytes (with its journal, so
+/// freed pages count too), or every PostgreSQL table's rows.
+async fn stored_text(app: &TestApp) -> String {
+    if !app.database.is_postgres() {
+        let mut stored = Vec::new();
+        for suffix in ["", "-wal", "-shm"] {
+            let path = app.data_dir.join(format!("ztd-dashboard.db{suffix}"));
+            stored.extend(std::fs::read(&path).unwrap_or_default());
+        }
+        return String::from_utf8_lossy(&stored).into_owned();
+    }
+    let store = app.store().await;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let mut stored = String::new();
+    for table in tables {
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT CAST(t AS TEXT) FROM \"{table}\" t"))
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        stored.push_str(&rows.join("\n"));
+    }
+    stored
 }
 
 async fn sign_in_rows(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM sign_ins")
-        .fetch_one(&database(app).await)
+        .fetch_one(app.store().await.pool())
         .await
         .unwrap()
 }
@@ -775,13 +795,7 @@ async fn no_token_reaches_a_response_the_log_or_the_database_in_plaintext() {
         issued.len()
     );
     let log = log_text();
-    let mut stored = Vec::new();
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = database_path(&app).into_os_string();
-        path.push(suffix);
-        stored.extend(std::fs::read(&path).unwrap_or_default());
-    }
-    let stored = String::from_utf8_lossy(&stored);
+    let stored = stored_text(&app).await;
     assert!(
         stored.contains("admin@sandbox-partner"),
         "the search can find plaintext"
@@ -805,7 +819,7 @@ async fn concurrent_requests_near_expiry_cause_one_refresh() {
     let browser = signed_in(&app).await;
     let expire = || async {
         sqlx::query("UPDATE sign_ins SET access_expires_at = 0")
-            .execute(&database(&app).await)
+            .execute(app.store().await.pool())
             .await
             .unwrap();
     };

@@ -11,6 +11,7 @@ mod health;
 pub mod oidc;
 pub mod pages_data;
 pub mod remembered;
+pub mod sessions;
 pub mod startup;
 pub mod store;
 mod trailing_slash;

@@ -16,13 +16,12 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 use url::Url;
 
 use super::config::Config;
 use super::crypto::TokenCipher;
 use super::oidc::Oidc;
-use super::store::Store;
+use super::store::{Backend, Store};
 use super::{auth, csrf, devices, headers, health, trailing_slash, uploads, AppState};
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
@@ -70,6 +69,16 @@ impl Application {
                 config.data_dir.join("ztd-dashboard.db").display()
             )
         });
+        if Backend::of(&database_url) == Some(Backend::Postgres) && config.encryption_key.is_none()
+        {
+            // Each replica would make its own key and could not read the tokens the others
+            // stored: every user would be signed out whenever the balancer switched replicas.
+            return Err(StartupError::Database(
+                "with a shared PostgreSQL database, set ZTD_ENCRYPTION_KEY, the same on every \
+                 replica (e.g. from `openssl rand -base64 32`)"
+                    .into(),
+            ));
+        }
         let store = Store::open(&database_url)
             .await
             .map_err(|e| StartupError::Database(e.to_string()))?;
@@ -146,18 +155,12 @@ impl Application {
         }
         .map_err(StartupError::SignIn)?;
 
-        let sessions = SqliteStore::new(store.pool().clone());
-        sessions
-            .migrate()
-            .await
-            .map_err(|e| StartupError::Database(e.to_string()))?;
-        let cleanup = sessions.clone();
-        tokio::spawn(async move {
-            use tower_sessions::ExpiredDeletion;
-            let _ = cleanup
-                .continuously_delete_expired(std::time::Duration::from_secs(600))
-                .await;
-        });
+        let sessions = super::sessions::Sessions::new(store.clone());
+        tokio::spawn(
+            sessions
+                .clone()
+                .delete_expired_every(std::time::Duration::from_secs(600)),
+        );
         let session_layer = SessionManagerLayer::new(sessions)
             // A name that does not reveal the stack (security checklist 10).
             .with_name("ztd_session")
@@ -276,7 +279,7 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 
 /// Middleware, outermost first: hardening headers, the cross-site write check, sessions, the
 /// sign-in gate.
-fn router(state: AppState, sessions: SessionManagerLayer<SqliteStore>) -> Router {
+fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessions>) -> Router {
     let routes = route_list();
     let options = state.leptos_options.clone();
     // The file plus the form's other fields and multipart framing.

@@ -1,10 +1,13 @@
-//! The dashboard's database. Queries use `$n` placeholders and portable types, which SQLite
-//! and PostgreSQL both accept, so a second backend needs no second copy of them.
+//! The dashboard's database: SQLite in a file on one machine, or PostgreSQL shared by several
+//! replicas when the URL says `postgres://`. Queries go through sqlx's `any` driver with `$n`
+//! placeholders and portable SQL and types (text, 64-bit integers, bytes), which both accept,
+//! so there is one copy of each; only the migrations come in two folders, kept in step.
 
 use std::str::FromStr;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::SqlitePool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{AnyPool, ConnectOptions as _, Connection as _};
 
 /// Who a user is: (`tid`, `oid`), never an e-mail address or a name.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -34,28 +37,67 @@ pub struct RecentCustomer {
     pub domain: String,
 }
 
+/// Which database a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Option<Backend> {
+        let scheme = url.split(':').next()?.to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database and brings its schema up to date.
+    /// Opens (creating a SQLite file if needed) the database and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Store, sqlx::Error> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
+        let backend = Backend::of(url).ok_or_else(|| {
+            sqlx::Error::Configuration(
+                "the database URL must start with sqlite:// or postgres://".into(),
+            )
+        })?;
+        sqlx::any::install_default_drivers();
+        if backend == Backend::Sqlite {
+            // Created, and switched to write-ahead logging (which the file keeps), once here:
+            // the pool's connections then open it as it is.
+            SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .connect()
+                .await?
+                .close()
+                .await?;
+        }
+        let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect(url)
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&pool).await?,
+        }
+        Ok(Store { pool, backend })
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Whether the database answers, for `/readyz`.

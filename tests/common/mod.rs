@@ -281,16 +281,112 @@ pub async fn stored_devices(sandbox: &Sandbox, customer: uuid::Uuid) -> Vec<serd
     admin_list(sandbox, &format!("customers/{customer}/devices")).await
 }
 
-/// The real dashboard on port 0 with its in-process sandbox and a fresh data directory.
+/// The real dashboard on port 0 with its in-process sandbox, a fresh data directory and a
+/// fresh database.
 pub struct TestApp {
     pub address: String,
     pub sandbox_url: String,
     pub data_dir: std::path::PathBuf,
+    pub database: TestDatabase,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+impl TestApp {
+    /// The app's own database, to arrange or inspect what the pages cannot.
+    pub async fn store(&self) -> ztd_dashboard::server::store::Store {
+        ztd_dashboard::server::store::Store::open(&self.database.url)
+            .await
+            .expect("the app's database opens")
+    }
+}
+
+/// The tests' PostgreSQL server (an admin URL whose role may create databases), when the
+/// suite runs on PostgreSQL: `make test` sets it when one answers (scripts/postgres.sh).
+pub fn postgres_server() -> Option<String> {
+    std::env::var("ZTD_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// The encryption key replicas share in the tests (a shared database needs one).
+pub const TEST_ENCRYPTION_KEY: &str = "dGVzdHMtb25seS10ZXN0cy1vbmx5LXRlc3RzLW9ubHk=";
+
+/// A test's own database: a SQLite file in its data directory, or a new database on the
+/// tests' PostgreSQL server (created with the C locale, so text sorts as in SQLite), dropped
+/// with this.
+pub struct TestDatabase {
+    pub url: String,
+    /// `(server admin URL, database name)` for a PostgreSQL database.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn fresh(data_dir: &std::path::Path) -> TestDatabase {
+        let Some(server) = postgres_server() else {
+            return TestDatabase {
+                url: format!("sqlite://{}", data_dir.join("ztd-dashboard.db").display()),
+                postgres: None,
+            };
+        };
+        let name = format!("ztd_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&server)
+            .await
+            .expect("the tests' PostgreSQL server answers");
+        sqlx::query(&format!(
+            "CREATE DATABASE {name} LOCALE 'C' ENCODING 'UTF8' TEMPLATE template0"
+        ))
+        .execute(&mut admin)
+        .await
+        .expect("a test database is created");
+        let mut url = url::Url::parse(&server).expect("ZTD_TEST_POSTGRES is a URL");
+        url.set_path(&name);
+        TestDatabase {
+            url: url.to_string(),
+            postgres: Some((server, name)),
+        }
+    }
+
+    /// Settings that point a dashboard at this database.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        let mut settings = vec![("ZTD_DATABASE_URL", self.url.clone())];
+        if self.postgres.is_some() {
+            settings.push(("ZTD_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY.to_string()));
+        }
+        settings
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                if let Ok(mut admin) =
+                    <sqlx::PgConnection as sqlx::Connection>::connect(&server).await
+                {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await;
+                }
+            })
+        })
+        .join();
     }
 }
 
@@ -309,12 +405,19 @@ pub async fn spawn_app_configured(
     tweak: impl FnOnce(&mut ztd_dashboard::server::Config),
 ) -> TestApp {
     let data_dir = std::env::temp_dir().join(format!("ztd-test-{}", uuid::Uuid::new_v4()));
+    let database = TestDatabase::fresh(&data_dir).await;
     let mut env: std::collections::HashMap<String, String> = [
         ("ZTD_LISTEN_ADDR", "127.0.0.1:0"),
         ("ZTD_DATA_DIR", data_dir.to_str().unwrap()),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
+    .chain(
+        database
+            .settings()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+    )
     .collect();
     for (k, v) in settings {
         env.insert(k.to_string(), v.to_string());
@@ -335,6 +438,7 @@ pub async fn spawn_app_configured(
         address,
         sandbox_url,
         data_dir,
+        database,
     }
 }
 

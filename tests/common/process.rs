@@ -4,24 +4,25 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::microsoft_settings;
+use super::{microsoft_settings, TestApp};
 use ztd_dashboard::sandbox::Sandbox;
 
 /// A running dashboard process; killed and reaped when dropped.
 pub struct Dashboard(Child);
 
 impl Dashboard {
-    /// Starts the binary on `port` with its data in `data_dir`, plus `extra` `ZTD_*` settings,
-    /// and waits until it answers its health check.
+    /// Starts the binary on `port` with the data directory and database of `app`, plus
+    /// `extra` `ZTD_*` settings, and waits until it answers its health check.
     pub async fn start(
         port: u16,
-        data_dir: &std::path::Path,
+        app: &TestApp,
         sandbox: &Sandbox,
         extra: &[(&str, &str)],
     ) -> Dashboard {
         let child = Command::new(env!("CARGO_BIN_EXE_ztd-dashboard"))
             .envs(microsoft_settings(sandbox, port, sandbox.base_url()))
-            .env("ZTD_DATA_DIR", data_dir)
+            .env("ZTD_DATA_DIR", &app.data_dir)
+            .envs(app.database.settings())
             .envs(extra.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

@@ -230,9 +230,11 @@ async fn read_form(mut multipart: Multipart, max_mb: usize) -> Result<Form, Refu
     while let Some(field) = multipart.next_field().await.map_err(too_large)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
+            // Control characters (a NUL above all, which PostgreSQL text cannot hold) are
+            // never part of a real file name.
             form.file_name = field
                 .file_name()
-                .map(str::to_owned)
+                .map(|n| n.chars().filter(|c| !c.is_control()).collect::<String>())
                 .filter(|n| !n.is_empty());
             form.file = field
                 .into_stream()

@@ -199,7 +199,7 @@ pub enum RowFilter {
     Registered,
 }
 
-fn upload_from(row: &sqlx::sqlite::SqliteRow) -> Result<Upload, sqlx::Error> {
+fn upload_from(row: &sqlx::any::AnyRow) -> Result<Upload, sqlx::Error> {
     let report: String = row.try_get("report")?;
     Ok(Upload {
         id: row.try_get("id")?,
@@ -220,7 +220,7 @@ fn upload_from(row: &sqlx::sqlite::SqliteRow) -> Result<Upload, sqlx::Error> {
     })
 }
 
-fn stored_row_from(row: &sqlx::sqlite::SqliteRow) -> Result<StoredRow, sqlx::Error> {
+fn stored_row_from(row: &sqlx::any::AnyRow) -> Result<StoredRow, sqlx::Error> {
     let findings: String = row.try_get("findings")?;
     Ok(StoredRow {
         device: DeviceRow {
@@ -341,9 +341,9 @@ impl Store {
     pub async fn row_counts(&self, upload_id: &str) -> Result<RowCounts, sqlx::Error> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS total, \
-             COALESCE(SUM(excluded), 0) AS excluded, \
-             COALESCE(SUM(CASE WHEN excluded = 0 AND has_error = 1 THEN 1 ELSE 0 END), 0) AS errors, \
-             COALESCE(SUM(CASE WHEN excluded = 0 AND has_error = 0 AND findings <> '[]' THEN 1 ELSE 0 END), 0) AS warnings \
+             COUNT(CASE WHEN excluded = 1 THEN 1 END) AS excluded, \
+             COUNT(CASE WHEN excluded = 0 AND has_error = 1 THEN 1 END) AS errors, \
+             COUNT(CASE WHEN excluded = 0 AND has_error = 0 AND findings <> '[]' THEN 1 END) AS warnings \
              FROM upload_rows WHERE upload_id = $1",
         )
         .bind(upload_id)
@@ -478,7 +478,7 @@ impl Store {
             return Ok(Claim::NotDraft);
         }
         let (included, errors): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(has_error), 0) FROM upload_rows \
+            "SELECT COUNT(*), COUNT(CASE WHEN has_error = 1 THEN 1 END) FROM upload_rows \
              WHERE upload_id = $1 AND excluded = 0",
         )
         .bind(upload_id)
@@ -622,14 +622,33 @@ impl Store {
     }
 }
 
+/// A cell's text as the database can hold it: PostgreSQL text cannot hold NUL (SQLite's
+/// can), so a NUL is kept as U+FFFD, which still shows where it was. Such a row already has
+/// the error about its control character and is never sent.
+fn storable(text: &Option<String>) -> Option<std::borrow::Cow<'_, str>> {
+    text.as_deref().map(|text| match text.contains('\0') {
+        true => std::borrow::Cow::Owned(text.replace('\0', "\u{FFFD}")),
+        false => std::borrow::Cow::Borrowed(text),
+    })
+}
+
 /// The rows of a draft, with their findings.
 async fn insert_rows(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     upload_id: &str,
     rows: &[(DeviceRow, Vec<Finding>)],
 ) -> Result<(), sqlx::Error> {
     for (device, findings) in rows {
         let has_error = findings.iter().any(Finding::is_error);
+        let [serial, key, hash, manufacturer, model, group_tag] = [
+            &device.serial_number,
+            &device.product_key,
+            &device.hardware_hash,
+            &device.manufacturer,
+            &device.model,
+            &device.group_tag,
+        ]
+        .map(storable);
         sqlx::query(
             "INSERT INTO upload_rows (upload_id, row_number, serial_number, product_key, \
              hardware_hash, manufacturer, model, group_tag, findings, has_error) \
@@ -637,12 +656,12 @@ async fn insert_rows(
         )
         .bind(upload_id)
         .bind(device.row as i64)
-        .bind(&device.serial_number)
-        .bind(&device.product_key)
-        .bind(&device.hardware_hash)
-        .bind(&device.manufacturer)
-        .bind(&device.model)
-        .bind(&device.group_tag)
+        .bind(serial.as_deref())
+        .bind(key.as_deref())
+        .bind(hash.as_deref())
+        .bind(manufacturer.as_deref())
+        .bind(model.as_deref())
+        .bind(group_tag.as_deref())
         .bind(serde_json::to_string(findings).unwrap_or_default())
         .bind(has_error as i64)
         .execute(&mut **tx)

@@ -1,0 +1,125 @@
+//! The session store: session records in the dashboard's own database (table `sessions`), so
+//! that every replica sharing the database knows every session, whichever one it began on.
+//! A record holds who is signed in and the sign-in's state, never a token (DESIGN.md §4).
+
+use async_trait::async_trait;
+use tower_sessions::cookie::time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
+
+use super::store::Store;
+
+#[derive(Clone)]
+pub struct Sessions {
+    store: Store,
+}
+
+/// The store trait asks for `Debug`; the pool has nothing worth printing.
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("backend", &self.store.backend())
+            .finish()
+    }
+}
+
+impl Sessions {
+    pub fn new(store: Store) -> Self {
+        Sessions { store }
+    }
+
+    /// Runs for the life of the process. With several replicas each one does it; deleting
+    /// what has expired twice is harmless.
+    pub async fn delete_expired_every(self, period: std::time::Duration) {
+        let mut every = tokio::time::interval(period);
+        loop {
+            every.tick().await;
+            if let Err(error) = self.delete_expired().await {
+                tracing::warn!(%error, "could not delete expired sessions");
+            }
+        }
+    }
+}
+
+fn backend(error: sqlx::Error) -> session_store::Error {
+    session_store::Error::Backend(error.to_string())
+}
+
+fn encode(record: &Record) -> session_store::Result<String> {
+    serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))
+}
+
+#[async_trait]
+impl SessionStore for Sessions {
+    /// A new record under a fresh id: an id already taken (vanishingly unlikely) is drawn again,
+    /// never overwritten.
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        loop {
+            let inserted = sqlx::query(
+                "INSERT INTO sessions (id, record, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(record.id.to_string())
+            .bind(encode(record)?)
+            .bind(record.expiry_date.unix_timestamp())
+            .execute(self.store.pool())
+            .await
+            .map_err(backend)?;
+            if inserted.rows_affected() == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id, record, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET record = excluded.record, \
+             expires_at = excluded.expires_at",
+        )
+        .bind(record.id.to_string())
+        .bind(encode(record)?)
+        .bind(record.expiry_date.unix_timestamp())
+        .execute(self.store.pool())
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT record FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id.to_string())
+                .bind(OffsetDateTime::now_utc().unix_timestamp())
+                .fetch_optional(self.store.pool())
+                .await
+                .map_err(backend)?;
+        found
+            .map(|text| {
+                serde_json::from_str(&text).map_err(|e| session_store::Error::Decode(e.to_string()))
+            })
+            .transpose()
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id.to_string())
+            .execute(self.store.pool())
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for Sessions {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(OffsetDateTime::now_utc().unix_timestamp())
+            .execute(self.store.pool())
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
