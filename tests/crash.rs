@@ -1,7 +1,8 @@
 //! Never lose an upload: the dashboard process is killed (SIGKILL) in the middle of sending an
 //! upload in parts, started again on the same data, and finishes the upload by itself, with
-//! exactly one batch holding each device once. The dashboard runs as its own process here,
-//! against a sandbox in the test process that outlives it.
+//! exactly one batch holding each device once; or, with two replicas sharing the database,
+//! the other replica finishes it. The dashboard runs as its own process here, against a
+//! sandbox in the test process that outlives it.
 
 mod common;
 
@@ -194,4 +195,131 @@ async fn sigterm_stops_within_the_grace_and_the_upload_is_finished_after_a_resta
     let (_, page) = until_finished(&browser, &job).await;
     assert!(page.contains("5 registered, 0 failed"), "{page}");
     registered_once(&sandbox, "Crash term", 8300).await;
+}
+
+/// The `MS-RequestId` of each device-upload POST the sandbox received, in order.
+async fn upload_request_ids(sandbox: &Sandbox) -> Vec<String> {
+    admin_list_at(sandbox.base_url(), "requests")
+        .await
+        .iter()
+        .filter(|r| {
+            r["method"] == "POST"
+                && r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("deviceBatches"))
+        })
+        .map(|r| r["request_id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// A second replica: another process on its own port, sharing the first one's database (and,
+/// for SQLite, its data directory) and sandbox, with the same settings.
+async fn second_replica(
+    app: &TestApp,
+    sandbox: &Sandbox,
+    extra: &[(&str, &str)],
+) -> (Dashboard, String) {
+    let port = free_port();
+    let replica = Dashboard::start(port, app, sandbox, extra).await;
+    (replica, format!("http://127.0.0.1:{port}"))
+}
+
+/// Leases that run out in two seconds, so that a dead replica's work is taken over quickly.
+const REPLICA: &[(&str, &str)] = &[("ZTD_UPLOAD_CHUNK_SIZE", "2"), ("ZTD_WORK_LEASE_SECS", "2")];
+
+#[tokio::test]
+async fn a_session_begun_on_one_replica_works_on_the_other() {
+    let port = free_port();
+    let sandbox = sandbox_for_dashboard_on(port).await;
+    let data_dir = std::env::temp_dir().join(format!("ztd-replicas-{}", uuid::Uuid::new_v4()));
+    let app = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        sandbox_url: sandbox.base_url().to_string(),
+        database: TestDatabase::fresh(&data_dir).await,
+        data_dir,
+    };
+    let _first = Dashboard::start(port, &app, &sandbox, REPLICA).await;
+    let (_second, second_address) = second_replica(&app, &sandbox, REPLICA).await;
+    let browser = signed_in(&app).await;
+    let elsewhere = browser.via(&second_address);
+    // Pages, and the server functions behind them, with the sign-in's token.
+    let page = elsewhere
+        .page(&format!("/customers/{CONTOSO}/batches"), 200)
+        .await;
+    assert!(page.contains("Contoso"), "{page}");
+    // Signing out on the second ends the session on the first.
+    let response = elsewhere.post("/auth/logout").await;
+    assert_eq!(response.status(), 303);
+    let response = browser.get("/customers").await;
+    assert_eq!(response.status(), 303, "signed out everywhere");
+}
+
+#[tokio::test]
+async fn an_upload_killed_mid_submit_on_one_replica_is_finished_by_the_other_with_one_batch() {
+    let port = free_port();
+    let sandbox = sandbox_for_dashboard_on(port).await;
+    let data_dir = std::env::temp_dir().join(format!("ztd-replicas-{}", uuid::Uuid::new_v4()));
+    let app = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        sandbox_url: sandbox.base_url().to_string(),
+        database: TestDatabase::fresh(&data_dir).await,
+        data_dir,
+    };
+    let first = Dashboard::start(port, &app, &sandbox, REPLICA).await;
+    let browser = signed_in(&app).await;
+    let preview = draft(
+        &browser,
+        CONTOSO,
+        to_new_batch(
+            file_form("replicas.csv", autopilot_csv(8400, 5).into_bytes()),
+            "Replica test",
+        ),
+    )
+    .await;
+    set_faults(
+        &sandbox,
+        FaultSettings {
+            latency_ms: 700,
+            ..FaultSettings::default()
+        },
+    )
+    .await;
+    let response = browser.post(&format!("{preview}/submit")).await;
+    assert_eq!(response.status(), 303);
+    let job = location(&response);
+    // The second replica starts while the first is sending: it must leave that upload alone.
+    let (_second, second_address) = second_replica(&app, &sandbox, REPLICA).await;
+    for _ in 0..200 {
+        if answered_upload_posts(&sandbox).await >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = upload_request_ids(&sandbox).await;
+    let distinct: std::collections::HashSet<_> = sent.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        sent.len(),
+        "while the first lived, only it sent: {sent:?}"
+    );
+    first.kill();
+    assert!(
+        answered_upload_posts(&sandbox).await < 3,
+        "the kill came too late to test anything"
+    );
+    set_faults(&sandbox, FaultSettings::default()).await;
+
+    let elsewhere = browser.via(&second_address);
+    let (_, page) = until_finished(&elsewhere, &job).await;
+    assert!(page.contains("class=\"state finished\""), "{page}");
+    assert!(
+        page.contains("5 of 5 devices processed: 5 registered, 0 failed"),
+        "{page}"
+    );
+    registered_once(&sandbox, "Replica test", 8400).await;
+    // Three parts: each sent once, but the one the kill interrupted, which may go twice
+    // (with its first request id). Both replicas sending would show more.
+    let posts = answered_upload_posts(&sandbox).await;
+    assert!(posts <= 4, "{posts} device-upload requests for three parts");
 }

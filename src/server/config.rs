@@ -80,6 +80,9 @@ pub struct Config {
     /// How long a batch list a sign-in has just seen is shown again without asking Partner
     /// Center ([`super::remembered::BatchLists`]); zero: always ask.
     pub batch_list_ttl: Duration,
+    /// How long a replica that stopped answering keeps its work (an upload being sent or
+    /// followed) before another replica takes it over ([`super::leases`]).
+    pub work_lease: Duration,
     pub site_root: PathBuf,
     pub sandbox_addr: SocketAddr,
     /// Lifetime of the tokens the in-process sandbox issues.
@@ -101,7 +104,7 @@ pub struct ConfigError {
 }
 
 /// Every setting's name: file key, and `ZTD_` + upper case for the environment.
-const KEYS: [&str; 21] = [
+const KEYS: [&str; 22] = [
     "listen_addr",
     "public_url",
     "redirect_url",
@@ -117,6 +120,7 @@ const KEYS: [&str; 21] = [
     "session_idle_timeout_mins",
     "session_absolute_timeout_hours",
     "batch_list_reuse_secs",
+    "work_lease_secs",
     "site_root",
     "sandbox_addr",
     "sandbox_token_lifetime_secs",
@@ -202,6 +206,8 @@ impl Config {
             Some(super::remembered::BATCH_LIST_TTL.as_secs()),
             whole_number,
         )?);
+        let work_lease =
+            Duration::from_secs(parse_or(value("work_lease_secs"), Some(30), positive)?);
         let site_root = value("site_root")
             .map(|(_, v)| v)
             .or_else(|| env.get("LEPTOS_SITE_ROOT").cloned())
@@ -237,6 +243,7 @@ impl Config {
             session_idle_timeout,
             session_absolute_timeout,
             batch_list_ttl,
+            work_lease,
             site_root,
             sandbox_addr,
         })

@@ -8,6 +8,7 @@ mod csrf;
 pub mod devices;
 mod headers;
 mod health;
+pub mod leases;
 pub mod oidc;
 pub mod pages_data;
 pub mod remembered;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub page_cursors: remembered::PageCursors,
     pub customer_checks: remembered::CustomerChecks,
     pub batch_lists: remembered::BatchLists,
+    /// This process among the replicas sharing the database ([`leases::replica_name`]).
+    pub replica: Arc<str>,
 }
 
 /// Seconds since 1970, the time unit of every timestamp column.

@@ -195,7 +195,15 @@ impl Application {
             page_cursors: Default::default(),
             customer_checks: Default::default(),
             batch_lists,
+            replica: super::leases::replica_name(local_addr.port()).into(),
         };
+        match state.store.free_leases_of(&state.replica).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(n, replica = %state.replica, "leases of this replica's last run freed")
+            }
+            Err(e) => return Err(StartupError::Database(e.to_string())),
+        }
         tokio::spawn(auth::expire_sign_ins(state.clone()));
         match uploads::reconcile::at_start(&state).await {
             Ok(done) if done != Default::default() => {
@@ -204,6 +212,7 @@ impl Application {
             Ok(_) => {}
             Err(e) => return Err(StartupError::Database(e.to_string())),
         }
+        tokio::spawn(uploads::reconcile::watch(state.clone()));
         Ok(Application {
             listener,
             router: router(state, session_layer),

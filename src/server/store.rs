@@ -222,3 +222,35 @@ impl Store {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    /// The two migration folders hold the same versions under the same names, so that both
+    /// backends have the same schema at every version.
+    #[test]
+    fn the_migrations_of_both_backends_are_in_step() {
+        let names = |backend: &str| {
+            let folder = format!("{}/migrations/{backend}", env!("CARGO_MANIFEST_DIR"));
+            let mut names: Vec<String> = std::fs::read_dir(folder)
+                .expect("the migrations folder")
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        let sqlite = names("sqlite");
+        assert!(sqlite.len() >= 8, "{sqlite:?}");
+        assert_eq!(sqlite, names("postgres"));
+    }
+
+    #[test]
+    fn the_backend_comes_from_the_url_scheme() {
+        assert_eq!(Backend::of("sqlite://data/x.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of("postgres://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::of("PostgreSQL://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::of("mysql://u@h/db"), None);
+        assert_eq!(Backend::of("data/x.db"), None);
+    }
+}

@@ -461,6 +461,17 @@ impl Browser {
         }
     }
 
+    /// The same browser (its cookies) talking to another replica of the dashboard, as a load
+    /// balancer would send it.
+    pub fn via(&self, address: &str) -> Browser {
+        Browser {
+            base: address.trim_end_matches('/').to_string(),
+            http: http(),
+            cookies: std::sync::Mutex::new(self.cookies.lock().unwrap().clone()),
+            last_set_cookie: Default::default(),
+        }
+    }
+
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.cookies.lock().unwrap().get(name).cloned()
     }

@@ -15,6 +15,7 @@ use super::store::{DeviceOutcome, Upload};
 use crate::ingest::DeviceRow;
 use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind, TrackingId};
 use crate::server::auth::{self, SessionUser};
+use crate::server::leases::Lease;
 use crate::server::{unix_now, AppState};
 
 /// How long the background follower keeps asking. Real jobs take seconds to minutes; one
@@ -27,7 +28,24 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(60);
 /// answers. Returns whether any job is still running afterwards, or why Partner Center could
 /// not be asked about one of them (also stored on that chunk, for the page to show); the
 /// other chunks are asked all the same.
+///
+/// One refresh of an upload at a time, across replicas: when another is under way (a page
+/// and the follower at once), this leaves it to that one and reports the jobs as running.
 pub async fn refresh(state: &AppState, ctx: &CallContext, upload: &Upload) -> Result<bool, String> {
+    let name = format!("refresh:{}", upload.id);
+    let Some(lease) = Lease::take(state, name).await else {
+        return Ok(true);
+    };
+    let refreshed = ask_and_store(state, ctx, upload).await;
+    lease.release().await;
+    refreshed
+}
+
+async fn ask_and_store(
+    state: &AppState,
+    ctx: &CallContext,
+    upload: &Upload,
+) -> Result<bool, String> {
     let store = &state.store;
     let database = |e: sqlx::Error| {
         tracing::error!(upload = %upload.id, error = %e, "database error while following a job");
@@ -122,13 +140,33 @@ pub async fn refresh(state: &AppState, ctx: &CallContext, upload: &Upload) -> Re
 
 /// Refreshes the upload's jobs with the submitter's sign-in until they have all finished,
 /// pausing longer each time (1 s, 2 s, 4 s … a minute), for an hour at most.
+/// One replica follows an upload at a time: this returns at once when another holds the
+/// upload's follow lease.
 pub async fn follow(state: AppState, user: SessionUser, upload_id: String) {
+    let Some(lease) = Lease::take(&state, follow_lease(&upload_id)).await else {
+        return;
+    };
+    follow_holding(state, user, upload_id, lease).await
+}
+
+/// [`follow`], with the upload's follow lease already taken.
+pub async fn follow_holding(state: AppState, user: SessionUser, upload_id: String, lease: Lease) {
+    keep_asking(&state, &user, &upload_id, &lease).await;
+    lease.release().await;
+}
+
+/// The lease of following an upload's jobs in the background.
+pub fn follow_lease(upload_id: &str) -> String {
+    format!("follow:{upload_id}")
+}
+
+async fn keep_asking(state: &AppState, user: &SessionUser, upload_id: &str, lease: &Lease) {
     let started = tokio::time::Instant::now();
     let mut pause = FIRST_PAUSE;
-    while started.elapsed() < FOLLOW_FOR {
+    while started.elapsed() < FOLLOW_FOR && lease.held() {
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(LONGEST_PAUSE);
-        let upload = match state.store.upload(&upload_id).await {
+        let upload = match state.store.upload(upload_id).await {
             Ok(Some(upload)) => upload,
             Ok(None) => return,
             Err(error) => {
@@ -136,12 +174,12 @@ pub async fn follow(state: AppState, user: SessionUser, upload_id: String) {
                 continue;
             }
         };
-        let Ok(token) = auth::access_token(&state, &user).await else {
+        let Ok(token) = auth::access_token(state, user).await else {
             // Signed out: whoever opens the job page next refreshes it with their sign-in.
             return;
         };
         let ctx = CallContext::new(token, Uuid::new_v4());
-        if let Ok(false) = refresh(&state, &ctx, &upload).await {
+        if let Ok(false) = refresh(state, &ctx, &upload).await {
             return;
         }
     }

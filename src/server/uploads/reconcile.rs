@@ -9,6 +9,7 @@ use sqlx::Row as _;
 
 use super::store::{finished_job_statuses_sql, UploadState};
 use crate::server::auth;
+use crate::server::leases::Lease;
 use crate::server::store::Store;
 use crate::server::{unix_now, AppState};
 
@@ -54,38 +55,96 @@ impl Store {
     }
 }
 
-/// Resumes or follows every unfinished upload in the background; returns at once.
+/// Start-up: resumes or follows every unfinished upload in the background; returns at once.
+/// Uploads another replica is working on are left to it (their leases are held).
 pub async fn at_start(state: &AppState) -> Result<Reconciled, sqlx::Error> {
+    take_over(state, |_| true).await
+}
+
+/// Runs for the life of the process: every half lease lifetime, takes over the uploads whose
+/// sending or following lease ran out, i.e. whose replica died mid-way.
+pub async fn watch(state: AppState) {
+    let mut every = tokio::time::interval(state.config.work_lease / 2);
+    loop {
+        every.tick().await;
+        let lapsed = match state.store.lapsed_leases(unix_now()).await {
+            Ok(lapsed) => lapsed,
+            Err(error) => {
+                tracing::warn!(%error, "could not look for work left by another replica");
+                continue;
+            }
+        };
+        let orphans: std::collections::HashSet<&str> = lapsed
+            .iter()
+            .filter_map(|name| {
+                name.strip_prefix("submit:")
+                    .or_else(|| name.strip_prefix("follow:"))
+            })
+            .collect();
+        if orphans.is_empty() {
+            continue;
+        }
+        match take_over(&state, |id| orphans.contains(id)).await {
+            Ok(done) if done != Reconciled::default() => {
+                tracing::info!(?done, "work left by a replica that stopped taken over")
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "could not take over work left by another replica")
+            }
+        }
+        // What is still lapsed now had nothing left to do (finished, or nobody to do it as).
+        if let Err(error) = state.store.forget_lapsed_leases(&lapsed, unix_now()).await {
+            tracing::warn!(%error, "could not forget lapsed leases");
+        }
+    }
+}
+
+/// Resumes the sending, or the following, of the unfinished uploads `which` picks.
+async fn take_over(
+    state: &AppState,
+    which: impl Fn(&str) -> bool,
+) -> Result<Reconciled, sqlx::Error> {
     let mut done = Reconciled::default();
     for unfinished in state.store.unfinished_uploads().await? {
+        let id = unfinished.upload_id;
+        if !which(&id) {
+            continue;
+        }
+        let name = match unfinished.submitting {
+            true => super::submit::lease_name(&id),
+            false => super::follow::follow_lease(&id),
+        };
+        // Held: another task or replica is on it.
+        let Some(lease) = Lease::take(state, name).await else {
+            continue;
+        };
         let user = match &unfinished.sign_in_id {
-            Some(id) => auth::user_of_sign_in(state, id).await,
+            Some(sign_in) => auth::user_of_sign_in(state, sign_in).await,
             None => None,
         };
         match (unfinished.submitting, user) {
             (true, Some(user)) => {
-                tracing::info!(upload = %unfinished.upload_id, "resuming an interrupted submission");
-                tokio::spawn(super::submit::run(
-                    state.clone(),
-                    user,
-                    unfinished.upload_id,
-                ));
+                tracing::info!(upload = %id, "resuming an interrupted submission");
+                tokio::spawn(super::submit::run_holding(state.clone(), user, id, lease));
                 done.resumed += 1;
             }
             (true, None) => {
-                stop(state, &unfinished.upload_id).await?;
+                stop(state, &id).await?;
+                lease.release().await;
                 done.stopped += 1;
             }
             (false, Some(user)) => {
-                tokio::spawn(super::follow::follow(
+                tokio::spawn(super::follow::follow_holding(
                     state.clone(),
                     user,
-                    unfinished.upload_id,
+                    id,
+                    lease,
                 ));
                 done.followed += 1;
             }
             // Whoever opens the job page next refreshes it with their own sign-in.
-            (false, None) => {}
+            (false, None) => lease.release().await,
         }
     }
     Ok(done)

@@ -393,10 +393,12 @@ impl Store {
     ) -> Result<u64, sqlx::Error> {
         let mut changed = 0;
         let mut tx = self.pool().begin().await?;
+        if !lock_draft(&mut tx, upload_id).await? {
+            return Ok(0);
+        }
         for row in rows {
             changed += sqlx::query(
-                "UPDATE upload_rows SET excluded = $1 WHERE upload_id = $2 AND row_number = $3 \
-                 AND EXISTS (SELECT 1 FROM uploads WHERE id = $2 AND state = 'draft')",
+                "UPDATE upload_rows SET excluded = $1 WHERE upload_id = $2 AND row_number = $3",
             )
             .bind(excluded as i64)
             .bind(upload_id)
@@ -417,16 +419,20 @@ impl Store {
         code: Option<&str>,
     ) -> Result<u64, sqlx::Error> {
         let pattern = code.map(|c| format!("%\"code\":\"{c}\"%"));
+        let mut tx = self.pool().begin().await?;
+        if !lock_draft(&mut tx, upload_id).await? {
+            return Ok(0);
+        }
         let result = sqlx::query(
             "UPDATE upload_rows SET excluded = 1 WHERE upload_id = $1 AND excluded = 0 \
-             AND (($2 = 1 AND has_error = 1) OR ($3 IS NOT NULL AND findings LIKE $3)) \
-             AND EXISTS (SELECT 1 FROM uploads WHERE id = $1 AND state = 'draft')",
+             AND (($2 = 1 AND has_error = 1) OR ($3 IS NOT NULL AND findings LIKE $3))",
         )
         .bind(upload_id)
         .bind(errors as i64)
         .bind(pattern)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(result.rows_affected())
     }
 
@@ -622,6 +628,21 @@ impl Store {
     }
 }
 
+/// Starts a change to a draft's rows: locks the upload's row for the transaction (PostgreSQL
+/// waits here for a submission under way, and a submission waits for the change), and says
+/// whether it is still a draft. Without it, rows removed at the moment of submitting could
+/// be left out of the chunks, or sent after all.
+async fn lock_draft(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    upload_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let locked = sqlx::query("UPDATE uploads SET state = state WHERE id = $1 AND state = 'draft'")
+        .bind(upload_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(locked.rows_affected() == 1)
+}
+
 /// A cell's text as the database can hold it: PostgreSQL text cannot hold NUL (SQLite's
 /// can), so a NUL is kept as U+FFFD, which still shows where it was. Such a row already has
 /// the error about its control character and is never sent.
@@ -689,12 +710,7 @@ impl Store {
         now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
-        let is_draft: Option<String> =
-            sqlx::query_scalar("SELECT id FROM uploads WHERE id = $1 AND state = 'draft'")
-                .bind(upload_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if is_draft.is_none() {
+        if !lock_draft(&mut tx, upload_id).await? {
             return Ok(false);
         }
         // Partner Center compares batch names without case: "Sales" and "sales" are one tag.
@@ -794,6 +810,10 @@ impl Store {
     /// with another get their "duplicate" errors recomputed among the rows still included,
     /// so removing the first of two copies frees the second.
     pub async fn recheck_duplicates(&self, upload_id: &str) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        if !lock_draft(&mut tx, upload_id).await? {
+            return Ok(());
+        }
         let rows = sqlx::query(
             "SELECT * FROM upload_rows WHERE upload_id = $1 AND ( \
              hardware_hash IN (SELECT hardware_hash FROM upload_rows WHERE upload_id = $1 \
@@ -806,7 +826,7 @@ impl Store {
              ORDER BY row_number",
         )
         .bind(upload_id)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *tx)
         .await?;
         let stored: Vec<StoredRow> = rows.iter().map(stored_row_from).collect::<Result<_, _>>()?;
         let included: Vec<DeviceRow> = stored
@@ -815,7 +835,6 @@ impl Store {
             .map(|r| r.device.clone())
             .collect();
         let repeats = crate::ingest::duplicate_findings(&included);
-        let mut tx = self.pool().begin().await?;
         for row in &stored {
             let mut findings: Vec<Finding> = row
                 .findings

@@ -14,6 +14,7 @@ use crate::partner_center::{
     BatchId, CallContext, CustomerId, ErrorKind, NewDevice, PartnerCenterError, RequestId,
 };
 use crate::server::auth::{self, SessionUser, TokenFailure};
+use crate::server::leases::Lease;
 use crate::server::{unix_now, AppState};
 
 fn to_new_device(row: DeviceRow) -> NewDevice {
@@ -26,13 +27,32 @@ fn to_new_device(row: DeviceRow) -> NewDevice {
     }
 }
 
+/// The lease of sending an upload's parts: one replica at a time.
+pub fn lease_name(upload_id: &str) -> String {
+    format!("submit:{upload_id}")
+}
+
 /// Sends the upload's pending chunks; ends it as `Submitted` or `Failed`. Errors are
 /// recorded on the upload, never lost in a log alone. Then follows the accepted chunks' jobs
 /// until Partner Center has finished with them.
+///
+/// Only the holder of the upload's lease sends: when another task or replica holds it, this
+/// returns at once; when the lease is taken over mid-way (this process stalled past its
+/// lifetime), it stops before the next part and leaves the rest to the new holder.
 pub async fn run(state: AppState, user: SessionUser, upload_id: String) {
-    let outcome = send_pending(&state, &user, &upload_id).await;
+    let Some(lease) = Lease::take(&state, lease_name(&upload_id)).await else {
+        tracing::info!(upload = %upload_id, "another task or replica is sending this upload");
+        return;
+    };
+    run_holding(state, user, upload_id, lease).await
+}
+
+/// [`run`], with the upload's lease already taken.
+pub async fn run_holding(state: AppState, user: SessionUser, upload_id: String, lease: Lease) {
+    let outcome = send_pending(&state, &user, &upload_id, &lease).await;
     let (final_state, error) = match outcome {
-        Ok(()) => (UploadState::Submitted, None),
+        Ok(Sent::All) => (UploadState::Submitted, None),
+        Ok(Sent::LeaseLost) => return,
         Err(message) => (UploadState::Failed, Some(message)),
     };
     if let Err(e) = state
@@ -42,10 +62,23 @@ pub async fn run(state: AppState, user: SessionUser, upload_id: String) {
     {
         tracing::error!(upload = %upload_id, error = %e, "could not record the end of a submission");
     }
+    lease.release().await;
     super::follow::follow(state, user, upload_id).await;
 }
 
-async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> Result<(), String> {
+/// How sending ended, short of a refusal.
+enum Sent {
+    All,
+    /// Another replica holds the upload now and sends the rest.
+    LeaseLost,
+}
+
+async fn send_pending(
+    state: &AppState,
+    user: &SessionUser,
+    upload_id: &str,
+    lease: &Lease,
+) -> Result<Sent, String> {
     let store = &state.store;
     let database = |e: sqlx::Error| {
         tracing::error!(upload = %upload_id, error = %e, "database error while submitting");
@@ -70,6 +103,10 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
     // first addition of this run, also when a restart resumes after the creation.
     let mut batch_listed = !upload.new_batch;
     for chunk in pending {
+        if !lease.held() {
+            tracing::warn!(upload = %upload_id, chunk = chunk.chunk, "stopped sending: the upload was taken over");
+            return Ok(Sent::LeaseLost);
+        }
         let devices: Vec<NewDevice> = store
             .chunk_devices(upload_id, chunk.chunk)
             .await
@@ -128,7 +165,7 @@ async fn send_pending(state: &AppState, user: &SessionUser, upload_id: &str) -> 
             }
         }
     }
-    Ok(())
+    Ok(Sent::All)
 }
 
 /// Creating a batch is asynchronous: the devices that follow are added only once Partner
