@@ -30,15 +30,23 @@ case "${1:-}" in
       as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
     fi
     if ! pg_isready -h "$HOST" -p "$PORT" -q; then
-      version=$(ls /usr/lib/postgresql | sort -V | tail -1)
-      if ! pg_lsclusters -h | awk '{print $1, $2}' | grep -qx "$version main"; then
-        as_root pg_createcluster "$version" main --port "$PORT"
+      # Debian's cluster on that port (the newest version's main cluster if none has it).
+      cluster=$(pg_lsclusters -h | awk -v port="$PORT" '$3 == port { print $1, $2; exit }')
+      if [ -z "$cluster" ]; then
+        version=$(ls /usr/lib/postgresql | sort -V | tail -1)
+        as_root pg_createcluster "$version" ztd --port "$PORT"
+        cluster="$version ztd"
       fi
-      say "starting PostgreSQL $version on $HOST:$PORT"
-      as_root pg_ctlcluster "$version" main start
-      for _ in $(seq 1 50); do pg_isready -h "$HOST" -p "$PORT" -q && break; sleep 0.2; done
+      say "starting PostgreSQL ($cluster) on $HOST:$PORT"
+      # shellcheck disable=SC2086 # version and name, two words
+      as_root pg_ctlcluster $cluster start || true
+      for _ in $(seq 1 100); do pg_isready -h "$HOST" -p "$PORT" -q && break; sleep 0.2; done
+      pg_isready -h "$HOST" -p "$PORT" -q || { echo "PostgreSQL did not start on $HOST:$PORT" >&2; exit 1; }
     fi
-    if ! answers; then
+    # The role, created or (if it exists with other rights or password) set as the tests need.
+    if [ "$(as_postgres psql -p "$PORT" -Atc "SELECT 1 FROM pg_roles WHERE rolname = 'ztd'")" = 1 ]; then
+      as_postgres psql -p "$PORT" -qc "ALTER ROLE ztd LOGIN CREATEDB PASSWORD 'ztd'"
+    else
       say "creating the test role ztd"
       as_postgres psql -p "$PORT" -qc "CREATE ROLE ztd LOGIN CREATEDB PASSWORD 'ztd'"
     fi

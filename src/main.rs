@@ -162,7 +162,12 @@ async fn run_dashboard() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    println!("ztd-dashboard is listening on {}", app.public_url());
+    let listening = format!("http://{}/", app.local_addr());
+    match app.public_url().as_str() {
+        public if public == listening => println!("ztd-dashboard is listening on {public}"),
+        // Behind a load balancer, or any other front: where it listens, and where people go.
+        public => println!("ztd-dashboard is listening on {listening} (public address {public})"),
+    }
     if let Some(sandbox) = app.sandbox() {
         println!(
             "No Microsoft configuration: using the built-in sandbox at {}",

@@ -224,8 +224,9 @@ async fn second_replica(
     (replica, format!("http://127.0.0.1:{port}"))
 }
 
-/// Leases that run out in two seconds, so that a dead replica's work is taken over quickly.
-const REPLICA: &[(&str, &str)] = &[("ZTD_UPLOAD_CHUNK_SIZE", "2"), ("ZTD_WORK_LEASE_SECS", "2")];
+/// Leases that run out in five seconds (the shortest allowed), so that a dead replica's
+/// work is taken over quickly.
+const REPLICA: &[(&str, &str)] = &[("ZTD_UPLOAD_CHUNK_SIZE", "2"), ("ZTD_WORK_LEASE_SECS", "5")];
 
 #[tokio::test]
 async fn a_session_begun_on_one_replica_works_on_the_other() {

@@ -108,3 +108,44 @@ async fn a_replica_that_starts_again_frees_what_its_last_run_held() {
         .await
         .unwrap());
 }
+
+#[tokio::test]
+async fn only_a_live_holder_renews_and_a_renewal_never_takes_a_lease_anew() {
+    let app = spawn_app().await;
+    let store = app.store().await;
+    let now = 1_000_000;
+    assert!(store
+        .take_lease("submit:u1", ("host:1", "a"), now, MINUTE)
+        .await
+        .unwrap());
+    assert!(store
+        .renew_lease("submit:u1", "a", now + 30, MINUTE)
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .renew_lease("submit:u1", "b", now + 31, MINUTE)
+            .await
+            .unwrap(),
+        "not b's"
+    );
+    // Run out (last renewal at +30): too late to renew, even for its holder.
+    assert!(!store
+        .renew_lease("submit:u1", "a", now + 90, MINUTE)
+        .await
+        .unwrap());
+    // Released: a renewal in flight does not bring it back.
+    assert!(store
+        .take_lease("submit:u2", ("host:1", "a"), now, MINUTE)
+        .await
+        .unwrap());
+    store.release_lease("submit:u2", "a").await.unwrap();
+    assert!(!store
+        .renew_lease("submit:u2", "a", now + 1, MINUTE)
+        .await
+        .unwrap());
+    assert!(store
+        .take_lease("submit:u2", ("host:2", "b"), now + 2, MINUTE)
+        .await
+        .unwrap());
+}

@@ -95,7 +95,9 @@ pub enum TokenFailure {
     Unavailable,
 }
 
-/// One lock per sign-in, so concurrent requests near expiry cause one refresh.
+/// One lock per sign-in, so concurrent requests near expiry cause one refresh in this
+/// process. Replicas may each refresh once; the one whose refresh token was already used
+/// takes the token the other stored ([`access_token`]).
 #[derive(Clone, Default)]
 pub struct RefreshLocks(Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>);
 
@@ -258,6 +260,15 @@ async fn token(
             Ok(AccessToken::new(tokens.access_token))
         }
         Err(OidcError::Expired) => {
+            // Another replica may have used this refresh token a moment ago (they are single
+            // use): its fresh token is then in the database, and the sign-in goes on.
+            if let Ok(current) = load(state, id).await {
+                if current.refresh_token != row.refresh_token {
+                    if let Some(token) = fresh(&current) {
+                        return Ok(AccessToken::new(token));
+                    }
+                }
+            }
             tracing::info!(
                 sign_in = id,
                 "refresh token refused: the user must sign in again"

@@ -12,10 +12,12 @@
 //! | `partner_center_url` / `ZTD_PARTNER_CENTER_URL` | `https://api.partnercenter.microsoft.com` |
 //! | `partner_center_timeout_secs` / `ZTD_PARTNER_CENTER_TIMEOUT_SECS` | 30 |
 //! | `data_dir` / `ZTD_DATA_DIR` | `data` |
-//! | `database_url` / `ZTD_DATABASE_URL` | `sqlite://<data_dir>/ztd-dashboard.db` |
-//! | `encryption_key` / `ZTD_ENCRYPTION_KEY` | 32 random bytes kept in `<data_dir>/encryption.key` |
+//! | `database_url` / `ZTD_DATABASE_URL` | `sqlite://<data_dir>/ztd-dashboard.db` (or `postgres://…`, shared by replicas) |
+//! | `encryption_key` / `ZTD_ENCRYPTION_KEY` | 32 random bytes kept in `<data_dir>/encryption.key` (required with PostgreSQL) |
 //! | `session_idle_timeout_mins` / `ZTD_SESSION_IDLE_TIMEOUT_MINS` | 60 |
 //! | `session_absolute_timeout_hours` / `ZTD_SESSION_ABSOLUTE_TIMEOUT_HOURS` | 12 |
+//! | `batch_list_reuse_secs` / `ZTD_BATCH_LIST_REUSE_SECS` | 5 (0: always ask Partner Center) |
+//! | `work_lease_secs` / `ZTD_WORK_LEASE_SECS` | 30 (5 or more; how long a dead replica's work waits) |
 //! | `site_root` / `ZTD_SITE_ROOT` (or cargo-leptos's `LEPTOS_SITE_ROOT`) | `target/site` |
 //! | `sandbox_addr` / `ZTD_SANDBOX_ADDR` | `127.0.0.1:0` (a free port) |
 //! | `sandbox_token_lifetime_secs` / `ZTD_SANDBOX_TOKEN_LIFETIME_SECS` | 3600 (short values exercise token refresh) |
@@ -206,8 +208,13 @@ impl Config {
             Some(super::remembered::BATCH_LIST_TTL.as_secs()),
             whole_number,
         )?);
-        let work_lease =
-            Duration::from_secs(parse_or(value("work_lease_secs"), Some(30), positive)?);
+        let work_lease = Duration::from_secs(parse_or(value("work_lease_secs"), Some(30), |v| {
+            match v.parse::<u64>() {
+                // Renewed every third of it, over a database that may take a moment.
+                Ok(n) if n >= 5 => Ok(n),
+                _ => Err("expected a whole number of seconds, 5 or more".into()),
+            }
+        })?);
         let site_root = value("site_root")
             .map(|(_, v)| v)
             .or_else(|| env.get("LEPTOS_SITE_ROOT").cloned())
@@ -408,6 +415,12 @@ mod tests {
         assert_eq!(error.setting, "ZTD_ENCRYPTION_KEY");
         let error = load(&[("ZTD_BATCH_LIST_REUSE_SECS", "-1")]).unwrap_err();
         assert_eq!(error.setting, "ZTD_BATCH_LIST_REUSE_SECS");
+        let error = load(&[("ZTD_WORK_LEASE_SECS", "4")]).unwrap_err();
+        assert_eq!(error.setting, "ZTD_WORK_LEASE_SECS");
+        assert_eq!(
+            load(&[("ZTD_WORK_LEASE_SECS", "5")]).unwrap().work_lease,
+            Duration::from_secs(5)
+        );
     }
 
     #[test]

@@ -6,33 +6,33 @@
 //! [`watch`](super::uploads::reconcile::watch) takes the work over.
 //!
 //! Why leases and not PostgreSQL's row or advisory locks: a lease is one conditional write
-//! that SQLite and PostgreSQL both make atomically (the same SQL on both), it holds no
-//! connection for the minutes an upload takes, and a dead holder's lease ends on a clock that
-//! every replica reads the same way, in the database.
+//! that SQLite and PostgreSQL both make atomically (the same SQL on both), and it holds no
+//! connection for the minutes an upload takes. Expiry times are written by each replica's
+//! clock, so replicas' clocks must agree to within a few seconds (NTP, which Entra ID's token
+//! checks need anyway); the holder stops a third of a lifetime before its lease runs out.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::store::Store;
 use super::{unix_now, AppState};
 
-/// Which replica this process is: its host and the port it listens on, which no other live
-/// process on that host can share. A process that starts under the name of one that died
+/// Which replica this process is: its host and the address it listens on, which no other
+/// live process on that host can share. A process that starts under the name of one that died
 /// takes the dead one's leases at once ([`Store::free_leases_of`]).
-pub fn replica_name(port: u16) -> String {
+pub fn replica_name(listening: std::net::SocketAddr) -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".into());
-    format!("{host}:{port}")
+    format!("{host}/{listening}")
 }
 
 impl Store {
-    /// Takes lease `name` for `holder` until `now + lifetime`, or renews it if `holder` has it.
-    /// `false` when someone else holds it and it has not run out.
+    /// Takes lease `name` for `holder` until `now + lifetime`. `false` when someone else
+    /// holds it and it has not run out.
     pub async fn take_lease(
         &self,
         name: &str,
@@ -54,6 +54,28 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(taken.rows_affected() == 1)
+    }
+
+    /// Extends a lease `holder` still has; `false` when it no longer has it (released, or
+    /// run out and taken over). Never takes a lease anew: a holder that stalled past its
+    /// lease must stop, not carry on as if nothing happened.
+    pub async fn renew_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        lifetime: Duration,
+    ) -> Result<bool, sqlx::Error> {
+        let renewed = sqlx::query(
+            "UPDATE leases SET expires_at = $1 WHERE name = $2 AND holder = $3 AND expires_at > $4",
+        )
+        .bind(now + lifetime.as_secs() as i64)
+        .bind(name)
+        .bind(holder)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(renewed.rows_affected() == 1)
     }
 
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), sqlx::Error> {
@@ -100,28 +122,29 @@ impl Store {
     }
 }
 
-/// A lease this process holds, renewed every third of its lifetime until it is released
-/// or dropped (a dropped lease runs out by itself).
+/// A lease this process holds, renewed every third of its lifetime until it is released or
+/// dropped. A dropped lease (its task was cancelled, or ended without releasing) is released
+/// in the background, so that its work is free at once rather than when the lease runs out.
 pub struct Lease {
     store: Store,
     name: String,
     holder: String,
-    /// Until when the lease is surely this process's (unix seconds), as of the last renewal.
-    held_until: Arc<AtomicI64>,
+    /// Until when the work may surely go on: the last renewal plus two thirds of the lifetime.
+    deadline: Arc<Mutex<Instant>>,
     renewer: tokio::task::JoinHandle<()>,
+    released: bool,
 }
 
 impl Lease {
     /// The lease on `name`, if nobody else holds it. A database error counts as not taken:
-    /// the work is left to whoever can reach the database.
+    /// the work is left to whoever can reach the database (the watcher tries again).
     pub async fn take(state: &AppState, name: String) -> Option<Lease> {
         let (store, lifetime) = (&state.store, state.config.work_lease);
-        let replica = state.replica.clone();
         // Per lease, not per process: a second task of this same process must not get it.
         let holder = uuid::Uuid::new_v4().to_string();
-        let now = unix_now();
+        let started = Instant::now();
         match store
-            .take_lease(&name, (&replica, &holder), now, lifetime)
+            .take_lease(&name, (&state.replica, &holder), unix_now(), lifetime)
             .await
         {
             Ok(true) => {}
@@ -131,30 +154,28 @@ impl Lease {
                 return None;
             }
         }
-        let held_until = Arc::new(AtomicI64::new(now + lifetime.as_secs() as i64));
+        let margin = lifetime / 3;
+        let deadline = Arc::new(Mutex::new(started + lifetime - margin));
         let renewer = tokio::spawn({
             let (store, name, holder) = (store.clone(), name.clone(), holder.clone());
-            let replica = replica.clone();
-            let held_until = held_until.clone();
+            let deadline = deadline.clone();
             async move {
-                let mut every =
-                    tokio::time::interval((lifetime / 3).max(Duration::from_millis(100)));
+                let mut every = tokio::time::interval(margin);
                 every.tick().await;
                 loop {
                     every.tick().await;
-                    let now = unix_now();
+                    let asked = Instant::now();
                     match store
-                        .take_lease(&name, (&replica, &holder), now, lifetime)
+                        .renew_lease(&name, &holder, unix_now(), lifetime)
                         .await
                     {
-                        Ok(true) => {
-                            held_until.store(now + lifetime.as_secs() as i64, Ordering::SeqCst)
-                        }
+                        Ok(true) => *lock(&deadline) = asked + lifetime - margin,
                         Ok(false) => {
-                            tracing::warn!(lease = %name, "a lease was taken over");
-                            held_until.store(0, Ordering::SeqCst);
+                            tracing::warn!(lease = %name, "a lease was lost or taken over");
+                            *lock(&deadline) = asked;
                             return;
                         }
+                        // Not renewed: the deadline stands, and the work stops when it passes.
                         Err(error) => {
                             tracing::warn!(lease = %name, %error, "could not renew a lease")
                         }
@@ -166,28 +187,45 @@ impl Lease {
             store: store.clone(),
             name,
             holder,
-            held_until,
+            deadline,
             renewer,
+            released: false,
         })
     }
 
-    /// Whether the work may go on: the lease has been renewed and is not about to run out.
-    /// Checked before each step that must not happen twice.
+    /// Whether the work may go on: the lease was renewed lately and is a third of its
+    /// lifetime or more from running out. Checked before each step that must not be done
+    /// twice.
     pub fn held(&self) -> bool {
-        unix_now() + 1 < self.held_until.load(Ordering::SeqCst)
+        Instant::now() < *lock(&self.deadline)
     }
 
     /// Done: the lease is deleted, so that nobody takes the work over.
-    pub async fn release(self) {
+    pub async fn release(mut self) {
         self.renewer.abort();
+        self.released = true;
         if let Err(error) = self.store.release_lease(&self.name, &self.holder).await {
             tracing::warn!(lease = %self.name, %error, "could not release a lease");
         }
     }
 }
 
+fn lock(deadline: &Mutex<Instant>) -> std::sync::MutexGuard<'_, Instant> {
+    deadline.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Drop for Lease {
     fn drop(&mut self) {
         self.renewer.abort();
+        if self.released {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let (store, name, holder) =
+                (self.store.clone(), self.name.clone(), self.holder.clone());
+            runtime.spawn(async move {
+                let _ = store.release_lease(&name, &holder).await;
+            });
+        }
     }
 }

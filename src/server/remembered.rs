@@ -115,8 +115,9 @@ impl CustomerChecks {
 /// The batch list each sign-in last saw of each customer, newest first. Reloading the page,
 /// or going back to it from a batch, within [`BATCH_LIST_TTL`] costs no Partner Center call.
 /// A batch made or changed elsewhere shows within that time; the dashboard's own submissions
-/// and deletions clear the customer's lists at once ([`BatchLists::forget_customer`]), though
-/// a list that was being fetched at that moment may still be kept for its lifetime.
+/// and deletions clear the customer's lists at once on the replica that made them
+/// ([`BatchLists::forget_customer`]; other replicas within the lifetime), though a list that
+/// was being fetched at that moment may still be kept for its lifetime.
 #[derive(Clone)]
 pub struct BatchLists(Arc<BoundedMap<SignInCustomer, Arc<Vec<BatchRow>>>>);
 

@@ -1,6 +1,6 @@
 //! The session store: session records in the dashboard's own database (table `sessions`), so
 //! that every replica sharing the database knows every session, whichever one it began on.
-//! A record holds who is signed in and the sign-in's state, never a token (DESIGN.md §4).
+//! A record holds who is signed in and the sign-in's state, never a token (DESIGN.md §2).
 
 use async_trait::async_trait;
 use tower_sessions::cookie::time::OffsetDateTime;

@@ -195,7 +195,7 @@ impl Application {
             page_cursors: Default::default(),
             customer_checks: Default::default(),
             batch_lists,
-            replica: super::leases::replica_name(local_addr.port()).into(),
+            replica: super::leases::replica_name(local_addr).into(),
         };
         match state.store.free_leases_of(&state.replica).await {
             Ok(0) => {}
@@ -393,11 +393,36 @@ fn encryption_key(config: &Config) -> Result<[u8; 32], StartupError> {
     }
     let mut key = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut key);
-    std::fs::write(&path, STANDARD.encode(key)).map_err(io)?;
+    // Created only if absent: two processes starting on one data directory at once must not
+    // each write their own key (the loser would seal tokens the other cannot open).
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        use std::os::unix::fs::OpenOptionsExt;
+        file.mode(0o600);
     }
-    Ok(key)
+    match file.open(&path) {
+        Ok(mut file) => {
+            use std::io::Write;
+            file.write_all(STANDARD.encode(key).as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(io)?;
+            Ok(key)
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            // The other process may still be writing it.
+            for _ in 0..50 {
+                if let Some(key) = std::fs::read_to_string(&path).ok().and_then(|t| decode(&t)) {
+                    return Ok(key);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "encryption.key does not hold 32 bytes in base64",
+            )))
+        }
+        Err(error) => Err(io(error)),
+    }
 }

@@ -155,9 +155,16 @@ pub async fn follow_holding(state: AppState, user: SessionUser, upload_id: Strin
     lease.release().await;
 }
 
+const FOLLOW_LEASE: &str = "follow:";
+
 /// The lease of following an upload's jobs in the background.
 pub fn follow_lease(upload_id: &str) -> String {
-    format!("follow:{upload_id}")
+    format!("{FOLLOW_LEASE}{upload_id}")
+}
+
+/// The upload a follow lease is about; `None` for other leases.
+pub fn upload_of_follow_lease(name: &str) -> Option<&str> {
+    name.strip_prefix(FOLLOW_LEASE)
 }
 
 async fn keep_asking(state: &AppState, user: &SessionUser, upload_id: &str, lease: &Lease) {

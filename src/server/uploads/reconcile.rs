@@ -1,5 +1,6 @@
-//! Start-up: what a previous process left unfinished. A crash or a restart can stop an upload
-//! between two parts, or stop the following of its jobs. Nothing is lost, because every part
+//! What a process left unfinished: at start-up, and all along for the uploads a replica that
+//! died was working on ([`watch`]). A crash or a restart can stop an upload between two
+//! parts, or stop the following of its jobs. Nothing is lost, because every part
 //! and its `MS-RequestId` were stored before any call: the unsent parts are sent again with
 //! those ids (Partner Center answers a repeated id with its first answer, so no second batch
 //! appears), and the jobs are followed again, both with the submitter's stored sign-in.
@@ -61,10 +62,13 @@ pub async fn at_start(state: &AppState) -> Result<Reconciled, sqlx::Error> {
     take_over(state, |_| true).await
 }
 
-/// Runs for the life of the process: every half lease lifetime, takes over the uploads whose
-/// sending or following lease ran out, i.e. whose replica died mid-way.
+/// Runs for the life of the process, every half lease lifetime: sends the uploads left
+/// `submitting` with nobody sending them (their replica died, or a step between the click
+/// and the lease failed), and follows again the uploads whose follower's replica died.
+/// Uploads another task or replica holds are left alone: their leases are live.
 pub async fn watch(state: AppState) {
     let mut every = tokio::time::interval(state.config.work_lease / 2);
+    every.tick().await;
     loop {
         every.tick().await;
         let lapsed = match state.store.lapsed_leases(unix_now()).await {
@@ -74,23 +78,22 @@ pub async fn watch(state: AppState) {
                 continue;
             }
         };
-        let orphans: std::collections::HashSet<&str> = lapsed
+        let orphaned_followers: std::collections::HashSet<String> = lapsed
             .iter()
-            .filter_map(|name| {
-                name.strip_prefix("submit:")
-                    .or_else(|| name.strip_prefix("follow:"))
-            })
+            .filter_map(|name| super::follow::upload_of_follow_lease(name))
+            .map(str::to_string)
             .collect();
-        if orphans.is_empty() {
-            continue;
-        }
-        match take_over(&state, |id| orphans.contains(id)).await {
+        let which = |upload: &Unfinished| {
+            upload.submitting || orphaned_followers.contains(&upload.upload_id)
+        };
+        match take_over(&state, which).await {
             Ok(done) if done != Reconciled::default() => {
-                tracing::info!(?done, "work left by a replica that stopped taken over")
+                tracing::info!(?done, "work nobody was doing taken over")
             }
             Ok(_) => {}
             Err(error) => {
-                tracing::warn!(%error, "could not take over work left by another replica")
+                tracing::warn!(%error, "could not take over work left by another replica");
+                continue;
             }
         }
         // What is still lapsed now had nothing left to do (finished, or nobody to do it as).
@@ -103,14 +106,14 @@ pub async fn watch(state: AppState) {
 /// Resumes the sending, or the following, of the unfinished uploads `which` picks.
 async fn take_over(
     state: &AppState,
-    which: impl Fn(&str) -> bool,
+    which: impl Fn(&Unfinished) -> bool,
 ) -> Result<Reconciled, sqlx::Error> {
     let mut done = Reconciled::default();
     for unfinished in state.store.unfinished_uploads().await? {
-        let id = unfinished.upload_id;
-        if !which(&id) {
+        if !which(&unfinished) {
             continue;
         }
+        let id = unfinished.upload_id;
         let name = match unfinished.submitting {
             true => super::submit::lease_name(&id),
             false => super::follow::follow_lease(&id),
