@@ -272,13 +272,7 @@ async fn measure() -> Vec<Line> {
             .await
             .expect("a batch is created");
     }
-    let data_dir = std::env::temp_dir().join(format!("ztd-bench-{}", uuid::Uuid::new_v4()));
-    let app = Arc::new(TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        sandbox_url: sandbox.base_url().to_string(),
-        database: TestDatabase::fresh(&data_dir).await,
-        data_dir,
-    });
+    let app = Arc::new(TestApp::for_process(port, &sandbox).await);
     // Shared with the memory sampler below.
     let dashboard =
         Arc::new(Dashboard::start(port, &app, &sandbox, &[("ZTD_SITE_ROOT", "target/site")]).await);

@@ -45,13 +45,7 @@ struct Setup {
 async fn setup(batch: &str, first_device: u32) -> Setup {
     let port = free_port();
     let sandbox = sandbox_for_dashboard_on(port).await;
-    let data_dir = std::env::temp_dir().join(format!("ztd-crash-{}", uuid::Uuid::new_v4()));
-    let app = TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        sandbox_url: sandbox.base_url().to_string(),
-        database: TestDatabase::fresh(&data_dir).await,
-        data_dir,
-    };
+    let app = TestApp::for_process(port, &sandbox).await;
     let dashboard = Dashboard::start(port, &app, &sandbox, CHUNKS_OF_TWO).await;
     let browser = signed_in(&app).await;
     let preview = draft(
@@ -232,13 +226,7 @@ const REPLICA: &[(&str, &str)] = &[("ZTD_UPLOAD_CHUNK_SIZE", "2"), ("ZTD_WORK_LE
 async fn a_session_begun_on_one_replica_works_on_the_other() {
     let port = free_port();
     let sandbox = sandbox_for_dashboard_on(port).await;
-    let data_dir = std::env::temp_dir().join(format!("ztd-replicas-{}", uuid::Uuid::new_v4()));
-    let app = TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        sandbox_url: sandbox.base_url().to_string(),
-        database: TestDatabase::fresh(&data_dir).await,
-        data_dir,
-    };
+    let app = TestApp::for_process(port, &sandbox).await;
     let _first = Dashboard::start(port, &app, &sandbox, REPLICA).await;
     let (_second, second_address) = second_replica(&app, &sandbox, REPLICA).await;
     let browser = signed_in(&app).await;
@@ -259,13 +247,7 @@ async fn a_session_begun_on_one_replica_works_on_the_other() {
 async fn an_upload_killed_mid_submit_on_one_replica_is_finished_by_the_other_with_one_batch() {
     let port = free_port();
     let sandbox = sandbox_for_dashboard_on(port).await;
-    let data_dir = std::env::temp_dir().join(format!("ztd-replicas-{}", uuid::Uuid::new_v4()));
-    let app = TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        sandbox_url: sandbox.base_url().to_string(),
-        database: TestDatabase::fresh(&data_dir).await,
-        data_dir,
-    };
+    let app = TestApp::for_process(port, &sandbox).await;
     let first = Dashboard::start(port, &app, &sandbox, REPLICA).await;
     let browser = signed_in(&app).await;
     let preview = draft(

@@ -797,6 +797,10 @@ async fn no_token_reaches_a_response_the_log_or_the_database_in_plaintext() {
     let log = log_text();
     let stored = stored_text(&app).await;
     assert!(
+        !stored.contains(&cookie),
+        "the database holds the session id that signs this browser in"
+    );
+    assert!(
         stored.contains("admin@sandbox-partner"),
         "the search can find plaintext"
     );

@@ -1,6 +1,8 @@
 //! The session store: session records in the dashboard's own database (table `sessions`), so
 //! that every replica sharing the database knows every session, whichever one it began on.
 //! A record holds who is signed in and the sign-in's state, never a token (DESIGN.md §2).
+//! Rows are keyed by a SHA-256 of the session id, so that reading the table (a backup, a
+//! replica's database account) does not give anyone a cookie that signs them in.
 
 use async_trait::async_trait;
 use tower_sessions::cookie::time::OffsetDateTime;
@@ -41,12 +43,22 @@ impl Sessions {
     }
 }
 
+/// The row key of a session: its id, hashed.
+fn key(id: &Id) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(id.to_string().as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
 fn backend(error: sqlx::Error) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
 }
 
+/// What is stored of a record: its data. Not its id (the row key is the id's hash), nor its
+/// expiry (a column of its own).
 fn encode(record: &Record) -> session_store::Result<String> {
-    serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))
+    serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
 #[async_trait]
@@ -59,7 +71,7 @@ impl SessionStore for Sessions {
                 "INSERT INTO sessions (id, record, expires_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (id) DO NOTHING",
             )
-            .bind(record.id.to_string())
+            .bind(key(&record.id))
             .bind(encode(record)?)
             .bind(record.expiry_date.unix_timestamp())
             .execute(self.store.pool())
@@ -78,7 +90,7 @@ impl SessionStore for Sessions {
              ON CONFLICT (id) DO UPDATE SET record = excluded.record, \
              expires_at = excluded.expires_at",
         )
-        .bind(record.id.to_string())
+        .bind(key(&record.id))
         .bind(encode(record)?)
         .bind(record.expiry_date.unix_timestamp())
         .execute(self.store.pool())
@@ -88,23 +100,29 @@ impl SessionStore for Sessions {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let found: Option<String> =
-            sqlx::query_scalar("SELECT record FROM sessions WHERE id = $1 AND expires_at > $2")
-                .bind(id.to_string())
-                .bind(OffsetDateTime::now_utc().unix_timestamp())
-                .fetch_optional(self.store.pool())
-                .await
-                .map_err(backend)?;
-        found
-            .map(|text| {
-                serde_json::from_str(&text).map_err(|e| session_store::Error::Decode(e.to_string()))
-            })
-            .transpose()
+        let found: Option<(String, i64)> = sqlx::query_as(
+            "SELECT record, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
+        )
+        .bind(key(id))
+        .bind(OffsetDateTime::now_utc().unix_timestamp())
+        .fetch_optional(self.store.pool())
+        .await
+        .map_err(backend)?;
+        let Some((data, expires_at)) = found else {
+            return Ok(None);
+        };
+        let decode = |e: String| session_store::Error::Decode(e);
+        Ok(Some(Record {
+            id: *id,
+            data: serde_json::from_str(&data).map_err(|e| decode(e.to_string()))?,
+            expiry_date: OffsetDateTime::from_unix_timestamp(expires_at)
+                .map_err(|e| decode(e.to_string()))?,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id = $1")
-            .bind(id.to_string())
+            .bind(key(id))
             .execute(self.store.pool())
             .await
             .map_err(backend)?;

@@ -7,6 +7,20 @@ use std::time::Duration;
 use super::{microsoft_settings, TestApp};
 use ztd_dashboard::sandbox::Sandbox;
 
+impl TestApp {
+    /// The address, a fresh data directory and a fresh database for dashboard processes
+    /// ([`Dashboard::start`]) on `port` against `sandbox`; replicas share them.
+    pub async fn for_process(port: u16, sandbox: &Sandbox) -> TestApp {
+        let data_dir = std::env::temp_dir().join(format!("ztd-process-{}", uuid::Uuid::new_v4()));
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            sandbox_url: sandbox.base_url().to_string(),
+            database: super::TestDatabase::fresh(&data_dir).await,
+            data_dir,
+        }
+    }
+}
+
 /// A running dashboard process; killed and reaped when dropped.
 pub struct Dashboard(Child);
 
