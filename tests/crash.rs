@@ -16,19 +16,53 @@ use ztd_dashboard::sandbox::{FaultSettings, Sandbox};
 /// Five devices go in three parts.
 const CHUNKS_OF_TWO: &[(&str, &str)] = &[("ZTD_UPLOAD_CHUNK_SIZE", "2")];
 
-/// Answered device-upload POSTs the sandbox has seen.
-async fn answered_upload_posts(sandbox: &Sandbox) -> usize {
+/// The device-upload POSTs the sandbox has seen, in order.
+async fn upload_posts(sandbox: &Sandbox) -> Vec<serde_json::Value> {
     admin_list_at(sandbox.base_url(), "requests")
         .await
-        .iter()
+        .into_iter()
         .filter(|r| {
             r["method"] == "POST"
                 && r["path"]
                     .as_str()
                     .is_some_and(|p| p.contains("deviceBatches"))
-                && r["outcome"] == "answered"
         })
+        .collect()
+}
+
+/// Answered device-upload POSTs the sandbox has seen.
+async fn answered_upload_posts(sandbox: &Sandbox) -> usize {
+    upload_posts(sandbox)
+        .await
+        .iter()
+        .filter(|r| r["outcome"] == "answered")
         .count()
+}
+
+/// Submits the draft at `preview` with every Partner Center call slowed to 700 ms, so that a
+/// process can be stopped between parts; the job's address.
+async fn submit_slowly(sandbox: &Sandbox, browser: &Browser, preview: &str) -> String {
+    set_faults(
+        sandbox,
+        FaultSettings {
+            latency_ms: 700,
+            ..FaultSettings::default()
+        },
+    )
+    .await;
+    let response = browser.post(&format!("{preview}/submit")).await;
+    assert_eq!(response.status(), 303);
+    location(&response)
+}
+
+/// Waits (4 s at most) until Partner Center has answered the first part.
+async fn until_a_part_is_answered(sandbox: &Sandbox) {
+    for _ in 0..200 {
+        if answered_upload_posts(sandbox).await >= 1 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// A sandbox, and the dashboard started against it with a signed-in browser and a draft of
@@ -89,23 +123,8 @@ async fn submit_and_stop(setup: Setup, stop: Stop) -> (Sandbox, TestApp, u16, Br
         browser,
         preview,
     } = setup;
-    set_faults(
-        &sandbox,
-        FaultSettings {
-            latency_ms: 700,
-            ..FaultSettings::default()
-        },
-    )
-    .await;
-    let response = browser.post(&format!("{preview}/submit")).await;
-    assert_eq!(response.status(), 303);
-    let job = location(&response);
-    for _ in 0..200 {
-        if answered_upload_posts(&sandbox).await >= 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let job = submit_slowly(&sandbox, &browser, &preview).await;
+    until_a_part_is_answered(&sandbox).await;
     match stop {
         Stop::Kill => dashboard.kill(),
         Stop::Terminate => {
@@ -193,15 +212,9 @@ async fn sigterm_stops_within_the_grace_and_the_upload_is_finished_after_a_resta
 
 /// The `MS-RequestId` of each device-upload POST the sandbox received, in order.
 async fn upload_request_ids(sandbox: &Sandbox) -> Vec<String> {
-    admin_list_at(sandbox.base_url(), "requests")
+    upload_posts(sandbox)
         .await
         .iter()
-        .filter(|r| {
-            r["method"] == "POST"
-                && r["path"]
-                    .as_str()
-                    .is_some_and(|p| p.contains("deviceBatches"))
-        })
         .map(|r| r["request_id"].as_str().unwrap_or_default().to_string())
         .collect()
 }
@@ -259,25 +272,10 @@ async fn an_upload_killed_mid_submit_on_one_replica_is_finished_by_the_other_wit
         ),
     )
     .await;
-    set_faults(
-        &sandbox,
-        FaultSettings {
-            latency_ms: 700,
-            ..FaultSettings::default()
-        },
-    )
-    .await;
-    let response = browser.post(&format!("{preview}/submit")).await;
-    assert_eq!(response.status(), 303);
-    let job = location(&response);
+    let job = submit_slowly(&sandbox, &browser, &preview).await;
     // The second replica starts while the first is sending: it must leave that upload alone.
     let (_second, second_address) = second_replica(&app, &sandbox, REPLICA).await;
-    for _ in 0..200 {
-        if answered_upload_posts(&sandbox).await >= 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_a_part_is_answered(&sandbox).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let sent = upload_request_ids(&sandbox).await;
     let distinct: std::collections::HashSet<_> = sent.iter().collect();

@@ -30,6 +30,22 @@ impl Sessions {
         Sessions { store }
     }
 
+    /// Inserts the record, doing `on_conflict` (an `ON CONFLICT (id)` action) when its id is
+    /// taken; whether a row was written.
+    async fn write(&self, record: &Record, on_conflict: &str) -> session_store::Result<bool> {
+        let written = sqlx::query(&format!(
+            "INSERT INTO sessions (id, record, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) {on_conflict}"
+        ))
+        .bind(key(&record.id))
+        .bind(encode(record)?)
+        .bind(record.expiry_date.unix_timestamp())
+        .execute(self.store.pool())
+        .await
+        .map_err(backend)?;
+        Ok(written.rows_affected() == 1)
+    }
+
     /// Runs for the life of the process. With several replicas each one does it; deleting
     /// what has expired twice is harmless.
     pub async fn delete_expired_every(self, period: std::time::Duration) {
@@ -66,37 +82,19 @@ impl SessionStore for Sessions {
     /// A new record under a fresh id: an id already taken (vanishingly unlikely) is drawn again,
     /// never overwritten.
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        loop {
-            let inserted = sqlx::query(
-                "INSERT INTO sessions (id, record, expires_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(key(&record.id))
-            .bind(encode(record)?)
-            .bind(record.expiry_date.unix_timestamp())
-            .execute(self.store.pool())
-            .await
-            .map_err(backend)?;
-            if inserted.rows_affected() == 1 {
-                return Ok(());
-            }
+        while !self.write(record, "DO NOTHING").await? {
             record.id = Id::default();
         }
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id, record, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET record = excluded.record, \
-             expires_at = excluded.expires_at",
+        self.write(
+            record,
+            "DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at",
         )
-        .bind(key(&record.id))
-        .bind(encode(record)?)
-        .bind(record.expiry_date.unix_timestamp())
-        .execute(self.store.pool())
         .await
-        .map_err(backend)?;
-        Ok(())
+        .map(|_| ())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
