@@ -1,11 +1,15 @@
-//! Pages written by hand, outside Leptos: the outcome pages of plain handlers (sign-in,
-//! uploads), which change the session or the database and so are not Leptos routes.
+//! HTML written by hand, outside Leptos' views: escaping (both targets), and the outcome pages
+//! of plain handlers (sign-in, uploads), which change the session or the database and so are
+//! not Leptos routes (server only).
 
+#[cfg(feature = "ssr")]
 use axum::http::StatusCode;
+#[cfg(feature = "ssr")]
 use axum::response::{Html, IntoResponse, Response};
 
 /// A complete page in the dashboard's look, `body` being trusted HTML (escape what goes in).
 /// Like every dynamic response, never cached (`server::headers`).
+#[cfg(feature = "ssr")]
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -21,6 +25,12 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+/// [`escape`], appending to `out`: for HTML built up in one buffer.
+pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -31,5 +41,4 @@ pub fn escape(text: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
 }

@@ -5,6 +5,7 @@
 //! - [`pages`]: one module per page; [`components`]: pieces they share; [`urls`]: their
 //!   addresses (all both targets).
 //! - [`api`]: server functions and their data (both targets; bodies run on the server).
+//! - [`html`]: HTML written by hand: escaping (both targets), the plain handlers' pages.
 //! - [`server`]: configuration, start-up, health checks (server only).
 //! - [`ingest`]: reading and validating device lists, pure (server only); [`check`]: the
 //!   `check` command around it.
@@ -15,13 +16,12 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod html;
 pub mod pages;
 pub mod urls;
 
 #[cfg(feature = "ssr")]
 pub mod check;
-#[cfg(feature = "ssr")]
-pub mod html;
 #[cfg(feature = "ssr")]
 pub mod ingest;
 #[cfg(feature = "ssr")]
