@@ -248,6 +248,21 @@ fn limits_are_enforced_before_the_work() {
     let read = ingest::read_file(ten.as_bytes(), None, &tight).unwrap();
     assert_eq!(read.devices.len(), 10);
 
+    // A sheet is read row by row: the row past the limit ends the reading.
+    for (rows, outcome) in [
+        (10, Ok(10)),
+        (11, Err(ReadError::TooManyRows { limit: 10 })),
+    ] {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_string(0, 0, "Device Serial Number").unwrap();
+        for row in 1..=rows {
+            sheet.write_string(row, 0, format!("S{row}")).unwrap();
+        }
+        let read = ingest::read_file(&workbook.save_to_buffer().unwrap(), None, &tight);
+        assert_eq!(read.map(|r| r.devices.len()), outcome, "{rows} rows");
+    }
+
     let mut workbook = Workbook::new();
     workbook
         .add_worksheet()
@@ -281,6 +296,34 @@ fn limits_are_enforced_before_the_work() {
     };
     let err = ingest::read_file(&two.save_to_buffer().unwrap(), None, &few_entries).unwrap_err();
     assert!(matches!(err, ReadError::TooManySheets { .. }), "{err:?}");
+}
+
+#[test]
+fn a_workbook_without_a_header_on_any_sheet_says_so_from_the_first() {
+    let mut workbook = Workbook::new();
+    workbook
+        .add_worksheet()
+        .set_name("Notes")
+        .unwrap()
+        .write_string(0, 0, "Devices for the Leeds office")
+        .unwrap();
+    workbook
+        .add_worksheet()
+        .write_string(0, 0, "nothing here either")
+        .unwrap();
+    let err = ingest::read_file(
+        &workbook.save_to_buffer().unwrap(),
+        None,
+        &Limits::default(),
+    )
+    .unwrap_err();
+    let ReadError::NoHeader(message) = err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        message.starts_with("No sheet has a device header row. No header row was found"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! each row with the number a person sees beside it.
 //!
 //! Cells borrow from the decoded text where they can (a 40 MB CSV is mostly hashes, and
-//! copying them costs as much as reading the file); spreadsheet cells own their text.
+//! copying them costs as much as reading the file); XLSX cells borrow from the workbook's
+//! shared strings; other spreadsheet cells own their text.
 
 use std::borrow::Cow;
 
@@ -34,6 +35,13 @@ impl<'a> Cell<'a> {
             kind: CellKind::Text,
         }
     }
+
+    pub fn into_owned(self) -> Cell<'static> {
+        Cell {
+            text: Cow::Owned(self.text.into_owned()),
+            kind: self.kind,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +55,14 @@ impl<'a> Line<'a> {
     /// Whether every cell is empty after trimming (blank lines and `,,,` lines).
     pub fn is_blank(&self) -> bool {
         self.cells.iter().all(|c| c.text.trim().is_empty())
+    }
+
+    /// The same line, owning its text: to keep it beyond what it was read from.
+    pub fn into_owned(self) -> Line<'static> {
+        Line {
+            row: self.row,
+            cells: self.cells.into_iter().map(Cell::into_owned).collect(),
+        }
     }
 
     pub fn cell(&self, index: usize) -> Option<&Cell<'a>> {

@@ -193,7 +193,7 @@ pub fn read_typed(rows: &[[String; 5]]) -> Result<Ingested, ReadError> {
         row: i as u32 + 2,
         cells: row.iter().map(|c| Cell::text(c.as_str())).collect(),
     }));
-    let mut ingested = judge(lines, Format::Text, rows.len())?;
+    let mut ingested = judge(lines.into_iter().map(Ok), Format::Text, rows.len())?;
     ingested.encoding = None;
     Ok(ingested)
 }
@@ -210,7 +210,7 @@ fn read_text(bytes: &[u8], limits: &Limits) -> Result<Ingested, ReadError> {
         return Err(ReadError::NotADeviceList("a binary file"));
     }
     let (lines, delimiter) = text::lines(&decoded.text);
-    let mut ingested = judge(lines, Format::Text, limits.max_rows)?;
+    let mut ingested = judge(lines.map(Ok), Format::Text, limits.max_rows)?;
     ingested.encoding = Some(decoded.encoding.to_string());
     ingested.delimiter = Some(
         match delimiter {
@@ -247,32 +247,55 @@ fn read_workbook(
     let mut workbook =
         sheet::Workbook::open(bytes, format == Format::Xlsx, format != Format::Xls, limits)?;
     let names = workbook.names();
-    let chosen = match wanted {
+    let judged = match wanted {
         Some(name) => {
             let name = names
                 .iter()
                 .find(|n| n.as_str() == name)
                 .ok_or_else(|| ReadError::NoSuchSheet(name.to_string()))?;
-            Some((name.clone(), workbook.lines(name, limits.max_rows)?))
+            Some((
+                name,
+                judge(
+                    workbook.lines(name, limits.max_rows)?,
+                    format,
+                    limits.max_rows,
+                ),
+            ))
         }
+        // The first sheet with a header row, else the first sheet, whose top then says why
+        // it has none. Only each sheet's top rows are read to find out.
         None => {
-            let mut first = None;
+            let mut first: Option<(&String, Vec<Line<'static>>)> = None;
             let mut found = None;
             for name in &names {
-                let lines = workbook.lines(name, limits.max_rows)?;
-                if header::locate(&lines).is_ok() {
-                    found = Some((name.clone(), lines));
+                let mut lines = workbook.lines(name, limits.max_rows)?;
+                let top = lines
+                    .by_ref()
+                    .take(header::HEADER_SEARCH_ROWS)
+                    .collect::<Result<Vec<_>, _>>()?;
+                if header::locate(&top).is_ok() {
+                    let lines = top.into_iter().map(Ok).chain(lines);
+                    found = Some((name, judge(lines, format, limits.max_rows)));
                     break;
                 }
-                first.get_or_insert((name.clone(), lines));
+                first
+                    .get_or_insert_with(|| (name, top.into_iter().map(Line::into_owned).collect()));
             }
-            found.or(first)
+            found.or_else(|| {
+                first.map(|(name, top)| {
+                    (
+                        name,
+                        judge(top.into_iter().map(Ok), format, limits.max_rows),
+                    )
+                })
+            })
         }
     };
-    let Some((name, lines)) = chosen else {
+    let Some((name, judged)) = judged else {
         return Err(ReadError::NoHeader("The workbook has no sheets.".into()));
     };
-    let mut ingested = judge(lines, format, limits.max_rows).map_err(|e| match e {
+    let name = name.clone();
+    let mut ingested = judged.map_err(|e| match e {
         ReadError::NoHeader(message) if names.len() > 1 => {
             ReadError::NoHeader(format!("No sheet has a device header row. {message}"))
         }
@@ -296,9 +319,10 @@ fn read_workbook(
 }
 
 /// Lines → header → devices, the part every input shares. The lines are read one at a
-/// time after the header: a text file is never held as cells and devices at once.
+/// time after the header: a file is never held as cells and devices at once. A line that
+/// cannot be read ends the reading with its error.
 fn judge<'a>(
-    lines: impl IntoIterator<Item = Line<'a>>,
+    lines: impl IntoIterator<Item = Result<Line<'a>, ReadError>>,
     format: Format,
     max_rows: usize,
 ) -> Result<Ingested, ReadError> {
@@ -314,19 +338,20 @@ fn judge<'a>(
     let top: Vec<Line> = lines
         .by_ref()
         .take(header::HEADER_SEARCH_ROWS)
-        .map(&mut cut)
-        .collect();
+        .map(|line| line.map(&mut cut))
+        .collect::<Result<_, _>>()?;
     let (layout, mut findings) = header::locate(&top).map_err(ReadError::NoHeader)?;
     let mut reader = validate::Reader::new(&layout);
     for line in top
         .into_iter()
         .skip(layout.first_data)
-        .chain(lines.map(&mut cut))
+        .map(Ok)
+        .chain(lines.map(|line| line.map(&mut cut)))
     {
         if reader.len() == max_rows {
             return Err(ReadError::TooManyRows { limit: max_rows });
         }
-        reader.push(line, &mut findings);
+        reader.push(line?, &mut findings);
     }
     if let Some(first) = wide.first() {
         findings.push(Finding::warning(

@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Sheets, Xlsx};
+use calamine::{Data, DataRef, Reader, Sheets, Xlsx, XlsxCellReader};
 
 use super::grid::{Cell, CellKind, Line, MAX_COLUMNS};
 use super::{Limits, ReadError};
@@ -53,53 +53,137 @@ impl<'a> Workbook<'a> {
     }
 
     /// The sheet's rows, numbered as Excel shows them; empty rows dropped; at most
-    /// [`MAX_COLUMNS`] + 1 cells a row (the reader reports wider rows).
-    pub fn lines(&mut self, name: &str, max_rows: usize) -> Result<Vec<Line<'static>>, ReadError> {
+    /// [`MAX_COLUMNS`] + 1 cells a row (the reader reports wider rows). An XLSX sheet's rows
+    /// come as its cells are read, their text borrowed from the workbook's shared strings.
+    pub fn lines(&mut self, name: &str, max_rows: usize) -> Result<Lines<'_, 'a>, ReadError> {
         match self {
-            Workbook::Xlsx(book) => xlsx_lines(book, name, max_rows),
-            Workbook::Other(book) => range_lines(book, name, max_rows),
+            Workbook::Xlsx(book) => Ok(Lines::Xlsx(Box::new(XlsxLines {
+                cells: book
+                    .worksheet_cells_reader(name)
+                    .map_err(|e| unreadable(&e.into()))?,
+                next: None,
+                read: 0,
+                max_rows,
+                read_all: false,
+                done: false,
+            }))),
+            Workbook::Other(book) => {
+                Ok(Lines::Range(range_lines(book, name, max_rows)?.into_iter()))
+            }
         }
     }
 }
 
-fn xlsx_lines(
-    book: &mut Xlsx<Cursor<&[u8]>>,
-    name: &str,
+/// A sheet's rows, as [`Workbook::lines`] gives them: their text lives as long as `'s`, the
+/// workbook's read of the upload's bytes (`'b`).
+pub enum Lines<'s, 'b> {
+    Xlsx(Box<XlsxLines<'s, 'b>>),
+    Range(std::vec::IntoIter<Line<'static>>),
+}
+
+impl<'s> Iterator for Lines<'s, '_> {
+    type Item = Result<Line<'s>, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Lines::Xlsx(lines) => lines.next(),
+            Lines::Range(lines) => lines.next().map(Ok),
+        }
+    }
+}
+
+/// An XLSX sheet's rows, each put together from its cells as the sheet's XML is read. Each
+/// row is validated as it comes, while its text is still in the cache, and a sheet is never
+/// held whole beside its devices.
+pub struct XlsxLines<'s, 'b> {
+    cells: XlsxCellReader<'s, Cursor<&'b [u8]>>,
+    /// The first cell of the row after the one last given.
+    next: Option<Placed<'s>>,
+    read: usize,
     max_rows: usize,
-) -> Result<Vec<Line<'static>>, ReadError> {
-    let mut reader = book
-        .worksheet_cells_reader(name)
-        .map_err(|e| unreadable(&e.into()))?;
-    let mut lines: Vec<Line<'static>> = Vec::new();
-    while let Some(found) = reader.next_cell().map_err(|e| unreadable(&e.into()))? {
-        let (row, column) = found.get_position();
-        let column = column as usize;
-        if column > MAX_COLUMNS {
-            continue;
+    /// After the sheet's last cell: the reader must not be asked again.
+    read_all: bool,
+    /// After the last row or an error.
+    done: bool,
+}
+
+/// A cell with the row (as Excel numbers it) and the column it stands in.
+type Placed<'s> = (u32, usize, Cell<'s>);
+
+impl<'s> XlsxLines<'s, '_> {
+    /// The next non-empty cell within [`MAX_COLUMNS`] + 1.
+    fn next_cell(&mut self) -> Result<Option<Placed<'s>>, ReadError> {
+        if self.read_all {
+            return Ok(None);
         }
-        let value = cell(Data::from(found.get_value().clone()));
-        if value.text.trim().is_empty() {
-            continue;
-        }
-        let number = row + 1;
-        if lines.last().is_none_or(|line| line.row != number) {
-            if lines.len() > max_rows + HEADER_ALLOWANCE {
-                return Err(ReadError::TooManyRows { limit: max_rows });
+        while let Some(found) = self.cells.next_cell().map_err(|e| unreadable(&e.into()))? {
+            let (row, column) = found.get_position();
+            let column = column as usize;
+            if column > MAX_COLUMNS {
+                continue;
             }
-            lines.push(Line {
-                row: number,
-                cells: Vec::new(),
+            let value = match found.get_value() {
+                DataRef::SharedString(text) => Cell::text(*text),
+                other => cell(Data::from(other.clone())),
+            };
+            if !value.text.trim().is_empty() {
+                return Ok(Some((row + 1, column, value)));
+            }
+        }
+        self.read_all = true;
+        Ok(None)
+    }
+
+    fn next_line(&mut self) -> Result<Option<Line<'s>>, ReadError> {
+        let first = match self.next.take() {
+            Some(placed) => placed,
+            None => match self.next_cell()? {
+                Some(placed) => placed,
+                None => return Ok(None),
+            },
+        };
+        self.read += 1;
+        if self.read > self.max_rows + HEADER_ALLOWANCE {
+            return Err(ReadError::TooManyRows {
+                limit: self.max_rows,
             });
         }
-        let Some(line) = lines.last_mut() else {
-            unreachable!("a line was just pushed")
+        let (row, column, value) = first;
+        let mut line = Line {
+            row,
+            cells: Vec::new(),
         };
-        if line.cells.len() <= column {
-            line.cells.resize(column + 1, Cell::text(""));
+        put(&mut line, column, value);
+        while let Some((row, column, value)) = self.next_cell()? {
+            if row != line.row {
+                self.next = Some((row, column, value));
+                break;
+            }
+            put(&mut line, column, value);
         }
-        line.cells[column] = value;
+        Ok(Some(line))
     }
-    Ok(lines)
+}
+
+impl<'s> Iterator for XlsxLines<'s, '_> {
+    type Item = Result<Line<'s>, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let next = self.next_line().transpose();
+        self.done = !matches!(next, Some(Ok(_)));
+        next
+    }
+}
+
+/// Puts a cell in its column, with empty cells before it where the sheet had none.
+fn put<'s>(line: &mut Line<'s>, column: usize, value: Cell<'s>) {
+    if line.cells.len() <= column {
+        line.cells.resize(column + 1, Cell::text(""));
+    }
+    line.cells[column] = value;
 }
 
 fn range_lines(
