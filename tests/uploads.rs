@@ -575,3 +575,49 @@ async fn a_failed_submission_sends_its_remaining_parts_when_asked() {
     let audit = browser.page("/audit", 200).await;
     assert!(audit.contains("Upload resumed"), "{audit}");
 }
+
+#[tokio::test]
+async fn a_draft_of_more_rows_than_one_insert_takes_is_stored_whole_and_in_order() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    // 1,201 devices: three insert statements, the last of one row. Row 503 (the 502nd
+    // device, in the second statement) repeats the first device's hash.
+    let mut csv = autopilot_csv(1, 1_201);
+    let first_hash = hash(1);
+    csv = csv.replacen(&hash(502), &first_hash, 1);
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(file_form("big.csv", csv.into_bytes()), "Northwind big"),
+    )
+    .await;
+    let upload_id = preview.rsplit('/').next().unwrap();
+    let store = app.store().await;
+    let rows = store
+        .rows(
+            upload_id,
+            ztd_dashboard::server::uploads::store::RowFilter::All,
+            0,
+            5_000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1_201);
+    for (index, row) in rows.iter().enumerate() {
+        let device = index as u32 + 1;
+        assert_eq!(row.device.row, device + 1, "rows in order");
+        assert_eq!(
+            row.device.serial_number.as_deref(),
+            Some(format!("SN-{device:05}").as_str())
+        );
+        let repeat = device == 502;
+        assert_eq!(row.has_error, repeat, "row {}", row.device.row);
+        if !repeat {
+            assert_eq!(row.device.hardware_hash, Some(hash(device)));
+        }
+    }
+    assert_eq!(
+        rows[501].findings[0].message,
+        "Same hardware hash as row 2: a device can be uploaded once. Remove one of the two rows."
+    );
+}

@@ -653,42 +653,74 @@ fn storable(text: &Option<String>) -> Option<std::borrow::Cow<'_, str>> {
     })
 }
 
+/// Rows go in this many to a statement: one statement per row is one round trip per row, and
+/// a 10,000-row draft took 5.5 s on PostgreSQL. 10 parameters a row keep a statement far below
+/// both databases' limits (32,766 for SQLite, 65,535 for PostgreSQL).
+const ROWS_PER_INSERT: usize = 500;
+
 /// The rows of a draft, with their findings.
 async fn insert_rows(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     upload_id: &str,
     rows: &[(DeviceRow, Vec<Finding>)],
 ) -> Result<(), sqlx::Error> {
-    for (device, findings) in rows {
-        let has_error = findings.iter().any(Finding::is_error);
-        let [serial, key, hash, manufacturer, model, group_tag] = [
-            &device.serial_number,
-            &device.product_key,
-            &device.hardware_hash,
-            &device.manufacturer,
-            &device.model,
-            &device.group_tag,
-        ]
-        .map(storable);
-        sqlx::query(
-            "INSERT INTO upload_rows (upload_id, row_number, serial_number, product_key, \
-             hardware_hash, manufacturer, model, group_tag, findings, has_error) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(upload_id)
-        .bind(device.row as i64)
-        .bind(serial.as_deref())
-        .bind(key.as_deref())
-        .bind(hash.as_deref())
-        .bind(manufacturer.as_deref())
-        .bind(model.as_deref())
-        .bind(group_tag.as_deref())
-        .bind(serde_json::to_string(findings).unwrap_or_default())
-        .bind(has_error as i64)
-        .execute(&mut **tx)
-        .await?;
+    for part in rows.chunks(ROWS_PER_INSERT) {
+        // Bound by reference: they must outlive the statement.
+        let texts: Vec<_> = part
+            .iter()
+            .map(|(device, findings)| {
+                let cells = [
+                    &device.serial_number,
+                    &device.product_key,
+                    &device.hardware_hash,
+                    &device.manufacturer,
+                    &device.model,
+                    &device.group_tag,
+                ]
+                .map(storable);
+                (cells, serde_json::to_string(findings).unwrap_or_default())
+            })
+            .collect();
+        let sql = insert_rows_sql(part.len());
+        let mut insert = sqlx::query(&sql);
+        for ((device, findings), (cells, findings_json)) in part.iter().zip(&texts) {
+            let [serial, key, hash, manufacturer, model, group_tag] = cells;
+            insert = insert
+                .bind(upload_id)
+                .bind(device.row as i64)
+                .bind(serial.as_deref())
+                .bind(key.as_deref())
+                .bind(hash.as_deref())
+                .bind(manufacturer.as_deref())
+                .bind(model.as_deref())
+                .bind(group_tag.as_deref())
+                .bind(findings_json.as_str())
+                .bind(findings.iter().any(Finding::is_error) as i64);
+        }
+        insert.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// `INSERT INTO upload_rows … VALUES (…), (…)` for `rows` rows, numbered placeholders (the
+/// `any` driver passes SQL through, and PostgreSQL takes only `$n`).
+fn insert_rows_sql(rows: usize) -> String {
+    const COLUMNS: usize = 10;
+    let mut sql = String::from(
+        "INSERT INTO upload_rows (upload_id, row_number, serial_number, product_key, \
+         hardware_hash, manufacturer, model, group_tag, findings, has_error) VALUES ",
+    );
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..COLUMNS {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * COLUMNS + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// A draft made by splitting another one per group tag.
