@@ -317,8 +317,9 @@ pub fn postgres_server() -> Option<String> {
 pub const TEST_ENCRYPTION_KEY: &str = "dGVzdHMtb25seS10ZXN0cy1vbmx5LXRlc3RzLW9ubHk=";
 
 /// A test's own database: a SQLite file in its data directory, or a new database on the
-/// tests' PostgreSQL server (created with the C locale, so text sorts as in SQLite), dropped
-/// with this.
+/// tests' PostgreSQL server, dropped with this. That database sorts and lowers text as
+/// English does (ICU `en-US`: `a < B`, `lower('É') = 'é'`), unlike SQLite: the dashboard must
+/// list things the same on both, whatever locale a partner's database was made with.
 pub struct TestDatabase {
     pub url: String,
     /// `(server admin URL, database name)` for a PostgreSQL database.
@@ -338,7 +339,8 @@ impl TestDatabase {
             .await
             .expect("the tests' PostgreSQL server answers");
         sqlx::query(&format!(
-            "CREATE DATABASE {name} LOCALE 'C' ENCODING 'UTF8' TEMPLATE template0"
+            "CREATE DATABASE {name} LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8' \
+             ENCODING 'UTF8' TEMPLATE template0"
         ))
         .execute(&mut admin)
         .await
