@@ -257,6 +257,50 @@ async fn a_session_begun_on_one_replica_works_on_the_other() {
 }
 
 #[tokio::test]
+async fn two_replicas_refreshing_one_sign_in_at_once_keep_it_signed_in() {
+    let port = free_port();
+    let sandbox = sandbox_for_dashboard_on(port).await;
+    let app = TestApp::for_process(port, &sandbox).await;
+    let _first = Dashboard::start(port, &app, &sandbox, REPLICA).await;
+    let (_second, second_address) = second_replica(&app, &sandbox, REPLICA).await;
+    let browser = signed_in(&app).await;
+    let elsewhere = browser.via(&second_address);
+    // The access token has run out, and Entra ID takes half a second to answer: both replicas
+    // refresh with the one refresh token, which works once. The second is refused.
+    sqlx::query("UPDATE sign_ins SET access_expires_at = 0")
+        .execute(app.store().await.pool())
+        .await
+        .unwrap();
+    let token_requests =
+        || async { admin_json_at(sandbox.base_url(), "tokens").await["requests"].clone() };
+    let before = token_requests().await.as_u64().unwrap();
+    set_faults(
+        &sandbox,
+        FaultSettings {
+            token_latency_ms: 500,
+            ..FaultSettings::default()
+        },
+    )
+    .await;
+    let batches = format!("/customers/{CONTOSO}/batches");
+    let (here, there) = tokio::join!(browser.get(&batches), elsewhere.get(&batches));
+    assert_eq!(
+        token_requests().await.as_u64().unwrap() - before,
+        2,
+        "each replica refreshed"
+    );
+    // The refused one takes the token the other stored: the person stays signed in on both.
+    for (replica, response) in [("first", here), ("second", there)] {
+        assert_eq!(response.status(), 200, "{replica}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains("Contoso Laptops 2024"), "{replica}: {page}");
+    }
+    set_faults(&sandbox, FaultSettings::default()).await;
+    let page = elsewhere.page("/customers", 200).await;
+    assert!(page.contains("Sign out"), "{page}");
+}
+
+#[tokio::test]
 async fn an_upload_killed_mid_submit_on_one_replica_is_finished_by_the_other_with_one_batch() {
     let port = free_port();
     let sandbox = sandbox_for_dashboard_on(port).await;

@@ -52,6 +52,10 @@ pub struct FaultSettings {
     /// `slow_write_ms`: the client that gave up waiting must not create twice.
     pub slow_next_writes: u32,
     pub slow_write_ms: u64,
+    /// Added to every token request (Entra ID), in milliseconds, before it is looked at: two
+    /// clients refreshing with one single-use refresh token are then both on their way, and
+    /// the second is refused.
+    pub token_latency_ms: u64,
 }
 
 /// One line of the request log.

@@ -260,14 +260,8 @@ async fn token(
             Ok(AccessToken::new(tokens.access_token))
         }
         Err(OidcError::Expired) => {
-            // Another replica may have used this refresh token a moment ago (they are single
-            // use): its fresh token is then in the database, and the sign-in goes on.
-            if let Ok(current) = load(state, id).await {
-                if current.refresh_token != row.refresh_token {
-                    if let Some(token) = fresh(&current) {
-                        return Ok(AccessToken::new(token));
-                    }
-                }
+            if let Some(token) = rotated_elsewhere(state, id, &row, fresh).await {
+                return Ok(token);
             }
             tracing::info!(
                 sign_in = id,
@@ -280,6 +274,35 @@ async fn token(
             tracing::warn!(%error, "token refresh failed");
             Err(TokenFailure::Unavailable)
         }
+    }
+}
+
+/// How long a refused refresh waits for another replica's token (see [`rotated_elsewhere`]).
+const ROTATED_ELSEWHERE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The token another replica stored after refreshing with the same refresh token as `used`,
+/// when Entra ID has just refused that token to this one (refresh tokens are single use).
+///
+/// The other replica stores its token only once its own answer arrives, which can be just
+/// after this refusal: the row is read again every 50 ms for up to
+/// [`ROTATED_ELSEWHERE_WAIT`]. `None` when nothing changed by then (the token was revoked:
+/// the person must sign in again) or the sign-in is gone.
+async fn rotated_elsewhere(
+    state: &AppState,
+    id: &str,
+    used: &SignInRow,
+    fresh: impl Fn(&SignInRow) -> Option<String>,
+) -> Option<AccessToken> {
+    let deadline = tokio::time::Instant::now() + ROTATED_ELSEWHERE_WAIT;
+    loop {
+        let current = load(state, id).await.ok()?;
+        if current.refresh_token != used.refresh_token {
+            return fresh(&current).map(AccessToken::new);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
 

@@ -350,6 +350,10 @@ async fn token(
         .identity
         .token_requests
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let latency = state.faults.settings().token_latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
     if !known_tenant(&state, &tenant) {
         return Err(unknown_tenant(&tenant));
     }
