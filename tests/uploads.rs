@@ -423,14 +423,16 @@ async fn group_tags_are_kept_by_splitting_into_one_batch_per_tag() {
     let browser = signed_in(&app).await;
     let mut csv =
         String::from("Device Serial Number,Windows Product ID,Hardware Hash,Group Tag\r\n");
-    // "lab-2" sorts after "Sales" in SQLite (bytes), before it in English: the dashboard lists
-    // tags in the same order on both backends, whatever the PostgreSQL database's locale.
+    // "lab-2" sorts after "Sales" in SQLite (bytes), before it in English; "Équipe" lowers
+    // to "équipe" in English only. The dashboard lists and splits tags the same way on both
+    // backends, whatever the PostgreSQL database's locale.
     let tags = [
         (700, "Sales"),
         (701, "Sales"),
         (702, "Lab"),
         (703, ""),
         (704, "lab-2"),
+        (705, "Équipe"),
     ];
     for (n, tag) in tags {
         csv.push_str(&format!("T-{n},,{},{tag}\r\n", hash(n)));
@@ -443,7 +445,7 @@ async fn group_tags_are_kept_by_splitting_into_one_batch_per_tag() {
     .await;
     let page = browser.page(&preview, 200).await;
     assert!(
-        page.contains("“Lab” (1 row), “Sales” (2 rows), “lab-2” (1 row)"),
+        page.contains("“Lab” (1 row), “Sales” (2 rows), “lab-2” (1 row), “Équipe” (1 row)"),
         "{page}"
     );
 
@@ -458,7 +460,7 @@ async fn group_tags_are_kept_by_splitting_into_one_batch_per_tag() {
     assert!(page.contains("2 rows for the new batch “Sales”"), "{page}");
     let at = |name: &str| page.find(&format!("for the new batch “{name}”")).unwrap();
     assert!(
-        at("Lab") < at("Sales") && at("Sales") < at("lab-2"),
+        at("Lab") < at("Sales") && at("Sales") < at("lab-2") && at("lab-2") < at("Équipe"),
         "{page}"
     );
     assert!(
@@ -476,6 +478,7 @@ async fn group_tags_are_kept_by_splitting_into_one_batch_per_tag() {
         ("Sales", "2 devices"),
         ("Lab", "1 device"),
         ("lab-2", "1 device"),
+        ("Équipe", "1 device"),
     ] {
         let path = part(name);
         let part_page = browser.page(&path, 200).await;
@@ -488,7 +491,7 @@ async fn group_tags_are_kept_by_splitting_into_one_batch_per_tag() {
     }
     let job = submit(&browser, &preview).await;
     assert!(accepted(&job), "{job}");
-    assert!(registered(&app, NORTHWIND, &[700, 701, 702, 703, 704]).await);
+    assert!(registered(&app, NORTHWIND, &[700, 701, 702, 703, 704, 705]).await);
     let batches: Vec<String> =
         admin_list_at(&app.sandbox_url, &format!("customers/{NORTHWIND}/devices"))
             .await
@@ -497,7 +500,10 @@ async fn group_tags_are_kept_by_splitting_into_one_batch_per_tag() {
             .collect();
     let mut names = batches.clone();
     names.sort();
-    assert_eq!(names, vec!["Lab", "Sales", "Sales", "Untagged", "lab-2"]);
+    assert_eq!(
+        names,
+        vec!["Lab", "Sales", "Sales", "Untagged", "lab-2", "Équipe"]
+    );
 }
 
 #[tokio::test]

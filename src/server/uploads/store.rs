@@ -746,15 +746,18 @@ impl Store {
             return Ok(false);
         }
         // Partner Center compares batch names without case: "Sales" and "sales" are one tag.
-        let tags: Vec<String> = sqlx::query_scalar(
-            "SELECT MIN(group_tag) FROM upload_rows WHERE upload_id = $1 AND excluded = 0 \
-             AND group_tag IS NOT NULL GROUP BY LOWER(group_tag) ORDER BY MIN(group_tag)",
+        // Each tag comes with the database's own lowercase of it, which picks its rows below:
+        // a parameter lowered there could follow another collation than the column.
+        let tags: Vec<(String, String)> = sqlx::query_as(
+            "SELECT MIN(group_tag), LOWER(group_tag) FROM upload_rows WHERE upload_id = $1 \
+             AND excluded = 0 AND group_tag IS NOT NULL GROUP BY LOWER(group_tag) \
+             ORDER BY MIN(group_tag)",
         )
         .bind(upload_id)
         .fetch_all(&mut *tx)
         .await?;
         let report = serde_json::to_string(report_for_parts).unwrap_or_default();
-        for tag in tags {
+        for (tag, key) in tags {
             let part = uuid::Uuid::new_v4().to_string();
             sqlx::query(
                 "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
@@ -775,11 +778,11 @@ impl Store {
                  hardware_hash, manufacturer, model, group_tag, findings, has_error, excluded) \
                  SELECT $1, row_number, serial_number, product_key, hardware_hash, manufacturer, \
                  model, group_tag, findings, has_error, 0 FROM upload_rows \
-                 WHERE upload_id = $2 AND excluded = 0 AND LOWER(group_tag) = LOWER($3)",
+                 WHERE upload_id = $2 AND excluded = 0 AND LOWER(group_tag) = $3",
             )
             .bind(&part)
             .bind(upload_id)
-            .bind(&tag)
+            .bind(&key)
             .execute(&mut *tx)
             .await?;
         }
