@@ -265,7 +265,7 @@ async fn two_replicas_refreshing_one_sign_in_at_once_keep_it_signed_in() {
     let (_second, second_address) = second_replica(&app, &sandbox, REPLICA).await;
     let browser = signed_in(&app).await;
     let elsewhere = browser.via(&second_address);
-    // The access token has run out, and Entra ID takes half a second to answer: both replicas
+    // The access token has run out, and Entra ID takes a second to answer: both replicas
     // refresh with the one refresh token, which works once. The second is refused.
     sqlx::query("UPDATE sign_ins SET access_expires_at = 0")
         .execute(app.store().await.pool())
@@ -277,7 +277,7 @@ async fn two_replicas_refreshing_one_sign_in_at_once_keep_it_signed_in() {
     set_faults(
         &sandbox,
         FaultSettings {
-            token_latency_ms: 500,
+            token_latency_ms: 1000,
             ..FaultSettings::default()
         },
     )

@@ -260,15 +260,27 @@ async fn token(
             Ok(AccessToken::new(tokens.access_token))
         }
         Err(OidcError::Expired) => {
-            if let Some(token) = rotated_elsewhere(state, id, &row, fresh).await {
+            if let Some(token) = rotated_elsewhere(state, id, &row).await? {
                 return Ok(token);
             }
-            tracing::info!(
-                sign_in = id,
-                "refresh token refused: the user must sign in again"
-            );
-            let _ = state.store.delete_sign_in(id).await;
-            Err(TokenFailure::SignedOut)
+            match state
+                .store
+                .delete_refused_sign_in(id, row.refresh_token.as_deref())
+                .await
+            {
+                Ok(true) => {
+                    tracing::info!(
+                        sign_in = id,
+                        "refresh token refused: the user must sign in again"
+                    );
+                    Err(TokenFailure::SignedOut)
+                }
+                // Rotated at the last moment: the other replica's token is good.
+                Ok(false) => rotated_elsewhere(state, id, &row)
+                    .await?
+                    .ok_or(TokenFailure::SignedOut),
+                Err(_) => Err(TokenFailure::Unavailable),
+            }
         }
         Err(error) => {
             tracing::warn!(%error, "token refresh failed");
@@ -285,22 +297,26 @@ const ROTATED_ELSEWHERE_WAIT: std::time::Duration = std::time::Duration::from_se
 ///
 /// The other replica stores its token only once its own answer arrives, which can be just
 /// after this refusal: the row is read again every 50 ms for up to
-/// [`ROTATED_ELSEWHERE_WAIT`]. `None` when nothing changed by then (the token was revoked:
-/// the person must sign in again) or the sign-in is gone.
+/// [`ROTATED_ELSEWHERE_WAIT`]. Its access token is taken however little life it has left: it
+/// was issued a moment ago. `Ok(None)` when nothing changed by then (the token was revoked);
+/// a sign-in that is gone, or a database that does not answer, is said as such.
 async fn rotated_elsewhere(
     state: &AppState,
     id: &str,
     used: &SignInRow,
-    fresh: impl Fn(&SignInRow) -> Option<String>,
-) -> Option<AccessToken> {
+) -> Result<Option<AccessToken>, TokenFailure> {
     let deadline = tokio::time::Instant::now() + ROTATED_ELSEWHERE_WAIT;
     loop {
-        let current = load(state, id).await.ok()?;
+        let current = load(state, id).await?;
         if current.refresh_token != used.refresh_token {
-            return fresh(&current).map(AccessToken::new);
+            return state
+                .cipher
+                .open(&current.access_token, id)
+                .map(|token| Some(AccessToken::new(token)))
+                .ok_or(TokenFailure::Unavailable);
         }
         if tokio::time::Instant::now() >= deadline {
-            return None;
+            return Ok(None);
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }

@@ -170,6 +170,23 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes a sign-in whose refresh token was refused, unless another replica has rotated
+    /// it since (its refresh token is no longer `refused`). Returns whether it was deleted.
+    pub async fn delete_refused_sign_in(
+        &self,
+        id: &str,
+        refused: Option<&str>,
+    ) -> Result<bool, sqlx::Error> {
+        let result = sqlx::query(
+            "DELETE FROM sign_ins WHERE id = $1 AND refresh_token IS NOT DISTINCT FROM $2",
+        )
+        .bind(id)
+        .bind(refused)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
     /// Deletes the sign-ins created before `created_before` (past their absolute lifetime),
     /// and with them their tokens; returns how many.
     pub async fn delete_sign_ins_created_before(
