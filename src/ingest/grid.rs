@@ -35,13 +35,6 @@ impl<'a> Cell<'a> {
             kind: CellKind::Text,
         }
     }
-
-    pub fn into_owned(self) -> Cell<'static> {
-        Cell {
-            text: Cow::Owned(self.text.into_owned()),
-            kind: self.kind,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,14 +48,6 @@ impl<'a> Line<'a> {
     /// Whether every cell is empty after trimming (blank lines and `,,,` lines).
     pub fn is_blank(&self) -> bool {
         self.cells.iter().all(|c| c.text.trim().is_empty())
-    }
-
-    /// The same line, owning its text: to keep it beyond what it was read from.
-    pub fn into_owned(self) -> Line<'static> {
-        Line {
-            row: self.row,
-            cells: self.cells.into_iter().map(Cell::into_owned).collect(),
-        }
     }
 
     pub fn cell(&self, index: usize) -> Option<&Cell<'a>> {

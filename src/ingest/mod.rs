@@ -265,7 +265,7 @@ fn read_workbook(
         // The first sheet with a header row, else the first sheet, whose top then says why
         // it has none. Only each sheet's top rows are read to find out.
         None => {
-            let mut first: Option<(&String, Vec<Line<'static>>)> = None;
+            let mut first_refusal = None;
             let mut found = None;
             for name in &names {
                 let mut lines = workbook.lines(name, limits.max_rows)?;
@@ -273,22 +273,18 @@ fn read_workbook(
                     .by_ref()
                     .take(header::HEADER_SEARCH_ROWS)
                     .collect::<Result<Vec<_>, _>>()?;
-                if header::locate(&top).is_ok() {
-                    let lines = top.into_iter().map(Ok).chain(lines);
-                    found = Some((name, judge(lines, format, limits.max_rows)));
-                    break;
+                match header::locate(&top) {
+                    Ok(_) => {
+                        let lines = top.into_iter().map(Ok).chain(lines);
+                        found = Some((name, judge(lines, format, limits.max_rows)));
+                        break;
+                    }
+                    Err(message) => {
+                        first_refusal.get_or_insert((name, Err(ReadError::NoHeader(message))));
+                    }
                 }
-                first
-                    .get_or_insert_with(|| (name, top.into_iter().map(Line::into_owned).collect()));
             }
-            found.or_else(|| {
-                first.map(|(name, top)| {
-                    (
-                        name,
-                        judge(top.into_iter().map(Ok), format, limits.max_rows),
-                    )
-                })
-            })
+            found.or(first_refusal)
         }
     };
     let Some((name, judged)) = judged else {
@@ -348,10 +344,11 @@ fn judge<'a>(
         .map(Ok)
         .chain(lines.map(|line| line.map(&mut cut)))
     {
+        let line = line?;
         if reader.len() == max_rows {
             return Err(ReadError::TooManyRows { limit: max_rows });
         }
-        reader.push(line?, &mut findings);
+        reader.push(line, &mut findings);
     }
     if let Some(first) = wide.first() {
         findings.push(Finding::warning(

@@ -1,3 +1,5 @@
+use std::fmt::Write as _;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -64,8 +66,9 @@ fn Batches(data: BatchesView) -> impl IntoView {
 /// The batch list is the page staff reload all day, with up to 100 rows (its budget is in
 /// BENCHMARKS.md). Built as a view, each cell is a type-erased element with its own boxed
 /// child and attribute lists: perf put most of the page's time in allocating and freeing them.
-/// The rows hold nothing reactive, so the browser has nothing to hydrate in them and keeps the
-/// server's HTML; it builds the same string only when it renders the page itself.
+/// The rows hold nothing reactive: hydration keeps the server's HTML (the browser builds the
+/// same string, and sets it only when it renders the page itself). Anything reactive, or an
+/// `on:` handler, in a row would need the rows back as views.
 fn rows_html(batches: &[BatchRow]) -> String {
     let mut html = String::with_capacity(batches.len() * 160);
     for batch in batches {
@@ -77,7 +80,7 @@ fn rows_html(batches: &[BatchRow]) -> String {
         escape_into(&mut html, batch.created.as_deref().unwrap_or_default());
         html.push_str("</td><td>");
         if let Some(devices) = batch.devices {
-            html.push_str(&devices.to_string());
+            let _ = write!(html, "{devices}");
         }
         html.push_str("</td><td>");
         escape_into(&mut html, batch.status.as_deref().unwrap_or_default());

@@ -319,7 +319,8 @@ pub const TEST_ENCRYPTION_KEY: &str = "dGVzdHMtb25seS10ZXN0cy1vbmx5LXRlc3RzLW9ub
 /// A test's own database: a SQLite file in its data directory, or a new database on the
 /// tests' PostgreSQL server, dropped with this. That database sorts and lowers text as
 /// English does (ICU `en-US`: `a < B`, `lower('É') = 'é'`), unlike SQLite: the dashboard must
-/// list things the same on both, whatever locale a partner's database was made with.
+/// list things the same on both, whatever locale a partner's database was made with. ICU
+/// locales need PostgreSQL 15 or later (Debian 12's, which `scripts/postgres.sh` installs).
 pub struct TestDatabase {
     pub url: String,
     /// `(server admin URL, database name)` for a PostgreSQL database.

@@ -1,6 +1,8 @@
 //! The uploads' tables (see `migrations/…_uploads.sql`). Portable SQL, like the rest of
 //! [`Store`].
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
@@ -716,7 +718,7 @@ fn insert_rows_sql(rows: usize) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${}", row * COLUMNS + column + 1));
+            let _ = write!(sql, "${}", row * COLUMNS + column + 1);
         }
         sql.push(')');
     }
