@@ -648,3 +648,53 @@ async fn a_draft_of_more_rows_than_one_insert_takes_is_stored_whole_and_in_order
         "Same hardware hash as row 2: a device can be uploaded once. Remove one of the two rows."
     );
 }
+
+#[tokio::test]
+async fn a_draft_edit_waiting_on_a_submission_under_way_elsewhere_changes_nothing() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(
+            file_form("race.csv", autopilot_csv(900, 3).into_bytes()),
+            "Race",
+        ),
+    )
+    .await;
+    let upload_id = preview.rsplit('/').next().unwrap().to_string();
+    let store = app.store().await;
+    // Another replica's submission, caught between claiming the draft and committing its parts.
+    let mut submission = store.pool().begin().await.unwrap();
+    let claimed =
+        sqlx::query("UPDATE uploads SET state = 'submitting' WHERE id = $1 AND state = 'draft'")
+            .bind(&upload_id)
+            .execute(&mut *submission)
+            .await
+            .unwrap();
+    assert_eq!(claimed.rows_affected(), 1);
+    // Removing row 3 meanwhile (on this replica): it must wait, then find no draft.
+    let edit = tokio::spawn({
+        let store = store.clone();
+        let upload_id = upload_id.clone();
+        async move { store.set_excluded(&upload_id, &[3], true).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!edit.is_finished(), "the edit waits for the submission");
+    submission.commit().await.unwrap();
+    assert_eq!(edit.await.unwrap().unwrap(), 0, "then changes nothing");
+    let rows = store
+        .rows(
+            &upload_id,
+            ztd_dashboard::server::uploads::store::RowFilter::All,
+            0,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(
+        rows.iter().all(|row| !row.excluded),
+        "every row is still sent"
+    );
+}
