@@ -235,15 +235,41 @@ async fn second_replica(
 /// work is taken over quickly.
 const REPLICA: &[(&str, &str)] = &[("ZTD_UPLOAD_CHUNK_SIZE", "2"), ("ZTD_WORK_LEASE_SECS", "5")];
 
+/// Two replicas sharing one database and one sandbox, and one signed-in session opened on
+/// each: `browser` through the first, `elsewhere` through the second.
+struct TwoReplicas {
+    browser: Browser,
+    elsewhere: Browser,
+    _first: Dashboard,
+    _second: Dashboard,
+    app: TestApp,
+    sandbox: Sandbox,
+}
+
+impl TwoReplicas {
+    async fn signed_in() -> TwoReplicas {
+        let port = free_port();
+        let sandbox = sandbox_for_dashboard_on(port).await;
+        let app = TestApp::for_process(port, &sandbox).await;
+        let first = Dashboard::start(port, &app, &sandbox, REPLICA).await;
+        let (second, second_address) = second_replica(&app, &sandbox, REPLICA).await;
+        let browser = signed_in(&app).await;
+        let elsewhere = browser.via(&second_address);
+        TwoReplicas {
+            browser,
+            elsewhere,
+            _first: first,
+            _second: second,
+            app,
+            sandbox,
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_session_begun_on_one_replica_works_on_the_other() {
-    let port = free_port();
-    let sandbox = sandbox_for_dashboard_on(port).await;
-    let app = TestApp::for_process(port, &sandbox).await;
-    let _first = Dashboard::start(port, &app, &sandbox, REPLICA).await;
-    let (_second, second_address) = second_replica(&app, &sandbox, REPLICA).await;
-    let browser = signed_in(&app).await;
-    let elsewhere = browser.via(&second_address);
+    let replicas = TwoReplicas::signed_in().await;
+    let (browser, elsewhere) = (&replicas.browser, &replicas.elsewhere);
     // Pages, and the server functions behind them, with the sign-in's token.
     let page = elsewhere
         .page(&format!("/customers/{CONTOSO}/batches"), 200)
@@ -258,13 +284,9 @@ async fn a_session_begun_on_one_replica_works_on_the_other() {
 
 #[tokio::test]
 async fn two_replicas_refreshing_one_sign_in_at_once_keep_it_signed_in() {
-    let port = free_port();
-    let sandbox = sandbox_for_dashboard_on(port).await;
-    let app = TestApp::for_process(port, &sandbox).await;
-    let _first = Dashboard::start(port, &app, &sandbox, REPLICA).await;
-    let (_second, second_address) = second_replica(&app, &sandbox, REPLICA).await;
-    let browser = signed_in(&app).await;
-    let elsewhere = browser.via(&second_address);
+    let replicas = TwoReplicas::signed_in().await;
+    let (app, sandbox) = (&replicas.app, &replicas.sandbox);
+    let (browser, elsewhere) = (&replicas.browser, &replicas.elsewhere);
     // The access token has run out, and Entra ID takes a second to answer: both replicas
     // refresh with the one refresh token, which works once. The second is refused.
     sqlx::query("UPDATE sign_ins SET access_expires_at = 0")
@@ -275,7 +297,7 @@ async fn two_replicas_refreshing_one_sign_in_at_once_keep_it_signed_in() {
         || async { admin_json_at(sandbox.base_url(), "tokens").await["requests"].clone() };
     let before = token_requests().await.as_u64().unwrap();
     set_faults(
-        &sandbox,
+        sandbox,
         FaultSettings {
             token_latency_ms: 1000,
             ..FaultSettings::default()
@@ -295,7 +317,7 @@ async fn two_replicas_refreshing_one_sign_in_at_once_keep_it_signed_in() {
         let page = response.text().await.unwrap();
         assert!(page.contains("Contoso Laptops 2024"), "{replica}: {page}");
     }
-    set_faults(&sandbox, FaultSettings::default()).await;
+    set_faults(sandbox, FaultSettings::default()).await;
     let page = elsewhere.page("/customers", 200).await;
     assert!(page.contains("Sign out"), "{page}");
 }
