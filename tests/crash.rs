@@ -247,12 +247,13 @@ struct TwoReplicas {
 }
 
 impl TwoReplicas {
-    async fn signed_in() -> TwoReplicas {
+    /// Both replicas with `settings` (such as [`REPLICA`]).
+    async fn signed_in(settings: &[(&str, &str)]) -> TwoReplicas {
         let port = free_port();
         let sandbox = sandbox_for_dashboard_on(port).await;
         let app = TestApp::for_process(port, &sandbox).await;
-        let first = Dashboard::start(port, &app, &sandbox, REPLICA).await;
-        let (second, second_address) = second_replica(&app, &sandbox, REPLICA).await;
+        let first = Dashboard::start(port, &app, &sandbox, settings).await;
+        let (second, second_address) = second_replica(&app, &sandbox, settings).await;
         let browser = signed_in(&app).await;
         let elsewhere = browser.via(&second_address);
         TwoReplicas {
@@ -268,7 +269,7 @@ impl TwoReplicas {
 
 #[tokio::test]
 async fn a_session_begun_on_one_replica_works_on_the_other() {
-    let replicas = TwoReplicas::signed_in().await;
+    let replicas = TwoReplicas::signed_in(REPLICA).await;
     let (browser, elsewhere) = (&replicas.browser, &replicas.elsewhere);
     // Pages, and the server functions behind them, with the sign-in's token.
     let page = elsewhere
@@ -283,8 +284,35 @@ async fn a_session_begun_on_one_replica_works_on_the_other() {
 }
 
 #[tokio::test]
+async fn a_batch_made_through_one_replica_is_listed_at_once_by_the_other() {
+    // A list seen is reused for a minute: only the shared count of changes can outdate it.
+    let replicas = TwoReplicas::signed_in(&[("ZTD_BATCH_LIST_REUSE_SECS", "60")]).await;
+    let (browser, elsewhere) = (&replicas.browser, &replicas.elsewhere);
+    let batches = format!("/customers/{CONTOSO}/batches");
+    let before = elsewhere.page(&batches, 200).await;
+    assert!(before.contains("Contoso Laptops 2024"), "{before}");
+    assert!(!before.contains("Made on the first"), "{before}");
+
+    let preview = draft(
+        browser,
+        CONTOSO,
+        to_new_batch(
+            file_form("replicas.csv", autopilot_csv(8500, 3).into_bytes()),
+            "Made on the first",
+        ),
+    )
+    .await;
+    let response = browser.post(&format!("{preview}/submit")).await;
+    assert_eq!(response.status(), 303);
+    until_finished(browser, &location(&response)).await;
+
+    let after = elsewhere.page(&batches, 200).await;
+    assert!(after.contains("Made on the first"), "{after}");
+}
+
+#[tokio::test]
 async fn two_replicas_refreshing_one_sign_in_at_once_keep_it_signed_in() {
-    let replicas = TwoReplicas::signed_in().await;
+    let replicas = TwoReplicas::signed_in(REPLICA).await;
     let (app, sandbox) = (&replicas.app, &replicas.sandbox);
     let (browser, elsewhere) = (&replicas.browser, &replicas.elsewhere);
     // The access token has run out, and Entra ID takes a second to answer: both replicas

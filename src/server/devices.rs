@@ -68,7 +68,8 @@ pub async fn delete(
         caller
             .state
             .batch_lists
-            .forget_customer(&customer.to_string());
+            .customer_changed(&caller.state.store, &customer.to_string())
+            .await;
         answer.map_err(AppError::from)
     }
     .await;

@@ -238,7 +238,17 @@ pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppErr
     let customer = open_customer(&caller, &id).await?;
     let lists = &caller.state.batch_lists;
     let sign_in = caller.user.sign_in_id.as_str();
-    if let Some(batches) = lists.recent(sign_in, &customer.id) {
+    // Read before Partner Center is asked, so that a change made meanwhile outdates the list.
+    // Without the count (the database does not answer) the list is neither reused nor kept.
+    let changes = match caller.state.store.customer_changes(&customer.id).await {
+        Ok(changes) => Some(changes),
+        Err(error) => {
+            tracing::warn!(%error, "could not read the customer's change count");
+            None
+        }
+    };
+    if let Some(batches) = changes.and_then(|changes| lists.recent(sign_in, &customer.id, changes))
+    {
         let batches = batches.to_vec();
         return Ok(BatchesView { customer, batches });
     }
@@ -257,7 +267,9 @@ pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppErr
             id: batch.id,
         })
         .collect();
-    lists.remember(sign_in, &customer.id, Arc::new(batches.clone()));
+    if let Some(changes) = changes {
+        lists.remember(sign_in, &customer.id, changes, Arc::new(batches.clone()));
+    }
     Ok(BatchesView { customer, batches })
 }
 

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::api::{AppError, BatchRow, CustomerRow};
 use crate::partner_center::{Continuation, Page, PartnerCenterError};
+use crate::server::store::Store;
 
 /// A map behind a lock that a panicking holder cannot leave unusable, with at most
 /// `capacity` keys, each value kept for `lifetime` after it was written.
@@ -114,12 +115,18 @@ impl CustomerChecks {
 
 /// The batch list each sign-in last saw of each customer, newest first. Reloading the page,
 /// or going back to it from a batch, within [`BATCH_LIST_TTL`] costs no Partner Center call.
-/// A batch made or changed elsewhere shows within that time; the dashboard's own submissions
-/// and deletions clear the customer's lists at once on the replica that made them
-/// ([`BatchLists::forget_customer`]; other replicas within the lifetime), though a list that
-/// was being fetched at that moment may still be kept for its lifetime.
+/// A batch made or changed outside the dashboard shows within that time.
+///
+/// The dashboard's own changes (a part of an upload sent, a device deleted) show at once on
+/// every replica: each one counts a change of the customer in the shared database
+/// ([`BatchLists::customer_changed`]), each list is kept with the count read before it was
+/// fetched, and a list is shown again only while the count is the same. A list fetched while
+/// a change was being made is therefore not kept past that change.
 #[derive(Clone)]
-pub struct BatchLists(Arc<BoundedMap<SignInCustomer, Arc<Vec<BatchRow>>>>);
+pub struct BatchLists(Arc<BoundedMap<SignInCustomer, CountedList>>);
+
+/// A batch list and the customer's count of changes read before it was fetched.
+type CountedList = (i64, Arc<Vec<BatchRow>>);
 
 /// How long a batch list is shown again without asking Partner Center
 /// (`Config::batch_list_ttl`).
@@ -130,19 +137,62 @@ impl BatchLists {
         BatchLists(Arc::new(BoundedMap::new(1_000, lifetime)))
     }
 
-    pub fn recent(&self, sign_in_id: &str, customer_id: &str) -> Option<Arc<Vec<BatchRow>>> {
-        self.0.get(&key(sign_in_id, customer_id))
+    /// The list this sign-in saw of the customer, if it is recent and the customer has had
+    /// no change since (`changes`: the count [`Store::customer_changes`] gives now).
+    pub fn recent(
+        &self,
+        sign_in_id: &str,
+        customer_id: &str,
+        changes: i64,
+    ) -> Option<Arc<Vec<BatchRow>>> {
+        let (seen_at, rows) = self.0.get(&key(sign_in_id, customer_id))?;
+        (seen_at == changes).then_some(rows)
     }
 
-    pub fn remember(&self, sign_in_id: &str, customer_id: &str, rows: Arc<Vec<BatchRow>>) {
-        self.0.insert(key(sign_in_id, customer_id), rows);
+    /// Keeps a list fetched after the count of changes was `changes`.
+    pub fn remember(
+        &self,
+        sign_in_id: &str,
+        customer_id: &str,
+        changes: i64,
+        rows: Arc<Vec<BatchRow>>,
+    ) {
+        self.0.insert(key(sign_in_id, customer_id), (changes, rows));
     }
 
-    /// After the dashboard creates a batch or adds devices: every sign-in's list of this
-    /// customer is out of date.
-    pub fn forget_customer(&self, customer_id: &str) {
+    /// After the dashboard creates a batch, adds devices or deletes one: every sign-in's list
+    /// of this customer is out of date, on every replica. Also dropped here at once, so this
+    /// replica is right even if the database could not count the change (the others then
+    /// catch up within the lists' lifetime).
+    pub async fn customer_changed(&self, store: &Store, customer_id: &str) {
         let customer_id = customer_id.to_lowercase();
         self.0.retain(|(_, customer)| *customer != customer_id);
+        if let Err(error) = store.count_customer_change(&customer_id).await {
+            tracing::warn!(%error, customer = %customer_id, "could not count a change of the customer's batches");
+        }
+    }
+}
+
+impl Store {
+    /// How many times the dashboard has changed the customer's batches (0: never).
+    pub async fn customer_changes(&self, customer_id: &str) -> Result<i64, sqlx::Error> {
+        let changes: Option<i64> =
+            sqlx::query_scalar("SELECT changes FROM customer_changes WHERE customer_id = $1")
+                .bind(customer_id.to_lowercase())
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(changes.unwrap_or(0))
+    }
+
+    async fn count_customer_change(&self, customer_id: &str) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO customer_changes (customer_id, changes) VALUES ($1, 1) \
+             ON CONFLICT (customer_id) DO UPDATE SET changes = customer_changes.changes + 1",
+        )
+        .bind(customer_id.to_lowercase())
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 }
 
@@ -258,20 +308,38 @@ mod tests {
     }
 
     #[test]
-    fn batch_lists_are_per_sign_in_and_cleared_per_customer() {
+    fn batch_lists_are_per_sign_in_and_shown_only_while_the_customer_is_unchanged() {
         let lists = BatchLists::new(BATCH_LIST_TTL);
-        lists.remember("s1", "C1", Arc::new(vec![row("a")]));
-        lists.remember("s2", "c1", Arc::new(vec![row("b")]));
-        lists.remember("s1", "c2", Arc::new(vec![row("c")]));
-        assert_eq!(lists.recent("s1", "c1").unwrap()[0].id, "a");
-        assert_eq!(lists.recent("s2", "C1").unwrap()[0].id, "b");
+        lists.remember("s1", "C1", 0, Arc::new(vec![row("a")]));
+        lists.remember("s2", "c1", 1, Arc::new(vec![row("b")]));
+        assert_eq!(lists.recent("s1", "c1", 0).unwrap()[0].id, "a");
+        assert_eq!(lists.recent("s2", "C1", 1).unwrap()[0].id, "b");
         assert!(
-            lists.recent("s3", "c1").is_none(),
+            lists.recent("s3", "c1", 0).is_none(),
             "another sign-in sees nothing"
         );
-        lists.forget_customer("C1");
-        assert!(lists.recent("s1", "c1").is_none());
-        assert!(lists.recent("s2", "c1").is_none());
-        assert_eq!(lists.recent("s1", "c2").unwrap()[0].id, "c");
+        assert!(
+            lists.recent("s1", "c1", 1).is_none(),
+            "a list from before a change is not shown after it"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_change_of_a_customer_is_counted_in_the_database_and_drops_its_lists_here() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("changes.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let lists = BatchLists::new(BATCH_LIST_TTL);
+        assert_eq!(store.customer_changes("C1").await.unwrap(), 0);
+        lists.remember("s1", "c1", 0, Arc::new(vec![row("a")]));
+        lists.remember("s1", "c2", 0, Arc::new(vec![row("c")]));
+
+        lists.customer_changed(&store, "C1").await;
+        lists.customer_changed(&store, "c1").await;
+
+        assert_eq!(store.customer_changes("c1").await.unwrap(), 2);
+        assert_eq!(store.customer_changes("c2").await.unwrap(), 0);
+        assert!(lists.recent("s1", "c1", 0).is_none());
+        assert_eq!(lists.recent("s1", "c2", 0).unwrap()[0].id, "c");
     }
 }

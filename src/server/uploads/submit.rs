@@ -135,7 +135,10 @@ async fn send_pending(
                 .await
         };
         // Even an error may come after Partner Center took the request.
-        state.batch_lists.forget_customer(&customer.to_string());
+        state
+            .batch_lists
+            .customer_changed(&state.store, &customer.to_string())
+            .await;
         match answer {
             Ok(tracking_id) => {
                 store
