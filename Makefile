@@ -25,17 +25,17 @@ sandbox: ## Start only the sandbox (Entra ID + Partner Center) on SANDBOX_ADDR
 build: tools ## Build the server and the browser bundle
 	cargo leptos build
 
-test: tools-e2e ## Run every test: Rust (on SQLite, then on PostgreSQL if one answers), then the browser tests
+test: tools-e2e ## Run every test: Rust (on SQLite, then on PostgreSQL if one answers), then the browser tests (two replicas on PostgreSQL too, if one answers)
 	cargo test $(FEATURES)
 	@postgres=$$(bash scripts/postgres.sh url); \
 	if [ -n "$$postgres" ]; then \
 	  echo "==> the Rust tests again, on PostgreSQL ($$postgres)"; \
 	  ZTD_TEST_POSTGRES=$$postgres cargo test $(FEATURES); \
 	else \
-	  echo "==> no PostgreSQL answers (scripts/postgres.sh start makes one): the Rust tests ran on SQLite only"; \
+	  echo "==> no PostgreSQL answers (scripts/postgres.sh start makes one): the Rust tests ran on SQLite only, the browser tests will run without the two replicas"; \
 	fi
 	cargo leptos build
-	cd end2end && npx playwright test
+	cd end2end && ZTD_E2E_POSTGRES=$$(bash ../scripts/postgres.sh url) npx playwright test
 
 bench: tools-e2e ## Measure against the budgets in release mode; prints the table, writes BENCHMARKS.md
 	PATH="$(CURDIR)/end2end/node_modules/.bin:$$PATH" cargo leptos build --release --frontend-only

@@ -1,11 +1,12 @@
 // Steps and checks both specs share. Locators go by role and visible text, as a person would.
 import { randomBytes } from "node:crypto";
 import { expect, type Page } from "@playwright/test";
+import { MAIN_PORT } from "./ports";
 
 export const NORTHWIND = "8b7c6a1e-0000-4000-8000-000000000004";
 
 /** The built-in sandbox, on the port playwright.config.ts gives it (one above the dashboard). */
-export const SANDBOX_URL = `http://127.0.0.1:${Number(process.env.ZTD_E2E_PORT ?? 3400) + 1}`;
+export const SANDBOX_URL = `http://127.0.0.1:${MAIN_PORT + 1}`;
 
 /** A fresh hardware hash of `bytes` bytes (4,000: a realistic "4K hash"). */
 export const hash = (bytes = 4000) => randomBytes(bytes).toString("base64");
