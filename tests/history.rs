@@ -99,6 +99,34 @@ async fn the_history_lists_uploads_newest_first_by_status_user_and_page() {
         .await;
     assert_eq!(listed(&second_page).len(), 12);
     assert!(listed(&second_page)[11].contains("old-00.csv"));
+
+    // A user name beyond ASCII is found by its own spelling, with ASCII letters in any case,
+    // as the database lowers them (only ASCII, on both backends).
+    let upn = "Åsa.Öberg@Sandbox-Partner.onmicrosoft.com";
+    sqlx::query(
+        "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
+         source, file_name, target, batch_id, state, report, created_at, updated_at) \
+         SELECT $1, customer_id, customer_name, tenant_id, object_id, $2, 'file', 'asa.csv', \
+         'new', 'Old', 'draft', '{}', 1, 1 FROM uploads LIMIT 1",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(upn)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    for spelling in [upn, "Åsa.Öberg@sandbox-partner.ONMICROSOFT.com"] {
+        let by_asa = admin
+            .page(
+                &format!(
+                    "/customers/{CONTOSO}/uploads?user={}",
+                    ztd_dashboard::urls::encode(spelling)
+                ),
+                200,
+            )
+            .await;
+        assert_eq!(listed(&by_asa).len(), 1, "{spelling}: {by_asa}");
+        assert!(listed(&by_asa)[0].contains("asa.csv"));
+    }
 }
 
 /// Submits a draft; returns the job's address.

@@ -95,7 +95,9 @@ impl Store {
             outer.push(format!("status = ${}", binds.len()));
         }
         if let Some(upn) = &filter.upn {
-            binds.push(upn.to_lowercase());
+            // Both databases lower only ASCII letters in this column (PostgreSQL: its C
+            // collation), so the name given is lowered the same way.
+            binds.push(upn.to_ascii_lowercase());
             outer.push(format!("LOWER(upn) = ${}", binds.len()));
         }
         let outer = if outer.is_empty() {
