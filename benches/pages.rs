@@ -12,6 +12,8 @@
 mod browsing;
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/rounds.rs"]
+mod rounds;
 
 use std::io::Write as _;
 use std::process::Command;
@@ -101,30 +103,48 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
 }
 
-/// Criterion's mean for one benchmark of the `ingest` run, in nanoseconds.
-fn criterion_mean(group: &str, function: &str) -> Option<f64> {
-    let path = format!("target/criterion/{group}/{function}/new/estimates.json");
+/// Criterion's mean for one side of one round of the `ingest` run, in nanoseconds.
+fn criterion_mean(group: &str, function: &str, round: u32) -> Option<f64> {
+    let path = format!("target/criterion/{group}/{function}/{round}/new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
     value["mean"]["point_estimate"].as_f64()
 }
 
+/// The middle value of a list of at least one.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 fn ingest_line(group: &str, baseline: &str, what: &str, compared_with: &str, budget: f64) -> Line {
-    let measured = (
-        criterion_mean(group, "read + validate"),
-        criterion_mean(group, baseline),
-    );
+    // (real work, baseline) of each round.
+    let measured: Option<Vec<(f64, f64)>> = (1..=rounds::ROUNDS)
+        .map(|round| {
+            Some((
+                criterion_mean(group, rounds::WORK, round)?,
+                criterion_mean(group, baseline, round)?,
+            ))
+        })
+        .collect();
     let (value, met) = match measured {
-        (Some(work), Some(base)) => (
-            format!(
-                "{:.1} ms vs {:.1} ms: {:.2}×",
-                work / 1e6,
-                base / 1e6,
-                work / base
-            ),
-            work / base <= budget,
-        ),
-        _ => (
+        Some(sides) => {
+            let ratios: Vec<f64> = sides.iter().map(|(work, base)| work / base).collect();
+            let (low, high) = ratios
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(l, h), r| (l.min(*r), h.max(*r)));
+            let ratio = median(ratios);
+            (
+                format!(
+                    "{:.1} ms vs {:.1} ms: {ratio:.2}× (median of {} rounds; {low:.2}–{high:.2}×)",
+                    median(sides.iter().map(|s| s.0).collect()) / 1e6,
+                    median(sides.iter().map(|s| s.1).collect()) / 1e6,
+                    rounds::ROUNDS,
+                ),
+                ratio <= budget,
+            )
+        }
+        None => (
             "not measured (run the ingest benchmark first)".into(),
             false,
         ),
