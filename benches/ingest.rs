@@ -168,7 +168,7 @@ fn one_side(which: &str) {
                     |b| {
                         b.iter(|| {
                             let mut book =
-                                calamine::open_workbook_auto_from_rs(Cursor::new(bytes.clone()))
+                                calamine::open_workbook_auto_from_rs(Cursor::new(bytes.as_slice()))
                                     .unwrap();
                             let name = book.sheet_names()[0].clone();
                             black_box(book.worksheet_range(&name).unwrap())

@@ -30,10 +30,16 @@ const postgres = process.env.ZTD_E2E_POSTGRES;
 if (postgres && !process.env.ZTD_E2E_REPLICA_DATABASE) {
   const name = `ztd_test_e2e_${randomBytes(6).toString("hex")}`;
   execFileSync("psql", [postgres, "-qc", `CREATE DATABASE ${name}`]);
-  process.env.ZTD_E2E_REPLICA_DATABASE = postgres.replace(/\/[^/]*$/, `/${name}`);
+  const database = new URL(postgres);
+  database.pathname = `/${name}`;
+  process.env.ZTD_E2E_REPLICA_DATABASE = database.toString();
   process.env.ZTD_E2E_REPLICA_KEY = randomBytes(32).toString("base64");
   process.on("exit", () => {
-    execFileSync("psql", [postgres, "-qc", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+    try {
+      execFileSync("psql", [postgres, "-qc", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+    } catch {
+      console.warn(`could not drop the database ${name}; scripts/postgres.sh start will`);
+    }
   });
 }
 
@@ -52,7 +58,7 @@ const replicaServers = postgres
         cwd: "..",
         env: {
           ZTD_LISTEN_ADDR: `127.0.0.1:${p}`,
-          ZTD_DATA_DIR: process.env.ZTD_E2E_DATA_DIR!,
+          ZTD_DATA_DIR: join(process.env.ZTD_E2E_DATA_DIR!, "replicas"),
           ZTD_DATABASE_URL: process.env.ZTD_E2E_REPLICA_DATABASE!,
           ZTD_ENCRYPTION_KEY: process.env.ZTD_E2E_REPLICA_KEY!,
           ZTD_ENTRA_TENANT: "5a9d1f3e-0c2b-4e7a-9b1d-7c4e2f6a8b10",

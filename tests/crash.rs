@@ -308,6 +308,18 @@ async fn a_batch_made_through_one_replica_is_listed_at_once_by_the_other() {
 
     let after = elsewhere.page(&batches, 200).await;
     assert!(after.contains("Made on the first"), "{after}");
+    // Two changes of Contoso were counted: the part sent, and the end of its job (which
+    // changed the batch's devices and status after the part was accepted).
+    let store = replicas.app.store().await;
+    let mut changes = 0;
+    for _ in 0..100 {
+        changes = store.customer_changes(CONTOSO).await.unwrap();
+        if changes == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(changes, 2);
 }
 
 #[tokio::test]

@@ -18,6 +18,8 @@ import {
 const [FIRST, SECOND] = REPLICA_PORTS.map((port) => `http://127.0.0.1:${port}`);
 
 test("a browser signed in through one replica keeps working through the other", async ({ page }, testInfo) => {
+  // A sign-in, an upload and its job, on two replicas of a 2-core machine.
+  test.setTimeout(120_000);
   const jsOn = testInfo.project.use.javaScriptEnabled !== false;
   const errors = watchBrowserErrors(page);
   const run = `${testInfo.project.name}-${Date.now()}`;

@@ -117,11 +117,12 @@ impl CustomerChecks {
 /// or going back to it from a batch, within [`BATCH_LIST_TTL`] costs no Partner Center call.
 /// A batch made or changed outside the dashboard shows within that time.
 ///
-/// The dashboard's own changes (a part of an upload sent, a device deleted) show at once on
-/// every replica: each one counts a change of the customer in the shared database
-/// ([`BatchLists::customer_changed`]), each list is kept with the count read before it was
-/// fetched, and a list is shown again only while the count is the same. A list fetched while
-/// a change was being made is therefore not kept past that change.
+/// The dashboard's own changes show at once on every replica: a part of an upload sent, a
+/// job of one that ended (its batch's devices and status changed) and a device deleted each
+/// count a change of the customer in the shared database ([`BatchLists::customer_changed`]).
+/// Each list is kept with the count read before it was fetched, and shown again only while
+/// the count is the same, so a list fetched while a change was being made is not kept past
+/// that change.
 #[derive(Clone)]
 pub struct BatchLists(Arc<BoundedMap<SignInCustomer, CountedList>>);
 
@@ -145,8 +146,8 @@ impl BatchLists {
         customer_id: &str,
         changes: i64,
     ) -> Option<Arc<Vec<BatchRow>>> {
-        let (seen_at, rows) = self.0.get(&key(sign_in_id, customer_id))?;
-        (seen_at == changes).then_some(rows)
+        let (counted, rows) = self.0.get(&key(sign_in_id, customer_id))?;
+        (counted == changes).then_some(rows)
     }
 
     /// Keeps a list fetched after the count of changes was `changes`.
@@ -160,14 +161,15 @@ impl BatchLists {
         self.0.insert(key(sign_in_id, customer_id), (changes, rows));
     }
 
-    /// After the dashboard creates a batch, adds devices or deletes one: every sign-in's list
-    /// of this customer is out of date, on every replica. Also dropped here at once, so this
-    /// replica is right even if the database could not count the change (the others then
-    /// catch up within the lists' lifetime).
+    /// After the dashboard creates a batch, adds devices or deletes one, or a job of its own
+    /// ends: every sign-in's list of this customer is out of date, on every replica. Also
+    /// dropped here at once, so this replica is right even if the database could not count
+    /// the change, but for a list being fetched at that moment, which is then kept for its
+    /// lifetime (as are the other replicas' lists).
     pub async fn customer_changed(&self, store: &Store, customer_id: &str) {
-        let customer_id = customer_id.to_lowercase();
-        self.0.retain(|(_, customer)| *customer != customer_id);
-        if let Err(error) = store.count_customer_change(&customer_id).await {
+        let lowercase = customer_id.to_lowercase();
+        self.0.retain(|(_, customer)| *customer != lowercase);
+        if let Err(error) = store.count_customer_change(customer_id).await {
             tracing::warn!(%error, customer = %customer_id, "could not count a change of the customer's batches");
         }
     }

@@ -54,6 +54,8 @@ async fn ask_and_store(
     let customer = CustomerId::parse(&upload.customer_id).map_err(|e| e.to_string())?;
     let mut running = false;
     let mut failure = None;
+    // A job that ended changed its batch (its devices, its status) in Partner Center.
+    let mut ended = false;
     for chunk in store.chunks(&upload.id).await.map_err(database)? {
         if !chunk.job_running() {
             continue;
@@ -91,6 +93,7 @@ async fn ask_and_store(
                     completed_at: details.completed_time.map(|t| t.timestamp()),
                 };
                 running |= !details.is_terminal();
+                ended |= details.is_terminal();
                 (report, outcomes, unreported)
             }
             // Partner Center no longer knows the job: what it said last stands, and the
@@ -131,6 +134,12 @@ async fn ask_and_store(
             )
             .await
             .map_err(database)?;
+    }
+    if ended {
+        state
+            .batch_lists
+            .customer_changed(store, &upload.customer_id)
+            .await;
     }
     match failure {
         Some(message) => Err(message),
