@@ -320,7 +320,8 @@ pub const TEST_ENCRYPTION_KEY: &str = "dGVzdHMtb25seS10ZXN0cy1vbmx5LXRlc3RzLW9ub
 /// tests' PostgreSQL server, dropped with this. That database sorts and lowers text as
 /// English does (ICU `en-US`: `a < B`, `lower('É') = 'é'`), unlike SQLite: the dashboard must
 /// list things the same on both, whatever locale a partner's database was made with. ICU
-/// locales need PostgreSQL 15 or later (Debian 12's, which `scripts/postgres.sh` installs).
+/// locales need PostgreSQL 15 or later (Debian 12's, which `scripts/postgres.sh` installs);
+/// on an older server the database is made with the C locale.
 pub struct TestDatabase {
     pub url: String,
     /// `(server admin URL, database name)` for a PostgreSQL database.
@@ -339,9 +340,23 @@ impl TestDatabase {
         let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&server)
             .await
             .expect("the tests' PostgreSQL server answers");
+        let version: String = sqlx::query_scalar("SHOW server_version_num")
+            .fetch_one(&mut admin)
+            .await
+            .expect("the tests' PostgreSQL server tells its version");
+        // ICU locales came with PostgreSQL 15. An older server still runs the suite, on a
+        // database that sorts byte by byte, which cannot show a locale-dependent order.
+        let locale = if version.parse::<u32>().unwrap_or(0) >= 150_000 {
+            "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+        } else {
+            eprintln!(
+                "PostgreSQL {version} has no ICU locales (15 or later has): test databases \
+                 use the C locale"
+            );
+            "LOCALE 'C'"
+        };
         sqlx::query(&format!(
-            "CREATE DATABASE {name} LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8' \
-             ENCODING 'UTF8' TEMPLATE template0"
+            "CREATE DATABASE {name} {locale} ENCODING 'UTF8' TEMPLATE template0"
         ))
         .execute(&mut admin)
         .await
