@@ -55,15 +55,13 @@ async fn the_history_lists_uploads_newest_first_by_status_user_and_page() {
         .page(&format!("/customers/{CONTOSO}/uploads?status=draft"), 200)
         .await;
     assert_eq!(listed(&drafts).len(), 1);
-    let by_admin = admin
-        .page(
-            &format!(
-                "/customers/{CONTOSO}/uploads?user={}",
-                ztd_dashboard::urls::encode(ADMIN)
-            ),
-            200,
+    let uploads_by = |user: &str| {
+        format!(
+            "/customers/{CONTOSO}/uploads?user={}",
+            ztd_dashboard::urls::encode(user)
         )
-        .await;
+    };
+    let by_admin = admin.page(&uploads_by(ADMIN), 200).await;
     assert_eq!(listed(&by_admin).len(), 1);
     assert!(listed(&by_admin)[0].contains("first.csv"));
 
@@ -115,15 +113,7 @@ async fn the_history_lists_uploads_newest_first_by_status_user_and_page() {
     .await
     .unwrap();
     for spelling in [upn, "Åsa.Öberg@sandbox-partner.ONMICROSOFT.com"] {
-        let by_asa = admin
-            .page(
-                &format!(
-                    "/customers/{CONTOSO}/uploads?user={}",
-                    ztd_dashboard::urls::encode(spelling)
-                ),
-                200,
-            )
-            .await;
+        let by_asa = admin.page(&uploads_by(spelling), 200).await;
         assert_eq!(listed(&by_asa).len(), 1, "{spelling}: {by_asa}");
         assert!(listed(&by_asa)[0].contains("asa.csv"));
     }
