@@ -130,9 +130,12 @@ impl SandboxArgs {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // PostgreSQL's notices on `IF [NOT] EXISTS` at each start ("relation … already exists,
+    // skipping") are not news; its warnings still show.
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx::postgres::notice=warn".into()),
         )
         .init();
     let cli = Cli::parse();
