@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use browsing::Tally;
 use common::process::Dashboard;
-use common::uploads::{draft, file_form, to_new_batch, CONTOSO, NORTHWIND};
+use common::uploads::{draft, file_form, to_new_batch, upload_id, CONTOSO, NORTHWIND};
 use common::*;
 use ztd_dashboard::partner_center::{
     AccessToken, BatchId, CallContext, ClientConfig, CustomerId, NewDevice, PartnerCenterClient,
@@ -125,19 +125,19 @@ fn ingest_line(group: &str, baseline: &str, what: &str, compared_with: &str, bud
     let (value, met) = match measured {
         Some(mut sides) => {
             // The rounds in order of their ratio: the middle one is shown, with the range.
-            sides.sort_by(|a, b| (a.0 / a.1).total_cmp(&(b.0 / b.1)));
             let ratio = |(work, base): (f64, f64)| work / base;
+            sides.sort_by(|a, b| ratio(*a).total_cmp(&ratio(*b)));
             let (work, base) = sides[sides.len() / 2];
             let (low, high) = (ratio(sides[0]), ratio(sides[sides.len() - 1]));
+            let middle = ratio((work, base));
             (
                 format!(
-                    "{:.1} ms vs {:.1} ms: {:.2}× (the middle of {} rounds, {low:.2}–{high:.2}×)",
+                    "{:.1} ms vs {:.1} ms: {middle:.2}× (the middle of {} rounds, {low:.2}–{high:.2}×)",
                     work / 1e6,
                     base / 1e6,
-                    work / base,
                     sides.len(),
                 ),
-                work / base <= budget,
+                middle <= budget,
             )
         }
         None => (
@@ -409,7 +409,7 @@ async fn measure() -> Vec<Line> {
         budget: "—".into(),
         met: None,
     });
-    let upload_id = preview.rsplit('/').next().unwrap().to_string();
+    let upload_id = upload_id(&preview).to_string();
     let store = app.store().await;
     let started = Instant::now();
     let submitted = uploader.post(&format!("{preview}/submit")).await;

@@ -302,9 +302,7 @@ async fn a_batch_made_through_one_replica_is_listed_at_once_by_the_other() {
         ),
     )
     .await;
-    let response = browser.post(&format!("{preview}/submit")).await;
-    assert_eq!(response.status(), 303);
-    until_finished(browser, &location(&response)).await;
+    until_finished(browser, &submitted(browser, &preview).await).await;
 
     let after = elsewhere.page(&batches, 200).await;
     assert!(after.contains("Made on the first"), "{after}");

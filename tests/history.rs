@@ -119,13 +119,6 @@ async fn the_history_lists_uploads_newest_first_by_status_user_and_page() {
     }
 }
 
-/// Submits a draft; returns the job's address.
-async fn submitted(browser: &Browser, preview: &str) -> String {
-    let response = browser.post(&format!("{preview}/submit")).await;
-    assert_eq!(response.status(), 303);
-    location(&response)
-}
-
 #[tokio::test]
 async fn the_audit_trail_records_each_action_and_cannot_be_changed() {
     let app = spawn_app().await;
@@ -292,7 +285,7 @@ async fn every_write_is_a_same_origin_post_and_nothing_else_changes_anything() {
         ),
     )
     .await;
-    let upload = preview.rsplit('/').next().unwrap().to_string();
+    let upload = upload_id(&preview).to_string();
     for route in write_routes(CONTOSO, &upload) {
         let url = format!("{}{route}", app.address);
         // From another site, or with a foreign Origin: refused before any handler.

@@ -56,9 +56,7 @@ async fn submitted_job(browser: &Browser, csv: String, batch: &str) -> String {
         to_new_batch(file_form("mixed.csv", csv.into_bytes()), batch),
     )
     .await;
-    let response = browser.post(&format!("{preview}/submit")).await;
-    assert_eq!(response.status(), 303);
-    location(&response)
+    submitted(browser, &preview).await
 }
 
 #[tokio::test]
@@ -179,7 +177,7 @@ async fn chunks_make_one_job_whose_history_outlives_partner_center() {
 
     // A late answer (a page and the follower asked at once) does not undo the finish.
     let store = app.store().await;
-    let upload_id = job.rsplit('/').next().unwrap();
+    let upload_id = upload_id(&job);
     let late = ztd_dashboard::server::uploads::outcomes::JobReport {
         status: "processing",
         started_at: None,

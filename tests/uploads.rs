@@ -618,7 +618,7 @@ async fn a_draft_of_more_rows_than_one_insert_takes_is_stored_whole_and_in_order
         to_new_batch(file_form("big.csv", csv.into_bytes()), "Northwind big"),
     )
     .await;
-    let upload_id = preview.rsplit('/').next().unwrap();
+    let upload_id = upload_id(&preview);
     let store = app.store().await;
     let rows = store
         .rows(
@@ -662,7 +662,7 @@ async fn a_draft_edit_waiting_on_a_submission_under_way_elsewhere_changes_nothin
         ),
     )
     .await;
-    let upload_id = preview.rsplit('/').next().unwrap().to_string();
+    let upload_id = upload_id(&preview).to_string();
     let store = app.store().await;
     // Another replica's submission, caught between claiming the draft and committing its parts.
     let mut submission = store.pool().begin().await.unwrap();

@@ -64,7 +64,6 @@ impl<'a> Workbook<'a> {
                 next: None,
                 read: 0,
                 max_rows,
-                read_all: false,
                 done: false,
             }))),
             Workbook::Other(book) => {
@@ -101,9 +100,8 @@ pub struct XlsxLines<'s, 'b> {
     next: Option<Placed<'s>>,
     read: usize,
     max_rows: usize,
-    /// After the sheet's last cell: the reader must not be asked again.
-    read_all: bool,
-    /// After the last row or an error.
+    /// After the sheet's last cell or an error: the reader must not be asked again (the
+    /// row being put together is still given).
     done: bool,
 }
 
@@ -113,9 +111,6 @@ type Placed<'s> = (u32, usize, Cell<'s>);
 impl<'s> XlsxLines<'s, '_> {
     /// The next non-empty cell within [`MAX_COLUMNS`] + 1.
     fn next_cell(&mut self) -> Result<Option<Placed<'s>>, ReadError> {
-        if self.read_all {
-            return Ok(None);
-        }
         while let Some(found) = self.cells.next_cell().map_err(|e| unreadable(&e.into()))? {
             let (row, column) = found.get_position();
             let column = column as usize;
@@ -130,7 +125,7 @@ impl<'s> XlsxLines<'s, '_> {
                 return Ok(Some((row + 1, column, value)));
             }
         }
-        self.read_all = true;
+        self.done = true;
         Ok(None)
     }
 
@@ -173,7 +168,7 @@ impl<'s> Iterator for XlsxLines<'s, '_> {
             return None;
         }
         let next = self.next_line().transpose();
-        self.done = !matches!(next, Some(Ok(_)));
+        self.done |= !matches!(next, Some(Ok(_)));
         next
     }
 }

@@ -80,8 +80,13 @@ pub async fn post_form(
     browser.send(browser.post_to(path).form(fields)).await
 }
 
-/// Submits a draft and waits until the job page says the submission ended; returns the page.
-pub async fn submit(browser: &Browser, preview: &str) -> String {
+/// The upload's id, from the address of its preview or of its job (both end with it).
+pub fn upload_id(address: &str) -> &str {
+    address.rsplit('/').next().unwrap_or(address)
+}
+
+/// Submits a draft; returns the job's address.
+pub async fn submitted(browser: &Browser, preview: &str) -> String {
     let response = browser.post(&format!("{preview}/submit")).await;
     assert_eq!(
         response.status(),
@@ -89,7 +94,12 @@ pub async fn submit(browser: &Browser, preview: &str) -> String {
         "{}",
         response.text().await.unwrap_or_default()
     );
-    let job = location(&response);
+    location(&response)
+}
+
+/// Submits a draft and waits until the job page says the submission ended; returns the page.
+pub async fn submit(browser: &Browser, preview: &str) -> String {
+    let job = submitted(browser, preview).await;
     assert!(job.contains("/jobs/"), "{job}");
     submit_wait(browser, &job).await
 }
