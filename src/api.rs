@@ -175,8 +175,20 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// A request the server could not decode is the sender's fault (400), said in words; any
+    /// other failure of the machinery is the dashboard's own.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Internal(value.to_string())
+        match value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => AppError::BadInput(
+                "The request could not be read: it is not what the dashboard's pages send. \
+                 Reload the page and try again."
+                    .into(),
+            ),
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 

@@ -95,6 +95,16 @@ fn Layout(children: Children) -> impl IntoView {
                 })}
             </Suspense>
         </header>
+        // Said on every page, not only in the header's pill: what is done here is make-believe.
+        <Suspense>
+            {move || Suspend::new(async move {
+                info.await.ok().filter(|info: &SessionInfo| info.sandbox).map(|_| view! {
+                    <p class="sandbox-banner" role="note">
+                        "Sandbox: sign-in and Partner Center are simulated on this machine; nothing here reaches Microsoft."
+                    </p>
+                })
+            })}
+        </Suspense>
         <main id="main">{children()}</main>
     }
 }

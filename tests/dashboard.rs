@@ -31,7 +31,14 @@ async fn health_checks_answer_without_signing_in() {
     let ready: serde_json::Value =
         serde_json::from_str(&browser.page("/readyz", 200).await).unwrap();
     assert_eq!(ready["database"], "ok");
-    assert_eq!(ready["partner_center"], "reachable");
+    assert_eq!(ready["partner_center"]["last_request"], "none yet");
+    browser.sign_in(ADMIN, "/customers").await;
+    browser
+        .page(&format!("/customers/{CONTOSO}/batches"), 200)
+        .await;
+    let ready: serde_json::Value =
+        serde_json::from_str(&browser.page("/readyz", 200).await).unwrap();
+    assert_eq!(ready["partner_center"]["last_request"], "answering");
 }
 
 #[tokio::test]
@@ -60,9 +67,17 @@ async fn signing_in_returns_to_the_page_first_asked_for_with_a_new_session_id() 
     let app = spawn_app().await;
     let browser = Browser::new(&app);
     browser.get("/auth/login").await;
-    let before = browser
-        .cookie("ztd_session")
-        .expect("a session for the pending sign-in");
+    assert_eq!(
+        browser.cookie("ztd_session"),
+        None,
+        "starting a sign-in makes no session (it travels in a sealed cookie)"
+    );
+    assert!(browser.cookie("ztd_sign_in").is_some());
+    browser.sign_in(ADMIN, "/customers").await;
+    let before = browser.cookie("ztd_session").unwrap();
+    assert_eq!(browser.cookie("ztd_sign_in"), None, "used up");
+    // Signing in again in the same browser: a new session id, and the first sign-in's
+    // tokens deleted at once (the session forgets it).
     let back_to = browser
         .sign_in(ADMIN, &format!("/customers/{CONTOSO}/batches"))
         .await;
@@ -71,6 +86,11 @@ async fn signing_in_returns_to_the_page_first_asked_for_with_a_new_session_id() 
     assert_ne!(before, after, "the session id changes at sign-in");
     let page = browser.page(&back_to, 200).await;
     assert!(page.contains("Avery Admin"));
+    let sign_ins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_ins")
+        .fetch_one(app.store().await.pool())
+        .await
+        .unwrap();
+    assert_eq!(sign_ins, 1, "the earlier sign-in's tokens are gone");
 
     let stale = Browser::new(&app);
     stale.set_cookie("ztd_session", &before);
@@ -85,13 +105,15 @@ async fn signing_in_returns_to_the_page_first_asked_for_with_a_new_session_id() 
 async fn the_session_cookie_is_http_only_secure_lax_and_unrevealing() {
     let app = spawn_app().await;
     let browser = Browser::new(&app);
-    browser.get("/auth/login").await;
-    let cookie = browser.last_set_cookie.lock().unwrap().clone().unwrap();
-    assert!(cookie.starts_with("ztd_session="), "{cookie}");
-    for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
-        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    browser.sign_in(ADMIN, "/customers").await;
+    for name in ["ztd_session", "ztd_sign_in"] {
+        let cookie = browser.set_cookie_header(name).unwrap();
+        assert!(cookie.starts_with(&format!("{name}=")), "{cookie}");
+        for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+            assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+        }
+        assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
     }
-    assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
 }
 
 #[tokio::test]

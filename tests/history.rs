@@ -317,3 +317,62 @@ async fn every_write_is_a_same_origin_post_and_nothing_else_changes_anything() {
     );
     assert!(upload_posts(&app).await.is_empty());
 }
+
+#[tokio::test]
+async fn drafts_never_submitted_are_deleted_with_their_file_after_the_retention() {
+    let app = spawn_app_configured(&[], |config| {
+        config.draft_retention = std::time::Duration::from_secs(3);
+    })
+    .await;
+    let browser = signed_in(&app).await;
+    let history = browser.page("/uploads", 200).await;
+    assert!(
+        history.contains(
+            "Drafts that are not submitted are deleted, with their file, 3 seconds after"
+        ),
+        "{history}"
+    );
+    let submitted_one = draft(
+        &browser,
+        CONTOSO,
+        to_new_batch(
+            file_form("kept.csv", autopilot_csv(9300, 1).into_bytes()),
+            "Kept",
+        ),
+    )
+    .await;
+    let job = submitted(&browser, &submitted_one).await;
+    let preview = draft(
+        &browser,
+        CONTOSO,
+        to_new_batch(
+            file_form("left.csv", autopilot_csv(9310, 2).into_bytes()),
+            "Left",
+        ),
+    )
+    .await;
+    let store = app.store().await;
+    let draft_id = upload_id(&preview).to_string();
+    let files = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM upload_files WHERE upload_id = $1")
+            .bind(&draft_id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    };
+    assert_eq!(files().await, 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while browser.get(&preview).await.status() == 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the draft is still there"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(browser.get(&preview).await.status(), 404);
+    assert_eq!(files().await, 0, "the draft's file went with it");
+    let history = browser.page("/uploads", 200).await;
+    assert!(!history.contains("left.csv"), "{history}");
+    assert!(history.contains("kept.csv"), "a submitted upload stays");
+    browser.page(&job, 200).await;
+}

@@ -698,3 +698,53 @@ async fn a_draft_edit_waiting_on_a_submission_under_way_elsewhere_changes_nothin
         "every row is still sent"
     );
 }
+
+#[tokio::test]
+async fn a_file_for_a_customer_the_user_cannot_open_is_never_read() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    // Not a workbook at all: read, it would be refused as such (415).
+    let junk = file_form("junk.xlsx", b"PK\x03\x04 this is no workbook".to_vec());
+    let made_up = "8b7c6a1e-0000-4000-8000-0000000000ff";
+    let response = upload(&browser, made_up, to_new_batch(junk, "Never")).await;
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, 404, "the customer is checked first: {body}");
+    assert!(body.contains("not found in Partner Center"), "{body}");
+    assert!(
+        !body.to_lowercase().contains("workbook"),
+        "not read: {body}"
+    );
+}
+
+#[tokio::test]
+async fn one_user_has_a_bounded_number_of_files_read_at_once() {
+    let app = spawn_app_with(&[("ZTD_PARSE_PER_USER", "1")]).await;
+    let browser = signed_in(&app).await;
+    // Big enough that reading one (a debug build) outlasts the arrival of the other.
+    let csv = autopilot_csv(20_000, 6_000).into_bytes();
+    let send = |name: &'static str| {
+        upload(
+            &browser,
+            CONTOSO,
+            to_new_batch(file_form(name, csv.clone()), name),
+        )
+    };
+    let (first, second) = tokio::join!(send("one.csv"), send("two.csv"));
+    let mut statuses = vec![first.status().as_u16(), second.status().as_u16()];
+    let bodies = [first.text().await.unwrap(), second.text().await.unwrap()];
+    statuses.sort();
+    assert_eq!(statuses, [303, 429], "{bodies:?}");
+    assert!(
+        bodies.iter().any(|b| b.contains("still being read")),
+        "{bodies:?}"
+    );
+    // Once the first is read, the next one is taken.
+    let again = upload(
+        &browser,
+        CONTOSO,
+        to_new_batch(file_form("three.csv", csv.clone()), "three"),
+    )
+    .await;
+    assert_eq!(again.status(), 303);
+}

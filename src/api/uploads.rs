@@ -224,6 +224,20 @@ pub struct HistoryView {
     pub user: String,
     pub page: u32,
     pub has_next: bool,
+    /// How long a draft that is never submitted is kept, in words ("14 days").
+    pub draft_retention: String,
+}
+
+/// A retention period in words: whole days when it is that, else seconds.
+pub fn retention_words(secs: u64) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if secs >= 86_400 && secs.is_multiple_of(86_400) {
+        plural(secs / 86_400, "day")
+    } else if secs >= 3_600 && secs.is_multiple_of(3_600) {
+        plural(secs / 3_600, "hour")
+    } else {
+        plural(secs, "second")
+    }
 }
 
 /// The statuses a history can be filtered by.

@@ -93,6 +93,9 @@ fn History(data: HistoryView) -> impl IntoView {
         {crumbs}
         <h1>{heading}</h1>
         <p>{intro}</p>
+        <p class="hint">
+            {format!("Drafts that are not submitted are deleted, with their file, {} after they were uploaded.", data.draft_retention)}
+        </p>
         <form method="get" action=base.clone() class="filters">
             <label for="status">"Status"</label>
             <select id="status" name="status">

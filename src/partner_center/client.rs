@@ -171,6 +171,36 @@ struct Inner {
     config: ClientConfig,
     locale: HeaderValue,
     application: HeaderValue,
+    /// How the last attempt went, for `/readyz` ([`PartnerCenterClient::last_contact`]).
+    last_contact: std::sync::Mutex<Option<Contact>>,
+}
+
+/// What the last request to Partner Center showed of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reachability {
+    /// It answered, with anything but a server error (a 401 or 404 proves it is up).
+    Answering,
+    /// It answered with a server error (5xx).
+    Failing,
+    /// No answer: the connection failed or timed out.
+    Unreachable,
+}
+
+impl Reachability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reachability::Answering => "answering",
+            Reachability::Failing => "answering with server errors",
+            Reachability::Unreachable => "not reachable",
+        }
+    }
+}
+
+/// The outcome of the last attempt, and when (unix seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Contact {
+    pub at: i64,
+    pub reachability: Reachability,
 }
 
 impl fmt::Debug for PartnerCenterClient {
@@ -327,23 +357,35 @@ impl PartnerCenterClient {
                 config,
                 locale,
                 application,
+                last_contact: std::sync::Mutex::new(None),
             }),
         })
     }
 
-    pub fn config(&self) -> &ClientConfig {
-        &self.inner.config
+    /// How the last request of this process to Partner Center went, if it made one. Reading
+    /// it calls nobody: `/readyz` reports it without letting strangers make the dashboard
+    /// call Microsoft.
+    pub fn last_contact(&self) -> Option<Contact> {
+        *self
+            .inner
+            .last_contact
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether Partner Center's host answers HTTP at all, for readiness checks: any status
-    /// counts (an unauthenticated call is refused, which proves the service is up).
-    pub async fn probe(&self) -> Result<(), String> {
-        let url = self.endpoint(&[]);
-        match self.inner.http.get(url).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if error.is_timeout() => Err("no answer in time".into()),
-            Err(_) => Err("unreachable".into()),
-        }
+    fn note_contact(&self, reachability: Reachability) {
+        *self
+            .inner
+            .last_contact
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Contact {
+            at: chrono::Utc::now().timestamp(),
+            reachability,
+        });
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
     }
 
     // ----- customers ---------------------------------------------------------------------
@@ -862,10 +904,15 @@ impl PartnerCenterClient {
         let mut attempt: u32 = 1;
         let mut correlation_id = ctx.correlation_id;
         loop {
-            let failure = match self
+            let outcome = self
                 .attempt(&call, body.as_deref(), &authorization, correlation_id)
-                .await
-            {
+                .await;
+            self.note_contact(match &outcome {
+                Ok(answer) if answer.status.is_server_error() => Reachability::Failing,
+                Ok(_) => Reachability::Answering,
+                Err(_) => Reachability::Unreachable,
+            });
+            let failure = match outcome {
                 Ok(answer) if answer.status.is_success() => {
                     tracing::debug!(attempt, status = answer.status.as_u16(), "answered");
                     return Ok(answer);

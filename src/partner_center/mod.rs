@@ -29,8 +29,8 @@ pub mod wire;
 mod client_tests;
 
 pub use client::{
-    is_retryable_status, AccessToken, CallContext, ClientBuildError, ClientConfig,
-    PartnerCenterClient,
+    is_retryable_status, AccessToken, CallContext, ClientBuildError, ClientConfig, Contact,
+    PartnerCenterClient, Reachability,
 };
 pub use error::{ErrorKind, PartnerCenterError, MFA_REQUIRED_CODE};
 pub use ids::{BatchId, CustomerId, IdError, RequestId, TrackingId, BATCH_ID_MAX_CHARS};

@@ -62,7 +62,13 @@ impl Sandbox {
             base_url: base_url.clone(),
             config: config.clone(),
         });
-        let router = router(state);
+        if !local_addr.ip().is_loopback() {
+            tracing::warn!(
+                addr = %local_addr,
+                "the sandbox listens beyond this machine: its /_sandbox admin routes are off"
+            );
+        }
+        let router = router(state, local_addr.ip().is_loopback());
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(server::serve(listener, router, shutdown_rx));
         Ok(Sandbox {
@@ -106,13 +112,19 @@ impl Sandbox {
     }
 }
 
-fn router(state: Arc<SandboxState>) -> axum::Router {
-    axum::Router::new()
+/// The sandbox's routes. The `/_sandbox` admin routes (unauthenticated: they change faults,
+/// reset the data and list every token issued) only when it listens on loopback, where only
+/// this machine reaches them.
+fn router(state: Arc<SandboxState>, loopback: bool) -> axum::Router {
+    let router = axum::Router::new()
         .merge(identity::routes())
-        .merge(partner::routes(state.clone()))
-        .merge(admin::routes())
-        .fallback(not_found)
-        .with_state(state)
+        .merge(partner::routes(state.clone()));
+    let router = if loopback {
+        router.merge(admin::routes())
+    } else {
+        router
+    };
+    router.fallback(not_found).with_state(state)
 }
 
 /// Unknown paths get an ApiFault 404, as Partner Center answers.

@@ -8,20 +8,20 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::audit::{self, Action, Actor, Event};
-use super::oidc::OidcError;
+use super::oidc::{OidcError, PendingSignIn};
+use super::pending_sign_in;
 use super::store::{SignInRow, UserKey};
 use super::{unix_now, AppState};
 use crate::html::{escape, page};
 use crate::partner_center::AccessToken;
 
-const PENDING: &str = "pending_sign_in";
 const USER: &str = "user";
 /// When the session was last used (unix seconds), for the idle timeout.
 const SEEN_AT: &str = "seen_at";
@@ -98,13 +98,28 @@ pub enum TokenFailure {
 /// One lock per sign-in, so concurrent requests near expiry cause one refresh in this
 /// process. Replicas may each refresh once; the one whose refresh token was already used
 /// takes the token the other stored ([`access_token`]).
+///
+/// A lock lives only while someone holds or awaits it: each time one is handed out, the locks
+/// nobody holds any more are dropped, so the map stays as small as the refreshes under way
+/// (it once kept an entry for every sign-in the process had ever refreshed).
 #[derive(Clone, Default)]
 pub struct RefreshLocks(Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>);
 
 impl RefreshLocks {
     fn for_sign_in(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Only the map holds it: no refresh of that sign-in is under way or waiting.
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
         locks.entry(id.to_string()).or_default().clone()
+    }
+
+    /// How many locks are kept (for the test that they do not pile up).
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -335,23 +350,22 @@ pub struct LoginQuery {
     return_to: Option<String>,
 }
 
-/// `GET /auth/login`: off to the authorize endpoint with PKCE, `state` and `nonce`.
-pub async fn login(
-    State(state): State<AppState>,
-    session: Session,
-    Query(query): Query<LoginQuery>,
-) -> Response {
+/// `GET /auth/login`: off to the authorize endpoint with PKCE, `state` and `nonce`. What the
+/// callback needs goes in a sealed cookie ([`pending_sign_in`]): a browser that has not
+/// signed in causes no database write, however often it comes.
+pub async fn login(State(state): State<AppState>, Query(query): Query<LoginQuery>) -> Response {
     let return_to = safe_return_to(query.return_to.as_deref().unwrap_or("/"));
     match state.oidc.begin(return_to).await {
         Ok((url, pending)) => {
-            if session.insert(PENDING, pending).await.is_err() {
-                return problem_page(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The sign-in could not be started",
-                    "The session store is not available. Try again in a moment.",
-                );
-            }
-            Redirect::to(&url).into_response()
+            let cookie = pending_sign_in::set_cookie(
+                state.pending_sign_in_cookie(),
+                &state.cipher,
+                &pending,
+                unix_now(),
+            );
+            let mut response = Redirect::to(&url).into_response();
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+            response
         }
         Err(error) => {
             tracing::warn!(%error, "sign-in could not start");
@@ -360,6 +374,66 @@ pub async fn login(
                 "Microsoft sign-in is not reachable",
                 "The sign-in service did not answer. Try again in a moment.",
             )
+        }
+    }
+}
+
+/// The error codes an identity provider may send back to the callback (RFC 6749 §4.1.2.1,
+/// OpenID Connect Core §3.1.2.6). The audit trail records only one of these, never text the
+/// caller chose: anyone can send a browser to the callback with an error of their making.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderError {
+    AccessDenied,
+    InvalidRequest,
+    UnauthorizedClient,
+    UnsupportedResponseType,
+    InvalidScope,
+    ServerError,
+    TemporarilyUnavailable,
+    InteractionRequired,
+    LoginRequired,
+    AccountSelectionRequired,
+    ConsentRequired,
+    /// Anything else.
+    Other,
+}
+
+impl ProviderError {
+    const ALL: [ProviderError; 11] = [
+        ProviderError::AccessDenied,
+        ProviderError::InvalidRequest,
+        ProviderError::UnauthorizedClient,
+        ProviderError::UnsupportedResponseType,
+        ProviderError::InvalidScope,
+        ProviderError::ServerError,
+        ProviderError::TemporarilyUnavailable,
+        ProviderError::InteractionRequired,
+        ProviderError::LoginRequired,
+        ProviderError::AccountSelectionRequired,
+        ProviderError::ConsentRequired,
+    ];
+
+    pub fn from_code(code: &str) -> ProviderError {
+        ProviderError::ALL
+            .into_iter()
+            .find(|known| known.code() == code)
+            .unwrap_or(ProviderError::Other)
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ProviderError::AccessDenied => "access_denied",
+            ProviderError::InvalidRequest => "invalid_request",
+            ProviderError::UnauthorizedClient => "unauthorized_client",
+            ProviderError::UnsupportedResponseType => "unsupported_response_type",
+            ProviderError::InvalidScope => "invalid_scope",
+            ProviderError::ServerError => "server_error",
+            ProviderError::TemporarilyUnavailable => "temporarily_unavailable",
+            ProviderError::InteractionRequired => "interaction_required",
+            ProviderError::LoginRequired => "login_required",
+            ProviderError::AccountSelectionRequired => "account_selection_required",
+            ProviderError::ConsentRequired => "consent_required",
+            ProviderError::Other => "other",
         }
     }
 }
@@ -373,18 +447,37 @@ pub struct CallbackQuery {
 }
 
 /// `GET /auth/callback`: checks `state`, redeems the code, validates the id_token, and starts
-/// a fresh session (new id: no fixation).
+/// a fresh session (new id: no fixation). The started sign-in's cookie is removed whatever
+/// the outcome: a sign-in is tried once.
 pub async fn callback(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    let pending: Option<super::oidc::PendingSignIn> = session.remove(PENDING).await.ok().flatten();
+    let name = state.pending_sign_in_cookie();
+    let pending = pending_sign_in::from_request(&headers, name, &state.cipher, unix_now());
+    let mut response = finish_sign_in(&state, &session, pending, query).await;
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, pending_sign_in::clear_cookie(name));
+    response
+}
+
+async fn finish_sign_in(
+    state: &AppState,
+    session: &Session,
+    pending: Option<PendingSignIn>,
+    query: CallbackQuery,
+) -> Response {
     if let Some(error) = &query.error {
         let description = query.error_description.as_deref().unwrap_or("");
         // `{:?}` escapes CR/LF, so a crafted description cannot forge log lines.
         tracing::info!(error = ?error, description = ?description, "sign-in refused by the identity provider");
-        let message = if error == "access_denied" {
+        let code = ProviderError::from_code(error);
+        // The browser that came back is shown what it was sent (escaped); the audit trail,
+        // which every signed-in user reads, only the code from the fixed list.
+        let message = if code == ProviderError::AccessDenied {
             "The sign-in was cancelled or refused.".to_string()
         } else {
             format!("Microsoft refused the sign-in ({error}): {description}")
@@ -392,7 +485,14 @@ pub async fn callback(
         // Only attempts this browser started are recorded: an address anyone can call must
         // not be a way to write into the audit trail.
         if pending.is_some() {
-            sign_in_failed(&state, &message).await;
+            sign_in_failed(
+                state,
+                &format!(
+                    "The identity provider refused the sign-in (error code {}).",
+                    code.code()
+                ),
+            )
+            .await;
         }
         return problem_page(StatusCode::BAD_REQUEST, "You are not signed in", &message);
     }
@@ -407,7 +507,7 @@ pub async fn callback(
     };
     if !constant_time_eq(pending.state.as_bytes(), returned_state.as_bytes()) {
         sign_in_failed(
-            &state,
+            state,
             "The sign-in's state did not match the one this browser started.",
         )
         .await;
@@ -419,10 +519,29 @@ pub async fn callback(
     }
     let (claims, tokens) = match state.oidc.finish(&pending, &code).await {
         Ok(done) => done,
+        Err(OidcError::TenantNotAllowed(tenant)) => {
+            tracing::warn!(%tenant, "sign-in from a tenant that is not allowed");
+            sign_in_failed(
+                state,
+                &format!(
+                    "An account of tenant {tenant}, which is not allowed to sign in, was refused."
+                ),
+            )
+            .await;
+            return problem_page(
+                StatusCode::FORBIDDEN,
+                "Your organisation cannot sign in here",
+                &format!(
+                    "Your account belongs to the tenant {tenant}, which this dashboard does not \
+                     let in. Sign in with your work account at the partner, or ask the \
+                     dashboard's administrator to add that tenant id to ZTD_ENTRA_ALLOWED_TENANTS."
+                ),
+            );
+        }
         Err(error) => {
             tracing::warn!(%error, "sign-in failed");
             sign_in_failed(
-                &state,
+                state,
                 &format!("The identity provider's answer was refused: {error}."),
             )
             .await;
@@ -433,6 +552,13 @@ pub async fn callback(
             );
         }
     };
+    // Signing in again inside a signed-in session: the earlier sign-in's tokens go now, not
+    // when its absolute lifetime ends (the session is about to forget it).
+    if let Some(earlier) = session.get::<SessionUser>(USER).await.ok().flatten() {
+        if let Err(error) = state.store.delete_sign_in(&earlier.sign_in_id).await {
+            tracing::warn!(%error, "could not delete the earlier sign-in");
+        }
+    }
     let sign_in_id = uuid::Uuid::new_v4().to_string();
     let at = unix_now();
     let row = SignInRow {
@@ -475,7 +601,7 @@ pub async fn callback(
     let correlation_id = uuid::Uuid::new_v4();
     tracing::info!(tid = %user.tenant_id, oid = %user.object_id, correlation = %correlation_id, "signed in");
     audit::record(
-        &state,
+        state,
         Event {
             action: Action::SignIn,
             ok: true,
@@ -568,9 +694,16 @@ pub async fn require_sign_in(
     }
 }
 
-/// Only paths inside this app: anything else (other hosts, `//host`, `/\host`, schemes,
-/// encoded tricks, control characters) becomes `/`.
+/// The longest "return to" address kept; a longer one becomes `/` (it travels in the sign-in
+/// cookie, and no page of the dashboard needs more).
+pub const MAX_RETURN_TO: usize = 2048;
+
+/// Only paths inside this app, of at most [`MAX_RETURN_TO`] bytes: anything else (other
+/// hosts, `//host`, `/\host`, schemes, encoded tricks, control characters) becomes `/`.
 pub fn safe_return_to(raw: &str) -> String {
+    if raw.len() > MAX_RETURN_TO {
+        return "/".to_string();
+    }
     let decoded: String = url::form_urlencoded::parse(format!("x={raw}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
@@ -629,5 +762,36 @@ mod tests {
         ] {
             assert_eq!(safe_return_to(evil), "/", "{evil:?}");
         }
+        let longest = format!("/customers?q={}", "x".repeat(MAX_RETURN_TO - 13));
+        assert_eq!(safe_return_to(&longest), longest);
+        assert_eq!(safe_return_to(&format!("{longest}x")), "/");
+    }
+
+    #[test]
+    fn provider_errors_are_recorded_by_code_from_a_fixed_list() {
+        for known in ProviderError::ALL {
+            assert_eq!(ProviderError::from_code(known.code()), known);
+        }
+        for strange in ["<script>", "temporarily_unavailable ", "ACCESS_DENIED", ""] {
+            assert_eq!(ProviderError::from_code(strange), ProviderError::Other);
+        }
+    }
+
+    #[test]
+    fn refresh_locks_are_kept_only_while_someone_holds_them() {
+        let locks = RefreshLocks::default();
+        for n in 0..1000 {
+            drop(locks.for_sign_in(&n.to_string()));
+        }
+        assert!(locks.len() <= 1, "{} locks kept", locks.len());
+        let held = locks.for_sign_in("busy");
+        for n in 0..10 {
+            drop(locks.for_sign_in(&n.to_string()));
+        }
+        assert!(
+            Arc::ptr_eq(&held, &locks.for_sign_in("busy")),
+            "one lock per sign-in"
+        );
+        assert_eq!(locks.len(), 1);
     }
 }

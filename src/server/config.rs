@@ -8,6 +8,7 @@
 //! | `public_url` / `ZTD_PUBLIC_URL` | `http://` + the listen address |
 //! | `redirect_url` / `ZTD_REDIRECT_URL` | public URL + `/auth/callback` |
 //! | `entra_tenant`, `entra_client_id`, `entra_client_secret` / `ZTD_ENTRA_…` | none: the sandbox |
+//! | `entra_allowed_tenants` / `ZTD_ENTRA_ALLOWED_TENANTS` | the configured tenant (required, comma-separated tenant ids, when `entra_tenant` is `organizations` or `common`) |
 //! | `entra_authority_host` / `ZTD_ENTRA_AUTHORITY_HOST` | `https://login.microsoftonline.com` |
 //! | `partner_center_url` / `ZTD_PARTNER_CENTER_URL` | `https://api.partnercenter.microsoft.com` |
 //! | `partner_center_timeout_secs` / `ZTD_PARTNER_CENTER_TIMEOUT_SECS` | 30 |
@@ -24,6 +25,16 @@
 //! | `upload_max_mb` / `ZTD_UPLOAD_MAX_MB` | 50 |
 //! | `upload_max_rows` / `ZTD_UPLOAD_MAX_ROWS` | 50000 |
 //! | `upload_chunk_size` / `ZTD_UPLOAD_CHUNK_SIZE` | 500 devices per Partner Center request |
+//! | `header_read_timeout_secs` / `ZTD_HEADER_READ_TIMEOUT_SECS` | 30 (a request's headers, and an idle keep-alive connection) |
+//! | `max_connections` / `ZTD_MAX_CONNECTIONS` | 512 open connections; more wait to be accepted |
+//! | `body_min_bytes_per_sec` / `ZTD_BODY_MIN_BYTES_PER_SEC` | 1024, over each 10 s of a request body (0: no minimum) |
+//! | `server_fn_max_kb` / `ZTD_SERVER_FN_MAX_KB` | 64 (largest request to a server function) |
+//! | `parse_concurrency` / `ZTD_PARSE_CONCURRENCY` | the number of cores (uploaded files read at once; more wait) |
+//! | `parse_per_user` / `ZTD_PARSE_PER_USER` | 2 (files one user may have read at once; more are refused) |
+//! | `draft_retention_days` / `ZTD_DRAFT_RETENTION_DAYS` | 14 (unsubmitted drafts and their files are deleted then) |
+//!
+//! Secret settings (`entra_client_secret`, `encryption_key`, `database_url`, which may hold a
+//! password) are never repeated in an error, only named.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -60,6 +71,10 @@ pub struct EntraSettings {
     pub client_id: String,
     pub client_secret: Secret,
     pub authority_host: Url,
+    /// Tenant ids whose users may sign in. Empty for a single-tenant authority, whose issuer
+    /// already names the one tenant; required with `organizations` or `common`, which let any
+    /// organisation's users reach the sign-in.
+    pub allowed_tenants: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -95,6 +110,23 @@ pub struct Config {
     pub upload_max_rows: usize,
     /// Devices per Partner Center request; larger uploads are sent in several.
     pub upload_chunk_size: usize,
+    /// How long a connection may take to send a request's headers, and may stay idle between
+    /// requests ([`super::connections`]).
+    pub header_read_timeout: Duration,
+    /// Open connections at most; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// Bytes a request body must bring in each [`Config::body_rate_window`]; 0: no minimum.
+    pub body_min_bytes_per_sec: u64,
+    /// The window the body rate is judged over (10 s; tests shorten it).
+    pub body_rate_window: Duration,
+    /// Largest request body a server function reads.
+    pub server_fn_max_bytes: usize,
+    /// Uploaded files read at once by this process ([`super::uploads::parsing`]).
+    pub parse_concurrency: usize,
+    /// Uploaded files one user may have read at once.
+    pub parse_per_user: usize,
+    /// How long a draft that is never submitted is kept, with its file.
+    pub draft_retention: Duration,
 }
 
 /// One invalid setting, said in one line.
@@ -106,7 +138,7 @@ pub struct ConfigError {
 }
 
 /// Every setting's name: file key, and `ZTD_` + upper case for the environment.
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 30] = [
     "listen_addr",
     "public_url",
     "redirect_url",
@@ -129,7 +161,26 @@ const KEYS: [&str; 22] = [
     "upload_max_mb",
     "upload_max_rows",
     "upload_chunk_size",
+    "entra_allowed_tenants",
+    "header_read_timeout_secs",
+    "max_connections",
+    "body_min_bytes_per_sec",
+    "server_fn_max_kb",
+    "parse_concurrency",
+    "parse_per_user",
+    "draft_retention_days",
 ];
+
+/// Settings whose values are never repeated in an error: a start-up log is read by more
+/// people than the secrets are meant for.
+const SECRET_KEYS: [&str; 3] = ["entra_client_secret", "encryption_key", "database_url"];
+
+/// A value given for a setting, and where: the variable's name, or the file key.
+struct Given {
+    setting: String,
+    raw: String,
+    secret: bool,
+}
 
 impl Config {
     /// Loads from the process environment (and the file `ZTD_CONFIG` names, if any).
@@ -144,35 +195,44 @@ impl Config {
             Some(path) => read_file(Path::new(path))?,
             None => HashMap::new(),
         };
-        let value = |key: &str| -> Option<(String, String)> {
+        let value = |key: &str| -> Option<Given> {
+            let secret = SECRET_KEYS.contains(&key);
             let variable = format!("ZTD_{}", key.to_ascii_uppercase());
             if let Some(v) = env.get(&variable).filter(|v| !v.trim().is_empty()) {
-                return Some((variable, v.trim().to_string()));
+                return Some(Given {
+                    setting: variable,
+                    raw: v.trim().to_string(),
+                    secret,
+                });
             }
-            file.get(key).filter(|v| !v.trim().is_empty()).map(|v| {
-                (
-                    format!("{key} (in the ZTD_CONFIG file)"),
-                    v.trim().to_string(),
-                )
-            })
+            file.get(key)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| Given {
+                    setting: format!("{key} (in the ZTD_CONFIG file)"),
+                    raw: v.trim().to_string(),
+                    secret,
+                })
         };
         // `cargo leptos serve` says where to listen in LEPTOS_SITE_ADDR.
         let listen = value("listen_addr").or_else(|| {
-            env.get("LEPTOS_SITE_ADDR")
-                .map(|v| ("LEPTOS_SITE_ADDR".to_string(), v.clone()))
+            env.get("LEPTOS_SITE_ADDR").map(|v| Given {
+                setting: "LEPTOS_SITE_ADDR".to_string(),
+                raw: v.clone(),
+                secret: false,
+            })
         });
         let listen_addr = parse_or(listen, "127.0.0.1:3000".parse().ok(), |v| {
             v.parse::<SocketAddr>()
                 .map_err(|_| "expected an address like 127.0.0.1:3000".to_string())
         })?;
         let public_url = match value("public_url") {
-            Some(pair) => parse_pair(pair, parse_http_url)?,
-            None => {
-                parse_http_url(&format!("http://{listen_addr}")).map_err(|problem| ConfigError {
-                    setting: "ZTD_LISTEN_ADDR".into(),
-                    problem,
-                })?
-            }
+            Some(given) => parse_pair(given, |raw| parse_http_url(raw).and_then(reachable_url))?,
+            None => parse_http_url(&format!("http://{listen_addr}"))
+                .and_then(reachable_url)
+                .map_err(|problem| ConfigError {
+                    setting: "ZTD_PUBLIC_URL".into(),
+                    problem: format!("unset, so it would be http://{listen_addr}/, and {problem}"),
+                })?,
         };
         let redirect_url = value("redirect_url")
             .map(|p| parse_pair(p, parse_http_url))
@@ -190,12 +250,12 @@ impl Config {
         )?);
         let data_dir = PathBuf::from(
             value("data_dir")
-                .map(|(_, v)| v)
+                .map(|given| given.raw)
                 .unwrap_or_else(|| "data".into()),
         );
-        let database_url = value("database_url").map(|(_, v)| v);
+        let database_url = value("database_url").map(|given| given.raw);
         let encryption_key = value("encryption_key")
-            .map(|pair| parse_pair(pair, |v| check_key(v).map(|_| Secret::new(v))))
+            .map(|given| parse_pair(given, |v| check_key(v).map(|_| Secret::new(v))))
             .transpose()?;
         let session_idle_timeout = Duration::from_secs(
             60 * parse_or(value("session_idle_timeout_mins"), Some(60), positive)?,
@@ -216,7 +276,7 @@ impl Config {
             }
         })?);
         let site_root = value("site_root")
-            .map(|(_, v)| v)
+            .map(|given| given.raw)
             .or_else(|| env.get("LEPTOS_SITE_ROOT").cloned())
             .unwrap_or_else(|| "target/site".into())
             .into();
@@ -233,7 +293,32 @@ impl Config {
             1024 * 1024 * parse_or(value("upload_max_mb"), Some(50), positive)? as usize;
         let upload_max_rows = parse_or(value("upload_max_rows"), Some(50_000), positive)? as usize;
         let upload_chunk_size = parse_or(value("upload_chunk_size"), Some(500), positive)? as usize;
+        let header_read_timeout = Duration::from_secs(parse_or(
+            value("header_read_timeout_secs"),
+            Some(30),
+            positive,
+        )?);
+        let max_connections = parse_or(value("max_connections"), Some(512), positive)? as usize;
+        let body_min_bytes_per_sec =
+            parse_or(value("body_min_bytes_per_sec"), Some(1024), whole_number)?;
+        let server_fn_max_bytes =
+            1024 * parse_or(value("server_fn_max_kb"), Some(64), positive)? as usize;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+        let parse_concurrency =
+            parse_or(value("parse_concurrency"), Some(cores), positive)? as usize;
+        let parse_per_user = parse_or(value("parse_per_user"), Some(2), positive)? as usize;
+        let draft_retention = Duration::from_secs(
+            86_400 * parse_or(value("draft_retention_days"), Some(14), positive)?,
+        );
         Ok(Config {
+            draft_retention,
+            parse_concurrency,
+            parse_per_user,
+            header_read_timeout,
+            max_connections,
+            body_min_bytes_per_sec,
+            body_rate_window: Duration::from_secs(10),
+            server_fn_max_bytes,
             upload_max_bytes,
             upload_max_rows,
             upload_chunk_size,
@@ -295,7 +380,7 @@ fn read_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
 }
 
 fn entra_settings(
-    value: &dyn Fn(&str) -> Option<(String, String)>,
+    value: &dyn Fn(&str) -> Option<Given>,
 ) -> Result<Option<EntraSettings>, ConfigError> {
     let tenant = value("entra_tenant");
     let client_id = value("entra_client_id");
@@ -310,34 +395,93 @@ fn entra_settings(
             .into(),
     }
     };
-    let tenant = tenant.ok_or_else(|| missing("entra_tenant"))?.1;
-    let client_id = client_id.ok_or_else(|| missing("entra_client_id"))?.1;
-    let client_secret = Secret::new(secret.ok_or_else(|| missing("entra_client_secret"))?.1);
+    let tenant = tenant.ok_or_else(|| missing("entra_tenant"))?.raw;
+    let client_id = client_id.ok_or_else(|| missing("entra_client_id"))?.raw;
+    let client_secret = Secret::new(secret.ok_or_else(|| missing("entra_client_secret"))?.raw);
     let authority_host = parse_or(
         value("entra_authority_host"),
         Url::parse("https://login.microsoftonline.com").ok(),
         parse_http_url,
     )?;
+    let allowed_tenants = match value("entra_allowed_tenants") {
+        Some(given) => parse_pair(given, tenant_ids)?,
+        None => Vec::new(),
+    };
+    // `organizations` and `common` let any organisation's users reach the sign-in, and their
+    // tokens' issuer names their own tenant: only this list keeps strangers out.
+    let multi_tenant = ["organizations", "common"]
+        .iter()
+        .any(|name| tenant.eq_ignore_ascii_case(name));
+    if multi_tenant && allowed_tenants.is_empty() {
+        return Err(ConfigError {
+            setting: "ZTD_ENTRA_ALLOWED_TENANTS".into(),
+            problem: format!(
+                "must list the tenant ids whose users may sign in (comma-separated), because \
+                 ZTD_ENTRA_TENANT is '{tenant}', which lets any organisation's users sign in"
+            ),
+        });
+    }
     Ok(Some(EntraSettings {
         tenant,
         client_id,
         client_secret,
         authority_host,
+        allowed_tenants,
     }))
 }
 
+/// Comma-separated tenant ids (GUIDs), in their lower-case form.
+fn tenant_ids(raw: &str) -> Result<Vec<String>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            uuid::Uuid::parse_str(id)
+                .map(|id| id.to_string())
+                .map_err(|_| format!("'{id}' is not a tenant id (a GUID)"))
+        })
+        .collect()
+}
+
+/// A public URL browsers can sign in through: `https://`, or plain `http://` on this machine
+/// only. The session cookie is `Secure`, and browsers send such a cookie back over plain
+/// HTTP only to a loopback address: elsewhere every sign-in would loop back to the start.
+fn reachable_url(url: Url) -> Result<Url, String> {
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if url.scheme() == "http" && !loopback {
+        return Err(
+            "plain http:// works only on this machine (localhost, 127.0.0.1, ::1): \
+                    browsers send the Secure session cookie back only over HTTPS, so sign-in \
+                    would never finish. Give the https:// address people open (TLS ends at \
+                    your reverse proxy or load balancer)"
+                .into(),
+        );
+    }
+    Ok(url)
+}
+
 fn parse_pair<T>(
-    (setting, raw): (String, String),
+    given: Given,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<T, ConfigError> {
-    parse(&raw).map_err(|problem| ConfigError {
-        setting,
-        problem: format!("'{raw}': {problem}"),
+    parse(&given.raw).map_err(|problem| ConfigError {
+        problem: if given.secret {
+            // Named, never repeated: the value may be the secret itself, or close to it.
+            format!("the value given is not valid: {problem}")
+        } else {
+            format!("'{}': {problem}", given.raw)
+        },
+        setting: given.setting,
     })
 }
 
 fn parse_or<T>(
-    pair: Option<(String, String)>,
+    pair: Option<Given>,
     default: Option<T>,
     parse: impl Fn(&str) -> Result<T, String>,
 ) -> Result<T, ConfigError> {
@@ -421,6 +565,111 @@ mod tests {
             load(&[("ZTD_WORK_LEASE_SECS", "5")]).unwrap().work_lease,
             Duration::from_secs(5)
         );
+    }
+
+    #[test]
+    fn a_secret_setting_is_named_in_an_error_but_never_repeated() {
+        // A base64url key (43 characters, no padding): the standard decoder refuses it.
+        let key = "dGVzdHMtb25seS10ZXN0cy1vbmx5LXRlc3RzLW9ubHk_Xy0";
+        let error = load(&[("ZTD_ENCRYPTION_KEY", key)]).unwrap_err();
+        assert_eq!(error.setting, "ZTD_ENCRYPTION_KEY");
+        assert!(error.to_string().contains("32 bytes"), "{error}");
+        assert!(!error.to_string().contains(key), "{error}");
+        assert!(!error.to_string().contains(&key[..12]), "{error}");
+        // The same through the file.
+        let dir = std::env::temp_dir().join(format!("ztd-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ztd.toml");
+        std::fs::write(&path, format!("encryption_key = \"{key}\"\n")).unwrap();
+        let error = load(&[("ZTD_CONFIG", path.to_str().unwrap())]).unwrap_err();
+        assert!(error.setting.starts_with("encryption_key"), "{error}");
+        assert!(!error.to_string().contains(key), "{error}");
+        // Settings that are not secret still quote the value, to show the typo.
+        let error = load(&[("ZTD_UPLOAD_MAX_MB", "fifty")]).unwrap_err();
+        assert!(error.to_string().contains("'fifty'"), "{error}");
+    }
+
+    #[test]
+    fn plain_http_is_refused_for_any_host_but_this_machine() {
+        for public in [
+            "http://dashboard.example.com",
+            "http://10.1.2.3:3000",
+            "http://0.0.0.0:3000",
+        ] {
+            let error = load(&[("ZTD_PUBLIC_URL", public)]).unwrap_err();
+            assert_eq!(error.setting, "ZTD_PUBLIC_URL", "{public}");
+            assert!(error.to_string().contains("https://"), "{error}");
+        }
+        // Listening on every interface with no public URL: the same refusal, said so.
+        let error = load(&[("ZTD_LISTEN_ADDR", "0.0.0.0:3000")]).unwrap_err();
+        assert_eq!(error.setting, "ZTD_PUBLIC_URL");
+        assert!(error.to_string().contains("unset"), "{error}");
+        for public in [
+            "http://localhost:3000",
+            "http://127.0.0.1:3000",
+            "http://[::1]:3000",
+            "https://dashboard.example.com",
+        ] {
+            assert!(load(&[("ZTD_PUBLIC_URL", public)]).is_ok(), "{public}");
+        }
+        let behind_a_proxy = load(&[
+            ("ZTD_LISTEN_ADDR", "0.0.0.0:3000"),
+            ("ZTD_PUBLIC_URL", "https://dashboard.example.com"),
+        ]);
+        assert!(behind_a_proxy.is_ok());
+    }
+
+    #[test]
+    fn a_multi_tenant_authority_needs_the_tenants_allowed_to_sign_in() {
+        let entra = [
+            ("ZTD_ENTRA_CLIENT_ID", "id"),
+            ("ZTD_ENTRA_CLIENT_SECRET", "shh"),
+        ];
+        for tenant in ["organizations", "common", "Common"] {
+            let mut settings = entra.to_vec();
+            settings.push(("ZTD_ENTRA_TENANT", tenant));
+            let error = load(&settings).unwrap_err();
+            assert_eq!(error.setting, "ZTD_ENTRA_ALLOWED_TENANTS", "{tenant}");
+        }
+        let mut settings = entra.to_vec();
+        settings.push(("ZTD_ENTRA_TENANT", "organizations"));
+        settings.push(("ZTD_ENTRA_ALLOWED_TENANTS", "not-a-guid"));
+        let error = load(&settings).unwrap_err();
+        assert!(error.to_string().contains("not-a-guid"), "{error}");
+        settings.pop();
+        settings.push((
+            "ZTD_ENTRA_ALLOWED_TENANTS",
+            "5A9D1F3E-0C2B-4E7A-9B1D-7C4E2F6A8B10, 11111111-2222-3333-4444-555555555555",
+        ));
+        let entra = load(&settings).unwrap().entra.unwrap();
+        assert_eq!(
+            entra.allowed_tenants,
+            [
+                "5a9d1f3e-0c2b-4e7a-9b1d-7c4e2f6a8b10",
+                "11111111-2222-3333-4444-555555555555"
+            ]
+        );
+    }
+
+    #[test]
+    fn connection_limits_have_defaults_and_can_be_set() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.header_read_timeout, Duration::from_secs(30));
+        assert_eq!(config.max_connections, 512);
+        assert_eq!(config.body_min_bytes_per_sec, 1024);
+        assert_eq!(config.server_fn_max_bytes, 64 * 1024);
+        let config = load(&[
+            ("ZTD_HEADER_READ_TIMEOUT_SECS", "5"),
+            ("ZTD_MAX_CONNECTIONS", "10"),
+            ("ZTD_BODY_MIN_BYTES_PER_SEC", "0"),
+            ("ZTD_SERVER_FN_MAX_KB", "8"),
+        ])
+        .unwrap();
+        assert_eq!(config.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(config.max_connections, 10);
+        assert_eq!(config.body_min_bytes_per_sec, 0);
+        assert_eq!(config.server_fn_max_bytes, 8 * 1024);
+        assert!(load(&[("ZTD_HEADER_READ_TIMEOUT_SECS", "0")]).is_err());
     }
 
     #[test]

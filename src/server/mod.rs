@@ -2,7 +2,9 @@
 
 pub mod audit;
 pub mod auth;
+mod body_rate;
 pub mod config;
+mod connections;
 pub mod crypto;
 mod csrf;
 pub mod devices;
@@ -11,7 +13,9 @@ mod health;
 pub mod leases;
 pub mod oidc;
 pub mod pages_data;
+pub mod pending_sign_in;
 pub mod remembered;
+mod server_fns;
 pub mod sessions;
 pub mod startup;
 pub mod store;
@@ -41,6 +45,8 @@ pub struct AppState {
     pub page_cursors: remembered::PageCursors,
     pub customer_checks: remembered::CustomerChecks,
     pub batch_lists: remembered::BatchLists,
+    /// Places for reading uploaded files ([`uploads::parsing`]).
+    pub parse_limits: uploads::parsing::ParseLimits,
     /// This process among the replicas sharing the database ([`leases::replica_name`]).
     pub replica: Arc<str>,
 }
@@ -54,6 +60,16 @@ impl AppState {
     /// True when the dashboard talks to its built-in sandbox instead of Microsoft.
     pub fn sandbox_mode(&self) -> bool {
         self.config.entra.is_none()
+    }
+
+    /// Whether browsers reach the dashboard over HTTPS (a TLS-terminating proxy in front).
+    pub fn https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// The name of the cookie that carries a started sign-in ([`pending_sign_in`]).
+    pub fn pending_sign_in_cookie(&self) -> &'static str {
+        pending_sign_in::cookie_name(self.https())
     }
 
     /// `scheme://host[:port]` of the public URL, as browsers send it in `Origin`.

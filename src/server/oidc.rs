@@ -97,18 +97,33 @@ pub enum OidcError {
     Expired,
     #[error("the id_token is not acceptable: {0}")]
     InvalidIdToken(String),
+    /// A valid sign-in, by a user of a tenant that may not sign in here.
+    #[error("tenant {0} is not allowed to sign in")]
+    TenantNotAllowed(String),
+}
+
+/// How long signing keys fetched from the JWKS are trusted before they are fetched again, so
+/// that a key the provider withdrew stops being accepted within a day.
+pub const JWKS_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// The signing keys as last fetched, and when.
+struct Keys {
+    by_id: HashMap<String, DecodingKey>,
+    fetched_at: Option<std::time::Instant>,
 }
 
 pub struct Oidc {
     discovery_url: String,
-    /// A tenant id the `tid` claim must equal, when the configured tenant is a GUID.
-    required_tenant: Option<String>,
+    /// Tenant ids the `tid` claim must be one of: the configured tenant when it is a GUID,
+    /// else the allowed list (required for `organizations` and `common`).
+    allowed_tenants: Vec<String>,
     client_id: String,
     client_secret: String,
     redirect_url: String,
     http: reqwest::Client,
     metadata: OnceCell<Metadata>,
-    keys: RwLock<HashMap<String, DecodingKey>>,
+    keys: RwLock<Keys>,
+    jwks_lifetime: Duration,
 }
 
 impl Oidc {
@@ -131,14 +146,35 @@ impl Oidc {
                 "{}/v2.0/.well-known/openid-configuration",
                 authority.trim_end_matches('/')
             ),
-            required_tenant: uuid::Uuid::parse_str(tenant).ok().map(|id| id.to_string()),
+            allowed_tenants: uuid::Uuid::parse_str(tenant)
+                .ok()
+                .map(|id| vec![id.to_string()])
+                .unwrap_or_default(),
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
             redirect_url: redirect_url.to_string(),
             http,
             metadata: OnceCell::new(),
-            keys: RwLock::new(HashMap::new()),
+            keys: RwLock::new(Keys {
+                by_id: HashMap::new(),
+                fetched_at: None,
+            }),
+            jwks_lifetime: JWKS_LIFETIME,
         })
+    }
+
+    /// Only users of these tenants (ids) may sign in; replaces the configured tenant's id.
+    pub fn allow_tenants(mut self, tenants: &[String]) -> Oidc {
+        if !tenants.is_empty() {
+            self.allowed_tenants = tenants.iter().map(|id| id.to_ascii_lowercase()).collect();
+        }
+        self
+    }
+
+    /// Trust fetched signing keys this long instead of [`JWKS_LIFETIME`] (tests).
+    pub fn with_jwks_lifetime(mut self, lifetime: Duration) -> Oidc {
+        self.jwks_lifetime = lifetime;
+        self
     }
 
     async fn metadata(&self) -> Result<&Metadata, OidcError> {
@@ -270,18 +306,25 @@ impl Oidc {
         if claims.nonce.as_deref() != Some(nonce) {
             return Err(invalid("the nonce does not match this sign-in".into()));
         }
-        if let Some(required) = &self.required_tenant {
-            if !claims.tid.eq_ignore_ascii_case(required) {
-                return Err(invalid("the account belongs to another tenant".into()));
-            }
+        let tid = claims.tid.to_ascii_lowercase();
+        if !self.allowed_tenants.is_empty() && !self.allowed_tenants.contains(&tid) {
+            return Err(OidcError::TenantNotAllowed(tid));
         }
         Ok(claims)
     }
 
-    /// The signing key with this id; the JWKS is fetched again once for an unknown id.
+    /// The signing key with this id; the JWKS is fetched again once for an unknown id, and
+    /// whenever the keys are older than their lifetime (a key no longer published is then no
+    /// longer trusted; if the JWKS cannot be fetched, no key is).
     async fn key(&self, kid: &str) -> Result<DecodingKey, OidcError> {
-        if let Some(key) = self.keys.read().await.get(kid) {
-            return Ok(key.clone());
+        {
+            let keys = self.keys.read().await;
+            let fresh = keys
+                .fetched_at
+                .is_some_and(|at| at.elapsed() < self.jwks_lifetime);
+            if let Some(key) = keys.by_id.get(kid).filter(|_| fresh) {
+                return Ok(key.clone());
+            }
         }
         let metadata = self.metadata().await?;
         let jwks: jsonwebtoken::jwk::JwkSet = self
@@ -294,13 +337,15 @@ impl Oidc {
             .await
             .map_err(|e| OidcError::Unreachable(format!("JWKS: {e}")))?;
         let mut keys = self.keys.write().await;
-        keys.clear();
+        keys.by_id.clear();
         for jwk in &jwks.keys {
             if let (Some(id), Ok(key)) = (jwk.common.key_id.clone(), DecodingKey::from_jwk(jwk)) {
-                keys.insert(id, key);
+                keys.by_id.insert(id, key);
             }
         }
-        keys.get(kid)
+        keys.fetched_at = Some(std::time::Instant::now());
+        keys.by_id
+            .get(kid)
             .cloned()
             .ok_or_else(|| OidcError::InvalidIdToken("signed with an unknown key".into()))
     }

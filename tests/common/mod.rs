@@ -466,7 +466,8 @@ pub struct Browser {
     base: String,
     http: reqwest::Client,
     pub cookies: std::sync::Mutex<std::collections::HashMap<String, String>>,
-    pub last_set_cookie: std::sync::Mutex<Option<String>>,
+    /// The last `Set-Cookie` header received for each cookie name, attributes and all.
+    pub set_cookies: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl Browser {
@@ -475,7 +476,7 @@ impl Browser {
             base: app.address.clone(),
             http: http(),
             cookies: Default::default(),
-            last_set_cookie: Default::default(),
+            set_cookies: Default::default(),
         }
     }
 
@@ -486,12 +487,17 @@ impl Browser {
             base: address.trim_end_matches('/').to_string(),
             http: http(),
             cookies: std::sync::Mutex::new(self.cookies.lock().unwrap().clone()),
-            last_set_cookie: Default::default(),
+            set_cookies: Default::default(),
         }
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
         self.cookies.lock().unwrap().get(name).cloned()
+    }
+
+    /// The last `Set-Cookie` header received for `name`.
+    pub fn set_cookie_header(&self, name: &str) -> Option<String> {
+        self.set_cookies.lock().unwrap().get(name).cloned()
     }
 
     pub fn set_cookie(&self, name: &str, value: &str) {
@@ -527,7 +533,10 @@ impl Browser {
             } else {
                 cookies.insert(name.to_string(), value.to_string());
             }
-            *self.last_set_cookie.lock().unwrap() = Some(text);
+            self.set_cookies
+                .lock()
+                .unwrap()
+                .insert(name.to_string(), text.clone());
         }
         response
     }
@@ -535,6 +544,11 @@ impl Browser {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.send(self.http.get(format!("{}{path}", self.base)))
             .await
+    }
+
+    /// A GET to build on (extra headers); send it with [`Browser::send`].
+    pub fn get_to(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(format!("{}{path}", self.base))
     }
 
     /// A POST to build on (a form, a multipart body); send it with [`Browser::send`].

@@ -372,7 +372,7 @@ pub async fn sheet(
         sheet: Some(&wanted),
     };
     let outcome = async {
-        let (_, _, ingested) = read_input(input, limits).await?;
+        let (_, _, ingested) = read_input(&caller, input, limits).await?;
         let customer = parse_customer(&customer_id)?;
         Ok::<_, super::intake::Refusal>(judge(&caller, &customer, ingested).await)
     };

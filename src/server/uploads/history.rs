@@ -9,7 +9,7 @@ use crate::api::uploads::{HistoryRow, HistoryView, HISTORY_STATUSES};
 use crate::api::AppError;
 use crate::server::pages_data::{caller, display_time, open_customer, parse_customer};
 use crate::server::store::Store;
-use crate::server::PageWindow;
+use crate::server::{AppState, PageWindow};
 use crate::urls;
 
 const UPLOADS_PER_PAGE: i64 = 50;
@@ -199,6 +199,9 @@ pub async fn upload_history(
         user: user.unwrap_or_default(),
         page,
         has_next,
+        draft_retention: crate::api::uploads::retention_words(
+            caller.state.config.draft_retention.as_secs(),
+        ),
     })
 }
 
@@ -226,5 +229,25 @@ fn history_row(entry: HistoryEntry) -> HistoryRow {
         failed: entry.failed,
         status: entry.status,
         link,
+    }
+}
+
+/// Runs for the life of the process: deletes drafts older than the retention
+/// (`draft_retention_days`), with their files. Each replica does it; deleting twice is
+/// harmless.
+pub async fn delete_old_drafts(state: AppState) {
+    let retention = state.config.draft_retention;
+    let mut every = tokio::time::interval(retention.div_f64(10.0).clamp(
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(3600),
+    ));
+    loop {
+        every.tick().await;
+        let before = crate::server::unix_now() - retention.as_secs() as i64;
+        match state.store.delete_drafts_created_before(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, "drafts past their retention deleted"),
+            Err(error) => tracing::warn!(%error, "could not delete old drafts"),
+        }
     }
 }

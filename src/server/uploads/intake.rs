@@ -148,13 +148,15 @@ async fn intake(
     })?;
     let max_mb = caller.state.config.upload_max_bytes / (1024 * 1024);
     let form = read_form(multipart, max_mb).await?;
+    // Who may upload for this customer is settled before the file is parsed: parsing is the
+    // costly part, and a customer id made up by a signed-in user must not buy any of it.
+    let customer = open_customer(&caller, &id).await?;
+    let (new_batch, batch) = resolve_target(&form)?;
     let limits = Limits {
         max_rows: caller.state.config.upload_max_rows,
         ..Limits::default()
     };
-    let (source, file_name, ingested) = read_input(form_input(&form)?, limits).await?;
-    let customer = open_customer(&caller, &id).await?;
-    let (new_batch, batch) = resolve_target(&form)?;
+    let (source, file_name, ingested) = read_input(&caller, form_input(&form)?, limits).await?;
     let (report, rows) = judge(&caller, &id, ingested).await;
     let upload = new_draft(
         &caller,
@@ -310,11 +312,21 @@ fn form_input(form: &Form) -> Result<Input<'_>, Refusal> {
     }
 }
 
-/// Runs the reader off the async threads: a 50 MB file takes a moment.
+/// Runs the reader off the async threads (a 50 MB file takes a moment), once the caller has a
+/// place among the reads under way ([`super::parsing`]). The place goes with the reader, so a
+/// request given up half-way still holds it until the reading ends.
 pub(crate) async fn read_input(
+    caller: &Caller,
     input: Input<'_>,
     limits: Limits,
 ) -> Result<(&'static str, Option<String>, Ingested), Refusal> {
+    let user = format!("{}/{}", caller.user.tenant_id, caller.user.object_id);
+    let place = caller
+        .state
+        .parse_limits
+        .place(&user)
+        .await
+        .map_err(|busy| Refusal::new(busy.status(), busy.message()))?;
     let (source, name, job): (
         _,
         _,
@@ -338,7 +350,13 @@ pub(crate) async fn read_input(
         }
         Input::Typed(rows) => ("form", None, Box::new(move || ingest::read_typed(&rows))),
     };
-    let ingested = tokio::task::spawn_blocking(job).await.map_err(|_| {
+    let ingested = tokio::task::spawn_blocking(move || {
+        let ingested = job();
+        drop(place);
+        ingested
+    })
+    .await
+    .map_err(|_| {
         Refusal::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "The file could not be read.",

@@ -1,6 +1,7 @@
 //! Uploads: from a file (or pasted or typed rows) to devices sent to Partner Center.
 //!
 //! - [`intake`]: the form post → the input read and validated → a stored draft.
+//! - [`parsing`]: how many files are read at once, per user and in all.
 //! - [`views`]: the pages' data (upload form, preview, job).
 //! - [`actions`]: the preview's buttons (remove rows, change the batch, submit).
 //! - [`submit`]: sending the chunks, each with its stored `MS-RequestId`.
@@ -18,6 +19,7 @@ pub mod follow;
 pub mod history;
 pub mod intake;
 pub mod outcomes;
+pub mod parsing;
 pub mod reconcile;
 pub mod store;
 pub mod submit;
