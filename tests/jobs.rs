@@ -201,3 +201,84 @@ async fn chunks_make_one_job_whose_history_outlives_partner_center() {
     assert!(page.contains("class=\"state finished\""), "{page}");
     assert!(page.contains("5 registered, 0 failed"), "{page}");
 }
+
+/// 50,000 more rows for an upload, put in its table directly (sending them through Partner
+/// Center would take minutes and show nothing more here), each with a 1,000-character value.
+async fn add_rows(app: &TestApp, upload_id: &str, first: i64, count: i64) {
+    let store = app.store().await;
+    let filler = "H".repeat(1_000);
+    let mut row = first;
+    while row < first + count {
+        let part = (first + count - row).min(500);
+        let mut sql = String::from(
+            "INSERT INTO upload_rows (upload_id, row_number, serial_number, hardware_hash, \
+             findings, has_error) VALUES ",
+        );
+        for n in 0..part {
+            let p = n * 4;
+            sql.push_str(&format!(
+                "{}(${}, ${}, ${}, ${}, '[]', 0)",
+                if n == 0 { "" } else { ", " },
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4
+            ));
+        }
+        let mut insert = sqlx::query(&sql);
+        for n in 0..part {
+            insert = insert
+                .bind(upload_id.to_string())
+                .bind(row + n)
+                .bind(format!("SN-{:06}", row + n))
+                .bind(filler.clone());
+        }
+        insert.execute(store.pool()).await.unwrap();
+        row += part;
+    }
+}
+
+#[tokio::test]
+async fn ten_report_downloads_of_a_50000_row_upload_stream_in_bounded_memory() {
+    let port = free_port();
+    let sandbox = sandbox_for_dashboard_on(port).await;
+    let app = TestApp::for_process(port, &sandbox).await;
+    let dashboard = process::Dashboard::start(port, &app, &sandbox, &[]).await;
+    let browser = Browser::new(&app);
+    browser.sign_in(ADMIN, "/customers").await;
+    let preview = draft(
+        &browser,
+        CONTOSO,
+        to_new_batch(
+            file_form("big.csv", autopilot_csv(70_000, 2).into_bytes()),
+            "Big report",
+        ),
+    )
+    .await;
+    let job = submitted(&browser, &preview).await;
+    until_finished(&browser, &job).await;
+    add_rows(&app, upload_id(&preview), 1_000, 50_000).await;
+
+    let report = format!("{job}/report.csv");
+    let downloads = (0..10).map(|_| async {
+        let mut response = browser.get(&report).await;
+        assert_eq!(response.status(), 200);
+        let (mut bytes, mut lines) = (0_usize, 0_usize);
+        while let Some(chunk) = response.chunk().await.unwrap() {
+            bytes += chunk.len();
+            lines += chunk.iter().filter(|b| **b == b'\n').count();
+        }
+        (bytes, lines)
+    });
+    for (bytes, lines) in futures::future::join_all(downloads).await {
+        assert_eq!(lines, 1 + 2 + 50_000, "the header and every row");
+        assert!(bytes > 50_000_000, "{bytes} bytes");
+    }
+    let peak = dashboard.peak_rss_bytes();
+    println!("peak RSS: {} MB", peak / (1024 * 1024));
+    assert!(
+        peak < 300 * 1024 * 1024,
+        "peak RSS {} MB while ten 50 MB reports were downloaded",
+        peak / (1024 * 1024)
+    );
+}

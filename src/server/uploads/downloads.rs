@@ -1,10 +1,14 @@
 //! The job page's downloads: the failed rows, ready to fix and upload again, and the full
 //! report of every row. CSV in UTF-8 with a byte-order mark (so Excel shows accents), every
-//! cell safe to open in a spreadsheet.
+//! cell safe to open in a spreadsheet. Both stream from the database a page of rows at a
+//! time, so ten people downloading the report of a 50,000-device upload cost ten pages, not
+//! ten copies of the upload.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 
 use super::store::{Chunk, RowFilter, StoredRow, Upload};
 use super::views::{database, job_device_row, load};
@@ -15,6 +19,7 @@ use crate::ingest::header::REPORT_COLUMNS;
 use crate::ingest::{DeviceRow, Field};
 use crate::server::auth::SignedIn;
 use crate::server::pages_data::{open_customer, parse_customer, Caller};
+use crate::server::store::Store;
 use crate::server::AppState;
 
 const ROW: &str = REPORT_COLUMNS[0];
@@ -47,6 +52,11 @@ enum Which {
     Report,
 }
 
+/// Rows read from the database for each piece of a download: a download holds one page at a
+/// time, whatever the upload's size, and no database connection between pages (a browser
+/// that reads slowly must not keep one of the pool's few connections).
+const ROWS_PER_PIECE: i64 = 500;
+
 async fn download(
     state: AppState,
     signed_in: SignedIn,
@@ -54,8 +64,8 @@ async fn download(
     upload_id: &str,
     which: Which,
 ) -> Response {
-    match rows(state, signed_in, customer_id, upload_id, which).await {
-        Ok((upload, rows)) => {
+    match prepare(state, signed_in, customer_id, upload_id).await {
+        Ok((caller, upload, accepted)) => {
             let name = format!(
                 "{}-{}.csv",
                 if which == Which::Failed {
@@ -65,6 +75,18 @@ async fn download(
                 },
                 file_name_part(upload.batch_id.as_deref().unwrap_or("upload"))
             );
+            let columns = columns(&upload);
+            let head = header_line(&columns, which);
+            let pieces = pieces(
+                caller.state.store.clone(),
+                upload.id,
+                accepted,
+                columns,
+                which,
+            );
+            let body = axum::body::Body::from_stream(
+                futures::stream::once(async move { Ok(Bytes::from(head)) }).chain(pieces),
+            );
             (
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -73,7 +95,7 @@ async fn download(
                         format!("attachment; filename=\"{name}\""),
                     ),
                 ],
-                csv(&upload, &rows, which),
+                body,
             )
                 .into_response()
         }
@@ -92,40 +114,83 @@ async fn download(
     }
 }
 
-async fn rows(
+/// Everything checked before the first byte is sent: the sign-in, the customer (as on the
+/// job page, Partner Center must let this user see it), the upload, and its parts.
+async fn prepare(
     state: AppState,
     signed_in: SignedIn,
     customer_id: &str,
     upload_id: &str,
-    which: Which,
-) -> Result<(Upload, Vec<(StoredRow, JobDeviceRow)>), AppError> {
+) -> Result<(Caller, Upload, Vec<i64>), AppError> {
     let caller = Caller::new(state, signed_in).await?;
-    // As on the job page: Partner Center must let this user see the customer.
     open_customer(&caller, &parse_customer(customer_id)?).await?;
     let upload = load(&caller, customer_id, upload_id).await?;
-    let store = &caller.state.store;
+    let accepted = Chunk::accepted(
+        &caller
+            .state
+            .store
+            .chunks(&upload.id)
+            .await
+            .map_err(database)?,
+    );
+    Ok((caller, upload, accepted))
+}
+
+/// The CSV's lines after the header, a page of rows at a time, read as the browser takes them.
+fn pieces(
+    store: Store,
+    upload_id: String,
+    accepted: Vec<i64>,
+    columns: Vec<(String, Field)>,
+    which: Which,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let filter = match which {
         Which::Failed => RowFilter::Failed,
         Which::Report => RowFilter::Included,
     };
-    let accepted = Chunk::accepted(&store.chunks(&upload.id).await.map_err(database)?);
-    let rows = store
-        .rows(&upload.id, filter, 0, i64::MAX)
-        .await
-        .map_err(database)?
-        .into_iter()
-        .map(|row| {
-            let shown = job_device_row(&row, &accepted);
-            (row, shown)
-        })
-        .collect();
-    Ok((upload, rows))
+    // Each piece starts after the last row of the one before (row numbers, not offsets: a
+    // row whose outcome changes meanwhile must not shift the rest).
+    futures::stream::unfold(Some(0_i64), move |after| {
+        let (store, upload_id, accepted, columns) = (
+            store.clone(),
+            upload_id.clone(),
+            accepted.clone(),
+            columns.clone(),
+        );
+        async move {
+            let after = after?;
+            let rows = match store
+                .rows_after(&upload_id, filter, after, ROWS_PER_PIECE)
+                .await
+            {
+                Ok(rows) => rows,
+                Err(error) => {
+                    // The status line has gone: ending the body early is all that is left,
+                    // and the browser reports the download as failed.
+                    tracing::warn!(%error, upload = %upload_id, "a download stopped: database error");
+                    return Some((Err(std::io::Error::other("database error")), None));
+                }
+            };
+            if rows.is_empty() {
+                return None;
+            }
+            let next = (rows.len() as i64 == ROWS_PER_PIECE)
+                .then(|| rows.last().map(|row| i64::from(row.device.row)))
+                .flatten();
+            let mut out = String::new();
+            for stored in &rows {
+                let shown = job_device_row(stored, &accepted);
+                row_line(&mut out, &columns, stored, &shown, which);
+            }
+            Some((Ok(Bytes::from(out)), next))
+        }
+    })
 }
 
 /// The device columns of the original input, in its order and under its names (Partner
-/// Center's five when it had none), then the outcome columns.
-fn csv(upload: &Upload, rows: &[(StoredRow, JobDeviceRow)], which: Which) -> String {
-    let mut columns: Vec<(String, Field)> = upload
+/// Center's five when it had none).
+fn columns(upload: &Upload) -> Vec<(String, Field)> {
+    let columns: Vec<(String, Field)> = upload
         .report
         .columns
         .iter()
@@ -134,18 +199,23 @@ fn csv(upload: &Upload, rows: &[(StoredRow, JobDeviceRow)], which: Which) -> Str
             (field != Field::AssignedUser).then(|| (header.clone(), field))
         })
         .collect();
-    if columns.is_empty() {
-        columns = [
-            Field::SerialNumber,
-            Field::ProductKey,
-            Field::HardwareHash,
-            Field::Manufacturer,
-            Field::Model,
-        ]
-        .into_iter()
-        .map(|f| (f.label().to_string(), f))
-        .collect();
+    if !columns.is_empty() {
+        return columns;
     }
+    [
+        Field::SerialNumber,
+        Field::ProductKey,
+        Field::HardwareHash,
+        Field::Manufacturer,
+        Field::Model,
+    ]
+    .into_iter()
+    .map(|f| (f.label().to_string(), f))
+    .collect()
+}
+
+/// The byte-order mark and the header: the device columns, then the outcome columns.
+fn header_line(columns: &[(String, Field)], which: Which) -> String {
     let mut out = String::from("\u{FEFF}");
     let mut header: Vec<&str> = Vec::new();
     if which == Which::Report {
@@ -157,24 +227,31 @@ fn csv(upload: &Upload, rows: &[(StoredRow, JobDeviceRow)], which: Which) -> Str
     }
     header.extend([ERROR_CODE, EXPLANATION]);
     line(&mut out, header.into_iter().map(str::to_string));
-    for (stored, shown) in rows {
-        let mut cells: Vec<String> = Vec::new();
-        if which == Which::Report {
-            cells.push(stored.device.row.to_string());
-        }
-        cells.extend(
-            columns
-                .iter()
-                .map(|(_, field)| value(&stored.device, *field).unwrap_or_default()),
-        );
-        if which == Which::Report {
-            cells.push(device_status_label(&shown.status).to_string());
-        }
-        cells.push(shown.error_code.clone().unwrap_or_default());
-        cells.push(shown.explanation.clone().unwrap_or_default());
-        line(&mut out, cells.into_iter());
-    }
     out
+}
+
+fn row_line(
+    out: &mut String,
+    columns: &[(String, Field)],
+    stored: &StoredRow,
+    shown: &JobDeviceRow,
+    which: Which,
+) {
+    let mut cells: Vec<String> = Vec::new();
+    if which == Which::Report {
+        cells.push(stored.device.row.to_string());
+    }
+    cells.extend(
+        columns
+            .iter()
+            .map(|(_, field)| value(&stored.device, *field).unwrap_or_default()),
+    );
+    if which == Which::Report {
+        cells.push(device_status_label(&shown.status).to_string());
+    }
+    cells.push(shown.error_code.clone().unwrap_or_default());
+    cells.push(shown.explanation.clone().unwrap_or_default());
+    line(out, cells.into_iter());
 }
 
 fn value(device: &DeviceRow, field: Field) -> Option<String> {

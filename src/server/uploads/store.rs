@@ -201,6 +201,19 @@ pub enum RowFilter {
     Registered,
 }
 
+impl RowFilter {
+    /// The SQL that picks these rows of an upload's (`AND …`, or nothing).
+    fn condition(self) -> &'static str {
+        match self {
+            RowFilter::All => "",
+            RowFilter::WithFindings => "AND findings <> '[]'",
+            RowFilter::Included => "AND excluded = 0",
+            RowFilter::Failed => "AND outcome = 'failed'",
+            RowFilter::Registered => "AND outcome = 'registered'",
+        }
+    }
+}
+
 fn upload_from(row: &sqlx::any::AnyRow) -> Result<Upload, sqlx::Error> {
     let report: String = row.try_get("report")?;
     Ok(Upload {
@@ -359,6 +372,28 @@ impl Store {
         })
     }
 
+    /// Up to `limit` rows after row number `after`, in order: for reading a whole upload a
+    /// page at a time, steady while other rows change (a download during the job).
+    pub async fn rows_after(
+        &self,
+        upload_id: &str,
+        filter: RowFilter,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredRow>, sqlx::Error> {
+        let rows = sqlx::query(&format!(
+            "SELECT * FROM upload_rows WHERE upload_id = $1 AND row_number > $2 {} \
+             ORDER BY row_number LIMIT $3",
+            filter.condition()
+        ))
+        .bind(upload_id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(stored_row_from).collect()
+    }
+
     /// One page of rows, in row order.
     pub async fn rows(
         &self,
@@ -367,16 +402,10 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<StoredRow>, sqlx::Error> {
-        let condition = match filter {
-            RowFilter::All => "",
-            RowFilter::WithFindings => "AND findings <> '[]'",
-            RowFilter::Included => "AND excluded = 0",
-            RowFilter::Failed => "AND outcome = 'failed'",
-            RowFilter::Registered => "AND outcome = 'registered'",
-        };
         let rows = sqlx::query(&format!(
-            "SELECT * FROM upload_rows WHERE upload_id = $1 {condition} \
-             ORDER BY row_number LIMIT $2 OFFSET $3"
+            "SELECT * FROM upload_rows WHERE upload_id = $1 {} \
+             ORDER BY row_number LIMIT $2 OFFSET $3",
+            filter.condition()
         ))
         .bind(upload_id)
         .bind(limit)
