@@ -100,3 +100,111 @@ async fn the_upload_route_answers_every_hostile_input_in_words() {
         );
     }
 }
+
+/// Checks `bytes` as `name` with the real binary under a 1 GiB address-space limit; returns
+/// the exit code and the report, and how long it took.
+fn check_within_one_gib(name: &str, bytes: &[u8]) -> (Option<i32>, String, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let started = Instant::now();
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576; exec \"$0\" check \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_ztd-dashboard"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code(), report, started.elapsed())
+}
+
+#[tokio::test]
+async fn shared_strings_past_what_a_device_list_can_use_are_refused_before_they_are_loaded() {
+    use common::hostile::shared_strings_bomb;
+    // 20 million texts, declared honestly; and one text declared as four billion (the reader
+    // would reserve room for all of them first).
+    let many = shared_strings_bomb(20_000_000, 20_000_000);
+    let lying = shared_strings_bomb(1, 4_000_000_000);
+    for (name, bytes) in [("many-strings.xlsx", &many), ("lying-count.xlsx", &lying)] {
+        let (code, report, took) = check_within_one_gib(name, bytes);
+        assert_eq!(code, Some(2), "{name} ({took:?}): {report}");
+        assert!(report.contains("shared strings"), "{name}: {report}");
+        assert!(!report.contains("memory allocation"), "{name}: {report}");
+        assert!(took < Duration::from_secs(60), "{name}: {took:?}");
+    }
+    // Through the web: refused in words, and the server still serves.
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    for (name, bytes) in [("many-strings.xlsx", many), ("lying-count.xlsx", lying)] {
+        let response = upload(
+            &browser,
+            NORTHWIND,
+            to_new_batch(file_form(name, bytes), "Strings"),
+        )
+        .await;
+        assert_eq!(response.status(), 422, "{name}");
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("different texts (its shared strings)"),
+            "{name}: {page}"
+        );
+    }
+    browser.page("/uploads", 200).await;
+    // A workbook within the limits is still read.
+    let fine = shared_strings_bomb(3, 3);
+    let (_, report, _) = check_within_one_gib("fine.xlsx", &fine);
+    assert!(!report.contains("shared strings"), "{report}");
+}
+
+/// The fixture XLS with every sheet's `DIMENSIONS` record claiming `rows` rows (from
+/// `first_row`) of 256 columns: the file stays 6 KB.
+fn xls_claiming(first_row: u32, row_after: u32) -> Vec<u8> {
+    let mut xls = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/ingest/devices.xls"
+    ))
+    .unwrap();
+    let mut patched = 0;
+    for at in 0..xls.len() - 18 {
+        if xls[at..at + 4] == [0x00, 0x02, 0x0E, 0x00] {
+            xls[at + 4..at + 8].copy_from_slice(&first_row.to_le_bytes());
+            xls[at + 8..at + 12].copy_from_slice(&row_after.to_le_bytes());
+            xls[at + 12..at + 14].copy_from_slice(&0u16.to_le_bytes());
+            xls[at + 14..at + 16].copy_from_slice(&256u16.to_le_bytes());
+            patched += 1;
+        }
+    }
+    assert!(patched > 0, "the fixture has DIMENSIONS records");
+    xls
+}
+
+#[tokio::test]
+async fn an_xls_sheet_claiming_more_cells_than_a_device_list_can_use_is_refused_before_it_is_read()
+{
+    for (name, bytes) in [
+        ("million-rows.xls", xls_claiming(0, 1_000_000)),
+        ("wrapping-rows.xls", xls_claiming(10, 5)),
+    ] {
+        let (code, report, took) = check_within_one_gib(name, &bytes);
+        assert_eq!(code, Some(2), "{name} ({took:?}): {report}");
+        assert!(report.contains("claims more cells"), "{name}: {report}");
+    }
+    // The fixture as it is still reads.
+    let (code, report, _) = check_within_one_gib("devices.xls", &xls_claiming(0, 6));
+    assert_ne!(code, Some(2), "{report}");
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let response = upload(
+        &browser,
+        NORTHWIND,
+        to_new_batch(
+            file_form("million-rows.xls", xls_claiming(0, 1_000_000)),
+            "Cells",
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    assert!(response.text().await.unwrap().contains("claims more cells"));
+}

@@ -288,3 +288,125 @@ async fn responses_echo_the_request_and_correlation_ids() {
     );
     assert!(response.headers().contains_key("ms-cv"));
 }
+
+/// A batch-creation body of `devices` product-key devices (about 40 bytes each).
+fn batch_body(name: &str, devices: usize) -> String {
+    let list: Vec<String> = (0..devices)
+        .map(|n| {
+            format!(
+                r#"{{"productKey":"{:013}"}}"#,
+                3_000_000_000_000_u64 + n as u64
+            )
+        })
+        .collect();
+    format!(r#"{{"batchId":"{name}","devices":[{}]}}"#, list.join(","))
+}
+
+/// Sends the head and the first `sent` bytes of a POST of `body`, then closes the connection:
+/// a client killed while its body was half sent.
+async fn cut_off_post(caller: &Caller, request_id: &str, body: &str, sent: usize) {
+    use tokio::io::AsyncWriteExt;
+    let address = caller
+        .base
+        .trim_start_matches("http://")
+        .replace("localhost", "127.0.0.1");
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nMS-RequestId: {request_id}\r\n\
+         Content-Length: {}\r\n\r\n",
+        batches_path(),
+        caller.token,
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(&body.as_bytes()[..sent]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(socket);
+}
+
+#[tokio::test]
+async fn a_request_cut_off_mid_body_is_forgotten_and_its_id_may_be_sent_again() {
+    let sandbox = sandbox().await;
+    let caller = Caller::admin(&sandbox).await;
+    let body = batch_body("Cut-off", 200);
+    let id = "0f9f6f4e-2222-4222-8333-944455556666";
+    // Read slowly, so the cut comes while the handler is still reading.
+    set_faults(
+        &sandbox,
+        FaultSettings {
+            body_bytes_per_sec: 4_000,
+            ..FaultSettings::default()
+        },
+    )
+    .await;
+    cut_off_post(&caller, id, &body, body.len() / 2).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    set_faults(&sandbox, FaultSettings::default()).await;
+    let started = std::time::Instant::now();
+    let again = caller.post(&batches_path(), &body, Some(id)).await;
+    assert_eq!(
+        again.status(),
+        202,
+        "sent whole, the same id is a new request"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    // The whole request's answer is the one kept now.
+    let replayed = caller.post(&batches_path(), &body, Some(id)).await;
+    assert_eq!(replayed.status(), 202);
+    assert_eq!(
+        again.headers().get("location"),
+        replayed.headers().get("location"),
+        "one batch, one job"
+    );
+}
+
+#[tokio::test]
+async fn a_repeat_of_a_request_still_being_read_waits_then_gets_503_with_retry_after() {
+    let sandbox = sandbox().await;
+    let caller = Caller::admin(&sandbox).await;
+    // 40 KB at 4 KB a second: the first takes about ten seconds to arrive.
+    let body = batch_body("Slow", 1_000);
+    let id = "0f9f6f4e-3333-4222-8333-944455556666";
+    set_faults(
+        &sandbox,
+        FaultSettings {
+            body_bytes_per_sec: 4_000,
+            ..FaultSettings::default()
+        },
+    )
+    .await;
+    let first = tokio::spawn({
+        let (base, token, body) = (caller.base.clone(), caller.token.clone(), body.clone());
+        async move {
+            let caller = Caller { base, token };
+            caller.post(&batches_path(), &body, Some(id)).await.status()
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let started = std::time::Instant::now();
+    let repeat = http()
+        .post(format!("{}{}", caller.base, batches_path()))
+        .bearer_auth(&caller.token)
+        .header("content-type", "application/json")
+        .header("MS-RequestId", id)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert_eq!(repeat.status(), 503);
+    assert_eq!(repeat.headers()["retry-after"], "1");
+    assert!(
+        waited >= std::time::Duration::from_secs(4) && waited < std::time::Duration::from_secs(8),
+        "{waited:?}"
+    );
+    assert_eq!(
+        first.await.unwrap(),
+        202,
+        "the first, read slowly, goes through"
+    );
+    set_faults(&sandbox, FaultSettings::default()).await;
+    let replayed = caller.post(&batches_path(), &body, Some(id)).await;
+    assert_eq!(replayed.status(), 202, "and its answer is the one replayed");
+}

@@ -36,6 +36,16 @@ pub struct Limits {
     pub max_unpacked_bytes: u64,
 }
 
+impl Limits {
+    /// The most shared strings (distinct texts) an XLSX may hold: every cell the reader could
+    /// use, that is [`grid::MAX_COLUMNS`] cells on each of the rows it reads (the data rows
+    /// and the title and header rows above them). A reader holds every shared string in
+    /// memory at once, so this is what bounds it, not the row limit.
+    pub fn max_shared_strings(&self) -> u64 {
+        ((self.max_rows + sheet::HEADER_ALLOWANCE) * grid::MAX_COLUMNS) as u64
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
@@ -63,6 +73,10 @@ pub enum ReadError {
     TooManySheets { count: usize, limit: usize },
     #[error("The workbook would unpack to more than {} MB, far more than a device list needs. Save the device sheet on its own as CSV and upload that.", limit / (1024 * 1024))]
     UnpacksTooLarge { limit: u64 },
+    #[error("The workbook holds more than {limit} different texts (its shared strings), more than {rows} rows of 256 cells could use. Save the device sheet on its own as CSV or in a new workbook, and upload that.")]
+    TooManyStrings { limit: u64, rows: usize },
+    #[error("A sheet of the workbook claims more cells than {rows} rows of 256 cells, far more than a device list needs. Save the device sheet on its own as CSV or in a new workbook, and upload that.")]
+    SheetTooLarge { rows: usize },
     #[error("The workbook has no sheet called “{0}”.")]
     NoSuchSheet(String),
     #[error("{0}")]

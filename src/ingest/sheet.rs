@@ -26,6 +26,8 @@ impl<'a> Workbook<'a> {
     ) -> Result<Self, ReadError> {
         if zipped {
             check_container(bytes, limits)?;
+        } else {
+            check_xls_dimensions(bytes, limits)?;
         }
         let book = if xlsx {
             Workbook::Xlsx(Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(&e.into()))?)
@@ -220,7 +222,7 @@ fn range_lines(
 }
 
 /// Title rows and the header come on top of the data rows the limit counts.
-const HEADER_ALLOWANCE: usize = 25;
+pub(super) const HEADER_ALLOWANCE: usize = 25;
 
 /// A cell as text. Numbers are written as Excel would show them in a General cell (no
 /// exponent for whole numbers that fit), and marked so the rules can warn about lost zeros.
@@ -290,5 +292,258 @@ fn check_container(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
             limit: limits.max_unpacked_bytes,
         });
     }
+    let shared_strings: Vec<usize> = (0..archive.len())
+        .filter(|&index| {
+            archive
+                .name_for_index(index)
+                .and_then(|name| name.ok())
+                .is_some_and(|name| name.to_ascii_lowercase().ends_with("sharedstrings.xml"))
+        })
+        .collect();
+    for index in shared_strings {
+        check_shared_strings(&mut archive, index, limits)?;
+    }
     Ok(())
+}
+
+/// Refuses an XLS whose sheets declare (in their `DIMENSIONS` record) more cells than a
+/// device list could use, before calamine reads a sheet: it reserves room for every cell of
+/// that rectangle at once, whatever the file holds, so a 6 KB file claiming a million rows of
+/// 256 columns asked for 10 GB, and a rectangle whose last row comes before its first wrapped
+/// round to billions. The same bound as shared strings: [`Limits::max_shared_strings`].
+///
+/// The records are read from the workbook stream one at a time (a few bytes each kept); a
+/// file that is not a readable compound file is left for calamine to refuse in its words.
+fn check_xls_dimensions(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
+    use std::io::Read;
+    const DIMENSIONS: u16 = 0x0200;
+    /// After it the records are encrypted: calamine refuses the workbook as protected.
+    const FILEPASS: u16 = 0x002F;
+    let Ok(mut file) = cfb::CompoundFile::open(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    let stream = ["/Workbook", "/Book"]
+        .into_iter()
+        .find_map(|name| file.open_stream(name).ok());
+    let Some(stream) = stream else {
+        return Ok(());
+    };
+    let mut records = std::io::BufReader::new(stream);
+    let limit = limits.max_shared_strings();
+    let mut head = [0u8; 4];
+    while records.read_exact(&mut head).is_ok() {
+        let kind = u16::from_le_bytes([head[0], head[1]]);
+        let len = u64::from(u16::from_le_bytes([head[2], head[3]]));
+        if kind == FILEPASS {
+            return Ok(());
+        }
+        if kind != DIMENSIONS {
+            if std::io::copy(&mut (&mut records).take(len), &mut std::io::sink()).ok() != Some(len)
+            {
+                return Ok(());
+            }
+            continue;
+        }
+        let mut data = vec![0u8; len as usize];
+        if records.read_exact(&mut data).is_err() {
+            return Ok(());
+        }
+        if dimensions_cells(&data).is_some_and(|cells| cells > limit) {
+            return Err(ReadError::SheetTooLarge {
+                rows: limits.max_rows,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The cells of the rectangle a `DIMENSIONS` record declares, as calamine will size it
+/// (`u64::MAX` for one that would wrap round); `None` for a record it does not read.
+fn dimensions_cells(data: &[u8]) -> Option<u64> {
+    let u16_at = |at: usize| u64::from(u16::from_le_bytes([data[at], data[at + 1]]));
+    let u32_at = |at: usize| {
+        u64::from(u32::from_le_bytes([
+            data[at],
+            data[at + 1],
+            data[at + 2],
+            data[at + 3],
+        ]))
+    };
+    let (first_row, row_after, mut first_column, column_after) = match data.len() {
+        10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+        14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+        _ => return None,
+    };
+    if first_column > 0xFF || column_after < first_column {
+        first_column = 0;
+    }
+    if row_after == 0 || column_after == 0 {
+        return Some(1);
+    }
+    // calamine: (last - first + 1) in u32, the last being `after - 1`.
+    let rows = row_after.checked_sub(first_row).filter(|rows| *rows > 0);
+    let columns = column_after.checked_sub(first_column).filter(|c| *c > 0);
+    match (rows, columns) {
+        (Some(rows), Some(columns)) => Some(rows.saturating_mul(columns)),
+        _ => Some(u64::MAX),
+    }
+}
+
+/// The fewest bytes one shared string takes that a reader keeps (`<si></si>`, or
+/// `<si><t/></si>`): a part of `n` bytes holds at most `n / 9` of them.
+const SMALLEST_STRING_ITEM: u64 = 9;
+
+/// Refuses an XLSX's shared strings that would take more memory than any device list needs,
+/// before calamine loads them (it holds them all at once, and reserves room for as many as the
+/// part's `uniqueCount` claims, a number the file chooses). The count is bounded by
+/// [`Limits::max_shared_strings`]:
+/// - the `uniqueCount` the part declares is read from its first bytes;
+/// - a part too small to hold more strings than that (as nearly every real workbook's is)
+///   needs nothing more; a larger one is counted as it unpacks, in constant memory, and
+///   refused as soon as the count passes the limit.
+fn check_shared_strings(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    index: usize,
+    limits: &Limits,
+) -> Result<(), ReadError> {
+    let limit = limits.max_shared_strings();
+    let too_many = ReadError::TooManyStrings {
+        limit,
+        rows: limits.max_rows,
+    };
+    let damaged =
+        |e: &dyn std::fmt::Display| ReadError::Unreadable(format!("the workbook is damaged ({e})"));
+    let mut entry = archive.by_index(index).map_err(|e| damaged(&e))?;
+    let large = entry.size() / SMALLEST_STRING_ITEM > limit;
+    let mut counter = StringItems::default();
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut kept = 0;
+    loop {
+        let read = std::io::Read::read(&mut entry, &mut buffer[kept..]).map_err(|e| damaged(&e))?;
+        if read == 0 {
+            return Ok(());
+        }
+        let filled = kept + read;
+        let consumed = counter.scan(&buffer[..filled]);
+        if counter.declared.is_some_and(|declared| declared > limit) || counter.items > limit {
+            return Err(too_many);
+        }
+        if !large && counter.seen_table {
+            // The declared count is known and the part is too small to hold too many.
+            return Ok(());
+        }
+        buffer.copy_within(consumed..filled, 0);
+        kept = filled - consumed;
+        if kept == buffer.len() {
+            // A tag name longer than the buffer: no shared-strings part has one.
+            return Err(damaged(&"a tag of the shared strings never ends"));
+        }
+    }
+}
+
+/// Counts the `<si>` items of a shared-strings part (any namespace prefix) and reads the
+/// `uniqueCount` its `<sst>` element declares, from pieces of the part in order.
+#[derive(Default)]
+struct StringItems {
+    items: u64,
+    declared: Option<u64>,
+    seen_table: bool,
+}
+
+impl StringItems {
+    /// Scans `data`; returns how many of its bytes are done with: the rest (a tag cut off at
+    /// the end) must come again at the front of the next piece.
+    fn scan(&mut self, data: &[u8]) -> usize {
+        for start in memchr::memchr_iter(b'<', data) {
+            let tag = &data[start + 1..];
+            let Some(end) = tag.iter().position(|b| b" \t\r\n>/".contains(b)) else {
+                return start;
+            };
+            let name = &tag[..end];
+            let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+            if local == b"si" && tag[end] != b'/' {
+                self.items += 1;
+            } else if local == b"sst" && !self.seen_table {
+                let Some(close) = memchr::memchr(b'>', tag) else {
+                    return start;
+                };
+                self.declared = unique_count(&tag[..close]);
+                self.seen_table = true;
+            }
+        }
+        data.len()
+    }
+}
+
+/// The `uniqueCount="…"` of an `<sst …>` start tag, if it has one (an unreadable number counts
+/// as too many).
+fn unique_count(tag: &[u8]) -> Option<u64> {
+    let at = memchr::memmem::find(tag, b"uniqueCount=")?;
+    let value = &tag[at + b"uniqueCount=".len()..];
+    let quote = *value.first()?;
+    let value = &value[1..];
+    let close = memchr::memchr(quote, value)?;
+    Some(
+        std::str::from_utf8(&value[..close])
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(u64::MAX),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scanned(pieces: &[&[u8]]) -> StringItems {
+        let mut counter = StringItems::default();
+        let mut carried: Vec<u8> = Vec::new();
+        for piece in pieces {
+            carried.extend_from_slice(piece);
+            let done = counter.scan(&carried);
+            carried.drain(..done);
+        }
+        counter
+    }
+
+    #[test]
+    fn a_dimensions_record_is_sized_as_the_reader_sizes_it() {
+        let biff8 = |first: u32, after: u32, first_col: u16, col_after: u16| {
+            let mut data = Vec::new();
+            data.extend(first.to_le_bytes());
+            data.extend(after.to_le_bytes());
+            data.extend(first_col.to_le_bytes());
+            data.extend(col_after.to_le_bytes());
+            data.extend([0, 0]);
+            data
+        };
+        assert_eq!(dimensions_cells(&biff8(0, 6, 0, 5)), Some(30));
+        assert_eq!(
+            dimensions_cells(&biff8(0, 1_000_000, 0, 256)),
+            Some(256_000_000)
+        );
+        assert_eq!(
+            dimensions_cells(&biff8(10, 5, 0, 5)),
+            Some(u64::MAX),
+            "wraps"
+        );
+        assert_eq!(dimensions_cells(&biff8(0, 0, 0, 0)), Some(1));
+        assert_eq!(dimensions_cells(&[0; 12]), None);
+    }
+
+    #[test]
+    fn string_items_are_counted_across_pieces_and_the_declared_count_is_read() {
+        let part = br#"<?xml version="1.0"?><x:sst xmlns:x="a" count="9" uniqueCount='3'><x:si><x:t>a</x:t></x:si><si><t>b</t></si><si/><si ><t>c</t></si><sig/></x:sst>"#;
+        for cut in 1..part.len() {
+            let counter = scanned(&[&part[..cut], &part[cut..]]);
+            assert_eq!(counter.items, 3, "cut at {cut}");
+            assert_eq!(counter.declared, Some(3), "cut at {cut}");
+        }
+        assert_eq!(
+            unique_count(br#"sst uniqueCount="4000000000""#),
+            Some(4_000_000_000)
+        );
+        assert_eq!(unique_count(br#"sst uniqueCount="-1""#), Some(u64::MAX));
+        assert_eq!(unique_count(br#"sst count="5""#), None);
+    }
 }

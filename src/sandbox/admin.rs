@@ -1,5 +1,6 @@
 //! `/_sandbox/…`: change faults, reset to the seed, and look inside, while the sandbox runs.
-//! Unauthenticated by design: the sandbox listens on loopback and holds only made-up data.
+//! Unauthenticated by design: mounted only when the sandbox listens on loopback, and it holds
+//! only made-up data.
 
 use std::sync::Arc;
 

@@ -11,6 +11,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -56,6 +57,32 @@ pub struct FaultSettings {
     /// clients refreshing with one single-use refresh token are then both on their way, and
     /// the second is refused.
     pub token_latency_ms: u64,
+    /// Request bodies are read at most this fast (bytes a second; 0: as fast as they come), so
+    /// that a test can cut a client off while its body is half sent.
+    pub body_bytes_per_sec: u64,
+}
+
+/// `body`, given to the handler at most `bytes_per_sec` (in pieces of at most 1 KB): the
+/// client's sending blocks meanwhile, as it would on a slow link.
+fn read_slowly(body: Body, bytes_per_sec: u64) -> Body {
+    use futures::StreamExt;
+    let pieces = body.into_data_stream().flat_map(|chunk| {
+        let pieces: Vec<Result<Bytes, axum::Error>> = match chunk {
+            Ok(bytes) => (0..bytes.len())
+                .step_by(1024)
+                .map(|at| Ok(bytes.slice(at..(at + 1024).min(bytes.len()))))
+                .collect(),
+            Err(error) => vec![Err(error)],
+        };
+        futures::stream::iter(pieces)
+    });
+    Body::from_stream(pieces.then(move |piece| async move {
+        if let Ok(bytes) = &piece {
+            let secs = bytes.len() as f64 / bytes_per_sec as f64;
+            tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+        }
+        piece
+    }))
 }
 
 /// One line of the request log.
@@ -222,6 +249,12 @@ pub(crate) async fn apply(
     };
     let write = !matches!(entry.method.as_str(), "GET" | "HEAD" | "OPTIONS");
     let (latency, verdict) = faults.verdict(&tenant, write);
+    let slow_body = faults.settings().body_bytes_per_sec;
+    let request = if slow_body > 0 {
+        request.map(|body| read_slowly(body, slow_body))
+    } else {
+        request
+    };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

@@ -22,6 +22,8 @@ pub mod codes {
     pub const TOKEN_MISSING: &str = "800001";
     pub const INVALID_INPUT: &str = "800002";
     pub const UNEXPECTED: &str = "800003";
+    /// Simulated: a request whose `MS-RequestId` is still being handled (undocumented).
+    pub const REQUEST_IN_PROGRESS: &str = "800004";
     pub const INVALID_CUSTOMER_ID: &str = "900118";
     pub const MFA_REQUIRED: &str = "900421";
     /// Simulated: Microsoft documents no code for "batch id already exists".

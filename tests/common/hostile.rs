@@ -266,3 +266,41 @@ pub fn corpus() -> Vec<(&'static str, Vec<u8>)> {
     cases.sort_by_key(|(name, _)| *name);
     cases
 }
+
+/// A real one-sheet workbook whose shared strings are replaced by `items` one-letter texts
+/// under `<sst … uniqueCount="{declared}">`, written as the zip deflates them (20 million
+/// items: 340 MB unpacked, under 1 MB packed, never whole in memory here).
+pub fn shared_strings_bomb(items: u64, declared: u64) -> Vec<u8> {
+    let template = xlsx(&[vec!["Device Serial Number".into(), "Hardware Hash".into()]]);
+    let mut archive = zip::ZipArchive::new(Cursor::new(template)).unwrap();
+    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .large_file(true);
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).unwrap();
+        let name = entry.name().unwrap().to_string();
+        writer.start_file(name.as_str(), options).unwrap();
+        if name != "xl/sharedStrings.xml" {
+            std::io::copy(&mut entry, &mut writer).unwrap();
+            continue;
+        }
+        write!(
+            writer,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+             <sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \
+             count=\"{items}\" uniqueCount=\"{declared}\">"
+        )
+        .unwrap();
+        let item = b"<si><t>a</t></si>";
+        let piece: Vec<u8> = item.repeat(65_536);
+        let mut left = items;
+        while left > 0 {
+            let n = left.min(65_536);
+            writer.write_all(&piece[..n as usize * item.len()]).unwrap();
+            left -= n;
+        }
+        writer.write_all(b"</sst>").unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}

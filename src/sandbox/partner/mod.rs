@@ -199,8 +199,19 @@ fn with_realm(mut response: Response, state: &SandboxState) -> Response {
     response
 }
 
+/// How long a request waits for another one with its `MS-RequestId` that is still being
+/// handled, before it is answered 503 with `Retry-After` (simulated: Partner Center does not
+/// document what it does then).
+pub const IN_FLIGHT_WAIT: Duration = Duration::from_secs(5);
+
 /// A write repeated with the same `MS-RequestId` gets the first answer and changes nothing.
-/// A retry that arrives while the first is still being handled waits for its answer.
+///
+/// - A retry that arrives while the first is still being handled waits for its answer, at
+///   most [`IN_FLIGHT_WAIT`], then gets 503 with `Retry-After: 1`.
+/// - Only answers to requests that arrived whole are kept. A request whose body was cut off
+///   (the client died or the connection broke while sending it) never reached the service:
+///   its id is forgotten, as after a 5xx, and the same id may be sent again. The same holds
+///   when the connection closes while the request is handled (its handler is dropped).
 async fn idempotent(
     State(state): State<Arc<SandboxState>>,
     request: Request,
@@ -225,7 +236,8 @@ async fn idempotent(
         request.uri().path()
     );
     let answers = &state.partner.answers;
-    for _ in 0..3000 {
+    let deadline = tokio::time::Instant::now() + IN_FLIGHT_WAIT;
+    loop {
         let replay = {
             let mut answers = lock(answers);
             match answers.get(&key) {
@@ -244,28 +256,99 @@ async fn idempotent(
         match replay {
             None => break,
             Some(Some(response)) => return response,
+            Some(None) if tokio::time::Instant::now() >= deadline => {
+                let mut busy = api_fault(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    codes::REQUEST_IN_PROGRESS,
+                    "A request with this MS-RequestId is still being processed. Retry later.",
+                );
+                busy.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return busy;
+            }
             Some(None) => tokio::time::sleep(Duration::from_millis(10)).await,
         }
     }
+    // From here the key is this request's: forgotten unless an answer is kept below, also if
+    // this future is dropped because the connection closed.
+    let mut claim = InFlightClaim {
+        answers,
+        key: Some(key),
+    };
+    let cut_off = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let request = request.map(|body| {
+        Body::new(CutOffWatch {
+            inner: body,
+            cut_off: cut_off.clone(),
+        })
+    });
     let response = next.run(request).await;
     let (parts, body) = response.into_parts();
     let body = axum::body::to_bytes(body, BODY_LIMIT)
         .await
         .unwrap_or_default();
-    let mut answers = lock(answers);
-    if parts.status.is_server_error() {
-        answers.remove(&key);
-    } else {
-        answers.insert(
-            key,
-            Answer::Done {
-                status: parts.status,
-                headers: parts.headers.clone(),
-                body: body.clone(),
-            },
-        );
+    let arrived_whole = !cut_off.load(Ordering::SeqCst);
+    if arrived_whole && !parts.status.is_server_error() {
+        claim.keep(Answer::Done {
+            status: parts.status,
+            headers: parts.headers.clone(),
+            body: body.clone(),
+        });
     }
     Response::from_parts(parts, Body::from(body))
+}
+
+/// A request id being handled: removed from the answers when dropped, unless an answer was
+/// kept for it.
+struct InFlightClaim<'a> {
+    answers: &'a Mutex<HashMap<String, Answer>>,
+    key: Option<String>,
+}
+
+impl InFlightClaim<'_> {
+    fn keep(&mut self, answer: Answer) {
+        if let Some(key) = self.key.take() {
+            lock(self.answers).insert(key, answer);
+        }
+    }
+}
+
+impl Drop for InFlightClaim<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            lock(self.answers).remove(&key);
+        }
+    }
+}
+
+/// A request body that notes when it could not be read to its end.
+struct CutOffWatch {
+    inner: Body,
+    cut_off: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl http_body::Body for CutOffWatch {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Err(_))) = &polled {
+            self.cut_off.store(true, Ordering::SeqCst);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 fn rebuild(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Response {
