@@ -208,3 +208,44 @@ async fn an_xls_sheet_claiming_more_cells_than_a_device_list_can_use_is_refused_
     assert_eq!(response.status(), 422);
     assert!(response.text().await.unwrap().contains("claims more cells"));
 }
+
+/// A row of 256 copies of one text (`repeats` times over).
+const WIDE_ROW: &[u8] = br#"<table:table-row><table:table-cell office:value-type="string" office:string-value="x" table:number-columns-repeated="256"><text:p>x</text:p></table:table-cell></table:table-row>"#;
+
+#[tokio::test]
+async fn an_ods_table_calamine_would_build_past_what_a_device_list_can_use_is_refused_first() {
+    use common::hostile::ods_with;
+    // 250,000 written rows of 256 cells: 64 million cells as they are read.
+    let many_rows = ods_with(|out| {
+        for _ in 0..250_000 {
+            out.write_all(WIDE_ROW).unwrap();
+        }
+    });
+    // Two wide rows 300,000 empty rows apart: a 77-million-cell rectangle.
+    let tall_gap = ods_with(|out| {
+        out.write_all(WIDE_ROW).unwrap();
+        out.write_all(br#"<table:table-row table:number-rows-repeated="300000"><table:table-cell table:number-columns-repeated="256"/></table:table-row>"#).unwrap();
+        out.write_all(WIDE_ROW).unwrap();
+    });
+    for (name, bytes) in [("many-rows.ods", &many_rows), ("tall-gap.ods", &tall_gap)] {
+        let (code, report, took) = check_within_one_gib(name, bytes);
+        assert_eq!(code, Some(2), "{name} ({took:?}): {report}");
+        assert!(report.contains("claims more cells"), "{name}: {report}");
+    }
+    // LibreOffice's own shape (a header, rows, then a million empty rows) still reads.
+    let ordinary = ods_with(|out| {
+        out.write_all(br#"<table:table-row><table:table-cell office:value-type="string"><text:p>Device Serial Number</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>Windows Product ID</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1022"/></table:table-row><table:table-row><table:table-cell office:value-type="string"><text:p>SN-1</text:p></table:table-cell><table:table-cell office:value-type="string"><text:p>3305472106271</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1022"/></table:table-row><table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#).unwrap();
+    });
+    let (code, report, _) = check_within_one_gib("ordinary.ods", &ordinary);
+    assert!(matches!(code, Some(0 | 1)), "{report}");
+    assert!(!report.contains("claims more cells"), "{report}");
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let response = upload(
+        &browser,
+        NORTHWIND,
+        to_new_batch(file_form("tall-gap.ods", tall_gap), "Cells"),
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+}

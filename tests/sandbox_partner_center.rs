@@ -325,6 +325,18 @@ async fn cut_off_post(caller: &Caller, request_id: &str, body: &str, sent: usize
     drop(socket);
 }
 
+/// The sandbox reads request bodies at 4 KB a second from now on.
+async fn read_bodies_slowly(sandbox: &Sandbox) {
+    set_faults(
+        sandbox,
+        FaultSettings {
+            body_bytes_per_sec: 4_000,
+            ..FaultSettings::default()
+        },
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn a_request_cut_off_mid_body_is_forgotten_and_its_id_may_be_sent_again() {
     let sandbox = sandbox().await;
@@ -332,14 +344,7 @@ async fn a_request_cut_off_mid_body_is_forgotten_and_its_id_may_be_sent_again() 
     let body = batch_body("Cut-off", 200);
     let id = "0f9f6f4e-2222-4222-8333-944455556666";
     // Read slowly, so the cut comes while the handler is still reading.
-    set_faults(
-        &sandbox,
-        FaultSettings {
-            body_bytes_per_sec: 4_000,
-            ..FaultSettings::default()
-        },
-    )
-    .await;
+    read_bodies_slowly(&sandbox).await;
     cut_off_post(&caller, id, &body, body.len() / 2).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     set_faults(&sandbox, FaultSettings::default()).await;
@@ -368,14 +373,7 @@ async fn a_repeat_of_a_request_still_being_read_waits_then_gets_503_with_retry_a
     // 40 KB at 4 KB a second: the first takes about ten seconds to arrive.
     let body = batch_body("Slow", 1_000);
     let id = "0f9f6f4e-3333-4222-8333-944455556666";
-    set_faults(
-        &sandbox,
-        FaultSettings {
-            body_bytes_per_sec: 4_000,
-            ..FaultSettings::default()
-        },
-    )
-    .await;
+    read_bodies_slowly(&sandbox).await;
     let first = tokio::spawn({
         let (base, token, body) = (caller.base.clone(), caller.token.clone(), body.clone());
         async move {

@@ -303,7 +303,170 @@ fn check_container(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
     for index in shared_strings {
         check_shared_strings(&mut archive, index, limits)?;
     }
+    if let Some(index) = archive.index_for_name("content.xml") {
+        check_ods_cells(&mut archive, index, limits)?;
+    }
     Ok(())
+}
+
+/// The most columns calamine makes of one ODS row, and the most rows of one table.
+const ODS_MAX_COLUMNS: u64 = 16_384;
+const ODS_MAX_ROWS: u64 = 1_048_576;
+
+/// Refuses an ODS whose tables calamine would make into more cells than a device list could
+/// use ([`Limits::max_shared_strings`]), before it reads them. calamine builds each row's
+/// cells as it reads (a cell's `number-columns-repeated` copies included, up to 16,384 a row,
+/// and any number of rows), then copies the table into one rectangle from its first to its
+/// last row with a value, rows repeated by `number-rows-repeated` included, up to its own cap
+/// of 100 million cells, twice over (values and formulas). Each is counted here from
+/// `content.xml` as it unpacks, in constant memory, as calamine will count it or more (a cell
+/// is taken for a value when it has any value attribute, a formula or content).
+fn check_ods_cells(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    index: usize,
+    limits: &Limits,
+) -> Result<(), ReadError> {
+    use quick_xml::events::Event;
+    let damaged = |e: &dyn std::fmt::Display| {
+        ReadError::Unreadable(format!("the spreadsheet is damaged ({e})"))
+    };
+    let limit = limits.max_shared_strings();
+    let too_large = ReadError::SheetTooLarge {
+        rows: limits.max_rows,
+    };
+    let entry = archive.by_index(index).map_err(|e| damaged(&e))?;
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(entry));
+    let mut buffer = Vec::new();
+    let mut table = OdsTable::default();
+    let mut read_cells: u64 = 0;
+    let mut row: Option<OdsRow> = None;
+    // Inside a cell's children (its text): nothing there changes the count.
+    let mut depth_in_cell = 0_u32;
+    loop {
+        let event = xml.read_event_into(&mut buffer).map_err(|e| damaged(&e))?;
+        match &event {
+            Event::Eof => break,
+            Event::Start(_) | Event::Empty(_) if depth_in_cell > 0 => {
+                if matches!(event, Event::Start(_)) {
+                    depth_in_cell += 1;
+                }
+            }
+            Event::End(_) if depth_in_cell > 0 => depth_in_cell -= 1,
+            Event::Start(e) | Event::Empty(e) => {
+                let closed = matches!(event, Event::Empty(_));
+                match e.name().as_ref() {
+                    "table:table" => table = OdsTable::default(),
+                    "table:table-row" => {
+                        let repeats = repeat_count(e, "table:number-rows-repeated");
+                        row = Some(OdsRow::new(repeats));
+                        if closed {
+                            if let Some(done) = row.take() {
+                                read_cells = read_cells.saturating_add(table.add(done));
+                            }
+                        }
+                    }
+                    "table:table-cell" | "table:covered-table-cell" => {
+                        let repeats = repeat_count(e, "table:number-columns-repeated");
+                        let valued = !closed
+                            || e.attributes().flatten().any(|a| {
+                                let key = a.key.as_ref();
+                                key.starts_with("office:") || key == "table:formula"
+                            });
+                        if let Some(row) = row.as_mut() {
+                            row.cell(repeats, valued);
+                        }
+                        if !closed {
+                            depth_in_cell = 1;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::End(e) if e.name().as_ref() == "table:table-row" => {
+                if let Some(done) = row.take() {
+                    read_cells = read_cells.saturating_add(table.add(done));
+                }
+            }
+            _ => {}
+        }
+        if read_cells > limit || table.rectangle() > limit {
+            return Err(too_large);
+        }
+        buffer.clear();
+    }
+    Ok(())
+}
+
+/// A `number-…-repeated` attribute (1 when absent; unreadable: as many as can be).
+fn repeat_count(element: &quick_xml::events::BytesStart<'_>, name: &str) -> u64 {
+    element
+        .attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name)
+        .map_or(1, |a| a.value.trim().parse::<u64>().unwrap_or(u64::MAX))
+}
+
+/// One row as calamine builds it: empty cells are kept only when a value follows them.
+struct OdsRow {
+    repeats: u64,
+    cells: u64,
+    empty_run: u64,
+}
+
+impl OdsRow {
+    fn new(repeats: u64) -> OdsRow {
+        OdsRow {
+            repeats,
+            cells: 0,
+            empty_run: 0,
+        }
+    }
+
+    fn cell(&mut self, repeats: u64, valued: bool) {
+        if valued {
+            let run = self.empty_run.saturating_add(repeats);
+            self.cells = self.cells.saturating_add(run).min(ODS_MAX_COLUMNS);
+            self.empty_run = 0;
+        } else {
+            self.empty_run = self.empty_run.saturating_add(repeats);
+        }
+    }
+}
+
+/// A table's rows so far: its rectangle runs from the first row with a value to the last.
+#[derive(Default)]
+struct OdsTable {
+    rows: u64,
+    /// Rows from the first with a value to the last, repeats included.
+    spanned: u64,
+    /// Empty rows since the last with a value (they count once a value follows).
+    empty_run: u64,
+    widest: u64,
+}
+
+impl OdsTable {
+    /// Adds a row; returns the cells calamine builds while reading it.
+    fn add(&mut self, row: OdsRow) -> u64 {
+        let repeats = row.repeats.min(ODS_MAX_ROWS.saturating_sub(self.rows));
+        self.rows = self.rows.saturating_add(repeats);
+        if row.cells == 0 {
+            if self.spanned > 0 {
+                self.empty_run = self.empty_run.saturating_add(repeats);
+            }
+        } else {
+            self.spanned = self
+                .spanned
+                .saturating_add(self.empty_run)
+                .saturating_add(repeats);
+            self.empty_run = 0;
+            self.widest = self.widest.max(row.cells);
+        }
+        row.cells
+    }
+
+    fn rectangle(&self) -> u64 {
+        self.spanned.saturating_mul(self.widest)
+    }
 }
 
 /// Refuses an XLS whose sheets declare (in their `DIMENSIONS` record) more cells than a
@@ -504,6 +667,33 @@ mod tests {
             carried.drain(..done);
         }
         counter
+    }
+
+    #[test]
+    fn an_ods_table_is_counted_as_the_reader_builds_it() {
+        let mut table = OdsTable::default();
+        // Leading empty rows, a header, a gap, a repeated row, then LibreOffice's trailing
+        // empty rows: only the span with values counts.
+        let mut empty = OdsRow::new(5);
+        empty.cell(1024, false);
+        assert_eq!(table.add(empty), 0);
+        let mut header = OdsRow::new(1);
+        header.cell(3, false);
+        header.cell(2, true);
+        assert_eq!(table.add(header), 5, "empty cells before a value are built");
+        let mut gap = OdsRow::new(10);
+        gap.cell(1024, false);
+        table.add(gap);
+        let mut repeated = OdsRow::new(4);
+        repeated.cell(1, true);
+        table.add(repeated);
+        let mut trailing = OdsRow::new(1_048_000);
+        trailing.cell(1024, false);
+        table.add(trailing);
+        assert_eq!(table.rectangle(), (1 + 10 + 4) * 5);
+        let mut wide = OdsRow::new(1);
+        wide.cell(u64::MAX, true);
+        assert_eq!(wide.cells, ODS_MAX_COLUMNS);
     }
 
     #[test]

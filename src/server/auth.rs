@@ -1,7 +1,7 @@
 //! Sign-in, sign-out, the gate in front of every private page, and the user's delegated
 //! Partner Center token (refreshed before it expires, one refresh at a time per sign-in).
 //!
-//! Session writes happen only here, in plain handlers (DESIGN.md §5: writes made while a page
+//! Session writes happen only here, in plain handlers (docs/DESIGN.md §4: writes made while a page
 //! streams are lost). Tokens are never in the session: they sit encrypted in `sign_ins`.
 
 use std::collections::HashMap;

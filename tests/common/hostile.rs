@@ -304,3 +304,26 @@ pub fn shared_strings_bomb(items: u64, declared: u64) -> Vec<u8> {
     }
     writer.finish().unwrap().into_inner()
 }
+
+/// An ODS whose one table is `rows` written by `write_rows` (streamed into the zip, deflated).
+pub fn ods_with(write_rows: impl Fn(&mut dyn Write)) -> Vec<u8> {
+    let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    let deflated = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .large_file(true);
+    writer.start_file("mimetype", stored).unwrap();
+    writer
+        .write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    writer.start_file("content.xml", deflated).unwrap();
+    writer.write_all(br#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Devices">"#).unwrap();
+    write_rows(&mut writer);
+    writer
+        .write_all(b"</table:table></office:spreadsheet></office:body></office:document-content>")
+        .unwrap();
+    writer.start_file("META-INF/manifest.xml", stored).unwrap();
+    writer.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
+    writer.finish().unwrap().into_inner()
+}
