@@ -84,7 +84,7 @@ const replicaServers = postgres
 
 export default defineConfig({
   testDir: "./tests",
-  // The html reporter can hang (docs/DESIGN.md §4).
+  // The html reporter can hang.
   reporter: "list",
   timeout: 60_000,
   expect: { timeout: 10_000 },

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building (and, with "e2e", browser testing) needs, skipping what is there.
 # Nothing is downloaded from outside the package registries: cargo-leptos is built with
-# `no_downloads`, and the browser is Debian's chromium (docs/DESIGN.md §2, §4).
+# `no_downloads`, and the browser is Debian's chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -5,7 +5,7 @@
 //! to it exactly as it would talk to Microsoft, so every code path that runs in production runs
 //! against the sandbox too. It serves URLs under the host name `localhost` while the dashboard
 //! uses `127.0.0.1`, so the browser treats them as different sites, as it does with the real
-//! Entra ID (see docs/DESIGN.md §3).
+//! Entra ID.
 //!
 //! Layout:
 //! - [`config`]: what can be set at start (CLI flags / environment).

@@ -1,5 +1,5 @@
 //! Refuses cross-site writes before any handler runs. Leptos server functions have no CSRF
-//! protection of their own (docs/DESIGN.md §4), and `SameSite=Lax` still lets top-level POSTs
+//! protection of their own, and `SameSite=Lax` still lets top-level POSTs
 //! from other sites carry the cookie in some browsers' history; Fetch Metadata settles it.
 
 use axum::extract::{Request, State};

@@ -17,6 +17,7 @@ pub mod pending_sign_in;
 pub mod remembered;
 mod server_fns;
 pub mod sessions;
+pub mod sign_in;
 pub mod startup;
 pub mod store;
 mod trailing_slash;

@@ -1,6 +1,6 @@
 //! The session store: session records in the dashboard's own database (table `sessions`), so
 //! that every replica sharing the database knows every session, whichever one it began on.
-//! A record holds who is signed in and the sign-in's state, never a token (docs/DESIGN.md §2).
+//! A record holds who is signed in and the sign-in's state, never a token.
 //! Rows are keyed by a SHA-256 of the session id, so that reading the table (a backup, a
 //! replica's database account) does not give anyone a cookie that signs them in.
 

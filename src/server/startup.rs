@@ -23,8 +23,8 @@ use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::{Backend, Store};
 use super::{
-    auth, body_rate, connections, csrf, devices, headers, health, server_fns, trailing_slash,
-    uploads, AppState,
+    auth, body_rate, connections, csrf, devices, headers, health, server_fns, sign_in,
+    trailing_slash, uploads, AppState,
 };
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
@@ -316,10 +316,10 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         .route("/", get(|| async { Redirect::to("/customers") }))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/auth/login", get(auth::login))
-        .route("/auth/callback", get(auth::callback))
-        .route("/auth/logout", post(auth::logout))
-        .route("/signed-out", get(auth::signed_out))
+        .route("/auth/login", get(sign_in::login))
+        .route("/auth/callback", get(sign_in::callback))
+        .route("/auth/logout", post(sign_in::logout))
+        .route("/signed-out", get(sign_in::signed_out))
         .route(
             "/customers/{customer}/uploads",
             post(uploads::intake::receive)
@@ -351,7 +351,7 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         )
         .route(
             "/customers/{customer}/jobs/{upload}/resume",
-            post(uploads::actions::resume),
+            post(uploads::job_actions::resume),
         )
         .route(
             "/customers/{customer}/batches/{batch}/devices/{device}/delete",
@@ -359,7 +359,7 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         )
         .route(
             "/customers/{customer}/jobs/{upload}/retry",
-            post(uploads::actions::retry),
+            post(uploads::job_actions::retry),
         )
         .route(
             "/customers/{customer}/jobs/{upload}/failed.csv",

@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
-use super::intake::{judge, new_draft, read_input, Input};
-use super::store::{Claim, RowFilter, Upload, UploadState};
+use super::intake::{read_input, Input};
+use super::judging::judge;
+use super::store::{Claim, Upload, UploadState};
 use super::views::{batch_names, load};
 use crate::api::AppError;
 use crate::html::{escape, page};
@@ -17,29 +18,34 @@ use crate::ingest::Check;
 use crate::partner_center::BatchId;
 use crate::server::audit::{self, Action, Actor, Event};
 use crate::server::auth::SignedIn;
-use crate::server::pages_data::{open_customer, parse_customer, Caller};
+use crate::server::pages_data::{parse_customer, Caller};
 use crate::server::{unix_now, AppState};
 use crate::urls;
 
-type Fields = Form<Vec<(String, String)>>;
+pub(super) type Fields = Form<Vec<(String, String)>>;
 
-const NOTHING_INCLUDED: &str = "Every row was removed: there is nothing to submit.";
+pub(super) const NOTHING_INCLUDED: &str = "Every row was removed: there is nothing to submit.";
 
-fn rows_with_errors(errors: i64) -> String {
+pub(super) fn rows_with_errors(errors: i64) -> String {
     format!(
         "{errors} row(s) still have errors. Remove them (or fix the file and upload it again) \
          before submitting."
     )
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
 }
 
-fn refused(status: StatusCode, customer_id: &str, upload_id: &str, message: &str) -> Response {
+pub(super) fn refused(
+    status: StatusCode,
+    customer_id: &str,
+    upload_id: &str,
+    message: &str,
+) -> Response {
     let body = format!(
         "<h1>That did not work</h1><div class=\"notice error\" role=\"alert\"><p>{}</p></div>\
          <p><a class=\"button\" href=\"{}\">Back to the upload</a></p>",
@@ -49,7 +55,7 @@ fn refused(status: StatusCode, customer_id: &str, upload_id: &str, message: &str
     page(status, "Not done", &body)
 }
 
-fn from_app_error(error: AppError, customer_id: &str, upload_id: &str) -> Response {
+pub(super) fn from_app_error(error: AppError, customer_id: &str, upload_id: &str) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
     refused(status, customer_id, upload_id, &error.to_string())
 }
@@ -68,7 +74,7 @@ fn after_change(
     }
 }
 
-async fn audit_upload(caller: &Caller, upload: &Upload, action: Action, detail: String) {
+pub(super) async fn audit_upload(caller: &Caller, upload: &Upload, action: Action, detail: String) {
     audit::record(
         &caller.state,
         Event {
@@ -87,10 +93,10 @@ async fn audit_upload(caller: &Caller, upload: &Upload, action: Action, detail: 
 /// The signed-in caller and the upload named in the path, which must be theirs: what every
 /// button on the preview starts from. As an extractor, a handler cannot forget the check.
 pub struct OwnUpload {
-    caller: Caller,
-    upload: Upload,
-    customer_id: String,
-    upload_id: String,
+    pub(super) caller: Caller,
+    pub(super) upload: Upload,
+    pub(super) customer_id: String,
+    pub(super) upload_id: String,
 }
 
 impl FromRequestParts<AppState> for OwnUpload {
@@ -436,122 +442,4 @@ pub async fn split(
         tracing::info!(upload = %upload.id, parts = tags.len(), "upload split by group tag");
     }
     after_change(changed, &customer_id, &upload_id)
-}
-
-/// `POST /customers/{id}/jobs/{uploadId}/resume`: sends what a failed submission left
-/// unsent, each part with the request id it was first sent with.
-pub async fn resume(
-    OwnUpload {
-        caller,
-        upload,
-        customer_id,
-        upload_id,
-    }: OwnUpload,
-) -> Response {
-    let now = unix_now();
-    match caller
-        .state
-        .store
-        .resume_submission(&upload.id, &caller.user.sign_in_id, now)
-        .await
-    {
-        Ok(true) => {
-            tracing::info!(upload = %upload.id, "submission resumed");
-            audit_upload(
-                &caller,
-                &upload,
-                Action::UploadResumed,
-                "The parts left unsent were sent again.".into(),
-            )
-            .await;
-            tokio::spawn(super::submit::run(
-                caller.state.clone(),
-                caller.user.clone(),
-                upload.id.clone(),
-            ));
-            Redirect::to(&urls::job(&customer_id, &upload_id)).into_response()
-        }
-        Ok(false) => Redirect::to(&urls::job(&customer_id, &upload_id)).into_response(),
-        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
-    }
-}
-
-/// `POST /customers/{id}/jobs/{uploadId}/retry`: a new draft with the rows that failed, for
-/// the same batch, read and checked again like any upload; the user lands on its preview.
-pub async fn retry(
-    OwnUpload {
-        caller,
-        upload,
-        customer_id,
-        upload_id,
-    }: OwnUpload,
-) -> Response {
-    let failed = match caller
-        .state
-        .store
-        .rows(&upload.id, RowFilter::Failed, 0, i64::MAX)
-        .await
-    {
-        Ok(rows) => rows,
-        Err(error) => {
-            return from_app_error(super::views::database(error), &customer_id, &upload_id)
-        }
-    };
-    if failed.is_empty() {
-        return refused(
-            StatusCode::CONFLICT,
-            &customer_id,
-            &upload_id,
-            "No device of this upload failed: there is nothing to retry.",
-        );
-    }
-    let typed: Vec<[String; 5]> = failed
-        .into_iter()
-        .map(|row| {
-            let d = row.device;
-            [
-                d.serial_number,
-                d.product_key,
-                d.hardware_hash,
-                d.manufacturer,
-                d.model,
-            ]
-            .map(Option::unwrap_or_default)
-        })
-        .collect();
-    let draft = async {
-        let ingested = crate::ingest::read_typed(&typed).map_err(|e| {
-            super::intake::Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
-        })?;
-        let id = parse_customer(&customer_id)?;
-        let customer = open_customer(&caller, &id).await?;
-        let (report, rows) = judge(&caller, &id, ingested).await;
-        let name = format!(
-            "failed rows of {}",
-            upload.file_name.as_deref().unwrap_or("an upload")
-        );
-        let batch = upload.batch_id.clone().unwrap_or_default();
-        let draft = new_draft(
-            &caller,
-            &customer,
-            "retry",
-            Some(name),
-            (false, &batch),
-            report,
-        );
-        caller
-            .state
-            .store
-            .insert_draft(&draft, None, &rows)
-            .await
-            .map_err(|e| super::intake::Refusal::from(super::views::database(e)))?;
-        Ok::<_, super::intake::Refusal>(draft.id)
-    };
-    match draft.await {
-        Ok(draft_id) => {
-            tracing::info!(upload = %upload.id, retry = %draft_id, "failed rows put in a new draft");
-            Redirect::to(&urls::upload(&customer_id, &draft_id)).into_response()
-        }
-        Err(refusal) => refused(refusal.status, &customer_id, &upload_id, &refusal.message),
-    }
 }

@@ -7,13 +7,14 @@ use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use futures::{StreamExt, TryStreamExt};
+use futures::TryStreamExt;
 
+use super::judging::judge;
 use super::store::{InputReport, Upload, UploadState};
 use crate::api::{AppError, CustomerRow};
 use crate::html::{escape, page};
-use crate::ingest::{self, Check, DeviceRow, ExistingDevice, Finding, Ingested, Limits, ReadError};
-use crate::partner_center::{BatchId, CustomerId, ErrorKind};
+use crate::ingest::{self, Ingested, Limits, ReadError};
+use crate::partner_center::BatchId;
 use crate::server::auth::SignedIn;
 use crate::server::pages_data::{open_customer, parse_customer, Caller};
 use crate::server::{unix_now, AppState};
@@ -23,12 +24,6 @@ use crate::urls;
 pub const FORM_ROWS: usize = 5;
 /// The form's column names per row, in Partner Center's order.
 pub const FORM_FIELDS: [&str; 5] = ["serial", "product_key", "hash", "manufacturer", "model"];
-/// Customers with more devices than this are not pre-checked for repeats (too many calls).
-const PRECHECK_MAX_DEVICES: usize = 20_000;
-/// The check only helps and a person is waiting for the preview: it gives up after this long.
-const PRECHECK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
-/// Batches whose devices are listed at the same time for the check.
-const PRECHECK_BATCHES_AT_ONCE: usize = 4;
 
 /// What the form carried.
 #[derive(Default)]
@@ -365,60 +360,6 @@ pub(crate) async fn read_input(
     Ok((source, name, ingested))
 }
 
-/// The report and the rows (with their findings) of a draft, the rows also checked against
-/// the devices the customer already has.
-pub(crate) async fn judge(
-    caller: &Caller,
-    customer: &CustomerId,
-    ingested: Ingested,
-) -> (InputReport, Vec<(DeviceRow, Vec<Finding>)>) {
-    let mut by_row = row_findings(&ingested);
-    let mut report = input_report(&ingested);
-    let listed = tokio::time::timeout(
-        PRECHECK_DEADLINE,
-        existing_devices(caller, customer, ingested.devices.len()),
-    )
-    .await
-    .map_or_else(
-        |_| {
-            Err(format!(
-                "Partner Center took more than {} seconds to list them.",
-                PRECHECK_DEADLINE.as_secs()
-            ))
-        },
-        |listed| listed.map_err(|error| error.to_string()),
-    );
-    match listed {
-        Ok(existing) => {
-            for finding in ingest::already_registered(&ingested.devices, &existing) {
-                if let Some(list) = finding.row.and_then(|row| by_row.get_mut(&row)) {
-                    list.push(finding);
-                }
-            }
-        }
-        // The check only helps; without it Partner Center still refuses each repeat (806).
-        Err(error) => report.findings.push(Finding::warning(
-            None,
-            None,
-            Check::PrecheckSkipped,
-            format!(
-                "The customer's existing devices could not be listed, so devices already \
-                 registered are not flagged here; Partner Center will refuse them one by one \
-                 (806). Why: {error}"
-            ),
-        )),
-    }
-    let rows = ingested
-        .devices
-        .into_iter()
-        .map(|device| {
-            let findings = by_row.remove(&device.row).unwrap_or_default();
-            (device, findings)
-        })
-        .collect();
-    (report, rows)
-}
-
 /// A new batch (its name checked) or an existing one. Whether the new name is taken is
 /// checked on the preview, where the user can choose to add to that batch instead.
 fn resolve_target(form: &Form) -> Result<(bool, BatchId), Refusal> {
@@ -441,96 +382,4 @@ fn resolve_target(form: &Form) -> Result<(bool, BatchId), Refusal> {
         )
     })?;
     Ok((new, batch))
-}
-
-/// The customer's devices, for the "already registered" check; empty when the customer has
-/// too many to list cheaply (Partner Center then answers 806 per device, which the job shows).
-/// Batches are listed a few at a time.
-async fn existing_devices(
-    caller: &Caller,
-    customer: &CustomerId,
-    uploading: usize,
-) -> Result<Vec<ExistingDevice>, AppError> {
-    let client = &caller.state.partner_center;
-    let batches = client.device_batches(&caller.ctx, customer).await?;
-    let total: usize = batches
-        .iter()
-        .map(|b| b.devices_count.unwrap_or(0) as usize)
-        .sum();
-    if total == 0 || total + uploading > PRECHECK_MAX_DEVICES {
-        return Ok(Vec::new());
-    }
-    let listings = futures::stream::iter(
-        batches
-            .into_iter()
-            .filter_map(|batch| Some((BatchId::parse(&batch.id).ok()?, batch.id))),
-    )
-    .map(|(batch_id, name)| async move {
-        let devices: Result<Vec<_>, _> = client
-            .devices(&caller.ctx, customer, &batch_id)
-            .try_collect()
-            .await;
-        match devices {
-            Ok(devices) => Ok((name, devices)),
-            // A batch deleted meanwhile has nothing to compare.
-            Err(error) if error.kind() == ErrorKind::NotFound => Ok((name, Vec::new())),
-            Err(error) => Err(AppError::from(error)),
-        }
-    })
-    .buffered(PRECHECK_BATCHES_AT_ONCE)
-    .try_collect::<Vec<_>>()
-    .await?;
-    let mut existing = Vec::with_capacity(total);
-    for (batch, devices) in listings {
-        existing.extend(devices.into_iter().map(|d| ExistingDevice {
-            batch: batch.clone(),
-            serial_number: d.serial_number,
-            product_key: d.product_key,
-            manufacturer: d.oem_manufacturer_name,
-            model: d.model_name,
-        }));
-    }
-    Ok(existing)
-}
-
-fn row_findings(ingested: &Ingested) -> std::collections::HashMap<u32, Vec<Finding>> {
-    let mut by_row: std::collections::HashMap<u32, Vec<Finding>> = ingested
-        .devices
-        .iter()
-        .map(|d| (d.row, Vec::new()))
-        .collect();
-    for finding in &ingested.findings {
-        if let Some(list) = finding.row.and_then(|row| by_row.get_mut(&row)) {
-            list.push(finding.clone());
-        }
-    }
-    by_row
-}
-
-/// What the preview shows about the input as a whole. Findings on the header or title rows
-/// (which are not device rows) are kept here too.
-fn input_report(ingested: &Ingested) -> InputReport {
-    let device_rows: std::collections::HashSet<u32> =
-        ingested.devices.iter().map(|d| d.row).collect();
-    InputReport {
-        description: ingested.description(),
-        format: ingested.format.label().to_string(),
-        encoding: ingested.encoding.clone(),
-        delimiter: ingested.delimiter.clone(),
-        sheet: ingested.sheet.clone(),
-        sheets: ingested.sheets.clone(),
-        header_row: ingested.header_row,
-        columns: ingested
-            .columns
-            .iter()
-            .filter(|c| !c.header.is_empty())
-            .map(|c| (c.header.clone(), c.field.map(|f| f.label().to_string())))
-            .collect(),
-        findings: ingested
-            .findings
-            .iter()
-            .filter(|f| f.row.is_none_or(|row| !device_rows.contains(&row)))
-            .cloned()
-            .collect(),
-    }
 }

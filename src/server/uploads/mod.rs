@@ -1,23 +1,31 @@
 //! Uploads: from a file (or pasted or typed rows) to devices sent to Partner Center.
 //!
 //! - [`intake`]: the form post → the input read and validated → a stored draft.
+//! - [`judging`]: each row's findings, and the devices the customer already has.
 //! - [`parsing`]: how many files are read at once, per user and in all.
 //! - [`views`]: the pages' data (upload form, preview, job).
 //! - [`actions`]: the preview's buttons (remove rows, change the batch, submit).
+//! - [`job_actions`]: the job page's buttons (send the rest, retry the failed rows).
 //! - [`submit`]: sending the chunks, each with its stored `MS-RequestId`.
 //! - [`follow`]: asking Partner Center how each job goes, until every device has an outcome.
 //! - [`reconcile`]: at start-up, resuming what a previous process left half-sent.
 //! - [`history`]: the lists of past uploads.
 //! - [`device_errors`]: Partner Center's device error codes in words.
 //! - [`downloads`]: the failed rows and the full report, as CSV.
+//! - [`draft_rows`]: the preview's changes to a draft's rows.
+//! - [`chunks`]: an upload's parts, each with its stored request id.
 //! - [`store`], [`outcomes`]: the tables behind all of it.
 
 pub mod actions;
+pub mod chunks;
 pub mod device_errors;
 pub mod downloads;
+pub mod draft_rows;
 pub mod follow;
 pub mod history;
 pub mod intake;
+pub mod job_actions;
+pub mod judging;
 pub mod outcomes;
 pub mod parsing;
 pub mod reconcile;

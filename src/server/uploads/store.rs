@@ -6,8 +6,12 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
-use crate::ingest::{Check, DeviceRow, Finding};
+use crate::ingest::{DeviceRow, Finding};
 use crate::server::store::Store;
+
+pub use super::chunks::{
+    finished_job_statuses_sql, Chunk, ChunkOutcome, Claim, FINISHED_JOB_STATUSES,
+};
 
 /// Where an upload stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +37,7 @@ impl UploadState {
         }
     }
 
-    fn parse(text: &str) -> Self {
+    pub(super) fn parse(text: &str) -> Self {
         match text {
             "submitting" => UploadState::Submitting,
             "submitted" => UploadState::Submitted,
@@ -120,76 +124,6 @@ impl RowCounts {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chunk {
-    pub chunk: i64,
-    /// `true`: create the batch with these devices; `false`: add them.
-    pub create: bool,
-    pub request_id: String,
-    pub devices: i64,
-    pub state: String,
-    pub tracking_id: Option<String>,
-    pub error: Option<String>,
-    /// The job's status as Partner Center last reported it (`queued` … `finished_with_errors`).
-    pub job_status: Option<String>,
-    pub started_at: Option<i64>,
-    pub completed_at: Option<i64>,
-    pub checked_at: Option<i64>,
-    /// Why the last attempt to ask Partner Center failed.
-    pub check_error: Option<String>,
-}
-
-/// Job statuses after which Partner Center's answer no longer changes: it finished, or it
-/// no longer knows the job (404), and what it said last stands.
-pub const FINISHED_JOB_STATUSES: [&str; 3] = ["finished", "finished_with_errors", "forgotten"];
-
-/// [`FINISHED_JOB_STATUSES`] as an SQL list, for `job_status NOT IN …`.
-pub fn finished_job_statuses_sql() -> String {
-    let quoted: Vec<String> = FINISHED_JOB_STATUSES
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect();
-    format!("({})", quoted.join(", "))
-}
-
-impl Chunk {
-    /// The numbers of the chunks Partner Center accepted (it gave them a tracking id).
-    pub fn accepted(chunks: &[Chunk]) -> Vec<i64> {
-        chunks
-            .iter()
-            .filter(|c| c.tracking_id.is_some())
-            .map(|c| c.chunk)
-            .collect()
-    }
-
-    /// Accepted, and Partner Center has not yet said it finished the job.
-    pub fn job_running(&self) -> bool {
-        self.tracking_id.is_some()
-            && !self
-                .job_status
-                .as_deref()
-                .is_some_and(|s| FINISHED_JOB_STATUSES.contains(&s))
-    }
-}
-
-/// What [`Store::begin_submission`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    /// This request turned the draft into a submission: send it.
-    Claimed,
-    /// It was already submitted (a double click, a reload).
-    NotDraft,
-    RowsWithErrors(i64),
-    NothingIncluded,
-}
-
-/// Partner Center's answer to one chunk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChunkOutcome<'a> {
-    Accepted { tracking_id: &'a str },
-    Refused { error: &'a str },
-}
-
 /// Which rows a page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowFilter {
@@ -235,7 +169,7 @@ fn upload_from(row: &sqlx::any::AnyRow) -> Result<Upload, sqlx::Error> {
     })
 }
 
-fn stored_row_from(row: &sqlx::any::AnyRow) -> Result<StoredRow, sqlx::Error> {
+pub(super) fn stored_row_from(row: &sqlx::any::AnyRow) -> Result<StoredRow, sqlx::Error> {
     let findings: String = row.try_get("findings")?;
     Ok(StoredRow {
         device: DeviceRow {
@@ -428,63 +362,6 @@ impl Store {
         )
     }
 
-    /// Marks rows as removed (or back) while the upload is a draft. Returns how many changed.
-    pub async fn set_excluded(
-        &self,
-        upload_id: &str,
-        rows: &[u32],
-        excluded: bool,
-    ) -> Result<u64, sqlx::Error> {
-        let mut changed = 0;
-        let mut tx = self.pool().begin().await?;
-        if !lock_draft(&mut tx, upload_id).await? {
-            return Ok(0);
-        }
-        // A few hundred rows to a statement, not one each: "select all" on a 50,000-row
-        // draft was 50,000 round trips inside one transaction (and the draft's lock).
-        for part in rows.chunks(ROWS_PER_UPDATE) {
-            let mut sql = String::from(
-                "UPDATE upload_rows SET excluded = $1 WHERE upload_id = $2 AND row_number IN (",
-            );
-            for n in 0..part.len() {
-                let _ = write!(sql, "{}${}", if n == 0 { "" } else { ", " }, n + 3);
-            }
-            sql.push(')');
-            let mut update = sqlx::query(&sql).bind(excluded as i64).bind(upload_id);
-            for row in part {
-                update = update.bind(*row as i64);
-            }
-            changed += update.execute(&mut *tx).await?.rows_affected();
-        }
-        tx.commit().await?;
-        Ok(changed)
-    }
-
-    /// Removes every included row that has an error, or a finding with this code.
-    pub async fn exclude_where(
-        &self,
-        upload_id: &str,
-        errors: bool,
-        code: Option<&str>,
-    ) -> Result<u64, sqlx::Error> {
-        let pattern = code.map(|c| format!("%\"code\":\"{c}\"%"));
-        let mut tx = self.pool().begin().await?;
-        if !lock_draft(&mut tx, upload_id).await? {
-            return Ok(0);
-        }
-        let result = sqlx::query(
-            "UPDATE upload_rows SET excluded = 1 WHERE upload_id = $1 AND excluded = 0 \
-             AND (($2 = 1 AND has_error = 1) OR ($3 IS NOT NULL AND findings LIKE $3))",
-        )
-        .bind(upload_id)
-        .bind(errors as i64)
-        .bind(pattern)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(result.rows_affected())
-    }
-
     /// Changes where a draft goes.
     pub async fn set_target(
         &self,
@@ -505,183 +382,13 @@ impl Store {
         .await?;
         Ok(result.rows_affected() == 1)
     }
-
-    /// Turns a draft into a submission, exactly once: assigns the included rows to chunks of
-    /// `chunk_size` and writes each chunk with its `MS-RequestId`, all in one transaction,
-    /// which also re-checks that no included row has an error and that one is included
-    /// (another tab may have changed the rows since the page was shown).
-    pub async fn begin_submission(
-        &self,
-        upload_id: &str,
-        sign_in_id: &str,
-        chunk_size: usize,
-        now: i64,
-    ) -> Result<Claim, sqlx::Error> {
-        let mut tx = self.pool().begin().await?;
-        let claimed = sqlx::query(
-            "UPDATE uploads SET state = 'submitting', submitted_at = $1, updated_at = $1, \
-             sign_in_id = $3 WHERE id = $2 AND state = 'draft'",
-        )
-        .bind(now)
-        .bind(upload_id)
-        .bind(sign_in_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !claimed {
-            return Ok(Claim::NotDraft);
-        }
-        let (included, errors): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COUNT(CASE WHEN has_error = 1 THEN 1 END) FROM upload_rows \
-             WHERE upload_id = $1 AND excluded = 0",
-        )
-        .bind(upload_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if errors > 0 || included == 0 {
-            tx.rollback().await?;
-            return Ok(if errors > 0 {
-                Claim::RowsWithErrors(errors)
-            } else {
-                Claim::NothingIncluded
-            });
-        }
-        let new_batch: String = sqlx::query_scalar("SELECT target FROM uploads WHERE id = $1")
-            .bind(upload_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let rows: Vec<i64> = sqlx::query_scalar(
-            "SELECT row_number FROM upload_rows WHERE upload_id = $1 AND excluded = 0 \
-             ORDER BY row_number",
-        )
-        .bind(upload_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        for (index, chunk) in rows.chunks(chunk_size.max(1)).enumerate() {
-            let (first, last) = (chunk[0], chunk[chunk.len() - 1]);
-            sqlx::query(
-                "UPDATE upload_rows SET chunk = $1 WHERE upload_id = $2 AND excluded = 0 \
-                 AND row_number BETWEEN $3 AND $4",
-            )
-            .bind(index as i64)
-            .bind(upload_id)
-            .bind(first)
-            .bind(last)
-            .execute(&mut *tx)
-            .await?;
-            let create = index == 0 && new_batch == "new";
-            sqlx::query(
-                "INSERT INTO upload_chunks (upload_id, chunk, operation, request_id, devices, \
-                 state, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
-            )
-            .bind(upload_id)
-            .bind(index as i64)
-            .bind(if create { "create" } else { "add" })
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(chunk.len() as i64)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(Claim::Claimed)
-    }
-
-    pub async fn chunks(&self, upload_id: &str) -> Result<Vec<Chunk>, sqlx::Error> {
-        let rows = sqlx::query("SELECT * FROM upload_chunks WHERE upload_id = $1 ORDER BY chunk")
-            .bind(upload_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Chunk {
-                    chunk: row.try_get("chunk")?,
-                    create: row.try_get::<String, _>("operation")? == "create",
-                    request_id: row.try_get("request_id")?,
-                    devices: row.try_get("devices")?,
-                    state: row.try_get("state")?,
-                    tracking_id: row.try_get("tracking_id")?,
-                    error: row.try_get("error")?,
-                    job_status: row.try_get("job_status")?,
-                    started_at: row.try_get("started_at")?,
-                    completed_at: row.try_get("completed_at")?,
-                    checked_at: row.try_get("checked_at")?,
-                    check_error: row.try_get("check_error")?,
-                })
-            })
-            .collect()
-    }
-
-    /// The devices of one chunk, in row order.
-    pub async fn chunk_devices(
-        &self,
-        upload_id: &str,
-        chunk: i64,
-    ) -> Result<Vec<DeviceRow>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT * FROM upload_rows WHERE upload_id = $1 AND chunk = $2 ORDER BY row_number",
-        )
-        .bind(upload_id)
-        .bind(chunk)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| stored_row_from(r).map(|s| s.device))
-            .collect()
-    }
-
-    /// Writes down Partner Center's answer to one chunk.
-    pub async fn record_chunk(
-        &self,
-        upload_id: &str,
-        chunk: i64,
-        outcome: ChunkOutcome<'_>,
-        now: i64,
-    ) -> Result<(), sqlx::Error> {
-        let (state, tracking_id, error) = match outcome {
-            ChunkOutcome::Accepted { tracking_id } => ("accepted", Some(tracking_id), None),
-            ChunkOutcome::Refused { error } => ("refused", None, Some(error)),
-        };
-        sqlx::query(
-            "UPDATE upload_chunks SET state = $1, tracking_id = COALESCE($2, tracking_id), \
-             error = $3, updated_at = $4 WHERE upload_id = $5 AND chunk = $6",
-        )
-        .bind(state)
-        .bind(tracking_id)
-        .bind(error)
-        .bind(now)
-        .bind(upload_id)
-        .bind(chunk)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    /// Ends a submission: `Submitted`, or `Failed` with the reason.
-    pub async fn finish_submission(
-        &self,
-        upload_id: &str,
-        state: UploadState,
-        error: Option<&str>,
-        now: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE uploads SET state = $1, error = $2, updated_at = $3 WHERE id = $4")
-            .bind(state.as_str())
-            .bind(error)
-            .bind(now)
-            .bind(upload_id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
 }
 
 /// Starts a change to a draft's rows: locks the upload's row for the transaction (PostgreSQL
 /// waits here for a submission under way, and a submission waits for the change), and says
 /// whether it is still a draft. Without it, rows removed at the moment of submitting could
 /// be left out of the chunks, or sent after all.
-async fn lock_draft(
+pub(super) async fn lock_draft(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     upload_id: &str,
 ) -> Result<bool, sqlx::Error> {
@@ -706,9 +413,6 @@ fn storable(text: &Option<String>) -> Option<std::borrow::Cow<'_, str>> {
 /// a 10,000-row draft took 5.5 s on PostgreSQL. 10 parameters a row keep a statement far below
 /// both databases' limits (32,766 for SQLite, 65,535 for PostgreSQL).
 const ROWS_PER_INSERT: usize = 500;
-
-/// Rows named in one `UPDATE … IN (…)` when rows are removed or restored by hand.
-const ROWS_PER_UPDATE: usize = 500;
 
 /// The rows of a draft, with their findings.
 async fn insert_rows(
@@ -773,220 +477,4 @@ fn insert_rows_sql(rows: usize) -> String {
         sql.push(')');
     }
     sql
-}
-
-/// A draft made by splitting another one per group tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SplitPart {
-    pub upload_id: String,
-    pub batch_id: String,
-    pub state: UploadState,
-    pub rows: i64,
-}
-
-impl Store {
-    /// Splits a draft into one new draft per group tag (the tag becoming the batch name);
-    /// the tagged rows move to their parts, the original keeps the untagged ones. Returns `false` when it is not a draft.
-    pub async fn split_by_group_tag(
-        &self,
-        upload_id: &str,
-        report_for_parts: &InputReport,
-        now: i64,
-    ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.pool().begin().await?;
-        if !lock_draft(&mut tx, upload_id).await? {
-            return Ok(false);
-        }
-        // Partner Center compares batch names without case: "Sales" and "sales" are one tag.
-        // Each tag comes with the database's own lowercase of it, which picks its rows below:
-        // a parameter lowered there could follow another collation than the column.
-        let tags: Vec<(String, String)> = sqlx::query_as(
-            "SELECT MIN(group_tag), LOWER(group_tag) FROM upload_rows WHERE upload_id = $1 \
-             AND excluded = 0 AND group_tag IS NOT NULL GROUP BY LOWER(group_tag) \
-             ORDER BY MIN(group_tag)",
-        )
-        .bind(upload_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let report = serde_json::to_string(report_for_parts).unwrap_or_default();
-        for (tag, key) in tags {
-            let part = uuid::Uuid::new_v4().to_string();
-            sqlx::query(
-                "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
-                 source, file_name, target, batch_id, state, report, created_at, updated_at, \
-                 split_from) \
-                 SELECT $1, customer_id, customer_name, tenant_id, object_id, upn, source, \
-                 file_name, 'new', $2, 'draft', $3, $4, $4, id FROM uploads WHERE id = $5",
-            )
-            .bind(&part)
-            .bind(&tag)
-            .bind(&report)
-            .bind(now)
-            .bind(upload_id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO upload_rows (upload_id, row_number, serial_number, product_key, \
-                 hardware_hash, manufacturer, model, group_tag, findings, has_error, excluded) \
-                 SELECT $1, row_number, serial_number, product_key, hardware_hash, manufacturer, \
-                 model, group_tag, findings, has_error, 0 FROM upload_rows \
-                 WHERE upload_id = $2 AND excluded = 0 AND LOWER(group_tag) = $3",
-            )
-            .bind(&part)
-            .bind(upload_id)
-            .bind(&key)
-            .execute(&mut *tx)
-            .await?;
-        }
-        // The rows now belong to their parts: gone from here, so they cannot be sent twice.
-        sqlx::query(
-            "DELETE FROM upload_rows WHERE upload_id = $1 AND excluded = 0 \
-             AND group_tag IS NOT NULL",
-        )
-        .bind(upload_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// The drafts a split made from this upload, by batch name.
-    pub async fn split_parts(&self, upload_id: &str) -> Result<Vec<SplitPart>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT u.id, u.batch_id, u.state, \
-             (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.excluded = 0) AS rows \
-             FROM uploads u WHERE u.split_from = $1 ORDER BY u.batch_id",
-        )
-        .bind(upload_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(SplitPart {
-                    upload_id: row.try_get("id")?,
-                    batch_id: row
-                        .try_get::<Option<String>, _>("batch_id")?
-                        .unwrap_or_default(),
-                    state: UploadState::parse(&row.try_get::<String, _>("state")?),
-                    rows: row.try_get("rows")?,
-                })
-            })
-            .collect()
-    }
-}
-
-impl Store {
-    /// Each group tag among the rows still included, with its number of rows.
-    pub async fn group_tags(&self, upload_id: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT MIN(group_tag) AS group_tag, COUNT(*) AS n FROM upload_rows \
-             WHERE upload_id = $1 AND excluded = 0 AND group_tag IS NOT NULL \
-             GROUP BY LOWER(group_tag) ORDER BY MIN(group_tag)",
-        )
-        .bind(upload_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("group_tag")?, row.try_get("n")?)))
-            .collect()
-    }
-}
-
-impl Store {
-    /// Checks repeats again after rows were removed or put back: the rows that share a key
-    /// with another get their "duplicate" errors recomputed among the rows still included,
-    /// so removing the first of two copies frees the second.
-    pub async fn recheck_duplicates(&self, upload_id: &str) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool().begin().await?;
-        if !lock_draft(&mut tx, upload_id).await? {
-            return Ok(());
-        }
-        let rows = sqlx::query(
-            "SELECT * FROM upload_rows WHERE upload_id = $1 AND ( \
-             hardware_hash IN (SELECT hardware_hash FROM upload_rows WHERE upload_id = $1 \
-               GROUP BY hardware_hash HAVING COUNT(*) > 1) \
-             OR product_key IN (SELECT product_key FROM upload_rows WHERE upload_id = $1 \
-               GROUP BY product_key HAVING COUNT(*) > 1) \
-             OR (serial_number || '|' || manufacturer || '|' || model) IN ( \
-               SELECT serial_number || '|' || manufacturer || '|' || model FROM upload_rows \
-               WHERE upload_id = $1 GROUP BY 1 HAVING COUNT(*) > 1)) \
-             ORDER BY row_number",
-        )
-        .bind(upload_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let stored: Vec<StoredRow> = rows.iter().map(stored_row_from).collect::<Result<_, _>>()?;
-        let included: Vec<DeviceRow> = stored
-            .iter()
-            .filter(|r| !r.excluded)
-            .map(|r| r.device.clone())
-            .collect();
-        let repeats = crate::ingest::duplicate_findings(&included);
-        for row in &stored {
-            let mut findings: Vec<Finding> = row
-                .findings
-                .iter()
-                .filter(|f| f.check != Check::DuplicateInUpload)
-                .cloned()
-                .collect();
-            if !row.excluded {
-                findings.extend(
-                    repeats
-                        .iter()
-                        .filter(|f| f.row == Some(row.device.row))
-                        .cloned(),
-                );
-            }
-            if findings != row.findings {
-                let has_error = findings.iter().any(Finding::is_error);
-                sqlx::query(
-                    "UPDATE upload_rows SET findings = $1, has_error = $2 \
-                     WHERE upload_id = $3 AND row_number = $4",
-                )
-                .bind(serde_json::to_string(&findings).unwrap_or_default())
-                .bind(has_error as i64)
-                .bind(upload_id)
-                .bind(row.device.row as i64)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        tx.commit().await
-    }
-}
-
-impl Store {
-    /// Sends a failed upload's remaining parts again: refused chunks go back to pending (with
-    /// their request ids unchanged). Returns `false` when the upload had not failed.
-    pub async fn resume_submission(
-        &self,
-        upload_id: &str,
-        sign_in_id: &str,
-        now: i64,
-    ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.pool().begin().await?;
-        let resumed = sqlx::query(
-            "UPDATE uploads SET state = 'submitting', error = NULL, updated_at = $1, \
-             sign_in_id = $3 WHERE id = $2 AND state = 'failed'",
-        )
-        .bind(now)
-        .bind(upload_id)
-        .bind(sign_in_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if resumed {
-            sqlx::query(
-                "UPDATE upload_chunks SET state = 'pending', error = NULL, updated_at = $1 \
-                 WHERE upload_id = $2 AND state = 'refused'",
-            )
-            .bind(now)
-            .bind(upload_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(resumed)
-    }
 }
