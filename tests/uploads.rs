@@ -568,8 +568,10 @@ async fn a_failed_submission_sends_its_remaining_parts_when_asked() {
     )
     .await;
     // Every attempt at the create fails (the client tries four times); the pages still work.
+    // Its outcome unknown, the dashboard looks, finds no batch, and creates it again under a
+    // new request id; that fails four times too, and the submission stops.
     let failing = ztd_dashboard::sandbox::FaultSettings {
-        fail_next_writes: 4,
+        fail_next_writes: 8,
         ..Default::default()
     };
     let set = http()
@@ -588,6 +590,10 @@ async fn a_failed_submission_sends_its_remaining_parts_when_asked() {
         "{page}"
     );
     assert!(page.contains("Send the remaining parts"), "{page}");
+    assert!(
+        page.contains("the batch was not there, so part 3 creates it again"),
+        "{page}"
+    );
     assert!(upload_posts(&app)
         .await
         .iter()

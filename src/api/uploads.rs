@@ -155,6 +155,8 @@ pub struct JobView {
     pub completed: Option<String>,
     pub counts: OutcomeCountsView,
     pub chunks: Vec<ChunkView>,
+    /// What the dashboard decided about each part whose answer was lost, in words.
+    pub decisions: Vec<String>,
     /// The submission failed with parts unsent: they can be sent again.
     pub can_resume: bool,
     /// Why Partner Center could not be asked the last time, while the job still runs.

@@ -142,8 +142,14 @@ fn Job(data: JobView) -> impl IntoView {
         {data.can_resume.then(|| view! {
             <form method="post" action=format!("{job_url}/resume")>
                 <button type="submit">"Send the remaining parts"</button>
-                <span class="hint">" Each part goes with the request id it was first sent with, so nothing is registered twice."</span>
+                <span class="hint">" A part whose answer was lost is first looked up in Partner Center, and only what is not there goes again, so nothing is registered twice."</span>
             </form>
+        })}
+        {(!data.decisions.is_empty()).then(|| view! {
+            <section class="notice decisions" aria-labelledby="decisions">
+                <h2 id="decisions">"Parts whose answer was lost"</h2>
+                <ul>{data.decisions.iter().map(|d| view! { <li>{d.clone()}</li> }).collect_view()}</ul>
+            </section>
         })}
         <dl class="facts">
             <dt>"Batch"</dt><dd><a href=batch_link>{upload.batch_id.clone()}</a>{if upload.new_batch { " (new)" } else { "" }}</dd>
@@ -222,7 +228,15 @@ fn Devices(devices: Vec<JobDeviceRow>, batch: String) -> impl IntoView {
 #[component]
 fn Chunks(chunks: Vec<ChunkView>) -> impl IntoView {
     let accepted = chunks.iter().filter(|c| c.state == "accepted").count();
-    let total = chunks.len();
+    let settled = chunks.iter().filter(|c| c.state == "settled").count();
+    let total = chunks.len() - settled;
+    let summary = match settled {
+        0 => format!("Parts sent to Partner Center: {accepted} of {total} accepted"),
+        _ => format!(
+            "Parts sent to Partner Center: {accepted} of {total} accepted, \
+             and {settled} whose answer was lost, settled by looking"
+        ),
+    };
     let rows = chunks
         .into_iter()
         .map(|c| {
@@ -240,7 +254,7 @@ fn Chunks(chunks: Vec<ChunkView>) -> impl IntoView {
         .collect_view();
     view! {
         <details class="chunks">
-            <summary>{format!("Parts sent to Partner Center: {accepted} of {total} accepted")}</summary>
+            <summary>{summary}</summary>
             <table>
                 <thead><tr>
                     <th scope="col" class="number">"Part"</th><th scope="col">"Request"</th>

@@ -60,6 +60,12 @@ pub struct FaultSettings {
     /// Request bodies are read at most this fast (bytes a second; 0: as fast as they come), so
     /// that a test can cut a client off while its body is half sent.
     pub body_bytes_per_sec: u64,
+    /// Keep the answer to a request whose body was cut off under its `MS-RequestId` (a 400
+    /// without an ApiFault, also when the client went away before any answer), and replay it
+    /// to a repeat, as a service that stores every answer would (by default the sandbox
+    /// forgets such an id). Partner Center's behaviour here is not documented; this
+    /// lets a test check that a client is not stuck with a replayed refusal.
+    pub keep_cut_off_answers: bool,
 }
 
 /// `body`, given to the handler at most `bytes_per_sec` (in pieces of at most 1 KB): the

@@ -271,15 +271,20 @@ async fn idempotent(
     }
     // From here the key is this request's: forgotten unless an answer is kept below, also if
     // this future is dropped because the connection closed.
+    let watch = Arc::new(BodyWatch::default());
+    let keep_cut_off = state.faults.settings().keep_cut_off_answers;
     let mut claim = InFlightClaim {
         answers,
         key: Some(key),
+        cut_off_answer: keep_cut_off.then(|| watch.clone()),
     };
-    let cut_off = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let request = request.map(|body| {
+        if http_body::Body::is_end_stream(&body) {
+            watch.ended.store(true, Ordering::SeqCst);
+        }
         Body::new(CutOffWatch {
             inner: body,
-            cut_off: cut_off.clone(),
+            watch: watch.clone(),
         })
     });
     let response = next.run(request).await;
@@ -287,8 +292,8 @@ async fn idempotent(
     let body = axum::body::to_bytes(body, BODY_LIMIT)
         .await
         .unwrap_or_default();
-    let arrived_whole = !cut_off.load(Ordering::SeqCst);
-    if arrived_whole && !parts.status.is_server_error() {
+    let arrived_whole = !watch.cut_off.load(Ordering::SeqCst);
+    if (arrived_whole || keep_cut_off) && !parts.status.is_server_error() {
         claim.keep(Answer::Done {
             status: parts.status,
             headers: parts.headers.clone(),
@@ -299,10 +304,12 @@ async fn idempotent(
 }
 
 /// A request id being handled: removed from the answers when dropped, unless an answer was
-/// kept for it.
+/// kept for it. With `keep_cut_off_answers`, a request dropped before its body ended (the
+/// client went away mid-body) leaves the refusal a service would have given it instead.
 struct InFlightClaim<'a> {
     answers: &'a Mutex<HashMap<String, Answer>>,
     key: Option<String>,
+    cut_off_answer: Option<Arc<BodyWatch>>,
 }
 
 impl InFlightClaim<'_> {
@@ -315,16 +322,43 @@ impl InFlightClaim<'_> {
 
 impl Drop for InFlightClaim<'_> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            lock(self.answers).remove(&key);
+        let Some(key) = self.key.take() else {
+            return;
+        };
+        let mut answers = lock(self.answers);
+        match &self.cut_off_answer {
+            Some(watch) if !watch.ended.load(Ordering::SeqCst) => {
+                let refusal = (
+                    StatusCode::BAD_REQUEST,
+                    "Failed to buffer the request body: error reading a body from connection",
+                );
+                answers.insert(
+                    key,
+                    Answer::Done {
+                        status: refusal.0,
+                        headers: HeaderMap::new(),
+                        body: Bytes::from_static(refusal.1.as_bytes()),
+                    },
+                );
+            }
+            _ => {
+                answers.remove(&key);
+            }
         }
     }
 }
 
-/// A request body that notes when it could not be read to its end.
+/// What became of a request body: read to its end, or cut off.
+#[derive(Default)]
+struct BodyWatch {
+    cut_off: std::sync::atomic::AtomicBool,
+    ended: std::sync::atomic::AtomicBool,
+}
+
+/// A request body that notes when it could not be read to its end, and when it ended.
 struct CutOffWatch {
     inner: Body,
-    cut_off: Arc<std::sync::atomic::AtomicBool>,
+    watch: Arc<BodyWatch>,
 }
 
 impl http_body::Body for CutOffWatch {
@@ -336,8 +370,13 @@ impl http_body::Body for CutOffWatch {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
         let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
-        if let std::task::Poll::Ready(Some(Err(_))) = &polled {
-            self.cut_off.store(true, Ordering::SeqCst);
+        match &polled {
+            std::task::Poll::Ready(Some(Err(_))) => {
+                self.watch.cut_off.store(true, Ordering::SeqCst)
+            }
+            std::task::Poll::Ready(None) => self.watch.ended.store(true, Ordering::SeqCst),
+            _ if self.inner.is_end_stream() => self.watch.ended.store(true, Ordering::SeqCst),
+            _ => {}
         }
         polled
     }

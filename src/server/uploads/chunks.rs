@@ -8,6 +8,61 @@ use super::store::{stored_row_from, UploadState};
 use crate::ingest::DeviceRow;
 use crate::server::store::Store;
 
+/// Where a part stands in being sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkState {
+    /// Not sent yet, or to be sent again with its stored request id.
+    Pending,
+    /// Partner Center took it and gave it a tracking id.
+    Accepted,
+    /// Partner Center refused it for a reason that says it did nothing with it.
+    Refused,
+    /// Its answer was lost (cut off, timed out, failing) or says nothing about its devices:
+    /// Partner Center may or may not have taken it. Settled by looking before anything else.
+    Uncertain,
+    /// Looked at: the devices Partner Center listed count as registered, and the rest went
+    /// as the part in `resent_as`.
+    Settled,
+}
+
+impl ChunkState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChunkState::Pending => "pending",
+            ChunkState::Accepted => "accepted",
+            ChunkState::Refused => "refused",
+            ChunkState::Uncertain => "uncertain",
+            ChunkState::Settled => "settled",
+        }
+    }
+
+    /// Nothing more will be sent for this part.
+    pub fn is_done(self) -> bool {
+        matches!(self, ChunkState::Accepted | ChunkState::Settled)
+    }
+}
+
+impl TryFrom<&str> for ChunkState {
+    type Error = sqlx::Error;
+
+    /// A value this version does not know is an error, never a guess: a damaged row must not
+    /// be sent again.
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        Ok(match text {
+            "pending" => ChunkState::Pending,
+            "accepted" => ChunkState::Accepted,
+            "refused" => ChunkState::Refused,
+            "uncertain" => ChunkState::Uncertain,
+            "settled" => ChunkState::Settled,
+            other => {
+                return Err(sqlx::Error::Decode(
+                    format!("unknown upload part state {other:?}").into(),
+                ))
+            }
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chunk {
     pub chunk: i64,
@@ -15,7 +70,7 @@ pub struct Chunk {
     pub create: bool,
     pub request_id: String,
     pub devices: i64,
-    pub state: String,
+    pub state: ChunkState,
     pub tracking_id: Option<String>,
     pub error: Option<String>,
     /// The job's status as Partner Center last reported it (`queued` … `finished_with_errors`).
@@ -25,6 +80,12 @@ pub struct Chunk {
     pub checked_at: Option<i64>,
     /// Why the last attempt to ask Partner Center failed.
     pub check_error: Option<String>,
+    /// Settled: how many of its devices Partner Center listed in the batch.
+    pub found: Option<i64>,
+    /// Settled: the part that sent the rest, if any was left.
+    pub resent_as: Option<i64>,
+    /// The settled part whose rest this part sends: its 806 answers mean "registered".
+    pub resends: Option<i64>,
 }
 
 /// Job statuses after which Partner Center's answer no longer changes: it finished, or it
@@ -60,6 +121,17 @@ impl Chunk {
     }
 }
 
+/// What looking at Partner Center decided for an uncertain part ([`Store::settle_chunk`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settlement<'a> {
+    /// The part's rows Partner Center lists in the batch, with the device id it gave each.
+    pub found: &'a [(u32, Option<String>)],
+    /// The part's rows it does not list: they go again, as a new part.
+    pub rest: &'a [u32],
+    /// The batch was not there: the new part creates it.
+    pub create: bool,
+}
+
 /// What [`Store::begin_submission`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
@@ -74,8 +146,16 @@ pub enum Claim {
 /// Partner Center's answer to one chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChunkOutcome<'a> {
-    Accepted { tracking_id: &'a str },
-    Refused { error: &'a str },
+    Accepted {
+        tracking_id: &'a str,
+    },
+    Refused {
+        error: &'a str,
+    },
+    /// The answer was lost or says nothing about the devices; `error` says which.
+    Uncertain {
+        error: &'a str,
+    },
 }
 
 impl Store {
@@ -173,7 +253,7 @@ impl Store {
                     create: row.try_get::<String, _>("operation")? == "create",
                     request_id: row.try_get("request_id")?,
                     devices: row.try_get("devices")?,
-                    state: row.try_get("state")?,
+                    state: ChunkState::try_from(row.try_get::<&str, _>("state")?)?,
                     tracking_id: row.try_get("tracking_id")?,
                     error: row.try_get("error")?,
                     job_status: row.try_get("job_status")?,
@@ -181,6 +261,9 @@ impl Store {
                     completed_at: row.try_get("completed_at")?,
                     checked_at: row.try_get("checked_at")?,
                     check_error: row.try_get("check_error")?,
+                    found: row.try_get("found")?,
+                    resent_as: row.try_get("resent_as")?,
+                    resends: row.try_get("resends")?,
                 })
             })
             .collect()
@@ -213,14 +296,17 @@ impl Store {
         now: i64,
     ) -> Result<(), sqlx::Error> {
         let (state, tracking_id, error) = match outcome {
-            ChunkOutcome::Accepted { tracking_id } => ("accepted", Some(tracking_id), None),
-            ChunkOutcome::Refused { error } => ("refused", None, Some(error)),
+            ChunkOutcome::Accepted { tracking_id } => {
+                (ChunkState::Accepted, Some(tracking_id), None)
+            }
+            ChunkOutcome::Refused { error } => (ChunkState::Refused, None, Some(error)),
+            ChunkOutcome::Uncertain { error } => (ChunkState::Uncertain, None, Some(error)),
         };
         sqlx::query(
             "UPDATE upload_chunks SET state = $1, tracking_id = COALESCE($2, tracking_id), \
              error = $3, updated_at = $4 WHERE upload_id = $5 AND chunk = $6",
         )
-        .bind(state)
+        .bind(state.as_str())
         .bind(tracking_id)
         .bind(error)
         .bind(now)
@@ -229,6 +315,84 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    /// Writes down what looking at Partner Center decided for an uncertain part, at once:
+    /// the rows it lists are registered (with the device id it gave them), the part is
+    /// settled, and the rest become a new part, with a new request id stored before it is
+    /// ever sent. Returns the new part's number, if one was needed; `None` also when the
+    /// part was no longer uncertain (settled by another task meanwhile), which changes
+    /// nothing.
+    pub async fn settle_chunk(
+        &self,
+        upload_id: &str,
+        chunk: i64,
+        settlement: &Settlement<'_>,
+        now: i64,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let next: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(chunk), -1) + 1 FROM upload_chunks WHERE upload_id = $1",
+        )
+        .bind(upload_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let resent_as = (!settlement.rest.is_empty()).then_some(next);
+        let settled = sqlx::query(
+            "UPDATE upload_chunks SET state = 'settled', found = $1, resent_as = $2, \
+             updated_at = $3 WHERE upload_id = $4 AND chunk = $5 AND state = 'uncertain'",
+        )
+        .bind(settlement.found.len() as i64)
+        .bind(resent_as)
+        .bind(now)
+        .bind(upload_id)
+        .bind(chunk)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !settled {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        for (row, device_id) in settlement.found {
+            sqlx::query(
+                "UPDATE upload_rows SET outcome = 'registered', device_id = $1 \
+                 WHERE upload_id = $2 AND row_number = $3",
+            )
+            .bind(device_id)
+            .bind(upload_id)
+            .bind(*row as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(new) = resent_as {
+            sqlx::query(
+                "INSERT INTO upload_chunks (upload_id, chunk, operation, request_id, devices, \
+                 state, updated_at, resends) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
+            )
+            .bind(upload_id)
+            .bind(new)
+            .bind(if settlement.create { "create" } else { "add" })
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(settlement.rest.len() as i64)
+            .bind(now)
+            .bind(chunk)
+            .execute(&mut *tx)
+            .await?;
+            for row in settlement.rest {
+                sqlx::query(
+                    "UPDATE upload_rows SET chunk = $1 WHERE upload_id = $2 AND row_number = $3",
+                )
+                .bind(new)
+                .bind(upload_id)
+                .bind(*row as i64)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(resent_as)
     }
 
     /// Ends a submission: `Submitted`, or `Failed` with the reason.
@@ -251,8 +415,11 @@ impl Store {
 }
 
 impl Store {
-    /// Sends a failed upload's remaining parts again: refused chunks go back to pending (with
-    /// their request ids unchanged). Returns `false` when the upload had not failed.
+    /// Sends a failed upload's remaining parts again. A refused part goes back to pending
+    /// under a new request id: Partner Center said it did nothing with it, and may have kept
+    /// that refusal under the old id, to answer it again. An uncertain part stays uncertain:
+    /// the sending settles it by looking first. Returns `false` when the upload had not
+    /// failed.
     pub async fn resume_submission(
         &self,
         upload_id: &str,
@@ -272,14 +439,24 @@ impl Store {
         .rows_affected()
             == 1;
         if resumed {
-            sqlx::query(
-                "UPDATE upload_chunks SET state = 'pending', error = NULL, updated_at = $1 \
-                 WHERE upload_id = $2 AND state = 'refused'",
+            let refused: Vec<i64> = sqlx::query_scalar(
+                "SELECT chunk FROM upload_chunks WHERE upload_id = $1 AND state = 'refused'",
             )
-            .bind(now)
             .bind(upload_id)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
+            for chunk in refused {
+                sqlx::query(
+                    "UPDATE upload_chunks SET state = 'pending', error = NULL, request_id = $1, \
+                     updated_at = $2 WHERE upload_id = $3 AND chunk = $4",
+                )
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(now)
+                .bind(upload_id)
+                .bind(chunk)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(resumed)

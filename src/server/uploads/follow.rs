@@ -21,6 +21,8 @@ use crate::server::{unix_now, AppState};
 /// How long the background follower keeps asking. Real jobs take seconds to minutes; one
 /// still running after this is refreshed when someone opens its page.
 const FOLLOW_FOR: Duration = Duration::from_secs(60 * 60);
+/// Partner Center's device error code for "already registered to this customer".
+pub const ALREADY_IN_THIS_CUSTOMER: &str = "806";
 const FIRST_PAUSE: Duration = Duration::from_secs(1);
 const LONGEST_PAUSE: Duration = Duration::from_secs(60);
 
@@ -83,9 +85,10 @@ async fn ask_and_store(
                 } else {
                     Vec::new()
                 };
+                let resends = chunk.resends.is_some();
                 let outcomes: Vec<(u32, DeviceOutcome)> = pairs
                     .into_iter()
-                    .filter_map(|(row, status)| outcome(status).map(|o| (row, o)))
+                    .filter_map(|(row, status)| outcome(status, resends).map(|o| (row, o)))
                     .collect();
                 let report = JobReport {
                     status: details.status.as_str(),
@@ -202,12 +205,16 @@ async fn keep_asking(state: &AppState, user: &SessionUser, upload_id: &str, leas
 }
 
 /// A device's outcome once Partner Center has finished with it; `None` while it has not.
-fn outcome(status: &DeviceUploadDetails) -> Option<DeviceOutcome> {
+/// `resends`: the part sends again what a part whose answer was lost left; an 806 (already
+/// in this customer) then means that lost part registered the device.
+fn outcome(status: &DeviceUploadDetails, resends: bool) -> Option<DeviceOutcome> {
     if !status.is_failure() && !status.status.is_terminal() {
         return None;
     }
+    let registered_before =
+        resends && status.error_code.as_deref().map(str::trim) == Some(ALREADY_IN_THIS_CUSTOMER);
     Some(DeviceOutcome {
-        registered: !status.is_failure(),
+        registered: !status.is_failure() || registered_before,
         error_code: status.error_code.clone(),
         error_description: status.error_description.clone(),
         device_id: status.device_id.clone(),
@@ -354,9 +361,21 @@ mod tests {
     fn a_device_still_processing_has_no_outcome_yet() {
         let mut processing = status(Some("A"), None);
         processing.status = UploadStatus::Processing;
-        assert_eq!(outcome(&processing), None);
-        let failed = outcome(&status(Some("A"), Some("806"))).unwrap();
+        assert_eq!(outcome(&processing, false), None);
+        let failed = outcome(&status(Some("A"), Some("806")), false).unwrap();
         assert!(!failed.registered);
-        assert!(outcome(&status(Some("A"), None)).unwrap().registered);
+        assert!(outcome(&status(Some("A"), None), false).unwrap().registered);
+    }
+
+    #[test]
+    fn an_806_in_a_part_sent_again_means_the_lost_part_registered_the_device() {
+        let again = outcome(&status(Some("A"), Some("806")), true).unwrap();
+        assert!(again.registered);
+        assert_eq!(again.error_code.as_deref(), Some("806"));
+        assert!(
+            !outcome(&status(Some("A"), Some("808")), true)
+                .unwrap()
+                .registered
+        );
     }
 }

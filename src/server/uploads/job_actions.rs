@@ -15,7 +15,9 @@ use crate::server::unix_now;
 use crate::urls;
 
 /// `POST /customers/{id}/jobs/{uploadId}/resume`: sends what a failed submission left
-/// unsent, each part with the request id it was first sent with.
+/// unsent: a part never answered with the request id it was first sent with, a refused one
+/// under a new id, and one whose answer was lost after looking at what Partner Center holds
+/// ([`Store::resume_submission`](crate::server::store::Store::resume_submission)).
 pub async fn resume(
     OwnUpload {
         caller,

@@ -7,6 +7,7 @@
 //! - [`actions`]: the preview's buttons (remove rows, change the batch, submit).
 //! - [`job_actions`]: the job page's buttons (send the rest, retry the failed rows).
 //! - [`submit`]: sending the chunks, each with its stored `MS-RequestId`.
+//! - [`settle`]: a part whose answer was lost, settled by looking at Partner Center.
 //! - [`follow`]: asking Partner Center how each job goes, until every device has an outcome.
 //! - [`reconcile`]: at start-up, resuming what a previous process left half-sent.
 //! - [`history`]: the lists of past uploads.
@@ -29,6 +30,7 @@ pub mod judging;
 pub mod outcomes;
 pub mod parsing;
 pub mod reconcile;
+pub mod settle;
 pub mod store;
 pub mod submit;
 pub mod views;

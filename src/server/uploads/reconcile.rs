@@ -3,7 +3,9 @@
 //! parts, or stop the following of its jobs. Nothing is lost, because every part
 //! and its `MS-RequestId` were stored before any call: the unsent parts are sent again with
 //! those ids (Partner Center answers a repeated id with its first answer, so no second batch
-//! appears), and the jobs are followed again, both with the submitter's stored sign-in.
+//! appears; a part whose answer is then lost for good is settled by looking, see
+//! [`super::settle`]), and the jobs are followed again, both with the submitter's stored
+//! sign-in.
 //! Without a usable sign-in the upload is marked as stopped, with the button to send the rest.
 
 use sqlx::Row as _;
@@ -155,7 +157,7 @@ async fn take_over(
 
 async fn stop(state: &AppState, upload_id: &str) -> Result<(), sqlx::Error> {
     let chunks = state.store.chunks(upload_id).await?;
-    if chunks.iter().all(|c| c.state == "accepted") {
+    if chunks.iter().all(|c| c.state.is_done()) {
         // Every part had gone; only the end of the submission was not written down.
         return state
             .store
@@ -170,8 +172,9 @@ async fn stop(state: &AppState, upload_id: &str) -> Result<(), sqlx::Error> {
             UploadState::Failed,
             Some(
                 "The dashboard restarted while sending this upload, and the sign-in that sent it \
-                 has ended. Press “Send the remaining parts”: each part goes with the request id \
-                 it was first sent with, so nothing is registered twice.",
+                 has ended. Press “Send the remaining parts”: a part never answered goes with the \
+                 request id it was first sent with, and one whose answer was lost is looked up \
+                 in Partner Center first, so nothing is registered twice.",
             ),
             unix_now(),
         )

@@ -10,7 +10,7 @@ use crate::ingest::{DeviceRow, Finding};
 use crate::server::store::Store;
 
 pub use super::chunks::{
-    finished_job_statuses_sql, Chunk, ChunkOutcome, Claim, FINISHED_JOB_STATUSES,
+    finished_job_statuses_sql, Chunk, ChunkOutcome, ChunkState, Claim, FINISHED_JOB_STATUSES,
 };
 
 /// Where an upload stands.

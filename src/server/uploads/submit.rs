@@ -4,10 +4,13 @@
 //! ([`Store::begin_submission`](crate::server::store::Store::begin_submission)); this only
 //! sends the pending ones, in order, and records each answer. Sending a chunk again — after a
 //! dropped connection, or from a later run — reuses its request id, so Partner Center does
-//! the work once.
+//! the work once. A part whose answer was lost for good is settled by looking at what
+//! Partner Center holds ([`super::settle`]), never resent under its id forever.
 
 use uuid::Uuid;
 
+use super::chunks::{Chunk, ChunkState};
+use super::settle;
 use super::store::{ChunkOutcome, UploadState};
 use crate::ingest::DeviceRow;
 use crate::partner_center::{
@@ -92,20 +95,33 @@ async fn send_pending(
     let customer = CustomerId::parse(&upload.customer_id).map_err(|e| e.to_string())?;
     let batch = BatchId::parse(upload.batch_id.as_deref().unwrap_or_default())
         .map_err(|e| e.to_string())?;
-    let pending: Vec<_> = store
-        .chunks(upload_id)
-        .await
-        .map_err(database)?
-        .into_iter()
-        .filter(|c| c.state == "pending")
-        .collect();
     // Devices are added to a new batch only once Partner Center lists it: checked before the
-    // first addition of this run, also when a restart resumes after the creation.
+    // first addition of this run, also when a restart resumes after the creation, and again
+    // after a part that creates it is sent again.
     let mut batch_listed = !upload.new_batch;
-    for chunk in pending {
+    loop {
         if !lease.held() {
-            tracing::warn!(upload = %upload_id, chunk = chunk.chunk, "stopped sending: the upload was taken over");
+            tracing::warn!(upload = %upload_id, "stopped sending: the upload was taken over");
             return Ok(Sent::LeaseLost);
+        }
+        let chunks = store.chunks(upload_id).await.map_err(database)?;
+        let Some(chunk) = next_to_send(&chunks) else {
+            break;
+        };
+        let token = auth::access_token(state, user).await.map_err(|failure| match failure {
+            TokenFailure::SignedOut => "Your sign-in ended before every part was sent; sign in and send the remaining parts.".to_string(),
+            TokenFailure::Unavailable => "The sign-in service could not be reached to renew your token; send the remaining parts later.".to_string(),
+        })?;
+        let ctx = CallContext::new(token, Uuid::new_v4());
+        if chunk.state == ChunkState::Uncertain {
+            settle::settle(state, &ctx, upload_id, &customer, &batch, chunk).await?;
+            continue;
+        }
+        if chunk.create {
+            batch_listed = false;
+        } else if !batch_listed {
+            wait_for_batch(state, &ctx, &customer, &batch).await?;
+            batch_listed = true;
         }
         let devices: Vec<NewDevice> = store
             .chunk_devices(upload_id, chunk.chunk)
@@ -114,15 +130,6 @@ async fn send_pending(
             .into_iter()
             .map(to_new_device)
             .collect();
-        let token = auth::access_token(state, user).await.map_err(|failure| match failure {
-            TokenFailure::SignedOut => "Your sign-in ended before every part was sent; sign in and send the remaining parts.".to_string(),
-            TokenFailure::Unavailable => "The sign-in service could not be reached to renew your token; send the remaining parts later.".to_string(),
-        })?;
-        let ctx = CallContext::new(token, Uuid::new_v4());
-        if !chunk.create && !batch_listed {
-            wait_for_batch(state, &ctx, &customer, &batch).await?;
-            batch_listed = true;
-        }
         let request_id = RequestId::parse(&chunk.request_id).map_err(|e| e.to_string())?;
         let client = &state.partner_center;
         let answer = if chunk.create {
@@ -139,36 +146,46 @@ async fn send_pending(
             .batch_lists
             .customer_changed(&state.store, &customer.to_string())
             .await;
-        match answer {
+        let error = match answer {
             Ok(tracking_id) => {
+                let outcome = ChunkOutcome::Accepted {
+                    tracking_id: &tracking_id.to_string(),
+                };
                 store
-                    .record_chunk(
-                        upload_id,
-                        chunk.chunk,
-                        ChunkOutcome::Accepted {
-                            tracking_id: &tracking_id.to_string(),
-                        },
-                        unix_now(),
-                    )
+                    .record_chunk(upload_id, chunk.chunk, outcome, unix_now())
                     .await
                     .map_err(database)?;
+                continue;
             }
-            Err(error) => {
-                let message = explain(&error, chunk.create, &batch);
-                store
-                    .record_chunk(
-                        upload_id,
-                        chunk.chunk,
-                        ChunkOutcome::Refused { error: &message },
-                        unix_now(),
-                    )
-                    .await
-                    .map_err(database)?;
-                return Err(message);
-            }
+            Err(error) => error,
+        };
+        let message = explain(&error, chunk.create, &batch);
+        let uncertain = settle::is_uncertain(&error);
+        let outcome = match uncertain {
+            true => ChunkOutcome::Uncertain { error: &message },
+            false => ChunkOutcome::Refused { error: &message },
+        };
+        store
+            .record_chunk(upload_id, chunk.chunk, outcome, unix_now())
+            .await
+            .map_err(database)?;
+        // Settled by looking on the next turn; but a part that already sends again what a
+        // lost one left, lost too, ends this run: the person (or the next restart) decides
+        // when to look again, so a Partner Center in trouble is not asked in a loop.
+        if !uncertain || chunk.resends.is_some() {
+            return Err(message);
         }
     }
     Ok(Sent::All)
+}
+
+/// The part to deal with next: an uncertain one first (what it left decides what goes next),
+/// then one that creates the batch, then the others in order.
+fn next_to_send(chunks: &[Chunk]) -> Option<&Chunk> {
+    chunks
+        .iter()
+        .filter(|c| matches!(c.state, ChunkState::Uncertain | ChunkState::Pending))
+        .min_by_key(|c| (c.state != ChunkState::Uncertain, !c.create, c.chunk))
 }
 
 /// Creating a batch is asynchronous: the devices that follow are added only once Partner

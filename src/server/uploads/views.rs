@@ -2,7 +2,7 @@
 //! page needs fresh facts) into the view models of `api::uploads`.
 
 use super::outcomes::OutcomeCounts;
-use super::store::{Chunk, RowCounts, RowFilter, StoredRow, Upload, UploadState};
+use super::store::{Chunk, ChunkState, RowCounts, RowFilter, StoredRow, Upload, UploadState};
 use super::{device_errors, follow};
 use crate::api::uploads::{
     ChunkView, FindingView, JobDeviceRow, JobView, OutcomeCountsView, PreviewRow, PreviewView,
@@ -167,11 +167,12 @@ pub async fn upload_job(
             failed: counts.failed,
         },
         can_resume: upload.state == UploadState::Failed
-            && chunks.iter().any(|c| c.state != "accepted"),
+            && chunks.iter().any(|c| !c.state.is_done()),
         check_error: chunks
             .iter()
             .filter(|c| c.job_running())
             .find_map(|c| c.check_error.clone()),
+        decisions: decisions(&chunks),
         chunks: chunks.into_iter().map(chunk_view).collect(),
         show: show.to_string(),
         devices: rows
@@ -205,6 +206,54 @@ fn job_state(upload: &Upload, chunks: &[Chunk], counts: &OutcomeCounts) -> &'sta
     }
 }
 
+/// What the dashboard decided about each part whose answer was lost, in words, in order.
+fn decisions(chunks: &[Chunk]) -> Vec<String> {
+    let part = |n: i64| n + 1;
+    chunks
+        .iter()
+        .filter_map(|c| match c.state {
+            ChunkState::Uncertain => Some(format!(
+                "Part {}: its answer was lost or said nothing about its devices. Before \
+                 anything more is sent, the dashboard asks Partner Center which of its {} \
+                 devices the batch holds, and sends only the others.",
+                part(c.chunk),
+                c.devices
+            )),
+            ChunkState::Settled => {
+                let found = c.found.unwrap_or(0);
+                let rest = c
+                    .resent_as
+                    .and_then(|n| chunks.iter().find(|r| r.chunk == n));
+                let looked = format!(
+                    "Part {}: its answer was lost or said nothing about its devices, so the \
+                     dashboard asked Partner Center: {found} of its {} devices are in the \
+                     batch and count as registered",
+                    part(c.chunk),
+                    c.devices
+                );
+                Some(match rest {
+                    Some(r) if r.create => format!(
+                        "{looked}; the batch was not there, so part {} creates it again with \
+                         the other {} devices, under a new request id.",
+                        part(r.chunk),
+                        r.devices
+                    ),
+                    Some(r) => format!(
+                        "{looked}; the other {} went again as part {}, under a new request \
+                         id. A device of that part reported as already in this customer \
+                         (806) was registered by part {}, and counts as registered.",
+                        r.devices,
+                        part(r.chunk),
+                        part(c.chunk)
+                    ),
+                    None => format!("{looked}: nothing was left to send."),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn chunk_view(c: Chunk) -> ChunkView {
     ChunkView {
         number: c.chunk + 1,
@@ -215,7 +264,7 @@ fn chunk_view(c: Chunk) -> ChunkView {
         }
         .into(),
         devices: c.devices,
-        state: c.state,
+        state: c.state.as_str().into(),
         tracking_id: c.tracking_id,
         error: c.error,
         job_status: c.job_status,
@@ -233,7 +282,19 @@ pub(crate) fn job_device_row(stored: &StoredRow, accepted_chunks: &[i64]) -> Job
         .filter(|o| o.registered)
         .and_then(|o| o.device_id.clone());
     let (status, error_code, explanation) = match &stored.outcome {
-        Some(outcome) if outcome.registered => ("registered", None, None),
+        // Registered with a code: an 806 in a part sent again after a lost answer.
+        Some(outcome) if outcome.registered => match &outcome.error_code {
+            Some(code) => (
+                "registered",
+                Some(code.clone()),
+                Some(
+                    "Already in this customer when it was sent again: the part whose answer \
+                     was lost had registered it."
+                        .to_string(),
+                ),
+            ),
+            None => ("registered", None, None),
+        },
         Some(outcome) => {
             let explanation = device_errors::explain(
                 outcome.error_code.as_deref(),
