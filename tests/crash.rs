@@ -18,16 +18,7 @@ const CHUNKS_OF_TWO: &[(&str, &str)] = &[("ZTD_UPLOAD_CHUNK_SIZE", "2")];
 
 /// The device-upload POSTs the sandbox has seen, in order.
 async fn upload_posts(sandbox: &Sandbox) -> Vec<serde_json::Value> {
-    admin_list_at(sandbox.base_url(), "requests")
-        .await
-        .into_iter()
-        .filter(|r| {
-            r["method"] == "POST"
-                && r["path"]
-                    .as_str()
-                    .is_some_and(|p| p.contains("deviceBatches"))
-        })
-        .collect()
+    upload_post_log(sandbox.base_url()).await
 }
 
 /// Answered device-upload POSTs the sandbox has seen.

@@ -116,18 +116,25 @@ pub async fn submit_wait(browser: &Browser, job: &str) -> String {
     panic!("the submission did not end");
 }
 
-/// The device-upload POSTs the sandbox received: (path, MS-RequestId).
-pub async fn upload_posts(app: &TestApp) -> Vec<(String, String)> {
-    admin_list_at(&app.sandbox_url, "requests")
+/// The device-upload POSTs the sandbox at `sandbox_url` logged, in order.
+pub async fn upload_post_log(sandbox_url: &str) -> Vec<serde_json::Value> {
+    admin_list_at(sandbox_url, "requests")
         .await
         .into_iter()
         .filter(|r| {
             r["method"] == "POST"
                 && r["path"]
                     .as_str()
-                    .unwrap_or_default()
-                    .contains("deviceBatches")
+                    .is_some_and(|p| p.contains("deviceBatches"))
         })
+        .collect()
+}
+
+/// The device-upload POSTs the sandbox received: (path, MS-RequestId).
+pub async fn upload_posts(app: &TestApp) -> Vec<(String, String)> {
+    upload_post_log(&app.sandbox_url)
+        .await
+        .into_iter()
         .map(|r| {
             (
                 r["path"].as_str().unwrap().to_string(),
