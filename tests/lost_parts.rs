@@ -84,6 +84,26 @@ async fn draft_against(
     (sandbox, app, browser, preview)
 }
 
+/// Submits with every attempt at the first part processed, then answered only after the
+/// client gave up (four attempts of one second each); returns the job page once finished.
+async fn submit_losing_every_answer_to_the_first_part(
+    sandbox: &Sandbox,
+    browser: &Browser,
+    preview: &str,
+) -> String {
+    set_faults(
+        sandbox,
+        FaultSettings {
+            slow_next_writes: 4,
+            slow_write_ms: 2_500,
+            ..FaultSettings::default()
+        },
+    )
+    .await;
+    let job = submitted(browser, preview).await;
+    until_finished(browser, &job).await.1
+}
+
 fn fast_jobs() -> JobTiming {
     JobTiming {
         queued: Duration::from_millis(150),
@@ -97,17 +117,7 @@ fn fast_jobs() -> JobTiming {
 async fn a_part_whose_every_attempt_timed_out_is_found_in_the_batch_and_not_sent_again() {
     let (sandbox, app, browser, preview) =
         draft_against(fast_jobs(), "Lost answers", 9100, 4).await;
-    set_faults(
-        &sandbox,
-        FaultSettings {
-            slow_next_writes: 4,
-            slow_write_ms: 2_500,
-            ..FaultSettings::default()
-        },
-    )
-    .await;
-    let job = submitted(&browser, &preview).await;
-    let (_, page) = until_finished(&browser, &job).await;
+    let page = submit_losing_every_answer_to_the_first_part(&sandbox, &browser, &preview).await;
     assert!(
         page.contains("4 of 4 devices processed: 4 registered, 0 failed"),
         "{page}"
@@ -133,17 +143,7 @@ async fn a_part_lost_before_its_job_ran_goes_again_and_806_counts_as_registered(
         processing: Duration::from_millis(300),
     };
     let (sandbox, app, browser, preview) = draft_against(slow_jobs, "Lost early", 9200, 2).await;
-    set_faults(
-        &sandbox,
-        FaultSettings {
-            slow_next_writes: 4,
-            slow_write_ms: 2_500,
-            ..FaultSettings::default()
-        },
-    )
-    .await;
-    let job = submitted(&browser, &preview).await;
-    let (_, page) = until_finished(&browser, &job).await;
+    let page = submit_losing_every_answer_to_the_first_part(&sandbox, &browser, &preview).await;
     assert!(
         page.contains("2 of 2 devices processed: 2 registered, 0 failed"),
         "{page}"
