@@ -127,6 +127,14 @@ pub struct DevicesView {
     pub has_next: bool,
 }
 
+/// A device as the deletion's confirmation shows it, read from Partner Center.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DeviceToDelete {
+    pub customer: CustomerRow,
+    pub batch_id: String,
+    pub device: DeviceRow,
+}
+
 /// Every failure a page can show, in words a partner's staff member can act on.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, thiserror::Error)]
 pub enum AppError {
@@ -209,6 +217,15 @@ pub async fn search_customers(
 #[server]
 pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppError> {
     crate::server::pages_data::customer_batches(customer_id).await
+}
+
+#[server]
+pub async fn get_device_to_delete(
+    customer_id: String,
+    batch_id: String,
+    device_id: String,
+) -> Result<DeviceToDelete, AppError> {
+    crate::server::devices::device_to_delete(customer_id, batch_id, device_id).await
 }
 
 #[server]

@@ -8,8 +8,8 @@ use leptos_router::{path, SsrMode};
 use crate::api::{get_session_info, SessionInfo};
 use crate::pages::{
     audit::AuditPage, batch::BatchPage, batches::BatchesPage, customers::CustomersPage,
-    history::HistoryPage, job::JobPage, not_found::NotFound, upload_new::UploadNewPage,
-    upload_preview::UploadPreviewPage,
+    device_delete::DeviceDeletePage, history::HistoryPage, job::JobPage, not_found::NotFound,
+    upload_new::UploadNewPage, upload_preview::UploadPreviewPage,
 };
 
 /// The document around every page. Rendered on the server only.
@@ -47,6 +47,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/customers/:customer/batches/:batch")
                         view=BatchPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/customers/:customer/batches/:batch/devices/:device/delete")
+                        view=DeviceDeletePage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/uploads") view=HistoryPage ssr=SsrMode::Async/>

@@ -1,6 +1,6 @@
-//! Deleting a device from a batch: a confirmation page that shows the device as Partner
-//! Center has it, then the deletion, recorded in the audit trail. Plain pages and a form
-//! post, so it works with JavaScript off.
+//! Deleting a device from a batch: the confirmation page's data (the device as Partner
+//! Center has it; the page is `pages::device_delete`), then the deletion, a form post
+//! recorded in the audit trail, so it works with JavaScript off.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -9,41 +9,42 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::audit::{self, Action, Actor, Event};
 use super::auth::SignedIn;
-use super::pages_data::{parse_customer, Caller};
+use super::pages_data::{caller, device_row, open_customer, parse_customer, Caller};
 use super::AppState;
-use crate::api::AppError;
+use crate::api::{AppError, DeviceToDelete};
 use crate::html::{escape, page};
-use crate::partner_center::{BatchId, Device, RequestId};
+use crate::partner_center::{BatchId, RequestId};
 use crate::urls;
 
 type DevicePath = Path<(String, String, String)>;
 
-/// `GET /customers/{id}/batches/{batchId}/devices/{deviceId}/delete`: are you sure?
-pub async fn confirm(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Path((customer_id, batch_id, device_id)): DevicePath,
-) -> Response {
-    let found = async {
-        let caller = Caller::new(state, signed_in).await?;
-        let customer = parse_customer(&customer_id)?;
-        let batch = parse_batch(&batch_id)?;
-        let device = caller
-            .state
-            .partner_center
-            .devices(&caller.ctx, &customer, &batch)
-            .try_filter(|d| std::future::ready(d.id.as_deref() == Some(device_id.as_str())))
-            .boxed()
-            .try_next()
-            .await?;
-        device.ok_or(AppError::NotFound {
+/// What the confirmation page (`GET /customers/{id}/batches/{batchId}/devices/{deviceId}/delete`,
+/// a Leptos page) shows: the device as Partner Center lists it in its batch.
+pub async fn device_to_delete(
+    customer_id: String,
+    batch_id: String,
+    device_id: String,
+) -> Result<DeviceToDelete, AppError> {
+    let caller = caller().await?;
+    let id = parse_customer(&customer_id)?;
+    let batch = parse_batch(&batch_id)?;
+    let customer = open_customer(&caller, &id).await?;
+    let device = caller
+        .state
+        .partner_center
+        .devices(&caller.ctx, &id, &batch)
+        .try_filter(|d| std::future::ready(d.id.as_deref() == Some(device_id.as_str())))
+        .boxed()
+        .try_next()
+        .await?
+        .ok_or(AppError::NotFound {
             what: "The device in this batch".into(),
-        })
-    };
-    match found.await {
-        Ok(device) => confirmation(&customer_id, &batch_id, &device_id, &device),
-        Err(error) => failure(&customer_id, &batch_id, &error),
-    }
+        })?;
+    Ok(DeviceToDelete {
+        customer,
+        batch_id: batch.as_str().to_string(),
+        device: device_row(device, None),
+    })
 }
 
 /// `POST` of the same address: deletes the device, then back to the batch.
@@ -107,37 +108,6 @@ pub async fn delete(
 
 fn parse_batch(batch_id: &str) -> Result<BatchId, AppError> {
     BatchId::parse(batch_id).map_err(|e| AppError::BadInput(e.to_string()))
-}
-
-fn confirmation(customer_id: &str, batch_id: &str, device_id: &str, device: &Device) -> Response {
-    let field = |label: &str, value: &Option<String>| {
-        format!(
-            "<dt>{label}</dt><dd>{}</dd>",
-            escape(value.as_deref().unwrap_or("—"))
-        )
-    };
-    let action = escape(&format!(
-        "{}/devices/{}/delete",
-        urls::batch(customer_id, batch_id, 1),
-        urls::encode(device_id)
-    ));
-    let body = format!(
-        "<h1>Delete this device?</h1>\
-         <p>It is removed from the batch “{batch}” and stops being registered for Autopilot \
-         with this customer. To register it again, upload it again.</p>\
-         <dl class=\"facts\">{serial}{key}{make}{model}<dt>Device id</dt><dd><code>{id}</code></dd></dl>\
-         <form method=\"post\" action=\"{action}\" class=\"actions\">\
-         <button type=\"submit\">Delete the device</button>\
-         <a class=\"button secondary\" href=\"{back}\">Cancel</a></form>",
-        batch = escape(batch_id),
-        serial = field("Serial number", &device.serial_number),
-        key = field("Product key", &device.product_key),
-        make = field("Manufacturer", &device.oem_manufacturer_name),
-        model = field("Model", &device.model_name),
-        id = escape(device_id),
-        back = escape(&urls::batch(customer_id, batch_id, 1)),
-    );
-    page(StatusCode::OK, "Delete a device", &body)
 }
 
 fn failure(customer_id: &str, batch_id: &str, error: &AppError) -> Response {

@@ -19,7 +19,7 @@ use crate::api::{
 };
 use crate::partner_center::{
     BatchId, CallContext, Customer, CustomerFilter, CustomerFilterField, CustomerId, CustomerQuery,
-    ErrorKind, PartnerCenterError,
+    Device, ErrorKind, PartnerCenterError,
 };
 
 const CUSTOMERS_PER_PAGE: u32 = 50;
@@ -273,6 +273,19 @@ pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppErr
     Ok(BatchesView { customer, batches })
 }
 
+/// A device as the pages show it; `profile`: its Autopilot profile's name (or id), if any.
+pub(crate) fn device_row(device: Device, profile: Option<String>) -> DeviceRow {
+    DeviceRow {
+        id: device.id.unwrap_or_default(),
+        serial: device.serial_number,
+        product_key: device.product_key.filter(|k| !k.is_empty()),
+        manufacturer: device.oem_manufacturer_name,
+        model: device.model_name,
+        profile,
+        uploaded: display_time(device.uploaded_date),
+    }
+}
+
 pub async fn batch_devices(
     customer_id: String,
     batch_id: String,
@@ -322,15 +335,7 @@ pub async fn batch_devices(
             let profile = device
                 .oobe_policy_id()
                 .map(|id| profiles.get(id).cloned().unwrap_or_else(|| id.to_string()));
-            DeviceRow {
-                id: device.id.clone().unwrap_or_default(),
-                serial: device.serial_number,
-                product_key: device.product_key.filter(|k| !k.is_empty()),
-                manufacturer: device.oem_manufacturer_name,
-                model: device.model_name,
-                profile,
-                uploaded: display_time(device.uploaded_date),
-            }
+            device_row(device, profile)
         })
         .collect();
     Ok(DevicesView {

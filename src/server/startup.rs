@@ -355,7 +355,7 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         )
         .route(
             "/customers/{customer}/batches/{batch}/devices/{device}/delete",
-            get(devices::confirm).post(devices::delete),
+            post(devices::delete),
         )
         .route(
             "/customers/{customer}/jobs/{upload}/retry",

@@ -1,0 +1,36 @@
+// Deleting a device: from a batch's device list to the confirmation, which shows the device
+// as Partner Center lists it, then back to the batch without it. With JavaScript on the
+// confirmation is a page of the app like any other (it once showed "Page not found"), and
+// with JavaScript off a plain page and a form post.
+import { expect, test } from "@playwright/test";
+import { hash, settle, signInToNorthwind, uploadToNewBatch, watchBrowserErrors } from "./support";
+
+test("a device is deleted from its batch after a confirmation that names it", async ({ page }, testInfo) => {
+  const jsOn = testInfo.project.use.javaScriptEnabled !== false;
+  const errors = watchBrowserErrors(page);
+  const run = `${testInfo.project.name}-${Date.now()}`;
+  const batch = `E2E delete ${run}`;
+  const csv = ["Device Serial Number,Windows Product ID,Hardware Hash", `DEL-${run}-1,,${hash()}`, `DEL-${run}-2,,${hash()}`].join("\r\n");
+
+  await signInToNorthwind(page, jsOn);
+  await uploadToNewBatch(page, jsOn, { name: "delete.csv", mimeType: "text/csv", buffer: Buffer.from(csv) }, batch);
+  await page.getByRole("button", { name: `Register 2 devices in the new batch “${batch}”` }).click();
+  await expect(page.getByRole("status").first()).toHaveText(/Finished\. Every device is registered/, { timeout: 30_000 });
+  await settle(page, jsOn);
+
+  await page.getByRole("link", { name: batch, exact: true }).first().click();
+  await expect(page.getByRole("heading", { level: 1, name: batch })).toBeVisible();
+  await settle(page, jsOn);
+  await page.getByRole("link", { name: `Delete DEL-${run}-1` }).click();
+
+  await expect(page.getByRole("heading", { level: 1, name: "Delete this device?" })).toBeVisible();
+  await expect(page.getByText(`DEL-${run}-1`)).toBeVisible();
+  await settle(page, jsOn);
+  await page.getByRole("button", { name: "Delete the device" }).click();
+
+  await expect(page.getByText("The device was deleted from this batch.")).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: batch })).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: `DEL-${run}-1` })).toHaveCount(0);
+  await expect(page.getByRole("row").filter({ hasText: `DEL-${run}-2` })).toHaveCount(1);
+  expect(errors).toEqual([]);
+});
