@@ -48,12 +48,66 @@ pub struct RowCountsView {
     pub warnings: i64,
 }
 
+/// Where an upload's rows came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UploadSource {
+    /// A CSV, text or workbook file.
+    File,
+    /// Rows pasted into the form.
+    Paste,
+    /// Rows typed into the form's table.
+    Form,
+    /// The failed rows of an earlier upload.
+    Retry,
+}
+
+impl UploadSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadSource::File => "file",
+            UploadSource::Paste => "paste",
+            UploadSource::Form => "form",
+            UploadSource::Retry => "retry",
+        }
+    }
+
+    /// Where the rows came from, in words, for every page that says so.
+    pub fn describe(self, file_name: Option<&str>) -> String {
+        match (self, file_name) {
+            (UploadSource::File, Some(name)) => format!("file “{name}”"),
+            (UploadSource::File, None) => "an uploaded file".into(),
+            (UploadSource::Paste, _) => "pasted rows".into(),
+            (UploadSource::Form, _) => "typed rows".into(),
+            (UploadSource::Retry, Some(name)) => name.into(),
+            (UploadSource::Retry, None) => "failed rows of an upload".into(),
+        }
+    }
+}
+
+impl TryFrom<&str> for UploadSource {
+    type Error = String;
+
+    /// Only what [`UploadSource::as_str`] writes.
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        [
+            UploadSource::File,
+            UploadSource::Paste,
+            UploadSource::Form,
+            UploadSource::Retry,
+        ]
+        .into_iter()
+        .find(|source| source.as_str() == text)
+        .ok_or_else(|| format!("unknown upload source {text:?}"))
+    }
+}
+
 /// Where an upload goes, and where it stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UploadSummary {
     pub id: String,
     pub state: String,
-    pub source: String,
+    pub source: UploadSource,
     pub file_name: Option<String>,
     pub new_batch: bool,
     pub batch_id: String,
@@ -200,7 +254,7 @@ pub struct HistoryRow {
     pub customer_id: String,
     pub customer_name: String,
     pub upn: String,
-    /// The file name, or "pasted rows" / "typed rows".
+    /// Where the rows came from, in words ([`UploadSource::describe`]).
     pub from: String,
     pub batch_id: String,
     pub new_batch: bool,
@@ -272,4 +326,27 @@ pub async fn upload_history(
     page: u32,
 ) -> Result<HistoryView, AppError> {
     crate::server::uploads::history::upload_history(customer_id, status, user, page).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_source_reads_back_what_it_wrote_and_says_where_rows_came_from() {
+        for source in ["file", "paste", "form", "retry"] {
+            assert_eq!(UploadSource::try_from(source).unwrap().as_str(), source);
+        }
+        assert!(UploadSource::try_from("File").is_err());
+        assert_eq!(
+            UploadSource::File.describe(Some("devices.csv")),
+            "file “devices.csv”"
+        );
+        assert_eq!(UploadSource::Paste.describe(None), "pasted rows");
+        assert_eq!(UploadSource::Form.describe(None), "typed rows");
+        assert_eq!(
+            UploadSource::Retry.describe(Some("failed rows of a.csv")),
+            "failed rows of a.csv"
+        );
+    }
 }

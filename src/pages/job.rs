@@ -100,13 +100,7 @@ fn Job(data: JobView) -> impl IntoView {
     let job_url = urls::job(&customer.id, &upload.id);
     let counts = data.counts;
     let processed = counts.registered + counts.failed;
-    let source = upload
-        .file_name
-        .clone()
-        .unwrap_or_else(|| match upload.source.as_str() {
-            "paste" => "pasted rows".into(),
-            _ => "typed rows".into(),
-        });
+    let source = upload.source.describe(upload.file_name.as_deref());
     let batch_link = urls::batch(&customer.id, &upload.batch_id, 1);
     let devices_batch = batch_link.clone();
     let filter = |show: &str, label: String| {

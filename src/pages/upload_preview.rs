@@ -49,11 +49,14 @@ fn Preview(data: PreviewView) -> impl IntoView {
     let upload = data.upload.clone();
     let base = urls::upload(&customer.id, &upload.id);
     let title = format!("Check the upload · {}", customer.name);
-    let source = match (upload.source.as_str(), &upload.file_name) {
-        ("file", Some(name)) => format!("File “{name}”"),
-        ("file", None) => "The uploaded file".to_string(),
-        ("paste", _) => "Pasted rows".to_string(),
-        _ => "Typed rows".to_string(),
+    // The words begin the line here: with a capital.
+    let source = {
+        let words = upload.source.describe(upload.file_name.as_deref());
+        let mut letters = words.chars();
+        letters
+            .next()
+            .map(|first| first.to_uppercase().chain(letters).collect::<String>())
+            .unwrap_or_default()
     };
     let columns = data
         .columns

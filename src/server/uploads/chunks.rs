@@ -4,6 +4,7 @@
 
 use sqlx::Row as _;
 
+use super::outcomes::JobProgress;
 use super::store::{stored_row_from, UploadState};
 use crate::ingest::DeviceRow;
 use crate::server::store::Store;
@@ -73,8 +74,8 @@ pub struct Chunk {
     pub state: ChunkState,
     pub tracking_id: Option<String>,
     pub error: Option<String>,
-    /// The job's status as Partner Center last reported it (`queued` … `finished_with_errors`).
-    pub job_status: Option<String>,
+    /// What is known of the part's job, once Partner Center was asked.
+    pub job_status: Option<JobProgress>,
     pub started_at: Option<i64>,
     pub completed_at: Option<i64>,
     pub checked_at: Option<i64>,
@@ -86,19 +87,6 @@ pub struct Chunk {
     pub resent_as: Option<i64>,
     /// The settled part whose rest this part sends: its 806 answers mean "registered".
     pub resends: Option<i64>,
-}
-
-/// Job statuses after which Partner Center's answer no longer changes: it finished, or it
-/// no longer knows the job (404), and what it said last stands.
-pub const FINISHED_JOB_STATUSES: [&str; 3] = ["finished", "finished_with_errors", "forgotten"];
-
-/// [`FINISHED_JOB_STATUSES`] as an SQL list, for `job_status NOT IN …`.
-pub fn finished_job_statuses_sql() -> String {
-    let quoted: Vec<String> = FINISHED_JOB_STATUSES
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect();
-    format!("({})", quoted.join(", "))
 }
 
 impl Chunk {
@@ -113,11 +101,7 @@ impl Chunk {
 
     /// Accepted, and Partner Center has not yet said it finished the job.
     pub fn job_running(&self) -> bool {
-        self.tracking_id.is_some()
-            && !self
-                .job_status
-                .as_deref()
-                .is_some_and(|s| FINISHED_JOB_STATUSES.contains(&s))
+        self.tracking_id.is_some() && !self.job_status.is_some_and(JobProgress::is_finished)
     }
 }
 
@@ -256,7 +240,10 @@ impl Store {
                     state: ChunkState::try_from(row.try_get::<&str, _>("state")?)?,
                     tracking_id: row.try_get("tracking_id")?,
                     error: row.try_get("error")?,
-                    job_status: row.try_get("job_status")?,
+                    job_status: row
+                        .try_get::<Option<&str>, _>("job_status")?
+                        .map(JobProgress::try_from)
+                        .transpose()?,
                     started_at: row.try_get("started_at")?,
                     completed_at: row.try_get("completed_at")?,
                     checked_at: row.try_get("checked_at")?,

@@ -164,7 +164,7 @@ impl Store {
                     batch_id: row
                         .try_get::<Option<String>, _>("batch_id")?
                         .unwrap_or_default(),
-                    state: UploadState::parse(&row.try_get::<String, _>("state")?),
+                    state: UploadState::try_from(row.try_get::<&str, _>("state")?)?,
                     rows: row.try_get("rows")?,
                 })
             })

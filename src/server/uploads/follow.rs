@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use super::outcomes::JobReport;
+use super::outcomes::{JobProgress, JobReport};
 use super::store::{DeviceOutcome, Upload};
 use crate::ingest::DeviceRow;
 use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind, TrackingId};
@@ -91,7 +91,7 @@ async fn ask_and_store(
                     .filter_map(|(row, status)| outcome(status, resends).map(|o| (row, o)))
                     .collect();
                 let report = JobReport {
-                    status: details.status.as_str(),
+                    status: JobProgress::Reported(details.status),
                     started_at: details.started_time.map(|t| t.timestamp()),
                     completed_at: details.completed_time.map(|t| t.timestamp()),
                 };
@@ -104,7 +104,7 @@ async fn ask_and_store(
             Err(error) if error.kind() == ErrorKind::NotFound => {
                 tracing::warn!(upload = %upload.id, chunk = chunk.chunk, "Partner Center forgot a job");
                 let report = JobReport {
-                    status: "forgotten",
+                    status: JobProgress::Forgotten,
                     started_at: None,
                     completed_at: None,
                 };

@@ -3,9 +3,9 @@
 
 use sqlx::Row as _;
 
-use super::store::finished_job_statuses_sql;
+use super::store::{finished_job_statuses_sql, upload_source};
 use super::views::database;
-use crate::api::uploads::{HistoryRow, HistoryView, HISTORY_STATUSES};
+use crate::api::uploads::{HistoryRow, HistoryView, UploadSource, HISTORY_STATUSES};
 use crate::api::AppError;
 use crate::server::pages_data::{caller, display_time, open_customer, parse_customer};
 use crate::server::store::Store;
@@ -33,7 +33,7 @@ pub struct HistoryEntry {
     pub customer_id: String,
     pub customer_name: String,
     pub upn: String,
-    pub source: String,
+    pub source: UploadSource,
     pub file_name: Option<String>,
     pub batch_id: Option<String>,
     pub new_batch: bool,
@@ -133,7 +133,7 @@ impl Store {
                     customer_id: row.try_get("customer_id")?,
                     customer_name: row.try_get("customer_name")?,
                     upn: row.try_get("upn")?,
-                    source: row.try_get("source")?,
+                    source: upload_source(row)?,
                     file_name: row.try_get("file_name")?,
                     batch_id: row.try_get("batch_id")?,
                     new_batch: row.try_get::<String, _>("target")? == "new",
@@ -216,12 +216,7 @@ fn history_row(entry: HistoryEntry) -> HistoryRow {
         customer_id: entry.customer_id,
         customer_name: entry.customer_name,
         upn: entry.upn,
-        from: entry
-            .file_name
-            .unwrap_or_else(|| match entry.source.as_str() {
-                "paste" => "pasted rows".into(),
-                _ => "typed rows".into(),
-            }),
+        from: entry.source.describe(entry.file_name.as_deref()),
         batch_id: entry.batch_id.unwrap_or_default(),
         new_batch: entry.new_batch,
         devices: entry.devices,

@@ -11,6 +11,7 @@ use futures::TryStreamExt;
 
 use super::judging::judge;
 use super::store::{InputReport, Upload, UploadState};
+use crate::api::uploads::UploadSource;
 use crate::api::{AppError, CustomerRow};
 use crate::html::{escape, page};
 use crate::ingest::{self, Ingested, Limits, ReadError};
@@ -161,7 +162,7 @@ async fn intake(
         (new_batch, batch.as_str()),
         report,
     );
-    let file = (source == "file").then_some(&form.file[..]);
+    let file = (source == UploadSource::File).then_some(&form.file[..]);
     caller
         .state
         .store
@@ -182,7 +183,7 @@ async fn intake(
 pub(crate) fn new_draft(
     caller: &Caller,
     customer: &CustomerRow,
-    source: &str,
+    source: UploadSource,
     file_name: Option<String>,
     target: (bool, &str),
     report: InputReport,
@@ -194,7 +195,7 @@ pub(crate) fn new_draft(
         tenant_id: caller.user.tenant_id.clone(),
         object_id: caller.user.object_id.clone(),
         upn: caller.user.upn.clone(),
-        source: source.to_string(),
+        source,
         file_name,
         new_batch: target.0,
         batch_id: Some(target.1.to_string()),
@@ -314,7 +315,7 @@ pub(crate) async fn read_input(
     caller: &Caller,
     input: Input<'_>,
     limits: Limits,
-) -> Result<(&'static str, Option<String>, Ingested), Refusal> {
+) -> Result<(UploadSource, Option<String>, Ingested), Refusal> {
     let user = format!("{}/{}", caller.user.tenant_id, caller.user.object_id);
     let place = caller
         .state
@@ -330,7 +331,7 @@ pub(crate) async fn read_input(
         Input::File { name, bytes, sheet } => {
             let sheet = sheet.map(str::to_owned);
             (
-                "file",
+                UploadSource::File,
                 name.map(str::to_owned),
                 Box::new(move || ingest::read_file(&bytes, sheet.as_deref(), &limits)),
             )
@@ -338,12 +339,16 @@ pub(crate) async fn read_input(
         Input::Pasted(text) => {
             let text = text.to_owned();
             (
-                "paste",
+                UploadSource::Paste,
                 None,
                 Box::new(move || ingest::read_pasted(&text, &limits)),
             )
         }
-        Input::Typed(rows) => ("form", None, Box::new(move || ingest::read_typed(&rows))),
+        Input::Typed(rows) => (
+            UploadSource::Form,
+            None,
+            Box::new(move || ingest::read_typed(&rows)),
+        ),
     };
     let ingested = tokio::task::spawn_blocking(move || {
         let ingested = job();

@@ -9,6 +9,7 @@ use super::actions::{audit_upload, from_app_error, refused, OwnUpload};
 use super::intake::new_draft;
 use super::judging::judge;
 use super::store::RowFilter;
+use crate::api::uploads::UploadSource;
 use crate::server::audit::Action;
 use crate::server::pages_data::{open_customer, parse_customer};
 use crate::server::unix_now;
@@ -112,7 +113,7 @@ pub async fn retry(
         let draft = new_draft(
             &caller,
             &customer,
-            "retry",
+            UploadSource::Retry,
             Some(name),
             (false, &batch),
             report,

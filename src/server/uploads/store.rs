@@ -6,12 +6,12 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
+use crate::api::uploads::UploadSource;
 use crate::ingest::{DeviceRow, Finding};
 use crate::server::store::Store;
 
-pub use super::chunks::{
-    finished_job_statuses_sql, Chunk, ChunkOutcome, ChunkState, Claim, FINISHED_JOB_STATUSES,
-};
+pub use super::chunks::{Chunk, ChunkOutcome, ChunkState, Claim};
+pub use super::outcomes::{finished_job_statuses_sql, JobProgress};
 
 /// Where an upload stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,15 +36,42 @@ impl UploadState {
             UploadState::Failed => "failed",
         }
     }
+}
 
-    pub(super) fn parse(text: &str) -> Self {
-        match text {
-            "submitting" => UploadState::Submitting,
-            "submitted" => UploadState::Submitted,
-            "failed" => UploadState::Failed,
-            _ => UploadState::Draft,
-        }
+impl TryFrom<&str> for UploadState {
+    type Error = sqlx::Error;
+
+    /// Anything but what [`UploadState::as_str`] writes is a damaged row, said loudly: it
+    /// must never become an editable, submittable draft.
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        [
+            UploadState::Draft,
+            UploadState::Submitting,
+            UploadState::Submitted,
+            UploadState::Failed,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown upload state {text:?}").into()))
     }
+}
+
+/// The `source` column, read back: an unknown value is a damaged row, said loudly.
+pub(super) fn upload_source(row: &sqlx::any::AnyRow) -> Result<UploadSource, sqlx::Error> {
+    UploadSource::try_from(row.try_get::<&str, _>("source")?)
+        .map_err(|why| sqlx::Error::Decode(why.into()))
+}
+
+/// A JSON column, read back: a value that does not decode is a damaged row, said loudly.
+pub(super) fn json_column<T: serde::de::DeserializeOwned>(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<T, sqlx::Error> {
+    let text: &str = row.try_get(column)?;
+    serde_json::from_str(text).map_err(|e| sqlx::Error::ColumnDecode {
+        index: column.to_string(),
+        source: Box::new(e),
+    })
 }
 
 /// What the reader said about the input as a whole, kept with the upload.
@@ -73,7 +100,7 @@ pub struct Upload {
     pub tenant_id: String,
     pub object_id: String,
     pub upn: String,
-    pub source: String,
+    pub source: UploadSource,
     pub file_name: Option<String>,
     /// `true`: create the batch; `false`: add to it.
     pub new_batch: bool,
@@ -149,7 +176,6 @@ impl RowFilter {
 }
 
 fn upload_from(row: &sqlx::any::AnyRow) -> Result<Upload, sqlx::Error> {
-    let report: String = row.try_get("report")?;
     Ok(Upload {
         id: row.try_get("id")?,
         customer_id: row.try_get("customer_id")?,
@@ -157,12 +183,12 @@ fn upload_from(row: &sqlx::any::AnyRow) -> Result<Upload, sqlx::Error> {
         tenant_id: row.try_get("tenant_id")?,
         object_id: row.try_get("object_id")?,
         upn: row.try_get("upn")?,
-        source: row.try_get("source")?,
+        source: upload_source(row)?,
         file_name: row.try_get("file_name")?,
         new_batch: row.try_get::<String, _>("target")? == "new",
         batch_id: row.try_get("batch_id")?,
-        state: UploadState::parse(&row.try_get::<String, _>("state")?),
-        report: serde_json::from_str(&report).unwrap_or_default(),
+        state: UploadState::try_from(row.try_get::<&str, _>("state")?)?,
+        report: json_column(row, "report")?,
         error: row.try_get("error")?,
         created_at: row.try_get("created_at")?,
         submitted_at: row.try_get("submitted_at")?,
@@ -170,7 +196,6 @@ fn upload_from(row: &sqlx::any::AnyRow) -> Result<Upload, sqlx::Error> {
 }
 
 pub(super) fn stored_row_from(row: &sqlx::any::AnyRow) -> Result<StoredRow, sqlx::Error> {
-    let findings: String = row.try_get("findings")?;
     Ok(StoredRow {
         device: DeviceRow {
             row: row.try_get::<i64, _>("row_number")? as u32,
@@ -181,7 +206,7 @@ pub(super) fn stored_row_from(row: &sqlx::any::AnyRow) -> Result<StoredRow, sqlx
             model: row.try_get("model")?,
             group_tag: row.try_get("group_tag")?,
         },
-        findings: serde_json::from_str(&findings).unwrap_or_default(),
+        findings: json_column(row, "findings")?,
         has_error: row.try_get::<i64, _>("has_error")? != 0,
         excluded: row.try_get::<i64, _>("excluded")? != 0,
         chunk: row.try_get("chunk")?,
@@ -219,7 +244,7 @@ impl Store {
         .bind(&upload.tenant_id)
         .bind(&upload.object_id)
         .bind(&upload.upn)
-        .bind(&upload.source)
+        .bind(upload.source.as_str())
         .bind(&upload.file_name)
         .bind(if upload.new_batch { "new" } else { "existing" })
         .bind(&upload.batch_id)
@@ -477,4 +502,20 @@ fn insert_rows_sql(rows: usize) -> String {
         sql.push(')');
     }
     sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_state_reads_back_what_it_wrote_and_a_damaged_one_is_an_error() {
+        for state in ["draft", "submitting", "submitted", "failed"] {
+            assert_eq!(UploadState::try_from(state).unwrap().as_str(), state);
+        }
+        // Once read as a draft, which made a damaged row editable and submittable.
+        for damaged in ["", "Draft", "sent"] {
+            assert!(UploadState::try_from(damaged).is_err(), "{damaged:?}");
+        }
+    }
 }

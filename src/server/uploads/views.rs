@@ -2,7 +2,9 @@
 //! page needs fresh facts) into the view models of `api::uploads`.
 
 use super::outcomes::OutcomeCounts;
-use super::store::{Chunk, ChunkState, RowCounts, RowFilter, StoredRow, Upload, UploadState};
+use super::store::{
+    Chunk, ChunkState, JobProgress, RowCounts, RowFilter, StoredRow, Upload, UploadState,
+};
 use super::{device_errors, follow};
 use crate::api::uploads::{
     ChunkView, FindingView, JobDeviceRow, JobView, OutcomeCountsView, PreviewRow, PreviewView,
@@ -10,7 +12,7 @@ use crate::api::uploads::{
 };
 use crate::api::{AppError, CustomerRow};
 use crate::ingest::{Check, Finding};
-use crate::partner_center::{BatchId, CustomerId};
+use crate::partner_center::{BatchId, CustomerId, UploadStatus};
 use crate::server::pages_data::{caller, display_time, open_customer, parse_customer, Caller};
 use crate::server::{unix_now, PageWindow};
 
@@ -194,7 +196,7 @@ fn job_state(upload: &Upload, chunks: &[Chunk], counts: &OutcomeCounts) -> &'sta
         _ if chunks.iter().any(Chunk::job_running) => {
             let processing = chunks
                 .iter()
-                .any(|c| c.job_status.as_deref() == Some("processing"));
+                .any(|c| c.job_status == Some(JobProgress::Reported(UploadStatus::Processing)));
             if processing || counts.processed() > 0 {
                 "processing"
             } else {
@@ -267,7 +269,7 @@ fn chunk_view(c: Chunk) -> ChunkView {
         state: c.state.as_str().into(),
         tracking_id: c.tracking_id,
         error: c.error,
-        job_status: c.job_status,
+        job_status: c.job_status.map(|s| s.as_str().to_string()),
     }
 }
 
@@ -415,7 +417,7 @@ pub(crate) fn summary(upload: &Upload) -> UploadSummary {
     UploadSummary {
         id: upload.id.clone(),
         state: upload.state.as_str().to_string(),
-        source: upload.source.clone(),
+        source: upload.source,
         file_name: upload.file_name.clone(),
         new_batch: upload.new_batch,
         batch_id: upload.batch_id.clone().unwrap_or_default(),
