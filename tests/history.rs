@@ -48,13 +48,25 @@ async fn the_history_lists_uploads_newest_first_by_status_user_and_page() {
     let rows = listed(&page);
     assert_eq!(rows.len(), 2, "{page}");
     assert!(rows[0].contains("second.csv") && rows[0].contains(SALES));
-    assert!(rows[0].contains("Draft, not submitted"));
+    assert!(rows[0].contains("Draft"));
     assert!(rows[1].contains("first.csv") && rows[1].contains(&job));
 
     let drafts = admin
         .page(&format!("/customers/{CONTOSO}/uploads?status=draft"), 200)
         .await;
     assert_eq!(listed(&drafts).len(), 1);
+    // The job page and the history read one status, worked out in one place.
+    let (_, job_page) = until_finished(&admin, &job).await;
+    assert!(job_page.contains("class=\"state finished\""), "{job_page}");
+    let finished = admin
+        .page(
+            &format!("/customers/{CONTOSO}/uploads?status=finished"),
+            200,
+        )
+        .await;
+    let finished = listed(&finished);
+    assert_eq!(finished.len(), 1, "{finished:?}");
+    assert!(finished[0].contains("first.csv") && finished[0].contains("Finished"));
     let uploads_by = |user: &str| {
         format!(
             "/customers/{CONTOSO}/uploads?user={}",

@@ -200,9 +200,7 @@ pub struct OutcomeCountsView {
 pub struct JobView {
     pub customer: CustomerRow,
     pub upload: UploadSummary,
-    /// `draft`, `submitting`, `queued`, `processing`, `finished`, `finished_with_errors`
-    /// or `failed` (could not be submitted).
-    pub state: String,
+    pub state: UploadStatus,
     /// The state can still change: the page keeps asking.
     pub running: bool,
     pub started: Option<String>,
@@ -261,8 +259,7 @@ pub struct HistoryRow {
     pub devices: i64,
     pub registered: i64,
     pub failed: i64,
-    /// `draft`, `submitting`, `running`, `finished`, `finished_with_errors` or `failed`.
-    pub status: String,
+    pub status: UploadStatus,
     /// The job page, or the preview of a draft.
     pub link: String,
 }
@@ -275,8 +272,8 @@ pub struct HistoryView {
     pub rows: Vec<HistoryRow>,
     /// Who uploaded, for the user filter.
     pub users: Vec<String>,
-    /// The filters in force ("" for all).
-    pub status: String,
+    /// The filters in force (none, or "" for all).
+    pub status: Option<UploadStatus>,
     pub user: String,
     pub page: u32,
     pub has_next: bool,
@@ -296,25 +293,76 @@ pub fn retention_words(secs: u64) -> String {
     }
 }
 
-/// The statuses a history can be filtered by.
-pub const HISTORY_STATUSES: [&str; 6] = [
-    "draft",
-    "submitting",
-    "running",
-    "finished",
-    "finished_with_errors",
-    "failed",
-];
+/// Where an upload stands, in one word: what the job page shows and the history lists and
+/// filters by. Derived in one place, `server::uploads::status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadStatus {
+    Draft,
+    Submitting,
+    Queued,
+    Processing,
+    Finished,
+    FinishedWithErrors,
+    /// Not every part could be sent.
+    Failed,
+}
 
-/// A history status in words.
-pub fn history_status_label(status: &str) -> &'static str {
-    match status {
-        "draft" => "Draft, not submitted",
-        "submitting" => "Sending",
-        "running" => "Partner Center is working on it",
-        "finished" => "Finished",
-        "finished_with_errors" => "Finished with errors",
-        _ => "Could not be submitted",
+impl UploadStatus {
+    pub const ALL: [UploadStatus; 7] = [
+        UploadStatus::Draft,
+        UploadStatus::Submitting,
+        UploadStatus::Queued,
+        UploadStatus::Processing,
+        UploadStatus::Finished,
+        UploadStatus::FinishedWithErrors,
+        UploadStatus::Failed,
+    ];
+
+    /// The word stored, put in addresses and used as a CSS class.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadStatus::Draft => "draft",
+            UploadStatus::Submitting => "submitting",
+            UploadStatus::Queued => "queued",
+            UploadStatus::Processing => "processing",
+            UploadStatus::Finished => "finished",
+            UploadStatus::FinishedWithErrors => "finished_with_errors",
+            UploadStatus::Failed => "failed",
+        }
+    }
+
+    /// The status in a few words, as a heading or in a list.
+    pub fn title(self) -> &'static str {
+        match self {
+            UploadStatus::Draft => "Draft",
+            UploadStatus::Submitting => "Sending",
+            UploadStatus::Queued => "Queued",
+            UploadStatus::Processing => "Processing",
+            UploadStatus::Finished => "Finished",
+            UploadStatus::FinishedWithErrors => "Finished with errors",
+            UploadStatus::Failed => "Could not be submitted",
+        }
+    }
+
+    /// Partner Center may still change it: pages keep asking.
+    pub fn is_running(self) -> bool {
+        matches!(
+            self,
+            UploadStatus::Submitting | UploadStatus::Queued | UploadStatus::Processing
+        )
+    }
+}
+
+impl TryFrom<&str> for UploadStatus {
+    type Error = String;
+
+    /// Only what [`UploadStatus::as_str`] writes.
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        UploadStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+            .ok_or_else(|| format!("unknown upload status {text:?}"))
     }
 }
 

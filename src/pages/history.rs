@@ -2,9 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::uploads::{
-    history_status_label, upload_history, HistoryRow, HistoryView, HISTORY_STATUSES,
-};
+use crate::api::uploads::{upload_history, HistoryRow, HistoryView, UploadStatus};
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
 use crate::urls;
 
@@ -68,10 +66,10 @@ fn History(data: HistoryView) -> impl IntoView {
         "Every upload for the customers you have uploaded to, by anyone on your team, newest first."
     };
     let all_customers = data.customer.is_none();
-    let statuses = HISTORY_STATUSES
-        .iter()
+    let statuses = UploadStatus::ALL
+        .into_iter()
         .map(|s| {
-            view! { <option value=*s selected=data.status == *s>{history_status_label(s)}</option> }
+            view! { <option value=s.as_str() selected=data.status == Some(s)>{s.title()}</option> }
         })
         .collect_view();
     let users = data
@@ -79,14 +77,17 @@ fn History(data: HistoryView) -> impl IntoView {
         .iter()
         .map(|u| view! { <option value=u.clone() selected=data.user == *u>{u.clone()}</option> })
         .collect_view();
-    let filtered = !data.status.is_empty() || !data.user.is_empty();
+    let filtered = data.status.is_some() || !data.user.is_empty();
     let empty = data.rows.is_empty();
     let rows = data
         .rows
         .into_iter()
         .map(|row| view! { <Row row all_customers/> })
         .collect_view();
-    let (status, user) = (data.status.clone(), data.user.clone());
+    let (status, user) = (
+        data.status.map(UploadStatus::as_str).unwrap_or_default(),
+        data.user.clone(),
+    );
     let pager_base = base.clone();
     view! {
         <Title text=title/>
@@ -99,7 +100,7 @@ fn History(data: HistoryView) -> impl IntoView {
         <form method="get" action=base.clone() class="filters">
             <label for="status">"Status"</label>
             <select id="status" name="status">
-                <option value="" selected=data.status.is_empty()>"Any"</option>
+                <option value="" selected=data.status.is_none()>"Any"</option>
                 {statuses}
             </select>
             <label for="user">"Uploaded by"</label>
@@ -129,7 +130,7 @@ fn History(data: HistoryView) -> impl IntoView {
         }}
         <Pager page=data.page has_next=data.has_next label="Upload pages"
             href=move |page| {
-                format!("{pager_base}?status={}&user={}&page={page}", urls::encode(&status), urls::encode(&user))
+                format!("{pager_base}?status={}&user={}&page={page}", urls::encode(status), urls::encode(&user))
             }/>
     }
 }
@@ -142,7 +143,7 @@ fn Row(row: HistoryRow, all_customers: bool) -> impl IntoView {
         row.batch_id.clone()
     };
     view! {
-        <tr class=format!("upload {}", row.status)>
+        <tr class=format!("upload {}", row.status.as_str())>
             <td><a href=row.link>{row.when}</a></td>
             {all_customers.then(|| view! {
                 <td><a href=urls::customer_uploads(&row.customer_id)>{row.customer_name}</a></td>
@@ -153,7 +154,7 @@ fn Row(row: HistoryRow, all_customers: bool) -> impl IntoView {
             <td class="number">{row.devices}</td>
             <td class="number">{row.registered}</td>
             <td class="number">{row.failed}</td>
-            <td>{history_status_label(&row.status)}</td>
+            <td>{row.status.title()}</td>
         </tr>
     }
 }

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::uploads::{device_status_label, upload_job, ChunkView, JobDeviceRow, JobView};
+use crate::api::uploads::{
+    device_status_label, upload_job, ChunkView, JobDeviceRow, JobView, UploadStatus,
+};
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
 use crate::urls;
 
@@ -67,29 +69,17 @@ fn poll_while_running(data: Resource<Result<JobView, crate::api::AppError>>) {
     });
 }
 
-fn state_words(state: &str) -> &'static str {
+fn state_words(state: UploadStatus) -> &'static str {
     match state {
-        "draft" => "Not submitted yet: it is waiting for you on the preview.",
-        "submitting" => "Sending to Partner Center…",
-        "queued" => "Partner Center accepted the upload and will start on it shortly.",
-        "processing" => "Partner Center is registering the devices.",
-        "finished" => "Every device is registered.",
-        "finished_with_errors" => {
+        UploadStatus::Draft => "Not submitted yet: it is waiting for you on the preview.",
+        UploadStatus::Submitting => "Sending to Partner Center…",
+        UploadStatus::Queued => "Partner Center accepted the upload and will start on it shortly.",
+        UploadStatus::Processing => "Partner Center is registering the devices.",
+        UploadStatus::Finished => "Every device is registered.",
+        UploadStatus::FinishedWithErrors => {
             "Some devices could not be registered. Each one says why and what to do below."
         }
-        _ => "Not every part could be sent; the reason is below. Devices in the parts Partner Center accepted are still followed here.",
-    }
-}
-
-fn state_title(state: &str) -> &'static str {
-    match state {
-        "draft" => "Draft",
-        "submitting" => "Submitting",
-        "queued" => "Queued",
-        "processing" => "Processing",
-        "finished" => "Finished",
-        "finished_with_errors" => "Finished with errors",
-        _ => "Could not be submitted",
+        UploadStatus::Failed => "Not every part could be sent; the reason is below. Devices in the parts Partner Center accepted are still followed here.",
     }
 }
 
@@ -124,8 +114,8 @@ fn Job(data: JobView) -> impl IntoView {
             <span aria-current="page">"Upload"</span>
         </nav>
         <h1>"Upload to " {upload.batch_id.clone()}</h1>
-        <p class=format!("state {}", data.state) role="status" aria-live="polite">
-            <strong>{state_title(&data.state)}</strong> ". " {state_words(&data.state)}
+        <p class=format!("state {}", data.state.as_str()) role="status" aria-live="polite">
+            <strong>{data.state.title()}</strong> ". " {state_words(data.state)}
         </p>
         {upload.error.clone().map(|e| view! { <div class="notice error" role="alert"><p>{e}</p></div> })}
         {data.check_error.clone().map(|e| view! { <div class="notice warning" role="status"><p>{e}</p></div> })}

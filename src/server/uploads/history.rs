@@ -3,9 +3,10 @@
 
 use sqlx::Row as _;
 
-use super::store::{finished_job_statuses_sql, upload_source};
+use super::status::{status_column, status_sql};
+use super::store::upload_source;
 use super::views::database;
-use crate::api::uploads::{HistoryRow, HistoryView, UploadSource, HISTORY_STATUSES};
+use crate::api::uploads::{HistoryRow, HistoryView, UploadSource, UploadStatus};
 use crate::api::AppError;
 use crate::server::pages_data::{caller, display_time, open_customer, parse_customer};
 use crate::server::store::Store;
@@ -21,8 +22,7 @@ pub struct HistoryFilter {
     /// One customer's page; otherwise every customer `object_id` has uploaded to.
     pub customer_id: Option<String>,
     pub object_id: String,
-    /// `draft`, `submitting`, `running`, `finished`, `finished_with_errors` or `failed`.
-    pub status: Option<String>,
+    pub status: Option<UploadStatus>,
     pub upn: Option<String>,
 }
 
@@ -41,24 +41,7 @@ pub struct HistoryEntry {
     pub devices: i64,
     pub registered: i64,
     pub failed: i64,
-    pub status: String,
-}
-
-/// The status of an upload in one word, worked out in SQL so that the list can be filtered
-/// and paged by it.
-fn status_sql() -> String {
-    format!(
-        "CASE \
-         WHEN u.state IN ('draft', 'submitting', 'failed') THEN u.state \
-         WHEN EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
-             AND c.tracking_id IS NOT NULL \
-             AND (c.job_status IS NULL OR c.job_status NOT IN {})) \
-             THEN 'running' \
-         WHEN EXISTS (SELECT 1 FROM upload_rows r WHERE r.upload_id = u.id \
-             AND r.outcome = 'failed') THEN 'finished_with_errors' \
-         ELSE 'finished' END",
-        finished_job_statuses_sql()
-    )
+    pub status: UploadStatus,
 }
 
 impl HistoryFilter {
@@ -91,7 +74,7 @@ impl Store {
         let (scope, mut binds) = filter.scope();
         let mut outer = Vec::new();
         if let Some(status) = &filter.status {
-            binds.push(status.clone());
+            binds.push(status.as_str().to_string());
             outer.push(format!("status = ${}", binds.len()));
         }
         if let Some(upn) = &filter.upn {
@@ -141,7 +124,7 @@ impl Store {
                     devices: row.try_get("devices")?,
                     registered: row.try_get("registered")?,
                     failed: row.try_get("failed")?,
-                    status: row.try_get("status")?,
+                    status: status_column(row)?,
                 })
             })
             .collect()
@@ -170,16 +153,14 @@ pub async fn upload_history(
         Some(id) => Some(open_customer(&caller, &parse_customer(id)?).await?),
         None => None,
     };
-    let status = HISTORY_STATUSES
-        .iter()
-        .find(|s| **s == status)
-        .map(|s| s.to_string());
+    // An unknown status in the address filters nothing, like none.
+    let status = UploadStatus::try_from(status.as_str()).ok();
     let user = Some(user.trim().to_string()).filter(|u| !u.is_empty());
     let filter = HistoryFilter {
         tenant_id: caller.user.tenant_id.clone(),
         customer_id: customer.as_ref().map(|c| c.id.clone()),
         object_id: caller.user.object_id.clone(),
-        status: status.clone(),
+        status,
         upn: user.clone(),
     };
     let store = &caller.state.store;
@@ -195,7 +176,7 @@ pub async fn upload_history(
         customer,
         rows: entries.into_iter().map(history_row).collect(),
         users,
-        status: status.unwrap_or_default(),
+        status,
         user: user.unwrap_or_default(),
         page,
         has_next,
@@ -206,7 +187,7 @@ pub async fn upload_history(
 }
 
 fn history_row(entry: HistoryEntry) -> HistoryRow {
-    let link = if entry.status == "draft" {
+    let link = if entry.status == UploadStatus::Draft {
         urls::upload(&entry.customer_id, &entry.upload_id)
     } else {
         urls::job(&entry.customer_id, &entry.upload_id)

@@ -11,6 +11,7 @@
 //! - [`follow`]: asking Partner Center how each job goes, until every device has an outcome.
 //! - [`reconcile`]: at start-up, resuming what a previous process left half-sent.
 //! - [`history`]: the lists of past uploads.
+//! - [`status`]: where an upload stands, in one word, worked out in one place.
 //! - [`device_errors`]: Partner Center's device error codes in words.
 //! - [`downloads`]: the failed rows and the full report, as CSV.
 //! - [`draft_rows`]: the preview's changes to a draft's rows.
@@ -31,6 +32,7 @@ pub mod outcomes;
 pub mod parsing;
 pub mod reconcile;
 pub mod settle;
+pub mod status;
 pub mod store;
 pub mod submit;
 pub mod views;

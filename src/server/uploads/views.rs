@@ -1,10 +1,7 @@
 //! The upload pages' server functions: load from the database (and Partner Center where the
 //! page needs fresh facts) into the view models of `api::uploads`.
 
-use super::outcomes::OutcomeCounts;
-use super::store::{
-    Chunk, ChunkState, JobProgress, RowCounts, RowFilter, StoredRow, Upload, UploadState,
-};
+use super::store::{Chunk, ChunkState, RowCounts, RowFilter, StoredRow, Upload, UploadState};
 use super::{device_errors, follow};
 use crate::api::uploads::{
     ChunkView, FindingView, JobDeviceRow, JobView, OutcomeCountsView, PreviewRow, PreviewView,
@@ -12,7 +9,7 @@ use crate::api::uploads::{
 };
 use crate::api::{AppError, CustomerRow};
 use crate::ingest::{Check, Finding};
-use crate::partner_center::{BatchId, CustomerId, UploadStatus};
+use crate::partner_center::{BatchId, CustomerId};
 use crate::server::pages_data::{caller, display_time, open_customer, parse_customer, Caller};
 use crate::server::{unix_now, PageWindow};
 
@@ -141,7 +138,13 @@ pub async fn upload_job(
         chunks = store.chunks(&upload.id).await.map_err(database)?;
     }
     let counts = store.outcome_counts(&upload.id).await.map_err(database)?;
-    let state = job_state(&upload, &chunks, &counts);
+    let state = store
+        .upload_status(&upload.id)
+        .await
+        .map_err(database)?
+        .ok_or_else(|| AppError::NotFound {
+            what: "This upload".into(),
+        })?;
     let (filter, show) = match show.as_str() {
         "failed" => (RowFilter::Failed, "failed"),
         "registered" => (RowFilter::Registered, "registered"),
@@ -155,8 +158,8 @@ pub async fn upload_job(
     Ok(JobView {
         customer,
         upload: summary(&upload),
-        state: state.to_string(),
-        running: state == "submitting" || chunks.iter().any(Chunk::job_running),
+        state,
+        running: state.is_running() || chunks.iter().any(Chunk::job_running),
         started: time(chunks.iter().filter_map(|c| c.started_at).min()),
         completed: if chunks.iter().any(Chunk::job_running) {
             None
@@ -184,28 +187,6 @@ pub async fn upload_job(
         page,
         has_next,
     })
-}
-
-/// The upload's state as the job page names it. A failed submission stays `failed` while
-/// Partner Center still works on the parts it accepted (the page keeps asking meanwhile).
-fn job_state(upload: &Upload, chunks: &[Chunk], counts: &OutcomeCounts) -> &'static str {
-    match upload.state {
-        UploadState::Draft => "draft",
-        UploadState::Submitting => "submitting",
-        UploadState::Failed => "failed",
-        _ if chunks.iter().any(Chunk::job_running) => {
-            let processing = chunks
-                .iter()
-                .any(|c| c.job_status == Some(JobProgress::Reported(UploadStatus::Processing)));
-            if processing || counts.processed() > 0 {
-                "processing"
-            } else {
-                "queued"
-            }
-        }
-        _ if counts.failed > 0 => "finished_with_errors",
-        _ => "finished",
-    }
 }
 
 /// What the dashboard decided about each part whose answer was lost, in words, in order.

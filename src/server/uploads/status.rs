@@ -1,0 +1,56 @@
+//! Where an upload stands, in one word ([`UploadStatus`]), worked out in one place: in SQL,
+//! so that the history can filter and page by it, and the job page reads the same.
+
+use sqlx::Row as _;
+
+use super::outcomes::{finished_job_statuses_sql, JobProgress};
+use crate::api::uploads::UploadStatus;
+use crate::partner_center::UploadStatus as JobStatus;
+use crate::server::store::Store;
+
+/// The status of the upload `u` (an alias of `uploads`), as an SQL expression.
+pub fn status_sql() -> String {
+    format!(
+        "CASE \
+         WHEN u.state IN ('draft', 'submitting', 'failed') THEN u.state \
+         WHEN EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
+             AND c.tracking_id IS NOT NULL \
+             AND (c.job_status IS NULL OR c.job_status NOT IN {finished})) THEN \
+             CASE WHEN EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
+                 AND c.job_status = '{processing}') \
+             OR EXISTS (SELECT 1 FROM upload_rows r WHERE r.upload_id = u.id \
+                 AND r.outcome IS NOT NULL) \
+             THEN 'processing' ELSE 'queued' END \
+         WHEN EXISTS (SELECT 1 FROM upload_rows r WHERE r.upload_id = u.id \
+             AND r.outcome = 'failed') THEN 'finished_with_errors' \
+         ELSE 'finished' END",
+        finished = finished_job_statuses_sql(),
+        processing = JobProgress::Reported(JobStatus::Processing).as_str(),
+    )
+}
+
+/// The `status` column of a query that selected [`status_sql`] under that name.
+pub(super) fn status_column(row: &sqlx::any::AnyRow) -> Result<UploadStatus, sqlx::Error> {
+    UploadStatus::try_from(row.try_get::<&str, _>("status")?)
+        .map_err(|why| sqlx::Error::Decode(why.into()))
+}
+
+impl Store {
+    /// Where the upload stands; `None` when there is no such upload.
+    pub async fn upload_status(
+        &self,
+        upload_id: &str,
+    ) -> Result<Option<UploadStatus>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {} AS status FROM uploads u WHERE u.id = $1",
+            status_sql()
+        );
+        sqlx::query(&sql)
+            .bind(upload_id)
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(status_column)
+            .transpose()
+    }
+}
