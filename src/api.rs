@@ -1,5 +1,5 @@
 //! Server functions and the data they return: the one boundary between browser and server.
-//! Bodies run on the server and stay a few lines; the work is in `crate::server::pages_data`.
+//! Bodies run on the server and stay a few lines; the work is in `crate::server`.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::JsonEncoding;
@@ -202,7 +202,7 @@ impl FromServerFnError for AppError {
 
 #[server]
 pub async fn get_session_info() -> Result<SessionInfo, AppError> {
-    crate::server::pages_data::session_info().await
+    crate::server::browse::session_info().await
 }
 
 #[server]
@@ -211,12 +211,12 @@ pub async fn search_customers(
     field: SearchField,
     page: u32,
 ) -> Result<CustomerSearch, AppError> {
-    crate::server::pages_data::search_customers(query, field, page).await
+    crate::server::browse::search_customers(query, field, page).await
 }
 
 #[server]
 pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppError> {
-    crate::server::pages_data::customer_batches(customer_id).await
+    crate::server::browse::customer_batches(customer_id).await
 }
 
 #[server]
@@ -234,7 +234,7 @@ pub async fn batch_devices(
     batch_id: String,
     page: u32,
 ) -> Result<DevicesView, AppError> {
-    crate::server::pages_data::batch_devices(customer_id, batch_id, page).await
+    crate::server::browse::batch_devices(customer_id, batch_id, page).await
 }
 
 #[cfg(test)]

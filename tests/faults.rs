@@ -13,7 +13,7 @@ use common::*;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use ztd_dashboard::sandbox::{FaultSettings, Sandbox};
-use ztd_dashboard::server::remembered::BATCH_LIST_TTL;
+use ztd_dashboard::server::caches::BATCH_LIST_TTL;
 
 /// A TCP forwarder in front of the sandbox's Partner Center that can be unplugged: while
 /// off, new connections are closed at once and open ones are cut, as when the service is

@@ -158,7 +158,7 @@ const EVENTS_PER_PAGE: i64 = 50;
 /// The server side of `/audit`: any signed-in user of the partner may read it.
 pub async fn page(page: u32) -> Result<crate::api::audit::AuditView, crate::api::AppError> {
     use crate::api::audit::{AuditRow, AuditView};
-    let caller = super::pages_data::caller().await?;
+    let caller = super::caller::caller().await?;
     let page = page.max(1);
     let window = super::PageWindow::new(page, EVENTS_PER_PAGE);
     let events = caller
@@ -171,7 +171,7 @@ pub async fn page(page: u32) -> Result<crate::api::audit::AuditView, crate::api:
     let rows = events
         .into_iter()
         .map(|e| AuditRow {
-            when: super::pages_data::display_time(chrono::DateTime::from_timestamp(e.at, 0))
+            when: super::display_time(chrono::DateTime::from_timestamp(e.at, 0))
                 .unwrap_or_default(),
             upload_link: match (&e.customer_id, &e.upload_id) {
                 (Some(customer), Some(upload)) => Some(crate::urls::job(customer, upload)),

@@ -95,7 +95,7 @@ pub struct Config {
     pub session_idle_timeout: Duration,
     pub session_absolute_timeout: Duration,
     /// How long a batch list a sign-in has just seen is shown again without asking Partner
-    /// Center ([`super::remembered::BatchLists`]); zero: always ask.
+    /// Center ([`super::caches::BatchLists`]); zero: always ask.
     pub batch_list_ttl: Duration,
     /// How long a replica that stopped answering keeps its work (an upload being sent or
     /// followed) before another replica takes it over ([`super::leases`]).
@@ -265,7 +265,7 @@ impl Config {
         );
         let batch_list_ttl = Duration::from_secs(parse_or(
             value("batch_list_reuse_secs"),
-            Some(super::remembered::BATCH_LIST_TTL.as_secs()),
+            Some(super::caches::BATCH_LIST_TTL.as_secs()),
             whole_number,
         )?);
         let work_lease = Duration::from_secs(parse_or(value("work_lease_secs"), Some(30), |v| {

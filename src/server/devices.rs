@@ -9,7 +9,8 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::audit::{self, Action, Actor, Event};
 use super::auth::SignedIn;
-use super::pages_data::{caller, device_row, open_customer, parse_customer, Caller};
+use super::browse::device_row;
+use super::caller::{caller, open_customer, parse_customer, Caller};
 use super::AppState;
 use crate::api::{AppError, DeviceToDelete};
 use crate::html::{escape, page};

@@ -3,6 +3,9 @@
 pub mod audit;
 pub mod auth;
 mod body_rate;
+pub mod browse;
+pub mod caches;
+pub mod caller;
 pub mod config;
 mod connections;
 pub mod crypto;
@@ -12,9 +15,7 @@ mod headers;
 mod health;
 pub mod leases;
 pub mod oidc;
-pub mod pages_data;
 pub mod pending_sign_in;
-pub mod remembered;
 mod server_fns;
 pub mod sessions;
 pub mod sign_in;
@@ -43,9 +44,9 @@ pub struct AppState {
     pub oidc: Arc<oidc::Oidc>,
     pub cipher: crypto::TokenCipher,
     pub refresh_locks: auth::RefreshLocks,
-    pub page_cursors: remembered::PageCursors,
-    pub customer_checks: remembered::CustomerChecks,
-    pub batch_lists: remembered::BatchLists,
+    pub page_cursors: caches::PageCursors,
+    pub customer_checks: caches::CustomerChecks,
+    pub batch_lists: caches::BatchLists,
     /// Places for reading uploaded files ([`uploads::parsing`]).
     pub parse_limits: uploads::parsing::ParseLimits,
     /// This process among the replicas sharing the database ([`leases::replica_name`]).
@@ -109,4 +110,9 @@ impl PageWindow {
         rows.truncate(self.per_page as usize);
         (rows, more)
     }
+}
+
+/// `2025-04-17 09:00 UTC`: rendered on the server, so both sides show the same text.
+pub(crate) fn display_time(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+    at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
 }

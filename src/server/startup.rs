@@ -192,7 +192,7 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(local_addr)
             .build();
-        let batch_lists = super::remembered::BatchLists::new(config.batch_list_ttl);
+        let batch_lists = super::caches::BatchLists::new(config.batch_list_ttl);
         let parse_limits =
             uploads::parsing::ParseLimits::new(config.parse_concurrency, config.parse_per_user);
         let limits = connections::Limits {

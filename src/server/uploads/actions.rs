@@ -18,7 +18,7 @@ use crate::ingest::Check;
 use crate::partner_center::BatchId;
 use crate::server::audit::{self, Action, Actor, Event};
 use crate::server::auth::SignedIn;
-use crate::server::pages_data::{parse_customer, Caller};
+use crate::server::caller::{parse_customer, Caller};
 use crate::server::{unix_now, AppState};
 use crate::urls;
 

@@ -18,7 +18,7 @@ use crate::html::{escape, page};
 use crate::ingest::header::REPORT_COLUMNS;
 use crate::ingest::{DeviceRow, Field};
 use crate::server::auth::SignedIn;
-use crate::server::pages_data::{open_customer, parse_customer, Caller};
+use crate::server::caller::{open_customer, parse_customer, Caller};
 use crate::server::store::Store;
 use crate::server::AppState;
 

@@ -17,7 +17,7 @@ use crate::html::{escape, page};
 use crate::ingest::{self, Ingested, Limits, ReadError};
 use crate::partner_center::BatchId;
 use crate::server::auth::SignedIn;
-use crate::server::pages_data::{open_customer, parse_customer, Caller};
+use crate::server::caller::{open_customer, parse_customer, Caller};
 use crate::server::{unix_now, AppState};
 use crate::urls;
 

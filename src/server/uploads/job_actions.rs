@@ -11,7 +11,7 @@ use super::judging::judge;
 use super::store::RowFilter;
 use crate::api::uploads::UploadSource;
 use crate::server::audit::Action;
-use crate::server::pages_data::{open_customer, parse_customer};
+use crate::server::caller::{open_customer, parse_customer};
 use crate::server::unix_now;
 use crate::urls;
 

@@ -8,7 +8,7 @@ use super::store::InputReport;
 use crate::api::AppError;
 use crate::ingest::{self, Check, DeviceRow, ExistingDevice, Finding, Ingested};
 use crate::partner_center::{BatchId, CustomerId, ErrorKind};
-use crate::server::pages_data::Caller;
+use crate::server::caller::Caller;
 
 /// Customers with more devices than this are not pre-checked for repeats (too many calls).
 const PRECHECK_MAX_DEVICES: usize = 20_000;

@@ -10,7 +10,8 @@ use crate::api::uploads::{
 use crate::api::{AppError, CustomerRow};
 use crate::ingest::{Check, Finding};
 use crate::partner_center::{BatchId, CustomerId};
-use crate::server::pages_data::{caller, display_time, open_customer, parse_customer, Caller};
+use crate::server::caller::{caller, open_customer, parse_customer, Caller};
+use crate::server::display_time;
 use crate::server::{unix_now, PageWindow};
 
 const ROWS_PER_PAGE: i64 = 100;

@@ -1,91 +1,24 @@
-//! What the pages' server functions do: find the signed-in user and their token, call
-//! Partner Center, and turn answers into view models and refusals into [`AppError`]s.
+//! What the browsing pages read from Partner Center: who is signed in, the customers (found
+//! by a search, or recently opened), a customer's batches and a batch's devices, turned into
+//! the pages' view models.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::http::request::Parts;
-use chrono::{DateTime, Utc};
-use leptos::prelude::*;
 use tower_sessions::Session;
-use uuid::Uuid;
 
-use super::auth::{self, SessionUser, SignedIn, TokenFailure};
-use super::store::RecentCustomer;
-use super::AppState;
+use super::auth;
+use super::auth::SignedIn;
+use super::caller::{caller, customer_row, open_customer, parse_customer, request_context};
+use super::display_time;
 use crate::api::{
     AppError, BatchRow, BatchesView, CustomerRow, CustomerSearch, DeviceRow, DevicesView,
     SearchField, SessionInfo, UserView,
 };
-use crate::partner_center::{
-    BatchId, CallContext, Customer, CustomerFilter, CustomerFilterField, CustomerId, CustomerQuery,
-    Device, ErrorKind, PartnerCenterError,
-};
+use crate::partner_center::{BatchId, CustomerFilter, CustomerFilterField, CustomerQuery, Device};
 
 const CUSTOMERS_PER_PAGE: u32 = 50;
 const RECENT_CUSTOMERS: i64 = 5;
-
-impl From<PartnerCenterError> for AppError {
-    fn from(error: PartnerCenterError) -> Self {
-        tracing::warn!(%error, "Partner Center call failed");
-        match error.kind {
-            ErrorKind::MfaRequired => AppError::MfaRequired,
-            ErrorKind::Forbidden => AppError::Forbidden { code: error.code },
-            ErrorKind::Unauthorized => AppError::SignedOut,
-            ErrorKind::Throttled => AppError::Busy,
-            ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Transport => AppError::Unavailable,
-            ErrorKind::NotFound => AppError::NotFound {
-                what: "What you asked for".into(),
-            },
-            _ => AppError::Upstream {
-                code: error.code,
-                description: error.description,
-                correlation_id: error.correlation_id.to_string(),
-                request_id: error.request_id.to_string(),
-            },
-        }
-    }
-}
-
-/// The request's app state, signed-in user and Partner Center call context.
-pub(crate) struct Caller {
-    pub state: AppState,
-    pub user: SessionUser,
-    pub ctx: CallContext,
-}
-
-impl Caller {
-    /// The user's Partner Center token, refreshed first if it is about to expire.
-    pub async fn new(state: AppState, signed_in: SignedIn) -> Result<Caller, AppError> {
-        let token = signed_in
-            .access_token(&state)
-            .await
-            .map_err(|failure| match failure {
-                TokenFailure::SignedOut => AppError::SignedOut,
-                TokenFailure::Unavailable => AppError::Unavailable,
-            })?;
-        Ok(Caller {
-            state,
-            user: signed_in.user,
-            // One correlation id per user request, sent with every call it makes.
-            ctx: CallContext::new(token, Uuid::new_v4()),
-        })
-    }
-}
-
-/// For server functions and the pages they serve: the state and the request's parts.
-fn request_context() -> Result<(AppState, Parts), AppError> {
-    let state =
-        use_context::<AppState>().ok_or_else(|| AppError::Internal("no app state".into()))?;
-    let parts = use_context::<Parts>().ok_or_else(|| AppError::Internal("no request".into()))?;
-    Ok((state, parts))
-}
-
-pub(crate) async fn caller() -> Result<Caller, AppError> {
-    let (state, parts) = request_context()?;
-    let signed_in = SignedIn::of(&parts.extensions).ok_or(AppError::SignedOut)?;
-    Caller::new(state, signed_in).await
-}
 
 pub async fn session_info() -> Result<SessionInfo, AppError> {
     let (state, parts) = request_context()?;
@@ -106,14 +39,6 @@ pub async fn session_info() -> Result<SessionInfo, AppError> {
             upn: user.upn,
         }),
     })
-}
-
-fn customer_row(customer: &Customer) -> CustomerRow {
-    CustomerRow {
-        id: customer.id.to_string(),
-        name: customer.display_name(),
-        domain: customer.company_profile.domain.clone(),
-    }
 }
 
 pub async fn search_customers(
@@ -182,54 +107,6 @@ pub async fn search_customers(
         has_next: result.next.is_some(),
         recent,
     })
-}
-
-pub(crate) fn parse_customer(customer_id: &str) -> Result<CustomerId, AppError> {
-    CustomerId::parse(customer_id)
-        .map_err(|_| AppError::BadInput(format!("'{customer_id}' is not a customer id.")))
-}
-
-/// The customer, remembered as recently used by this user.
-pub(crate) async fn open_customer(
-    caller: &Caller,
-    customer_id: &CustomerId,
-) -> Result<CustomerRow, AppError> {
-    let checks = &caller.state.customer_checks;
-    if let Some(row) = checks.allowed(&caller.user.sign_in_id, &customer_id.to_string()) {
-        return Ok(row);
-    }
-    let customer = caller
-        .state
-        .partner_center
-        .customer(&caller.ctx, customer_id)
-        .await
-        .map_err(|error| match error.kind {
-            ErrorKind::NotFound => AppError::NotFound {
-                what: "This customer".into(),
-            },
-            _ => error.into(),
-        })?;
-    let row = customer_row(&customer);
-    let recent = RecentCustomer {
-        customer_id: row.id.clone(),
-        company_name: row.name.clone(),
-        domain: row.domain.clone(),
-    };
-    if let Err(error) = caller
-        .state
-        .store
-        .touch_recent_customer(&caller.user.key(), &recent, Utc::now().timestamp())
-        .await
-    {
-        tracing::warn!(%error, "could not remember a recent customer");
-    }
-    checks.remember(&caller.user.sign_in_id, &customer_id.to_string(), &row);
-    Ok(row)
-}
-
-/// `2025-04-17 09:00 UTC`: rendered on the server, so both sides show the same text.
-pub(crate) fn display_time(at: Option<DateTime<Utc>>) -> Option<String> {
-    at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
 pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppError> {
