@@ -207,7 +207,7 @@ pub fn read_typed(rows: &[[String; 5]]) -> Result<Ingested, ReadError> {
         row: i as u32 + 2,
         cells: row.iter().map(|c| Cell::text(c.as_str())).collect(),
     }));
-    let mut ingested = judge(lines.into_iter().map(Ok), Format::Text, rows.len())?;
+    let mut ingested = read_devices(lines.into_iter().map(Ok), Format::Text, rows.len())?;
     ingested.encoding = None;
     Ok(ingested)
 }
@@ -224,7 +224,7 @@ fn read_text(bytes: &[u8], limits: &Limits) -> Result<Ingested, ReadError> {
         return Err(ReadError::NotADeviceList("a binary file"));
     }
     let (lines, delimiter) = text::lines(&decoded.text);
-    let mut ingested = judge(lines.map(Ok), Format::Text, limits.max_rows)?;
+    let mut ingested = read_devices(lines.map(Ok), Format::Text, limits.max_rows)?;
     ingested.encoding = Some(decoded.encoding.to_string());
     ingested.delimiter = Some(
         match delimiter {
@@ -269,7 +269,7 @@ fn read_workbook(
                 .ok_or_else(|| ReadError::NoSuchSheet(name.to_string()))?;
             Some((
                 name,
-                judge(
+                read_devices(
                     workbook.lines(name, limits.max_rows)?,
                     format,
                     limits.max_rows,
@@ -290,7 +290,7 @@ fn read_workbook(
                 match header::locate(&top) {
                     Ok(_) => {
                         let lines = top.into_iter().map(Ok).chain(lines);
-                        found = Some((name, judge(lines, format, limits.max_rows)));
+                        found = Some((name, read_devices(lines, format, limits.max_rows)));
                         break;
                     }
                     Err(message) => {
@@ -331,7 +331,7 @@ fn read_workbook(
 /// Lines → header → devices, the part every input shares. The lines are read one at a
 /// time after the header: a file is never held as cells and devices at once. A line that
 /// cannot be read ends the reading with its error.
-fn judge<'a>(
+fn read_devices<'a>(
     lines: impl IntoIterator<Item = Result<Line<'a>, ReadError>>,
     format: Format,
     max_rows: usize,

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
 use super::intake::{read_input, Input};
-use super::judging::judge;
+use super::judging::check_rows;
 use super::store::{Claim, Upload, UploadState};
 use super::views::{batch_names, load};
 use crate::api::AppError;
@@ -380,7 +380,7 @@ pub async fn sheet(
     let outcome = async {
         let (_, _, ingested) = read_input(&caller, input, limits).await?;
         let customer = parse_customer(&customer_id)?;
-        Ok::<_, super::intake::Refusal>(judge(&caller, &customer, ingested).await)
+        Ok::<_, super::intake::Refusal>(check_rows(&caller, &customer, ingested).await)
     };
     let (report, rows) = match outcome.await {
         Ok(judged) => judged,

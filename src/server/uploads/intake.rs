@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::TryStreamExt;
 
-use super::judging::judge;
+use super::judging::check_rows;
 use super::store::{InputReport, Upload, UploadState};
 use crate::api::uploads::UploadSource;
 use crate::api::{AppError, CustomerRow};
@@ -153,7 +153,7 @@ async fn intake(
         ..Limits::default()
     };
     let (source, file_name, ingested) = read_input(&caller, form_input(&form)?, limits).await?;
-    let (report, rows) = judge(&caller, &id, ingested).await;
+    let (report, rows) = check_rows(&caller, &id, ingested).await;
     let upload = new_draft(
         &caller,
         &customer,

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::actions::{audit_upload, from_app_error, refused, OwnUpload};
 use super::intake::new_draft;
-use super::judging::judge;
+use super::judging::check_rows;
 use super::store::RowFilter;
 use crate::api::uploads::UploadSource;
 use crate::server::audit::Action;
@@ -104,7 +104,7 @@ pub async fn retry(
         })?;
         let id = parse_customer(&customer_id)?;
         let customer = open_customer(&caller, &id).await?;
-        let (report, rows) = judge(&caller, &id, ingested).await;
+        let (report, rows) = check_rows(&caller, &id, ingested).await;
         let name = format!(
             "failed rows of {}",
             upload.file_name.as_deref().unwrap_or("an upload")

@@ -19,7 +19,7 @@ const PRECHECK_BATCHES_AT_ONCE: usize = 4;
 
 /// The report and the rows (with their findings) of a draft, the rows also checked against
 /// the devices the customer already has.
-pub(crate) async fn judge(
+pub(crate) async fn check_rows(
     caller: &Caller,
     customer: &CustomerId,
     ingested: Ingested,
