@@ -5,7 +5,8 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::api::{get_session_info, SessionInfo};
+use crate::api::get_session_info;
+use crate::model::SessionInfo;
 use crate::pages::{
     audit::AuditPage, batch::BatchPage, batches::BatchesPage, customers::CustomersPage,
     device_delete::DeviceDeletePage, history::HistoryPage, job::JobPage, not_found::NotFound,

@@ -4,7 +4,10 @@
 //! - [`app`]: the HTML shell, router and layout (both targets).
 //! - [`pages`]: one module per page; [`components`]: pieces they share; [`urls`]: their
 //!   addresses (all both targets).
-//! - [`api`]: server functions and their data (both targets; bodies run on the server).
+//! - [`api`]: server functions (both targets; bodies run on the server).
+//! - [`model`]: what the pages show and the errors they explain (both targets, a leaf).
+//! - [`upload_progress`]: the upload form sent with a progress bar (both targets; the
+//!   sending itself in the browser only).
 //! - [`html`]: HTML written by hand: escaping (both targets), the plain handlers' pages.
 //! - [`server`]: configuration, start-up, health checks (server only).
 //! - [`ingest`]: reading and validating device lists, pure (server only); [`check`]: the
@@ -17,7 +20,9 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod html;
+pub mod model;
 pub mod pages;
+pub mod upload_progress;
 pub mod urls;
 
 #[cfg(feature = "ssr")]
@@ -30,9 +35,6 @@ pub mod partner_center;
 pub mod sandbox;
 #[cfg(feature = "ssr")]
 pub mod server;
-
-#[cfg(feature = "hydrate")]
-pub mod upload_progress;
 
 /// Entry point of the browser bundle: take over the server-rendered page.
 #[cfg(feature = "hydrate")]

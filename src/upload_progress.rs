@@ -2,17 +2,30 @@
 //! follow a large file (fetch cannot report upload progress). Without JavaScript the same
 //! form is posted natively; both end on the same pages.
 
+#[cfg(feature = "hydrate")]
 use leptos::ev::SubmitEvent;
+#[cfg(feature = "hydrate")]
 use leptos::prelude::*;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
+#[cfg(feature = "hydrate")]
+use wasm_bindgen::{closure::Closure, JsCast};
+#[cfg(feature = "hydrate")]
 use web_sys::{FormData, HtmlFormElement, ProgressEvent, XmlHttpRequest};
 
-use crate::pages::upload_new::Sending;
+/// The upload's state in the browser, while [`send`] posts it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sending {
+    /// Percent of the body sent.
+    Progress(f64),
+    /// The connection failed.
+    Failed,
+    /// The server refused the upload, in these words.
+    Refused(String),
+}
 
 /// Takes over a submit: posts the form's data, reports progress into `state`, then shows
 /// where the server led (the preview, or the page that explains a refusal). If anything is
 /// missing to do so, the browser's own submission goes ahead untouched.
+#[cfg(feature = "hydrate")]
 pub fn send(event: SubmitEvent, state: RwSignal<Option<Sending>>) {
     let Some(form) = event
         .target()
@@ -66,6 +79,7 @@ pub fn send(event: SubmitEvent, state: RwSignal<Option<Sending>>) {
 }
 
 /// The message of a refusal page: the text of its `role="alert"` notice.
+#[cfg(feature = "hydrate")]
 fn refusal_message(html: &str) -> Option<String> {
     let parser = web_sys::DomParser::new().ok()?;
     let page = parser

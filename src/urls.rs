@@ -1,7 +1,7 @@
 //! The dashboard's page addresses, built in one place. Batch ids are free text (spaces,
 //! `&`, `%`…), so every dynamic part is percent-encoded.
 
-use crate::api::SearchField;
+use crate::model::SearchField;
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 pub fn encode(text: &str) -> String {

@@ -1,47 +1,9 @@
-//! The audit trail page's data.
+//! The audit trail's server function.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::AppError;
-
-/// One event of the audit trail.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditRow {
-    pub when: String,
-    /// `sign-in`, `sign-in-failed`, `upload-submitted`, `upload-resumed`, `device-deleted`.
-    pub action: String,
-    pub ok: bool,
-    /// The UPN, or `None` for a failed sign-in of someone not yet known.
-    pub upn: Option<String>,
-    pub tenant_id: Option<String>,
-    pub object_id: Option<String>,
-    pub customer_id: Option<String>,
-    /// The job page of the upload concerned.
-    pub upload_link: Option<String>,
-    pub detail: String,
-    pub correlation_id: String,
-}
-
-/// `/audit`: newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditView {
-    pub rows: Vec<AuditRow>,
-    pub page: u32,
-    pub has_next: bool,
-}
-
-/// An audit action in words.
-pub fn action_label(action: &str) -> &'static str {
-    match action {
-        "sign-in" => "Signed in",
-        "sign-in-failed" => "Sign-in failed",
-        "upload-submitted" => "Upload submitted",
-        "upload-resumed" => "Upload resumed",
-        "device-deleted" => "Device deleted",
-        _ => "Other",
-    }
-}
+use crate::model::audit::AuditView;
+use crate::model::AppError;
 
 #[server]
 pub async fn audit_trail(page: u32) -> Result<AuditView, AppError> {

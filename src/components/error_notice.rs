@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Meta;
 
-use crate::api::AppError;
+use crate::model::AppError;
 
 /// How often a page that could not reach Partner Center loads itself again.
 const RETRY_SECONDS: u32 = 20;

@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::audit::{action_label, audit_trail, AuditRow, AuditView};
+use crate::api::audit::audit_trail;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::model::audit::{action_label, AuditRow, AuditView};
 
 /// `/audit?page=N`: who did what, newest first. The trail is append-only.
 #[component]

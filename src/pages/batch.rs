@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{batch_devices, DevicesView};
+use crate::api::batch_devices;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::model::DevicesView;
 use crate::urls;
 
 /// `/customers/{customerId}/batches/{batchId}?page=N`: a batch's devices, 100 a page.

@@ -4,9 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{customer_batches, BatchRow, BatchesView};
+use crate::api::customer_batches;
 use crate::components::error_notice::ErrorNotice;
 use crate::html::escape_into;
+use crate::model::{BatchRow, BatchesView};
 use crate::urls;
 
 /// `/customers/{customerId}/batches`: the customer's device batches, newest first.

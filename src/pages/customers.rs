@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{search_customers, CustomerRow, CustomerSearch, SearchField};
+use crate::api::search_customers;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::model::{CustomerRow, CustomerSearch, SearchField};
 use crate::urls;
 
 /// `/customers?q=…&by=name|domain&page=N`: find a customer by the start of its name or domain.

@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{get_device_to_delete, DeviceToDelete};
+use crate::api::get_device_to_delete;
 use crate::components::error_notice::ErrorNotice;
+use crate::model::DeviceToDelete;
 use crate::urls;
 
 /// `/customers/{customerId}/batches/{batchId}/devices/{deviceId}/delete`: the device as

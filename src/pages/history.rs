@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::uploads::{upload_history, HistoryRow, HistoryView, UploadStatus};
+use crate::api::uploads::upload_history;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::model::uploads::{HistoryRow, HistoryView, UploadStatus};
 use crate::urls;
 
 /// `/uploads` and `/customers/{customerId}/uploads?status=…&user=…&page=N`: past uploads,

@@ -2,10 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::uploads::{
-    device_status_label, upload_job, ChunkView, JobDeviceRow, JobView, UploadStatus,
-};
+use crate::api::uploads::upload_job;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::model::uploads::{device_status_label, ChunkView, JobDeviceRow, JobView, UploadStatus};
 use crate::urls;
 
 /// While a job runs, the page asks again after this long, then half as long again each time
@@ -50,7 +49,7 @@ pub fn JobPage() -> impl IntoView {
 }
 
 /// With JavaScript: fetches the job again while it runs, with growing pauses.
-fn poll_while_running(data: Resource<Result<JobView, crate::api::AppError>>) {
+fn poll_while_running(data: Resource<Result<JobView, crate::model::AppError>>) {
     let pause = StoredValue::new(POLL_FIRST_MS);
     Effect::new(move |_| {
         let running = data

@@ -2,21 +2,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::uploads::{upload_form, UploadFormView};
+use crate::api::uploads::upload_form;
 use crate::components::error_notice::ErrorNotice;
+use crate::model::uploads::UploadFormView;
+use crate::upload_progress::Sending::{self, Failed, Progress, Refused};
 use crate::urls;
-use Sending::{Failed, Progress, Refused};
-
-/// The upload's state in the browser (see `upload_progress`).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Sending {
-    /// Percent of the body sent.
-    Progress(f64),
-    /// The connection failed.
-    Failed,
-    /// The server refused the upload, in these words.
-    Refused(String),
-}
 
 /// Manual-entry rows, and their fields (must match `server::uploads::intake`).
 const FORM_ROWS: usize = 5;

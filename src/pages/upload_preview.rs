@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::uploads::{upload_preview, FindingView, PreviewRow, PreviewView, SplitPartView};
+use crate::api::uploads::upload_preview;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::model::uploads::{FindingView, PreviewRow, PreviewView, SplitPartView};
 use crate::urls;
 
 /// `/customers/{customerId}/uploads/{uploadId}?page=N&only=findings`: what was read, what is

@@ -156,8 +156,8 @@ pub async fn record(state: &AppState, mut event: Event) {
 const EVENTS_PER_PAGE: i64 = 50;
 
 /// The server side of `/audit`: any signed-in user of the partner may read it.
-pub async fn page(page: u32) -> Result<crate::api::audit::AuditView, crate::api::AppError> {
-    use crate::api::audit::{AuditRow, AuditView};
+pub async fn page(page: u32) -> Result<crate::model::audit::AuditView, crate::model::AppError> {
+    use crate::model::audit::{AuditRow, AuditView};
     let caller = super::caller::caller().await?;
     let page = page.max(1);
     let window = super::PageWindow::new(page, EVENTS_PER_PAGE);

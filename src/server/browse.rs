@@ -11,7 +11,7 @@ use super::auth;
 use super::auth::SignedIn;
 use super::caller::{caller, customer_row, open_customer, parse_customer, request_context};
 use super::display_time;
-use crate::api::{
+use crate::model::{
     AppError, BatchRow, BatchesView, CustomerRow, CustomerSearch, DeviceRow, DevicesView,
     SearchField, SessionInfo, UserView,
 };

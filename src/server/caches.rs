@@ -12,7 +12,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::api::{AppError, BatchRow, CustomerRow};
+use crate::model::{AppError, BatchRow, CustomerRow};
 use crate::partner_center::{Continuation, Page, PartnerCenterError};
 use crate::server::store::Store;
 

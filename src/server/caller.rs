@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::auth::{SessionUser, SignedIn, TokenFailure};
 use super::store::RecentCustomer;
 use super::AppState;
-use crate::api::{AppError, CustomerRow};
+use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{CallContext, Customer, CustomerId, ErrorKind, PartnerCenterError};
 
 impl From<PartnerCenterError> for AppError {

@@ -12,8 +12,8 @@ use super::auth::SignedIn;
 use super::browse::device_row;
 use super::caller::{caller, open_customer, parse_customer, Caller};
 use super::AppState;
-use crate::api::{AppError, DeviceToDelete};
 use crate::html::{escape, page};
+use crate::model::{AppError, DeviceToDelete};
 use crate::partner_center::{BatchId, RequestId};
 use crate::urls;
 

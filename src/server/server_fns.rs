@@ -17,7 +17,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::api::AppError;
+use crate::model::AppError;
 
 /// The largest error answer read back to find its status (errors are a sentence or two).
 const ERROR_BODY_LIMIT: usize = 64 * 1024;

@@ -12,11 +12,11 @@ use futures::StreamExt;
 
 use super::store::{Chunk, RowFilter, StoredRow, Upload};
 use super::views::{database, job_device_row, load};
-use crate::api::uploads::{device_status_label, JobDeviceRow};
-use crate::api::AppError;
 use crate::html::{escape, page};
 use crate::ingest::header::REPORT_COLUMNS;
 use crate::ingest::{DeviceRow, Field};
+use crate::model::uploads::{device_status_label, JobDeviceRow};
+use crate::model::AppError;
 use crate::server::auth::SignedIn;
 use crate::server::caller::{open_customer, parse_customer, Caller};
 use crate::server::store::Store;

@@ -6,8 +6,8 @@ use sqlx::Row as _;
 use super::status::{status_column, status_sql};
 use super::store::upload_source;
 use super::views::database;
-use crate::api::uploads::{HistoryRow, HistoryView, UploadSource, UploadStatus};
-use crate::api::AppError;
+use crate::model::uploads::{HistoryRow, HistoryView, UploadSource, UploadStatus};
+use crate::model::AppError;
 use crate::server::caller::{caller, open_customer, parse_customer};
 use crate::server::display_time;
 use crate::server::store::Store;
@@ -181,7 +181,7 @@ pub async fn upload_history(
         user: user.unwrap_or_default(),
         page,
         has_next,
-        draft_retention: crate::api::uploads::retention_words(
+        draft_retention: crate::model::uploads::retention_words(
             caller.state.config.draft_retention.as_secs(),
         ),
     })

@@ -11,10 +11,10 @@ use futures::TryStreamExt;
 
 use super::judging::check_rows;
 use super::store::{InputReport, Upload, UploadState};
-use crate::api::uploads::UploadSource;
-use crate::api::{AppError, CustomerRow};
 use crate::html::{escape, page};
 use crate::ingest::{self, Ingested, Limits, ReadError};
+use crate::model::uploads::UploadSource;
+use crate::model::{AppError, CustomerRow};
 use crate::partner_center::BatchId;
 use crate::server::auth::SignedIn;
 use crate::server::caller::{open_customer, parse_customer, Caller};

@@ -9,7 +9,7 @@ use super::actions::{audit_upload, from_app_error, refused, OwnUpload};
 use super::intake::new_draft;
 use super::judging::check_rows;
 use super::store::RowFilter;
-use crate::api::uploads::UploadSource;
+use crate::model::uploads::UploadSource;
 use crate::server::audit::Action;
 use crate::server::caller::{open_customer, parse_customer};
 use crate::server::unix_now;

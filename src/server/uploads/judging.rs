@@ -5,8 +5,8 @@
 use futures::{StreamExt, TryStreamExt};
 
 use super::store::InputReport;
-use crate::api::AppError;
 use crate::ingest::{self, Check, DeviceRow, ExistingDevice, Finding, Ingested};
+use crate::model::AppError;
 use crate::partner_center::{BatchId, CustomerId, ErrorKind};
 use crate::server::caller::Caller;
 

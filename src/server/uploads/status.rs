@@ -4,7 +4,7 @@
 use sqlx::Row as _;
 
 use super::outcomes::{finished_job_statuses_sql, JobProgress};
-use crate::api::uploads::UploadStatus;
+use crate::model::uploads::UploadStatus;
 use crate::partner_center::UploadStatus as JobStatus;
 use crate::server::store::Store;
 

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
-use crate::api::uploads::UploadSource;
 use crate::ingest::{DeviceRow, Finding};
+use crate::model::uploads::UploadSource;
 use crate::server::store::Store;
 
 pub use super::chunks::{Chunk, ChunkOutcome, ChunkState, Claim};

@@ -3,12 +3,12 @@
 
 use super::store::{Chunk, ChunkState, RowCounts, RowFilter, StoredRow, Upload, UploadState};
 use super::{device_errors, follow};
-use crate::api::uploads::{
+use crate::ingest::{Check, Finding};
+use crate::model::uploads::{
     ChunkView, FindingView, JobDeviceRow, JobView, OutcomeCountsView, PreviewRow, PreviewView,
     RowCountsView, SplitPartView, UploadFormView, UploadSummary,
 };
-use crate::api::{AppError, CustomerRow};
-use crate::ingest::{Check, Finding};
+use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::caller::{caller, open_customer, parse_customer, Caller};
 use crate::server::display_time;

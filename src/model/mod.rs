@@ -1,0 +1,220 @@
+//! What the pages show and the errors they explain: the data the server functions
+//! ([`crate::api`]) return, compiled for both the server and the browser. A leaf: it imports
+//! nothing of the crate's, so the server and the pages both depend on it, never on each other.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+pub mod audit;
+pub mod uploads;
+
+/// What every page shows about the installation and the signed-in user.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SessionInfo {
+    /// Running against the built-in sandbox rather than Microsoft.
+    pub sandbox: bool,
+    pub user: Option<UserView>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct UserView {
+    pub name: String,
+    pub upn: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CustomerRow {
+    pub id: String,
+    pub name: String,
+    pub domain: String,
+}
+
+/// Which customer field a search matches the start of.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub enum SearchField {
+    #[default]
+    Name,
+    Domain,
+}
+
+impl SearchField {
+    pub fn from_query(value: Option<&str>) -> SearchField {
+        match value {
+            Some("domain") => SearchField::Domain,
+            _ => SearchField::Name,
+        }
+    }
+    pub fn as_query(self) -> &'static str {
+        match self {
+            SearchField::Name => "name",
+            SearchField::Domain => "domain",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CustomerSearch {
+    pub items: Vec<CustomerRow>,
+    pub page: u32,
+    pub has_next: bool,
+    /// The user's recently opened customers (first page of an empty search only).
+    pub recent: Vec<CustomerRow>,
+}
+
+/// Table rows travel to the browser as JSON arrays, not objects: in a list of 100 rows the
+/// field names alone would be a third of the page's hydration data.
+macro_rules! serde_as_array {
+    ($row:ident { $($field:ident: $type:ty),+ $(,)? }) => {
+        impl Serialize for $row {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                ($(&self.$field,)+).serialize(serializer)
+            }
+        }
+        impl<'de> Deserialize<'de> for $row {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let ($($field,)+) = <($($type,)+)>::deserialize(deserializer)?;
+                Ok($row { $($field),+ })
+            }
+        }
+    };
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchRow {
+    pub id: String,
+    /// As the page shows it: `2025-04-17 09:00 UTC`.
+    pub created: Option<String>,
+    pub devices: Option<u64>,
+    pub status: Option<String>,
+}
+
+serde_as_array!(BatchRow { id: String, created: Option<String>, devices: Option<u64>, status: Option<String> });
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BatchesView {
+    pub customer: CustomerRow,
+    pub batches: Vec<BatchRow>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceRow {
+    pub id: String,
+    pub serial: Option<String>,
+    pub product_key: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub profile: Option<String>,
+    pub uploaded: Option<String>,
+}
+
+serde_as_array!(DeviceRow {
+    id: String,
+    serial: Option<String>,
+    product_key: Option<String>,
+    manufacturer: Option<String>,
+    model: Option<String>,
+    profile: Option<String>,
+    uploaded: Option<String>,
+});
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DevicesView {
+    pub customer: CustomerRow,
+    pub batch_id: String,
+    pub page: u32,
+    pub items: Vec<DeviceRow>,
+    pub has_next: bool,
+}
+
+/// A device as the deletion's confirmation shows it, read from Partner Center.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DeviceToDelete {
+    pub customer: CustomerRow,
+    pub batch_id: String,
+    pub device: DeviceRow,
+}
+
+/// Every failure a page can show, in words a partner's staff member can act on.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, thiserror::Error)]
+pub enum AppError {
+    #[error("Your sign-in has ended. Sign in again to continue.")]
+    SignedOut,
+    #[error("Partner Center requires multi-factor authentication, and this sign-in did not use it. Sign out, then sign in again with MFA (or ask your administrator to enable it for your account).")]
+    MfaRequired,
+    #[error("Partner Center refused access: your account needs the Admin agent or Sales agent role in Partner Center, and your organisation needs a reseller relationship with this customer.")]
+    Forbidden { code: Option<String> },
+    #[error("{what} was not found in Partner Center.")]
+    NotFound { what: String },
+    #[error("This upload does not exist here, or belongs to another customer. Find it under the customer's batches, or upload the file again.")]
+    NoSuchUpload,
+    #[error("Partner Center is busy right now. The dashboard retried; try again in a minute.")]
+    Busy,
+    #[error("Partner Center is not answering right now. Try again in a few minutes.")]
+    Unavailable,
+    #[error("Partner Center reported an error{}. If it persists, quote correlation id {correlation_id} to support.", code.as_ref().map(|c| format!(" (code {c})")).unwrap_or_default())]
+    Upstream {
+        code: Option<String>,
+        description: Option<String>,
+        correlation_id: String,
+        request_id: String,
+    },
+    #[error("{0}")]
+    BadInput(String),
+    #[error("Something went wrong in the dashboard ({0}).")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The HTTP status a page or handler answers with when this is the outcome.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::SignedOut => 401,
+            AppError::MfaRequired | AppError::Forbidden { .. } => 403,
+            AppError::NotFound { .. } | AppError::NoSuchUpload => 404,
+            AppError::BadInput(_) => 400,
+            AppError::Busy | AppError::Unavailable => 503,
+            AppError::Upstream { .. } => 502,
+            AppError::Internal(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    /// A request the server could not decode is the sender's fault (400), said in words; any
+    /// other failure of the machinery is the dashboard's own.
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => AppError::BadInput(
+                "The request could not be read: it is not what the dashboard's pages send. \
+                 Reload the page and try again."
+                    .into(),
+            ),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_rows_travel_as_arrays_and_come_back_whole() {
+        let row = BatchRow {
+            id: "Q3 laptops".into(),
+            created: Some("2025-04-17 09:00 UTC".into()),
+            devices: Some(12),
+            status: None,
+        };
+        let json = serde_json::to_string(&row).unwrap();
+        assert_eq!(json, r#"["Q3 laptops","2025-04-17 09:00 UTC",12,null]"#);
+        assert_eq!(serde_json::from_str::<BatchRow>(&json).unwrap(), row);
+        assert!(serde_json::from_str::<BatchRow>(r#"["only an id"]"#).is_err());
+    }
+}

@@ -1,0 +1,364 @@
+//! What the upload pages show, and the server functions that load it. The changes (the
+//! upload itself, removing rows, submitting) are plain form posts to handlers in
+//! `server::uploads`, so they work with JavaScript off.
+
+use serde::{Deserialize, Serialize};
+
+use super::CustomerRow;
+
+/// `/customers/{id}/uploads/new`: the customer and the batches one can add to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadFormView {
+    pub customer: CustomerRow,
+    pub batches: Vec<String>,
+    pub max_mb: usize,
+    pub max_rows: usize,
+}
+
+/// One finding as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingView {
+    pub row: Option<u32>,
+    pub column: Option<String>,
+    pub error: bool,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewRow {
+    pub row: u32,
+    pub serial_number: Option<String>,
+    pub product_key: Option<String>,
+    /// The first and last characters only: a 5,000-character hash helps nobody on screen.
+    pub hash_excerpt: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub group_tag: Option<String>,
+    pub excluded: bool,
+    pub findings: Vec<FindingView>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowCountsView {
+    pub total: i64,
+    pub excluded: i64,
+    pub errors: i64,
+    pub warnings: i64,
+}
+
+/// Where an upload's rows came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UploadSource {
+    /// A CSV, text or workbook file.
+    File,
+    /// Rows pasted into the form.
+    Paste,
+    /// Rows typed into the form's table.
+    Form,
+    /// The failed rows of an earlier upload.
+    Retry,
+}
+
+impl UploadSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadSource::File => "file",
+            UploadSource::Paste => "paste",
+            UploadSource::Form => "form",
+            UploadSource::Retry => "retry",
+        }
+    }
+
+    /// Where the rows came from, in words, for every page that says so.
+    pub fn describe(self, file_name: Option<&str>) -> String {
+        match (self, file_name) {
+            (UploadSource::File, Some(name)) => format!("file “{name}”"),
+            (UploadSource::File, None) => "an uploaded file".into(),
+            (UploadSource::Paste, _) => "pasted rows".into(),
+            (UploadSource::Form, _) => "typed rows".into(),
+            (UploadSource::Retry, Some(name)) => name.into(),
+            (UploadSource::Retry, None) => "failed rows of an upload".into(),
+        }
+    }
+}
+
+impl TryFrom<&str> for UploadSource {
+    type Error = String;
+
+    /// Only what [`UploadSource::as_str`] writes.
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        [
+            UploadSource::File,
+            UploadSource::Paste,
+            UploadSource::Form,
+            UploadSource::Retry,
+        ]
+        .into_iter()
+        .find(|source| source.as_str() == text)
+        .ok_or_else(|| format!("unknown upload source {text:?}"))
+    }
+}
+
+/// Where an upload goes, and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadSummary {
+    pub id: String,
+    pub state: String,
+    pub source: UploadSource,
+    pub file_name: Option<String>,
+    pub new_batch: bool,
+    pub batch_id: String,
+    pub submitted_by: String,
+    pub created: String,
+    pub error: Option<String>,
+}
+
+/// `/customers/{id}/uploads/{uploadId}`: the preview of a draft.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewView {
+    pub customer: CustomerRow,
+    pub upload: UploadSummary,
+    /// How the input was read: format, encoding, delimiter, sheet, header row.
+    pub description: String,
+    pub sheets: Vec<String>,
+    pub columns: Vec<(String, Option<String>)>,
+    pub file_findings: Vec<FindingView>,
+    pub counts: RowCountsView,
+    /// When a new batch's name is already taken: that batch's name as Partner Center has it.
+    pub name_taken: Option<String>,
+    pub batches: Vec<String>,
+    /// Group tags among the rows still included, with their row counts.
+    pub group_tags: Vec<(String, i64)>,
+    /// The drafts this one was split into, one per group tag.
+    pub split_parts: Vec<SplitPartView>,
+    pub rows: Vec<PreviewRow>,
+    pub page: u32,
+    pub has_next: bool,
+    pub only_findings: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitPartView {
+    pub upload_id: String,
+    pub batch_id: String,
+    pub state: String,
+    pub rows: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChunkView {
+    pub number: i64,
+    pub operation: String,
+    pub devices: i64,
+    pub state: String,
+    pub tracking_id: Option<String>,
+    pub error: Option<String>,
+    /// Partner Center's job status for this part, once asked.
+    pub job_status: Option<String>,
+}
+
+/// One device on the job page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobDeviceRow {
+    pub row: u32,
+    pub serial_number: Option<String>,
+    pub product_key: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    /// `registered`, `failed`, `waiting` (sent, no answer yet) or `not-sent`.
+    pub status: String,
+    pub error_code: Option<String>,
+    /// What the error means and what to do next.
+    pub explanation: Option<String>,
+    /// Partner Center's id of a registered device, for deleting it.
+    pub device_id: Option<String>,
+}
+
+/// A [`JobDeviceRow::status`] in words.
+pub fn device_status_label(status: &str) -> &'static str {
+    match status {
+        "registered" => "Registered",
+        "failed" => "Failed",
+        "waiting" => "Waiting for Partner Center",
+        _ => "Not sent",
+    }
+}
+
+/// Devices by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeCountsView {
+    pub total: i64,
+    pub registered: i64,
+    pub failed: i64,
+}
+
+/// `/customers/{id}/jobs/{uploadId}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobView {
+    pub customer: CustomerRow,
+    pub upload: UploadSummary,
+    pub state: UploadStatus,
+    /// The state can still change: the page keeps asking.
+    pub running: bool,
+    pub started: Option<String>,
+    pub completed: Option<String>,
+    pub counts: OutcomeCountsView,
+    pub chunks: Vec<ChunkView>,
+    /// What the dashboard decided about each part whose answer was lost, in words.
+    pub decisions: Vec<String>,
+    /// The submission failed with parts unsent: they can be sent again.
+    pub can_resume: bool,
+    /// Why Partner Center could not be asked the last time, while the job still runs.
+    pub check_error: Option<String>,
+    /// The device filter: `all`, `failed` or `registered`.
+    pub show: String,
+    pub devices: Vec<JobDeviceRow>,
+    pub page: u32,
+    pub has_next: bool,
+}
+
+/// One upload in a history list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub when: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub upn: String,
+    /// Where the rows came from, in words ([`UploadSource::describe`]).
+    pub from: String,
+    pub batch_id: String,
+    pub new_batch: bool,
+    pub devices: i64,
+    pub registered: i64,
+    pub failed: i64,
+    pub status: UploadStatus,
+    /// The job page, or the preview of a draft.
+    pub link: String,
+}
+
+/// `/uploads` (every customer the user uploaded to) and `/customers/{id}/uploads`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryView {
+    /// The customer of a customer's history.
+    pub customer: Option<CustomerRow>,
+    pub rows: Vec<HistoryRow>,
+    /// Who uploaded, for the user filter.
+    pub users: Vec<String>,
+    /// The filters in force (none, or "" for all).
+    pub status: Option<UploadStatus>,
+    pub user: String,
+    pub page: u32,
+    pub has_next: bool,
+    /// How long a draft that is never submitted is kept, in words ("14 days").
+    pub draft_retention: String,
+}
+
+/// A retention period in words: whole days when it is that, else seconds.
+pub fn retention_words(secs: u64) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if secs >= 86_400 && secs.is_multiple_of(86_400) {
+        plural(secs / 86_400, "day")
+    } else if secs >= 3_600 && secs.is_multiple_of(3_600) {
+        plural(secs / 3_600, "hour")
+    } else {
+        plural(secs, "second")
+    }
+}
+
+/// Where an upload stands, in one word: what the job page shows and the history lists and
+/// filters by. Derived in one place, `server::uploads::status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadStatus {
+    Draft,
+    Submitting,
+    Queued,
+    Processing,
+    Finished,
+    FinishedWithErrors,
+    /// Not every part could be sent.
+    Failed,
+}
+
+impl UploadStatus {
+    pub const ALL: [UploadStatus; 7] = [
+        UploadStatus::Draft,
+        UploadStatus::Submitting,
+        UploadStatus::Queued,
+        UploadStatus::Processing,
+        UploadStatus::Finished,
+        UploadStatus::FinishedWithErrors,
+        UploadStatus::Failed,
+    ];
+
+    /// The word stored, put in addresses and used as a CSS class.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadStatus::Draft => "draft",
+            UploadStatus::Submitting => "submitting",
+            UploadStatus::Queued => "queued",
+            UploadStatus::Processing => "processing",
+            UploadStatus::Finished => "finished",
+            UploadStatus::FinishedWithErrors => "finished_with_errors",
+            UploadStatus::Failed => "failed",
+        }
+    }
+
+    /// The status in a few words, as a heading or in a list.
+    pub fn title(self) -> &'static str {
+        match self {
+            UploadStatus::Draft => "Draft",
+            UploadStatus::Submitting => "Sending",
+            UploadStatus::Queued => "Queued",
+            UploadStatus::Processing => "Processing",
+            UploadStatus::Finished => "Finished",
+            UploadStatus::FinishedWithErrors => "Finished with errors",
+            UploadStatus::Failed => "Could not be submitted",
+        }
+    }
+
+    /// Partner Center may still change it: pages keep asking.
+    pub fn is_running(self) -> bool {
+        matches!(
+            self,
+            UploadStatus::Submitting | UploadStatus::Queued | UploadStatus::Processing
+        )
+    }
+}
+
+impl TryFrom<&str> for UploadStatus {
+    type Error = String;
+
+    /// Only what [`UploadStatus::as_str`] writes.
+    fn try_from(text: &str) -> Result<Self, Self::Error> {
+        UploadStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+            .ok_or_else(|| format!("unknown upload status {text:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upload_source_reads_back_what_it_wrote_and_says_where_rows_came_from() {
+        for source in ["file", "paste", "form", "retry"] {
+            assert_eq!(UploadSource::try_from(source).unwrap().as_str(), source);
+        }
+        assert!(UploadSource::try_from("File").is_err());
+        assert_eq!(
+            UploadSource::File.describe(Some("devices.csv")),
+            "file “devices.csv”"
+        );
+        assert_eq!(UploadSource::Paste.describe(None), "pasted rows");
+        assert_eq!(UploadSource::Form.describe(None), "typed rows");
+        assert_eq!(
+            UploadSource::Retry.describe(Some("failed rows of a.csv")),
+            "failed rows of a.csv"
+        );
+    }
+}
