@@ -165,8 +165,7 @@ pub async fn page(page: u32) -> Result<crate::model::audit::AuditView, crate::mo
         .state
         .store
         .audit_events(&caller.user.tenant_id, window.offset, window.limit)
-        .await
-        .map_err(super::uploads::views::database)?;
+        .await?;
     let (events, has_next) = window.split(events);
     let rows = events
         .into_iter()

@@ -35,6 +35,14 @@ impl From<PartnerCenterError> for AppError {
     }
 }
 
+impl From<sqlx::Error> for AppError {
+    /// Logged with its cause; the page says only that the database failed.
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "database error");
+        AppError::Internal("database error".into())
+    }
+}
+
 /// The request's app state, signed-in user and Partner Center call context.
 pub(crate) struct Caller {
     pub state: AppState,

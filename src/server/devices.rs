@@ -3,16 +3,15 @@
 //! recorded in the audit trail, so it works with JavaScript off.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Redirect;
 use futures::{StreamExt, TryStreamExt};
 
 use super::audit::{self, Action, Actor, Event};
 use super::auth::SignedIn;
 use super::browse::device_row;
 use super::caller::{caller, open_customer, parse_customer, Caller};
+use super::refusal::Refusal;
 use super::AppState;
-use crate::html::{escape, page};
 use crate::model::{AppError, DeviceToDelete};
 use crate::partner_center::{BatchId, RequestId};
 use crate::urls;
@@ -53,11 +52,8 @@ pub async fn delete(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path((customer_id, batch_id, device_id)): DevicePath,
-) -> Response {
-    let caller = match Caller::new(state, signed_in).await {
-        Ok(caller) => caller,
-        Err(error) => return failure(&customer_id, &batch_id, &error),
-    };
+) -> Result<Redirect, Refusal> {
+    let caller = Caller::new(state, signed_in).await?;
     let deleted = async {
         let customer = parse_customer(&customer_id)?;
         let batch = parse_batch(&batch_id)?;
@@ -93,31 +89,15 @@ pub async fn delete(
         },
     )
     .await;
-    match deleted {
-        Ok(()) => {
-            tracing::info!(customer = %customer_id, batch = %batch_id, device = %device_id, "device deleted");
-            Redirect::to(&format!(
-                "{}?deleted={}",
-                urls::batch(&customer_id, &batch_id, 1),
-                urls::encode(&device_id)
-            ))
-            .into_response()
-        }
-        Err(error) => failure(&customer_id, &batch_id, &error),
-    }
+    deleted?;
+    tracing::info!(customer = %customer_id, batch = %batch_id, device = %device_id, "device deleted");
+    Ok(Redirect::to(&format!(
+        "{}?deleted={}",
+        urls::batch(&customer_id, &batch_id, 1),
+        urls::encode(&device_id)
+    )))
 }
 
 fn parse_batch(batch_id: &str) -> Result<BatchId, AppError> {
     BatchId::parse(batch_id).map_err(|e| AppError::BadInput(e.to_string()))
-}
-
-fn failure(customer_id: &str, batch_id: &str, error: &AppError) -> Response {
-    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let body = format!(
-        "<h1>The device was not deleted</h1><div class=\"notice error\" role=\"alert\"><p>{}</p></div>\
-         <p><a class=\"button\" href=\"{}\">Back to the batch</a></p>",
-        escape(&error.to_string()),
-        escape(&urls::batch(customer_id, batch_id, 1))
-    );
-    page(status, "Not deleted", &body)
 }

@@ -16,6 +16,7 @@ mod health;
 pub mod leases;
 pub mod oidc;
 pub mod pending_sign_in;
+pub mod refusal;
 mod server_fns;
 pub mod sessions;
 pub mod sign_in;

@@ -306,7 +306,7 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 }
 
 /// Middleware, outermost first: hardening headers, the request-body rate, the cross-site
-/// write check, sessions, the sign-in gate, the server-function guard.
+/// write check, sessions, the sign-in gate, the server-function guard, the refusal pages.
 fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessions>) -> Router {
     let routes = route_list();
     let options = state.leptos_options.clone();
@@ -376,6 +376,7 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
             AppState,
             _,
         >(headers::provide_page_policy, shell))
+        .layer(from_fn(super::refusal::pages))
         .layer(from_fn_with_state(
             state.config.server_fn_max_bytes,
             server_fns::guard,

@@ -12,13 +12,13 @@ use super::intake::{read_input, Input};
 use super::judging::check_rows;
 use super::store::{Claim, Upload, UploadState};
 use super::views::{batch_names, load};
-use crate::html::{escape, page};
 use crate::ingest::Check;
 use crate::model::AppError;
 use crate::partner_center::BatchId;
 use crate::server::audit::{self, Action, Actor, Event};
 use crate::server::auth::SignedIn;
 use crate::server::caller::{parse_customer, Caller};
+use crate::server::refusal::Refusal;
 use crate::server::{unix_now, AppState};
 use crate::urls;
 
@@ -40,37 +40,12 @@ pub(super) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'
         .map(|(_, v)| v.as_str())
 }
 
-pub(super) fn refused(
-    status: StatusCode,
-    customer_id: &str,
-    upload_id: &str,
-    message: &str,
-) -> Response {
-    let body = format!(
-        "<h1>That did not work</h1><div class=\"notice error\" role=\"alert\"><p>{}</p></div>\
-         <p><a class=\"button\" href=\"{}\">Back to the upload</a></p>",
-        escape(message),
-        escape(&urls::upload(customer_id, upload_id))
-    );
-    page(status, "Not done", &body)
-}
-
-pub(super) fn from_app_error(error: AppError, customer_id: &str, upload_id: &str) -> Response {
-    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
-    refused(status, customer_id, upload_id, &error.to_string())
-}
-
 /// Where a change to a draft leads: back to the preview when it was made, to the job when
-/// the upload had been submitted meanwhile (another tab), or to a page naming the failure.
-fn after_change(
-    changed: Result<bool, sqlx::Error>,
-    customer_id: &str,
-    upload_id: &str,
-) -> Response {
+/// the upload had been submitted meanwhile (another tab).
+fn after_change(changed: bool, customer_id: &str, upload_id: &str) -> Response {
     match changed {
-        Ok(true) => Redirect::to(&urls::upload(customer_id, upload_id)).into_response(),
-        Ok(false) => Redirect::to(&urls::job(customer_id, upload_id)).into_response(),
-        Err(error) => from_app_error(super::views::database(error), customer_id, upload_id),
+        true => Redirect::to(&urls::upload(customer_id, upload_id)).into_response(),
+        false => Redirect::to(&urls::job(customer_id, upload_id)).into_response(),
     }
 }
 
@@ -107,21 +82,19 @@ impl FromRequestParts<AppState> for OwnUpload {
             Path::<(String, String)>::from_request_parts(parts, state)
                 .await
                 .map_err(IntoResponse::into_response)?;
-        let fail = |e| from_app_error(e, &customer_id, &upload_id);
+        let refuse = |e: AppError| Refusal::from(e).into_response();
         let signed_in = SignedIn::of(&parts.extensions)
             .ok_or(AppError::SignedOut)
-            .map_err(fail)?;
-        let caller = Caller::new(state.clone(), signed_in).await.map_err(fail)?;
+            .map_err(refuse)?;
+        let caller = Caller::new(state.clone(), signed_in)
+            .await
+            .map_err(refuse)?;
         let upload = load(&caller, &customer_id, &upload_id)
             .await
-            .map_err(fail)?;
+            .map_err(refuse)?;
         if upload.object_id != caller.user.object_id {
-            return Err(refused(
-                StatusCode::FORBIDDEN,
-                &customer_id,
-                &upload_id,
-                &format!("Only {} can change or submit this upload.", upload.upn),
-            ));
+            let message = format!("Only {} can change or submit this upload.", upload.upn);
+            return Err(Refusal::new(StatusCode::FORBIDDEN, message).into_response());
         }
         Ok(Self {
             caller,
@@ -142,19 +115,19 @@ pub async fn rows(
         upload_id,
     }: OwnUpload,
     Form(fields): Fields,
-) -> Response {
+) -> Result<Response, Refusal> {
     if upload.state != UploadState::Draft {
-        return Redirect::to(&urls::job(&customer_id, &upload_id)).into_response();
+        return Ok(Redirect::to(&urls::job(&customer_id, &upload_id)).into_response());
     }
     let store = &caller.state.store;
-    let result = match field(&fields, "action") {
+    match field(&fields, "action") {
         Some("remove-selected") => {
             let rows: Vec<u32> = fields
                 .iter()
                 .filter(|(k, _)| k == "row")
                 .filter_map(|(_, v)| v.parse().ok())
                 .collect();
-            store.set_excluded(&upload.id, &rows, true).await
+            store.set_excluded(&upload.id, &rows, true).await?
         }
         Some("restore-selected") => {
             let rows: Vec<u32> = fields
@@ -162,31 +135,18 @@ pub async fn rows(
                 .filter(|(k, _)| k == "row")
                 .filter_map(|(_, v)| v.parse().ok())
                 .collect();
-            store.set_excluded(&upload.id, &rows, false).await
+            store.set_excluded(&upload.id, &rows, false).await?
         }
-        Some("remove-errors") => store.exclude_where(&upload.id, true, None).await,
+        Some("remove-errors") => store.exclude_where(&upload.id, true, None).await?,
         Some("remove-registered") => {
             store
                 .exclude_where(&upload.id, false, Some(&Check::AlreadyRegistered.code()))
-                .await
+                .await?
         }
-        _ => {
-            return refused(
-                StatusCode::BAD_REQUEST,
-                &customer_id,
-                &upload_id,
-                "Unknown action.",
-            )
-        }
+        _ => return Err(Refusal::new(StatusCode::BAD_REQUEST, "Unknown action.")),
     };
-    let result = match result {
-        Ok(_) => store.recheck_duplicates(&upload.id).await,
-        Err(error) => Err(error),
-    };
-    match result {
-        Ok(()) => Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response(),
-        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
-    }
+    store.recheck_duplicates(&upload.id).await?;
+    Ok(Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response())
 }
 
 /// `POST …/uploads/{id}/target`: `target=existing&existing_batch=…` or
@@ -199,28 +159,21 @@ pub async fn target(
         upload_id,
     }: OwnUpload,
     Form(fields): Fields,
-) -> Response {
+) -> Result<Response, Refusal> {
     let new = field(&fields, "target") != Some("existing");
     let name =
         field(&fields, if new { "batch_name" } else { "existing_batch" }).unwrap_or_default();
-    let batch = match BatchId::parse(name) {
-        Ok(batch) => batch,
-        Err(why) => {
-            return refused(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &customer_id,
-                &upload_id,
-                &format!("“{}” cannot be a batch name: {why}.", name.trim()),
-            );
-        }
-    };
+    let batch = BatchId::parse(name).map_err(|why| {
+        let message = format!("“{}” cannot be a batch name: {why}.", name.trim());
+        Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+    })?;
     let now = unix_now();
     let changed = caller
         .state
         .store
         .set_target(&upload.id, new, batch.as_str(), now)
-        .await;
-    after_change(changed, &customer_id, &upload_id)
+        .await?;
+    Ok(after_change(changed, &customer_id, &upload_id))
 }
 
 /// `POST …/uploads/{id}/submit`: the draft becomes a submission once — a double click, a
@@ -232,72 +185,48 @@ pub async fn submit(
         customer_id,
         upload_id,
     }: OwnUpload,
-) -> Response {
+) -> Result<Response, Refusal> {
     let job = Redirect::to(&urls::job(&customer_id, &upload_id)).into_response();
     if upload.state != UploadState::Draft {
-        return job;
+        return Ok(job);
     }
     let store = &caller.state.store;
-    let counts = match store.row_counts(&upload.id).await {
-        Ok(counts) => counts,
-        Err(error) => {
-            return from_app_error(super::views::database(error), &customer_id, &upload_id)
-        }
-    };
+    let counts = store.row_counts(&upload.id).await?;
+    let unprocessable = |message: &str| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, message);
     if counts.errors > 0 {
-        return refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &customer_id,
-            &upload_id,
-            &rows_with_errors(counts.errors),
-        );
+        return Err(unprocessable(&rows_with_errors(counts.errors)));
     }
     if counts.included() == 0 {
-        return refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &customer_id,
-            &upload_id,
-            NOTHING_INCLUDED,
-        );
+        return Err(unprocessable(NOTHING_INCLUDED));
     }
     let batch = upload.batch_id.clone().unwrap_or_default();
-    let Ok(customer) = parse_customer(&customer_id) else {
-        return refused(
-            StatusCode::BAD_REQUEST,
-            &customer_id,
-            &upload_id,
-            "Not a customer id.",
-        );
-    };
-    let names = match batch_names(&caller, &customer).await {
-        Ok(names) => names,
-        Err(error) => return from_app_error(error, &customer_id, &upload_id),
-    };
+    let customer = parse_customer(&customer_id)?;
+    let names = batch_names(&caller, &customer).await?;
     let taken = BatchId::parse(&batch)
         .ok()
         .and_then(|b| names.iter().find(|n| b.same_batch_as(n)).cloned());
     match (upload.new_batch, taken) {
         (true, Some(existing)) => {
             let message = format!("A batch named “{existing}” already exists for this customer. On the preview, choose to add the devices to it, or give the new batch another name.");
-            return refused(StatusCode::CONFLICT, &customer_id, &upload_id, &message);
+            return Err(Refusal::new(StatusCode::CONFLICT, message));
         }
         (false, None) => {
             let message = format!("The batch “{batch}” no longer exists for this customer. On the preview, create it as a new batch or pick another.");
-            return refused(StatusCode::CONFLICT, &customer_id, &upload_id, &message);
+            return Err(Refusal::new(StatusCode::CONFLICT, message));
         }
         _ => {}
     }
     let now = unix_now();
-    match store
+    let claim = store
         .begin_submission(
             &upload.id,
             &caller.user.sign_in_id,
             caller.state.config.upload_chunk_size,
             now,
         )
-        .await
-    {
-        Ok(Claim::Claimed) => {
+        .await?;
+    match claim {
+        Claim::Claimed => {
             tracing::info!(upload = %upload.id, devices = counts.included(), "upload submitted");
             let into = if upload.new_batch {
                 "the new batch"
@@ -323,22 +252,11 @@ pub async fn submit(
                 caller.user.clone(),
                 upload.id.clone(),
             ));
-            job
+            Ok(job)
         }
-        Ok(Claim::NotDraft) => job,
-        Ok(Claim::RowsWithErrors(errors)) => refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &customer_id,
-            &upload_id,
-            &rows_with_errors(errors),
-        ),
-        Ok(Claim::NothingIncluded) => refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &customer_id,
-            &upload_id,
-            NOTHING_INCLUDED,
-        ),
-        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
+        Claim::NotDraft => Ok(job),
+        Claim::RowsWithErrors(errors) => Err(unprocessable(&rows_with_errors(errors))),
+        Claim::NothingIncluded => Err(unprocessable(NOTHING_INCLUDED)),
     }
 }
 
@@ -352,22 +270,19 @@ pub async fn sheet(
         upload_id,
     }: OwnUpload,
     Form(fields): Fields,
-) -> Response {
+) -> Result<Response, Refusal> {
     let wanted = field(&fields, "sheet").unwrap_or_default().to_string();
-    let file = match caller.state.store.upload_file(&upload.id).await {
-        Ok(Some(file)) => file,
-        Ok(None) => {
-            return refused(
+    let file = caller
+        .state
+        .store
+        .upload_file(&upload.id)
+        .await?
+        .ok_or_else(|| {
+            Refusal::new(
                 StatusCode::CONFLICT,
-                &customer_id,
-                &upload_id,
                 "This upload did not come from a workbook.",
-            );
-        }
-        Err(error) => {
-            return from_app_error(super::views::database(error), &customer_id, &upload_id)
-        }
-    };
+            )
+        })?;
     let limits = crate::ingest::Limits {
         max_rows: caller.state.config.upload_max_rows,
         ..Default::default()
@@ -377,22 +292,16 @@ pub async fn sheet(
         bytes: file.into(),
         sheet: Some(&wanted),
     };
-    let outcome = async {
-        let (_, _, ingested) = read_input(&caller, input, limits).await?;
-        let customer = parse_customer(&customer_id)?;
-        Ok::<_, super::intake::Refusal>(check_rows(&caller, &customer, ingested).await)
-    };
-    let (report, rows) = match outcome.await {
-        Ok(judged) => judged,
-        Err(refusal) => return refused(refusal.status, &customer_id, &upload_id, &refusal.message),
-    };
+    let (_, _, ingested) = read_input(&caller, input, limits).await?;
+    let customer = parse_customer(&customer_id)?;
+    let (report, rows) = check_rows(&caller, &customer, ingested).await;
     let now = unix_now();
     let changed = caller
         .state
         .store
         .replace_draft_rows(&upload.id, &report, &rows, now)
-        .await;
-    after_change(changed, &customer_id, &upload_id)
+        .await?;
+    Ok(after_change(changed, &customer_id, &upload_id))
 }
 
 /// `POST …/uploads/{id}/split`: one new draft per group tag, each into a new batch named
@@ -404,42 +313,30 @@ pub async fn split(
         customer_id,
         upload_id,
     }: OwnUpload,
-) -> Response {
+) -> Result<Response, Refusal> {
     let store = &caller.state.store;
-    let tags = match store.group_tags(&upload.id).await {
-        Ok(tags) => tags,
-        Err(error) => {
-            return from_app_error(super::views::database(error), &customer_id, &upload_id)
-        }
-    };
+    let tags = store.group_tags(&upload.id).await?;
     if tags.is_empty() {
-        return refused(
+        return Err(Refusal::new(
             StatusCode::CONFLICT,
-            &customer_id,
-            &upload_id,
             "No row has a group tag: there is nothing to split.",
-        );
+        ));
     }
     if let Some((tag, why)) = tags
         .iter()
         .find_map(|(tag, _)| BatchId::parse(tag).err().map(|why| (tag, why)))
     {
         let message = format!("The group tag “{tag}” cannot be a batch name ({why}). Fix it in the file and upload again.");
-        return refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &customer_id,
-            &upload_id,
-            &message,
-        );
+        return Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, message));
     }
     let mut report = upload.report.clone();
     report.findings.retain(|f| f.check != Check::GroupTagPerRow);
     // The parts keep no file of their own: no other sheet to read.
     report.sheets.clear();
     let now = unix_now();
-    let changed = store.split_by_group_tag(&upload.id, &report, now).await;
-    if changed.as_ref().is_ok_and(|split| *split) {
+    let changed = store.split_by_group_tag(&upload.id, &report, now).await?;
+    if changed {
         tracing::info!(upload = %upload.id, parts = tags.len(), "upload split by group tag");
     }
-    after_change(changed, &customer_id, &upload_id)
+    Ok(after_change(changed, &customer_id, &upload_id))
 }

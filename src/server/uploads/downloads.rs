@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 
 use super::store::{Chunk, RowFilter, StoredRow, Upload};
-use super::views::{database, job_device_row, load};
+use super::views::{job_device_row, load};
 use crate::html::{escape, page};
 use crate::ingest::header::REPORT_COLUMNS;
 use crate::ingest::{DeviceRow, Field};
@@ -125,14 +125,7 @@ async fn prepare(
     let caller = Caller::new(state, signed_in).await?;
     open_customer(&caller, &parse_customer(customer_id)?).await?;
     let upload = load(&caller, customer_id, upload_id).await?;
-    let accepted = Chunk::accepted(
-        &caller
-            .state
-            .store
-            .chunks(&upload.id)
-            .await
-            .map_err(database)?,
-    );
+    let accepted = Chunk::accepted(&caller.state.store.chunks(&upload.id).await?);
     Ok((caller, upload, accepted))
 }
 

@@ -5,7 +5,6 @@ use sqlx::Row as _;
 
 use super::status::{status_column, status_sql};
 use super::store::upload_source;
-use super::views::database;
 use crate::model::uploads::{HistoryRow, HistoryView, UploadSource, UploadStatus};
 use crate::model::AppError;
 use crate::server::caller::{caller, open_customer, parse_customer};
@@ -167,12 +166,9 @@ pub async fn upload_history(
     let store = &caller.state.store;
     let page = page.max(1);
     let window = PageWindow::new(page, UPLOADS_PER_PAGE);
-    let entries = store
-        .history(&filter, window.offset, window.limit)
-        .await
-        .map_err(database)?;
+    let entries = store.history(&filter, window.offset, window.limit).await?;
     let (entries, has_next) = window.split(entries);
-    let users = store.history_users(&filter).await.map_err(database)?;
+    let users = store.history_users(&filter).await?;
     Ok(HistoryView {
         customer,
         rows: entries.into_iter().map(history_row).collect(),

@@ -11,13 +11,13 @@ use futures::TryStreamExt;
 
 use super::judging::check_rows;
 use super::store::{InputReport, Upload, UploadState};
-use crate::html::{escape, page};
 use crate::ingest::{self, Ingested, Limits, ReadError};
 use crate::model::uploads::UploadSource;
-use crate::model::{AppError, CustomerRow};
+use crate::model::CustomerRow;
 use crate::partner_center::BatchId;
 use crate::server::auth::SignedIn;
 use crate::server::caller::{open_customer, parse_customer, Caller};
+use crate::server::refusal::Refusal;
 use crate::server::{unix_now, AppState};
 use crate::urls;
 
@@ -40,43 +40,6 @@ struct Form {
     sheet: String,
 }
 
-/// A refusal of the whole request: a status and a message in words.
-pub(crate) struct Refusal {
-    pub status: StatusCode,
-    pub message: String,
-}
-
-impl Refusal {
-    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<AppError> for Refusal {
-    fn from(error: AppError) -> Self {
-        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
-        Refusal::new(status, error.to_string())
-    }
-}
-
-impl From<ReadError> for Refusal {
-    fn from(error: ReadError) -> Self {
-        let status = match error {
-            ReadError::TooManyRows { .. }
-            | ReadError::UnpacksTooLarge { .. }
-            | ReadError::TooManySheets { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ReadError::NotADeviceList(_) | ReadError::Encrypted => {
-                StatusCode::UNSUPPORTED_MEDIA_TYPE
-            }
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
-        Refusal::new(status, error.to_string())
-    }
-}
-
 /// Answers 413 from the `Content-Length` alone, before a byte of the body is read. Bodies
 /// without a length are cut off at the same limit while streaming (`DefaultBodyLimit`),
 /// which [`read_form`] reports with the same message.
@@ -91,11 +54,8 @@ pub async fn refuse_oversized(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > limit) {
-        let form = format!("{}/new", request.uri().path());
-        return refusal_page(
-            &form,
-            &Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, too_large_message(max_mb)),
-        );
+        return Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, too_large_message(max_mb))
+            .into_response();
     }
     next.run(request).await
 }
@@ -106,26 +66,14 @@ fn too_large_message(max_mb: usize) -> String {
     )
 }
 
-fn refusal_page(form_url: &str, refusal: &Refusal) -> Response {
-    let body = format!(
-        "<h1>The upload was not accepted</h1><div class=\"notice error\" role=\"alert\"><p>{}</p></div>\
-         <p><a class=\"button\" href=\"{}\">Back to the upload form</a></p>",
-        escape(&refusal.message),
-        escape(form_url)
-    );
-    page(refusal.status, "Upload not accepted", &body)
-}
-
 pub async fn receive(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(customer_id): Path<String>,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    match intake(state, signed_in, &customer_id, multipart).await {
-        Ok(upload_id) => Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response(),
-        Err(refusal) => refusal_page(&urls::new_upload(&customer_id), &refusal),
-    }
+) -> Result<Redirect, Refusal> {
+    let upload_id = intake(state, signed_in, &customer_id, multipart).await?;
+    Ok(Redirect::to(&urls::upload(&customer_id, &upload_id)))
 }
 
 async fn intake(

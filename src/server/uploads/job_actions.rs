@@ -3,15 +3,16 @@
 //! ([`super::actions`]), each answers with a redirect or a page that says why not.
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Redirect;
 
-use super::actions::{audit_upload, from_app_error, refused, OwnUpload};
+use super::actions::{audit_upload, OwnUpload};
 use super::intake::new_draft;
 use super::judging::check_rows;
 use super::store::RowFilter;
 use crate::model::uploads::UploadSource;
 use crate::server::audit::Action;
 use crate::server::caller::{open_customer, parse_customer};
+use crate::server::refusal::Refusal;
 use crate::server::unix_now;
 use crate::urls;
 
@@ -26,33 +27,29 @@ pub async fn resume(
         customer_id,
         upload_id,
     }: OwnUpload,
-) -> Response {
+) -> Result<Redirect, Refusal> {
     let now = unix_now();
-    match caller
+    let resumed = caller
         .state
         .store
         .resume_submission(&upload.id, &caller.user.sign_in_id, now)
-        .await
-    {
-        Ok(true) => {
-            tracing::info!(upload = %upload.id, "submission resumed");
-            audit_upload(
-                &caller,
-                &upload,
-                Action::UploadResumed,
-                "The parts left unsent were sent again.".into(),
-            )
-            .await;
-            tokio::spawn(super::submit::run(
-                caller.state.clone(),
-                caller.user.clone(),
-                upload.id.clone(),
-            ));
-            Redirect::to(&urls::job(&customer_id, &upload_id)).into_response()
-        }
-        Ok(false) => Redirect::to(&urls::job(&customer_id, &upload_id)).into_response(),
-        Err(error) => from_app_error(super::views::database(error), &customer_id, &upload_id),
+        .await?;
+    if resumed {
+        tracing::info!(upload = %upload.id, "submission resumed");
+        audit_upload(
+            &caller,
+            &upload,
+            Action::UploadResumed,
+            "The parts left unsent were sent again.".into(),
+        )
+        .await;
+        tokio::spawn(super::submit::run(
+            caller.state.clone(),
+            caller.user.clone(),
+            upload.id.clone(),
+        ));
     }
+    Ok(Redirect::to(&urls::job(&customer_id, &upload_id)))
 }
 
 /// `POST /customers/{id}/jobs/{uploadId}/retry`: a new draft with the rows that failed, for
@@ -62,27 +59,19 @@ pub async fn retry(
         caller,
         upload,
         customer_id,
-        upload_id,
+        upload_id: _,
     }: OwnUpload,
-) -> Response {
-    let failed = match caller
+) -> Result<Redirect, Refusal> {
+    let failed = caller
         .state
         .store
         .rows(&upload.id, RowFilter::Failed, 0, i64::MAX)
-        .await
-    {
-        Ok(rows) => rows,
-        Err(error) => {
-            return from_app_error(super::views::database(error), &customer_id, &upload_id)
-        }
-    };
+        .await?;
     if failed.is_empty() {
-        return refused(
+        return Err(Refusal::new(
             StatusCode::CONFLICT,
-            &customer_id,
-            &upload_id,
             "No device of this upload failed: there is nothing to retry.",
-        );
+        ));
     }
     let typed: Vec<[String; 5]> = failed
         .into_iter()
@@ -98,39 +87,25 @@ pub async fn retry(
             .map(Option::unwrap_or_default)
         })
         .collect();
-    let draft = async {
-        let ingested = crate::ingest::read_typed(&typed).map_err(|e| {
-            super::intake::Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
-        })?;
-        let id = parse_customer(&customer_id)?;
-        let customer = open_customer(&caller, &id).await?;
-        let (report, rows) = check_rows(&caller, &id, ingested).await;
-        let name = format!(
-            "failed rows of {}",
-            upload.file_name.as_deref().unwrap_or("an upload")
-        );
-        let batch = upload.batch_id.clone().unwrap_or_default();
-        let draft = new_draft(
-            &caller,
-            &customer,
-            UploadSource::Retry,
-            Some(name),
-            (false, &batch),
-            report,
-        );
-        caller
-            .state
-            .store
-            .insert_draft(&draft, None, &rows)
-            .await
-            .map_err(|e| super::intake::Refusal::from(super::views::database(e)))?;
-        Ok::<_, super::intake::Refusal>(draft.id)
-    };
-    match draft.await {
-        Ok(draft_id) => {
-            tracing::info!(upload = %upload.id, retry = %draft_id, "failed rows put in a new draft");
-            Redirect::to(&urls::upload(&customer_id, &draft_id)).into_response()
-        }
-        Err(refusal) => refused(refusal.status, &customer_id, &upload_id, &refusal.message),
-    }
+    let ingested = crate::ingest::read_typed(&typed)
+        .map_err(|e| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    let id = parse_customer(&customer_id)?;
+    let customer = open_customer(&caller, &id).await?;
+    let (report, rows) = check_rows(&caller, &id, ingested).await;
+    let name = format!(
+        "failed rows of {}",
+        upload.file_name.as_deref().unwrap_or("an upload")
+    );
+    let batch = upload.batch_id.clone().unwrap_or_default();
+    let draft = new_draft(
+        &caller,
+        &customer,
+        UploadSource::Retry,
+        Some(name),
+        (false, &batch),
+        report,
+    );
+    caller.state.store.insert_draft(&draft, None, &rows).await?;
+    tracing::info!(upload = %upload.id, retry = %draft.id, "failed rows put in a new draft");
+    Ok(Redirect::to(&urls::upload(&customer_id, &draft.id)))
 }

@@ -57,11 +57,10 @@ pub async fn upload_preview(
         Ok(wanted) if upload.new_batch => batches.iter().find(|b| wanted.same_batch_as(b)).cloned(),
         _ => None,
     };
-    let group_tags = store.group_tags(&upload.id).await.map_err(database)?;
+    let group_tags = store.group_tags(&upload.id).await?;
     let split_parts = store
         .split_parts(&upload.id)
-        .await
-        .map_err(database)?
+        .await?
         .into_iter()
         .map(|part| SplitPartView {
             upload_id: part.upload_id,
@@ -119,7 +118,7 @@ pub async fn upload_job(
         ..
     } = open(&customer_id, &upload_id).await?;
     let store = &caller.state.store;
-    let mut chunks = store.chunks(&upload.id).await.map_err(database)?;
+    let mut chunks = store.chunks(&upload.id).await?;
     let now = unix_now();
     let stale = |c: &Chunk| {
         c.checked_at
@@ -136,13 +135,12 @@ pub async fn upload_job(
         if refreshed.is_err() {
             tracing::warn!(upload = %upload.id, "job status refresh timed out");
         }
-        chunks = store.chunks(&upload.id).await.map_err(database)?;
+        chunks = store.chunks(&upload.id).await?;
     }
-    let counts = store.outcome_counts(&upload.id).await.map_err(database)?;
+    let counts = store.outcome_counts(&upload.id).await?;
     let state = store
         .upload_status(&upload.id)
-        .await
-        .map_err(database)?
+        .await?
         .ok_or_else(|| AppError::NotFound {
             what: "This upload".into(),
         })?;
@@ -321,8 +319,7 @@ async fn page_of_rows(
     let window = PageWindow::new(page, ROWS_PER_PAGE);
     let rows = store
         .rows(upload_id, filter, window.offset, window.limit)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(window.split(rows))
 }
 
@@ -340,12 +337,7 @@ async fn open(customer_id: &str, upload_id: &str) -> Result<Opened, AppError> {
     let id = parse_customer(customer_id)?;
     let upload = load(&caller, customer_id, upload_id).await?;
     let customer = open_customer(&caller, &id).await?;
-    let counts = caller
-        .state
-        .store
-        .row_counts(&upload.id)
-        .await
-        .map_err(database)?;
+    let counts = caller.state.store.row_counts(&upload.id).await?;
     Ok(Opened {
         caller,
         id,
@@ -365,8 +357,7 @@ pub(crate) async fn load(
         .state
         .store
         .upload(upload_id)
-        .await
-        .map_err(database)?
+        .await?
         .ok_or(AppError::NoSuchUpload)?;
     if !upload.customer_id.eq_ignore_ascii_case(customer_id)
         || upload.tenant_id != caller.user.tenant_id
@@ -388,11 +379,6 @@ pub(crate) async fn batch_names(
         .await?;
     batches.sort_by_key(|b| std::cmp::Reverse(b.creation_date));
     Ok(batches.into_iter().map(|b| b.id).collect())
-}
-
-pub(crate) fn database(error: sqlx::Error) -> AppError {
-    tracing::error!(%error, "database error");
-    AppError::Internal("database error".into())
 }
 
 pub(crate) fn summary(upload: &Upload) -> UploadSummary {
