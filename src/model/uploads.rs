@@ -47,30 +47,21 @@ pub struct RowCountsView {
     pub warnings: i64,
 }
 
-/// Where an upload's rows came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UploadSource {
-    /// A CSV, text or workbook file.
-    File,
-    /// Rows pasted into the form.
-    Paste,
-    /// Rows typed into the form's table.
-    Form,
-    /// The failed rows of an earlier upload.
-    Retry,
+text_enum! {
+    /// Where an upload's rows came from.
+    pub enum UploadSource {
+        /// A CSV, text or workbook file.
+        File = "file",
+        /// Rows pasted into the form.
+        Paste = "paste",
+        /// Rows typed into the form's table.
+        Form = "form",
+        /// The failed rows of an earlier upload.
+        Retry = "retry",
+    }
 }
 
 impl UploadSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UploadSource::File => "file",
-            UploadSource::Paste => "paste",
-            UploadSource::Form => "form",
-            UploadSource::Retry => "retry",
-        }
-    }
-
     /// Where the rows came from, in words, for every page that says so.
     pub fn describe(self, file_name: Option<&str>) -> String {
         match (self, file_name) {
@@ -84,28 +75,11 @@ impl UploadSource {
     }
 }
 
-impl TryFrom<&str> for UploadSource {
-    type Error = String;
-
-    /// Only what [`UploadSource::as_str`] writes.
-    fn try_from(text: &str) -> Result<Self, Self::Error> {
-        [
-            UploadSource::File,
-            UploadSource::Paste,
-            UploadSource::Form,
-            UploadSource::Retry,
-        ]
-        .into_iter()
-        .find(|source| source.as_str() == text)
-        .ok_or_else(|| format!("unknown upload source {text:?}"))
-    }
-}
-
 /// Where an upload goes, and where it stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UploadSummary {
     pub id: String,
-    pub state: String,
+    pub state: UploadState,
     pub source: UploadSource,
     pub file_name: Option<String>,
     pub new_batch: bool,
@@ -143,7 +117,7 @@ pub struct PreviewView {
 pub struct SplitPartView {
     pub upload_id: String,
     pub batch_id: String,
-    pub state: String,
+    pub state: UploadState,
     pub rows: i64,
 }
 
@@ -152,7 +126,7 @@ pub struct ChunkView {
     pub number: i64,
     pub operation: String,
     pub devices: i64,
-    pub state: String,
+    pub state: ChunkState,
     pub tracking_id: Option<String>,
     pub error: Option<String>,
     /// Partner Center's job status for this part, once asked.
@@ -167,8 +141,7 @@ pub struct JobDeviceRow {
     pub product_key: Option<String>,
     pub manufacturer: Option<String>,
     pub model: Option<String>,
-    /// `registered`, `failed`, `waiting` (sent, no answer yet) or `not-sent`.
-    pub status: String,
+    pub status: DeviceStatus,
     pub error_code: Option<String>,
     /// What the error means and what to do next.
     pub explanation: Option<String>,
@@ -176,13 +149,65 @@ pub struct JobDeviceRow {
     pub device_id: Option<String>,
 }
 
-/// A [`JobDeviceRow::status`] in words.
-pub fn device_status_label(status: &str) -> &'static str {
-    match status {
-        "registered" => "Registered",
-        "failed" => "Failed",
-        "waiting" => "Waiting for Partner Center",
-        _ => "Not sent",
+text_enum! {
+    /// Where one device of an upload stands.
+    pub enum DeviceStatus {
+        Registered = "registered",
+        Failed = "failed",
+        /// Sent; Partner Center has not said yet.
+        Waiting = "waiting",
+        NotSent = "not-sent",
+    }
+}
+
+impl DeviceStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            DeviceStatus::Registered => "Registered",
+            DeviceStatus::Failed => "Failed",
+            DeviceStatus::Waiting => "Waiting for Partner Center",
+            DeviceStatus::NotSent => "Not sent",
+        }
+    }
+}
+
+text_enum! {
+    /// Where an upload is in its life, as stored.
+    pub enum UploadState {
+        /// Read and validated; the user has not confirmed it yet.
+        Draft = "draft",
+        /// Confirmed; parts are being sent to Partner Center.
+        Submitting = "submitting",
+        /// Every part was dealt with.
+        Submitted = "submitted",
+        /// Not every part could be sent; `error` says why.
+        Failed = "failed",
+    }
+}
+
+text_enum! {
+    /// Where a part of an upload stands in being sent.
+    pub enum ChunkState {
+        /// Not sent yet, or to be sent again with its stored request id.
+        Pending = "pending",
+        /// Partner Center took it and gave it a tracking id.
+        Accepted = "accepted",
+        /// Partner Center refused it for a reason that says it did nothing with it.
+        Refused = "refused",
+        /// Its answer was lost (cut off, timed out, failing) or says nothing about its
+        /// devices: Partner Center may or may not have taken it. Settled by looking before
+        /// anything else.
+        Uncertain = "uncertain",
+        /// Looked at: the devices Partner Center listed count as registered, and the rest went
+        /// as another part.
+        Settled = "settled",
+    }
+}
+
+impl ChunkState {
+    /// Nothing more will be sent for this part.
+    pub fn is_done(self) -> bool {
+        matches!(self, ChunkState::Accepted | ChunkState::Settled)
     }
 }
 
@@ -267,45 +292,22 @@ pub fn retention_words(secs: u64) -> String {
     }
 }
 
-/// Where an upload stands, in one word: what the job page shows and the history lists and
-/// filters by. Derived in one place, `server::uploads::status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UploadStatus {
-    Draft,
-    Submitting,
-    Queued,
-    Processing,
-    Finished,
-    FinishedWithErrors,
-    /// Not every part could be sent.
-    Failed,
+text_enum! {
+    /// Where an upload stands, in one word: what the job page shows and the history lists and
+    /// filters by. Derived in one place, `server::uploads::status`.
+    pub enum UploadStatus {
+        Draft = "draft",
+        Submitting = "submitting",
+        Queued = "queued",
+        Processing = "processing",
+        Finished = "finished",
+        FinishedWithErrors = "finished_with_errors",
+        /// Not every part could be sent.
+        Failed = "failed",
+    }
 }
 
 impl UploadStatus {
-    pub const ALL: [UploadStatus; 7] = [
-        UploadStatus::Draft,
-        UploadStatus::Submitting,
-        UploadStatus::Queued,
-        UploadStatus::Processing,
-        UploadStatus::Finished,
-        UploadStatus::FinishedWithErrors,
-        UploadStatus::Failed,
-    ];
-
-    /// The word stored, put in addresses and used as a CSS class.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UploadStatus::Draft => "draft",
-            UploadStatus::Submitting => "submitting",
-            UploadStatus::Queued => "queued",
-            UploadStatus::Processing => "processing",
-            UploadStatus::Finished => "finished",
-            UploadStatus::FinishedWithErrors => "finished_with_errors",
-            UploadStatus::Failed => "failed",
-        }
-    }
-
     /// The status in a few words, as a heading or in a list.
     pub fn title(self) -> &'static str {
         match self {
@@ -328,21 +330,26 @@ impl UploadStatus {
     }
 }
 
-impl TryFrom<&str> for UploadStatus {
-    type Error = String;
-
-    /// Only what [`UploadStatus::as_str`] writes.
-    fn try_from(text: &str) -> Result<Self, Self::Error> {
-        UploadStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
-            .ok_or_else(|| format!("unknown upload status {text:?}"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_state_and_choice_goes_out_and_back_as_its_word_and_nothing_else() {
+        for state in ChunkState::ALL {
+            let json = serde_json::to_string(state).unwrap();
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+            assert_eq!(serde_json::from_str::<ChunkState>(&json).unwrap(), *state);
+        }
+        for status in DeviceStatus::ALL {
+            assert_eq!(DeviceStatus::try_from(status.as_str()), Ok(*status));
+        }
+        assert_eq!(
+            UploadState::try_from("Draft"),
+            Err("unknown UploadState \"Draft\"".to_string())
+        );
+        assert!(serde_json::from_str::<UploadStatus>("\"running\"").is_err());
+    }
 
     #[test]
     fn an_upload_source_reads_back_what_it_wrote_and_says_where_rows_came_from() {

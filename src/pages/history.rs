@@ -68,7 +68,8 @@ fn History(data: HistoryView) -> impl IntoView {
     };
     let all_customers = data.customer.is_none();
     let statuses = UploadStatus::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .map(|s| {
             view! { <option value=s.as_str() selected=data.status == Some(s)>{s.title()}</option> }
         })

@@ -4,7 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_job;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
-use crate::model::uploads::{device_status_label, ChunkView, JobDeviceRow, JobView, UploadStatus};
+use crate::model::uploads::{ChunkState, ChunkView, JobDeviceRow, JobView, UploadStatus};
 use crate::urls;
 
 /// While a job runs, the page asks again after this long, then half as long again each time
@@ -178,12 +178,12 @@ fn Devices(devices: Vec<JobDeviceRow>, batch: String) -> impl IntoView {
                 (m, mo) => m.or(mo).unwrap_or_default(),
             };
             view! {
-                <tr class=format!("device {}", d.status)>
+                <tr class=format!("device {}", d.status.as_str())>
                     <td class="number">{d.row}</td>
                     <td>{d.serial_number}</td>
                     <td>{d.product_key}</td>
                     <td>{model}</td>
-                    <td>{device_status_label(&d.status)}</td>
+                    <td>{d.status.label()}</td>
                     <td><code>{d.error_code}</code></td>
                     <td>
                         {d.explanation}
@@ -210,8 +210,14 @@ fn Devices(devices: Vec<JobDeviceRow>, batch: String) -> impl IntoView {
 
 #[component]
 fn Chunks(chunks: Vec<ChunkView>) -> impl IntoView {
-    let accepted = chunks.iter().filter(|c| c.state == "accepted").count();
-    let settled = chunks.iter().filter(|c| c.state == "settled").count();
+    let accepted = chunks
+        .iter()
+        .filter(|c| c.state == ChunkState::Accepted)
+        .count();
+    let settled = chunks
+        .iter()
+        .filter(|c| c.state == ChunkState::Settled)
+        .count();
     let total = chunks.len() - settled;
     let summary = match settled {
         0 => format!("Parts sent to Partner Center: {accepted} of {total} accepted"),
@@ -228,7 +234,7 @@ fn Chunks(chunks: Vec<ChunkView>) -> impl IntoView {
                     <td class="number">{c.number}</td>
                     <td>{c.operation}</td>
                     <td class="number">{c.devices}</td>
-                    <td>{c.state}</td>
+                    <td>{c.state.as_str()}</td>
                     <td>{c.job_status.map(|s| s.replace('_', " "))}</td>
                     <td><code>{c.tracking_id}</code>{c.error}</td>
                 </tr>

@@ -4,7 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_preview;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
-use crate::model::uploads::{FindingView, PreviewRow, PreviewView, SplitPartView};
+use crate::model::uploads::{FindingView, PreviewRow, PreviewView, SplitPartView, UploadState};
 use crate::urls;
 
 /// `/customers/{customerId}/uploads/{uploadId}?page=N&only=findings`: what was read, what is
@@ -70,7 +70,7 @@ fn Preview(data: PreviewView) -> impl IntoView {
         .collect_view();
     let counts = data.counts.clone();
     let included = counts.total - counts.excluded;
-    let not_draft = upload.state != "draft";
+    let not_draft = upload.state != UploadState::Draft;
     let only_url = if data.only_findings {
         base.clone()
     } else {
@@ -189,7 +189,7 @@ fn SplitPanel(
                     plural(part.rows, "row", "rows"),
                     part.batch_id
                 );
-                view! { <li><a href=href>{what}</a> " (" {part.state} ")"</li> }
+                view! { <li><a href=href>{what}</a> " (" {part.state.as_str()} ")"</li> }
             })
             .collect_view();
         view! {

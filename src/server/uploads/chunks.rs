@@ -7,62 +7,8 @@ use sqlx::Row as _;
 use super::outcomes::JobProgress;
 use super::store::{stored_row_from, UploadState};
 use crate::ingest::DeviceRow;
+use crate::model::uploads::ChunkState;
 use crate::server::store::Store;
-
-/// Where a part stands in being sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChunkState {
-    /// Not sent yet, or to be sent again with its stored request id.
-    Pending,
-    /// Partner Center took it and gave it a tracking id.
-    Accepted,
-    /// Partner Center refused it for a reason that says it did nothing with it.
-    Refused,
-    /// Its answer was lost (cut off, timed out, failing) or says nothing about its devices:
-    /// Partner Center may or may not have taken it. Settled by looking before anything else.
-    Uncertain,
-    /// Looked at: the devices Partner Center listed count as registered, and the rest went
-    /// as the part in `resent_as`.
-    Settled,
-}
-
-impl ChunkState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChunkState::Pending => "pending",
-            ChunkState::Accepted => "accepted",
-            ChunkState::Refused => "refused",
-            ChunkState::Uncertain => "uncertain",
-            ChunkState::Settled => "settled",
-        }
-    }
-
-    /// Nothing more will be sent for this part.
-    pub fn is_done(self) -> bool {
-        matches!(self, ChunkState::Accepted | ChunkState::Settled)
-    }
-}
-
-impl TryFrom<&str> for ChunkState {
-    type Error = sqlx::Error;
-
-    /// A value this version does not know is an error, never a guess: a damaged row must not
-    /// be sent again.
-    fn try_from(text: &str) -> Result<Self, Self::Error> {
-        Ok(match text {
-            "pending" => ChunkState::Pending,
-            "accepted" => ChunkState::Accepted,
-            "refused" => ChunkState::Refused,
-            "uncertain" => ChunkState::Uncertain,
-            "settled" => ChunkState::Settled,
-            other => {
-                return Err(sqlx::Error::Decode(
-                    format!("unknown upload part state {other:?}").into(),
-                ))
-            }
-        })
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chunk {
@@ -237,7 +183,8 @@ impl Store {
                     create: row.try_get::<String, _>("operation")? == "create",
                     request_id: row.try_get("request_id")?,
                     devices: row.try_get("devices")?,
-                    state: ChunkState::try_from(row.try_get::<&str, _>("state")?)?,
+                    state: ChunkState::try_from(row.try_get::<&str, _>("state")?)
+                        .map_err(|why| sqlx::Error::Decode(why.into()))?,
                     tracking_id: row.try_get("tracking_id")?,
                     error: row.try_get("error")?,
                     job_status: row

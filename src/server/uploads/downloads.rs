@@ -15,7 +15,7 @@ use super::views::{job_device_row, load};
 use crate::html::{escape, page};
 use crate::ingest::header::REPORT_COLUMNS;
 use crate::ingest::{DeviceRow, Field};
-use crate::model::uploads::{device_status_label, JobDeviceRow};
+use crate::model::uploads::JobDeviceRow;
 use crate::model::AppError;
 use crate::server::auth::SignedIn;
 use crate::server::caller::{open_customer, parse_customer, Caller};
@@ -240,7 +240,7 @@ fn row_line(
             .map(|(_, field)| value(&stored.device, *field).unwrap_or_default()),
     );
     if which == Which::Report {
-        cells.push(device_status_label(&shown.status).to_string());
+        cells.push(shown.status.label().to_string());
     }
     cells.push(shown.error_code.clone().unwrap_or_default());
     cells.push(shown.explanation.clone().unwrap_or_default());

@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 
 use sqlx::Row as _;
 
-use super::store::{lock_draft, stored_row_from, InputReport, StoredRow, UploadState};
+use super::store::{
+    lock_draft, stored_row_from, upload_state, InputReport, StoredRow, UploadState,
+};
 use crate::ingest::{Check, DeviceRow, Finding};
 use crate::server::store::Store;
 
@@ -164,7 +166,7 @@ impl Store {
                     batch_id: row
                         .try_get::<Option<String>, _>("batch_id")?
                         .unwrap_or_default(),
-                    state: UploadState::try_from(row.try_get::<&str, _>("state")?)?,
+                    state: upload_state(row)?,
                     rows: row.try_get("rows")?,
                 })
             })

@@ -10,50 +10,15 @@ use crate::ingest::{DeviceRow, Finding};
 use crate::model::uploads::UploadSource;
 use crate::server::store::Store;
 
-pub use super::chunks::{Chunk, ChunkOutcome, ChunkState, Claim};
+pub use super::chunks::{Chunk, ChunkOutcome, Claim};
 pub use super::outcomes::{finished_job_statuses_sql, JobProgress};
+pub use crate::model::uploads::{ChunkState, UploadState};
 
-/// Where an upload stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UploadState {
-    /// Read and validated; the user has not confirmed it yet.
-    Draft,
-    /// Confirmed; chunks are being sent to Partner Center.
-    Submitting,
-    /// Every chunk was accepted (each has a tracking id).
-    Submitted,
-    /// Partner Center refused it as a whole; `error` says why.
-    Failed,
-}
-
-impl UploadState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UploadState::Draft => "draft",
-            UploadState::Submitting => "submitting",
-            UploadState::Submitted => "submitted",
-            UploadState::Failed => "failed",
-        }
-    }
-}
-
-impl TryFrom<&str> for UploadState {
-    type Error = sqlx::Error;
-
-    /// Anything but what [`UploadState::as_str`] writes is a damaged row, said loudly: it
-    /// must never become an editable, submittable draft.
-    fn try_from(text: &str) -> Result<Self, Self::Error> {
-        [
-            UploadState::Draft,
-            UploadState::Submitting,
-            UploadState::Submitted,
-            UploadState::Failed,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == text)
-        .ok_or_else(|| sqlx::Error::Decode(format!("unknown upload state {text:?}").into()))
-    }
+/// The `state` column, read back: an unknown value is a damaged row, said loudly. It must
+/// never become an editable, submittable draft.
+pub(super) fn upload_state(row: &sqlx::any::AnyRow) -> Result<UploadState, sqlx::Error> {
+    UploadState::try_from(row.try_get::<&str, _>("state")?)
+        .map_err(|why| sqlx::Error::Decode(why.into()))
 }
 
 /// The `source` column, read back: an unknown value is a damaged row, said loudly.
@@ -187,7 +152,7 @@ fn upload_from(row: &sqlx::any::AnyRow) -> Result<Upload, sqlx::Error> {
         file_name: row.try_get("file_name")?,
         new_batch: row.try_get::<String, _>("target")? == "new",
         batch_id: row.try_get("batch_id")?,
-        state: UploadState::try_from(row.try_get::<&str, _>("state")?)?,
+        state: upload_state(row)?,
         report: json_column(row, "report")?,
         error: row.try_get("error")?,
         created_at: row.try_get("created_at")?,

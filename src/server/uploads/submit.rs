@@ -9,10 +9,11 @@
 
 use uuid::Uuid;
 
-use super::chunks::{Chunk, ChunkState};
+use super::chunks::Chunk;
 use super::settle;
 use super::store::{ChunkOutcome, UploadState};
 use crate::ingest::DeviceRow;
+use crate::model::uploads::ChunkState;
 use crate::partner_center::{
     BatchId, CallContext, CustomerId, ErrorKind, NewDevice, PartnerCenterError, RequestId,
 };

@@ -5,8 +5,8 @@ use super::store::{Chunk, ChunkState, RowCounts, RowFilter, StoredRow, Upload, U
 use super::{device_errors, follow};
 use crate::ingest::{Check, Finding};
 use crate::model::uploads::{
-    ChunkView, FindingView, JobDeviceRow, JobView, OutcomeCountsView, PreviewRow, PreviewView,
-    RowCountsView, SplitPartView, UploadFormView, UploadSummary,
+    ChunkView, DeviceStatus, FindingView, JobDeviceRow, JobView, OutcomeCountsView, PreviewRow,
+    PreviewView, RowCountsView, SplitPartView, UploadFormView, UploadSummary,
 };
 use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{BatchId, CustomerId};
@@ -65,7 +65,7 @@ pub async fn upload_preview(
         .map(|part| SplitPartView {
             upload_id: part.upload_id,
             batch_id: part.batch_id,
-            state: part.state.as_str().to_string(),
+            state: part.state,
             rows: part.rows,
         })
         .collect();
@@ -246,7 +246,7 @@ fn chunk_view(c: Chunk) -> ChunkView {
         }
         .into(),
         devices: c.devices,
-        state: c.state.as_str().into(),
+        state: c.state,
         tracking_id: c.tracking_id,
         error: c.error,
         job_status: c.job_status.map(|s| s.as_str().to_string()),
@@ -267,7 +267,7 @@ pub(crate) fn job_device_row(stored: &StoredRow, accepted_chunks: &[i64]) -> Job
         // Registered with a code: an 806 in a part sent again after a lost answer.
         Some(outcome) if outcome.registered => match &outcome.error_code {
             Some(code) => (
-                "registered",
+                DeviceStatus::Registered,
                 Some(code.clone()),
                 Some(
                     "Already in this customer when it was sent again: the part whose answer \
@@ -275,7 +275,7 @@ pub(crate) fn job_device_row(stored: &StoredRow, accepted_chunks: &[i64]) -> Job
                         .to_string(),
                 ),
             ),
-            None => ("registered", None, None),
+            None => (DeviceStatus::Registered, None, None),
         },
         Some(outcome) => {
             let explanation = device_errors::explain(
@@ -283,7 +283,7 @@ pub(crate) fn job_device_row(stored: &StoredRow, accepted_chunks: &[i64]) -> Job
                 outcome.error_description.as_deref(),
             );
             (
-                "failed",
+                DeviceStatus::Failed,
                 outcome
                     .error_code
                     .clone()
@@ -292,9 +292,9 @@ pub(crate) fn job_device_row(stored: &StoredRow, accepted_chunks: &[i64]) -> Job
             )
         }
         None if stored.chunk.is_some_and(|c| accepted_chunks.contains(&c)) => {
-            ("waiting", None, None)
+            (DeviceStatus::Waiting, None, None)
         }
-        None => ("not-sent", None, None),
+        None => (DeviceStatus::NotSent, None, None),
     };
     JobDeviceRow {
         row: device.row,
@@ -302,7 +302,7 @@ pub(crate) fn job_device_row(stored: &StoredRow, accepted_chunks: &[i64]) -> Job
         product_key: device.product_key.clone(),
         manufacturer: device.manufacturer.clone(),
         model: device.model.clone(),
-        status: status.to_string(),
+        status,
         error_code,
         explanation,
         device_id,
@@ -384,7 +384,7 @@ pub(crate) async fn batch_names(
 pub(crate) fn summary(upload: &Upload) -> UploadSummary {
     UploadSummary {
         id: upload.id.clone(),
-        state: upload.state.as_str().to_string(),
+        state: upload.state,
         source: upload.source,
         file_name: upload.file_name.clone(),
         new_batch: upload.new_batch,
