@@ -7,9 +7,20 @@ use common::uploads::*;
 use common::*;
 use reqwest::multipart::Form;
 
+/// How many times the sandbox was asked for the customer's batch list.
+async fn batch_listings(app: &TestApp, customer: &str) -> usize {
+    let path = format!("/customers/{customer}/deviceBatches");
+    admin_list_at(&app.sandbox_url, "requests")
+        .await
+        .iter()
+        .filter(|r| r["method"] == "GET" && r["path"].as_str().is_some_and(|p| p.ends_with(&path)))
+        .count()
+}
+
 #[tokio::test]
 async fn a_csv_creates_a_batch_after_the_preview() {
-    let app = spawn_app().await;
+    // Batch lists kept a minute, so that a slow machine does not outlive them mid-test.
+    let app = spawn_app_with(&[("ZTD_BATCH_LIST_TTL_SECS", "60")]).await;
     let browser = signed_in(&app).await;
     let form = browser
         .page(&format!("/customers/{NORTHWIND}/uploads/new"), 200)
@@ -35,8 +46,10 @@ async fn a_csv_creates_a_batch_after_the_preview() {
         upload_posts(&app).await.is_empty(),
         "nothing is sent before the user confirms"
     );
-
     let job = submit(&browser, &preview).await;
+    // One listing of the customer's batches serves the form, the check of the rows, the
+    // preview and the check before sending: nothing changed the customer in between.
+    assert_eq!(batch_listings(&app, NORTHWIND).await, 1);
     assert!(accepted(&job), "{job}");
     let posts = upload_posts(&app).await;
     assert_eq!(posts.len(), 1, "{posts:?}");

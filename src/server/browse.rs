@@ -9,13 +9,15 @@ use tower_sessions::Session;
 
 use super::auth;
 use super::auth::SignedIn;
-use super::caller::{caller, customer_row, open_customer, parse_customer, request_context};
+use super::caller::{caller, customer_row, open_customer, parse_customer, request_context, Caller};
 use super::display_time;
 use crate::model::{
     AppError, BatchRow, BatchesView, CustomerRow, CustomerSearch, DeviceRow, DevicesView,
     SearchField, SessionInfo, UserView,
 };
-use crate::partner_center::{BatchId, CustomerFilter, CustomerFilterField, CustomerQuery, Device};
+use crate::partner_center::{
+    BatchId, CustomerFilter, CustomerFilterField, CustomerId, CustomerQuery, Device,
+};
 
 const CUSTOMERS_PER_PAGE: u32 = 50;
 const RECENT_CUSTOMERS: i64 = 5;
@@ -113,41 +115,56 @@ pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppErr
     let caller = caller().await?;
     let id = parse_customer(&customer_id)?;
     let customer = open_customer(&caller, &id).await?;
+    let batches = batch_list(&caller, &id).await?.to_vec();
+    Ok(BatchesView { customer, batches })
+}
+
+/// The customer's batches, newest first: the one way the pages and the upload checks get
+/// them. A list this sign-in saw a moment ago is used again while the customer has had no
+/// change by the dashboard since ([`super::caches::BatchLists`]); otherwise Partner Center
+/// is asked. Work that must see Partner Center's state as it is now (sending, settling)
+/// asks Partner Center itself.
+pub(crate) async fn batch_list(
+    caller: &Caller,
+    customer: &CustomerId,
+) -> Result<Arc<Vec<BatchRow>>, AppError> {
     let lists = &caller.state.batch_lists;
     let sign_in = caller.user.sign_in_id.as_str();
+    let customer_key = customer.to_string();
     // Read before Partner Center is asked, so that a change made meanwhile outdates the list.
     // Without the count (the database does not answer) the list is neither reused nor kept.
-    let changes = match caller.state.store.customer_changes(&customer.id).await {
+    let changes = match caller.state.store.customer_changes(&customer_key).await {
         Ok(changes) => Some(changes),
         Err(error) => {
             tracing::warn!(%error, "could not read the customer's change count");
             None
         }
     };
-    if let Some(batches) = changes.and_then(|changes| lists.recent(sign_in, &customer.id, changes))
+    if let Some(batches) = changes.and_then(|changes| lists.recent(sign_in, &customer_key, changes))
     {
-        let batches = batches.to_vec();
-        return Ok(BatchesView { customer, batches });
+        return Ok(batches);
     }
     let mut batches = caller
         .state
         .partner_center
-        .device_batches(&caller.ctx, &id)
+        .device_batches(&caller.ctx, customer)
         .await?;
     batches.sort_by_key(|batch| std::cmp::Reverse(batch.creation_date));
-    let batches: Vec<BatchRow> = batches
-        .into_iter()
-        .map(|batch| BatchRow {
-            created: display_time(batch.creation_date),
-            devices: batch.devices_count,
-            status: batch.status.map(|s| s.as_str().replace('_', " ")),
-            id: batch.id,
-        })
-        .collect();
+    let batches: Arc<Vec<BatchRow>> = Arc::new(
+        batches
+            .into_iter()
+            .map(|batch| BatchRow {
+                created: display_time(batch.creation_date),
+                devices: batch.devices_count,
+                status: batch.status.map(|s| s.as_str().replace('_', " ")),
+                id: batch.id,
+            })
+            .collect(),
+    );
     if let Some(changes) = changes {
-        lists.remember(sign_in, &customer.id, changes, Arc::new(batches.clone()));
+        lists.remember(sign_in, &customer_key, changes, batches.clone());
     }
-    Ok(BatchesView { customer, batches })
+    Ok(batches)
 }
 
 /// A device as the pages show it; `profile`: its Autopilot profile's name (or id), if any.

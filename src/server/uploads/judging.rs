@@ -80,34 +80,35 @@ async fn existing_devices(
     uploading: usize,
 ) -> Result<Vec<ExistingDevice>, AppError> {
     let client = &caller.state.partner_center;
-    let batches = client.device_batches(&caller.ctx, customer).await?;
+    let batches = crate::server::browse::batch_list(caller, customer).await?;
     let total: usize = batches
         .iter()
-        .map(|b| b.devices_count.unwrap_or(0) as usize)
+        .map(|b| b.devices.unwrap_or(0) as usize)
         .sum();
     if total == 0 || total + uploading > PRECHECK_MAX_DEVICES {
         return Ok(Vec::new());
     }
-    let listings = futures::stream::iter(
-        batches
-            .into_iter()
-            .filter_map(|batch| Some((BatchId::parse(&batch.id).ok()?, batch.id))),
-    )
-    .map(|(batch_id, name)| async move {
-        let devices: Result<Vec<_>, _> = client
-            .devices(&caller.ctx, customer, &batch_id)
-            .try_collect()
-            .await;
-        match devices {
-            Ok(devices) => Ok((name, devices)),
-            // A batch deleted meanwhile has nothing to compare.
-            Err(error) if error.kind() == ErrorKind::NotFound => Ok((name, Vec::new())),
-            Err(error) => Err(AppError::from(error)),
-        }
-    })
-    .buffered(PRECHECK_BATCHES_AT_ONCE)
-    .try_collect::<Vec<_>>()
-    .await?;
+    // Owned, so that the listing futures borrow nothing across their awaits.
+    let named: Vec<(BatchId, String)> = batches
+        .iter()
+        .filter_map(|batch| Some((BatchId::parse(&batch.id).ok()?, batch.id.clone())))
+        .collect();
+    let listings = futures::stream::iter(named)
+        .map(|(batch_id, name)| async move {
+            let devices: Result<Vec<_>, _> = client
+                .devices(&caller.ctx, customer, &batch_id)
+                .try_collect()
+                .await;
+            match devices {
+                Ok(devices) => Ok((name, devices)),
+                // A batch deleted meanwhile has nothing to compare.
+                Err(error) if error.kind() == ErrorKind::NotFound => Ok((name, Vec::new())),
+                Err(error) => Err(AppError::from(error)),
+            }
+        })
+        .buffered(PRECHECK_BATCHES_AT_ONCE)
+        .try_collect::<Vec<_>>()
+        .await?;
     let mut existing = Vec::with_capacity(total);
     for (batch, devices) in listings {
         existing.extend(devices.into_iter().map(|d| ExistingDevice {

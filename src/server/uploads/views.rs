@@ -372,13 +372,8 @@ pub(crate) async fn batch_names(
     caller: &Caller,
     customer: &CustomerId,
 ) -> Result<Vec<String>, AppError> {
-    let mut batches = caller
-        .state
-        .partner_center
-        .device_batches(&caller.ctx, customer)
-        .await?;
-    batches.sort_by_key(|b| std::cmp::Reverse(b.creation_date));
-    Ok(batches.into_iter().map(|b| b.id).collect())
+    let batches = crate::server::browse::batch_list(caller, customer).await?;
+    Ok(batches.iter().map(|b| b.id.clone()).collect())
 }
 
 pub(crate) fn summary(upload: &Upload) -> UploadSummary {
