@@ -82,20 +82,17 @@ fn rows_pasted_from_excel_are_tab_separated() {
 #[test]
 fn the_manual_form_goes_through_the_same_rules() {
     let rows = [
-        [
-            "S1".to_string(),
-            String::new(),
-            String::new(),
-            "HP".into(),
-            "EliteBook 840".into(),
-        ],
-        [
-            "S2".to_string(),
-            String::new(),
-            String::new(),
-            "HP".into(),
-            String::new(),
-        ],
+        ingest::TypedRow {
+            serial_number: "S1".into(),
+            manufacturer: "HP".into(),
+            model: "EliteBook 840".into(),
+            ..Default::default()
+        },
+        ingest::TypedRow {
+            serial_number: "S2".into(),
+            manufacturer: "HP".into(),
+            ..Default::default()
+        },
     ];
     let ingested = ingest::read_typed(&rows).unwrap();
     assert_eq!(checks(&ingested), vec![(Some(3), Check::IncompleteTuple)]);

@@ -189,9 +189,61 @@ pub fn read_pasted(text: &str, limits: &Limits) -> Result<Ingested, ReadError> {
     read_file(text.as_bytes(), None, limits)
 }
 
-/// The manual-entry form's rows, in Partner Center's five columns (serial number, product
-/// key, hash, manufacturer, model), judged exactly like a file with that header.
-pub fn read_typed(rows: &[[String; 5]]) -> Result<Ingested, ReadError> {
+/// A device typed into the upload form (or a stored row sent again), in Partner Center's five
+/// columns; an empty cell is an empty string, as in a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypedRow {
+    pub serial_number: String,
+    pub product_key: String,
+    pub hardware_hash: String,
+    pub manufacturer: String,
+    pub model: String,
+}
+
+impl TypedRow {
+    /// The cells, in the order of [`read_typed`]'s header.
+    fn cells(&self) -> [&str; 5] {
+        [
+            &self.serial_number,
+            &self.product_key,
+            &self.hardware_hash,
+            &self.manufacturer,
+            &self.model,
+        ]
+    }
+
+    /// Nothing typed in any cell.
+    pub fn is_blank(&self) -> bool {
+        self.cells().iter().all(|cell| cell.trim().is_empty())
+    }
+
+    /// The cell of the column at `index` in that order; `None` past the fifth.
+    pub fn cell_mut(&mut self, index: usize) -> Option<&mut String> {
+        match index {
+            0 => Some(&mut self.serial_number),
+            1 => Some(&mut self.product_key),
+            2 => Some(&mut self.hardware_hash),
+            3 => Some(&mut self.manufacturer),
+            4 => Some(&mut self.model),
+            _ => None,
+        }
+    }
+}
+
+impl From<DeviceRow> for TypedRow {
+    fn from(row: DeviceRow) -> Self {
+        TypedRow {
+            serial_number: row.serial_number.unwrap_or_default(),
+            product_key: row.product_key.unwrap_or_default(),
+            hardware_hash: row.hardware_hash.unwrap_or_default(),
+            manufacturer: row.manufacturer.unwrap_or_default(),
+            model: row.model.unwrap_or_default(),
+        }
+    }
+}
+
+/// Typed rows, judged exactly like a file with Partner Center's five columns.
+pub fn read_typed(rows: &[TypedRow]) -> Result<Ingested, ReadError> {
     let header = [
         Field::SerialNumber,
         Field::ProductKey,
@@ -205,7 +257,7 @@ pub fn read_typed(rows: &[[String; 5]]) -> Result<Ingested, ReadError> {
     }];
     lines.extend(rows.iter().enumerate().map(|(i, row)| Line {
         row: i as u32 + 2,
-        cells: row.iter().map(|c| Cell::text(c.as_str())).collect(),
+        cells: row.cells().into_iter().map(Cell::text).collect(),
     }));
     let mut ingested = read_devices(lines.into_iter().map(Ok), Format::Text, rows.len())?;
     ingested.encoding = None;

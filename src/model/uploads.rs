@@ -47,6 +47,18 @@ pub struct RowCountsView {
     pub warnings: i64,
 }
 
+/// Rows of the upload form's table for typing devices in.
+pub const TYPED_ROWS: usize = 5;
+/// That table's columns, in Partner Center's order: the name of each field in the form
+/// (`row{i}_{name}`) and its label. The page draws them and the server reads them by these.
+pub const TYPED_FIELDS: [(&str, &str); 5] = [
+    ("serial", "Serial number"),
+    ("product_key", "Product key"),
+    ("hash", "Hardware hash"),
+    ("manufacturer", "Manufacturer"),
+    ("model", "Model"),
+];
+
 text_enum! {
     /// Where an upload's rows came from.
     pub enum UploadSource {

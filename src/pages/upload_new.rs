@@ -4,19 +4,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_form;
 use crate::components::error_notice::ErrorNotice;
-use crate::model::uploads::UploadFormView;
+use crate::model::uploads::{UploadFormView, TYPED_FIELDS, TYPED_ROWS};
 use crate::upload_progress::Sending::{self, Failed, Progress, Refused};
 use crate::urls;
-
-/// Manual-entry rows, and their fields (must match `server::uploads::intake`).
-const FORM_ROWS: usize = 5;
-const FORM_FIELDS: [(&str, &str); 5] = [
-    ("serial", "Serial number"),
-    ("product_key", "Product key"),
-    ("hash", "Hardware hash"),
-    ("manufacturer", "Manufacturer"),
-    ("model", "Model"),
-];
 
 /// `/customers/{customerId}/uploads/new?batch=…`: a file, pasted rows or typed rows, and the
 /// batch they go to. A plain multipart form: it works with JavaScript off.
@@ -125,13 +115,13 @@ fn DevicesFieldset(limits: String) -> AnyView {
 
 #[component]
 fn TypedRows() -> AnyView {
-    let headers = FORM_FIELDS
+    let headers = TYPED_FIELDS
         .iter()
         .map(|(_, label)| view! { <th scope="col">{*label}</th> })
         .collect_view();
-    let rows = (0..FORM_ROWS)
+    let rows = (0..TYPED_ROWS)
         .map(|i| {
-            let cells = FORM_FIELDS
+            let cells = TYPED_FIELDS
                 .iter()
                 .map(|(field, label)| {
                     view! {

@@ -11,8 +11,9 @@ use futures::TryStreamExt;
 
 use super::judging::check_rows;
 use super::store::{InputReport, Upload, UploadState};
+use crate::ingest::TypedRow;
 use crate::ingest::{self, Ingested, Limits, ReadError};
-use crate::model::uploads::UploadSource;
+use crate::model::uploads::{UploadSource, TYPED_FIELDS, TYPED_ROWS};
 use crate::model::CustomerRow;
 use crate::partner_center::BatchId;
 use crate::server::auth::SignedIn;
@@ -21,11 +22,6 @@ use crate::server::refusal::Refusal;
 use crate::server::{unix_now, AppState};
 use crate::urls;
 
-/// Rows of the manual-entry form.
-pub const FORM_ROWS: usize = 5;
-/// The form's column names per row, in Partner Center's order.
-pub const FORM_FIELDS: [&str; 5] = ["serial", "product_key", "hash", "manufacturer", "model"];
-
 /// What the form carried.
 #[derive(Default)]
 struct Form {
@@ -33,7 +29,7 @@ struct Form {
     /// Shared, not copied, with the reader's thread and the database insert.
     file: Bytes,
     pasted: String,
-    typed: Vec<[String; 5]>,
+    typed: Vec<TypedRow>,
     target: String,
     batch_name: String,
     existing_batch: String,
@@ -170,7 +166,7 @@ async fn read_form(mut multipart: Multipart, max_mb: usize) -> Result<Form, Refu
         }
     };
     let mut form = Form {
-        typed: vec![Default::default(); FORM_ROWS],
+        typed: vec![TypedRow::default(); TYPED_ROWS],
         ..Form::default()
     };
     while let Some(field) = multipart.next_field().await.map_err(too_large)? {
@@ -208,11 +204,15 @@ async fn read_form(mut multipart: Multipart, max_mb: usize) -> Result<Form, Refu
                     .and_then(|(i, f)| {
                         Some((
                             i.parse::<usize>().ok()?,
-                            FORM_FIELDS.iter().position(|x| *x == f)?,
+                            TYPED_FIELDS.iter().position(|(name, _)| *name == f)?,
                         ))
                     });
-                if let Some((row, column)) = parsed.filter(|(row, _)| *row < FORM_ROWS) {
-                    form.typed[row][column] = value;
+                if let Some(cell) = parsed.and_then(|(row, column)| {
+                    form.typed
+                        .get_mut(row)
+                        .and_then(|typed| typed.cell_mut(column))
+                }) {
+                    *cell = value;
                 }
             }
         }
@@ -227,15 +227,15 @@ pub(crate) enum Input<'a> {
         sheet: Option<&'a str>,
     },
     Pasted(&'a str),
-    Typed(Vec<[String; 5]>),
+    Typed(Vec<TypedRow>),
 }
 
 /// Exactly one of the three ways in.
 fn form_input(form: &Form) -> Result<Input<'_>, Refusal> {
-    let typed: Vec<[String; 5]> = form
+    let typed: Vec<TypedRow> = form
         .typed
         .iter()
-        .filter(|row| row.iter().any(|cell| !cell.trim().is_empty()))
+        .filter(|row| !row.is_blank())
         .cloned()
         .collect();
     let given = [

@@ -9,6 +9,7 @@ use super::actions::{audit_upload, OwnUpload};
 use super::intake::new_draft;
 use super::judging::check_rows;
 use super::store::RowFilter;
+use crate::ingest::TypedRow;
 use crate::model::uploads::UploadSource;
 use crate::server::audit::Action;
 use crate::server::caller::{open_customer, parse_customer};
@@ -73,20 +74,7 @@ pub async fn retry(
             "No device of this upload failed: there is nothing to retry.",
         ));
     }
-    let typed: Vec<[String; 5]> = failed
-        .into_iter()
-        .map(|row| {
-            let d = row.device;
-            [
-                d.serial_number,
-                d.product_key,
-                d.hardware_hash,
-                d.manufacturer,
-                d.model,
-            ]
-            .map(Option::unwrap_or_default)
-        })
-        .collect();
+    let typed: Vec<TypedRow> = failed.into_iter().map(|row| row.device.into()).collect();
     let ingested = crate::ingest::read_typed(&typed)
         .map_err(|e| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     let id = parse_customer(&customer_id)?;
