@@ -16,6 +16,7 @@ pub mod rules;
 pub mod sheet;
 pub mod text;
 pub mod validate;
+mod workbook_bounds;
 
 use serde::{Deserialize, Serialize};
 
