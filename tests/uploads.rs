@@ -20,7 +20,7 @@ async fn batch_listings(app: &TestApp, customer: &str) -> usize {
 #[tokio::test]
 async fn a_csv_creates_a_batch_after_the_preview() {
     // Batch lists kept a minute, so that a slow machine does not outlive them mid-test.
-    let app = spawn_app_with(&[("ZTD_BATCH_LIST_TTL_SECS", "60")]).await;
+    let app = spawn_app_with(&[("ZTD_BATCH_LIST_REUSE_SECS", "60")]).await;
     let browser = signed_in(&app).await;
     let form = browser
         .page(&format!("/customers/{NORTHWIND}/uploads/new"), 200)
