@@ -46,6 +46,15 @@ pub fn is_uncertain(error: &PartnerCenterError) -> bool {
     }
 }
 
+/// Whether a part's failed answer leaves its outcome uncertain: [`is_uncertain`], and also a
+/// 409 to a batch-creating part sent again after a lost one. Partner Center creates batches
+/// asynchronously, so the lost part may have created the batch after the dashboard looked:
+/// "it exists" then says nothing against this upload, and the batch is looked at again.
+pub fn leaves_uncertain(error: &PartnerCenterError, chunk: &Chunk) -> bool {
+    is_uncertain(error)
+        || (chunk.create && chunk.resends.is_some() && error.kind() == ErrorKind::Conflict)
+}
+
 /// Looks at Partner Center for the uncertain `chunk` and writes down the decision. Returns
 /// the number of the part that sends the rest, if any is left. When Partner Center cannot be
 /// asked, the part stays uncertain and the reason is returned: the next run looks again.
@@ -258,6 +267,31 @@ mod tests {
             code: code.map(Into::into),
             ..PartnerCenterError::new(kind, RequestId::new(), uuid::Uuid::nil(), "")
         }
+    }
+
+    #[test]
+    fn a_recreated_batch_found_to_exist_is_looked_at_again_but_a_first_conflict_is_not() {
+        let conflict = error(ErrorKind::Conflict, Some(409), Some("600030"));
+        let part = |create: bool, resends: Option<i64>| Chunk {
+            chunk: 2,
+            create,
+            request_id: RequestId::new().to_string(),
+            devices: 2,
+            state: crate::model::uploads::ChunkState::Pending,
+            tracking_id: None,
+            error: None,
+            job_status: None,
+            started_at: None,
+            completed_at: None,
+            checked_at: None,
+            check_error: None,
+            found: None,
+            resent_as: None,
+            resends,
+        };
+        assert!(leaves_uncertain(&conflict, &part(true, Some(0))));
+        assert!(!leaves_uncertain(&conflict, &part(true, None)));
+        assert!(!leaves_uncertain(&conflict, &part(false, Some(0))));
     }
 
     #[test]

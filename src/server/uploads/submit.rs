@@ -160,8 +160,8 @@ async fn send_pending(
             }
             Err(error) => error,
         };
-        let message = explain(&error, chunk.create, &batch);
-        let uncertain = settle::is_uncertain(&error);
+        let message = explain(&error, chunk, &batch);
+        let uncertain = settle::leaves_uncertain(&error, chunk);
         let outcome = match uncertain {
             true => ChunkOutcome::Uncertain { error: &message },
             false => ChunkOutcome::Refused { error: &message },
@@ -215,8 +215,10 @@ async fn wait_for_batch(
 }
 
 /// A refusal of a whole chunk in words, with the ids support needs.
-fn explain(error: &PartnerCenterError, create: bool, batch: &BatchId) -> String {
+fn explain(error: &PartnerCenterError, chunk: &Chunk, batch: &BatchId) -> String {
+    let create = chunk.create;
     let what = match error.kind() {
+        ErrorKind::Conflict if create && chunk.resends.is_some() => format!("Partner Center says the batch “{batch}” exists now: the part whose answer was lost probably created it. Send the remaining parts: the dashboard looks at the batch again and sends only what is missing."),
         ErrorKind::Conflict if create => format!("A batch named “{batch}” already exists for this customer. Upload again and add to that batch, or choose another name."),
         ErrorKind::NotFound if !create => format!("The batch “{batch}” no longer exists for this customer."),
         ErrorKind::MfaRequired => "Partner Center requires multi-factor authentication for this account. Sign out, sign in with MFA, and send the remaining parts.".into(),
