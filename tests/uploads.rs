@@ -622,6 +622,59 @@ async fn a_failed_submission_sends_its_remaining_parts_when_asked() {
     assert!(audit.contains("Upload resumed"), "{audit}");
 }
 
+/// A refusal says Partner Center did nothing with the part, and it may keep that answer under
+/// the part's request id: sending the rest goes under a new one, or the same refusal would
+/// come back for ever.
+#[tokio::test]
+async fn a_refused_part_is_sent_again_under_a_new_request_id() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(
+            file_form("two.csv", autopilot_csv(950, 2).into_bytes()),
+            "Refused then sent",
+        ),
+    )
+    .await;
+    // Throttled on every attempt the client makes: a refusal, not a lost answer.
+    let throttled = ztd_dashboard::sandbox::FaultSettings {
+        throttle_burst: 4,
+        burst_retry_after_secs: 1,
+        ..Default::default()
+    };
+    let set = http()
+        .put(format!("{}/_sandbox/faults", app.sandbox_url))
+        .json(&throttled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    let job = location(&browser.post(&format!("{preview}/submit")).await);
+    let page = submit_wait(&browser, &job).await;
+    assert!(
+        page.contains("Partner Center is busy (throttling)"),
+        "{page}"
+    );
+    let refused: Vec<String> = upload_posts(&app)
+        .await
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    assert_eq!(refused.len(), 4, "{refused:?}");
+    assert!(refused.iter().all(|id| *id == refused[0]), "{refused:?}");
+
+    let resumed = browser.post(&format!("{job}/resume")).await;
+    assert_eq!(resumed.status(), 303);
+    let page = submit_wait(&browser, &job).await;
+    assert!(accepted(&page), "{page}");
+    let posts = upload_posts(&app).await;
+    assert_eq!(posts.len(), 5, "{posts:?}");
+    assert_ne!(posts[4].1, refused[0], "sent again under a new request id");
+    assert!(registered(&app, NORTHWIND, &[950, 951]).await);
+}
+
 #[tokio::test]
 async fn a_draft_of_more_rows_than_one_insert_takes_is_stored_whole_and_in_order() {
     let app = spawn_app().await;
