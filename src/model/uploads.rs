@@ -184,6 +184,15 @@ impl DeviceStatus {
 }
 
 text_enum! {
+    /// Which of an upload's devices its job page lists.
+    pub enum DevicesShown {
+        All = "all",
+        Failed = "failed",
+        Registered = "registered",
+    }
+}
+
+text_enum! {
     /// Where an upload is in its life, as stored.
     pub enum UploadState {
         /// Read and validated; the user has not confirmed it yet.
@@ -249,8 +258,7 @@ pub struct JobView {
     pub can_resume: bool,
     /// Why Partner Center could not be asked the last time, while the job still runs.
     pub check_error: Option<String>,
-    /// The device filter: `all`, `failed` or `registered`.
-    pub show: String,
+    pub show: DevicesShown,
     pub devices: Vec<JobDeviceRow>,
     pub page: u32,
     pub has_next: bool,

@@ -4,7 +4,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_job;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
-use crate::model::uploads::{ChunkState, ChunkView, JobDeviceRow, JobView, UploadStatus};
+use crate::model::uploads::{
+    ChunkState, ChunkView, DevicesShown, JobDeviceRow, JobView, UploadStatus,
+};
 use crate::urls;
 
 /// While a job runs, the page asks again after this long, then half as long again each time
@@ -92,15 +94,15 @@ fn Job(data: JobView) -> impl IntoView {
     let source = upload.source.describe(upload.file_name.as_deref());
     let batch_link = urls::batch(&customer.id, &upload.batch_id, 1);
     let devices_batch = batch_link.clone();
-    let filter = |show: &str, label: String| {
-        let href = format!("{job_url}?show={show}");
+    let filter = |show: DevicesShown, label: String| {
+        let href = format!("{job_url}?show={}", show.as_str());
         let current = data.show == show;
         view! {
             <a href=href aria-current=current.then_some("page") class:current=current>{label}</a>
         }
     };
     let pager_base = job_url.clone();
-    let show = data.show.clone();
+    let show = data.show.as_str();
     let no_devices = data.devices.is_empty();
     view! {
         <Title text=format!("Upload to {} · {}", upload.batch_id, customer.name)/>
@@ -151,9 +153,9 @@ fn Job(data: JobView) -> impl IntoView {
         })}
         <h2>"Devices"</h2>
         <nav class="filters" aria-label="Show devices">
-            {filter("all", format!("All ({})", counts.total))}
-            {filter("failed", format!("Failed ({})", counts.failed))}
-            {filter("registered", format!("Registered ({})", counts.registered))}
+            {filter(DevicesShown::All, format!("All ({})", counts.total))}
+            {filter(DevicesShown::Failed, format!("Failed ({})", counts.failed))}
+            {filter(DevicesShown::Registered, format!("Registered ({})", counts.registered))}
             <a href=format!("{job_url}/report.csv") download="">"Download the full report (CSV)"</a>
         </nav>
         {if no_devices {

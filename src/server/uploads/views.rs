@@ -5,8 +5,8 @@ use super::store::{Chunk, ChunkState, RowCounts, RowFilter, StoredRow, Upload, U
 use super::{device_errors, follow};
 use crate::ingest::{Check, Finding};
 use crate::model::uploads::{
-    ChunkView, DeviceStatus, FindingView, JobDeviceRow, JobView, OutcomeCountsView, PreviewRow,
-    PreviewView, RowCountsView, SplitPartView, UploadFormView, UploadSummary,
+    ChunkView, DeviceStatus, DevicesShown, FindingView, JobDeviceRow, JobView, OutcomeCountsView,
+    PreviewRow, PreviewView, RowCountsView, SplitPartView, UploadFormView, UploadSummary,
 };
 use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{BatchId, CustomerId};
@@ -144,10 +144,12 @@ pub async fn upload_job(
         .ok_or_else(|| AppError::NotFound {
             what: "This upload".into(),
         })?;
-    let (filter, show) = match show.as_str() {
-        "failed" => (RowFilter::Failed, "failed"),
-        "registered" => (RowFilter::Registered, "registered"),
-        _ => (RowFilter::Included, "all"),
+    // An address naming no known filter lists them all.
+    let show = DevicesShown::try_from(show.as_str()).unwrap_or(DevicesShown::All);
+    let filter = match show {
+        DevicesShown::All => RowFilter::Included,
+        DevicesShown::Failed => RowFilter::Failed,
+        DevicesShown::Registered => RowFilter::Registered,
     };
     let page = page.max(1);
     let (rows, has_next) = page_of_rows(store, &upload.id, filter, page).await?;
@@ -178,7 +180,7 @@ pub async fn upload_job(
             .find_map(|c| c.check_error.clone()),
         decisions: decisions(&chunks),
         chunks: chunks.into_iter().map(chunk_view).collect(),
-        show: show.to_string(),
+        show,
         devices: rows
             .into_iter()
             .map(|row| job_device_row(&row, &accepted))
