@@ -587,13 +587,7 @@ async fn a_failed_submission_sends_its_remaining_parts_when_asked() {
         fail_next_writes: 8,
         ..Default::default()
     };
-    let set = http()
-        .put(format!("{}/_sandbox/faults", app.sandbox_url))
-        .json(&failing)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(set.status(), 200);
+    set_faults_at(&app.sandbox_url, failing).await;
     let response = browser.post(&format!("{preview}/submit")).await;
     let job = location(&response);
     let page = submit_wait(&browser, &job).await;
@@ -644,13 +638,7 @@ async fn a_refused_part_is_sent_again_under_a_new_request_id() {
         burst_retry_after_secs: 1,
         ..Default::default()
     };
-    let set = http()
-        .put(format!("{}/_sandbox/faults", app.sandbox_url))
-        .json(&throttled)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(set.status(), 200);
+    set_faults_at(&app.sandbox_url, throttled).await;
     let job = location(&browser.post(&format!("{preview}/submit")).await);
     let page = submit_wait(&browser, &job).await;
     assert!(
