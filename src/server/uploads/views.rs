@@ -118,7 +118,7 @@ pub async fn upload_job(
         ..
     } = open(&customer_id, &upload_id).await?;
     let store = &caller.state.store;
-    let mut chunks = store.chunks(&upload.id).await?;
+    let chunks = store.chunks(&upload.id).await?;
     let now = unix_now();
     let stale = |c: &Chunk| {
         c.checked_at
@@ -135,15 +135,19 @@ pub async fn upload_job(
         if refreshed.is_err() {
             tracing::warn!(upload = %upload.id, "job status refresh timed out");
         }
-        chunks = store.chunks(&upload.id).await?;
     }
-    let counts = store.outcome_counts(&upload.id).await?;
+    // The status before what it sums up: a follower may record outcomes between these reads,
+    // and a status only moves forward, so the parts, counts and devices read after it are at
+    // least as far along. Read the other way round, a page could say "Finished" above counts
+    // from before the last part's job ended.
     let state = store
         .upload_status(&upload.id)
         .await?
         .ok_or_else(|| AppError::NotFound {
             what: "This upload".into(),
         })?;
+    let chunks = store.chunks(&upload.id).await?;
+    let counts = store.outcome_counts(&upload.id).await?;
     // An address naming no known filter lists them all.
     let show = DevicesShown::try_from(show.as_str()).unwrap_or(DevicesShown::All);
     let filter = match show {
