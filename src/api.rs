@@ -39,6 +39,14 @@ pub async fn get_device_to_delete(
 }
 
 #[server]
+pub async fn get_deletion(
+    customer_id: String,
+    operation_id: String,
+) -> Result<crate::model::operations::DeletionView, AppError> {
+    crate::server::deletions::view(customer_id, operation_id).await
+}
+
+#[server]
 pub async fn batch_devices(
     customer_id: String,
     batch_id: String,

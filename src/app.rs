@@ -9,8 +9,8 @@ use crate::api::get_session_info;
 use crate::model::SessionInfo;
 use crate::pages::{
     audit::AuditPage, batch::BatchPage, batches::BatchesPage, customers::CustomersPage,
-    device_delete::DeviceDeletePage, history::HistoryPage, job::JobPage, not_found::NotFound,
-    upload_new::UploadNewPage, upload_preview::UploadPreviewPage,
+    deletion::DeletionPage, device_delete::DeviceDeletePage, history::HistoryPage, job::JobPage,
+    not_found::NotFound, upload_new::UploadNewPage, upload_preview::UploadPreviewPage,
 };
 
 /// The document around every page. Rendered on the server only.
@@ -53,6 +53,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/customers/:customer/batches/:batch/devices/:device/delete")
                         view=DeviceDeletePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/customers/:customer/deletions/:operation")
+                        view=DeletionPage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/uploads") view=HistoryPage ssr=SsrMode::Async/>

@@ -78,6 +78,15 @@ pub fn job(customer_id: &str, upload_id: &str) -> String {
     )
 }
 
+/// A deletion of devices: what was asked, and each device's outcome.
+pub fn deletion(customer_id: &str, operation_id: &str) -> String {
+    format!(
+        "/customers/{}/deletions/{}",
+        encode(customer_id),
+        encode(operation_id)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ mod common;
 
 use common::uploads::*;
 use common::*;
+use ztd_dashboard::server::store::Store;
 
 const SALES: &str = "sales@sandbox-partner.onmicrosoft.com";
 
@@ -85,18 +86,13 @@ async fn the_history_lists_uploads_newest_first_by_status_user_and_page() {
     // Sixty older uploads: fifty on the first page, the rest on the second.
     let store = app.store().await;
     for n in 0..60 {
-        sqlx::query(
-            "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
-             source, file_name, target, batch_id, state, report, created_at, updated_at) \
-             SELECT $1, customer_id, customer_name, tenant_id, object_id, upn, 'file', $2, \
-             'new', 'Old', 'draft', '{}', $3, $3 FROM uploads LIMIT 1",
+        old_draft(
+            &store,
+            &format!("old-{n:02}.csv"),
+            None,
+            1_000_000 + n as i64,
         )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(format!("old-{n:02}.csv"))
-        .bind(1_000_000 + n as i64)
-        .execute(store.pool())
-        .await
-        .unwrap();
+        .await;
     }
     let first_page = admin
         .page(&format!("/customers/{CONTOSO}/uploads"), 200)
@@ -113,17 +109,7 @@ async fn the_history_lists_uploads_newest_first_by_status_user_and_page() {
     // A user name beyond ASCII is found by its own spelling, with ASCII letters in any case,
     // as the database lowers them (only ASCII, on both backends).
     let upn = "Åsa.Öberg@Sandbox-Partner.onmicrosoft.com";
-    sqlx::query(
-        "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
-         source, file_name, target, batch_id, state, report, created_at, updated_at) \
-         SELECT $1, customer_id, customer_name, tenant_id, object_id, $2, 'file', 'asa.csv', \
-         'new', 'Old', 'draft', '{}', 1, 1 FROM uploads LIMIT 1",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(upn)
-    .execute(store.pool())
-    .await
-    .unwrap();
+    old_draft(&store, "asa.csv", Some(upn), 1).await;
     for spelling in [upn, "Åsa.Öberg@sandbox-partner.ONMICROSOFT.com"] {
         let by_asa = admin.page(&uploads_by(spelling), 200).await;
         assert_eq!(listed(&by_asa).len(), 1, "{spelling}: {by_asa}");
@@ -280,6 +266,7 @@ fn write_routes(c: &str, u: &str) -> Vec<String> {
     routes.push(format!(
         "/customers/{c}/batches/Contoso-PO-4711/devices/x/delete"
     ));
+    routes.push(format!("/customers/{c}/deletions/{u}/retry"));
     routes.push("/auth/logout".into());
     routes
 }
@@ -387,4 +374,31 @@ async fn drafts_never_submitted_are_deleted_with_their_file_after_the_retention(
     assert!(!history.contains("left.csv"), "{history}");
     assert!(history.contains("kept.csv"), "a submitted upload stays");
     browser.page(&job, 200).await;
+}
+
+/// Writes a draft of an earlier upload's customer straight into the database, created at
+/// `created_at`, by `upn` (or by the earlier upload's user), from the file `file_name`.
+async fn old_draft(store: &Store, file_name: &str, upn: Option<&str>, created_at: i64) {
+    let id = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO operations (id, kind, customer_id, customer_name, tenant_id, object_id, \
+         upn, state, created_at, updated_at) \
+         SELECT $1, 'upload', customer_id, customer_name, tenant_id, object_id, \
+         COALESCE($2, upn), 'draft', $3, $3 FROM operations LIMIT 1",
+    )
+    .bind(&id)
+    .bind(upn)
+    .bind(created_at)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO uploads (id, source, file_name, target, batch_id, report) \
+         VALUES ($1, 'file', $2, 'new', 'Old', '{}')",
+    )
+    .bind(&id)
+    .bind(file_name)
+    .execute(store.pool())
+    .await
+    .unwrap();
 }

@@ -727,7 +727,7 @@ async fn a_draft_edit_waiting_on_a_submission_under_way_elsewhere_changes_nothin
     // Another replica's submission, caught between claiming the draft and committing its parts.
     let mut submission = store.pool().begin().await.unwrap();
     let claimed =
-        sqlx::query("UPDATE uploads SET state = 'submitting' WHERE id = $1 AND state = 'draft'")
+        sqlx::query("UPDATE operations SET state = 'submitting' WHERE id = $1 AND state = 'draft'")
             .bind(&upload_id)
             .execute(&mut *submission)
             .await

@@ -14,8 +14,9 @@ pub struct AuditRow {
     pub tenant_id: Option<String>,
     pub object_id: Option<String>,
     pub customer_id: Option<String>,
-    /// The job page of the upload concerned.
-    pub upload_link: Option<String>,
+    /// The page of the operation concerned (an upload's job page, a deletion's page), and
+    /// what the link says.
+    pub operation_link: Option<(String, String)>,
     pub detail: String,
     pub correlation_id: String,
 }

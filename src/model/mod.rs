@@ -59,6 +59,7 @@ macro_rules! text_enum {
 }
 
 pub mod audit;
+pub mod operations;
 pub mod uploads;
 
 /// What every page shows about the installation and the signed-in user.

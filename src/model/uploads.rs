@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::operations::{OperationState, PartState};
+
 use super::CustomerRow;
 
 /// `/customers/{id}/uploads/new`: the customer and the batches one can add to.
@@ -91,7 +93,7 @@ impl UploadSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UploadSummary {
     pub id: String,
-    pub state: UploadState,
+    pub state: OperationState,
     pub source: UploadSource,
     pub file_name: Option<String>,
     pub new_batch: bool,
@@ -129,7 +131,7 @@ pub struct PreviewView {
 pub struct SplitPartView {
     pub upload_id: String,
     pub batch_id: String,
-    pub state: UploadState,
+    pub state: OperationState,
     pub rows: i64,
 }
 
@@ -138,7 +140,7 @@ pub struct ChunkView {
     pub number: i64,
     pub operation: String,
     pub devices: i64,
-    pub state: ChunkState,
+    pub state: PartState,
     pub tracking_id: Option<String>,
     pub error: Option<String>,
     /// Partner Center's job status for this part, once asked.
@@ -192,46 +194,6 @@ text_enum! {
     }
 }
 
-text_enum! {
-    /// Where an upload is in its life, as stored.
-    pub enum UploadState {
-        /// Read and validated; the user has not confirmed it yet.
-        Draft = "draft",
-        /// Confirmed; parts are being sent to Partner Center.
-        Submitting = "submitting",
-        /// Every part was dealt with.
-        Submitted = "submitted",
-        /// Not every part could be sent; `error` says why.
-        Failed = "failed",
-    }
-}
-
-text_enum! {
-    /// Where a part of an upload stands in being sent.
-    pub enum ChunkState {
-        /// Not sent yet, or to be sent again with its stored request id.
-        Pending = "pending",
-        /// Partner Center took it and gave it a tracking id.
-        Accepted = "accepted",
-        /// Partner Center refused it for a reason that says it did nothing with it.
-        Refused = "refused",
-        /// Its answer was lost (cut off, timed out, failing) or says nothing about its
-        /// devices: Partner Center may or may not have taken it. Settled by looking before
-        /// anything else.
-        Uncertain = "uncertain",
-        /// Looked at: the devices Partner Center listed count as registered, and the rest went
-        /// as another part.
-        Settled = "settled",
-    }
-}
-
-impl ChunkState {
-    /// Nothing more will be sent for this part.
-    pub fn is_done(self) -> bool {
-        matches!(self, ChunkState::Accepted | ChunkState::Settled)
-    }
-}
-
 /// Devices by outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutcomeCountsView {
@@ -276,10 +238,11 @@ pub struct HistoryRow {
     pub batch_id: String,
     pub new_batch: bool,
     pub devices: i64,
-    pub registered: i64,
+    /// `None` for an operation that registers nothing (a deletion).
+    pub registered: Option<i64>,
     pub failed: i64,
     pub status: UploadStatus,
-    /// The job page, or the preview of a draft.
+    /// The job page, the preview of a draft, or a deletion's page.
     pub link: String,
 }
 
@@ -356,17 +319,17 @@ mod tests {
 
     #[test]
     fn every_state_and_choice_goes_out_and_back_as_its_word_and_nothing_else() {
-        for state in ChunkState::ALL {
+        for state in PartState::ALL {
             let json = serde_json::to_string(state).unwrap();
             assert_eq!(json, format!("\"{}\"", state.as_str()));
-            assert_eq!(serde_json::from_str::<ChunkState>(&json).unwrap(), *state);
+            assert_eq!(serde_json::from_str::<PartState>(&json).unwrap(), *state);
         }
         for status in DeviceStatus::ALL {
             assert_eq!(DeviceStatus::try_from(status.as_str()), Ok(*status));
         }
         assert_eq!(
-            UploadState::try_from("Draft"),
-            Err("unknown UploadState \"Draft\"".to_string())
+            OperationState::try_from("Draft"),
+            Err("unknown OperationState \"Draft\"".to_string())
         );
         assert!(serde_json::from_str::<UploadStatus>("\"running\"").is_err());
     }

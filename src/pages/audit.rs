@@ -79,7 +79,7 @@ fn Event(row: AuditRow) -> impl IntoView {
             <td><span title=ids>{who}</span></td>
             <td>
                 {detail}
-                {row.upload_link.map(|link| view! { " " <a href=link>"Open the upload"</a> })}
+                {row.operation_link.map(|(link, text)| view! { " " <a href=link>{text}</a> })}
             </td>
             <td><code>{row.correlation_id}</code></td>
         </tr>

@@ -154,7 +154,7 @@ fn Row(row: HistoryRow, all_customers: bool) -> impl IntoView {
             <td>{row.from}</td>
             <td>{batch}</td>
             <td class="number">{row.devices}</td>
-            <td class="number">{row.registered}</td>
+            <td class="number">{row.registered.map_or_else(|| "—".to_string(), |n| n.to_string())}</td>
             <td class="number">{row.failed}</td>
             <td>{row.status.title()}</td>
         </tr>

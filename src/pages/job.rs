@@ -4,9 +4,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_job;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
-use crate::model::uploads::{
-    ChunkState, ChunkView, DevicesShown, JobDeviceRow, JobView, UploadStatus,
-};
+use crate::model::operations::PartState;
+use crate::model::uploads::{ChunkView, DevicesShown, JobDeviceRow, JobView, UploadStatus};
 use crate::urls;
 
 /// While a job runs, the page asks again after this long, then half as long again each time
@@ -214,11 +213,11 @@ fn Devices(devices: Vec<JobDeviceRow>, batch: String) -> impl IntoView {
 fn Chunks(chunks: Vec<ChunkView>) -> impl IntoView {
     let accepted = chunks
         .iter()
-        .filter(|c| c.state == ChunkState::Accepted)
+        .filter(|c| c.state == PartState::Accepted)
         .count();
     let settled = chunks
         .iter()
-        .filter(|c| c.state == ChunkState::Settled)
+        .filter(|c| c.state == PartState::Settled)
         .count();
     let total = chunks.len() - settled;
     let summary = match settled {

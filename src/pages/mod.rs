@@ -4,6 +4,7 @@ pub mod audit;
 pub mod batch;
 pub mod batches;
 pub mod customers;
+pub mod deletion;
 pub mod device_delete;
 pub mod history;
 pub mod job;

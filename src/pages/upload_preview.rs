@@ -4,7 +4,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_preview;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
-use crate::model::uploads::{FindingView, PreviewRow, PreviewView, SplitPartView, UploadState};
+use crate::model::operations::OperationState;
+use crate::model::uploads::{FindingView, PreviewRow, PreviewView, SplitPartView};
 use crate::urls;
 
 /// `/customers/{customerId}/uploads/{uploadId}?page=N&only=findings`: what was read, what is
@@ -70,7 +71,7 @@ fn Preview(data: PreviewView) -> impl IntoView {
         .collect_view();
     let counts = data.counts.clone();
     let included = counts.total - counts.excluded;
-    let not_draft = upload.state != UploadState::Draft;
+    let not_draft = upload.state != OperationState::Draft;
     let only_url = if data.only_findings {
         base.clone()
     } else {

@@ -49,6 +49,10 @@ pub struct FaultSettings {
     /// The next this-many writes (POST, PUT, PATCH, DELETE) are answered 503 without being
     /// processed; reads go through. For failing an upload but not the pages around it.
     pub fail_next_writes: u32,
+    /// The next this-many writes are answered 429 (`Retry-After` of
+    /// `burst_retry_after_secs`) without being processed; reads go through. For a write
+    /// Partner Center refused, with the pages around it working.
+    pub throttle_next_writes: u32,
     /// The next this-many writes are processed at once but answered only after
     /// `slow_write_ms`: the client that gave up waiting must not create twice.
     pub slow_next_writes: u32,
@@ -191,6 +195,11 @@ impl FaultState {
         if settings.fail_next > 0 {
             settings.fail_next -= 1;
             return (latency, Verdict::Fail(StatusCode::SERVICE_UNAVAILABLE));
+        }
+        if write && settings.throttle_next_writes > 0 {
+            settings.throttle_next_writes -= 1;
+            let retry_after = settings.burst_retry_after_secs;
+            return (latency, Verdict::Throttle { retry_after });
         }
         if write && settings.fail_next_writes > 0 {
             settings.fail_next_writes -= 1;

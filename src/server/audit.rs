@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::auth::SessionUser;
 use super::store::Store;
 use super::{unix_now, AppState};
+use crate::model::operations::OperationKind;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +56,7 @@ pub struct Event {
     pub ok: bool,
     pub actor: Actor,
     pub customer_id: Option<String>,
-    pub upload_id: Option<String>,
+    pub operation_id: Option<String>,
     /// One line for a person: which batch, how many devices, why it failed.
     pub detail: String,
     pub correlation_id: Uuid,
@@ -71,7 +72,9 @@ pub struct AuditEntry {
     pub object_id: Option<String>,
     pub upn: Option<String>,
     pub customer_id: Option<String>,
-    pub upload_id: Option<String>,
+    pub operation_id: Option<String>,
+    /// The kind of that operation; `None` once it is gone (a draft past its retention).
+    pub kind: Option<OperationKind>,
     pub detail: String,
     pub correlation_id: String,
 }
@@ -80,7 +83,7 @@ impl Store {
     pub async fn append_audit(&self, event: &Event, at: i64) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO audit_events (at, action, outcome, tenant_id, object_id, upn, \
-             customer_id, upload_id, detail, correlation_id) \
+             customer_id, operation_id, detail, correlation_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(at)
@@ -90,7 +93,7 @@ impl Store {
         .bind(&event.actor.object_id)
         .bind(&event.actor.upn)
         .bind(&event.customer_id)
-        .bind(&event.upload_id)
+        .bind(&event.operation_id)
         .bind(&event.detail)
         .bind(event.correlation_id.to_string())
         .execute(self.pool())
@@ -107,8 +110,9 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AuditEntry>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT * FROM audit_events WHERE tenant_id = $1 OR tenant_id IS NULL \
-             ORDER BY id DESC LIMIT $2 OFFSET $3",
+            "SELECT a.*, o.kind FROM audit_events a LEFT JOIN operations o \
+             ON o.id = a.operation_id WHERE a.tenant_id = $1 OR a.tenant_id IS NULL \
+             ORDER BY a.id DESC LIMIT $2 OFFSET $3",
         )
         .bind(tenant_id)
         .bind(limit)
@@ -125,7 +129,12 @@ impl Store {
                     object_id: row.try_get("object_id")?,
                     upn: row.try_get("upn")?,
                     customer_id: row.try_get("customer_id")?,
-                    upload_id: row.try_get("upload_id")?,
+                    operation_id: row.try_get("operation_id")?,
+                    kind: row
+                        .try_get::<Option<&str>, _>("kind")?
+                        .map(OperationKind::try_from)
+                        .transpose()
+                        .map_err(|why| sqlx::Error::Decode(why.into()))?,
                     detail: row.try_get("detail")?,
                     correlation_id: row.try_get("correlation_id")?,
                 })
@@ -172,8 +181,14 @@ pub async fn page(page: u32) -> Result<crate::model::audit::AuditView, crate::mo
         .map(|e| AuditRow {
             when: super::display_time(chrono::DateTime::from_timestamp(e.at, 0))
                 .unwrap_or_default(),
-            upload_link: match (&e.customer_id, &e.upload_id) {
-                (Some(customer), Some(upload)) => Some(crate::urls::job(customer, upload)),
+            operation_link: match (&e.customer_id, &e.operation_id, e.kind) {
+                (Some(customer), Some(id), Some(OperationKind::Upload)) => {
+                    Some((crate::urls::job(customer, id), "Open the upload".into()))
+                }
+                (Some(customer), Some(id), Some(OperationKind::DeviceDeletion)) => Some((
+                    crate::urls::deletion(customer, id),
+                    "Open the deletion".into(),
+                )),
                 _ => None,
             },
             action: e.action,

@@ -23,8 +23,8 @@ use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::{Backend, Store};
 use super::{
-    auth, body_rate, connections, csrf, devices, headers, health, server_fns, sign_in,
-    trailing_slash, uploads, AppState,
+    auth, body_rate, connections, csrf, deletions, devices, headers, health, operations,
+    server_fns, sign_in, trailing_slash, uploads, AppState,
 };
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
@@ -229,14 +229,14 @@ impl Application {
         }
         tokio::spawn(auth::expire_sign_ins(state.clone()));
         tokio::spawn(uploads::history::delete_old_drafts(state.clone()));
-        match uploads::reconcile::at_start(&state).await {
+        match operations::reconcile::at_start(&state).await {
             Ok(done) if done != Default::default() => {
                 tracing::info!(?done, "uploads left unfinished by the last run taken up")
             }
             Ok(_) => {}
             Err(e) => return Err(StartupError::Database(e.to_string())),
         }
-        tokio::spawn(uploads::reconcile::watch(state.clone()));
+        tokio::spawn(operations::reconcile::watch(state.clone()));
         Ok(Application {
             listener,
             limits,
@@ -356,6 +356,10 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         .route(
             "/customers/{customer}/batches/{batch}/devices/{device}/delete",
             post(devices::delete),
+        )
+        .route(
+            "/customers/{customer}/deletions/{operation}/retry",
+            post(deletions::retry),
         )
         .route(
             "/customers/{customer}/jobs/{upload}/retry",

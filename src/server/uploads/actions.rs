@@ -10,7 +10,7 @@ use axum::Form;
 
 use super::intake::{read_input, Input};
 use super::judging::check_rows;
-use super::store::{Claim, Upload, UploadState};
+use super::store::{Claim, OperationState, Upload};
 use super::views::{batch_names, load};
 use crate::ingest::Check;
 use crate::model::AppError;
@@ -57,7 +57,7 @@ pub(super) async fn audit_upload(caller: &Caller, upload: &Upload, action: Actio
             ok: true,
             actor: Actor::from(&caller.user),
             customer_id: Some(upload.customer_id.clone()),
-            upload_id: Some(upload.id.clone()),
+            operation_id: Some(upload.id.clone()),
             detail,
             correlation_id: caller.ctx.correlation_id,
         },
@@ -116,7 +116,7 @@ pub async fn rows(
     }: OwnUpload,
     Form(fields): Fields,
 ) -> Result<Response, Refusal> {
-    if upload.state != UploadState::Draft {
+    if upload.state != OperationState::Draft {
         return Ok(Redirect::to(&urls::job(&customer_id, &upload_id)).into_response());
     }
     let store = &caller.state.store;
@@ -187,7 +187,7 @@ pub async fn submit(
     }: OwnUpload,
 ) -> Result<Response, Refusal> {
     let job = Redirect::to(&urls::job(&customer_id, &upload_id)).into_response();
-    if upload.state != UploadState::Draft {
+    if upload.state != OperationState::Draft {
         return Ok(job);
     }
     let store = &caller.state.store;

@@ -10,7 +10,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 
-use super::store::{Chunk, RowFilter, StoredRow, Upload};
+use super::store::{RowFilter, StoredRow, Upload};
 use super::views::{job_device_row, load};
 use crate::html::{escape, page};
 use crate::ingest::header::REPORT_COLUMNS;
@@ -19,6 +19,7 @@ use crate::model::uploads::JobDeviceRow;
 use crate::model::AppError;
 use crate::server::auth::SignedIn;
 use crate::server::caller::{open_customer, parse_customer, Caller};
+use crate::server::operations::parts::Part;
 use crate::server::store::Store;
 use crate::server::AppState;
 
@@ -125,7 +126,7 @@ async fn prepare(
     let caller = Caller::new(state, signed_in).await?;
     open_customer(&caller, &parse_customer(customer_id)?).await?;
     let upload = load(&caller, customer_id, upload_id).await?;
-    let accepted = Chunk::accepted(&caller.state.store.chunks(&upload.id).await?);
+    let accepted = Part::accepted(&caller.state.store.parts(&upload.id).await?);
     Ok((caller, upload, accepted))
 }
 

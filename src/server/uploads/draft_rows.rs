@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 use sqlx::Row as _;
 
 use super::store::{
-    lock_draft, stored_row_from, upload_state, InputReport, StoredRow, UploadState,
+    lock_draft, stored_row_from, upload_state, InputReport, OperationState, StoredRow, UPLOADS,
 };
 use crate::ingest::{Check, DeviceRow, Finding};
 use crate::server::store::Store;
+use crate::server::unix_now;
 
 /// Rows named in one `UPDATE … IN (…)` when rows are removed or restored by hand.
 const ROWS_PER_UPDATE: usize = 500;
@@ -25,7 +26,7 @@ impl Store {
     ) -> Result<u64, sqlx::Error> {
         let mut changed = 0;
         let mut tx = self.pool().begin().await?;
-        if !lock_draft(&mut tx, upload_id).await? {
+        if !lock_draft(&mut tx, upload_id, unix_now()).await? {
             return Ok(0);
         }
         // A few hundred rows to a statement, not one each: "select all" on a 50,000-row
@@ -57,7 +58,7 @@ impl Store {
     ) -> Result<u64, sqlx::Error> {
         let pattern = code.map(|c| format!("%\"code\":\"{c}\"%"));
         let mut tx = self.pool().begin().await?;
-        if !lock_draft(&mut tx, upload_id).await? {
+        if !lock_draft(&mut tx, upload_id, unix_now()).await? {
             return Ok(0);
         }
         let result = sqlx::query(
@@ -79,7 +80,7 @@ impl Store {
 pub struct SplitPart {
     pub upload_id: String,
     pub batch_id: String,
-    pub state: UploadState,
+    pub state: OperationState,
     pub rows: i64,
 }
 
@@ -93,7 +94,7 @@ impl Store {
         now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
-        if !lock_draft(&mut tx, upload_id).await? {
+        if !lock_draft(&mut tx, upload_id, unix_now()).await? {
             return Ok(false);
         }
         // Partner Center compares batch names without case: "Sales" and "sales" are one tag.
@@ -111,16 +112,23 @@ impl Store {
         for (tag, key) in tags {
             let part = uuid::Uuid::new_v4().to_string();
             sqlx::query(
-                "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
-                 source, file_name, target, batch_id, state, report, created_at, updated_at, \
-                 split_from) \
-                 SELECT $1, customer_id, customer_name, tenant_id, object_id, upn, source, \
-                 file_name, 'new', $2, 'draft', $3, $4, $4, id FROM uploads WHERE id = $5",
+                "INSERT INTO operations (id, kind, customer_id, customer_name, tenant_id, \
+                 object_id, upn, state, created_at, updated_at) \
+                 SELECT $1, kind, customer_id, customer_name, tenant_id, object_id, upn, \
+                 'draft', $2, $2 FROM operations WHERE id = $3",
+            )
+            .bind(&part)
+            .bind(now)
+            .bind(upload_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO uploads (id, source, file_name, target, batch_id, report, split_from) \
+                 SELECT $1, source, file_name, 'new', $2, $3, id FROM uploads WHERE id = $4",
             )
             .bind(&part)
             .bind(&tag)
             .bind(&report)
-            .bind(now)
             .bind(upload_id)
             .execute(&mut *tx)
             .await?;
@@ -151,11 +159,11 @@ impl Store {
 
     /// The drafts a split made from this upload, by batch name.
     pub async fn split_parts(&self, upload_id: &str) -> Result<Vec<SplitPart>, sqlx::Error> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT u.id, u.batch_id, u.state, \
              (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.excluded = 0) AS rows \
-             FROM uploads u WHERE u.split_from = $1 ORDER BY u.batch_id",
-        )
+             FROM {UPLOADS} u WHERE u.split_from = $1 ORDER BY u.batch_id",
+        ))
         .bind(upload_id)
         .fetch_all(self.pool())
         .await?;
@@ -197,7 +205,7 @@ impl Store {
     /// so removing the first of two copies frees the second.
     pub async fn recheck_duplicates(&self, upload_id: &str) -> Result<(), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
-        if !lock_draft(&mut tx, upload_id).await? {
+        if !lock_draft(&mut tx, upload_id, unix_now()).await? {
             return Ok(());
         }
         let rows = sqlx::query(

@@ -58,7 +58,7 @@ async fn ask_and_store(
     let mut failure = None;
     // A job that ended changed its batch (its devices, its status) in Partner Center.
     let mut ended = false;
-    for chunk in store.chunks(&upload.id).await.map_err(database)? {
+    for chunk in store.parts(&upload.id).await.map_err(database)? {
         if !chunk.job_running() {
             continue;
         }
@@ -70,7 +70,7 @@ async fn ask_and_store(
             continue;
         };
         let rows = store
-            .chunk_devices(&upload.id, chunk.chunk)
+            .chunk_devices(&upload.id, chunk.number)
             .await
             .map_err(database)?;
         let answer = state
@@ -102,7 +102,7 @@ async fn ask_and_store(
             // Partner Center no longer knows the job: what it said last stands, and the
             // devices it never reported get an unknown outcome instead of waiting forever.
             Err(error) if error.kind() == ErrorKind::NotFound => {
-                tracing::warn!(upload = %upload.id, chunk = chunk.chunk, "Partner Center forgot a job");
+                tracing::warn!(upload = %upload.id, chunk = chunk.number, "Partner Center forgot a job");
                 let report = JobReport {
                     status: JobProgress::Forgotten,
                     started_at: None,
@@ -118,7 +118,7 @@ async fn ask_and_store(
                 );
                 tracing::warn!(upload = %upload.id, %error, "job status unavailable");
                 store
-                    .record_check_failure(&upload.id, chunk.chunk, &message, unix_now())
+                    .record_check_failure(&upload.id, chunk.number, &message, unix_now())
                     .await
                     .map_err(database)?;
                 running = true;
@@ -129,7 +129,7 @@ async fn ask_and_store(
         store
             .record_job(
                 &upload.id,
-                chunk.chunk,
+                chunk.number,
                 &report,
                 &outcomes,
                 &unreported,

@@ -1,14 +1,16 @@
-//! Upload history: every upload of the partner's staff for a customer, or for all the
-//! customers the signed-in user has uploaded to, newest first, with where each one stands.
+//! History: every operation of the partner's staff (uploads, deletions) for a customer, or
+//! for all the customers the signed-in user has worked on, newest first, with where each one
+//! stands.
 
 use sqlx::Row as _;
 
 use super::status::{status_column, status_sql};
-use super::store::upload_source;
+use crate::model::operations::OperationKind;
 use crate::model::uploads::{HistoryRow, HistoryView, UploadSource, UploadStatus};
 use crate::model::AppError;
 use crate::server::caller::{caller, open_customer, parse_customer};
 use crate::server::display_time;
+use crate::server::operations::word_column;
 use crate::server::store::Store;
 use crate::server::{AppState, PageWindow};
 use crate::urls;
@@ -26,14 +28,16 @@ pub struct HistoryFilter {
     pub upn: Option<String>,
 }
 
-/// One upload as the history lists it.
+/// One operation as the history lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
     pub upload_id: String,
+    pub kind: OperationKind,
     pub customer_id: String,
     pub customer_name: String,
     pub upn: String,
-    pub source: UploadSource,
+    /// An upload's; `None` for other kinds.
+    pub source: Option<UploadSource>,
     pub file_name: Option<String>,
     pub batch_id: Option<String>,
     pub new_batch: bool,
@@ -54,7 +58,7 @@ impl HistoryFilter {
                 vec![self.tenant_id.clone(), customer.clone()],
             ),
             None => (
-                "u.tenant_id = $1 AND u.customer_id IN (SELECT customer_id FROM uploads \
+                "u.tenant_id = $1 AND u.customer_id IN (SELECT customer_id FROM operations \
                  WHERE tenant_id = $1 AND object_id = $2)"
                     .into(),
                 vec![self.tenant_id.clone(), self.object_id.clone()],
@@ -89,12 +93,21 @@ impl Store {
             format!("WHERE {}", outer.join(" AND "))
         };
         let sql = format!(
-            "SELECT * FROM (SELECT u.id, u.customer_id, u.customer_name, u.upn, u.source, \
-             u.file_name, u.batch_id, u.target, COALESCE(u.submitted_at, u.created_at) AS at, \
-             (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.excluded = 0) AS devices, \
+            "SELECT * FROM (SELECT u.id, u.kind, u.customer_id, u.customer_name, u.upn, \
+             d.source, d.file_name, d.target, COALESCE(u.submitted_at, u.created_at) AS at, \
+             COALESCE(d.batch_id, (SELECT MIN(x.batch_id) FROM device_deletions x \
+                 WHERE x.operation_id = u.id)) AS batch_id, \
+             CASE WHEN d.id IS NULL \
+                 THEN (SELECT COUNT(*) FROM operation_parts p WHERE p.operation_id = u.id) \
+                 ELSE (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.excluded = 0) \
+             END AS devices, \
              (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'registered') AS registered, \
-             (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'failed') AS failed, \
-             {} AS status FROM uploads u WHERE {scope}) h {outer} \
+             CASE WHEN d.id IS NULL \
+                 THEN (SELECT COUNT(*) FROM operation_parts p WHERE p.operation_id = u.id \
+                     AND p.state IN ('refused', 'uncertain')) \
+                 ELSE (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'failed') \
+             END AS failed, \
+             {} AS status FROM operations u LEFT JOIN uploads d ON d.id = u.id WHERE {scope}) h {outer} \
              ORDER BY at DESC, id LIMIT ${} OFFSET ${}",
             status_sql(),
             binds.len() + 1,
@@ -113,13 +126,18 @@ impl Store {
             .map(|row| {
                 Ok(HistoryEntry {
                     upload_id: row.try_get("id")?,
+                    kind: word_column(row, "kind")?,
                     customer_id: row.try_get("customer_id")?,
                     customer_name: row.try_get("customer_name")?,
                     upn: row.try_get("upn")?,
-                    source: upload_source(row)?,
+                    source: row
+                        .try_get::<Option<&str>, _>("source")?
+                        .map(UploadSource::try_from)
+                        .transpose()
+                        .map_err(|why| sqlx::Error::Decode(why.into()))?,
                     file_name: row.try_get("file_name")?,
                     batch_id: row.try_get("batch_id")?,
-                    new_batch: row.try_get::<String, _>("target")? == "new",
+                    new_batch: row.try_get::<Option<&str>, _>("target")? == Some("new"),
                     at: row.try_get("at")?,
                     devices: row.try_get("devices")?,
                     registered: row.try_get("registered")?,
@@ -133,7 +151,7 @@ impl Store {
     /// Who uploaded within the scope, for the user filter.
     pub async fn history_users(&self, filter: &HistoryFilter) -> Result<Vec<String>, sqlx::Error> {
         let (scope, binds) = filter.scope();
-        let sql = format!("SELECT DISTINCT u.upn FROM uploads u WHERE {scope} ORDER BY u.upn");
+        let sql = format!("SELECT DISTINCT u.upn FROM operations u WHERE {scope} ORDER BY u.upn");
         let mut query = sqlx::query_scalar(&sql);
         for bind in &binds {
             query = query.bind(bind);
@@ -184,21 +202,30 @@ pub async fn upload_history(
 }
 
 fn history_row(entry: HistoryEntry) -> HistoryRow {
-    let link = if entry.status == UploadStatus::Draft {
-        urls::upload(&entry.customer_id, &entry.upload_id)
-    } else {
-        urls::job(&entry.customer_id, &entry.upload_id)
+    let link = match entry.kind {
+        OperationKind::DeviceDeletion => urls::deletion(&entry.customer_id, &entry.upload_id),
+        OperationKind::Upload if entry.status == UploadStatus::Draft => {
+            urls::upload(&entry.customer_id, &entry.upload_id)
+        }
+        OperationKind::Upload => urls::job(&entry.customer_id, &entry.upload_id),
+    };
+    let (from, registered) = match entry.source {
+        Some(source) => (
+            source.describe(entry.file_name.as_deref()),
+            Some(entry.registered),
+        ),
+        None => ("devices deleted by hand".to_string(), None),
     };
     HistoryRow {
         when: display_time(chrono::DateTime::from_timestamp(entry.at, 0)).unwrap_or_default(),
         customer_id: entry.customer_id,
         customer_name: entry.customer_name,
         upn: entry.upn,
-        from: entry.source.describe(entry.file_name.as_deref()),
+        from,
         batch_id: entry.batch_id.unwrap_or_default(),
         new_batch: entry.new_batch,
         devices: entry.devices,
-        registered: entry.registered,
+        registered,
         failed: entry.failed,
         status: entry.status,
         link,

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use futures::TryStreamExt;
 
 use super::judging::check_rows;
-use super::store::{InputReport, Upload, UploadState};
+use super::store::{InputReport, OperationState, Upload};
 use crate::ingest::TypedRow;
 use crate::ingest::{self, Ingested, Limits, ReadError};
 use crate::model::uploads::{UploadSource, TYPED_FIELDS, TYPED_ROWS};
@@ -143,7 +143,7 @@ pub(crate) fn new_draft(
         file_name,
         new_batch: target.0,
         batch_id: Some(target.1.to_string()),
-        state: UploadState::Draft,
+        state: OperationState::Draft,
         report,
         error: None,
         created_at: unix_now(),

@@ -33,7 +33,7 @@ pub async fn resume(
     let resumed = caller
         .state
         .store
-        .resume_submission(&upload.id, &caller.user.sign_in_id, now)
+        .resume_operation(&upload.id, &caller.user.sign_in_id, now)
         .await?;
     if resumed {
         tracing::info!(upload = %upload.id, "submission resumed");

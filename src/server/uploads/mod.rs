@@ -9,7 +9,7 @@
 //! - [`submit`]: sending the chunks, each with its stored `MS-RequestId`.
 //! - [`settle`]: a part whose answer was lost, settled by looking at Partner Center.
 //! - [`follow`]: asking Partner Center how each job goes, until every device has an outcome.
-//! - [`reconcile`]: at start-up, resuming what a previous process left half-sent.
+//! - resuming what a previous process left half-sent: `server::operations::reconcile`.
 //! - [`history`]: the lists of past uploads.
 //! - [`status`]: where an upload stands, in one word, worked out in one place.
 //! - [`device_errors`]: Partner Center's device error codes in words.
@@ -30,7 +30,6 @@ pub mod job_actions;
 pub mod judging;
 pub mod outcomes;
 pub mod parsing;
-pub mod reconcile;
 pub mod settle;
 pub mod status;
 pub mod store;

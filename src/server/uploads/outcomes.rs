@@ -11,7 +11,7 @@ use crate::server::store::Store;
 /// The error code stored for a device that Partner Center finished a job without reporting.
 pub const UNREPORTED: &str = "OutcomeUnknown";
 
-/// What is known of a part's job (`upload_chunks.job_status`).
+/// What is known of a part's job (`operation_parts.job_status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobProgress {
     /// As Partner Center last reported it.
@@ -111,9 +111,9 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
         let updated = sqlx::query(&format!(
-            "UPDATE upload_chunks SET job_status = $1, started_at = COALESCE($2, started_at), \
+            "UPDATE operation_parts SET job_status = $1, started_at = COALESCE($2, started_at), \
              completed_at = COALESCE($3, completed_at), checked_at = $4, check_error = NULL \
-             WHERE upload_id = $5 AND chunk = $6 \
+             WHERE operation_id = $5 AND part = $6 \
              AND (job_status IS NULL OR job_status NOT IN {})",
             finished_job_statuses_sql()
         ))
@@ -171,8 +171,8 @@ impl Store {
         now: i64,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "UPDATE upload_chunks SET checked_at = $1, check_error = $2 \
-             WHERE upload_id = $3 AND chunk = $4",
+            "UPDATE operation_parts SET checked_at = $1, check_error = $2 \
+             WHERE operation_id = $3 AND part = $4",
         )
         .bind(now)
         .bind(message)

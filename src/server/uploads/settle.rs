@@ -14,11 +14,12 @@
 
 use futures::TryStreamExt;
 
-use super::chunks::{Chunk, Settlement};
+use super::chunks::Settlement;
 use crate::ingest::DeviceRow;
 use crate::partner_center::{
     BatchId, CallContext, CustomerId, Device, ErrorKind, PartnerCenterError,
 };
+use crate::server::operations::parts::Part;
 use crate::server::{unix_now, AppState};
 
 /// ApiFault codes by which Partner Center refuses the content of a request: the devices
@@ -50,9 +51,9 @@ pub fn is_uncertain(error: &PartnerCenterError) -> bool {
 /// 409 to a batch-creating part sent again after a lost one. Partner Center creates batches
 /// asynchronously, so the lost part may have created the batch after the dashboard looked:
 /// "it exists" then says nothing against this upload, and the batch is looked at again.
-pub fn leaves_uncertain(error: &PartnerCenterError, chunk: &Chunk) -> bool {
+pub fn leaves_uncertain(error: &PartnerCenterError, chunk: &Part) -> bool {
     is_uncertain(error)
-        || (chunk.create && chunk.resends.is_some() && error.kind() == ErrorKind::Conflict)
+        || (chunk.creates_batch() && chunk.resends.is_some() && error.kind() == ErrorKind::Conflict)
 }
 
 /// Looks at Partner Center for the uncertain `chunk` and writes down the decision. Returns
@@ -64,9 +65,9 @@ pub async fn settle(
     upload_id: &str,
     customer: &CustomerId,
     batch: &BatchId,
-    chunk: &Chunk,
+    chunk: &Part,
 ) -> Result<Option<i64>, String> {
-    let part = chunk.chunk + 1;
+    let part = chunk.number + 1;
     let could_not_look = |error: PartnerCenterError| {
         tracing::warn!(upload = %upload_id, part, %error, "could not look up an uncertain part");
         format!(
@@ -98,18 +99,18 @@ pub async fn settle(
     };
     let rows = state
         .store
-        .chunk_devices(upload_id, chunk.chunk)
+        .chunk_devices(upload_id, chunk.number)
         .await
         .map_err(database)?;
     let (found, rest) = split(&rows, &listed);
     let settlement = Settlement {
         found: &found,
         rest: &rest,
-        create: chunk.create && !batch_exists,
+        create: chunk.creates_batch() && !batch_exists,
     };
     let resent_as = state
         .store
-        .settle_chunk(upload_id, chunk.chunk, &settlement, unix_now())
+        .settle_chunk(upload_id, chunk.number, &settlement, unix_now())
         .await
         .map_err(database)?;
     tracing::info!(
@@ -165,6 +166,7 @@ fn is_listed_as(row: &DeviceRow, device: &Device) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::chunks::upload_action;
     use super::*;
     use crate::partner_center::RequestId;
 
@@ -272,12 +274,12 @@ mod tests {
     #[test]
     fn a_recreated_batch_found_to_exist_is_looked_at_again_but_a_first_conflict_is_not() {
         let conflict = error(ErrorKind::Conflict, Some(409), Some("600030"));
-        let part = |create: bool, resends: Option<i64>| Chunk {
-            chunk: 2,
-            create,
+        let part = |create: bool, resends: Option<i64>| Part {
+            number: 2,
+            action: upload_action(create),
             request_id: RequestId::new().to_string(),
-            devices: 2,
-            state: crate::model::uploads::ChunkState::Pending,
+            items: 2,
+            state: crate::model::operations::PartState::Pending,
             tracking_id: None,
             error: None,
             job_status: None,

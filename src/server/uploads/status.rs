@@ -13,10 +13,10 @@ pub fn status_sql() -> String {
     format!(
         "CASE \
          WHEN u.state IN ('draft', 'submitting', 'failed') THEN u.state \
-         WHEN EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
+         WHEN EXISTS (SELECT 1 FROM operation_parts c WHERE c.operation_id = u.id \
              AND c.tracking_id IS NOT NULL \
              AND (c.job_status IS NULL OR c.job_status NOT IN {finished})) THEN \
-             CASE WHEN EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
+             CASE WHEN EXISTS (SELECT 1 FROM operation_parts c WHERE c.operation_id = u.id \
                  AND c.job_status = '{processing}') \
              OR EXISTS (SELECT 1 FROM upload_rows r WHERE r.upload_id = u.id \
                  AND r.outcome IS NOT NULL) \
@@ -42,7 +42,7 @@ impl Store {
         upload_id: &str,
     ) -> Result<Option<UploadStatus>, sqlx::Error> {
         let sql = format!(
-            "SELECT {} AS status FROM uploads u WHERE u.id = $1",
+            "SELECT {} AS status FROM operations u WHERE u.id = $1",
             status_sql()
         );
         sqlx::query(&sql)

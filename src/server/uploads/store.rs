@@ -7,17 +7,22 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
 use crate::ingest::{DeviceRow, Finding};
+use crate::model::operations::OperationKind;
 use crate::model::uploads::UploadSource;
 use crate::server::store::Store;
 
-pub use super::chunks::{Chunk, ChunkOutcome, Claim};
+pub use super::chunks::Claim;
 pub use super::outcomes::{finished_job_statuses_sql, JobProgress};
-pub use crate::model::uploads::{ChunkState, UploadState};
+pub use crate::model::operations::{OperationState, PartState};
+
+/// An upload as read: the operation's columns and the upload's own, for `FROM {UPLOADS} u`.
+pub(super) const UPLOADS: &str = "(SELECT o.*, d.source, d.file_name, d.target, d.batch_id, \
+     d.report, d.split_from FROM operations o JOIN uploads d ON d.id = o.id)";
 
 /// The `state` column, read back: an unknown value is a damaged row, said loudly. It must
 /// never become an editable, submittable draft.
-pub(super) fn upload_state(row: &sqlx::any::AnyRow) -> Result<UploadState, sqlx::Error> {
-    UploadState::try_from(row.try_get::<&str, _>("state")?)
+pub(super) fn upload_state(row: &sqlx::any::AnyRow) -> Result<OperationState, sqlx::Error> {
+    OperationState::try_from(row.try_get::<&str, _>("state")?)
         .map_err(|why| sqlx::Error::Decode(why.into()))
 }
 
@@ -70,7 +75,7 @@ pub struct Upload {
     /// `true`: create the batch; `false`: add to it.
     pub new_batch: bool,
     pub batch_id: Option<String>,
-    pub state: UploadState,
+    pub state: OperationState,
     pub report: InputReport,
     pub error: Option<String>,
     pub created_at: i64,
@@ -199,24 +204,32 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "INSERT INTO uploads (id, customer_id, customer_name, tenant_id, object_id, upn, \
-             source, file_name, target, batch_id, state, report, error, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+            "INSERT INTO operations (id, kind, customer_id, customer_name, tenant_id, object_id, \
+             upn, state, error, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
         )
         .bind(&upload.id)
+        .bind(OperationKind::Upload.as_str())
         .bind(&upload.customer_id)
         .bind(&upload.customer_name)
         .bind(&upload.tenant_id)
         .bind(&upload.object_id)
         .bind(&upload.upn)
+        .bind(upload.state.as_str())
+        .bind(&upload.error)
+        .bind(upload.created_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO uploads (id, source, file_name, target, batch_id, report) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&upload.id)
         .bind(upload.source.as_str())
         .bind(&upload.file_name)
         .bind(if upload.new_batch { "new" } else { "existing" })
         .bind(&upload.batch_id)
-        .bind(upload.state.as_str())
         .bind(serde_json::to_string(&upload.report).unwrap_or_default())
-        .bind(&upload.error)
-        .bind(upload.created_at)
         .execute(&mut *tx)
         .await?;
         if let Some(content) = file {
@@ -248,18 +261,14 @@ impl Store {
         now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
-        let updated = sqlx::query(
-            "UPDATE uploads SET report = $1, updated_at = $2 WHERE id = $3 AND state = 'draft'",
-        )
-        .bind(serde_json::to_string(report).unwrap_or_default())
-        .bind(now)
-        .bind(upload_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 {
+        if !lock_draft(&mut tx, upload_id, now).await? {
             return Ok(false);
         }
+        sqlx::query("UPDATE uploads SET report = $1 WHERE id = $2")
+            .bind(serde_json::to_string(report).unwrap_or_default())
+            .bind(upload_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM upload_rows WHERE upload_id = $1")
             .bind(upload_id)
             .execute(&mut *tx)
@@ -270,7 +279,7 @@ impl Store {
     }
 
     pub async fn upload(&self, id: &str) -> Result<Option<Upload>, sqlx::Error> {
-        let row = sqlx::query("SELECT * FROM uploads WHERE id = $1")
+        let row = sqlx::query(&format!("SELECT * FROM {UPLOADS} u WHERE u.id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
@@ -343,13 +352,14 @@ impl Store {
     /// with their rows and stored files (the foreign keys cascade). A draft being claimed
     /// for submission at that moment is either claimed first or deleted first, never both.
     pub async fn delete_drafts_created_before(&self, before: i64) -> Result<u64, sqlx::Error> {
-        Ok(
-            sqlx::query("DELETE FROM uploads WHERE state = 'draft' AND created_at < $1")
-                .bind(before)
-                .execute(self.pool())
-                .await?
-                .rows_affected(),
+        Ok(sqlx::query(
+            "DELETE FROM operations WHERE kind = $1 AND state = 'draft' AND created_at < $2",
         )
+        .bind(OperationKind::Upload.as_str())
+        .bind(before)
+        .execute(self.pool())
+        .await?
+        .rows_affected())
     }
 
     /// Changes where a draft goes.
@@ -360,32 +370,36 @@ impl Store {
         batch_id: &str,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
-        let result = sqlx::query(
-            "UPDATE uploads SET target = $1, batch_id = $2, updated_at = $3 \
-             WHERE id = $4 AND state = 'draft'",
-        )
-        .bind(if new_batch { "new" } else { "existing" })
-        .bind(batch_id)
-        .bind(now)
-        .bind(upload_id)
-        .execute(self.pool())
-        .await?;
-        Ok(result.rows_affected() == 1)
+        let mut tx = self.pool().begin().await?;
+        if !lock_draft(&mut tx, upload_id, now).await? {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE uploads SET target = $1, batch_id = $2 WHERE id = $3")
+            .bind(if new_batch { "new" } else { "existing" })
+            .bind(batch_id)
+            .bind(upload_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }
 
-/// Starts a change to a draft's rows: locks the upload's row for the transaction (PostgreSQL
-/// waits here for a submission under way, and a submission waits for the change), and says
-/// whether it is still a draft. Without it, rows removed at the moment of submitting could
-/// be left out of the chunks, or sent after all.
+/// Starts a change to a draft: locks the upload's operation row for the transaction
+/// (PostgreSQL waits here for a submission under way, and a submission waits for the change),
+/// notes the change's time, and says whether it is still a draft. Without it, rows removed at
+/// the moment of submitting could be left out of the parts, or sent after all.
 pub(super) async fn lock_draft(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     upload_id: &str,
+    now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let locked = sqlx::query("UPDATE uploads SET state = state WHERE id = $1 AND state = 'draft'")
-        .bind(upload_id)
-        .execute(&mut **tx)
-        .await?;
+    let locked =
+        sqlx::query("UPDATE operations SET updated_at = $1 WHERE id = $2 AND state = 'draft'")
+            .bind(now)
+            .bind(upload_id)
+            .execute(&mut **tx)
+            .await?;
     Ok(locked.rows_affected() == 1)
 }
 
@@ -476,11 +490,11 @@ mod tests {
     #[test]
     fn an_upload_state_reads_back_what_it_wrote_and_a_damaged_one_is_an_error() {
         for state in ["draft", "submitting", "submitted", "failed"] {
-            assert_eq!(UploadState::try_from(state).unwrap().as_str(), state);
+            assert_eq!(OperationState::try_from(state).unwrap().as_str(), state);
         }
         // Once read as a draft, which made a damaged row editable and submittable.
         for damaged in ["", "Draft", "sent"] {
-            assert!(UploadState::try_from(damaged).is_err(), "{damaged:?}");
+            assert!(OperationState::try_from(damaged).is_err(), "{damaged:?}");
         }
     }
 }

@@ -9,16 +9,17 @@
 
 use uuid::Uuid;
 
-use super::chunks::Chunk;
 use super::settle;
-use super::store::{ChunkOutcome, UploadState};
+use super::store::OperationState;
 use crate::ingest::DeviceRow;
-use crate::model::uploads::ChunkState;
+use crate::model::operations::PartState;
 use crate::partner_center::{
     BatchId, CallContext, CustomerId, ErrorKind, NewDevice, PartnerCenterError, RequestId,
 };
 use crate::server::auth::{self, SessionUser, TokenFailure};
 use crate::server::leases::Lease;
+use crate::server::operations::parts::{Part, PartOutcome};
+use crate::server::operations::sending_lease;
 use crate::server::{unix_now, AppState};
 
 fn to_new_device(row: DeviceRow) -> NewDevice {
@@ -31,11 +32,6 @@ fn to_new_device(row: DeviceRow) -> NewDevice {
     }
 }
 
-/// The lease of sending an upload's parts: one replica at a time.
-pub fn lease_name(upload_id: &str) -> String {
-    format!("submit:{upload_id}")
-}
-
 /// Sends the upload's pending chunks; ends it as `Submitted` or `Failed`. Errors are
 /// recorded on the upload, never lost in a log alone. Then follows the accepted chunks' jobs
 /// until Partner Center has finished with them.
@@ -44,7 +40,7 @@ pub fn lease_name(upload_id: &str) -> String {
 /// returns at once; when the lease is taken over mid-way (this process stalled past its
 /// lifetime), it stops before the next part and leaves the rest to the new holder.
 pub async fn run(state: AppState, user: SessionUser, upload_id: String) {
-    let Some(lease) = Lease::take(&state, lease_name(&upload_id)).await else {
+    let Some(lease) = Lease::take(&state, sending_lease(&upload_id)).await else {
         tracing::info!(upload = %upload_id, "another task or replica is sending this upload");
         return;
     };
@@ -55,13 +51,13 @@ pub async fn run(state: AppState, user: SessionUser, upload_id: String) {
 pub async fn run_holding(state: AppState, user: SessionUser, upload_id: String, lease: Lease) {
     let outcome = send_pending(&state, &user, &upload_id, &lease).await;
     let (final_state, error) = match outcome {
-        Ok(Sent::All) => (UploadState::Submitted, None),
+        Ok(Sent::All) => (OperationState::Submitted, None),
         Ok(Sent::LeaseLost) => return,
-        Err(message) => (UploadState::Failed, Some(message)),
+        Err(message) => (OperationState::Failed, Some(message)),
     };
     if let Err(e) = state
         .store
-        .finish_submission(&upload_id, final_state, error.as_deref(), unix_now())
+        .finish_operation(&upload_id, final_state, error.as_deref(), unix_now())
         .await
     {
         tracing::error!(upload = %upload_id, error = %e, "could not record the end of a submission");
@@ -105,7 +101,7 @@ async fn send_pending(
             tracing::warn!(upload = %upload_id, "stopped sending: the upload was taken over");
             return Ok(Sent::LeaseLost);
         }
-        let chunks = store.chunks(upload_id).await.map_err(database)?;
+        let chunks = store.parts(upload_id).await.map_err(database)?;
         let Some(chunk) = next_to_send(&chunks) else {
             break;
         };
@@ -114,18 +110,18 @@ async fn send_pending(
             TokenFailure::Unavailable => "The sign-in service could not be reached to renew your token; send the remaining parts later.".to_string(),
         })?;
         let ctx = CallContext::new(token, Uuid::new_v4());
-        if chunk.state == ChunkState::Uncertain {
+        if chunk.state == PartState::Uncertain {
             settle::settle(state, &ctx, upload_id, &customer, &batch, chunk).await?;
             continue;
         }
-        if chunk.create {
+        if chunk.creates_batch() {
             batch_listed = false;
         } else if !batch_listed {
             wait_for_batch(state, &ctx, &customer, &batch).await?;
             batch_listed = true;
         }
         let devices: Vec<NewDevice> = store
-            .chunk_devices(upload_id, chunk.chunk)
+            .chunk_devices(upload_id, chunk.number)
             .await
             .map_err(database)?
             .into_iter()
@@ -133,7 +129,7 @@ async fn send_pending(
             .collect();
         let request_id = RequestId::parse(&chunk.request_id).map_err(|e| e.to_string())?;
         let client = &state.partner_center;
-        let answer = if chunk.create {
+        let answer = if chunk.creates_batch() {
             client
                 .create_device_batch(&ctx, &customer, &batch, &devices, request_id)
                 .await
@@ -149,11 +145,11 @@ async fn send_pending(
             .await;
         let error = match answer {
             Ok(tracking_id) => {
-                let outcome = ChunkOutcome::Accepted {
-                    tracking_id: &tracking_id.to_string(),
+                let outcome = PartOutcome::Accepted {
+                    tracking_id: Some(&tracking_id.to_string()),
                 };
                 store
-                    .record_chunk(upload_id, chunk.chunk, outcome, unix_now())
+                    .record_part(upload_id, chunk.number, outcome, unix_now())
                     .await
                     .map_err(database)?;
                 continue;
@@ -163,11 +159,11 @@ async fn send_pending(
         let message = explain(&error, chunk, &batch);
         let uncertain = settle::leaves_uncertain(&error, chunk);
         let outcome = match uncertain {
-            true => ChunkOutcome::Uncertain { error: &message },
-            false => ChunkOutcome::Refused { error: &message },
+            true => PartOutcome::Uncertain { error: &message },
+            false => PartOutcome::Refused { error: &message },
         };
         store
-            .record_chunk(upload_id, chunk.chunk, outcome, unix_now())
+            .record_part(upload_id, chunk.number, outcome, unix_now())
             .await
             .map_err(database)?;
         // Settled by looking on the next turn; but a part that already sends again what a
@@ -182,11 +178,17 @@ async fn send_pending(
 
 /// The part to deal with next: an uncertain one first (what it left decides what goes next),
 /// then one that creates the batch, then the others in order.
-fn next_to_send(chunks: &[Chunk]) -> Option<&Chunk> {
+fn next_to_send(chunks: &[Part]) -> Option<&Part> {
     chunks
         .iter()
-        .filter(|c| matches!(c.state, ChunkState::Uncertain | ChunkState::Pending))
-        .min_by_key(|c| (c.state != ChunkState::Uncertain, !c.create, c.chunk))
+        .filter(|c| matches!(c.state, PartState::Uncertain | PartState::Pending))
+        .min_by_key(|c| {
+            (
+                c.state != PartState::Uncertain,
+                !c.creates_batch(),
+                c.number,
+            )
+        })
 }
 
 /// Creating a batch is asynchronous: the devices that follow are added only once Partner
@@ -215,8 +217,8 @@ async fn wait_for_batch(
 }
 
 /// A refusal of a whole chunk in words, with the ids support needs.
-fn explain(error: &PartnerCenterError, chunk: &Chunk, batch: &BatchId) -> String {
-    let create = chunk.create;
+fn explain(error: &PartnerCenterError, chunk: &Part, batch: &BatchId) -> String {
+    let create = chunk.creates_batch();
     let what = match error.kind() {
         ErrorKind::Conflict if create && chunk.resends.is_some() => format!("Partner Center says the batch “{batch}” exists now: the part whose answer was lost probably created it. Send the remaining parts: the dashboard looks at the batch again and sends only what is missing."),
         ErrorKind::Conflict if create => format!("A batch named “{batch}” already exists for this customer. Upload again and add to that batch, or choose another name."),

@@ -1,7 +1,7 @@
 //! The upload pages' server functions: load from the database (and Partner Center where the
 //! page needs fresh facts) into the view models of `api::uploads`.
 
-use super::store::{Chunk, ChunkState, RowCounts, RowFilter, StoredRow, Upload, UploadState};
+use super::store::{OperationState, PartState, RowCounts, RowFilter, StoredRow, Upload};
 use super::{device_errors, follow};
 use crate::ingest::{Check, Finding};
 use crate::model::uploads::{
@@ -12,6 +12,7 @@ use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::caller::{caller, open_customer, parse_customer, Caller};
 use crate::server::display_time;
+use crate::server::operations::parts::Part;
 use crate::server::{unix_now, PageWindow};
 
 const ROWS_PER_PAGE: i64 = 100;
@@ -118,9 +119,9 @@ pub async fn upload_job(
         ..
     } = open(&customer_id, &upload_id).await?;
     let store = &caller.state.store;
-    let chunks = store.chunks(&upload.id).await?;
+    let chunks = store.parts(&upload.id).await?;
     let now = unix_now();
-    let stale = |c: &Chunk| {
+    let stale = |c: &Part| {
         c.checked_at
             .is_none_or(|at| now - at >= JOB_STALE_AFTER_SECS)
     };
@@ -146,7 +147,7 @@ pub async fn upload_job(
         .ok_or_else(|| AppError::NotFound {
             what: "This upload".into(),
         })?;
-    let chunks = store.chunks(&upload.id).await?;
+    let chunks = store.parts(&upload.id).await?;
     let counts = store.outcome_counts(&upload.id).await?;
     // An address naming no known filter lists them all.
     let show = DevicesShown::try_from(show.as_str()).unwrap_or(DevicesShown::All);
@@ -157,16 +158,16 @@ pub async fn upload_job(
     };
     let page = page.max(1);
     let (rows, has_next) = page_of_rows(store, &upload.id, filter, page).await?;
-    let accepted = Chunk::accepted(&chunks);
+    let accepted = Part::accepted(&chunks);
     let time =
         |at: Option<i64>| display_time(at.and_then(|at| chrono::DateTime::from_timestamp(at, 0)));
     Ok(JobView {
         customer,
         upload: summary(&upload),
         state,
-        running: state.is_running() || chunks.iter().any(Chunk::job_running),
+        running: state.is_running() || chunks.iter().any(Part::job_running),
         started: time(chunks.iter().filter_map(|c| c.started_at).min()),
-        completed: if chunks.iter().any(Chunk::job_running) {
+        completed: if chunks.iter().any(Part::job_running) {
             None
         } else {
             time(chunks.iter().filter_map(|c| c.completed_at).max())
@@ -176,7 +177,7 @@ pub async fn upload_job(
             registered: counts.registered,
             failed: counts.failed,
         },
-        can_resume: upload.state == UploadState::Failed
+        can_resume: upload.state == OperationState::Failed
             && chunks.iter().any(|c| !c.state.is_done()),
         check_error: chunks
             .iter()
@@ -195,44 +196,44 @@ pub async fn upload_job(
 }
 
 /// What the dashboard decided about each part whose answer was lost, in words, in order.
-fn decisions(chunks: &[Chunk]) -> Vec<String> {
+fn decisions(chunks: &[Part]) -> Vec<String> {
     let part = |n: i64| n + 1;
     chunks
         .iter()
         .filter_map(|c| match c.state {
-            ChunkState::Uncertain => Some(format!(
+            PartState::Uncertain => Some(format!(
                 "Part {}: its answer was lost or said nothing about its devices. Before \
                  anything more is sent, the dashboard asks Partner Center which of its {} \
                  devices the batch holds, and sends only the others.",
-                part(c.chunk),
-                c.devices
+                part(c.number),
+                c.items
             )),
-            ChunkState::Settled => {
+            PartState::Settled => {
                 let found = c.found.unwrap_or(0);
                 let rest = c
                     .resent_as
-                    .and_then(|n| chunks.iter().find(|r| r.chunk == n));
+                    .and_then(|n| chunks.iter().find(|r| r.number == n));
                 let looked = format!(
                     "Part {}: its answer was lost or said nothing about its devices, so the \
                      dashboard asked Partner Center: {found} of its {} devices are in the \
                      batch and count as registered",
-                    part(c.chunk),
-                    c.devices
+                    part(c.number),
+                    c.items
                 );
                 Some(match rest {
-                    Some(r) if r.create => format!(
+                    Some(r) if r.creates_batch() => format!(
                         "{looked}; the batch was not there, so part {} creates it again with \
                          the other {} devices, under a new request id.",
-                        part(r.chunk),
-                        r.devices
+                        part(r.number),
+                        r.items
                     ),
                     Some(r) => format!(
                         "{looked}; the other {} went again as part {}, under a new request \
                          id. A device of that part reported as already in this customer \
                          (806) was registered by part {}, and counts as registered.",
-                        r.devices,
-                        part(r.chunk),
-                        part(c.chunk)
+                        r.items,
+                        part(r.number),
+                        part(c.number)
                     ),
                     None => format!("{looked}: nothing was left to send."),
                 })
@@ -242,16 +243,16 @@ fn decisions(chunks: &[Chunk]) -> Vec<String> {
         .collect()
 }
 
-fn chunk_view(c: Chunk) -> ChunkView {
+fn chunk_view(c: Part) -> ChunkView {
     ChunkView {
-        number: c.chunk + 1,
-        operation: if c.create {
+        number: c.number + 1,
+        operation: if c.creates_batch() {
             "create batch"
         } else {
             "add devices"
         }
         .into(),
-        devices: c.devices,
+        devices: c.items,
         state: c.state,
         tracking_id: c.tracking_id,
         error: c.error,

@@ -1,25 +1,28 @@
-//! What a process left unfinished: at start-up, and all along for the uploads a replica that
-//! died was working on ([`watch`]). A crash or a restart can stop an upload between two
-//! parts, or stop the following of its jobs. Nothing is lost, because every part
+//! What a process left unfinished: at start-up, and all along for the operations a replica
+//! that died was working on ([`watch`]). A crash or a restart can stop an operation between
+//! two parts, or stop the following of an upload's jobs. Nothing is lost, because every part
 //! and its `MS-RequestId` were stored before any call: the unsent parts are sent again with
 //! those ids (Partner Center answers a repeated id with its first answer, so no second batch
-//! appears; a part whose answer is then lost for good is settled by looking, see
-//! [`super::settle`]), and the jobs are followed again, both with the submitter's stored
-//! sign-in.
-//! Without a usable sign-in the upload is marked as stopped, with the button to send the rest.
+//! appears; an upload's part whose answer is then lost for good is settled by looking, see
+//! `server::uploads::settle`), and the jobs are followed again, both with the stored sign-in
+//! of the person who started the operation. Without a usable sign-in the operation is marked
+//! as stopped, with the button to send the rest.
 
 use sqlx::Row as _;
 
-use super::store::{finished_job_statuses_sql, UploadState};
-use crate::server::auth;
+use crate::model::operations::{OperationKind, OperationState};
+use crate::server::auth::{self, SessionUser};
 use crate::server::leases::Lease;
 use crate::server::store::Store;
+use crate::server::uploads::outcomes::finished_job_statuses_sql;
+use crate::server::uploads::{follow, submit};
 use crate::server::{unix_now, AppState};
 
-/// An upload a previous process did not finish with.
+/// An operation a previous process did not finish with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unfinished {
-    pub upload_id: String,
+    pub operation_id: String,
+    pub kind: OperationKind,
     /// Still `submitting`: parts may be unsent. Otherwise only its jobs are unfollowed.
     pub submitting: bool,
     pub sign_in_id: Option<String>,
@@ -34,11 +37,11 @@ pub struct Reconciled {
 }
 
 impl Store {
-    /// Uploads left `submitting`, and uploads with a job Partner Center has not finished.
-    pub async fn unfinished_uploads(&self) -> Result<Vec<Unfinished>, sqlx::Error> {
+    /// Operations left `submitting`, and uploads with a job Partner Center has not finished.
+    pub async fn unfinished_operations(&self) -> Result<Vec<Unfinished>, sqlx::Error> {
         let rows = sqlx::query(&format!(
-            "SELECT id, state, sign_in_id FROM uploads u WHERE state = 'submitting' \
-             OR EXISTS (SELECT 1 FROM upload_chunks c WHERE c.upload_id = u.id \
+            "SELECT id, kind, state, sign_in_id FROM operations u WHERE state = 'submitting' \
+             OR EXISTS (SELECT 1 FROM operation_parts c WHERE c.operation_id = u.id \
              AND c.tracking_id IS NOT NULL \
              AND (c.job_status IS NULL OR c.job_status NOT IN {})) \
              ORDER BY created_at",
@@ -49,7 +52,8 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(Unfinished {
-                    upload_id: row.try_get("id")?,
+                    operation_id: row.try_get("id")?,
+                    kind: super::word_column(row, "kind")?,
                     submitting: row.try_get::<String, _>("state")? == "submitting",
                     sign_in_id: row.try_get("sign_in_id")?,
                 })
@@ -82,11 +86,11 @@ pub async fn watch(state: AppState) {
         };
         let orphaned_followers: std::collections::HashSet<String> = lapsed
             .iter()
-            .filter_map(|name| super::follow::upload_of_follow_lease(name))
+            .filter_map(|name| follow::upload_of_follow_lease(name))
             .map(str::to_string)
             .collect();
         let which = |upload: &Unfinished| {
-            upload.submitting || orphaned_followers.contains(&upload.upload_id)
+            upload.submitting || orphaned_followers.contains(&upload.operation_id)
         };
         match take_over(&state, which).await {
             Ok(done) if done != Reconciled::default() => {
@@ -111,14 +115,14 @@ async fn take_over(
     which: impl Fn(&Unfinished) -> bool,
 ) -> Result<Reconciled, sqlx::Error> {
     let mut done = Reconciled::default();
-    for unfinished in state.store.unfinished_uploads().await? {
+    for unfinished in state.store.unfinished_operations().await? {
         if !which(&unfinished) {
             continue;
         }
-        let id = unfinished.upload_id;
+        let (id, kind) = (unfinished.operation_id, unfinished.kind);
         let name = match unfinished.submitting {
-            true => super::submit::lease_name(&id),
-            false => super::follow::follow_lease(&id),
+            true => super::sending_lease(&id),
+            false => follow::follow_lease(&id),
         };
         // Held: another task or replica is on it.
         let Some(lease) = Lease::take(state, name).await else {
@@ -130,8 +134,8 @@ async fn take_over(
         };
         match (unfinished.submitting, user) {
             (true, Some(user)) => {
-                tracing::info!(upload = %id, "resuming an interrupted submission");
-                tokio::spawn(super::submit::run_holding(state.clone(), user, id, lease));
+                tracing::info!(operation = %id, ?kind, "resuming an interrupted operation");
+                tokio::spawn(send(state.clone(), kind, user, id, lease));
                 done.resumed += 1;
             }
             (true, None) => {
@@ -140,12 +144,7 @@ async fn take_over(
                 done.stopped += 1;
             }
             (false, Some(user)) => {
-                tokio::spawn(super::follow::follow_holding(
-                    state.clone(),
-                    user,
-                    id,
-                    lease,
-                ));
+                tokio::spawn(follow::follow_holding(state.clone(), user, id, lease));
                 done.followed += 1;
             }
             // Whoever opens the job page next refreshes it with their own sign-in.
@@ -155,26 +154,40 @@ async fn take_over(
     Ok(done)
 }
 
-async fn stop(state: &AppState, upload_id: &str) -> Result<(), sqlx::Error> {
-    let chunks = state.store.chunks(upload_id).await?;
+/// Sends what is left of an operation of `kind`, holding its lease.
+async fn send(state: AppState, kind: OperationKind, user: SessionUser, id: String, lease: Lease) {
+    match kind {
+        OperationKind::Upload => submit::run_holding(state, user, id, lease).await,
+        OperationKind::DeviceDeletion => {
+            if let Err(error) =
+                crate::server::deletions::run_holding(&state, &user, &id, lease).await
+            {
+                tracing::error!(operation = %id, %error, "could not resume a deletion");
+            }
+        }
+    }
+}
+
+async fn stop(state: &AppState, operation_id: &str) -> Result<(), sqlx::Error> {
+    let chunks = state.store.parts(operation_id).await?;
     if chunks.iter().all(|c| c.state.is_done()) {
         // Every part had gone; only the end of the submission was not written down.
         return state
             .store
-            .finish_submission(upload_id, UploadState::Submitted, None, unix_now())
+            .finish_operation(operation_id, OperationState::Submitted, None, unix_now())
             .await;
     }
-    tracing::warn!(upload = %upload_id, "an interrupted submission cannot resume: its sign-in has ended");
+    tracing::warn!(operation = %operation_id, "an interrupted operation cannot resume: its sign-in has ended");
     state
         .store
-        .finish_submission(
-            upload_id,
-            UploadState::Failed,
+        .finish_operation(
+            operation_id,
+            OperationState::Failed,
             Some(
-                "The dashboard restarted while sending this upload, and the sign-in that sent it \
-                 has ended. Press “Send the remaining parts”: a part never answered goes with the \
-                 request id it was first sent with, and one whose answer was lost is looked up \
-                 in Partner Center first, so nothing is registered twice.",
+                "The dashboard restarted while sending this, and the sign-in that sent it has \
+                 ended. Send the rest again (“Send the remaining parts”, “Try again”): a part \
+                 never answered goes with the request id it was first sent with, and one whose \
+                 answer was lost is looked up in Partner Center first, so nothing is done twice.",
             ),
             unix_now(),
         )

@@ -1,0 +1,112 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::get_deletion;
+use crate::components::error_notice::ErrorNotice;
+use crate::model::operations::{DeletedDeviceView, DeletionView, OperationState, PartState};
+use crate::urls;
+
+/// `/customers/{customerId}/deletions/{operationId}`: a deletion of devices, who asked for it
+/// and when, and what became of each device; when it failed, why, and the button that tries
+/// again (a form post, with or without JavaScript).
+#[component]
+pub fn DeletionPage() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || {
+        let params = params.read();
+        (
+            params.get("customer").unwrap_or_default(),
+            params.get("operation").unwrap_or_default(),
+        )
+    };
+    let deletion = Resource::new(key, |(customer, operation)| {
+        get_deletion(customer, operation)
+    });
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading the deletion…"</p> }>
+            {move || Suspend::new(async move {
+                match deletion.await {
+                    Ok(data) => view! { <Deletion data/> }.into_any(),
+                    Err(error) => view! { <Title text="A deletion"/><ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Deletion(data: DeletionView) -> impl IntoView {
+    let DeletionView {
+        customer,
+        id,
+        requested_by,
+        requested,
+        state,
+        error,
+        devices,
+        can_retry,
+    } = data;
+    let (summary, role) = match state {
+        OperationState::Submitted => ("Done. Every device was deleted.", "status"),
+        OperationState::Failed => ("Not every device was deleted.", "alert"),
+        _ => ("Deleting…", "status"),
+    };
+    let retry = format!("{}/retry", urls::deletion(&customer.id, &id));
+    let devices_heading = match devices.len() {
+        1 => "The device".to_string(),
+        n => format!("The {n} devices"),
+    };
+    view! {
+        <Title text=format!("Deletion · {}", customer.name)/>
+        <nav class="crumbs" aria-label="Breadcrumb">
+            <a href="/customers">"Customers"</a> " › "
+            <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
+            <span aria-current="page">"Deletion"</span>
+        </nav>
+        <h1>"Deleting devices"</h1>
+        <p role=role>{summary}</p>
+        {error.map(|error| view! { <p class="error">{error}</p> })}
+        {can_retry.then(|| view! {
+            <form method="post" action=retry class="actions">
+                <button type="submit">"Try again"</button>
+                <span class="hint">
+                    " A device whose answer was lost goes with the same request id, so \
+                     Partner Center deletes it at most once."
+                </span>
+            </form>
+        })}
+        <p>"Asked by " {requested_by} ", " {requested} "."</p>
+        <h2>{devices_heading}</h2>
+        <ul class="outcomes">
+            {devices.into_iter().map(|device| {
+                let batch = urls::batch(&customer.id, &device.batch_id, 1);
+                view! { <DeviceOutcome device batch/> }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn DeviceOutcome(device: DeletedDeviceView, batch: String) -> impl IntoView {
+    let outcome = match device.state {
+        PartState::Accepted | PartState::Settled => "Deleted".to_string(),
+        PartState::Pending => "Not sent yet".to_string(),
+        PartState::Uncertain => "Not known: the answer was lost".to_string(),
+        PartState::Refused => "Not deleted".to_string(),
+    };
+    let name = device
+        .serial_number
+        .clone()
+        .unwrap_or_else(|| device.device_id.clone());
+    view! {
+        <li>
+            <strong>{name}</strong>
+            {device.model.map(|model| view! { " (" {model} ")" })}
+            " from the batch " <a href=batch>{device.batch_id}</a> ": " {outcome}
+            {device.error.map(|error| view! { <br/><span class="error">{error}</span> })}
+            <br/><small>"Device id " <code>{device.device_id}</code> ", request id "
+                <code>{device.request_id}</code></small>
+        </li>
+    }
+}

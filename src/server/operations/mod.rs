@@ -1,0 +1,114 @@
+//! The operation model every kind follows (see docs/ARCHITECTURE.md, "Operations"):
+//!
+//! - an operation (`operations`) is stored, with who started it and the sign-in it runs on,
+//!   before Partner Center hears of it; its parts (`operation_parts`, [`parts`]) are written
+//!   with their `MS-RequestId` before any is sent;
+//! - a part's request id is reused for every retry while its outcome is uncertain for a
+//!   transient reason (5xx, 429, a timeout, a dropped connection), so Partner Center does the
+//!   work once; a part it refused goes again, when the person asks, under a new id;
+//! - when an outcome is settled by looking at what Partner Center holds, what remains to send
+//!   is a new part with a new id, stored before it is sent;
+//! - one replica at a time sends or follows an operation (a lease); after a crash or on
+//!   another replica, the work is taken over on the stored sign-in of the person who started
+//!   it, and stops with a button to go on when that sign-in has ended;
+//! - one audit row per operation names it, and its page shows every item's outcome.
+//!
+//! What each kind sends and what its items are lives in the kind's module
+//! (`server::uploads`, `server::deletions`).
+
+pub mod parts;
+pub mod reconcile;
+
+use sqlx::Row as _;
+
+use crate::model::operations::{OperationKind, OperationState};
+use crate::server::store::Store;
+
+/// What every operation has, as stored in `operations`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    pub id: String,
+    pub kind: OperationKind,
+    pub customer_id: String,
+    pub customer_name: String,
+    /// Who started it.
+    pub tenant_id: String,
+    pub object_id: String,
+    pub upn: String,
+    pub state: OperationState,
+    /// Why it stopped, when it failed.
+    pub error: Option<String>,
+    /// The sign-in it is sent and followed on, also in the background after a restart.
+    pub sign_in_id: Option<String>,
+    pub created_at: i64,
+    pub submitted_at: Option<i64>,
+}
+
+/// The lease of sending an operation's parts: one task of one replica at a time.
+pub fn sending_lease(operation_id: &str) -> String {
+    format!("submit:{operation_id}")
+}
+
+/// Writes an operation's own row; the kind writes its items and parts in the same
+/// transaction.
+pub(crate) async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    operation: &Operation,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO operations (id, kind, customer_id, customer_name, tenant_id, object_id, \
+         upn, state, error, sign_in_id, created_at, updated_at, submitted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
+    )
+    .bind(&operation.id)
+    .bind(operation.kind.as_str())
+    .bind(&operation.customer_id)
+    .bind(&operation.customer_name)
+    .bind(&operation.tenant_id)
+    .bind(&operation.object_id)
+    .bind(&operation.upn)
+    .bind(operation.state.as_str())
+    .bind(&operation.error)
+    .bind(&operation.sign_in_id)
+    .bind(operation.created_at)
+    .bind(operation.submitted_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A text column holding one of a [`text_enum!`](crate::model)'s words, read back: an
+/// unknown word is a damaged row, said loudly.
+pub fn word_column<T: for<'a> TryFrom<&'a str, Error = String>>(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<T, sqlx::Error> {
+    T::try_from(row.try_get::<&str, _>(column)?).map_err(|why| sqlx::Error::Decode(why.into()))
+}
+
+fn operation_from(row: &sqlx::any::AnyRow) -> Result<Operation, sqlx::Error> {
+    Ok(Operation {
+        id: row.try_get("id")?,
+        kind: word_column(row, "kind")?,
+        customer_id: row.try_get("customer_id")?,
+        customer_name: row.try_get("customer_name")?,
+        tenant_id: row.try_get("tenant_id")?,
+        object_id: row.try_get("object_id")?,
+        upn: row.try_get("upn")?,
+        state: word_column(row, "state")?,
+        error: row.try_get("error")?,
+        sign_in_id: row.try_get("sign_in_id")?,
+        created_at: row.try_get("created_at")?,
+        submitted_at: row.try_get("submitted_at")?,
+    })
+}
+
+impl Store {
+    pub async fn operation(&self, id: &str) -> Result<Option<Operation>, sqlx::Error> {
+        let row = sqlx::query("SELECT * FROM operations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(operation_from).transpose()
+    }
+}

@@ -1,0 +1,229 @@
+//! An operation's parts (`operation_parts`): each a stored `MS-RequestId`, the action it asks
+//! for and how many items it carries, written before it is ever sent, then answered (and, for
+//! kinds Partner Center runs as a job, followed). What the items are is the kind's own table:
+//! an upload's rows name their part, a deletion's devices are one a part.
+
+use sqlx::Row as _;
+
+use crate::model::operations::{OperationState, PartAction, PartState};
+use crate::server::store::Store;
+use crate::server::uploads::outcomes::JobProgress;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// From 0, in the order the parts were written.
+    pub number: i64,
+    pub action: PartAction,
+    pub request_id: String,
+    /// How many items (devices) it carries.
+    pub items: i64,
+    pub state: PartState,
+    pub tracking_id: Option<String>,
+    pub error: Option<String>,
+    /// What is known of the part's job, once Partner Center was asked.
+    pub job_status: Option<JobProgress>,
+    pub started_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub checked_at: Option<i64>,
+    /// Why the last attempt to ask Partner Center failed.
+    pub check_error: Option<String>,
+    /// Settled: how many of its items Partner Center showed done.
+    pub found: Option<i64>,
+    /// Settled: the part that sent the rest, if any was left.
+    pub resent_as: Option<i64>,
+    /// The settled part whose rest this part sends.
+    pub resends: Option<i64>,
+}
+
+impl Part {
+    /// The numbers of the parts Partner Center accepted as a job (it gave them a tracking id).
+    pub fn accepted(parts: &[Part]) -> Vec<i64> {
+        parts
+            .iter()
+            .filter(|p| p.tracking_id.is_some())
+            .map(|p| p.number)
+            .collect()
+    }
+
+    /// Accepted as a job, and Partner Center has not yet said it finished it.
+    pub fn job_running(&self) -> bool {
+        self.tracking_id.is_some() && !self.job_status.is_some_and(JobProgress::is_finished)
+    }
+
+    /// Creates the batch an upload goes to.
+    pub fn creates_batch(&self) -> bool {
+        self.action == PartAction::CreateBatch
+    }
+}
+
+/// Partner Center's answer to one part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartOutcome<'a> {
+    /// Taken: as a job with this tracking id, or done at once (`None`).
+    Accepted {
+        tracking_id: Option<&'a str>,
+    },
+    Refused {
+        error: &'a str,
+    },
+    /// The answer was lost or says nothing about the items; `error` says which.
+    Uncertain {
+        error: &'a str,
+    },
+}
+
+/// An `operation_parts` row.
+fn part_from(row: &sqlx::any::AnyRow) -> Result<Part, sqlx::Error> {
+    let decode = |why: String| sqlx::Error::Decode(why.into());
+    Ok(Part {
+        number: row.try_get("part")?,
+        action: PartAction::try_from(row.try_get::<&str, _>("action")?).map_err(decode)?,
+        request_id: row.try_get("request_id")?,
+        items: row.try_get("items")?,
+        state: PartState::try_from(row.try_get::<&str, _>("state")?).map_err(decode)?,
+        tracking_id: row.try_get("tracking_id")?,
+        error: row.try_get("error")?,
+        job_status: row
+            .try_get::<Option<&str>, _>("job_status")?
+            .map(JobProgress::try_from)
+            .transpose()?,
+        started_at: row.try_get("started_at")?,
+        completed_at: row.try_get("completed_at")?,
+        checked_at: row.try_get("checked_at")?,
+        check_error: row.try_get("check_error")?,
+        found: row.try_get("found")?,
+        resent_as: row.try_get("resent_as")?,
+        resends: row.try_get("resends")?,
+    })
+}
+
+/// Writes a new part, pending, with a new request id: the id is stored before the part is
+/// ever sent, and reused for every retry while its outcome is uncertain.
+pub(crate) async fn insert_part(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    operation_id: &str,
+    number: i64,
+    (action, items): (PartAction, i64),
+    resends: Option<i64>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO operation_parts (operation_id, part, action, request_id, items, state, \
+         updated_at, resends) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
+    )
+    .bind(operation_id)
+    .bind(number)
+    .bind(action.as_str())
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(items)
+    .bind(now)
+    .bind(resends)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// An operation's parts, in order.
+    pub async fn parts(&self, operation_id: &str) -> Result<Vec<Part>, sqlx::Error> {
+        let rows =
+            sqlx::query("SELECT * FROM operation_parts WHERE operation_id = $1 ORDER BY part")
+                .bind(operation_id)
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter().map(part_from).collect()
+    }
+
+    /// Writes down Partner Center's answer to one part.
+    pub async fn record_part(
+        &self,
+        operation_id: &str,
+        part: i64,
+        outcome: PartOutcome<'_>,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        let (state, tracking_id, error) = match outcome {
+            PartOutcome::Accepted { tracking_id } => (PartState::Accepted, tracking_id, None),
+            PartOutcome::Refused { error } => (PartState::Refused, None, Some(error)),
+            PartOutcome::Uncertain { error } => (PartState::Uncertain, None, Some(error)),
+        };
+        sqlx::query(
+            "UPDATE operation_parts SET state = $1, tracking_id = COALESCE($2, tracking_id), \
+             error = $3, updated_at = $4 WHERE operation_id = $5 AND part = $6",
+        )
+        .bind(state.as_str())
+        .bind(tracking_id)
+        .bind(error)
+        .bind(now)
+        .bind(operation_id)
+        .bind(part)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Ends the sending of an operation: `Submitted`, or `Failed` with the reason.
+    pub async fn finish_operation(
+        &self,
+        operation_id: &str,
+        state: OperationState,
+        error: Option<&str>,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE operations SET state = $1, error = $2, updated_at = $3 WHERE id = $4")
+            .bind(state.as_str())
+            .bind(error)
+            .bind(now)
+            .bind(operation_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Sends a failed operation's remaining parts again, as `sign_in_id`. A refused part goes
+    /// back to pending under a new request id: Partner Center said it did nothing with it,
+    /// and may have kept that refusal under the old id, to answer it again. An uncertain part
+    /// stays uncertain: the sending settles it by looking first. Returns `false` when the
+    /// operation had not failed.
+    pub async fn resume_operation(
+        &self,
+        operation_id: &str,
+        sign_in_id: &str,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let resumed = sqlx::query(
+            "UPDATE operations SET state = 'submitting', error = NULL, updated_at = $1, \
+             sign_in_id = $3 WHERE id = $2 AND state = 'failed'",
+        )
+        .bind(now)
+        .bind(operation_id)
+        .bind(sign_in_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if resumed {
+            let refused: Vec<i64> = sqlx::query_scalar(
+                "SELECT part FROM operation_parts WHERE operation_id = $1 AND state = 'refused'",
+            )
+            .bind(operation_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for part in refused {
+                sqlx::query(
+                    "UPDATE operation_parts SET state = 'pending', error = NULL, \
+                     request_id = $1, updated_at = $2 WHERE operation_id = $3 AND part = $4",
+                )
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(now)
+                .bind(operation_id)
+                .bind(part)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(resumed)
+    }
+}
