@@ -43,6 +43,15 @@ macro_rules! text_enum {
             }
         }
 
+        /// For `#[sqlx(try_from = "String")]` on a stored row's field.
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(text: String) -> Result<Self, String> {
+                $name::try_from(text.as_str())
+            }
+        }
+
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())

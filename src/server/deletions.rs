@@ -10,8 +10,6 @@
 //! dies mid-way leaves the deletion `submitting`, and the next one (or another replica) sends
 //! the rest on the stored sign-in of the person who asked.
 
-use sqlx::Row as _;
-
 use axum::extract::{Path, State};
 use axum::response::Redirect;
 
@@ -34,7 +32,7 @@ use crate::partner_center::{
 use crate::urls;
 
 /// One device a deletion removes, as the person confirmed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeviceToRemove {
     pub batch_id: String,
     pub device_id: String,
@@ -90,23 +88,13 @@ impl Store {
         &self,
         operation_id: &str,
     ) -> Result<Vec<DeviceToRemove>, sqlx::Error> {
-        let rows =
-            sqlx::query("SELECT * FROM device_deletions WHERE operation_id = $1 ORDER BY part")
-                .bind(operation_id)
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(DeviceToRemove {
-                    batch_id: row.try_get("batch_id")?,
-                    device_id: row.try_get("device_id")?,
-                    serial_number: row.try_get("serial_number")?,
-                    product_key: row.try_get("product_key")?,
-                    manufacturer: row.try_get("manufacturer")?,
-                    model: row.try_get("model")?,
-                })
-            })
-            .collect()
+        sqlx::query_as(
+            "SELECT batch_id, device_id, serial_number, product_key, manufacturer, model \
+             FROM device_deletions WHERE operation_id = $1 ORDER BY part",
+        )
+        .bind(operation_id)
+        .fetch_all(self.pool())
+        .await
     }
 }
 

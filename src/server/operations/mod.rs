@@ -25,9 +25,10 @@ use crate::model::operations::{OperationKind, OperationState};
 use crate::server::store::Store;
 
 /// What every operation has, as stored in `operations`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Operation {
     pub id: String,
+    #[sqlx(try_from = "String")]
     pub kind: OperationKind,
     pub customer_id: String,
     pub customer_name: String,
@@ -35,6 +36,7 @@ pub struct Operation {
     pub tenant_id: String,
     pub object_id: String,
     pub upn: String,
+    #[sqlx(try_from = "String")]
     pub state: OperationState,
     /// Why it stopped, when it failed.
     pub error: Option<String>,
@@ -86,29 +88,14 @@ pub fn word_column<T: for<'a> TryFrom<&'a str, Error = String>>(
     T::try_from(row.try_get::<&str, _>(column)?).map_err(|why| sqlx::Error::Decode(why.into()))
 }
 
-fn operation_from(row: &sqlx::any::AnyRow) -> Result<Operation, sqlx::Error> {
-    Ok(Operation {
-        id: row.try_get("id")?,
-        kind: word_column(row, "kind")?,
-        customer_id: row.try_get("customer_id")?,
-        customer_name: row.try_get("customer_name")?,
-        tenant_id: row.try_get("tenant_id")?,
-        object_id: row.try_get("object_id")?,
-        upn: row.try_get("upn")?,
-        state: word_column(row, "state")?,
-        error: row.try_get("error")?,
-        sign_in_id: row.try_get("sign_in_id")?,
-        created_at: row.try_get("created_at")?,
-        submitted_at: row.try_get("submitted_at")?,
-    })
-}
-
 impl Store {
     pub async fn operation(&self, id: &str) -> Result<Option<Operation>, sqlx::Error> {
-        let row = sqlx::query("SELECT * FROM operations WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(operation_from).transpose()
+        sqlx::query_as(
+            "SELECT id, kind, customer_id, customer_name, tenant_id, object_id, upn, state, \
+             error, sign_in_id, created_at, submitted_at FROM operations WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await
     }
 }

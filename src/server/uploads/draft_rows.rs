@@ -6,10 +6,9 @@ use std::fmt::Write as _;
 
 use sqlx::Row as _;
 
-use super::store::{
-    lock_draft, stored_row_from, upload_state, InputReport, OperationState, StoredRow, UPLOADS,
-};
+use super::store::{lock_draft, stored_row_from, InputReport, OperationState, StoredRow, UPLOADS};
 use crate::ingest::{Check, DeviceRow, Finding};
+use crate::server::operations::word_column;
 use crate::server::store::Store;
 use crate::server::unix_now;
 
@@ -174,7 +173,7 @@ impl Store {
                     batch_id: row
                         .try_get::<Option<String>, _>("batch_id")?
                         .unwrap_or_default(),
-                    state: upload_state(row)?,
+                    state: word_column(row, "state")?,
                     rows: row.try_get("rows")?,
                 })
             })

@@ -4,7 +4,7 @@
 
 use sqlx::Row as _;
 
-use super::status::{status_column, status_sql};
+use super::status::status_sql;
 use crate::model::operations::OperationKind;
 use crate::model::uploads::{HistoryRow, HistoryView, UploadSource, UploadStatus};
 use crate::model::AppError;
@@ -142,7 +142,7 @@ impl Store {
                     devices: row.try_get("devices")?,
                     registered: row.try_get("registered")?,
                     failed: row.try_get("failed")?,
-                    status: status_column(row)?,
+                    status: word_column(row, "status")?,
                 })
             })
             .collect()

@@ -1,11 +1,10 @@
 //! Where an upload stands, in one word ([`UploadStatus`]), worked out in one place: in SQL,
 //! so that the history can filter and page by it, and the job page reads the same.
 
-use sqlx::Row as _;
-
 use super::outcomes::{finished_job_statuses_sql, JobProgress};
 use crate::model::uploads::UploadStatus;
 use crate::partner_center::UploadStatus as JobStatus;
+use crate::server::operations::word_column;
 use crate::server::store::Store;
 
 /// The status of the upload `u` (an alias of `uploads`), as an SQL expression.
@@ -29,12 +28,6 @@ pub fn status_sql() -> String {
     )
 }
 
-/// The `status` column of a query that selected [`status_sql`] under that name.
-pub(super) fn status_column(row: &sqlx::any::AnyRow) -> Result<UploadStatus, sqlx::Error> {
-    UploadStatus::try_from(row.try_get::<&str, _>("status")?)
-        .map_err(|why| sqlx::Error::Decode(why.into()))
-}
-
 impl Store {
     /// Where the upload stands; `None` when there is no such upload.
     pub async fn upload_status(
@@ -50,7 +43,7 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .as_ref()
-            .map(status_column)
+            .map(|row| word_column(row, "status"))
             .transpose()
     }
 }

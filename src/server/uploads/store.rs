@@ -9,6 +9,7 @@ use sqlx::Row as _;
 use crate::ingest::{DeviceRow, Finding};
 use crate::model::operations::OperationKind;
 use crate::model::uploads::UploadSource;
+use crate::server::operations::word_column;
 use crate::server::store::Store;
 
 pub use super::chunks::Claim;
@@ -18,19 +19,6 @@ pub use crate::model::operations::{OperationState, PartState};
 /// An upload as read: the operation's columns and the upload's own, for `FROM {UPLOADS} u`.
 pub(super) const UPLOADS: &str = "(SELECT o.*, d.source, d.file_name, d.target, d.batch_id, \
      d.report, d.split_from FROM operations o JOIN uploads d ON d.id = o.id)";
-
-/// The `state` column, read back: an unknown value is a damaged row, said loudly. It must
-/// never become an editable, submittable draft.
-pub(super) fn upload_state(row: &sqlx::any::AnyRow) -> Result<OperationState, sqlx::Error> {
-    OperationState::try_from(row.try_get::<&str, _>("state")?)
-        .map_err(|why| sqlx::Error::Decode(why.into()))
-}
-
-/// The `source` column, read back: an unknown value is a damaged row, said loudly.
-pub(super) fn upload_source(row: &sqlx::any::AnyRow) -> Result<UploadSource, sqlx::Error> {
-    UploadSource::try_from(row.try_get::<&str, _>("source")?)
-        .map_err(|why| sqlx::Error::Decode(why.into()))
-}
 
 /// A JSON column, read back: a value that does not decode is a damaged row, said loudly.
 pub(super) fn json_column<T: serde::de::DeserializeOwned>(
@@ -153,11 +141,11 @@ fn upload_from(row: &sqlx::any::AnyRow) -> Result<Upload, sqlx::Error> {
         tenant_id: row.try_get("tenant_id")?,
         object_id: row.try_get("object_id")?,
         upn: row.try_get("upn")?,
-        source: upload_source(row)?,
+        source: word_column(row, "source")?,
         file_name: row.try_get("file_name")?,
         new_batch: row.try_get::<String, _>("target")? == "new",
         batch_id: row.try_get("batch_id")?,
-        state: upload_state(row)?,
+        state: word_column(row, "state")?,
         report: json_column(row, "report")?,
         error: row.try_get("error")?,
         created_at: row.try_get("created_at")?,
