@@ -151,6 +151,12 @@ async fn a_refused_deletion_goes_again_under_a_new_request_id() {
         .into_iter()
         .collect();
     assert_eq!(ids.len(), 2, "the refused id, then a new one: {ids:?}");
+
+    // A deletion is found under its own customer only, and an upload's id is no deletion.
+    let elsewhere = deletion.replace(CONTOSO, FABRIKAM);
+    browser.page(&elsewhere, 404).await;
+    let refused = browser.post(&format!("{elsewhere}/retry")).await;
+    assert_eq!(refused.status(), 404);
 }
 
 /// The dashboard is killed while its `DELETE` is under way; the next process finishes the

@@ -1,4 +1,5 @@
 //! View pieces shared by several pages.
 
+pub mod crumbs;
 pub mod error_notice;
 pub mod pager;

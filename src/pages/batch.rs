@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::batch_devices;
-use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::components::{crumbs::Crumbs, error_notice::ErrorNotice, pager::Pager};
 use crate::model::DevicesView;
 use crate::urls;
 
@@ -80,11 +80,7 @@ fn Devices(data: DevicesView) -> impl IntoView {
     let (pager_customer, pager_batch) = (customer.id.clone(), batch_id.clone());
     view! {
         <Title text=title/>
-        <nav class="crumbs" aria-label="Breadcrumb">
-            <a href="/customers">"Customers"</a> " › "
-            <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
-            <span aria-current="page">{batch_id.clone()}</span>
-        </nav>
+        <Crumbs customer=customer.clone() here=batch_id.clone()/>
         <h1>{batch_id.clone()}</h1>
         <p><a class="button" href=format!("{}?batch={}", urls::new_upload(&customer.id), urls::encode(&batch_id))>"Add devices to this batch"</a></p>
         <h2>"Devices"</h2>

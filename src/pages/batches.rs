@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::customer_batches;
+use crate::components::crumbs::Crumbs;
 use crate::components::error_notice::ErrorNotice;
 use crate::html::escape_into;
 use crate::model::{BatchRow, BatchesView};
@@ -36,9 +37,7 @@ fn Batches(data: BatchesView) -> impl IntoView {
     let rows = rows_html(&data.batches);
     view! {
         <Title text=title/>
-        <nav class="crumbs" aria-label="Breadcrumb">
-            <a href="/customers">"Customers"</a> " › " <span aria-current="page">{customer.name.clone()}</span>
-        </nav>
+        <Crumbs here=customer.name.clone()/>
         <h1>{customer.name.clone()}</h1>
         <p class="muted">{customer.domain.clone()}</p>
         <p class="actions">

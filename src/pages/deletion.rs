@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::get_deletion;
+use crate::components::crumbs::Crumbs;
 use crate::components::error_notice::ErrorNotice;
 use crate::model::operations::{DeletedDeviceView, DeletionView, OperationState, PartState};
 use crate::urls;
@@ -47,10 +48,10 @@ fn Deletion(data: DeletionView) -> impl IntoView {
         devices,
         can_retry,
     } = data;
-    let (summary, role) = match state {
-        OperationState::Submitted => ("Done. Every device was deleted.", "status"),
-        OperationState::Failed => ("Not every device was deleted.", "alert"),
-        _ => ("Deleting…", "status"),
+    let (summary, class, role) = match state {
+        OperationState::Submitted => ("Done. Every device was deleted.", "notice", "status"),
+        OperationState::Failed => ("Not every device was deleted.", "notice error", "alert"),
+        _ => ("Deleting…", "notice", "status"),
     };
     let retry = format!("{}/retry", urls::deletion(&customer.id, &id));
     let devices_heading = match devices.len() {
@@ -59,14 +60,12 @@ fn Deletion(data: DeletionView) -> impl IntoView {
     };
     view! {
         <Title text=format!("Deletion · {}", customer.name)/>
-        <nav class="crumbs" aria-label="Breadcrumb">
-            <a href="/customers">"Customers"</a> " › "
-            <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
-            <span aria-current="page">"Deletion"</span>
-        </nav>
+        <Crumbs customer=customer.clone() here="Deletion"/>
         <h1>"Deleting devices"</h1>
-        <p role=role>{summary}</p>
-        {error.map(|error| view! { <p class="error">{error}</p> })}
+        <div class=class role=role>
+            <p>{summary}</p>
+            {error.map(|error| view! { <p>{error}</p> })}
+        </div>
         {can_retry.then(|| view! {
             <form method="post" action=retry class="actions">
                 <button type="submit">"Try again"</button>
@@ -104,7 +103,7 @@ fn DeviceOutcome(device: DeletedDeviceView, batch: String) -> impl IntoView {
             <strong>{name}</strong>
             {device.model.map(|model| view! { " (" {model} ")" })}
             " from the batch " <a href=batch>{device.batch_id}</a> ": " {outcome}
-            {device.error.map(|error| view! { <br/><span class="error">{error}</span> })}
+            {device.error.map(|error| view! { <br/>{error} })}
             <br/><small>"Device id " <code>{device.device_id}</code> ", request id "
                 <code>{device.request_id}</code></small>
         </li>

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::get_device_to_delete;
+use crate::components::crumbs::Crumbs;
 use crate::components::error_notice::ErrorNotice;
 use crate::model::DeviceToDelete;
 use crate::urls;
@@ -48,12 +49,7 @@ fn Confirmation(data: DeviceToDelete) -> impl IntoView {
     let or_dash = |value: Option<String>| value.unwrap_or_else(|| "—".into());
     view! {
         <Title text=format!("Delete a device · {}", customer.name)/>
-        <nav class="crumbs" aria-label="Breadcrumb">
-            <a href="/customers">"Customers"</a> " › "
-            <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
-            <a href=batch.clone()>{batch_id.clone()}</a> " › "
-            <span aria-current="page">"Delete a device"</span>
-        </nav>
+        <Crumbs customer=customer.clone() through=vec![(batch_id.clone(), batch.clone())] here="Delete a device"/>
         <h1>"Delete this device?"</h1>
         <p>
             "It is removed from the batch “" {batch_id} "” and stops being registered for \

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_history;
-use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::components::{crumbs::Crumbs, error_notice::ErrorNotice, pager::Pager};
 use crate::model::uploads::{HistoryRow, HistoryView, UploadStatus};
 use crate::urls;
 
@@ -47,11 +47,7 @@ fn History(data: HistoryView) -> impl IntoView {
             format!("Uploads · {}", customer.name),
             urls::customer_uploads(&customer.id),
             view! {
-                <nav class="crumbs" aria-label="Breadcrumb">
-                    <a href="/customers">"Customers"</a> " › "
-                    <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
-                    <span aria-current="page">"Uploads"</span>
-                </nav>
+                <Crumbs customer=customer.clone() here="Uploads"/>
             }
             .into_any(),
         ),

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_job;
-use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::components::{crumbs::Crumbs, error_notice::ErrorNotice, pager::Pager};
 use crate::model::operations::PartState;
 use crate::model::uploads::{ChunkView, DevicesShown, JobDeviceRow, JobView, UploadStatus};
 use crate::urls;
@@ -108,11 +108,7 @@ fn Job(data: JobView) -> impl IntoView {
         {data.running.then(|| view! {
             <noscript inner_html=format!(r#"<meta http-equiv="refresh" content="{RELOAD_SECONDS}">"#)></noscript>
         })}
-        <nav class="crumbs" aria-label="Breadcrumb">
-            <a href="/customers">"Customers"</a> " › "
-            <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
-            <span aria-current="page">"Upload"</span>
-        </nav>
+        <Crumbs customer=customer.clone() here="Upload"/>
         <h1>"Upload to " {upload.batch_id.clone()}</h1>
         <p class=format!("state {}", data.state.as_str()) role="status" aria-live="polite">
             <strong>{data.state.title()}</strong> ". " {state_words(data.state)}

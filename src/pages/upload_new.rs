@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_form;
+use crate::components::crumbs::Crumbs;
 use crate::components::error_notice::ErrorNotice;
 use crate::model::uploads::{UploadFormView, TYPED_FIELDS, TYPED_ROWS};
 use crate::upload_progress::Sending::{self, Failed, Progress, Refused};
@@ -50,11 +51,7 @@ fn UploadForm(data: UploadFormView, batch: Option<String>) -> impl IntoView {
     );
     view! {
         <Title text=format!("Upload devices · {}", customer.name)/>
-        <nav class="crumbs" aria-label="Breadcrumb">
-            <a href="/customers">"Customers"</a> " › "
-            <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
-            <span aria-current="page">"Upload devices"</span>
-        </nav>
+        <Crumbs customer=customer.clone() here="Upload devices"/>
         <h1>"Upload devices for " {customer.name.clone()}</h1>
         <p>"The devices are checked first: you see every problem, row by row, before anything is sent to Partner Center."</p>
         <form method="post" action=format!("/customers/{}/uploads", urls::encode(&customer.id))

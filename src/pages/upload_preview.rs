@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_preview;
-use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::components::{crumbs::Crumbs, error_notice::ErrorNotice, pager::Pager};
 use crate::model::operations::OperationState;
 use crate::model::uploads::{FindingView, PreviewRow, PreviewView, SplitPartView};
 use crate::urls;
@@ -86,11 +86,7 @@ fn Preview(data: PreviewView) -> impl IntoView {
     let only = data.only_findings;
     view! {
         <Title text=title/>
-        <nav class="crumbs" aria-label="Breadcrumb">
-            <a href="/customers">"Customers"</a> " › "
-            <a href=urls::batches(&customer.id)>{customer.name.clone()}</a> " › "
-            <span aria-current="page">"Check the upload"</span>
-        </nav>
+        <Crumbs customer=customer.clone() here="Check the upload"/>
         <h1>"Check the upload"</h1>
         {not_draft.then(|| view! {
             <div class="notice" role="status">

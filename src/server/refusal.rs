@@ -106,6 +106,12 @@ fn context(path: &str) -> Context {
             back: format!("/customers/{customer}/jobs/{upload}"),
             back_label: "Back to the upload",
         },
+        ["", "customers", customer, "deletions", operation, _] => Context {
+            heading: "That did not work",
+            title: "Not done",
+            back: format!("/customers/{customer}/deletions/{operation}"),
+            back_label: "Back to the deletion",
+        },
         ["", "customers", customer, "batches", batch, "devices", _, "delete"] => Context {
             heading: "The device was not deleted",
             title: "Not deleted",
@@ -153,6 +159,10 @@ mod tests {
         assert_eq!(
             back("/customers/c1/batches/Spring%202025/devices/d1/delete"),
             "/customers/c1/batches/Spring%202025"
+        );
+        assert_eq!(
+            back("/customers/c1/deletions/o1/retry"),
+            "/customers/c1/deletions/o1"
         );
         assert_eq!(back("/elsewhere"), "/customers");
     }
