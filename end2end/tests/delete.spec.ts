@@ -3,7 +3,7 @@
 // confirmation is a page of the app like any other (it once showed "Page not found"), and
 // with JavaScript off a plain page and a form post.
 import { expect, test } from "@playwright/test";
-import { hash, settle, signInToNorthwind, uploadToNewBatch, watchBrowserErrors } from "./support";
+import { hash, SANDBOX_URL, settle, signInToNorthwind, uploadToNewBatch, watchBrowserErrors } from "./support";
 
 test("a device is deleted from its batch after a confirmation that names it", async ({ page }, testInfo) => {
   const jsOn = testInfo.project.use.javaScriptEnabled !== false;
@@ -32,5 +32,47 @@ test("a device is deleted from its batch after a confirmation that names it", as
   await expect(page.getByRole("heading", { level: 1, name: batch })).toBeVisible();
   await expect(page.getByRole("row").filter({ hasText: `DEL-${run}-1` })).toHaveCount(0);
   await expect(page.getByRole("row").filter({ hasText: `DEL-${run}-2` })).toHaveCount(1);
+  expect(errors).toEqual([]);
+});
+
+test("a deletion Partner Center refused has its own page, and goes through when tried again", async ({ page }, testInfo) => {
+  const jsOn = testInfo.project.use.javaScriptEnabled !== false;
+  const errors = watchBrowserErrors(page);
+  const run = `${testInfo.project.name}-${Date.now()}`;
+  const batch = `E2E refused ${run}`;
+  const csv = ["Device Serial Number,Windows Product ID,Hardware Hash", `REF-${run}-1,,${hash()}`].join("\r\n");
+  const faults = (settings: object) =>
+    page.request.put(`${SANDBOX_URL}/_sandbox/faults`, { data: settings }).then((r) => expect(r.ok()).toBe(true));
+
+  await signInToNorthwind(page, jsOn);
+  await uploadToNewBatch(page, jsOn, { name: "refused.csv", mimeType: "text/csv", buffer: Buffer.from(csv) }, batch);
+  await page.getByRole("button", { name: `Register 1 device in the new batch “${batch}”` }).click();
+  await expect(page.getByRole("status").first()).toHaveText(/Finished\. Every device is registered/, { timeout: 30_000 });
+  await settle(page, jsOn);
+  await page.getByRole("link", { name: batch, exact: true }).first().click();
+  await settle(page, jsOn);
+  await page.getByRole("link", { name: `Delete REF-${run}-1` }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Delete this device?" })).toBeVisible();
+  await settle(page, jsOn);
+
+  // Partner Center throttles every write: the deletion is refused, and says so on its page.
+  await faults({ throttle_next_writes: 20 });
+  try {
+    await page.getByRole("button", { name: "Delete the device" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Deleting devices" })).toBeVisible();
+  } finally {
+    await faults({});
+  }
+  await expect(page.getByRole("alert")).toContainText("Not every device was deleted.");
+  await expect(page.getByText(`REF-${run}-1`)).toBeVisible();
+  await expect(page.getByText(/busy \(throttling\)/).first()).toBeVisible();
+  await settle(page, jsOn);
+  await page.getByRole("button", { name: "Try again" }).click();
+  await expect(page.getByRole("status")).toContainText("Done. Every device was deleted.");
+
+  // The history lists it, and leads back to it.
+  await page.goto("/uploads");
+  await settle(page, jsOn);
+  await expect(page.getByText("devices deleted by hand").first()).toBeVisible();
   expect(errors).toEqual([]);
 });
