@@ -402,3 +402,42 @@ async fn old_draft(store: &Store, file_name: &str, upn: Option<&str>, created_at
     .await
     .unwrap();
 }
+
+/// An address whose ids are not ids names nothing: every write and download says so on a
+/// page (404), before any handler looks further, never with a bare error text.
+#[tokio::test]
+async fn a_write_to_an_address_whose_ids_do_not_parse_is_refused_in_words() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let upload = "8b7c6a1e-0000-4000-8000-00000000ffff";
+    for route in [
+        format!("/customers/not-a-customer/uploads/{upload}/submit"),
+        format!("/customers/{CONTOSO}/uploads/not-an-upload/rows"),
+        format!("/customers/{CONTOSO}/jobs/not-an-upload/resume"),
+        format!("/customers/{CONTOSO}/deletions/not-a-deletion/retry"),
+        format!("/customers/{CONTOSO}/batches/%20/devices/d/delete"),
+        "/customers/not-a-customer/uploads".to_string(),
+    ] {
+        let response = browser.post(&route).await;
+        assert_eq!(response.status(), 404, "{route}");
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("Nothing is at this address"),
+            "{route}: {page}"
+        );
+        assert!(
+            page.contains("<a class=\"button\""),
+            "a way back: {route}: {page}"
+        );
+    }
+    for download in ["failed.csv", "report.csv"] {
+        let route = format!("/customers/{CONTOSO}/jobs/not-an-upload/{download}");
+        let response = browser.get(&route).await;
+        assert_eq!(response.status(), 404, "{route}");
+        assert!(response
+            .text()
+            .await
+            .unwrap()
+            .contains("Nothing is at this address"));
+    }
+}

@@ -178,7 +178,8 @@ async fn chunks_make_one_job_whose_history_outlives_partner_center() {
     // A late answer (a page and the follower asked at once) does not undo the finish.
     let store = app.store().await;
     let upload_id = upload_id(&job);
-    use ztd_dashboard::server::uploads::outcomes::{JobProgress, JobReport};
+    use ztd_dashboard::server::operations::jobs::JobProgress;
+    use ztd_dashboard::server::uploads::outcomes::JobReport;
     let late = JobReport {
         status: JobProgress::Reported(ztd_dashboard::partner_center::UploadStatus::Processing),
         started_at: None,

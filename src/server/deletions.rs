@@ -10,7 +10,7 @@
 //! dies mid-way leaves the deletion `submitting`, and the next one (or another replica) sends
 //! the rest on the stored sign-in of the person who asked.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Redirect;
 
 use super::audit::{self, Action, Actor, Event};
@@ -18,7 +18,8 @@ use super::auth::{SessionUser, SignedIn};
 use super::caller::{caller, open_customer, parse_customer, Caller};
 use super::leases::Lease;
 use super::operations::parts::{Part, PartOutcome};
-use super::operations::{self, Operation};
+use super::operations::{self, Operation, OperationId};
+use super::path_ids::Ids;
 use super::refusal::Refusal;
 use super::store::Store;
 use super::{display_time, unix_now, AppState};
@@ -166,12 +167,17 @@ pub async fn run_holding(
     };
     let devices = store.devices_to_remove(operation_id).await?;
     let parts = store.parts(operation_id).await?;
+    // Without a token nothing is sent and no part changes: one whose answer was lost keeps
+    // its request id for whoever tries again.
     let ctx = match super::auth::access_token(state, user).await {
         Ok(token) => Some(CallContext::new(token, uuid::Uuid::new_v4())),
         Err(_) => None,
     };
     let to_send = |p: &&Part| matches!(p.state, PartState::Pending | PartState::Uncertain);
     for part in parts.iter().filter(to_send) {
+        let Some(ctx) = &ctx else {
+            break;
+        };
         if !lease.held() {
             tracing::warn!(operation = %operation_id, "stopped deleting: the work was taken over");
             return Ok(None);
@@ -179,12 +185,7 @@ pub async fn run_holding(
         let Some(device) = devices.get(part.number as usize) else {
             continue;
         };
-        let result = match &ctx {
-            Some(ctx) => send(state, ctx, &operation.customer_id, device, part).await,
-            None => Answer::Refused(
-                "Your sign-in ended before the device was deleted; sign in and try again.".into(),
-            ),
-        };
+        let result = send(state, ctx, &operation.customer_id, device, part).await;
         let outcome = match &result {
             Answer::Deleted => PartOutcome::Accepted { tracking_id: None },
             Answer::Uncertain(error) => PartOutcome::Uncertain { error },
@@ -201,9 +202,12 @@ pub async fn run_holding(
         .await?
         .into_iter()
         .find(|p| !p.state.is_done())
-        .map(|p| {
-            p.error
-                .unwrap_or_else(|| "A device was not deleted.".into())
+        .map(|p| match (&ctx, p.error) {
+            (None, _) => "The sign-in that asked for this deletion has ended, so nothing was \
+                          sent. Sign in and press “Try again”."
+                .to_string(),
+            (Some(_), Some(error)) => error,
+            (Some(_), None) => "A device was not deleted.".to_string(),
         });
     let ended = match &first_failure {
         None => OperationState::Submitted,
@@ -389,12 +393,12 @@ pub async fn view(customer_id: String, operation_id: String) -> Result<DeletionV
 pub async fn retry(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path((customer_id, operation_id)): Path<(String, String)>,
+    Ids((customer, operation_id)): Ids<(CustomerId, OperationId)>,
 ) -> Result<Redirect, Refusal> {
     let caller = Caller::new(state, signed_in).await?;
-    let customer = parse_customer(&customer_id)?;
     let store = &caller.state.store;
-    let operation = deletion_of(&caller, &customer.to_string(), &operation_id).await?;
+    let customer_id = customer.to_string();
+    let operation = deletion_of(&caller, &customer_id, &operation_id.to_string()).await?;
     let page = urls::deletion(&customer_id, &operation.id);
     let resumed = store
         .resume_operation(&operation.id, &caller.user.sign_in_id, unix_now())

@@ -2,7 +2,7 @@
 //! Center has it; the page is `pages::device_delete`), then the deletion, a form post (so it
 //! works with JavaScript off) that starts a deletion operation ([`super::deletions`]).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Redirect;
 use futures::{StreamExt, TryStreamExt};
 
@@ -10,14 +10,13 @@ use super::auth::SignedIn;
 use super::browse::device_row;
 use super::caller::{caller, open_customer, parse_customer, Caller};
 use super::deletions::{self, DeviceToRemove};
+use super::path_ids::Ids;
 use super::refusal::Refusal;
 use super::AppState;
 use crate::model::operations::OperationState;
 use crate::model::{AppError, DeviceToDelete};
 use crate::partner_center::{BatchId, CustomerId, Device};
 use crate::urls;
-
-type DevicePath = Path<(String, String, String)>;
 
 /// The device `device_id` as Partner Center lists it in `batch`; not found when it is not
 /// there (deleted meanwhile, or never in this batch).
@@ -65,11 +64,10 @@ pub async fn device_to_delete(
 pub async fn delete(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path((customer_id, batch_id, device_id)): DevicePath,
+    Ids((customer, batch, device_id)): Ids<(CustomerId, BatchId, String)>,
 ) -> Result<Redirect, Refusal> {
     let caller = Caller::new(state, signed_in).await?;
-    let customer = parse_customer(&customer_id)?;
-    let batch = parse_batch(&batch_id)?;
+    let (customer_id, batch_id) = (customer.to_string(), batch.to_string());
     let opened = open_customer(&caller, &customer).await?;
     let device = listed_device(&caller, &customer, &batch, &device_id).await?;
     let removed = DeviceToRemove {

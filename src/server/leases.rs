@@ -3,7 +3,7 @@
 //! work's lease (a row in `leases`) does it; nobody else can take the lease until it runs out.
 //! The holder renews it in the background while it works and deletes it when done, so a lease
 //! only runs out when its process died or lost the database: then another replica's
-//! [`watch`](super::operations::reconcile::watch) takes the work over.
+//! [`watch`](super::reconcile::watch) takes the work over.
 //!
 //! Why leases and not PostgreSQL's row or advisory locks: a lease is one conditional write
 //! that SQLite and PostgreSQL both make atomically (the same SQL on both), and it holds no

@@ -23,8 +23,8 @@ use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::{Backend, Store};
 use super::{
-    auth, body_rate, connections, csrf, deletions, devices, headers, health, operations,
-    server_fns, sign_in, trailing_slash, uploads, AppState,
+    auth, body_rate, connections, csrf, deletions, devices, headers, health, reconcile, server_fns,
+    sign_in, trailing_slash, uploads, AppState,
 };
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
@@ -229,14 +229,14 @@ impl Application {
         }
         tokio::spawn(auth::expire_sign_ins(state.clone()));
         tokio::spawn(uploads::history::delete_old_drafts(state.clone()));
-        match operations::reconcile::at_start(&state).await {
+        match reconcile::at_start(&state).await {
             Ok(done) if done != Default::default() => {
                 tracing::info!(?done, "uploads left unfinished by the last run taken up")
             }
             Ok(_) => {}
             Err(e) => return Err(StartupError::Database(e.to_string())),
         }
-        tokio::spawn(operations::reconcile::watch(state.clone()));
+        tokio::spawn(reconcile::watch(state.clone()));
         Ok(Application {
             listener,
             limits,
@@ -265,7 +265,7 @@ impl Application {
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     /// Requests still running [`SHUTDOWN_GRACE`] after `shutdown` are cut off: a stop must
     /// not wait forever on a slow client. Submissions in the background stop with the process;
-    /// the next start takes them up (see [`uploads::reconcile`]).
+    /// the next start takes them up (see [`reconcile`]).
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,

@@ -16,13 +16,36 @@
 //! What each kind sends and what its items are lives in the kind's module
 //! (`server::uploads`, `server::deletions`).
 
+pub mod jobs;
 pub mod parts;
-pub mod reconcile;
 
 use sqlx::Row as _;
 
 use crate::model::operations::{OperationKind, OperationState};
 use crate::server::store::Store;
+
+/// An operation's id: a GUID the dashboard gives it when it is stored. Taken from an address
+/// only through its `Deserialize`, so text that is not one never reaches a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct OperationId(uuid::Uuid);
+
+impl TryFrom<String> for OperationId {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        uuid::Uuid::parse_str(&text)
+            .map(OperationId)
+            .map_err(|_| format!("{text:?} is not an operation id"))
+    }
+}
+
+impl std::fmt::Display for OperationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Hyphenated lowercase, as every id was written.
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
 
 /// What every operation has, as stored in `operations`.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -5,9 +5,9 @@
 
 use sqlx::Row as _;
 
+use super::jobs::JobProgress;
 use crate::model::operations::{OperationState, PartAction, PartState};
 use crate::server::store::Store;
-use crate::server::uploads::outcomes::JobProgress;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {

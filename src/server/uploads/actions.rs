@@ -2,22 +2,26 @@
 //! change the target batch, and submit. Each answers with a redirect (303), so a reload
 //! never repeats the post, or with a page that says why not.
 
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
+use super::chunks::Claim;
 use super::intake::{read_input, Input};
 use super::judging::check_rows;
-use super::store::{Claim, OperationState, Upload};
+use super::store::Upload;
 use super::views::{batch_names, load};
 use crate::ingest::Check;
+use crate::model::operations::OperationState;
 use crate::model::AppError;
-use crate::partner_center::BatchId;
+use crate::partner_center::{BatchId, CustomerId};
 use crate::server::audit::{self, Action, Actor, Event};
 use crate::server::auth::SignedIn;
-use crate::server::caller::{parse_customer, Caller};
+use crate::server::caller::Caller;
+use crate::server::operations::OperationId;
+use crate::server::path_ids::Ids;
 use crate::server::refusal::Refusal;
 use crate::server::{unix_now, AppState};
 use crate::urls;
@@ -70,6 +74,9 @@ pub(super) async fn audit_upload(caller: &Caller, upload: &Upload, action: Actio
 pub struct OwnUpload {
     pub(super) caller: Caller,
     pub(super) upload: Upload,
+    pub(super) customer: CustomerId,
+    /// The customer's and the upload's ids as text, normalised, for the addresses to go back
+    /// to.
     pub(super) customer_id: String,
     pub(super) upload_id: String,
 }
@@ -78,10 +85,11 @@ impl FromRequestParts<AppState> for OwnUpload {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let Path((customer_id, upload_id)) =
-            Path::<(String, String)>::from_request_parts(parts, state)
+        let Ids((customer, upload)) =
+            Ids::<(CustomerId, OperationId)>::from_request_parts(parts, state)
                 .await
                 .map_err(IntoResponse::into_response)?;
+        let (customer_id, upload_id) = (customer.to_string(), upload.to_string());
         let refuse = |e: AppError| Refusal::from(e).into_response();
         let signed_in = SignedIn::of(&parts.extensions)
             .ok_or(AppError::SignedOut)
@@ -99,6 +107,7 @@ impl FromRequestParts<AppState> for OwnUpload {
         Ok(Self {
             caller,
             upload,
+            customer,
             customer_id,
             upload_id,
         })
@@ -113,6 +122,7 @@ pub async fn rows(
         upload,
         customer_id,
         upload_id,
+        ..
     }: OwnUpload,
     Form(fields): Fields,
 ) -> Result<Response, Refusal> {
@@ -157,6 +167,7 @@ pub async fn target(
         upload,
         customer_id,
         upload_id,
+        ..
     }: OwnUpload,
     Form(fields): Fields,
 ) -> Result<Response, Refusal> {
@@ -184,6 +195,7 @@ pub async fn submit(
         upload,
         customer_id,
         upload_id,
+        customer,
     }: OwnUpload,
 ) -> Result<Response, Refusal> {
     let job = Redirect::to(&urls::job(&customer_id, &upload_id)).into_response();
@@ -200,7 +212,6 @@ pub async fn submit(
         return Err(unprocessable(NOTHING_INCLUDED));
     }
     let batch = upload.batch_id.clone().unwrap_or_default();
-    let customer = parse_customer(&customer_id)?;
     let names = batch_names(&caller, &customer).await?;
     let taken = BatchId::parse(&batch)
         .ok()
@@ -268,6 +279,7 @@ pub async fn sheet(
         upload,
         customer_id,
         upload_id,
+        customer,
     }: OwnUpload,
     Form(fields): Fields,
 ) -> Result<Response, Refusal> {
@@ -293,7 +305,6 @@ pub async fn sheet(
         sheet: Some(&wanted),
     };
     let (_, _, ingested) = read_input(&caller, input, limits).await?;
-    let customer = parse_customer(&customer_id)?;
     let (report, rows) = check_rows(&caller, &customer, ingested).await;
     let now = unix_now();
     let changed = caller
@@ -312,6 +323,7 @@ pub async fn split(
         upload,
         customer_id,
         upload_id,
+        ..
     }: OwnUpload,
 ) -> Result<Response, Refusal> {
     let store = &caller.state.store;

@@ -5,7 +5,7 @@
 //! ten copies of the upload.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -17,9 +17,12 @@ use crate::ingest::header::REPORT_COLUMNS;
 use crate::ingest::{DeviceRow, Field};
 use crate::model::uploads::JobDeviceRow;
 use crate::model::AppError;
+use crate::partner_center::CustomerId;
 use crate::server::auth::SignedIn;
-use crate::server::caller::{open_customer, parse_customer, Caller};
+use crate::server::caller::{open_customer, Caller};
 use crate::server::operations::parts::Part;
+use crate::server::operations::OperationId;
+use crate::server::path_ids::Ids;
 use crate::server::store::Store;
 use crate::server::AppState;
 
@@ -33,18 +36,18 @@ const EXPLANATION: &str = REPORT_COLUMNS[3];
 pub async fn failed_rows(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path((customer_id, upload_id)): Path<(String, String)>,
+    Ids(ids): Ids<(CustomerId, OperationId)>,
 ) -> Response {
-    download(state, signed_in, &customer_id, &upload_id, Which::Failed).await
+    download(state, signed_in, ids, Which::Failed).await
 }
 
 /// `GET /customers/{id}/jobs/{uploadId}/report.csv`: every row sent, with its outcome.
 pub async fn report(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path((customer_id, upload_id)): Path<(String, String)>,
+    Ids(ids): Ids<(CustomerId, OperationId)>,
 ) -> Response {
-    download(state, signed_in, &customer_id, &upload_id, Which::Report).await
+    download(state, signed_in, ids, Which::Report).await
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -61,11 +64,10 @@ const ROWS_PER_PIECE: i64 = 500;
 async fn download(
     state: AppState,
     signed_in: SignedIn,
-    customer_id: &str,
-    upload_id: &str,
+    ids: (CustomerId, OperationId),
     which: Which,
 ) -> Response {
-    match prepare(state, signed_in, customer_id, upload_id).await {
+    match prepare(state, signed_in, ids).await {
         Ok((caller, upload, accepted)) => {
             let name = format!(
                 "{}-{}.csv",
@@ -120,12 +122,11 @@ async fn download(
 async fn prepare(
     state: AppState,
     signed_in: SignedIn,
-    customer_id: &str,
-    upload_id: &str,
+    (customer, upload_id): (CustomerId, OperationId),
 ) -> Result<(Caller, Upload, Vec<i64>), AppError> {
     let caller = Caller::new(state, signed_in).await?;
-    open_customer(&caller, &parse_customer(customer_id)?).await?;
-    let upload = load(&caller, customer_id, upload_id).await?;
+    open_customer(&caller, &customer).await?;
+    let upload = load(&caller, &customer.to_string(), &upload_id.to_string()).await?;
     let accepted = Part::accepted(&caller.state.store.parts(&upload.id).await?);
     Ok((caller, upload, accepted))
 }

@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 
 use sqlx::Row as _;
 
-use super::store::{lock_draft, stored_row_from, InputReport, OperationState, StoredRow, UPLOADS};
+use super::store::{lock_draft, stored_row_from, InputReport, StoredRow, UPLOADS};
 use crate::ingest::{Check, DeviceRow, Finding};
+use crate::model::operations::OperationState;
 use crate::server::operations::word_column;
 use crate::server::store::Store;
 use crate::server::unix_now;

@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use super::outcomes::{JobProgress, JobReport};
+use super::outcomes::JobReport;
 use super::store::{DeviceOutcome, Upload};
 use crate::ingest::DeviceRow;
 use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind, TrackingId};
 use crate::server::auth::{self, SessionUser};
 use crate::server::leases::Lease;
+use crate::server::operations::jobs::JobProgress;
 use crate::server::{unix_now, AppState};
 
 /// How long the background follower keeps asking. Real jobs take seconds to minutes; one

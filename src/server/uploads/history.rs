@@ -31,7 +31,7 @@ pub struct HistoryFilter {
 /// One operation as the history lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
-    pub upload_id: String,
+    pub operation_id: String,
     pub kind: OperationKind,
     pub customer_id: String,
     pub customer_name: String,
@@ -125,7 +125,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(HistoryEntry {
-                    upload_id: row.try_get("id")?,
+                    operation_id: row.try_get("id")?,
                     kind: word_column(row, "kind")?,
                     customer_id: row.try_get("customer_id")?,
                     customer_name: row.try_get("customer_name")?,
@@ -203,11 +203,11 @@ pub async fn upload_history(
 
 fn history_row(entry: HistoryEntry) -> HistoryRow {
     let link = match entry.kind {
-        OperationKind::DeviceDeletion => urls::deletion(&entry.customer_id, &entry.upload_id),
+        OperationKind::DeviceDeletion => urls::deletion(&entry.customer_id, &entry.operation_id),
         OperationKind::Upload if entry.status == UploadStatus::Draft => {
-            urls::upload(&entry.customer_id, &entry.upload_id)
+            urls::upload(&entry.customer_id, &entry.operation_id)
         }
-        OperationKind::Upload => urls::job(&entry.customer_id, &entry.upload_id),
+        OperationKind::Upload => urls::job(&entry.customer_id, &entry.operation_id),
     };
     let (from, registered) = match entry.source {
         Some(source) => (

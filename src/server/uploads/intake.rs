@@ -4,20 +4,22 @@
 
 use axum::body::Bytes;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::TryStreamExt;
 
 use super::judging::check_rows;
-use super::store::{InputReport, OperationState, Upload};
+use super::store::{InputReport, Upload};
 use crate::ingest::TypedRow;
 use crate::ingest::{self, Ingested, Limits, ReadError};
+use crate::model::operations::OperationState;
 use crate::model::uploads::{UploadSource, TYPED_FIELDS, TYPED_ROWS};
 use crate::model::CustomerRow;
-use crate::partner_center::BatchId;
+use crate::partner_center::{BatchId, CustomerId};
 use crate::server::auth::SignedIn;
-use crate::server::caller::{open_customer, parse_customer, Caller};
+use crate::server::caller::{open_customer, Caller};
+use crate::server::path_ids::Ids;
 use crate::server::refusal::Refusal;
 use crate::server::{unix_now, AppState};
 use crate::urls;
@@ -65,21 +67,23 @@ fn too_large_message(max_mb: usize) -> String {
 pub async fn receive(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(customer_id): Path<String>,
+    Ids(customer): Ids<CustomerId>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Redirect, Refusal> {
-    let upload_id = intake(state, signed_in, &customer_id, multipart).await?;
-    Ok(Redirect::to(&urls::upload(&customer_id, &upload_id)))
+    let upload_id = intake(state, signed_in, &customer, multipart).await?;
+    Ok(Redirect::to(&urls::upload(
+        &customer.to_string(),
+        &upload_id,
+    )))
 }
 
 async fn intake(
     state: AppState,
     signed_in: SignedIn,
-    customer_id: &str,
+    id: &CustomerId,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<String, Refusal> {
     let caller = Caller::new(state, signed_in).await?;
-    let id = parse_customer(customer_id)?;
     let multipart = multipart.map_err(|_| {
         Refusal::new(
             StatusCode::BAD_REQUEST,
@@ -90,14 +94,14 @@ async fn intake(
     let form = read_form(multipart, max_mb).await?;
     // Who may upload for this customer is settled before the file is parsed: parsing is the
     // costly part, and a customer id made up by a signed-in user must not buy any of it.
-    let customer = open_customer(&caller, &id).await?;
+    let customer = open_customer(&caller, id).await?;
     let (new_batch, batch) = resolve_target(&form)?;
     let limits = Limits {
         max_rows: caller.state.config.upload_max_rows,
         ..Limits::default()
     };
     let (source, file_name, ingested) = read_input(&caller, form_input(&form)?, limits).await?;
-    let (report, rows) = check_rows(&caller, &id, ingested).await;
+    let (report, rows) = check_rows(&caller, id, ingested).await;
     let upload = new_draft(
         &caller,
         &customer,

@@ -12,7 +12,7 @@ use super::store::RowFilter;
 use crate::ingest::TypedRow;
 use crate::model::uploads::UploadSource;
 use crate::server::audit::Action;
-use crate::server::caller::{open_customer, parse_customer};
+use crate::server::caller::open_customer;
 use crate::server::refusal::Refusal;
 use crate::server::unix_now;
 use crate::urls;
@@ -20,13 +20,14 @@ use crate::urls;
 /// `POST /customers/{id}/jobs/{uploadId}/resume`: sends what a failed submission left
 /// unsent: a part never answered with the request id it was first sent with, a refused one
 /// under a new id, and one whose answer was lost after looking at what Partner Center holds
-/// ([`Store::resume_submission`](crate::server::store::Store::resume_submission)).
+/// ([`Store::resume_operation`](crate::server::store::Store::resume_operation)).
 pub async fn resume(
     OwnUpload {
         caller,
         upload,
         customer_id,
         upload_id,
+        ..
     }: OwnUpload,
 ) -> Result<Redirect, Refusal> {
     let now = unix_now();
@@ -60,7 +61,8 @@ pub async fn retry(
         caller,
         upload,
         customer_id,
-        upload_id: _,
+        customer: id,
+        ..
     }: OwnUpload,
 ) -> Result<Redirect, Refusal> {
     let failed = caller
@@ -77,7 +79,6 @@ pub async fn retry(
     let typed: Vec<TypedRow> = failed.into_iter().map(|row| row.device.into()).collect();
     let ingested = crate::ingest::read_typed(&typed)
         .map_err(|e| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    let id = parse_customer(&customer_id)?;
     let customer = open_customer(&caller, &id).await?;
     let (report, rows) = check_rows(&caller, &id, ingested).await;
     let name = format!(

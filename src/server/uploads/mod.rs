@@ -9,7 +9,7 @@
 //! - [`submit`]: sending the chunks, each with its stored `MS-RequestId`.
 //! - [`settle`]: a part whose answer was lost, settled by looking at Partner Center.
 //! - [`follow`]: asking Partner Center how each job goes, until every device has an outcome.
-//! - resuming what a previous process left half-sent: `server::operations::reconcile`.
+//! - resuming what a previous process left half-sent: `server::reconcile`.
 //! - [`history`]: the lists of past uploads.
 //! - [`status`]: where an upload stands, in one word, worked out in one place.
 //! - [`device_errors`]: Partner Center's device error codes in words.

@@ -5,71 +5,11 @@
 use sqlx::Row as _;
 
 use super::store::DeviceOutcome;
-use crate::partner_center::UploadStatus;
+use crate::server::operations::jobs::{finished_job_statuses_sql, JobProgress};
 use crate::server::store::Store;
 
 /// The error code stored for a device that Partner Center finished a job without reporting.
 pub const UNREPORTED: &str = "OutcomeUnknown";
-
-/// What is known of a part's job (`operation_parts.job_status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobProgress {
-    /// As Partner Center last reported it.
-    Reported(UploadStatus),
-    /// Partner Center answered 404 for the job: it no longer knows it, and what it said
-    /// last stands. Not Partner Center's word: the dashboard's.
-    Forgotten,
-}
-
-impl JobProgress {
-    /// Every value after which Partner Center's answer no longer changes.
-    const FINISHED: [JobProgress; 3] = [
-        JobProgress::Reported(UploadStatus::Finished),
-        JobProgress::Reported(UploadStatus::FinishedWithErrors),
-        JobProgress::Forgotten,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobProgress::Reported(status) => status.as_str(),
-            JobProgress::Forgotten => "forgotten",
-        }
-    }
-
-    pub fn is_finished(self) -> bool {
-        Self::FINISHED.contains(&self)
-    }
-}
-
-impl TryFrom<&str> for JobProgress {
-    type Error = sqlx::Error;
-
-    /// Only what [`JobProgress::as_str`] writes; anything else is a damaged row, said loudly.
-    fn try_from(text: &str) -> Result<Self, Self::Error> {
-        let reported = [
-            UploadStatus::Unknown,
-            UploadStatus::Queued,
-            UploadStatus::Processing,
-            UploadStatus::Finished,
-            UploadStatus::FinishedWithErrors,
-        ]
-        .map(JobProgress::Reported);
-        reported
-            .into_iter()
-            .chain([JobProgress::Forgotten])
-            .find(|p| p.as_str() == text)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown job status {text:?}").into()))
-    }
-}
-
-/// The finished job statuses as an SQL list, for `job_status NOT IN …`.
-pub fn finished_job_statuses_sql() -> String {
-    let quoted: Vec<String> = JobProgress::FINISHED
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect();
-    format!("({})", quoted.join(", "))
-}
 
 /// A job's status as Partner Center reported it, with its times (Unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,34 +138,5 @@ impl Store {
             registered: row.try_get("registered")?,
             failed: row.try_get("failed")?,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn job_progress_reads_back_what_it_wrote_and_refuses_anything_else() {
-        for status in [
-            "unknown",
-            "queued",
-            "processing",
-            "finished",
-            "finished_with_errors",
-        ] {
-            let progress = JobProgress::try_from(status).unwrap();
-            assert_eq!(progress.as_str(), status);
-        }
-        assert_eq!(
-            JobProgress::try_from("forgotten").unwrap(),
-            JobProgress::Forgotten
-        );
-        assert!(JobProgress::try_from("Finished").is_err());
-        assert!(JobProgress::try_from("").is_err());
-        assert_eq!(
-            finished_job_statuses_sql(),
-            "('finished', 'finished_with_errors', 'forgotten')"
-        );
     }
 }

@@ -1,9 +1,9 @@
 //! Where an upload stands, in one word ([`UploadStatus`]), worked out in one place: in SQL,
 //! so that the history can filter and page by it, and the job page reads the same.
 
-use super::outcomes::{finished_job_statuses_sql, JobProgress};
 use crate::model::uploads::UploadStatus;
 use crate::partner_center::UploadStatus as JobStatus;
+use crate::server::operations::jobs::{finished_job_statuses_sql, JobProgress};
 use crate::server::operations::word_column;
 use crate::server::store::Store;
 

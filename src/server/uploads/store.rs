@@ -12,9 +12,7 @@ use crate::model::uploads::UploadSource;
 use crate::server::operations::word_column;
 use crate::server::store::Store;
 
-pub use super::chunks::Claim;
-pub use super::outcomes::{finished_job_statuses_sql, JobProgress};
-pub use crate::model::operations::{OperationState, PartState};
+use crate::model::operations::OperationState;
 
 /// An upload as read: the operation's columns and the upload's own, for `FROM {UPLOADS} u`.
 pub(super) const UPLOADS: &str = "(SELECT o.*, d.source, d.file_name, d.target, d.batch_id, \

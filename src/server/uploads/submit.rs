@@ -10,8 +10,8 @@
 use uuid::Uuid;
 
 use super::settle;
-use super::store::OperationState;
 use crate::ingest::DeviceRow;
+use crate::model::operations::OperationState;
 use crate::model::operations::PartState;
 use crate::partner_center::{
     BatchId, CallContext, CustomerId, ErrorKind, NewDevice, PartnerCenterError, RequestId,

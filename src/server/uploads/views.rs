@@ -1,9 +1,10 @@
 //! The upload pages' server functions: load from the database (and Partner Center where the
 //! page needs fresh facts) into the view models of `api::uploads`.
 
-use super::store::{OperationState, PartState, RowCounts, RowFilter, StoredRow, Upload};
+use super::store::{RowCounts, RowFilter, StoredRow, Upload};
 use super::{device_errors, follow};
 use crate::ingest::{Check, Finding};
+use crate::model::operations::{OperationState, PartState};
 use crate::model::uploads::{
     ChunkView, DeviceStatus, DevicesShown, FindingView, JobDeviceRow, JobView, OutcomeCountsView,
     PreviewRow, PreviewView, RowCountsView, SplitPartView, UploadFormView, UploadSummary,

@@ -13,8 +13,8 @@ use sqlx::Row as _;
 use crate::model::operations::{OperationKind, OperationState};
 use crate::server::auth::{self, SessionUser};
 use crate::server::leases::Lease;
+use crate::server::operations::{self, jobs::finished_job_statuses_sql};
 use crate::server::store::Store;
-use crate::server::uploads::outcomes::finished_job_statuses_sql;
 use crate::server::uploads::{follow, submit};
 use crate::server::{unix_now, AppState};
 
@@ -53,7 +53,7 @@ impl Store {
             .map(|row| {
                 Ok(Unfinished {
                     operation_id: row.try_get("id")?,
-                    kind: super::word_column(row, "kind")?,
+                    kind: operations::word_column(row, "kind")?,
                     submitting: row.try_get::<String, _>("state")? == "submitting",
                     sign_in_id: row.try_get("sign_in_id")?,
                 })
@@ -121,7 +121,7 @@ async fn take_over(
         }
         let (id, kind) = (unfinished.operation_id, unfinished.kind);
         let name = match unfinished.submitting {
-            true => super::sending_lease(&id),
+            true => operations::sending_lease(&id),
             false => follow::follow_lease(&id),
         };
         // Held: another task or replica is on it.
@@ -159,9 +159,7 @@ async fn send(state: AppState, kind: OperationKind, user: SessionUser, id: Strin
     match kind {
         OperationKind::Upload => submit::run_holding(state, user, id, lease).await,
         OperationKind::DeviceDeletion => {
-            if let Err(error) =
-                crate::server::deletions::run_holding(&state, &user, &id, lease).await
-            {
+            if let Err(error) = super::deletions::run_holding(&state, &user, &id, lease).await {
                 tracing::error!(operation = %id, %error, "could not resume a deletion");
             }
         }
