@@ -58,9 +58,11 @@ fn History(data: HistoryView) -> impl IntoView {
         None => "Uploads".to_string(),
     };
     let intro = if data.customer.is_some() {
-        "Every upload for this customer, by anyone on your team, newest first."
+        "Every upload and device deletion for this customer, by anyone on your team, newest \
+         first."
     } else {
-        "Every upload for the customers you have uploaded to, by anyone on your team, newest first."
+        "Every upload and device deletion for the customers you have worked on, by anyone on \
+         your team, newest first."
     };
     let all_customers = data.customer.is_none();
     let statuses = UploadStatus::ALL
