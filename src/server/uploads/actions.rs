@@ -75,10 +75,6 @@ pub struct OwnUpload {
     pub(super) caller: Caller,
     pub(super) upload: Upload,
     pub(super) customer: CustomerId,
-    /// The customer's and the upload's ids as text, normalised, for the addresses to go back
-    /// to.
-    pub(super) customer_id: String,
-    pub(super) upload_id: String,
 }
 
 impl FromRequestParts<AppState> for OwnUpload {
@@ -89,7 +85,6 @@ impl FromRequestParts<AppState> for OwnUpload {
             Ids::<(CustomerId, OperationId)>::from_request_parts(parts, state)
                 .await
                 .map_err(IntoResponse::into_response)?;
-        let (customer_id, upload_id) = (customer.to_string(), upload.to_string());
         let refuse = |e: AppError| Refusal::from(e).into_response();
         let signed_in = SignedIn::of(&parts.extensions)
             .ok_or(AppError::SignedOut)
@@ -97,7 +92,7 @@ impl FromRequestParts<AppState> for OwnUpload {
         let caller = Caller::new(state.clone(), signed_in)
             .await
             .map_err(refuse)?;
-        let upload = load(&caller, &customer_id, &upload_id)
+        let upload = load(&caller, &customer.to_string(), &upload.to_string())
             .await
             .map_err(refuse)?;
         if upload.object_id != caller.user.object_id {
@@ -108,8 +103,6 @@ impl FromRequestParts<AppState> for OwnUpload {
             caller,
             upload,
             customer,
-            customer_id,
-            upload_id,
         })
     }
 }
@@ -117,17 +110,11 @@ impl FromRequestParts<AppState> for OwnUpload {
 /// `POST …/uploads/{id}/rows`: `action` = `remove-selected` (with `row` fields),
 /// `remove-errors`, `remove-registered` or `restore-all`.
 pub async fn rows(
-    OwnUpload {
-        caller,
-        upload,
-        customer_id,
-        upload_id,
-        ..
-    }: OwnUpload,
+    OwnUpload { caller, upload, .. }: OwnUpload,
     Form(fields): Fields,
 ) -> Result<Response, Refusal> {
     if upload.state != OperationState::Draft {
-        return Ok(Redirect::to(&urls::job(&customer_id, &upload_id)).into_response());
+        return Ok(Redirect::to(&urls::job(&upload.customer_id, &upload.id)).into_response());
     }
     let store = &caller.state.store;
     match field(&fields, "action") {
@@ -156,19 +143,13 @@ pub async fn rows(
         _ => return Err(Refusal::new(StatusCode::BAD_REQUEST, "Unknown action.")),
     };
     store.recheck_duplicates(&upload.id).await?;
-    Ok(Redirect::to(&urls::upload(&customer_id, &upload_id)).into_response())
+    Ok(Redirect::to(&urls::upload(&upload.customer_id, &upload.id)).into_response())
 }
 
 /// `POST …/uploads/{id}/target`: `target=existing&existing_batch=…` or
 /// `target=new&batch_name=…`.
 pub async fn target(
-    OwnUpload {
-        caller,
-        upload,
-        customer_id,
-        upload_id,
-        ..
-    }: OwnUpload,
+    OwnUpload { caller, upload, .. }: OwnUpload,
     Form(fields): Fields,
 ) -> Result<Response, Refusal> {
     let new = field(&fields, "target") != Some("existing");
@@ -184,7 +165,7 @@ pub async fn target(
         .store
         .set_target(&upload.id, new, batch.as_str(), now)
         .await?;
-    Ok(after_change(changed, &customer_id, &upload_id))
+    Ok(after_change(changed, &upload.customer_id, &upload.id))
 }
 
 /// `POST …/uploads/{id}/submit`: the draft becomes a submission once — a double click, a
@@ -193,12 +174,10 @@ pub async fn submit(
     OwnUpload {
         caller,
         upload,
-        customer_id,
-        upload_id,
         customer,
     }: OwnUpload,
 ) -> Result<Response, Refusal> {
-    let job = Redirect::to(&urls::job(&customer_id, &upload_id)).into_response();
+    let job = Redirect::to(&urls::job(&upload.customer_id, &upload.id)).into_response();
     if upload.state != OperationState::Draft {
         return Ok(job);
     }
@@ -277,8 +256,6 @@ pub async fn sheet(
     OwnUpload {
         caller,
         upload,
-        customer_id,
-        upload_id,
         customer,
     }: OwnUpload,
     Form(fields): Fields,
@@ -312,20 +289,12 @@ pub async fn sheet(
         .store
         .replace_draft_rows(&upload.id, &report, &rows, now)
         .await?;
-    Ok(after_change(changed, &customer_id, &upload_id))
+    Ok(after_change(changed, &upload.customer_id, &upload.id))
 }
 
 /// `POST …/uploads/{id}/split`: one new draft per group tag, each into a new batch named
 /// after its tag (Partner Center's batch name is the devices' group tag).
-pub async fn split(
-    OwnUpload {
-        caller,
-        upload,
-        customer_id,
-        upload_id,
-        ..
-    }: OwnUpload,
-) -> Result<Response, Refusal> {
+pub async fn split(OwnUpload { caller, upload, .. }: OwnUpload) -> Result<Response, Refusal> {
     let store = &caller.state.store;
     let tags = store.group_tags(&upload.id).await?;
     if tags.is_empty() {
@@ -350,5 +319,5 @@ pub async fn split(
     if changed {
         tracing::info!(upload = %upload.id, parts = tags.len(), "upload split by group tag");
     }
-    Ok(after_change(changed, &customer_id, &upload_id))
+    Ok(after_change(changed, &upload.customer_id, &upload.id))
 }

@@ -21,15 +21,7 @@ use crate::urls;
 /// unsent: a part never answered with the request id it was first sent with, a refused one
 /// under a new id, and one whose answer was lost after looking at what Partner Center holds
 /// ([`Store::resume_operation`](crate::server::store::Store::resume_operation)).
-pub async fn resume(
-    OwnUpload {
-        caller,
-        upload,
-        customer_id,
-        upload_id,
-        ..
-    }: OwnUpload,
-) -> Result<Redirect, Refusal> {
+pub async fn resume(OwnUpload { caller, upload, .. }: OwnUpload) -> Result<Redirect, Refusal> {
     let now = unix_now();
     let resumed = caller
         .state
@@ -51,7 +43,7 @@ pub async fn resume(
             upload.id.clone(),
         ));
     }
-    Ok(Redirect::to(&urls::job(&customer_id, &upload_id)))
+    Ok(Redirect::to(&urls::job(&upload.customer_id, &upload.id)))
 }
 
 /// `POST /customers/{id}/jobs/{uploadId}/retry`: a new draft with the rows that failed, for
@@ -60,7 +52,6 @@ pub async fn retry(
     OwnUpload {
         caller,
         upload,
-        customer_id,
         customer: id,
         ..
     }: OwnUpload,
@@ -96,5 +87,5 @@ pub async fn retry(
     );
     caller.state.store.insert_draft(&draft, None, &rows).await?;
     tracing::info!(upload = %upload.id, retry = %draft.id, "failed rows put in a new draft");
-    Ok(Redirect::to(&urls::upload(&customer_id, &draft.id)))
+    Ok(Redirect::to(&urls::upload(&upload.customer_id, &draft.id)))
 }
