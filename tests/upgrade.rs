@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use common::uploads::CONTOSO;
 use common::TestDatabase;
 use ztd_dashboard::model::operations::{OperationKind, OperationState, PartAction, PartState};
-use ztd_dashboard::model::uploads::UploadSource;
+use ztd_dashboard::model::uploads::{BatchTarget, UploadSource};
 use ztd_dashboard::server::store::Store;
 use ztd_dashboard::server::uploads::store::RowFilter;
 
@@ -114,13 +114,13 @@ async fn an_upload_being_sent_during_the_upgrade_comes_out_the_same_operation() 
         .await
         .unwrap()
         .expect("the upload is kept");
-    assert_eq!(upload.state, OperationState::Submitting);
+    assert_eq!(upload.operation.state, OperationState::Submitting);
     assert_eq!(upload.source, UploadSource::File);
     assert_eq!(upload.file_name.as_deref(), Some("spring.csv"));
-    assert!(upload.new_batch);
+    assert_eq!(upload.target, BatchTarget::New);
     assert_eq!(upload.batch_id.as_deref(), Some("Spring"));
     assert_eq!(upload.report.description, "CSV");
-    assert_eq!((upload.created_at, upload.submitted_at), (100, Some(150)));
+    assert_eq!((upload.operation.created_at, upload.operation.submitted_at), (100, Some(150)));
 
     let operation = store
         .operation(UPLOAD)
@@ -150,7 +150,7 @@ async fn an_upload_being_sent_during_the_upgrade_comes_out_the_same_operation() 
     assert_eq!(unfinished.len(), 1);
     assert_eq!(unfinished[0].operation_id, UPLOAD);
     assert_eq!(unfinished[0].kind, OperationKind::Upload);
-    assert!(unfinished[0].submitting);
+    assert_eq!(unfinished[0].state, OperationState::Submitting);
     assert_eq!(unfinished[0].sign_in_id.as_deref(), Some("sign-in-1"));
 
     let rows = store.rows(UPLOAD, RowFilter::All, 0, 10).await.unwrap();

@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRow {
     pub when: String,
-    /// `sign-in`, `sign-in-failed`, `upload-submitted`, `upload-resumed`, `device-deleted`.
-    pub action: String,
+    pub action: AuditAction,
     pub ok: bool,
     /// The UPN, or `None` for a failed sign-in of someone not yet known.
     pub upn: Option<String>,
@@ -29,14 +28,34 @@ pub struct AuditView {
     pub has_next: bool,
 }
 
-/// An audit action in words.
-pub fn action_label(action: &str) -> &'static str {
-    match action {
-        "sign-in" => "Signed in",
-        "sign-in-failed" => "Sign-in failed",
-        "upload-submitted" => "Upload submitted",
-        "upload-resumed" => "Upload resumed",
-        "device-deleted" => "Device deleted",
-        _ => "Other",
+text_enum! {
+    /// What an audit event records, as stored in `audit_events.action`.
+    pub enum AuditAction {
+        SignIn = "sign-in",
+        SignInFailed = "sign-in-failed",
+        UploadSubmitted = "upload-submitted",
+        UploadResumed = "upload-resumed",
+        DeviceDeleted = "device-deleted",
+    }
+}
+
+impl AuditAction {
+    /// In words, as the audit page shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::SignIn => "Signed in",
+            AuditAction::SignInFailed => "Sign-in failed",
+            AuditAction::UploadSubmitted => "Upload submitted",
+            AuditAction::UploadResumed => "Upload resumed",
+            AuditAction::DeviceDeleted => "Device deleted",
+        }
+    }
+}
+
+text_enum! {
+    /// Whether what an audit event records was done, as stored in `audit_events.outcome`.
+    pub enum AuditOutcome {
+        Ok = "ok",
+        Failed = "failed",
     }
 }

@@ -43,12 +43,38 @@ macro_rules! text_enum {
             }
         }
 
-        /// For `#[sqlx(try_from = "String")]` on a stored row's field.
         impl TryFrom<String> for $name {
             type Error = String;
 
             fn try_from(text: String) -> Result<Self, String> {
                 $name::try_from(text.as_str())
+            }
+        }
+
+        /// Stored as its word in a text column; a stored row's field or an `Option` of one
+        /// reads it back, and an unknown word is a damaged row, refused loudly.
+        #[cfg(feature = "ssr")]
+        impl sqlx::Type<sqlx::Any> for $name {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
+            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+                Ok($name::try_from(text.as_str())?)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl<'q> sqlx::Encode<'q, sqlx::Any> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&'q str as sqlx::Encode<'q, sqlx::Any>>::encode(self.as_str(), buf)
             }
         }
 

@@ -186,6 +186,22 @@ impl DeviceStatus {
 }
 
 text_enum! {
+    /// Whether an upload makes its batch or adds to one: the upload form's `target`.
+    pub enum BatchTarget {
+        /// Create the batch, with the first part's devices.
+        New = "new",
+        /// Add the devices to a batch the customer has.
+        Existing = "existing",
+    }
+}
+
+impl BatchTarget {
+    pub fn is_new(self) -> bool {
+        self == BatchTarget::New
+    }
+}
+
+text_enum! {
     /// Which of an upload's devices its job page lists.
     pub enum DevicesShown {
         All = "all",

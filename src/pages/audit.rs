@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::audit_trail;
 use crate::components::{error_notice::ErrorNotice, pager::Pager};
-use crate::model::audit::{action_label, AuditRow, AuditView};
+use crate::model::audit::{AuditRow, AuditView};
 
 /// `/audit?page=N`: who did what, newest first. The trail is append-only.
 #[component]
@@ -75,7 +75,7 @@ fn Event(row: AuditRow) -> impl IntoView {
     view! {
         <tr class=if row.ok { "event" } else { "event failed" }>
             <td>{row.when}</td>
-            <td>{action_label(&row.action)}</td>
+            <td>{row.action.label()}</td>
             <td><span title=ids>{who}</span></td>
             <td>
                 {detail}

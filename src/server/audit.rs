@@ -2,35 +2,13 @@
 //! access (see `migrations/…_audit.sql`, whose triggers refuse changes and deletions).
 //! Writing an event never stops the action it records; a failure to write is logged.
 
-use sqlx::Row as _;
 use uuid::Uuid;
 
 use super::auth::SessionUser;
 use super::store::Store;
 use super::{unix_now, AppState};
+use crate::model::audit::{AuditAction, AuditOutcome};
 use crate::model::operations::OperationKind;
-
-/// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    SignIn,
-    SignInFailed,
-    UploadSubmitted,
-    UploadResumed,
-    DeviceDeleted,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::SignIn => "sign-in",
-            Action::SignInFailed => "sign-in-failed",
-            Action::UploadSubmitted => "upload-submitted",
-            Action::UploadResumed => "upload-resumed",
-            Action::DeviceDeleted => "device-deleted",
-        }
-    }
-}
 
 /// Who did it: a signed-in user, or as much as is known of someone whose sign-in failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,7 +30,7 @@ impl From<&SessionUser> for Actor {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
-    pub action: Action,
+    pub action: AuditAction,
     pub ok: bool,
     pub actor: Actor,
     pub customer_id: Option<String>,
@@ -63,11 +41,11 @@ pub struct Event {
 }
 
 /// An event as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditEntry {
     pub at: i64,
-    pub action: String,
-    pub ok: bool,
+    pub action: AuditAction,
+    pub outcome: AuditOutcome,
     pub tenant_id: Option<String>,
     pub object_id: Option<String>,
     pub upn: Option<String>,
@@ -87,8 +65,12 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(at)
-        .bind(event.action.as_str())
-        .bind(if event.ok { "ok" } else { "failed" })
+        .bind(event.action)
+        .bind(if event.ok {
+            AuditOutcome::Ok
+        } else {
+            AuditOutcome::Failed
+        })
         .bind(&event.actor.tenant_id)
         .bind(&event.actor.object_id)
         .bind(&event.actor.upn)
@@ -109,7 +91,7 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, sqlx::Error> {
-        let rows = sqlx::query(
+        sqlx::query_as(
             "SELECT a.*, o.kind FROM audit_events a LEFT JOIN operations o \
              ON o.id = a.operation_id WHERE a.tenant_id = $1 OR a.tenant_id IS NULL \
              ORDER BY a.id DESC LIMIT $2 OFFSET $3",
@@ -118,28 +100,7 @@ impl Store {
         .bind(limit)
         .bind(offset)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AuditEntry {
-                    at: row.try_get("at")?,
-                    action: row.try_get("action")?,
-                    ok: row.try_get::<String, _>("outcome")? == "ok",
-                    tenant_id: row.try_get("tenant_id")?,
-                    object_id: row.try_get("object_id")?,
-                    upn: row.try_get("upn")?,
-                    customer_id: row.try_get("customer_id")?,
-                    operation_id: row.try_get("operation_id")?,
-                    kind: row
-                        .try_get::<Option<&str>, _>("kind")?
-                        .map(OperationKind::try_from)
-                        .transpose()
-                        .map_err(|why| sqlx::Error::Decode(why.into()))?,
-                    detail: row.try_get("detail")?,
-                    correlation_id: row.try_get("correlation_id")?,
-                })
-            })
-            .collect()
+        .await
     }
 }
 
@@ -192,7 +153,7 @@ pub async fn page(page: u32) -> Result<crate::model::audit::AuditView, crate::mo
                 _ => None,
             },
             action: e.action,
-            ok: e.ok,
+            ok: e.outcome == AuditOutcome::Ok,
             upn: e.upn,
             tenant_id: e.tenant_id,
             object_id: e.object_id,

@@ -13,7 +13,8 @@
 use axum::extract::State;
 use axum::response::Redirect;
 
-use super::audit::{self, Action, Actor, Event};
+use super::audit::{self, Actor, Event};
+use crate::model::audit::AuditAction;
 use super::auth::{SessionUser, SignedIn};
 use super::caller::{caller, open_customer, parse_customer, Caller};
 use super::leases::Lease;
@@ -286,7 +287,7 @@ async fn record(
     audit::record(
         state,
         Event {
-            action: Action::DeviceDeleted,
+            action: AuditAction::DeviceDeleted,
             ok: failure.is_none(),
             actor: Actor::from(user),
             customer_id: Some(operation.customer_id.clone()),

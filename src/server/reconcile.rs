@@ -8,7 +8,6 @@
 //! of the person who started the operation. Without a usable sign-in the operation is marked
 //! as stopped, with the button to send the rest.
 
-use sqlx::Row as _;
 
 use crate::model::operations::{OperationKind, OperationState};
 use crate::server::auth::{self, SessionUser};
@@ -19,13 +18,20 @@ use crate::server::uploads::{follow, submit};
 use crate::server::{unix_now, AppState};
 
 /// An operation a previous process did not finish with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Unfinished {
+    #[sqlx(rename = "id")]
     pub operation_id: String,
     pub kind: OperationKind,
-    /// Still `submitting`: parts may be unsent. Otherwise only its jobs are unfollowed.
-    pub submitting: bool,
+    pub state: OperationState,
     pub sign_in_id: Option<String>,
+}
+
+impl Unfinished {
+    /// Still `submitting`: parts may be unsent. Otherwise only its jobs are unfollowed.
+    fn submitting(&self) -> bool {
+        self.state == OperationState::Submitting
+    }
 }
 
 /// What start-up did, for the log.
@@ -39,7 +45,7 @@ pub struct Reconciled {
 impl Store {
     /// Operations left `submitting`, and uploads with a job Partner Center has not finished.
     pub async fn unfinished_operations(&self) -> Result<Vec<Unfinished>, sqlx::Error> {
-        let rows = sqlx::query(&format!(
+        sqlx::query_as(&format!(
             "SELECT id, kind, state, sign_in_id FROM operations u WHERE state = 'submitting' \
              OR EXISTS (SELECT 1 FROM operation_parts c WHERE c.operation_id = u.id \
              AND c.tracking_id IS NOT NULL \
@@ -48,17 +54,7 @@ impl Store {
             finished_job_statuses_sql()
         ))
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Unfinished {
-                    operation_id: row.try_get("id")?,
-                    kind: operations::word_column(row, "kind")?,
-                    submitting: row.try_get::<String, _>("state")? == "submitting",
-                    sign_in_id: row.try_get("sign_in_id")?,
-                })
-            })
-            .collect()
+        .await
     }
 }
 
@@ -90,7 +86,7 @@ pub async fn watch(state: AppState) {
             .map(str::to_string)
             .collect();
         let which = |upload: &Unfinished| {
-            upload.submitting || orphaned_followers.contains(&upload.operation_id)
+            upload.submitting() || orphaned_followers.contains(&upload.operation_id)
         };
         match take_over(&state, which).await {
             Ok(done) if done != Reconciled::default() => {
@@ -119,8 +115,9 @@ async fn take_over(
         if !which(&unfinished) {
             continue;
         }
+        let submitting = unfinished.submitting();
         let (id, kind) = (unfinished.operation_id, unfinished.kind);
-        let name = match unfinished.submitting {
+        let name = match submitting {
             true => operations::sending_lease(&id),
             false => follow::follow_lease(&id),
         };
@@ -132,7 +129,7 @@ async fn take_over(
             Some(sign_in) => auth::user_of_sign_in(state, sign_in).await,
             None => None,
         };
-        match (unfinished.submitting, user) {
+        match (submitting, user) {
             (true, Some(user)) => {
                 tracing::info!(operation = %id, ?kind, "resuming an interrupted operation");
                 tokio::spawn(send(state.clone(), kind, user, id, lease));

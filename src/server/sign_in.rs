@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::audit::{self, Action, Actor, Event};
+use super::audit::{self, Actor, Event};
+use crate::model::audit::AuditAction;
 use super::auth::{end_sign_in, SessionUser, USER};
 use super::oidc::{OidcError, PendingSignIn};
 use super::pending_sign_in;
@@ -275,7 +276,7 @@ async fn finish_sign_in(
     audit::record(
         state,
         Event {
-            action: Action::SignIn,
+            action: AuditAction::SignIn,
             ok: true,
             actor: Actor::from(&user),
             customer_id: None,
@@ -295,7 +296,7 @@ async fn sign_in_failed(state: &AppState, reason: &str) {
     audit::record(
         state,
         Event {
-            action: Action::SignInFailed,
+            action: AuditAction::SignInFailed,
             ok: false,
             actor: Actor::default(),
             customer_id: None,

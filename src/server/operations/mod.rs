@@ -19,7 +19,6 @@
 pub mod jobs;
 pub mod parts;
 
-use sqlx::Row as _;
 
 use crate::model::operations::{OperationKind, OperationState};
 use crate::server::store::Store;
@@ -51,7 +50,6 @@ impl std::fmt::Display for OperationId {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Operation {
     pub id: String,
-    #[sqlx(try_from = "String")]
     pub kind: OperationKind,
     pub customer_id: String,
     pub customer_name: String,
@@ -59,7 +57,6 @@ pub struct Operation {
     pub tenant_id: String,
     pub object_id: String,
     pub upn: String,
-    #[sqlx(try_from = "String")]
     pub state: OperationState,
     /// Why it stopped, when it failed.
     pub error: Option<String>,
@@ -100,15 +97,6 @@ pub(crate) async fn insert(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// A text column holding one of a [`text_enum!`](crate::model)'s words, read back: an
-/// unknown word is a damaged row, said loudly.
-pub fn word_column<T: for<'a> TryFrom<&'a str, Error = String>>(
-    row: &sqlx::any::AnyRow,
-    column: &str,
-) -> Result<T, sqlx::Error> {
-    T::try_from(row.try_get::<&str, _>(column)?).map_err(|why| sqlx::Error::Decode(why.into()))
 }
 
 impl Store {

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 
 use super::chunks::Claim;
-use super::intake::{read_input, Input};
+use super::intake::{chosen_batch, read_input, Input};
 use super::judging::check_rows;
 use super::store::Upload;
 use super::views::{batch_names, load};
@@ -17,7 +17,8 @@ use crate::ingest::Check;
 use crate::model::operations::OperationState;
 use crate::model::AppError;
 use crate::partner_center::{BatchId, CustomerId};
-use crate::server::audit::{self, Action, Actor, Event};
+use crate::model::audit::AuditAction;
+use crate::server::audit::{self, Actor, Event};
 use crate::server::auth::SignedIn;
 use crate::server::caller::Caller;
 use crate::server::operations::OperationId;
@@ -53,15 +54,15 @@ fn after_change(changed: bool, customer_id: &str, upload_id: &str) -> Response {
     }
 }
 
-pub(super) async fn audit_upload(caller: &Caller, upload: &Upload, action: Action, detail: String) {
+pub(super) async fn audit_upload(caller: &Caller, upload: &Upload, action: AuditAction, detail: String) {
     audit::record(
         &caller.state,
         Event {
             action,
             ok: true,
             actor: Actor::from(&caller.user),
-            customer_id: Some(upload.customer_id.clone()),
-            operation_id: Some(upload.id.clone()),
+            customer_id: Some(upload.operation.customer_id.clone()),
+            operation_id: Some(upload.operation.id.clone()),
             detail,
             correlation_id: caller.ctx.correlation_id,
         },
@@ -95,8 +96,8 @@ impl FromRequestParts<AppState> for OwnUpload {
         let upload = load(&caller, &customer.to_string(), &upload.to_string())
             .await
             .map_err(refuse)?;
-        if upload.object_id != caller.user.object_id {
-            let message = format!("Only {} can change or submit this upload.", upload.upn);
+        if upload.operation.object_id != caller.user.object_id {
+            let message = format!("Only {} can change or submit this upload.", upload.operation.upn);
             return Err(Refusal::new(StatusCode::FORBIDDEN, message).into_response());
         }
         Ok(Self {
@@ -113,8 +114,8 @@ pub async fn rows(
     OwnUpload { caller, upload, .. }: OwnUpload,
     Form(fields): Fields,
 ) -> Result<Response, Refusal> {
-    if upload.state != OperationState::Draft {
-        return Ok(Redirect::to(&urls::job(&upload.customer_id, &upload.id)).into_response());
+    if upload.operation.state != OperationState::Draft {
+        return Ok(Redirect::to(&urls::job(&upload.operation.customer_id, &upload.operation.id)).into_response());
     }
     let store = &caller.state.store;
     match field(&fields, "action") {
@@ -124,7 +125,7 @@ pub async fn rows(
                 .filter(|(k, _)| k == "row")
                 .filter_map(|(_, v)| v.parse().ok())
                 .collect();
-            store.set_excluded(&upload.id, &rows, true).await?
+            store.set_excluded(&upload.operation.id, &rows, true).await?
         }
         Some("restore-selected") => {
             let rows: Vec<u32> = fields
@@ -132,18 +133,18 @@ pub async fn rows(
                 .filter(|(k, _)| k == "row")
                 .filter_map(|(_, v)| v.parse().ok())
                 .collect();
-            store.set_excluded(&upload.id, &rows, false).await?
+            store.set_excluded(&upload.operation.id, &rows, false).await?
         }
-        Some("remove-errors") => store.exclude_where(&upload.id, true, None).await?,
+        Some("remove-errors") => store.exclude_where(&upload.operation.id, true, None).await?,
         Some("remove-registered") => {
             store
-                .exclude_where(&upload.id, false, Some(&Check::AlreadyRegistered.code()))
+                .exclude_where(&upload.operation.id, false, Some(&Check::AlreadyRegistered.code()))
                 .await?
         }
         _ => return Err(Refusal::new(StatusCode::BAD_REQUEST, "Unknown action.")),
     };
-    store.recheck_duplicates(&upload.id).await?;
-    Ok(Redirect::to(&urls::upload(&upload.customer_id, &upload.id)).into_response())
+    store.recheck_duplicates(&upload.operation.id).await?;
+    Ok(Redirect::to(&urls::upload(&upload.operation.customer_id, &upload.operation.id)).into_response())
 }
 
 /// `POST …/uploads/{id}/target`: `target=existing&existing_batch=…` or
@@ -152,20 +153,18 @@ pub async fn target(
     OwnUpload { caller, upload, .. }: OwnUpload,
     Form(fields): Fields,
 ) -> Result<Response, Refusal> {
-    let new = field(&fields, "target") != Some("existing");
-    let name =
-        field(&fields, if new { "batch_name" } else { "existing_batch" }).unwrap_or_default();
-    let batch = BatchId::parse(name).map_err(|why| {
-        let message = format!("“{}” cannot be a batch name: {why}.", name.trim());
-        Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, message)
-    })?;
+    let (target, batch) = chosen_batch(
+        field(&fields, "target"),
+        field(&fields, "batch_name"),
+        field(&fields, "existing_batch"),
+    )?;
     let now = unix_now();
     let changed = caller
         .state
         .store
-        .set_target(&upload.id, new, batch.as_str(), now)
+        .set_target(&upload.operation.id, target, batch.as_str(), now)
         .await?;
-    Ok(after_change(changed, &upload.customer_id, &upload.id))
+    Ok(after_change(changed, &upload.operation.customer_id, &upload.operation.id))
 }
 
 /// `POST …/uploads/{id}/submit`: the draft becomes a submission once — a double click, a
@@ -177,12 +176,12 @@ pub async fn submit(
         customer,
     }: OwnUpload,
 ) -> Result<Response, Refusal> {
-    let job = Redirect::to(&urls::job(&upload.customer_id, &upload.id)).into_response();
-    if upload.state != OperationState::Draft {
+    let job = Redirect::to(&urls::job(&upload.operation.customer_id, &upload.operation.id)).into_response();
+    if upload.operation.state != OperationState::Draft {
         return Ok(job);
     }
     let store = &caller.state.store;
-    let counts = store.row_counts(&upload.id).await?;
+    let counts = store.row_counts(&upload.operation.id).await?;
     let unprocessable = |message: &str| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, message);
     if counts.errors > 0 {
         return Err(unprocessable(&rows_with_errors(counts.errors)));
@@ -195,7 +194,7 @@ pub async fn submit(
     let taken = BatchId::parse(&batch)
         .ok()
         .and_then(|b| names.iter().find(|n| b.same_batch_as(n)).cloned());
-    match (upload.new_batch, taken) {
+    match (upload.target.is_new(), taken) {
         (true, Some(existing)) => {
             let message = format!("A batch named “{existing}” already exists for this customer. On the preview, choose to add the devices to it, or give the new batch another name.");
             return Err(Refusal::new(StatusCode::CONFLICT, message));
@@ -209,7 +208,7 @@ pub async fn submit(
     let now = unix_now();
     let claim = store
         .begin_submission(
-            &upload.id,
+            &upload.operation.id,
             &caller.user.sign_in_id,
             caller.state.config.upload_chunk_size,
             now,
@@ -217,8 +216,8 @@ pub async fn submit(
         .await?;
     match claim {
         Claim::Claimed => {
-            tracing::info!(upload = %upload.id, devices = counts.included(), "upload submitted");
-            let into = if upload.new_batch {
+            tracing::info!(upload = %upload.operation.id, devices = counts.included(), "upload submitted");
+            let into = if upload.target.is_new() {
                 "the new batch"
             } else {
                 "the batch"
@@ -226,7 +225,7 @@ pub async fn submit(
             audit_upload(
                 &caller,
                 &upload,
-                Action::UploadSubmitted,
+                AuditAction::UploadSubmitted,
                 format!(
                     "{} device(s) from {} into {into} “{batch}”.",
                     counts.included(),
@@ -240,7 +239,7 @@ pub async fn submit(
             tokio::spawn(super::submit::run(
                 caller.state.clone(),
                 caller.user.clone(),
-                upload.id.clone(),
+                upload.operation.id.clone(),
             ));
             Ok(job)
         }
@@ -264,7 +263,7 @@ pub async fn sheet(
     let file = caller
         .state
         .store
-        .upload_file(&upload.id)
+        .upload_file(&upload.operation.id)
         .await?
         .ok_or_else(|| {
             Refusal::new(
@@ -287,16 +286,16 @@ pub async fn sheet(
     let changed = caller
         .state
         .store
-        .replace_draft_rows(&upload.id, &report, &rows, now)
+        .replace_draft_rows(&upload.operation.id, &report, &rows, now)
         .await?;
-    Ok(after_change(changed, &upload.customer_id, &upload.id))
+    Ok(after_change(changed, &upload.operation.customer_id, &upload.operation.id))
 }
 
 /// `POST …/uploads/{id}/split`: one new draft per group tag, each into a new batch named
 /// after its tag (Partner Center's batch name is the devices' group tag).
 pub async fn split(OwnUpload { caller, upload, .. }: OwnUpload) -> Result<Response, Refusal> {
     let store = &caller.state.store;
-    let tags = store.group_tags(&upload.id).await?;
+    let tags = store.group_tags(&upload.operation.id).await?;
     if tags.is_empty() {
         return Err(Refusal::new(
             StatusCode::CONFLICT,
@@ -315,9 +314,9 @@ pub async fn split(OwnUpload { caller, upload, .. }: OwnUpload) -> Result<Respon
     // The parts keep no file of their own: no other sheet to read.
     report.sheets.clear();
     let now = unix_now();
-    let changed = store.split_by_group_tag(&upload.id, &report, now).await?;
+    let changed = store.split_by_group_tag(&upload.operation.id, &report, now).await?;
     if changed {
-        tracing::info!(upload = %upload.id, parts = tags.len(), "upload split by group tag");
+        tracing::info!(upload = %upload.operation.id, parts = tags.len(), "upload split by group tag");
     }
-    Ok(after_change(changed, &upload.customer_id, &upload.id))
+    Ok(after_change(changed, &upload.operation.customer_id, &upload.operation.id))
 }

@@ -82,7 +82,7 @@ async fn download(
             let head = header_line(&columns, which);
             let pieces = pieces(
                 caller.state.store.clone(),
-                upload.id,
+                upload.operation.id,
                 accepted,
                 columns,
                 which,
@@ -127,7 +127,7 @@ async fn prepare(
     let caller = Caller::new(state, signed_in).await?;
     open_customer(&caller, &customer).await?;
     let upload = load(&caller, &customer.to_string(), &upload_id.to_string()).await?;
-    let accepted = Part::accepted(&caller.state.store.parts(&upload.id).await?);
+    let accepted = Part::accepted(&caller.state.store.parts(&upload.operation.id).await?);
     Ok((caller, upload, accepted))
 }
 

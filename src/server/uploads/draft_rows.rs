@@ -9,7 +9,6 @@ use sqlx::Row as _;
 use super::store::{lock_draft, stored_row_from, InputReport, StoredRow, UPLOADS};
 use crate::ingest::{Check, DeviceRow, Finding};
 use crate::model::operations::OperationState;
-use crate::server::operations::word_column;
 use crate::server::store::Store;
 use crate::server::unix_now;
 
@@ -76,8 +75,9 @@ impl Store {
 }
 
 /// A draft made by splitting another one per group tag.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SplitPart {
+    #[sqlx(rename = "id")]
     pub upload_id: String,
     pub batch_id: String,
     pub state: OperationState,
@@ -159,26 +159,14 @@ impl Store {
 
     /// The drafts a split made from this upload, by batch name.
     pub async fn split_parts(&self, upload_id: &str) -> Result<Vec<SplitPart>, sqlx::Error> {
-        let rows = sqlx::query(&format!(
-            "SELECT u.id, u.batch_id, u.state, \
+        sqlx::query_as(&format!(
+            "SELECT u.id, COALESCE(u.batch_id, '') AS batch_id, u.state, \
              (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.excluded = 0) AS rows \
              FROM {UPLOADS} u WHERE u.split_from = $1 ORDER BY u.batch_id",
         ))
         .bind(upload_id)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(SplitPart {
-                    upload_id: row.try_get("id")?,
-                    batch_id: row
-                        .try_get::<Option<String>, _>("batch_id")?
-                        .unwrap_or_default(),
-                    state: word_column(row, "state")?,
-                    rows: row.try_get("rows")?,
-                })
-            })
-            .collect()
+        .await
     }
 }
 

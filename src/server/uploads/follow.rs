@@ -35,7 +35,7 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(60);
 /// One refresh of an upload at a time, across replicas: when another is under way (a page
 /// and the follower at once), this leaves it to that one and reports the jobs as running.
 pub async fn refresh(state: &AppState, ctx: &CallContext, upload: &Upload) -> Result<bool, String> {
-    let name = format!("refresh:{}", upload.id);
+    let name = format!("refresh:{}", upload.operation.id);
     let Some(lease) = Lease::take(state, name).await else {
         return Ok(true);
     };
@@ -51,15 +51,15 @@ async fn ask_and_store(
 ) -> Result<bool, String> {
     let store = &state.store;
     let database = |e: sqlx::Error| {
-        tracing::error!(upload = %upload.id, error = %e, "database error while following a job");
+        tracing::error!(upload = %upload.operation.id, error = %e, "database error while following a job");
         "The dashboard's database failed while storing the job's progress.".to_string()
     };
-    let customer = CustomerId::parse(&upload.customer_id).map_err(|e| e.to_string())?;
+    let customer = CustomerId::parse(&upload.operation.customer_id).map_err(|e| e.to_string())?;
     let mut running = false;
     let mut failure = None;
     // A job that ended changed its batch (its devices, its status) in Partner Center.
     let mut ended = false;
-    for chunk in store.parts(&upload.id).await.map_err(database)? {
+    for chunk in store.parts(&upload.operation.id).await.map_err(database)? {
         if !chunk.job_running() {
             continue;
         }
@@ -71,7 +71,7 @@ async fn ask_and_store(
             continue;
         };
         let rows = store
-            .chunk_devices(&upload.id, chunk.number)
+            .chunk_devices(&upload.operation.id, chunk.number)
             .await
             .map_err(database)?;
         let answer = state
@@ -103,7 +103,7 @@ async fn ask_and_store(
             // Partner Center no longer knows the job: what it said last stands, and the
             // devices it never reported get an unknown outcome instead of waiting forever.
             Err(error) if error.kind() == ErrorKind::NotFound => {
-                tracing::warn!(upload = %upload.id, chunk = chunk.number, "Partner Center forgot a job");
+                tracing::warn!(upload = %upload.operation.id, chunk = chunk.number, "Partner Center forgot a job");
                 let report = JobReport {
                     status: JobProgress::Forgotten,
                     started_at: None,
@@ -117,9 +117,9 @@ async fn ask_and_store(
                      shown is what it said last; the dashboard asks again by itself.",
                     error.kind().as_str()
                 );
-                tracing::warn!(upload = %upload.id, %error, "job status unavailable");
+                tracing::warn!(upload = %upload.operation.id, %error, "job status unavailable");
                 store
-                    .record_check_failure(&upload.id, chunk.number, &message, unix_now())
+                    .record_check_failure(&upload.operation.id, chunk.number, &message, unix_now())
                     .await
                     .map_err(database)?;
                 running = true;
@@ -129,7 +129,7 @@ async fn ask_and_store(
         };
         store
             .record_job(
-                &upload.id,
+                &upload.operation.id,
                 chunk.number,
                 &report,
                 &outcomes,
@@ -142,7 +142,7 @@ async fn ask_and_store(
     if ended {
         state
             .batch_lists
-            .customer_changed(store, &upload.customer_id)
+            .customer_changed(store, &upload.operation.customer_id)
             .await;
     }
     match failure {

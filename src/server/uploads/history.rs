@@ -2,15 +2,13 @@
 //! for all the customers the signed-in user has worked on, newest first, with where each one
 //! stands.
 
-use sqlx::Row as _;
 
 use super::status::status_sql;
 use crate::model::operations::OperationKind;
-use crate::model::uploads::{HistoryRow, HistoryView, UploadSource, UploadStatus};
+use crate::model::uploads::{BatchTarget, HistoryRow, HistoryView, UploadSource, UploadStatus};
 use crate::model::AppError;
 use crate::server::caller::{caller, open_customer, parse_customer};
 use crate::server::display_time;
-use crate::server::operations::word_column;
 use crate::server::store::Store;
 use crate::server::{AppState, PageWindow};
 use crate::urls;
@@ -29,8 +27,9 @@ pub struct HistoryFilter {
 }
 
 /// One operation as the history lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HistoryEntry {
+    #[sqlx(rename = "id")]
     pub operation_id: String,
     pub kind: OperationKind,
     pub customer_id: String,
@@ -40,7 +39,8 @@ pub struct HistoryEntry {
     pub source: Option<UploadSource>,
     pub file_name: Option<String>,
     pub batch_id: Option<String>,
-    pub new_batch: bool,
+    /// An upload's; `None` for other kinds.
+    pub target: Option<BatchTarget>,
     pub at: i64,
     pub devices: i64,
     pub registered: i64,
@@ -113,39 +113,15 @@ impl Store {
             binds.len() + 1,
             binds.len() + 2
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sqlx::query_as(&sql);
         for bind in &binds {
             query = query.bind(bind);
         }
-        let rows = query
+        query
             .bind(limit)
             .bind(offset)
             .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(HistoryEntry {
-                    operation_id: row.try_get("id")?,
-                    kind: word_column(row, "kind")?,
-                    customer_id: row.try_get("customer_id")?,
-                    customer_name: row.try_get("customer_name")?,
-                    upn: row.try_get("upn")?,
-                    source: row
-                        .try_get::<Option<&str>, _>("source")?
-                        .map(UploadSource::try_from)
-                        .transpose()
-                        .map_err(|why| sqlx::Error::Decode(why.into()))?,
-                    file_name: row.try_get("file_name")?,
-                    batch_id: row.try_get("batch_id")?,
-                    new_batch: row.try_get::<Option<&str>, _>("target")? == Some("new"),
-                    at: row.try_get("at")?,
-                    devices: row.try_get("devices")?,
-                    registered: row.try_get("registered")?,
-                    failed: row.try_get("failed")?,
-                    status: word_column(row, "status")?,
-                })
-            })
-            .collect()
+            .await
     }
 
     /// Who uploaded within the scope, for the user filter.
@@ -223,7 +199,7 @@ fn history_row(entry: HistoryEntry) -> HistoryRow {
         upn: entry.upn,
         from,
         batch_id: entry.batch_id.unwrap_or_default(),
-        new_batch: entry.new_batch,
+        new_batch: entry.target == Some(BatchTarget::New),
         devices: entry.devices,
         registered,
         failed: entry.failed,

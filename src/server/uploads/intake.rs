@@ -13,12 +13,13 @@ use super::judging::check_rows;
 use super::store::{InputReport, Upload};
 use crate::ingest::TypedRow;
 use crate::ingest::{self, Ingested, Limits, ReadError};
-use crate::model::operations::OperationState;
-use crate::model::uploads::{UploadSource, TYPED_FIELDS, TYPED_ROWS};
+use crate::model::operations::{OperationKind, OperationState};
+use crate::model::uploads::{BatchTarget, UploadSource, TYPED_FIELDS, TYPED_ROWS};
 use crate::model::CustomerRow;
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::auth::SignedIn;
 use crate::server::caller::{open_customer, Caller};
+use crate::server::operations::Operation;
 use crate::server::path_ids::Ids;
 use crate::server::refusal::Refusal;
 use crate::server::{unix_now, AppState};
@@ -95,7 +96,11 @@ async fn intake(
     // Who may upload for this customer is settled before the file is parsed: parsing is the
     // costly part, and a customer id made up by a signed-in user must not buy any of it.
     let customer = open_customer(&caller, id).await?;
-    let (new_batch, batch) = resolve_target(&form)?;
+    let (target, batch) = chosen_batch(
+        Some(form.target.as_str()).filter(|t| !t.is_empty()),
+        Some(&form.batch_name),
+        Some(&form.existing_batch),
+    )?;
     let limits = Limits {
         max_rows: caller.state.config.upload_max_rows,
         ..Limits::default()
@@ -107,7 +112,7 @@ async fn intake(
         &customer,
         source,
         file_name,
-        (new_batch, batch.as_str()),
+        (target, batch.as_str().to_string()),
         report,
     );
     let file = (source == UploadSource::File).then_some(&form.file[..]);
@@ -123,35 +128,40 @@ async fn intake(
                 "The dashboard could not store the upload (database error). Try again.",
             )
         })?;
-    tracing::info!(upload = %upload.id, rows = rows.len(), customer = %upload.customer_id, "draft upload stored");
-    Ok(upload.id)
+    tracing::info!(upload = %upload.operation.id, rows = rows.len(), customer = %upload.operation.customer_id, "draft upload stored");
+    Ok(upload.operation.id)
 }
 
-/// A draft of the caller's, for a customer: `target` is (new batch?, its name).
+/// A draft of the caller's, for a customer, to make or fill the batch `batch_id`.
 pub(crate) fn new_draft(
     caller: &Caller,
     customer: &CustomerRow,
     source: UploadSource,
     file_name: Option<String>,
-    target: (bool, &str),
+    (target, batch_id): (BatchTarget, String),
     report: InputReport,
 ) -> Upload {
+    let now = unix_now();
     Upload {
-        id: uuid::Uuid::new_v4().to_string(),
-        customer_id: customer.id.clone(),
-        customer_name: customer.name.clone(),
-        tenant_id: caller.user.tenant_id.clone(),
-        object_id: caller.user.object_id.clone(),
-        upn: caller.user.upn.clone(),
+        operation: Operation {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind: OperationKind::Upload,
+            customer_id: customer.id.clone(),
+            customer_name: customer.name.clone(),
+            tenant_id: caller.user.tenant_id.clone(),
+            object_id: caller.user.object_id.clone(),
+            upn: caller.user.upn.clone(),
+            state: OperationState::Draft,
+            error: None,
+            sign_in_id: None,
+            created_at: now,
+            submitted_at: None,
+        },
         source,
         file_name,
-        new_batch: target.0,
-        batch_id: Some(target.1.to_string()),
-        state: OperationState::Draft,
+        target,
+        batch_id: Some(batch_id),
         report,
-        error: None,
-        created_at: unix_now(),
-        submitted_at: None,
     }
 }
 
@@ -317,26 +327,30 @@ pub(crate) async fn read_input(
     Ok((source, name, ingested))
 }
 
-/// A new batch (its name checked) or an existing one. Whether the new name is taken is
-/// checked on the preview, where the user can choose to add to that batch instead.
-fn resolve_target(form: &Form) -> Result<(bool, BatchId), Refusal> {
-    let (new, name) = match form.target.as_str() {
-        "existing" => (false, form.existing_batch.as_str()),
-        _ => (true, form.batch_name.as_str()),
-    };
-    if name.trim().is_empty() {
-        let message = if new {
-            "Give the new batch a name."
-        } else {
-            "Pick the batch to add the devices to."
-        };
-        return Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, message));
+/// The batch the form chose: a new one (its name checked) or an existing one. Whether a new
+/// name is taken is checked on the preview, where the user can choose to add to that batch
+/// instead. The upload form and the preview's "change the batch" form both send
+/// `target=new&batch_name=…` or `target=existing&existing_batch=…`.
+pub(super) fn chosen_batch(
+    target: Option<&str>,
+    batch_name: Option<&str>,
+    existing_batch: Option<&str>,
+) -> Result<(BatchTarget, BatchId), Refusal> {
+    let refuse = |message: String| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, message);
+    let target = BatchTarget::try_from(target.unwrap_or(BatchTarget::New.as_str()))
+        .map_err(|_| refuse("Choose a new batch or an existing one.".into()))?;
+    let name = match target {
+        BatchTarget::New => batch_name,
+        BatchTarget::Existing => existing_batch,
     }
-    let batch = BatchId::parse(name).map_err(|why| {
-        Refusal::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("“{}” cannot be a batch name: {why}.", name.trim()),
-        )
-    })?;
-    Ok((new, batch))
+    .unwrap_or_default();
+    if name.trim().is_empty() {
+        return Err(refuse(match target {
+            BatchTarget::New => "Give the new batch a name.".into(),
+            BatchTarget::Existing => "Pick the batch to add the devices to.".into(),
+        }));
+    }
+    let batch = BatchId::parse(name)
+        .map_err(|why| refuse(format!("“{}” cannot be a batch name: {why}.", name.trim())))?;
+    Ok((target, batch))
 }

@@ -10,8 +10,8 @@ use super::intake::new_draft;
 use super::judging::check_rows;
 use super::store::RowFilter;
 use crate::ingest::TypedRow;
-use crate::model::uploads::UploadSource;
-use crate::server::audit::Action;
+use crate::model::audit::AuditAction;
+use crate::model::uploads::{BatchTarget, UploadSource};
 use crate::server::caller::open_customer;
 use crate::server::refusal::Refusal;
 use crate::server::unix_now;
@@ -26,24 +26,24 @@ pub async fn resume(OwnUpload { caller, upload, .. }: OwnUpload) -> Result<Redir
     let resumed = caller
         .state
         .store
-        .resume_operation(&upload.id, &caller.user.sign_in_id, now)
+        .resume_operation(&upload.operation.id, &caller.user.sign_in_id, now)
         .await?;
     if resumed {
-        tracing::info!(upload = %upload.id, "submission resumed");
+        tracing::info!(upload = %upload.operation.id, "submission resumed");
         audit_upload(
             &caller,
             &upload,
-            Action::UploadResumed,
+            AuditAction::UploadResumed,
             "The parts left unsent were sent again.".into(),
         )
         .await;
         tokio::spawn(super::submit::run(
             caller.state.clone(),
             caller.user.clone(),
-            upload.id.clone(),
+            upload.operation.id.clone(),
         ));
     }
-    Ok(Redirect::to(&urls::job(&upload.customer_id, &upload.id)))
+    Ok(Redirect::to(&urls::job(&upload.operation.customer_id, &upload.operation.id)))
 }
 
 /// `POST /customers/{id}/jobs/{uploadId}/retry`: a new draft with the rows that failed, for
@@ -59,7 +59,7 @@ pub async fn retry(
     let failed = caller
         .state
         .store
-        .rows(&upload.id, RowFilter::Failed, 0, i64::MAX)
+        .rows(&upload.operation.id, RowFilter::Failed, 0, i64::MAX)
         .await?;
     if failed.is_empty() {
         return Err(Refusal::new(
@@ -82,10 +82,10 @@ pub async fn retry(
         &customer,
         UploadSource::Retry,
         Some(name),
-        (false, &batch),
+        (BatchTarget::Existing, batch),
         report,
     );
     caller.state.store.insert_draft(&draft, None, &rows).await?;
-    tracing::info!(upload = %upload.id, retry = %draft.id, "failed rows put in a new draft");
-    Ok(Redirect::to(&urls::upload(&upload.customer_id, &draft.id)))
+    tracing::info!(upload = %upload.operation.id, retry = %draft.operation.id, "failed rows put in a new draft");
+    Ok(Redirect::to(&urls::upload(&upload.operation.customer_id, &draft.operation.id)))
 }

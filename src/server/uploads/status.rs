@@ -4,7 +4,6 @@
 use crate::model::uploads::UploadStatus;
 use crate::partner_center::UploadStatus as JobStatus;
 use crate::server::operations::jobs::{finished_job_statuses_sql, JobProgress};
-use crate::server::operations::word_column;
 use crate::server::store::Store;
 
 /// The status of the upload `u` (an alias of `uploads`), as an SQL expression.
@@ -38,12 +37,9 @@ impl Store {
             "SELECT {} AS status FROM operations u WHERE u.id = $1",
             status_sql()
         );
-        sqlx::query(&sql)
+        sqlx::query_scalar(&sql)
             .bind(upload_id)
             .fetch_optional(self.pool())
-            .await?
-            .as_ref()
-            .map(|row| word_column(row, "status"))
-            .transpose()
+            .await
     }
 }

@@ -8,11 +8,9 @@ use sqlx::Row as _;
 
 use crate::ingest::{DeviceRow, Finding};
 use crate::model::operations::OperationKind;
-use crate::model::uploads::UploadSource;
-use crate::server::operations::word_column;
+use crate::model::uploads::{BatchTarget, UploadSource};
+use crate::server::operations::{self, Operation};
 use crate::server::store::Store;
-
-use crate::model::operations::OperationState;
 
 /// An upload as read: the operation's columns and the upload's own, for `FROM {UPLOADS} u`.
 pub(super) const UPLOADS: &str = "(SELECT o.*, d.source, d.file_name, d.target, d.batch_id, \
@@ -28,6 +26,16 @@ pub(super) fn json_column<T: serde::de::DeserializeOwned>(
         index: column.to_string(),
         source: Box::new(e),
     })
+}
+
+/// Read back from its JSON column: a value that does not decode is a damaged row, said
+/// loudly.
+impl TryFrom<String> for InputReport {
+    type Error = serde_json::Error;
+
+    fn try_from(text: String) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(&text)
+    }
 }
 
 /// What the reader said about the input as a whole, kept with the upload.
@@ -48,24 +56,17 @@ pub struct InputReport {
     pub findings: Vec<Finding>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// An upload: the operation it is, and what only an upload has.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Upload {
-    pub id: String,
-    pub customer_id: String,
-    pub customer_name: String,
-    pub tenant_id: String,
-    pub object_id: String,
-    pub upn: String,
+    #[sqlx(flatten)]
+    pub operation: Operation,
     pub source: UploadSource,
     pub file_name: Option<String>,
-    /// `true`: create the batch; `false`: add to it.
-    pub new_batch: bool,
+    pub target: BatchTarget,
     pub batch_id: Option<String>,
-    pub state: OperationState,
+    #[sqlx(try_from = "String")]
     pub report: InputReport,
-    pub error: Option<String>,
-    pub created_at: i64,
-    pub submitted_at: Option<i64>,
 }
 
 /// A row as stored, with what was found about it.
@@ -131,26 +132,6 @@ impl RowFilter {
     }
 }
 
-fn upload_from(row: &sqlx::any::AnyRow) -> Result<Upload, sqlx::Error> {
-    Ok(Upload {
-        id: row.try_get("id")?,
-        customer_id: row.try_get("customer_id")?,
-        customer_name: row.try_get("customer_name")?,
-        tenant_id: row.try_get("tenant_id")?,
-        object_id: row.try_get("object_id")?,
-        upn: row.try_get("upn")?,
-        source: word_column(row, "source")?,
-        file_name: row.try_get("file_name")?,
-        new_batch: row.try_get::<String, _>("target")? == "new",
-        batch_id: row.try_get("batch_id")?,
-        state: word_column(row, "state")?,
-        report: json_column(row, "report")?,
-        error: row.try_get("error")?,
-        created_at: row.try_get("created_at")?,
-        submitted_at: row.try_get("submitted_at")?,
-    })
-}
-
 pub(super) fn stored_row_from(row: &sqlx::any::AnyRow) -> Result<StoredRow, sqlx::Error> {
     Ok(StoredRow {
         device: DeviceRow {
@@ -189,43 +170,27 @@ impl Store {
         rows: &[(DeviceRow, Vec<Finding>)],
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "INSERT INTO operations (id, kind, customer_id, customer_name, tenant_id, object_id, \
-             upn, state, error, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
-        )
-        .bind(&upload.id)
-        .bind(OperationKind::Upload.as_str())
-        .bind(&upload.customer_id)
-        .bind(&upload.customer_name)
-        .bind(&upload.tenant_id)
-        .bind(&upload.object_id)
-        .bind(&upload.upn)
-        .bind(upload.state.as_str())
-        .bind(&upload.error)
-        .bind(upload.created_at)
-        .execute(&mut *tx)
-        .await?;
+        operations::insert(&mut tx, &upload.operation).await?;
         sqlx::query(
             "INSERT INTO uploads (id, source, file_name, target, batch_id, report) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(&upload.id)
-        .bind(upload.source.as_str())
+        .bind(&upload.operation.id)
+        .bind(upload.source)
         .bind(&upload.file_name)
-        .bind(if upload.new_batch { "new" } else { "existing" })
+        .bind(upload.target)
         .bind(&upload.batch_id)
         .bind(serde_json::to_string(&upload.report).unwrap_or_default())
         .execute(&mut *tx)
         .await?;
         if let Some(content) = file {
             sqlx::query("INSERT INTO upload_files (upload_id, content) VALUES ($1, $2)")
-                .bind(&upload.id)
+                .bind(&upload.operation.id)
                 .bind(content)
                 .execute(&mut *tx)
                 .await?;
         }
-        insert_rows(&mut tx, &upload.id, rows).await?;
+        insert_rows(&mut tx, &upload.operation.id, rows).await?;
         tx.commit().await
     }
 
@@ -265,11 +230,10 @@ impl Store {
     }
 
     pub async fn upload(&self, id: &str) -> Result<Option<Upload>, sqlx::Error> {
-        let row = sqlx::query(&format!("SELECT * FROM {UPLOADS} u WHERE u.id = $1"))
+        sqlx::query_as(&format!("SELECT * FROM {UPLOADS} u WHERE u.id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(upload_from).transpose()
+            .await
     }
 
     pub async fn row_counts(&self, upload_id: &str) -> Result<RowCounts, sqlx::Error> {
@@ -341,7 +305,7 @@ impl Store {
         Ok(sqlx::query(
             "DELETE FROM operations WHERE kind = $1 AND state = 'draft' AND created_at < $2",
         )
-        .bind(OperationKind::Upload.as_str())
+        .bind(OperationKind::Upload)
         .bind(before)
         .execute(self.pool())
         .await?
@@ -352,7 +316,7 @@ impl Store {
     pub async fn set_target(
         &self,
         upload_id: &str,
-        new_batch: bool,
+        target: BatchTarget,
         batch_id: &str,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
@@ -361,7 +325,7 @@ impl Store {
             return Ok(false);
         }
         sqlx::query("UPDATE uploads SET target = $1, batch_id = $2 WHERE id = $3")
-            .bind(if new_batch { "new" } else { "existing" })
+            .bind(target)
             .bind(batch_id)
             .bind(upload_id)
             .execute(&mut *tx)
@@ -471,7 +435,7 @@ fn insert_rows_sql(rows: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::model::operations::OperationState;
 
     #[test]
     fn an_upload_state_reads_back_what_it_wrote_and_a_damaged_one_is_an_error() {

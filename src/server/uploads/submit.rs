@@ -89,13 +89,13 @@ async fn send_pending(
         .await
         .map_err(database)?
         .ok_or("The upload is gone.")?;
-    let customer = CustomerId::parse(&upload.customer_id).map_err(|e| e.to_string())?;
+    let customer = CustomerId::parse(&upload.operation.customer_id).map_err(|e| e.to_string())?;
     let batch = BatchId::parse(upload.batch_id.as_deref().unwrap_or_default())
         .map_err(|e| e.to_string())?;
     // Devices are added to a new batch only once Partner Center lists it: checked before the
     // first addition of this run, also when a restart resumes after the creation, and again
     // after a part that creates it is sent again.
-    let mut batch_listed = !upload.new_batch;
+    let mut batch_listed = !upload.target.is_new();
     loop {
         if !lease.held() {
             tracing::warn!(upload = %upload_id, "stopped sending: the upload was taken over");

@@ -52,16 +52,16 @@ pub async fn upload_preview(
     } else {
         RowFilter::All
     };
-    let (rows, has_next) = page_of_rows(store, &upload.id, filter, page).await?;
+    let (rows, has_next) = page_of_rows(store, &upload.operation.id, filter, page).await?;
     let batches = batch_names(&caller, &id).await?;
     let batch_id = upload.batch_id.clone().unwrap_or_default();
     let name_taken = match BatchId::parse(&batch_id) {
-        Ok(wanted) if upload.new_batch => batches.iter().find(|b| wanted.same_batch_as(b)).cloned(),
+        Ok(wanted) if upload.target.is_new() => batches.iter().find(|b| wanted.same_batch_as(b)).cloned(),
         _ => None,
     };
-    let group_tags = store.group_tags(&upload.id).await?;
+    let group_tags = store.group_tags(&upload.operation.id).await?;
     let split_parts = store
-        .split_parts(&upload.id)
+        .split_parts(&upload.operation.id)
         .await?
         .into_iter()
         .map(|part| SplitPartView {
@@ -120,7 +120,7 @@ pub async fn upload_job(
         ..
     } = open(&customer_id, &upload_id).await?;
     let store = &caller.state.store;
-    let chunks = store.parts(&upload.id).await?;
+    let chunks = store.parts(&upload.operation.id).await?;
     let now = unix_now();
     let stale = |c: &Part| {
         c.checked_at
@@ -135,7 +135,7 @@ pub async fn upload_job(
         )
         .await;
         if refreshed.is_err() {
-            tracing::warn!(upload = %upload.id, "job status refresh timed out");
+            tracing::warn!(upload = %upload.operation.id, "job status refresh timed out");
         }
     }
     // The status before what it sums up: a follower may record outcomes between these reads,
@@ -143,13 +143,13 @@ pub async fn upload_job(
     // least as far along. Read the other way round, a page could say "Finished" above counts
     // from before the last part's job ended.
     let state = store
-        .upload_status(&upload.id)
+        .upload_status(&upload.operation.id)
         .await?
         .ok_or_else(|| AppError::NotFound {
             what: "This upload".into(),
         })?;
-    let chunks = store.parts(&upload.id).await?;
-    let counts = store.outcome_counts(&upload.id).await?;
+    let chunks = store.parts(&upload.operation.id).await?;
+    let counts = store.outcome_counts(&upload.operation.id).await?;
     // An address naming no known filter lists them all.
     let show = DevicesShown::try_from(show.as_str()).unwrap_or(DevicesShown::All);
     let filter = match show {
@@ -158,7 +158,7 @@ pub async fn upload_job(
         DevicesShown::Registered => RowFilter::Registered,
     };
     let page = page.max(1);
-    let (rows, has_next) = page_of_rows(store, &upload.id, filter, page).await?;
+    let (rows, has_next) = page_of_rows(store, &upload.operation.id, filter, page).await?;
     let accepted = Part::accepted(&chunks);
     let time =
         |at: Option<i64>| display_time(at.and_then(|at| chrono::DateTime::from_timestamp(at, 0)));
@@ -178,7 +178,7 @@ pub async fn upload_job(
             registered: counts.registered,
             failed: counts.failed,
         },
-        can_resume: upload.state == OperationState::Failed
+        can_resume: upload.operation.state == OperationState::Failed
             && chunks.iter().any(|c| !c.state.is_done()),
         check_error: chunks
             .iter()
@@ -345,7 +345,7 @@ async fn open(customer_id: &str, upload_id: &str) -> Result<Opened, AppError> {
     let id = parse_customer(customer_id)?;
     let upload = load(&caller, customer_id, upload_id).await?;
     let customer = open_customer(&caller, &id).await?;
-    let counts = caller.state.store.row_counts(&upload.id).await?;
+    let counts = caller.state.store.row_counts(&upload.operation.id).await?;
     Ok(Opened {
         caller,
         id,
@@ -367,8 +367,8 @@ pub(crate) async fn load(
         .upload(upload_id)
         .await?
         .ok_or(AppError::NoSuchUpload)?;
-    if !upload.customer_id.eq_ignore_ascii_case(customer_id)
-        || upload.tenant_id != caller.user.tenant_id
+    if !upload.operation.customer_id.eq_ignore_ascii_case(customer_id)
+        || upload.operation.tenant_id != caller.user.tenant_id
     {
         return Err(AppError::NoSuchUpload);
     }
@@ -386,16 +386,16 @@ pub(crate) async fn batch_names(
 
 pub(crate) fn summary(upload: &Upload) -> UploadSummary {
     UploadSummary {
-        id: upload.id.clone(),
-        state: upload.state,
+        id: upload.operation.id.clone(),
+        state: upload.operation.state,
         source: upload.source,
         file_name: upload.file_name.clone(),
-        new_batch: upload.new_batch,
+        new_batch: upload.target.is_new(),
         batch_id: upload.batch_id.clone().unwrap_or_default(),
-        submitted_by: upload.upn.clone(),
-        created: display_time(chrono::DateTime::from_timestamp(upload.created_at, 0))
+        submitted_by: upload.operation.upn.clone(),
+        created: display_time(chrono::DateTime::from_timestamp(upload.operation.created_at, 0))
             .unwrap_or_default(),
-        error: upload.error.clone(),
+        error: upload.operation.error.clone(),
     }
 }
 
