@@ -49,6 +49,11 @@ impl Fault {
             description: description.into(),
         }
     }
+
+    /// 404 with Partner Center's generic "not found" code.
+    pub fn not_found(description: impl Into<String>) -> Self {
+        Fault::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, description)
+    }
 }
 
 impl IntoResponse for Fault {

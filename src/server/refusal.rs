@@ -86,6 +86,13 @@ struct Context {
 }
 
 fn context(path: &str) -> Context {
+    let not_done = |back: String, back_label| Context {
+        heading: "That did not work",
+        title: "Not done",
+        back,
+        back_label,
+    };
+    // The segments are taken as they stand in the address, still percent-encoded.
     let segments: Vec<&str> = path.split('/').collect();
     match segments.as_slice() {
         ["", "customers", customer, "uploads"] => Context {
@@ -94,36 +101,25 @@ fn context(path: &str) -> Context {
             back: format!("/customers/{customer}/uploads/new"),
             back_label: "Back to the upload form",
         },
-        ["", "customers", customer, "uploads", upload, _] => Context {
-            heading: "That did not work",
-            title: "Not done",
-            back: format!("/customers/{customer}/uploads/{upload}"),
-            back_label: "Back to the upload",
-        },
-        ["", "customers", customer, "jobs", upload, _] => Context {
-            heading: "That did not work",
-            title: "Not done",
-            back: format!("/customers/{customer}/jobs/{upload}"),
-            back_label: "Back to the upload",
-        },
-        ["", "customers", customer, "deletions", operation, _] => Context {
-            heading: "That did not work",
-            title: "Not done",
-            back: format!("/customers/{customer}/deletions/{operation}"),
-            back_label: "Back to the deletion",
-        },
+        ["", "customers", customer, "uploads", upload, _] => not_done(
+            format!("/customers/{customer}/uploads/{upload}"),
+            "Back to the upload",
+        ),
+        ["", "customers", customer, "jobs", upload, _] => not_done(
+            format!("/customers/{customer}/jobs/{upload}"),
+            "Back to the upload",
+        ),
+        ["", "customers", customer, "deletions", operation, _] => not_done(
+            format!("/customers/{customer}/deletions/{operation}"),
+            "Back to the deletion",
+        ),
         ["", "customers", customer, "batches", batch, "devices", _, "delete"] => Context {
             heading: "The device was not deleted",
             title: "Not deleted",
             back: format!("/customers/{customer}/batches/{batch}"),
             back_label: "Back to the batch",
         },
-        _ => Context {
-            heading: "That did not work",
-            title: "Not done",
-            back: "/customers".into(),
-            back_label: "Back to the customers",
-        },
+        _ => not_done("/customers".into(), "Back to the customers"),
     }
 }
 

@@ -89,12 +89,16 @@ impl DeviceIn {
     }
 }
 
-fn no_devices() -> Fault {
-    Fault::new(
-        StatusCode::BAD_REQUEST,
-        codes::INVALID_INPUT,
-        "The request must contain at least one device.",
-    )
+/// A request's devices, read; Partner Center refuses a request with none.
+fn devices_of(sent: Vec<DeviceIn>) -> Result<Vec<DeviceInput>, Fault> {
+    if sent.is_empty() {
+        return Err(Fault::new(
+            StatusCode::BAD_REQUEST,
+            codes::INVALID_INPUT,
+            "The request must contain at least one device.",
+        ));
+    }
+    Ok(sent.into_iter().map(DeviceIn::into_input).collect())
 }
 
 fn batch_not_found(batch_id: &str) -> Fault {
@@ -152,15 +156,7 @@ pub(super) async fn create_batch(
     let request: CreationIn = parse_body(&body)?;
     let batch_id = request.batchid.unwrap_or_default().trim().to_string();
     check_batch_id(&batch_id)?;
-    let devices: Vec<DeviceInput> = request
-        .devices
-        .unwrap_or_default()
-        .into_iter()
-        .map(DeviceIn::into_input)
-        .collect();
-    if devices.is_empty() {
-        return Err(no_devices());
-    }
+    let devices = devices_of(request.devices.unwrap_or_default())?;
     let (customer, tracking_id) = {
         let mut world = lock(&state.partner.world);
         let customer = customer_for_devices(&world, &customer_id)?.id;
@@ -193,11 +189,7 @@ pub(super) async fn add_devices(
     Path((customer_id, batch_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, Fault> {
-    let devices: Vec<DeviceIn> = parse_body(&body)?;
-    if devices.is_empty() {
-        return Err(no_devices());
-    }
-    let devices = devices.into_iter().map(DeviceIn::into_input).collect();
+    let devices = devices_of(parse_body(&body)?)?;
     let (customer, tracking_id) = {
         let mut world = lock(&state.partner.world);
         let customer = customer_for_devices(&world, &customer_id)?.id;
@@ -281,11 +273,9 @@ pub(super) async fn delete_device(
     if deleted {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
-        Err(Fault::new(
-            StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
-            format!("Device '{device_id}' was not found in batch '{batch_id}'."),
-        ))
+        Err(Fault::not_found(format!(
+            "Device '{device_id}' was not found in batch '{batch_id}'."
+        )))
     }
 }
 
@@ -327,11 +317,9 @@ pub(super) async fn update_device(
         .iter_mut()
         .find(|device| device.id.to_string() == device_id)
     else {
-        return Err(Fault::new(
-            StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
-            format!("Device '{device_id}' was not found in batch '{batch_id}'."),
-        ));
+        return Err(Fault::not_found(format!(
+            "Device '{device_id}' was not found in batch '{batch_id}'."
+        )));
     };
     if input.policy.is_some() {
         device.policy = policy;
@@ -356,11 +344,9 @@ pub(super) async fn job_status(
             &render::job(job),
             state.config.emit_bom,
         )),
-        None => Err(Fault::new(
-            StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
-            format!("Batch upload '{tracking_id}' was not found."),
-        )),
+        None => Err(Fault::not_found(format!(
+            "Batch upload '{tracking_id}' was not found."
+        ))),
     }
 }
 
@@ -372,15 +358,7 @@ pub(super) async fn update_policies(
 ) -> Result<Response, Fault> {
     require_admin(&principal)?;
     let request: PolicyUpdateIn = parse_body(&body)?;
-    let devices: Vec<DeviceInput> = request
-        .devices
-        .unwrap_or_default()
-        .into_iter()
-        .map(DeviceIn::into_input)
-        .collect();
-    if devices.is_empty() {
-        return Err(no_devices());
-    }
+    let devices = devices_of(request.devices.unwrap_or_default())?;
     if devices
         .iter()
         .any(|d| d.device_id.is_none() || d.policy.is_none())

@@ -69,11 +69,7 @@ fn validate(input: PolicyIn) -> Result<(String, Option<String>, Vec<String>), Fa
 }
 
 fn policy_not_found(policy_id: &str) -> Fault {
-    Fault::new(
-        StatusCode::NOT_FOUND,
-        codes::NOT_FOUND,
-        format!("Policy '{policy_id}' was not found."),
-    )
+    Fault::not_found(format!("Policy '{policy_id}' was not found."))
 }
 
 pub(super) async fn list(
