@@ -26,7 +26,8 @@ pub async fn search_customers(
 
 #[server]
 pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppError> {
-    crate::server::browse::customer_batches(customer_id).await
+    use crate::server::path_ids::from_address;
+    crate::server::browse::customer_batches(from_address(&customer_id)?).await
 }
 
 #[server]
@@ -35,7 +36,9 @@ pub async fn get_device_to_delete(
     batch_id: String,
     device_id: String,
 ) -> Result<DeviceToDelete, AppError> {
-    crate::server::devices::device_to_delete(customer_id, batch_id, device_id).await
+    use crate::server::path_ids::from_address;
+    let (customer, batch) = (from_address(&customer_id)?, from_address(&batch_id)?);
+    crate::server::devices::device_to_delete(customer, batch, device_id).await
 }
 
 #[server]
@@ -43,7 +46,9 @@ pub async fn get_deletion(
     customer_id: String,
     operation_id: String,
 ) -> Result<crate::model::operations::DeletionView, AppError> {
-    crate::server::deletions::view(customer_id, operation_id).await
+    use crate::server::path_ids::from_address;
+    let deletion = (from_address(&customer_id)?, from_address(&operation_id)?);
+    crate::server::deletions::view(deletion).await
 }
 
 #[server]
@@ -52,5 +57,7 @@ pub async fn batch_devices(
     batch_id: String,
     page: u32,
 ) -> Result<DevicesView, AppError> {
-    crate::server::browse::batch_devices(customer_id, batch_id, page).await
+    use crate::server::path_ids::from_address;
+    let (customer, batch) = (from_address(&customer_id)?, from_address(&batch_id)?);
+    crate::server::browse::batch_devices(customer, batch, page).await
 }

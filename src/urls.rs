@@ -87,6 +87,13 @@ pub fn deletion(customer_id: &str, operation_id: &str) -> String {
     )
 }
 
+/// `url`, carrying what the form post that leads there did
+/// ([`Done`](crate::model::done::Done)).
+pub fn with_done(url: &str, done: crate::model::done::Done) -> String {
+    let glue = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{glue}done={}", done.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -186,6 +186,9 @@ async fn without_its_sign_in_an_interrupted_upload_waits_for_a_person_to_resume_
     );
     let resumed = browser.post(&format!("{job}/resume")).await;
     assert_eq!(resumed.status(), 303);
+    assert_eq!(location(&resumed), format!("{job}?done=resumed"));
+    let said = browser.page(&location(&resumed), 200).await;
+    assert!(said.contains("Sending goes on"), "{said}");
     let (_, page) = until_finished(&browser, &job).await;
     assert!(page.contains("5 registered, 0 failed"), "{page}");
     registered_once(&sandbox, "Crash resume", 8200).await;

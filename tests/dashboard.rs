@@ -316,8 +316,8 @@ async fn partner_center_refusals_are_explained_in_words() {
         .page(&format!("/customers/{TAILSPIN}/batches"), 403)
         .await;
     assert!(page.contains("reseller relationship"));
-    let page = admin.page("/customers/not-a-customer/batches", 400).await;
-    assert!(page.contains("is not a customer id"));
+    let page = admin.page("/customers/not-a-customer/batches", 404).await;
+    assert!(page.contains("Nothing is at this address"), "{page}");
     let page = admin
         .page(
             &format!("/customers/{CONTOSO}/batches/No%20such%20batch"),

@@ -80,9 +80,16 @@ async fn a_deletion_whose_answers_were_lost_goes_again_under_its_request_id() {
     set_faults_at(&app.sandbox_url, FaultSettings::default()).await;
     let retried = browser.post(&format!("{deletion}/retry")).await;
     assert_eq!(retried.status(), 303);
-    assert_eq!(location(&retried), deletion);
-    let page = browser.page(&deletion, 200).await;
+    assert_eq!(
+        location(&retried),
+        format!("{deletion}?done=deletion-retried")
+    );
+    let page = browser.page(&location(&retried), 200).await;
     assert!(page.contains("Done. Every device was deleted."), "{page}");
+    assert!(
+        page.contains("The devices left were asked for again."),
+        "the retry's outcome is said on the page it leads to: {page}"
+    );
     assert!(!still_listed(&app.sandbox_url, &device_id).await);
 
     let ids = delete_ids(&app.sandbox_url, &device_id).await;

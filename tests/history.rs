@@ -204,7 +204,7 @@ async fn deleting_a_device_asks_first_then_removes_it_and_is_audited() {
 
     let response = browser.post(&delete).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), format!("{batch}?deleted={device_id}"));
+    assert_eq!(location(&response), format!("{batch}?done=device-deleted"));
     assert!(!devices()
         .await
         .iter()

@@ -1,7 +1,8 @@
 //! An upgrade keeps every upload: a database at the last schema before operations
 //! (migration 12) holding an upload in the middle of being sent is migrated by this version,
 //! and the upload comes out the same, as an operation whose parts keep their request ids, so
-//! the restart's reconciliation sends the rest exactly as before. On both backends.
+//! the restart's reconciliation sends the rest exactly as before; a draft stored before the
+//! findings of its rows had their own table leaves out the same rows. On both backends.
 
 mod common;
 
@@ -9,9 +10,11 @@ use std::borrow::Cow;
 
 use common::uploads::CONTOSO;
 use common::TestDatabase;
+use ztd_dashboard::ingest::Check;
 use ztd_dashboard::model::operations::{OperationKind, OperationState, PartAction, PartState};
 use ztd_dashboard::model::uploads::{BatchTarget, UploadSource};
 use ztd_dashboard::server::store::Store;
+use ztd_dashboard::server::uploads::draft_rows::Excluding;
 use ztd_dashboard::server::uploads::store::RowFilter;
 
 const UPLOAD: &str = "0b0b0b0b-0000-4000-8000-000000000001";
@@ -19,8 +22,9 @@ const TENANT: &str = "5a9d1f3e-0c2b-4e7a-9b1d-7c4e2f6a8b10";
 const FIRST_ID: &str = "0c0c0c0c-0000-4000-8000-000000000001";
 const SECOND_ID: &str = "0c0c0c0c-0000-4000-8000-000000000002";
 
-/// The database at every migration before the one named `operations`.
-async fn database_before_operations(database: &TestDatabase) -> sqlx::AnyPool {
+/// The database at every migration before the one described as `migration` (its file name
+/// after the number, with spaces).
+async fn database_before(database: &TestDatabase, migration: &str) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     let url = match database.is_postgres() {
         true => database.url.clone(),
@@ -33,12 +37,12 @@ async fn database_before_operations(database: &TestDatabase) -> sqlx::AnyPool {
         true => sqlx::migrate!("./migrations/postgres"),
         false => sqlx::migrate!("./migrations/sqlite"),
     };
-    let operations = migrator
+    let before = migrator
         .migrations
         .iter()
-        .position(|m| m.description == "operations")
-        .expect("the operations migration");
-    migrator.migrations = Cow::Owned(migrator.migrations[..operations].to_vec());
+        .position(|m| m.description == migration)
+        .expect("the migration is there");
+    migrator.migrations = Cow::Owned(migrator.migrations[..before].to_vec());
     migrator.run(&pool).await.expect("the older migrations run");
     pool
 }
@@ -103,7 +107,7 @@ async fn an_upload_being_sent_during_the_upgrade_comes_out_the_same_operation() 
     let data_dir = std::env::temp_dir().join(format!("ztd-upgrade-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&data_dir).unwrap();
     let database = TestDatabase::fresh(&data_dir).await;
-    let pool = database_before_operations(&database).await;
+    let pool = database_before(&database, "operations").await;
     upload_being_sent(&pool).await;
     pool.close().await;
 
@@ -120,7 +124,10 @@ async fn an_upload_being_sent_during_the_upgrade_comes_out_the_same_operation() 
     assert_eq!(upload.target, BatchTarget::New);
     assert_eq!(upload.batch_id.as_deref(), Some("Spring"));
     assert_eq!(upload.report.description, "CSV");
-    assert_eq!((upload.operation.created_at, upload.operation.submitted_at), (100, Some(150)));
+    assert_eq!(
+        (upload.operation.created_at, upload.operation.submitted_at),
+        (100, Some(150))
+    );
 
     let operation = store
         .operation(UPLOAD)
@@ -160,5 +167,64 @@ async fn an_upload_being_sent_during_the_upgrade_comes_out_the_same_operation() 
     let audit = store.audit_events(TENANT, 0, 10).await.unwrap();
     assert_eq!(audit[0].operation_id.as_deref(), Some(UPLOAD));
     assert_eq!(audit[0].kind, Some(OperationKind::Upload));
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+#[tokio::test]
+async fn a_draft_stored_before_row_findings_leaves_out_the_same_rows_after_the_upgrade() {
+    let data_dir = std::env::temp_dir().join(format!("ztd-upgrade-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let database = TestDatabase::fresh(&data_dir).await;
+    let pool = database_before(&database, "row findings").await;
+    let report = r#"{"description":"CSV","format":"csv","encoding":"utf-8","delimiter":",","sheet":null,"sheets":[],"header_row":1,"columns":[],"findings":[]}"#;
+    sqlx::query(
+        "INSERT INTO operations (id, kind, customer_id, customer_name, tenant_id, object_id, \
+         upn, state, created_at, updated_at) VALUES ($1, 'upload', $2, 'Contoso', $3, 'oid-1', \
+         'admin@example.com', 'draft', 100, 100)",
+    )
+    .bind(UPLOAD)
+    .bind(CONTOSO)
+    .bind(TENANT)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO uploads (id, source, file_name, target, batch_id, report) \
+         VALUES ($1, 'file', 'again.csv', 'new', 'Again', $2)",
+    )
+    .bind(UPLOAD)
+    .bind(report)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let registered = r#"[{"row":2,"column":null,"severity":"warning","code":"already-registered","message":"Already registered."},{"row":2,"column":"Serial Number","severity":"warning","code":"serial-placeholder","message":"A placeholder."}]"#;
+    let other = r#"[{"row":3,"column":null,"severity":"warning","code":"serial-placeholder","message":"A placeholder."}]"#;
+    for (row, findings) in [(2_i64, registered), (3, other), (4, "[]")] {
+        sqlx::query(
+            "INSERT INTO upload_rows (upload_id, row_number, serial_number, findings, \
+             has_error) VALUES ($1, $2, $3, $4, 0)",
+        )
+        .bind(UPLOAD)
+        .bind(row)
+        .bind(format!("SN-{row}"))
+        .bind(findings)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let store = Store::open(&database.url).await.expect("the upgrade runs");
+    let left_out = store
+        .exclude_where(UPLOAD, Excluding::Found(Check::AlreadyRegistered))
+        .await
+        .unwrap();
+    assert_eq!(
+        left_out, 1,
+        "the registered row, found in its stored findings"
+    );
+    let rows = store.rows(UPLOAD, RowFilter::All, 0, 10).await.unwrap();
+    let excluded: Vec<_> = rows.iter().map(|r| (r.device.row, r.excluded)).collect();
+    assert_eq!(excluded, vec![(2, true), (3, false), (4, false)]);
     let _ = std::fs::remove_dir_all(&data_dir);
 }

@@ -231,7 +231,12 @@ async fn rows_with_errors_block_submission_until_removed() {
     )
     .await;
     assert_eq!(removed.status(), 303);
-    let page = browser.page(&preview, 200).await;
+    assert_eq!(location(&removed), format!("{preview}?done=rows-removed"));
+    let page = browser.page(&location(&removed), 200).await;
+    assert!(
+        page.contains("The rows are left out of the upload."),
+        "the outcome is said on the page the post leads to: {page}"
+    );
     assert!(
         page.contains("Register 1 device in the new batch “Mixed”"),
         "{page}"
@@ -556,11 +561,20 @@ async fn removing_the_first_of_two_copies_frees_the_second() {
     )
     .await;
     assert_eq!(restored.status(), 303);
-    let page = browser.page(&preview, 200).await;
+    let page = browser.page(&location(&restored), 200).await;
+    assert!(page.contains("The rows are back in the upload."), "{page}");
     assert!(
         page.contains("Same hardware hash as row 2"),
         "the repeat is an error again: {page}"
     );
+    let unknown = post_form(
+        &browser,
+        &format!("{preview}/rows"),
+        &[("action", "remove-everything"), ("row", "2")],
+    )
+    .await;
+    assert_eq!(unknown.status(), 400);
+    assert!(unknown.text().await.unwrap().contains("Unknown action."));
     assert_eq!(
         browser.post(&format!("{preview}/submit")).await.status(),
         422

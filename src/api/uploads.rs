@@ -2,12 +2,15 @@
 
 use leptos::prelude::*;
 
-use crate::model::uploads::{HistoryView, JobView, PreviewView, UploadFormView};
+use crate::model::uploads::{
+    DevicesShown, HistoryView, JobView, PreviewView, UploadFormView, UploadStatus,
+};
 use crate::model::AppError;
 
 #[server]
 pub async fn upload_form(customer_id: String) -> Result<UploadFormView, AppError> {
-    crate::server::uploads::views::upload_form(customer_id).await
+    use crate::server::path_ids::from_address;
+    crate::server::uploads::views::upload_form(from_address(&customer_id)?).await
 }
 
 #[server]
@@ -17,25 +20,31 @@ pub async fn upload_preview(
     page: u32,
     only_findings: bool,
 ) -> Result<PreviewView, AppError> {
-    crate::server::uploads::views::upload_preview(customer_id, upload_id, page, only_findings).await
+    use crate::server::path_ids::from_address;
+    let upload = (from_address(&customer_id)?, from_address(&upload_id)?);
+    crate::server::uploads::views::upload_preview(upload, page, only_findings).await
 }
 
 #[server]
 pub async fn upload_job(
     customer_id: String,
     upload_id: String,
-    show: String,
+    show: DevicesShown,
     page: u32,
 ) -> Result<JobView, AppError> {
-    crate::server::uploads::views::upload_job(customer_id, upload_id, show, page).await
+    use crate::server::path_ids::from_address;
+    let upload = (from_address(&customer_id)?, from_address(&upload_id)?);
+    crate::server::uploads::views::upload_job(upload, show, page).await
 }
 
 #[server]
 pub async fn upload_history(
     customer_id: Option<String>,
-    status: String,
+    status: Option<UploadStatus>,
     user: String,
     page: u32,
 ) -> Result<HistoryView, AppError> {
-    crate::server::uploads::history::upload_history(customer_id, status, user, page).await
+    use crate::server::path_ids::from_address;
+    let customer = customer_id.as_deref().map(from_address).transpose()?;
+    crate::server::uploads::history::upload_history(customer, status, user, page).await
 }

@@ -27,7 +27,10 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
             }
             .into_any(),
         ),
-        AppError::NotFound { .. } | AppError::NoSuchUpload | AppError::BadInput(_) => {
+        AppError::NotFound { .. }
+        | AppError::NoSuchUpload
+        | AppError::NothingHere
+        | AppError::BadInput(_) => {
             Some(view! { <a href="/customers">"Back to customers"</a> }.into_any())
         }
         _ => None,

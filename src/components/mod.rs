@@ -1,5 +1,6 @@
 //! View pieces shared by several pages.
 
 pub mod crumbs;
+pub mod done_notice;
 pub mod error_notice;
 pub mod pager;

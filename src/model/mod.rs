@@ -94,6 +94,7 @@ macro_rules! text_enum {
 }
 
 pub mod audit;
+pub mod done;
 pub mod operations;
 pub mod uploads;
 
@@ -236,6 +237,9 @@ pub enum AppError {
     NotFound { what: String },
     #[error("This upload does not exist here, or belongs to another customer. Find it under the customer's batches, or upload the file again.")]
     NoSuchUpload,
+    /// An address whose ids do not parse (made by hand, cut short): it names nothing.
+    #[error("Nothing is at this address: it does not name a customer, batch, upload or deletion the dashboard knows. Go back and follow a link instead.")]
+    NothingHere,
     #[error("Partner Center is busy right now. The dashboard retried; try again in a minute.")]
     Busy,
     #[error("Partner Center is not answering right now. Try again in a few minutes.")]
@@ -259,7 +263,7 @@ impl AppError {
         match self {
             AppError::SignedOut => 401,
             AppError::MfaRequired | AppError::Forbidden { .. } => 403,
-            AppError::NotFound { .. } | AppError::NoSuchUpload => 404,
+            AppError::NotFound { .. } | AppError::NoSuchUpload | AppError::NothingHere => 404,
             AppError::BadInput(_) => 400,
             AppError::Busy | AppError::Unavailable => 503,
             AppError::Upstream { .. } => 502,

@@ -202,6 +202,20 @@ impl BatchTarget {
 }
 
 text_enum! {
+    /// What the preview's row buttons ask for (`action` of `POST …/uploads/{id}/rows`).
+    pub enum RowsAction {
+        /// Leave the ticked rows (`row` fields) out of the upload.
+        RemoveSelected = "remove-selected",
+        /// Put the ticked rows back.
+        RestoreSelected = "restore-selected",
+        /// Leave out every row with an error.
+        RemoveErrors = "remove-errors",
+        /// Leave out the rows the customer already has registered.
+        RemoveRegistered = "remove-registered",
+    }
+}
+
+text_enum! {
     /// Which of an upload's devices its job page lists.
     pub enum DevicesShown {
         All = "all",

@@ -10,13 +10,7 @@ use crate::model::audit::{AuditRow, AuditView};
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(1)
-    };
+    let page = move || super::page_number(&query.read());
     let data = Resource::new(page, audit_trail);
     view! {
         <Title text="Audit trail"/>

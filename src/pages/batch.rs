@@ -3,7 +3,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::batch_devices;
-use crate::components::{crumbs::Crumbs, error_notice::ErrorNotice, pager::Pager};
+use crate::components::{
+    crumbs::Crumbs, done_notice::DoneNotice, error_notice::ErrorNotice, pager::Pager,
+};
 use crate::model::DevicesView;
 use crate::urls;
 
@@ -14,11 +16,7 @@ pub fn BatchPage() -> impl IntoView {
     let query = use_query_map();
     let key = move || {
         let params = params.read();
-        let page = query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(1);
+        let page = super::page_number(&query.read());
         (
             params.get("customer").unwrap_or_default(),
             params.get("batch").unwrap_or_default(),
@@ -28,12 +26,8 @@ pub fn BatchPage() -> impl IntoView {
     let devices = Resource::new(key, |(customer, batch, page)| {
         batch_devices(customer, batch, page)
     });
-    // Set by the redirect after a deletion; the device itself is not named from the address.
-    let deleted = move || query.read().get("deleted").is_some();
     view! {
-        {move || deleted().then(|| view! {
-            <div class="notice" role="status"><p>"The device was deleted from this batch. The audit trail records it."</p></div>
-        })}
+        <DoneNotice/>
         <Suspense fallback=|| view! { <p>"Loading devices…"</p> }>
             {move || Suspend::new(async move {
                 match devices.await {

@@ -13,13 +13,7 @@ pub fn CustomersPage() -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
     let field = move || SearchField::from_query(query.read().get("by").as_deref());
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(1)
-    };
+    let page = move || super::page_number(&query.read());
     let results = Resource::new(
         move || (q(), field(), page()),
         |(q, field, page)| search_customers(q, field, page),

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::get_deletion;
 use crate::components::crumbs::Crumbs;
+use crate::components::done_notice::DoneNotice;
 use crate::components::error_notice::ErrorNotice;
 use crate::model::operations::{DeletedDeviceView, DeletionView, OperationState, PartState};
 use crate::urls;
@@ -25,6 +26,7 @@ pub fn DeletionPage() -> impl IntoView {
         get_deletion(customer, operation)
     });
     view! {
+        <DoneNotice/>
         <Suspense fallback=|| view! { <p>"Loading the deletion…"</p> }>
             {move || Suspend::new(async move {
                 match deletion.await {

@@ -17,12 +17,12 @@ pub fn HistoryPage() -> impl IntoView {
         let (params, query) = (params.read(), query.read());
         (
             params.get("customer"),
-            query.get("status").unwrap_or_default(),
-            query.get("user").unwrap_or_default(),
+            // An unknown status in the address filters nothing, like none.
             query
-                .get("page")
-                .and_then(|p| p.parse::<u32>().ok())
-                .unwrap_or(1),
+                .get("status")
+                .and_then(|status| UploadStatus::try_from(status.as_str()).ok()),
+            query.get("user").unwrap_or_default(),
+            super::page_number(&query),
         )
     };
     let data = Resource::new(key, |(customer, status, user, page)| {

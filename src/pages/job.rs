@@ -3,7 +3,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_job;
-use crate::components::{crumbs::Crumbs, error_notice::ErrorNotice, pager::Pager};
+use crate::components::{
+    crumbs::Crumbs, done_notice::DoneNotice, error_notice::ErrorNotice, pager::Pager,
+};
 use crate::model::operations::PartState;
 use crate::model::uploads::{ChunkView, DevicesShown, JobDeviceRow, JobView, UploadStatus};
 use crate::urls;
@@ -25,11 +27,12 @@ pub fn JobPage() -> impl IntoView {
         (
             params.get("customer").unwrap_or_default(),
             params.get("upload").unwrap_or_default(),
-            query.get("show").unwrap_or_default(),
+            // An address naming no known filter lists them all.
             query
-                .get("page")
-                .and_then(|p| p.parse::<u32>().ok())
-                .unwrap_or(1),
+                .get("show")
+                .and_then(|show| DevicesShown::try_from(show.as_str()).ok())
+                .unwrap_or(DevicesShown::All),
+            super::page_number(&query),
         )
     };
     let data = Resource::new(key, |(customer, upload, show, page)| {
@@ -37,6 +40,7 @@ pub fn JobPage() -> impl IntoView {
     });
     poll_while_running(data);
     view! {
+        <DoneNotice/>
         // A refetch keeps the page on screen (Transition), so progress moves in place.
         <Transition fallback=|| view! { <p>"Loading the upload…"</p> }>
             {move || Suspend::new(async move {

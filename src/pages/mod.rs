@@ -11,3 +11,14 @@ pub mod job;
 pub mod not_found;
 pub mod upload_new;
 pub mod upload_preview;
+
+use leptos_router::params::ParamsMap;
+
+/// The page of a paged list its address asks for (`?page=N`); the first when it names none
+/// or nonsense.
+pub fn page_number(query: &ParamsMap) -> u32 {
+    query
+        .get("page")
+        .and_then(|page| page.parse().ok())
+        .unwrap_or(1)
+}

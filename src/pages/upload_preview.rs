@@ -3,9 +3,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_preview;
-use crate::components::{crumbs::Crumbs, error_notice::ErrorNotice, pager::Pager};
+use crate::components::{
+    crumbs::Crumbs, done_notice::DoneNotice, error_notice::ErrorNotice, pager::Pager,
+};
 use crate::model::operations::OperationState;
-use crate::model::uploads::{FindingView, PreviewRow, PreviewView, SplitPartView};
+use crate::model::uploads::{FindingView, PreviewRow, PreviewView, RowsAction, SplitPartView};
 use crate::urls;
 
 /// `/customers/{customerId}/uploads/{uploadId}?page=N&only=findings`: what was read, what is
@@ -19,10 +21,7 @@ pub fn UploadPreviewPage() -> impl IntoView {
         (
             params.get("customer").unwrap_or_default(),
             params.get("upload").unwrap_or_default(),
-            query
-                .get("page")
-                .and_then(|p| p.parse::<u32>().ok())
-                .unwrap_or(1),
+            super::page_number(&query),
             query.get("only").as_deref() == Some("findings"),
         )
     };
@@ -30,6 +29,7 @@ pub fn UploadPreviewPage() -> impl IntoView {
         upload_preview(customer, upload, page, only)
     });
     view! {
+        <DoneNotice/>
         <Suspense fallback=|| view! { <p>"Loading the preview…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -116,12 +116,12 @@ fn Preview(data: PreviewView) -> impl IntoView {
         <form method="post" action=format!("{base}/rows")>
             {(!not_draft).then(|| view! {
                 <div class="actions">
-                    <button type="submit" name="action" value="remove-selected">"Remove selected rows"</button>
-                    <button type="submit" name="action" value="restore-selected" class="secondary">"Put selected rows back"</button>
+                    <button type="submit" name="action" value=RowsAction::RemoveSelected.as_str()>"Remove selected rows"</button>
+                    <button type="submit" name="action" value=RowsAction::RestoreSelected.as_str() class="secondary">"Put selected rows back"</button>
                     {(counts.errors > 0).then(|| view! {
-                        <button type="submit" name="action" value="remove-errors" class="secondary">"Remove every row with an error"</button>
+                        <button type="submit" name="action" value=RowsAction::RemoveErrors.as_str() class="secondary">"Remove every row with an error"</button>
                     })}
-                    <button type="submit" name="action" value="remove-registered" class="secondary">"Remove rows already registered"</button>
+                    <button type="submit" name="action" value=RowsAction::RemoveRegistered.as_str() class="secondary">"Remove rows already registered"</button>
                 </div>
             })}
             <Rows rows=data.rows.clone() editable=!not_draft/>

@@ -9,7 +9,7 @@ use tower_sessions::Session;
 
 use super::auth;
 use super::auth::SignedIn;
-use super::caller::{caller, customer_row, open_customer, parse_customer, request_context, Caller};
+use super::caller::{caller, customer_row, open_customer, request_context, Caller};
 use super::display_time;
 use crate::model::{
     AppError, BatchRow, BatchesView, CustomerRow, CustomerSearch, DeviceRow, DevicesView,
@@ -111,9 +111,8 @@ pub async fn search_customers(
     })
 }
 
-pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppError> {
+pub async fn customer_batches(id: CustomerId) -> Result<BatchesView, AppError> {
     let caller = caller().await?;
-    let id = parse_customer(&customer_id)?;
     let customer = open_customer(&caller, &id).await?;
     let batches = batch_list(&caller, &id).await?.to_vec();
     Ok(BatchesView { customer, batches })
@@ -181,21 +180,18 @@ pub(crate) fn device_row(device: Device, profile: Option<String>) -> DeviceRow {
 }
 
 pub async fn batch_devices(
-    customer_id: String,
-    batch_id: String,
+    id: CustomerId,
+    batch: BatchId,
     page: u32,
 ) -> Result<DevicesView, AppError> {
     let caller = caller().await?;
-    let id = parse_customer(&customer_id)?;
-    let batch = BatchId::parse(&batch_id)
-        .map_err(|why| AppError::BadInput(format!("'{batch_id}' is not a batch name: {why}.")))?;
     let customer = open_customer(&caller, &id).await?;
     let client = &caller.state.partner_center;
     let key = format!(
         "{}|devices|{}|{}",
         caller.user.sign_in_id,
         id,
-        batch_id.to_lowercase()
+        batch.as_str().to_lowercase()
     );
     let result = caller
         .state
@@ -207,7 +203,7 @@ pub async fn batch_devices(
         .await
         .map_err(|error| match error {
             AppError::NotFound { .. } => AppError::NotFound {
-                what: format!("The batch '{batch_id}'"),
+                what: format!("The batch '{batch}'"),
             },
             other => other,
         })?;

@@ -91,11 +91,6 @@ pub(crate) fn customer_row(customer: &Customer) -> CustomerRow {
     }
 }
 
-pub(crate) fn parse_customer(customer_id: &str) -> Result<CustomerId, AppError> {
-    CustomerId::parse(customer_id)
-        .map_err(|_| AppError::BadInput(format!("'{customer_id}' is not a customer id.")))
-}
-
 /// The customer, remembered as recently used by this user.
 pub(crate) async fn open_customer(
     caller: &Caller,

@@ -14,9 +14,8 @@ use axum::extract::State;
 use axum::response::Redirect;
 
 use super::audit::{self, Actor, Event};
-use crate::model::audit::AuditAction;
 use super::auth::{SessionUser, SignedIn};
-use super::caller::{caller, open_customer, parse_customer, Caller};
+use super::caller::{caller, open_customer, Caller};
 use super::leases::Lease;
 use super::operations::parts::{Part, PartOutcome};
 use super::operations::{self, Operation, OperationId};
@@ -24,6 +23,8 @@ use super::path_ids::Ids;
 use super::refusal::Refusal;
 use super::store::Store;
 use super::{display_time, unix_now, AppState};
+use crate::model::audit::AuditAction;
+use crate::model::done::Done;
 use crate::model::operations::{
     DeletedDeviceView, DeletionView, OperationKind, OperationState, PartAction, PartState,
 };
@@ -332,34 +333,29 @@ pub async fn delete_now(
     Ok((operation.id, ended))
 }
 
-/// The deletion `operation_id` of the customer `customer_id`, if the caller's partner made
-/// it; not found otherwise, as for an id that does not exist.
+/// The deletion, if it is the caller's organisation's and this customer's.
 async fn deletion_of(
     caller: &Caller,
-    customer_id: &str,
-    operation_id: &str,
+    customer: &CustomerId,
+    operation_id: &OperationId,
 ) -> Result<Operation, AppError> {
     caller
         .state
         .store
-        .operation(operation_id)
+        .operation(&operation_id.to_string())
         .await?
-        .filter(|o| {
-            o.kind == OperationKind::DeviceDeletion
-                && o.customer_id.eq_ignore_ascii_case(customer_id)
-                && o.tenant_id == caller.user.tenant_id
-        })
+        .filter(|o| o.kind == OperationKind::DeviceDeletion && o.is_for(caller, customer))
         .ok_or_else(|| AppError::NotFound {
             what: "This deletion".into(),
         })
 }
 
 /// The server side of a deletion's page.
-pub async fn view(customer_id: String, operation_id: String) -> Result<DeletionView, AppError> {
+pub async fn view((id, operation_id): (CustomerId, OperationId)) -> Result<DeletionView, AppError> {
     let caller = caller().await?;
-    let customer = open_customer(&caller, &parse_customer(&customer_id)?).await?;
+    let customer = open_customer(&caller, &id).await?;
     let store = &caller.state.store;
-    let operation = deletion_of(&caller, &customer.id, &operation_id).await?;
+    let operation = deletion_of(&caller, &id, &operation_id).await?;
     let parts = store.parts(&operation.id).await?;
     let devices = store.devices_to_remove(&operation.id).await?;
     let can_retry = operation.state == OperationState::Failed;
@@ -398,9 +394,8 @@ pub async fn retry(
 ) -> Result<Redirect, Refusal> {
     let caller = Caller::new(state, signed_in).await?;
     let store = &caller.state.store;
-    let customer_id = customer.to_string();
-    let operation = deletion_of(&caller, &customer_id, &operation_id.to_string()).await?;
-    let page = urls::deletion(&customer_id, &operation.id);
+    let operation = deletion_of(&caller, &customer, &operation_id).await?;
+    let page = urls::deletion(&customer.to_string(), &operation.id);
     let resumed = store
         .resume_operation(&operation.id, &caller.user.sign_in_id, unix_now())
         .await
@@ -415,7 +410,7 @@ pub async fn retry(
             .await
             .map_err(AppError::from)?;
     }
-    Ok(Redirect::to(&page))
+    Ok(Redirect::to(&urls::with_done(&page, Done::DeletionRetried)))
 }
 
 #[cfg(test)]

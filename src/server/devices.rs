@@ -8,11 +8,12 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::auth::SignedIn;
 use super::browse::device_row;
-use super::caller::{caller, open_customer, parse_customer, Caller};
+use super::caller::{caller, open_customer, Caller};
 use super::deletions::{self, DeviceToRemove};
 use super::path_ids::Ids;
 use super::refusal::Refusal;
 use super::AppState;
+use crate::model::done::Done;
 use crate::model::operations::OperationState;
 use crate::model::{AppError, DeviceToDelete};
 use crate::partner_center::{BatchId, CustomerId, Device};
@@ -42,13 +43,11 @@ async fn listed_device(
 /// What the confirmation page (`GET /customers/{id}/batches/{batchId}/devices/{deviceId}/delete`,
 /// a Leptos page) shows: the device as Partner Center lists it in its batch.
 pub async fn device_to_delete(
-    customer_id: String,
-    batch_id: String,
+    id: CustomerId,
+    batch: BatchId,
     device_id: String,
 ) -> Result<DeviceToDelete, AppError> {
     let caller = caller().await?;
-    let id = parse_customer(&customer_id)?;
-    let batch = parse_batch(&batch_id)?;
     let customer = open_customer(&caller, &id).await?;
     let device = listed_device(&caller, &id, &batch, &device_id).await?;
     Ok(DeviceToDelete {
@@ -88,15 +87,8 @@ pub async fn delete(
     .map_err(AppError::from)?;
     if ended == Some(OperationState::Submitted) {
         tracing::info!(customer = %customer_id, batch = %batch_id, device = %device_id, "device deleted");
-        return Ok(Redirect::to(&format!(
-            "{}?deleted={}",
-            urls::batch(&customer_id, &batch_id, 1),
-            urls::encode(&device_id)
-        )));
+        let batch = urls::batch(&customer_id, &batch_id, 1);
+        return Ok(Redirect::to(&urls::with_done(&batch, Done::DeviceDeleted)));
     }
     Ok(Redirect::to(&urls::deletion(&customer_id, &operation_id)))
-}
-
-fn parse_batch(batch_id: &str) -> Result<BatchId, AppError> {
-    BatchId::parse(batch_id).map_err(|e| AppError::BadInput(e.to_string()))
 }

@@ -17,7 +17,7 @@ mod health;
 pub mod leases;
 pub mod oidc;
 pub mod operations;
-mod path_ids;
+pub mod path_ids;
 pub mod pending_sign_in;
 pub mod reconcile;
 pub mod refusal;

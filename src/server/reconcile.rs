@@ -8,7 +8,6 @@
 //! of the person who started the operation. Without a usable sign-in the operation is marked
 //! as stopped, with the button to send the rest.
 
-
 use crate::model::operations::{OperationKind, OperationState};
 use crate::server::auth::{self, SessionUser};
 use crate::server::leases::Lease;

@@ -10,13 +10,13 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::audit::{self, Actor, Event};
-use crate::model::audit::AuditAction;
 use super::auth::{end_sign_in, SessionUser, USER};
 use super::oidc::{OidcError, PendingSignIn};
 use super::pending_sign_in;
 use super::store::SignInRow;
 use super::{unix_now, AppState};
 use crate::html::{escape, page};
+use crate::model::audit::AuditAction;
 
 #[derive(Deserialize)]
 pub struct LoginQuery {

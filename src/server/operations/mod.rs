@@ -19,8 +19,9 @@
 pub mod jobs;
 pub mod parts;
 
-
 use crate::model::operations::{OperationKind, OperationState};
+use crate::partner_center::CustomerId;
+use crate::server::caller::Caller;
 use crate::server::store::Store;
 
 /// An operation's id: a GUID the dashboard gives it when it is stored. Taken from an address
@@ -36,6 +37,14 @@ impl TryFrom<String> for OperationId {
         uuid::Uuid::parse_str(&text)
             .map(OperationId)
             .map_err(|_| format!("{text:?} is not an operation id"))
+    }
+}
+
+impl std::str::FromStr for OperationId {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        OperationId::try_from(text.to_string())
     }
 }
 
@@ -64,6 +73,16 @@ pub struct Operation {
     pub sign_in_id: Option<String>,
     pub created_at: i64,
     pub submitted_at: Option<i64>,
+}
+
+impl Operation {
+    /// Whether the caller may see and act on it: it was started in their organisation, for
+    /// this customer. Every page and button of an operation starts from this check, and says
+    /// "not here" alike for one that does not exist and one of another organisation.
+    pub(crate) fn is_for(&self, caller: &Caller, customer: &CustomerId) -> bool {
+        self.tenant_id == caller.user.tenant_id
+            && self.customer_id.eq_ignore_ascii_case(&customer.to_string())
+    }
 }
 
 /// The lease of sending an operation's parts: one task of one replica at a time.

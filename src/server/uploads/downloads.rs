@@ -126,7 +126,7 @@ async fn prepare(
 ) -> Result<(Caller, Upload, Vec<i64>), AppError> {
     let caller = Caller::new(state, signed_in).await?;
     open_customer(&caller, &customer).await?;
-    let upload = load(&caller, &customer.to_string(), &upload_id.to_string()).await?;
+    let upload = load(&caller, &customer, &upload_id).await?;
     let accepted = Part::accepted(&caller.state.store.parts(&upload.operation.id).await?);
     Ok((caller, upload, accepted))
 }

@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 
 use sqlx::Row as _;
 
-use super::store::{lock_draft, stored_row_from, InputReport, StoredRow, UPLOADS};
+use super::store::{
+    insert_finding_codes, lock_draft, stored_row_from, InputReport, StoredRow, UPLOADS,
+};
 use crate::ingest::{Check, DeviceRow, Finding};
 use crate::model::operations::OperationState;
 use crate::server::store::Store;
@@ -48,30 +50,45 @@ impl Store {
         Ok(changed)
     }
 
-    /// Removes every included row that has an error, or a finding with this code.
+    /// Leaves out every included row that has an error, or a finding of this check.
     pub async fn exclude_where(
         &self,
         upload_id: &str,
-        errors: bool,
-        code: Option<&str>,
+        which: Excluding,
     ) -> Result<u64, sqlx::Error> {
-        let pattern = code.map(|c| format!("%\"code\":\"{c}\"%"));
         let mut tx = self.pool().begin().await?;
         if !lock_draft(&mut tx, upload_id, unix_now()).await? {
             return Ok(0);
         }
-        let result = sqlx::query(
+        let condition = match which {
+            Excluding::Errors => "has_error = 1",
+            Excluding::Found(_) => {
+                "row_number IN (SELECT row_number FROM upload_row_findings \
+                 WHERE upload_id = $1 AND code = $2)"
+            }
+        };
+        let sql = format!(
             "UPDATE upload_rows SET excluded = 1 WHERE upload_id = $1 AND excluded = 0 \
-             AND (($2 = 1 AND has_error = 1) OR ($3 IS NOT NULL AND findings LIKE $3))",
-        )
-        .bind(upload_id)
-        .bind(errors as i64)
-        .bind(pattern)
-        .execute(&mut *tx)
-        .await?;
+             AND {condition}"
+        );
+        let mut update = sqlx::query(&sql);
+        update = update.bind(upload_id);
+        if let Excluding::Found(check) = which {
+            update = update.bind(check.code());
+        }
+        let result = update.execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(result.rows_affected())
     }
+}
+
+/// Which rows [`Store::exclude_where`] leaves out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Excluding {
+    /// Every row with an error.
+    Errors,
+    /// Every row about which this was found.
+    Found(Check),
 }
 
 /// A draft made by splitting another one per group tag.
@@ -138,6 +155,17 @@ impl Store {
                  SELECT $1, row_number, serial_number, product_key, hardware_hash, manufacturer, \
                  model, group_tag, findings, has_error, 0 FROM upload_rows \
                  WHERE upload_id = $2 AND excluded = 0 AND LOWER(group_tag) = $3",
+            )
+            .bind(&part)
+            .bind(upload_id)
+            .bind(&key)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO upload_row_findings (upload_id, row_number, code) \
+                 SELECT $1, f.row_number, f.code FROM upload_row_findings f \
+                 JOIN upload_rows r ON r.upload_id = f.upload_id AND r.row_number = f.row_number \
+                 WHERE f.upload_id = $2 AND r.excluded = 0 AND LOWER(r.group_tag) = $3",
             )
             .bind(&part)
             .bind(upload_id)
@@ -244,6 +272,14 @@ impl Store {
                 .bind(row.device.row as i64)
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query(
+                    "DELETE FROM upload_row_findings WHERE upload_id = $1 AND row_number = $2",
+                )
+                .bind(upload_id)
+                .bind(row.device.row as i64)
+                .execute(&mut *tx)
+                .await?;
+                insert_finding_codes(&mut tx, upload_id, &[(row.device.row, &findings)]).await?;
             }
         }
         tx.commit().await

@@ -2,12 +2,12 @@
 //! for all the customers the signed-in user has worked on, newest first, with where each one
 //! stands.
 
-
 use super::status::status_sql;
 use crate::model::operations::OperationKind;
 use crate::model::uploads::{BatchTarget, HistoryRow, HistoryView, UploadSource, UploadStatus};
 use crate::model::AppError;
-use crate::server::caller::{caller, open_customer, parse_customer};
+use crate::partner_center::CustomerId;
+use crate::server::caller::{caller, open_customer};
 use crate::server::display_time;
 use crate::server::store::Store;
 use crate::server::{AppState, PageWindow};
@@ -117,11 +117,7 @@ impl Store {
         for bind in &binds {
             query = query.bind(bind);
         }
-        query
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.pool())
-            .await
+        query.bind(limit).bind(offset).fetch_all(self.pool()).await
     }
 
     /// Who uploaded within the scope, for the user filter.
@@ -137,18 +133,16 @@ impl Store {
 }
 
 pub async fn upload_history(
-    customer_id: Option<String>,
-    status: String,
+    customer: Option<CustomerId>,
+    status: Option<UploadStatus>,
     user: String,
     page: u32,
 ) -> Result<HistoryView, AppError> {
     let caller = caller().await?;
-    let customer = match &customer_id {
-        Some(id) => Some(open_customer(&caller, &parse_customer(id)?).await?),
+    let customer = match &customer {
+        Some(id) => Some(open_customer(&caller, id).await?),
         None => None,
     };
-    // An unknown status in the address filters nothing, like none.
-    let status = UploadStatus::try_from(status.as_str()).ok();
     let user = Some(user.trim().to_string()).filter(|u| !u.is_empty());
     let filter = HistoryFilter {
         tenant_id: caller.user.tenant_id.clone(),

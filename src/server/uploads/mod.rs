@@ -1,6 +1,8 @@
 //! Uploads: from a file (or pasted or typed rows) to devices sent to Partner Center.
 //!
-//! - [`intake`]: the form post → the input read and validated → a stored draft.
+//! - [`intake`]: the upload form's post, read.
+//! - [`drafts`]: what the upload form and the buttons do to an upload: a draft created from
+//!   the input read and checked, its rows and batch changed, submitted, resumed, retried.
 //! - [`judging`]: each row's findings, and the devices the customer already has.
 //! - [`parsing`]: how many files are read at once, per user and in all.
 //! - [`views`]: the pages' data (upload form, preview, job).
@@ -23,6 +25,7 @@ pub mod chunks;
 pub mod device_errors;
 pub mod downloads;
 pub mod draft_rows;
+pub mod drafts;
 pub mod follow;
 pub mod history;
 pub mod intake;

@@ -391,7 +391,7 @@ async fn insert_rows(
                 (cells, serde_json::to_string(findings).unwrap_or_default())
             })
             .collect();
-        let sql = insert_rows_sql(part.len());
+        let sql = values_sql(ROW_COLUMNS, 10, part.len());
         let mut insert = sqlx::query(&sql);
         for ((device, findings), (cells, findings_json)) in part.iter().zip(&texts) {
             let [serial, key, hash, manufacturer, model, group_tag] = cells;
@@ -408,29 +408,63 @@ async fn insert_rows(
                 .bind(findings.iter().any(Finding::is_error) as i64);
         }
         insert.execute(&mut **tx).await?;
+        let findings: Vec<(u32, &[Finding])> = part
+            .iter()
+            .map(|(device, findings)| (device.row, findings.as_slice()))
+            .collect();
+        insert_finding_codes(tx, upload_id, &findings).await?;
     }
     Ok(())
 }
 
-/// `INSERT INTO upload_rows … VALUES (…), (…)` for `rows` rows, numbered placeholders (the
-/// `any` driver passes SQL through, and PostgreSQL takes only `$n`).
-fn insert_rows_sql(rows: usize) -> String {
-    const COLUMNS: usize = 10;
-    let mut sql = String::from(
-        "INSERT INTO upload_rows (upload_id, row_number, serial_number, product_key, \
-         hardware_hash, manufacturer, model, group_tag, findings, has_error) VALUES ",
-    );
+const ROW_COLUMNS: &str = "INSERT INTO upload_rows (upload_id, row_number, serial_number, \
+     product_key, hardware_hash, manufacturer, model, group_tag, findings, has_error)";
+
+/// `{insert} VALUES (…), (…)`: `rows` rows of `columns` numbered placeholders each (the `any`
+/// driver passes SQL through, and PostgreSQL takes only `$n`).
+fn values_sql(insert: &str, columns: usize, rows: usize) -> String {
+    let mut sql = format!("{insert} VALUES ");
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..COLUMNS {
+        for column in 0..columns {
             if column > 0 {
                 sql.push_str(", ");
             }
-            let _ = write!(sql, "${}", row * COLUMNS + column + 1);
+            let _ = write!(sql, "${}", row * columns + column + 1);
         }
         sql.push(')');
     }
     sql
+}
+
+/// The codes of what was found about these rows of an upload, each once a row, beside the
+/// findings themselves (`upload_row_findings`): what the preview leaves rows out by.
+pub(super) async fn insert_finding_codes(
+    conn: &mut sqlx::AnyConnection,
+    upload_id: &str,
+    rows: &[(u32, &[Finding])],
+) -> Result<(), sqlx::Error> {
+    let codes: Vec<(i64, String)> = rows
+        .iter()
+        .flat_map(|(row, findings)| {
+            let codes: std::collections::BTreeSet<String> =
+                findings.iter().map(|f| f.check.code()).collect();
+            codes.into_iter().map(move |code| (i64::from(*row), code))
+        })
+        .collect();
+    for part in codes.chunks(ROWS_PER_INSERT) {
+        let sql = values_sql(
+            "INSERT INTO upload_row_findings (upload_id, row_number, code)",
+            3,
+            part.len(),
+        );
+        let mut insert = sqlx::query(&sql);
+        for (row, code) in part {
+            insert = insert.bind(upload_id).bind(row).bind(code.as_str());
+        }
+        insert.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

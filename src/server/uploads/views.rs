@@ -11,16 +11,16 @@ use crate::model::uploads::{
 };
 use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{BatchId, CustomerId};
-use crate::server::caller::{caller, open_customer, parse_customer, Caller};
+use crate::server::caller::{caller, open_customer, Caller};
 use crate::server::display_time;
 use crate::server::operations::parts::Part;
+use crate::server::operations::OperationId;
 use crate::server::{unix_now, PageWindow};
 
 const ROWS_PER_PAGE: i64 = 100;
 
-pub async fn upload_form(customer_id: String) -> Result<UploadFormView, AppError> {
+pub async fn upload_form(id: CustomerId) -> Result<UploadFormView, AppError> {
     let caller = caller().await?;
-    let id = parse_customer(&customer_id)?;
     let customer = open_customer(&caller, &id).await?;
     let batches = batch_names(&caller, &id).await?;
     let config = &caller.state.config;
@@ -33,8 +33,7 @@ pub async fn upload_form(customer_id: String) -> Result<UploadFormView, AppError
 }
 
 pub async fn upload_preview(
-    customer_id: String,
-    upload_id: String,
+    upload: (CustomerId, OperationId),
     page: u32,
     only_findings: bool,
 ) -> Result<PreviewView, AppError> {
@@ -44,7 +43,7 @@ pub async fn upload_preview(
         upload,
         customer,
         counts,
-    } = open(&customer_id, &upload_id).await?;
+    } = open(upload).await?;
     let store = &caller.state.store;
     let page = page.max(1);
     let filter = if only_findings {
@@ -56,7 +55,9 @@ pub async fn upload_preview(
     let batches = batch_names(&caller, &id).await?;
     let batch_id = upload.batch_id.clone().unwrap_or_default();
     let name_taken = match BatchId::parse(&batch_id) {
-        Ok(wanted) if upload.target.is_new() => batches.iter().find(|b| wanted.same_batch_as(b)).cloned(),
+        Ok(wanted) if upload.target.is_new() => {
+            batches.iter().find(|b| wanted.same_batch_as(b)).cloned()
+        }
         _ => None,
     };
     let group_tags = store.group_tags(&upload.operation.id).await?;
@@ -108,9 +109,8 @@ const JOB_STALE_AFTER_SECS: i64 = 3;
 const JOB_REFRESH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn upload_job(
-    customer_id: String,
-    upload_id: String,
-    show: String,
+    upload: (CustomerId, OperationId),
+    show: DevicesShown,
     page: u32,
 ) -> Result<JobView, AppError> {
     let Opened {
@@ -118,7 +118,7 @@ pub async fn upload_job(
         upload,
         customer,
         ..
-    } = open(&customer_id, &upload_id).await?;
+    } = open(upload).await?;
     let store = &caller.state.store;
     let chunks = store.parts(&upload.operation.id).await?;
     let now = unix_now();
@@ -150,8 +150,6 @@ pub async fn upload_job(
         })?;
     let chunks = store.parts(&upload.operation.id).await?;
     let counts = store.outcome_counts(&upload.operation.id).await?;
-    // An address naming no known filter lists them all.
-    let show = DevicesShown::try_from(show.as_str()).unwrap_or(DevicesShown::All);
     let filter = match show {
         DevicesShown::All => RowFilter::Included,
         DevicesShown::Failed => RowFilter::Failed,
@@ -340,10 +338,9 @@ struct Opened {
     counts: RowCounts,
 }
 
-async fn open(customer_id: &str, upload_id: &str) -> Result<Opened, AppError> {
+async fn open((id, upload_id): (CustomerId, OperationId)) -> Result<Opened, AppError> {
     let caller = caller().await?;
-    let id = parse_customer(customer_id)?;
-    let upload = load(&caller, customer_id, upload_id).await?;
+    let upload = load(&caller, &id, &upload_id).await?;
     let customer = open_customer(&caller, &id).await?;
     let counts = caller.state.store.row_counts(&upload.operation.id).await?;
     Ok(Opened {
@@ -358,21 +355,16 @@ async fn open(customer_id: &str, upload_id: &str) -> Result<Opened, AppError> {
 /// The upload, if it belongs to this customer and to the signed-in user's organisation.
 pub(crate) async fn load(
     caller: &Caller,
-    customer_id: &str,
-    upload_id: &str,
+    customer: &CustomerId,
+    upload_id: &OperationId,
 ) -> Result<Upload, AppError> {
-    let upload = caller
+    caller
         .state
         .store
-        .upload(upload_id)
+        .upload(&upload_id.to_string())
         .await?
-        .ok_or(AppError::NoSuchUpload)?;
-    if !upload.operation.customer_id.eq_ignore_ascii_case(customer_id)
-        || upload.operation.tenant_id != caller.user.tenant_id
-    {
-        return Err(AppError::NoSuchUpload);
-    }
-    Ok(upload)
+        .filter(|upload| upload.operation.is_for(caller, customer))
+        .ok_or(AppError::NoSuchUpload)
 }
 
 /// The customer's batch names, newest first.
@@ -393,8 +385,11 @@ pub(crate) fn summary(upload: &Upload) -> UploadSummary {
         new_batch: upload.target.is_new(),
         batch_id: upload.batch_id.clone().unwrap_or_default(),
         submitted_by: upload.operation.upn.clone(),
-        created: display_time(chrono::DateTime::from_timestamp(upload.operation.created_at, 0))
-            .unwrap_or_default(),
+        created: display_time(chrono::DateTime::from_timestamp(
+            upload.operation.created_at,
+            0,
+        ))
+        .unwrap_or_default(),
         error: upload.operation.error.clone(),
     }
 }

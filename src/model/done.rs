@@ -1,0 +1,43 @@
+//! What a form post did, said on the page it leads to: post/redirect/get where the redirect
+//! itself carries the outcome (`?done=…`, see [`crate::urls::with_done`]) and the page puts it
+//! into words ([`crate::components::done_notice::DoneNotice`]). Nothing is written to the
+//! session for it, so a page rendering can never lose it or show it twice in another tab.
+
+text_enum! {
+    /// A write that was done.
+    pub enum Done {
+        RowsRemoved = "rows-removed",
+        RowsRestored = "rows-restored",
+        BatchChanged = "batch-changed",
+        SheetRead = "sheet-read",
+        SplitByGroupTag = "split",
+        Resumed = "resumed",
+        FailedRowsCopied = "failed-rows-copied",
+        DeviceDeleted = "device-deleted",
+        DeletionRetried = "deletion-retried",
+    }
+}
+
+impl Done {
+    /// In words, for the page the redirect lands on.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Done::RowsRemoved => "The rows are left out of the upload.",
+            Done::RowsRestored => "The rows are back in the upload.",
+            Done::BatchChanged => "The batch the devices go to is changed.",
+            Done::SheetRead => "The sheet you chose was read in place of the first one.",
+            Done::SplitByGroupTag => {
+                "The upload was split: one upload per group tag, listed below. Submit each."
+            }
+            Done::Resumed => "Sending goes on: the parts left unsent are being sent again.",
+            Done::FailedRowsCopied => {
+                "This new upload holds the devices that failed. Fix what the errors say, then \
+                 submit it."
+            }
+            Done::DeviceDeleted => {
+                "The device was deleted from this batch. The audit trail records it."
+            }
+            Done::DeletionRetried => "The devices left were asked for again.",
+        }
+    }
+}
