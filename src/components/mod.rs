@@ -3,4 +3,5 @@
 pub mod crumbs;
 pub mod done_notice;
 pub mod error_notice;
+pub mod loaded;
 pub mod pager;

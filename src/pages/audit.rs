@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::audit_trail;
-use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::components::{loaded::Loaded, pager::Pager};
 use crate::model::audit::{AuditRow, AuditView};
 
 /// `/audit?page=N`: who did what, newest first. The trail is append-only.
@@ -14,14 +14,7 @@ pub fn AuditPage() -> impl IntoView {
     let data = Resource::new(page, audit_trail);
     view! {
         <Title text="Audit trail"/>
-        <Suspense fallback=|| view! { <p>"Loading the audit trail…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <Audit data/> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data title="Audit trail" loading="Loading the audit trail…" show=move |data| view! { <Audit data/> }/>
     }
 }
 

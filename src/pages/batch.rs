@@ -3,9 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::batch_devices;
-use crate::components::{
-    crumbs::Crumbs, done_notice::DoneNotice, error_notice::ErrorNotice, pager::Pager,
-};
+use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::DevicesView;
 use crate::urls;
 
@@ -28,14 +26,7 @@ pub fn BatchPage() -> impl IntoView {
     });
     view! {
         <DoneNotice/>
-        <Suspense fallback=|| view! { <p>"Loading devices…"</p> }>
-            {move || Suspend::new(async move {
-                match devices.await {
-                    Ok(data) => view! { <Devices data/> }.into_any(),
-                    Err(error) => view! { <Title text="Devices"/><ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=devices title="Devices" loading="Loading devices…" show=move |data| view! { <Devices data/> }/>
     }
 }
 

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::customer_batches;
 use crate::components::crumbs::Crumbs;
-use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::Loaded;
 use crate::html::escape_into;
 use crate::model::{BatchRow, BatchesView};
 use crate::urls;
@@ -18,14 +18,7 @@ pub fn BatchesPage() -> impl IntoView {
     let customer = move || params.read().get("customer").unwrap_or_default();
     let view_data = Resource::new(customer, customer_batches);
     view! {
-        <Suspense fallback=|| view! { <p>"Loading device batches…"</p> }>
-            {move || Suspend::new(async move {
-                match view_data.await {
-                    Ok(data) => view! { <Batches data/> }.into_any(),
-                    Err(error) => view! { <Title text="Device batches"/><ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=view_data title="Device batches" loading="Loading device batches…" show=move |data| view! { <Batches data/> }/>
     }
 }
 

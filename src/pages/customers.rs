@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::search_customers;
-use crate::components::{error_notice::ErrorNotice, pager::Pager};
+use crate::components::{loaded::Loaded, pager::Pager};
 use crate::model::{CustomerRow, CustomerSearch, SearchField};
 use crate::urls;
 
@@ -31,14 +31,7 @@ pub fn CustomersPage() -> impl IntoView {
                 placeholder="e.g. Contoso or contoso.onmicrosoft.com"/>
             <button type="submit">"Search"</button>
         </form>
-        <Suspense fallback=|| view! { <p>"Loading customers…"</p> }>
-            {move || Suspend::new(async move {
-                match results.await {
-                    Ok(search) => view! { <Results search q=q() field=field()/> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=results title="Customers" loading="Loading customers…" show=move |search| view! { <Results search q=q() field=field()/> }/>
     }
 }
 

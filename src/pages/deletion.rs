@@ -5,7 +5,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::get_deletion;
 use crate::components::crumbs::Crumbs;
 use crate::components::done_notice::DoneNotice;
-use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::Loaded;
 use crate::model::operations::{DeletedDeviceView, DeletionView, OperationState, PartState};
 use crate::urls;
 
@@ -27,14 +27,7 @@ pub fn DeletionPage() -> impl IntoView {
     });
     view! {
         <DoneNotice/>
-        <Suspense fallback=|| view! { <p>"Loading the deletion…"</p> }>
-            {move || Suspend::new(async move {
-                match deletion.await {
-                    Ok(data) => view! { <Deletion data/> }.into_any(),
-                    Err(error) => view! { <Title text="A deletion"/><ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=deletion title="A deletion" loading="Loading the deletion…" show=move |data| view! { <Deletion data/> }/>
     }
 }
 

@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::get_device_to_delete;
 use crate::components::crumbs::Crumbs;
-use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::Loaded;
 use crate::model::DeviceToDelete;
 use crate::urls;
 
@@ -26,14 +26,7 @@ pub fn DeviceDeletePage() -> impl IntoView {
         get_device_to_delete(customer, batch, device)
     });
     view! {
-        <Suspense fallback=|| view! { <p>"Loading the device…"</p> }>
-            {move || Suspend::new(async move {
-                match device.await {
-                    Ok(data) => view! { <Confirmation data/> }.into_any(),
-                    Err(error) => view! { <Title text="Delete a device"/><ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=device title="Delete a device" loading="Loading the device…" show=move |data| view! { <Confirmation data/> }/>
     }
 }
 

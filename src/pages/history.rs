@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_history;
-use crate::components::{crumbs::Crumbs, error_notice::ErrorNotice, pager::Pager};
+use crate::components::{crumbs::Crumbs, loaded::Loaded, pager::Pager};
 use crate::model::uploads::{HistoryRow, HistoryView, UploadStatus};
 use crate::urls;
 
@@ -29,14 +29,7 @@ pub fn HistoryPage() -> impl IntoView {
         upload_history(customer, status, user, page)
     });
     view! {
-        <Suspense fallback=|| view! { <p>"Loading the uploads…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <History data/> }.into_any(),
-                    Err(error) => view! { <Title text="Uploads"/><ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data title="Uploads" loading="Loading the uploads…" show=move |data| view! { <History data/> }/>
     }
 }
 

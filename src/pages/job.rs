@@ -3,9 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_job;
-use crate::components::{
-    crumbs::Crumbs, done_notice::DoneNotice, error_notice::ErrorNotice, pager::Pager,
-};
+use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::operations::PartState;
 use crate::model::uploads::{ChunkView, DevicesShown, JobDeviceRow, JobView, UploadStatus};
 use crate::urls;
@@ -42,14 +40,7 @@ pub fn JobPage() -> impl IntoView {
     view! {
         <DoneNotice/>
         // A refetch keeps the page on screen (Transition), so progress moves in place.
-        <Transition fallback=|| view! { <p>"Loading the upload…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <Job data/> }.into_any(),
-                    Err(error) => view! { <Title text="Upload"/><ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=data title="Upload" loading="Loading the upload…" show=move |data| view! { <Job data/> } keep_shown=true/>
     }
 }
 

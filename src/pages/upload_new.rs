@@ -4,7 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_form;
 use crate::components::crumbs::Crumbs;
-use crate::components::error_notice::ErrorNotice;
+use crate::components::loaded::Loaded;
 use crate::model::uploads::{UploadFormView, TYPED_FIELDS, TYPED_ROWS};
 use crate::upload_progress::Sending::{self, Failed, Progress, Refused};
 use crate::urls;
@@ -18,17 +18,10 @@ pub fn UploadNewPage() -> impl IntoView {
     let customer = move || params.read().get("customer").unwrap_or_default();
     let data = Resource::new(customer, upload_form);
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => {
-                        let batch = query.read_untracked().get("batch");
-                        view! { <UploadForm data batch/> }.into_any()
-                    }
-                    Err(error) => view! { <Title text="Upload devices"/><ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data title="Upload devices" loading="Loading…" show=move |data| {
+            let batch = query.read_untracked().get("batch");
+            view! { <UploadForm data batch/> }
+        }/>
     }
 }
 

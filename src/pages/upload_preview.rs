@@ -3,9 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_preview;
-use crate::components::{
-    crumbs::Crumbs, done_notice::DoneNotice, error_notice::ErrorNotice, pager::Pager,
-};
+use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::operations::OperationState;
 use crate::model::uploads::{FindingView, PreviewRow, PreviewView, RowsAction, SplitPartView};
 use crate::urls;
@@ -30,14 +28,7 @@ pub fn UploadPreviewPage() -> impl IntoView {
     });
     view! {
         <DoneNotice/>
-        <Suspense fallback=|| view! { <p>"Loading the preview…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(data) => view! { <Preview data/> }.into_any(),
-                    Err(error) => view! { <Title text="Upload preview"/><ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=data title="Upload preview" loading="Loading the preview…" show=move |data| view! { <Preview data/> }/>
     }
 }
 
