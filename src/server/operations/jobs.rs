@@ -56,6 +56,20 @@ impl TryFrom<&str> for JobProgress {
     }
 }
 
+/// Read back from `operation_parts.job_status` (a row field, or an `Option` of one).
+impl sqlx::Type<sqlx::Any> for JobProgress {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <String as sqlx::Type<sqlx::Any>>::type_info()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for JobProgress {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+        Ok(JobProgress::try_from(text.as_str())?)
+    }
+}
+
 /// The finished job statuses as an SQL list, for `job_status NOT IN …`.
 pub fn finished_job_statuses_sql() -> String {
     let quoted: Vec<String> = JobProgress::FINISHED

@@ -3,15 +3,14 @@
 //! kinds Partner Center runs as a job, followed). What the items are is the kind's own table:
 //! an upload's rows name their part, a deletion's devices are one a part.
 
-use sqlx::Row as _;
-
 use super::jobs::JobProgress;
 use crate::model::operations::{OperationState, PartAction, PartState};
 use crate::server::store::Store;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Part {
     /// From 0, in the order the parts were written.
+    #[sqlx(rename = "part")]
     pub number: i64,
     pub action: PartAction,
     pub request_id: String,
@@ -72,31 +71,6 @@ pub enum PartOutcome<'a> {
     },
 }
 
-/// An `operation_parts` row.
-fn part_from(row: &sqlx::any::AnyRow) -> Result<Part, sqlx::Error> {
-    let decode = |why: String| sqlx::Error::Decode(why.into());
-    Ok(Part {
-        number: row.try_get("part")?,
-        action: PartAction::try_from(row.try_get::<&str, _>("action")?).map_err(decode)?,
-        request_id: row.try_get("request_id")?,
-        items: row.try_get("items")?,
-        state: PartState::try_from(row.try_get::<&str, _>("state")?).map_err(decode)?,
-        tracking_id: row.try_get("tracking_id")?,
-        error: row.try_get("error")?,
-        job_status: row
-            .try_get::<Option<&str>, _>("job_status")?
-            .map(JobProgress::try_from)
-            .transpose()?,
-        started_at: row.try_get("started_at")?,
-        completed_at: row.try_get("completed_at")?,
-        checked_at: row.try_get("checked_at")?,
-        check_error: row.try_get("check_error")?,
-        found: row.try_get("found")?,
-        resent_as: row.try_get("resent_as")?,
-        resends: row.try_get("resends")?,
-    })
-}
-
 /// Writes a new part, pending, with a new request id: the id is stored before the part is
 /// ever sent, and reused for every retry while its outcome is uncertain.
 pub(crate) async fn insert_part(
@@ -126,12 +100,10 @@ pub(crate) async fn insert_part(
 impl Store {
     /// An operation's parts, in order.
     pub async fn parts(&self, operation_id: &str) -> Result<Vec<Part>, sqlx::Error> {
-        let rows =
-            sqlx::query("SELECT * FROM operation_parts WHERE operation_id = $1 ORDER BY part")
-                .bind(operation_id)
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter().map(part_from).collect()
+        sqlx::query_as("SELECT * FROM operation_parts WHERE operation_id = $1 ORDER BY part")
+            .bind(operation_id)
+            .fetch_all(self.pool())
+            .await
     }
 
     /// Writes down Partner Center's answer to one part.

@@ -88,10 +88,7 @@ impl FromRequestParts<AppState> for OwnUpload {
 
 /// `POST …/uploads/{id}/rows`: one of the preview's row buttons ([`RowsAction`]), with the
 /// ticked rows as `row` fields.
-pub async fn rows(
-    OwnUpload { caller, upload, .. }: OwnUpload,
-    Form(fields): Fields,
-) -> Result<Response, Refusal> {
+pub async fn rows(own: OwnUpload, Form(fields): Fields) -> Result<Response, Refusal> {
     let action = field(&fields, "action")
         .and_then(|action| RowsAction::try_from(action).ok())
         .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "Unknown action."))?;
@@ -100,63 +97,47 @@ pub async fn rows(
         .filter(|(name, _)| name == "row")
         .filter_map(|(_, row)| row.parse().ok())
         .collect();
-    let changed = drafts::change_rows(&caller, &upload, action, &ticked).await?;
+    let changed = drafts::change_rows(&own.caller, &own.upload, action, &ticked).await?;
     let done = match action {
         RowsAction::RestoreSelected => Done::RowsRestored,
         _ => Done::RowsRemoved,
     };
-    Ok(after_change(changed, &upload, done))
+    Ok(after_change(changed, &own.upload, done))
 }
 
 /// `POST …/uploads/{id}/target`: `target=existing&existing_batch=…` or
 /// `target=new&batch_name=…`.
-pub async fn target(
-    OwnUpload { caller, upload, .. }: OwnUpload,
-    Form(fields): Fields,
-) -> Result<Response, Refusal> {
+pub async fn target(own: OwnUpload, Form(fields): Fields) -> Result<Response, Refusal> {
     let batch = drafts::batch_choice(
         field(&fields, "target"),
         field(&fields, "batch_name"),
         field(&fields, "existing_batch"),
     )?;
-    let changed = drafts::choose_batch(&caller, &upload, batch).await?;
-    Ok(after_change(changed, &upload, Done::BatchChanged))
+    let changed = drafts::choose_batch(&own.caller, &own.upload, batch).await?;
+    Ok(after_change(changed, &own.upload, Done::BatchChanged))
 }
 
 /// `POST …/uploads/{id}/submit`: the draft becomes a submission once — a double click, a
 /// reload or a resubmitted form lands on the same job — and is sent in the background.
-pub async fn submit(
-    OwnUpload {
-        caller,
-        upload,
-        customer,
-    }: OwnUpload,
-) -> Result<Redirect, Refusal> {
-    drafts::submit(&caller, &upload, &customer).await?;
+pub async fn submit(own: OwnUpload) -> Result<Redirect, Refusal> {
+    drafts::submit(&own.caller, &own.upload, &own.customer).await?;
     let Operation {
         id, customer_id, ..
-    } = &upload.operation;
+    } = &own.upload.operation;
     Ok(Redirect::to(&urls::job(customer_id, id)))
 }
 
 /// `POST …/uploads/{id}/sheet` with `sheet=…`: reads another sheet of the uploaded workbook
 /// in place of the one chosen first.
-pub async fn sheet(
-    OwnUpload {
-        caller,
-        upload,
-        customer,
-    }: OwnUpload,
-    Form(fields): Fields,
-) -> Result<Response, Refusal> {
+pub async fn sheet(own: OwnUpload, Form(fields): Fields) -> Result<Response, Refusal> {
     let sheet = field(&fields, "sheet").unwrap_or_default();
-    let changed = drafts::read_sheet(&caller, &upload, &customer, sheet).await?;
-    Ok(after_change(changed, &upload, Done::SheetRead))
+    let changed = drafts::read_sheet(&own.caller, &own.upload, &own.customer, sheet).await?;
+    Ok(after_change(changed, &own.upload, Done::SheetRead))
 }
 
 /// `POST …/uploads/{id}/split`: one new draft per group tag, each into a new batch named
 /// after its tag.
-pub async fn split(OwnUpload { caller, upload, .. }: OwnUpload) -> Result<Response, Refusal> {
-    let changed = drafts::split_by_group_tag(&caller, &upload).await?;
-    Ok(after_change(changed, &upload, Done::SplitByGroupTag))
+pub async fn split(own: OwnUpload) -> Result<Response, Refusal> {
+    let changed = drafts::split_by_group_tag(&own.caller, &own.upload).await?;
+    Ok(after_change(changed, &own.upload, Done::SplitByGroupTag))
 }

@@ -2,7 +2,7 @@
 //! (each part with its `MS-RequestId`, see [`crate::server::operations::parts`]), and what
 //! settling a part by looking does to its rows. The submission's side of the uploads' tables.
 
-use super::store::stored_row_from;
+use super::store::StoredRow;
 use crate::ingest::DeviceRow;
 use crate::model::operations::PartAction;
 use crate::server::operations::parts::insert_part;
@@ -119,16 +119,14 @@ impl Store {
         upload_id: &str,
         chunk: i64,
     ) -> Result<Vec<DeviceRow>, sqlx::Error> {
-        let rows = sqlx::query(
+        let rows: Vec<StoredRow> = sqlx::query_as(
             "SELECT * FROM upload_rows WHERE upload_id = $1 AND chunk = $2 ORDER BY row_number",
         )
         .bind(upload_id)
         .bind(chunk)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| stored_row_from(r).map(|s| s.device))
-            .collect()
+        Ok(rows.into_iter().map(|row| row.device).collect())
     }
 
     /// Writes down what looking at Partner Center decided for an uncertain part, at once:

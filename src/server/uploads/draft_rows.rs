@@ -4,11 +4,7 @@
 
 use std::fmt::Write as _;
 
-use sqlx::Row as _;
-
-use super::store::{
-    insert_finding_codes, lock_draft, stored_row_from, InputReport, StoredRow, UPLOADS,
-};
+use super::store::{insert_finding_codes, lock_draft, InputReport, StoredRow, UPLOADS};
 use crate::ingest::{Check, DeviceRow, Finding};
 use crate::model::operations::OperationState;
 use crate::server::store::Store;
@@ -91,6 +87,19 @@ pub enum Excluding {
     Found(Check),
 }
 
+/// Copies the included rows of upload `$2` whose group tag lowers to `$3` into upload `$1`.
+const COPY_TAGGED_ROWS: &str = "INSERT INTO upload_rows (upload_id, row_number, serial_number, \
+     product_key, hardware_hash, manufacturer, model, group_tag, findings, has_error, excluded) \
+     SELECT $1, row_number, serial_number, product_key, hardware_hash, manufacturer, model, \
+     group_tag, findings, has_error, 0 FROM upload_rows \
+     WHERE upload_id = $2 AND excluded = 0 AND LOWER(group_tag) = $3";
+
+/// Copies the finding codes of the same rows.
+const COPY_TAGGED_FINDINGS: &str = "INSERT INTO upload_row_findings (upload_id, row_number, code) \
+     SELECT $1, f.row_number, f.code FROM upload_row_findings f \
+     JOIN upload_rows r ON r.upload_id = f.upload_id AND r.row_number = f.row_number \
+     WHERE f.upload_id = $2 AND r.excluded = 0 AND LOWER(r.group_tag) = $3";
+
 /// A draft made by splitting another one per group tag.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SplitPart {
@@ -125,7 +134,7 @@ impl Store {
         .bind(upload_id)
         .fetch_all(&mut *tx)
         .await?;
-        let report = serde_json::to_string(report_for_parts).unwrap_or_default();
+        let report = report_for_parts.to_column();
         for (tag, key) in tags {
             let part = uuid::Uuid::new_v4().to_string();
             sqlx::query(
@@ -149,29 +158,15 @@ impl Store {
             .bind(upload_id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO upload_rows (upload_id, row_number, serial_number, product_key, \
-                 hardware_hash, manufacturer, model, group_tag, findings, has_error, excluded) \
-                 SELECT $1, row_number, serial_number, product_key, hardware_hash, manufacturer, \
-                 model, group_tag, findings, has_error, 0 FROM upload_rows \
-                 WHERE upload_id = $2 AND excluded = 0 AND LOWER(group_tag) = $3",
-            )
-            .bind(&part)
-            .bind(upload_id)
-            .bind(&key)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO upload_row_findings (upload_id, row_number, code) \
-                 SELECT $1, f.row_number, f.code FROM upload_row_findings f \
-                 JOIN upload_rows r ON r.upload_id = f.upload_id AND r.row_number = f.row_number \
-                 WHERE f.upload_id = $2 AND r.excluded = 0 AND LOWER(r.group_tag) = $3",
-            )
-            .bind(&part)
-            .bind(upload_id)
-            .bind(&key)
-            .execute(&mut *tx)
-            .await?;
+            // The tag's rows, then what was found about them, copied to the part.
+            for copy in [COPY_TAGGED_ROWS, COPY_TAGGED_FINDINGS] {
+                sqlx::query(copy)
+                    .bind(&part)
+                    .bind(upload_id)
+                    .bind(&key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         // The rows now belong to their parts: gone from here, so they cannot be sent twice.
         sqlx::query(
@@ -201,17 +196,14 @@ impl Store {
 impl Store {
     /// Each group tag among the rows still included, with its number of rows.
     pub async fn group_tags(&self, upload_id: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
-        let rows = sqlx::query(
+        sqlx::query_as(
             "SELECT MIN(group_tag) AS group_tag, COUNT(*) AS n FROM upload_rows \
              WHERE upload_id = $1 AND excluded = 0 AND group_tag IS NOT NULL \
              GROUP BY LOWER(group_tag) ORDER BY MIN(group_tag)",
         )
         .bind(upload_id)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("group_tag")?, row.try_get("n")?)))
-            .collect()
+        .await
     }
 }
 
@@ -224,7 +216,7 @@ impl Store {
         if !lock_draft(&mut tx, upload_id, unix_now()).await? {
             return Ok(());
         }
-        let rows = sqlx::query(
+        let stored: Vec<StoredRow> = sqlx::query_as(
             "SELECT * FROM upload_rows WHERE upload_id = $1 AND ( \
              hardware_hash IN (SELECT hardware_hash FROM upload_rows WHERE upload_id = $1 \
                GROUP BY hardware_hash HAVING COUNT(*) > 1) \
@@ -238,7 +230,6 @@ impl Store {
         .bind(upload_id)
         .fetch_all(&mut *tx)
         .await?;
-        let stored: Vec<StoredRow> = rows.iter().map(stored_row_from).collect::<Result<_, _>>()?;
         let included: Vec<DeviceRow> = stored
             .iter()
             .filter(|r| !r.excluded)

@@ -12,9 +12,9 @@ use crate::urls;
 
 /// `POST /customers/{id}/jobs/{uploadId}/resume`: sends what a failed submission left
 /// unsent ([`drafts::resume`]).
-pub async fn resume(OwnUpload { caller, upload, .. }: OwnUpload) -> Result<Redirect, Refusal> {
-    let job = urls::job(&upload.operation.customer_id, &upload.operation.id);
-    Ok(match drafts::resume(&caller, &upload).await? {
+pub async fn resume(own: OwnUpload) -> Result<Redirect, Refusal> {
+    let job = urls::job(&own.upload.operation.customer_id, &own.upload.operation.id);
+    Ok(match drafts::resume(&own.caller, &own.upload).await? {
         true => Redirect::to(&urls::with_done(&job, Done::Resumed)),
         // Not failed (a second click, another tab): the job page says where it stands.
         false => Redirect::to(&job),
@@ -23,15 +23,9 @@ pub async fn resume(OwnUpload { caller, upload, .. }: OwnUpload) -> Result<Redir
 
 /// `POST /customers/{id}/jobs/{uploadId}/retry`: a new draft with the rows that failed, for
 /// the same batch, read and checked again like any upload; the user lands on its preview.
-pub async fn retry(
-    OwnUpload {
-        caller,
-        upload,
-        customer,
-    }: OwnUpload,
-) -> Result<Redirect, Refusal> {
-    let draft = drafts::retry_failed(&caller, &upload, &customer).await?;
-    let preview = urls::upload(&upload.operation.customer_id, &draft.operation.id);
+pub async fn retry(own: OwnUpload) -> Result<Redirect, Refusal> {
+    let draft = drafts::retry_failed(&own.caller, &own.upload, &own.customer).await?;
+    let preview = urls::upload(&draft.operation.customer_id, &draft.operation.id);
     Ok(Redirect::to(&urls::with_done(
         &preview,
         Done::FailedRowsCopied,

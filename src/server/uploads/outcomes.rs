@@ -2,8 +2,6 @@
 //! status and each device's outcome (see `migrations/…_job_outcomes.sql`). The job page reads
 //! only this, so it renders at once and keeps its history after Partner Center forgets a job.
 
-use sqlx::Row as _;
-
 use super::store::DeviceOutcome;
 use crate::server::operations::jobs::{finished_job_statuses_sql, JobProgress};
 use crate::server::store::Store;
@@ -20,7 +18,7 @@ pub struct JobReport {
 }
 
 /// How the devices of an upload stand.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutcomeCounts {
     /// Rows sent or to be sent (not removed in the preview).
     pub total: i64,
@@ -124,7 +122,7 @@ impl Store {
     }
 
     pub async fn outcome_counts(&self, upload_id: &str) -> Result<OutcomeCounts, sqlx::Error> {
-        let row = sqlx::query(
+        sqlx::query_as(
             "SELECT COALESCE(SUM(CASE WHEN excluded = 0 THEN 1 ELSE 0 END), 0) AS total, \
              COALESCE(SUM(CASE WHEN outcome = 'registered' THEN 1 ELSE 0 END), 0) AS registered, \
              COALESCE(SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), 0) AS failed \
@@ -132,11 +130,6 @@ impl Store {
         )
         .bind(upload_id)
         .fetch_one(self.pool())
-        .await?;
-        Ok(OutcomeCounts {
-            total: row.try_get("total")?,
-            registered: row.try_get("registered")?,
-            failed: row.try_get("failed")?,
-        })
+        .await
     }
 }

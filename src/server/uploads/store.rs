@@ -16,18 +16,6 @@ use crate::server::store::Store;
 pub(super) const UPLOADS: &str = "(SELECT o.*, d.source, d.file_name, d.target, d.batch_id, \
      d.report, d.split_from FROM operations o JOIN uploads d ON d.id = o.id)";
 
-/// A JSON column, read back: a value that does not decode is a damaged row, said loudly.
-pub(super) fn json_column<T: serde::de::DeserializeOwned>(
-    row: &sqlx::any::AnyRow,
-    column: &str,
-) -> Result<T, sqlx::Error> {
-    let text: &str = row.try_get(column)?;
-    serde_json::from_str(text).map_err(|e| sqlx::Error::ColumnDecode {
-        index: column.to_string(),
-        source: Box::new(e),
-    })
-}
-
 /// Read back from its JSON column: a value that does not decode is a damaged row, said
 /// loudly.
 impl TryFrom<String> for InputReport {
@@ -35,6 +23,13 @@ impl TryFrom<String> for InputReport {
 
     fn try_from(text: String) -> Result<Self, serde_json::Error> {
         serde_json::from_str(&text)
+    }
+}
+
+impl InputReport {
+    /// As its JSON column holds it.
+    pub(super) fn to_column(&self) -> String {
+        serde_json::to_string(self).expect("an input report is plain data, always written")
     }
 }
 
@@ -92,7 +87,7 @@ pub struct DeviceOutcome {
     pub device_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct RowCounts {
     pub total: i64,
     pub excluded: i64,
@@ -132,33 +127,43 @@ impl RowFilter {
     }
 }
 
-pub(super) fn stored_row_from(row: &sqlx::any::AnyRow) -> Result<StoredRow, sqlx::Error> {
-    Ok(StoredRow {
-        device: DeviceRow {
-            row: row.try_get::<i64, _>("row_number")? as u32,
-            serial_number: row.try_get("serial_number")?,
-            product_key: row.try_get("product_key")?,
-            hardware_hash: row.try_get("hardware_hash")?,
-            manufacturer: row.try_get("manufacturer")?,
-            model: row.try_get("model")?,
-            group_tag: row.try_get("group_tag")?,
-        },
-        findings: json_column(row, "findings")?,
-        has_error: row.try_get::<i64, _>("has_error")? != 0,
-        excluded: row.try_get::<i64, _>("excluded")? != 0,
-        chunk: row.try_get("chunk")?,
-        outcome: row
-            .try_get::<Option<String>, _>("outcome")?
-            .map(|outcome| {
-                Ok::<_, sqlx::Error>(DeviceOutcome {
-                    registered: outcome == "registered",
-                    error_code: row.try_get("error_code")?,
-                    error_description: row.try_get("error_description")?,
-                    device_id: row.try_get("device_id")?,
+/// By hand, not derived: the device's columns make ingest's `DeviceRow`, which knows no
+/// database, and the outcome's columns are one optional group (all there once Partner Center
+/// has finished with the device).
+impl sqlx::FromRow<'_, sqlx::any::AnyRow> for StoredRow {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        let findings: String = row.try_get("findings")?;
+        Ok(StoredRow {
+            device: DeviceRow {
+                row: row.try_get::<i64, _>("row_number")? as u32,
+                serial_number: row.try_get("serial_number")?,
+                product_key: row.try_get("product_key")?,
+                hardware_hash: row.try_get("hardware_hash")?,
+                manufacturer: row.try_get("manufacturer")?,
+                model: row.try_get("model")?,
+                group_tag: row.try_get("group_tag")?,
+            },
+            // A value that does not decode is a damaged row, said loudly.
+            findings: serde_json::from_str(&findings).map_err(|e| sqlx::Error::ColumnDecode {
+                index: "findings".into(),
+                source: Box::new(e),
+            })?,
+            has_error: row.try_get::<i64, _>("has_error")? != 0,
+            excluded: row.try_get::<i64, _>("excluded")? != 0,
+            chunk: row.try_get("chunk")?,
+            outcome: row
+                .try_get::<Option<String>, _>("outcome")?
+                .map(|outcome| {
+                    Ok::<_, sqlx::Error>(DeviceOutcome {
+                        registered: outcome == "registered",
+                        error_code: row.try_get("error_code")?,
+                        error_description: row.try_get("error_description")?,
+                        device_id: row.try_get("device_id")?,
+                    })
                 })
-            })
-            .transpose()?,
-    })
+                .transpose()?,
+        })
+    }
 }
 
 impl Store {
@@ -180,7 +185,7 @@ impl Store {
         .bind(&upload.file_name)
         .bind(upload.target)
         .bind(&upload.batch_id)
-        .bind(serde_json::to_string(&upload.report).unwrap_or_default())
+        .bind(upload.report.to_column())
         .execute(&mut *tx)
         .await?;
         if let Some(content) = file {
@@ -216,7 +221,7 @@ impl Store {
             return Ok(false);
         }
         sqlx::query("UPDATE uploads SET report = $1 WHERE id = $2")
-            .bind(serde_json::to_string(report).unwrap_or_default())
+            .bind(report.to_column())
             .bind(upload_id)
             .execute(&mut *tx)
             .await?;
@@ -237,7 +242,7 @@ impl Store {
     }
 
     pub async fn row_counts(&self, upload_id: &str) -> Result<RowCounts, sqlx::Error> {
-        let row = sqlx::query(
+        sqlx::query_as(
             "SELECT COUNT(*) AS total, \
              COUNT(CASE WHEN excluded = 1 THEN 1 END) AS excluded, \
              COUNT(CASE WHEN excluded = 0 AND has_error = 1 THEN 1 END) AS errors, \
@@ -246,13 +251,7 @@ impl Store {
         )
         .bind(upload_id)
         .fetch_one(self.pool())
-        .await?;
-        Ok(RowCounts {
-            total: row.try_get("total")?,
-            excluded: row.try_get("excluded")?,
-            errors: row.try_get("errors")?,
-            warnings: row.try_get("warnings")?,
-        })
+        .await
     }
 
     /// Up to `limit` rows after row number `after`, in order: for reading a whole upload a
@@ -264,7 +263,7 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<StoredRow>, sqlx::Error> {
-        let rows = sqlx::query(&format!(
+        sqlx::query_as(&format!(
             "SELECT * FROM upload_rows WHERE upload_id = $1 AND row_number > $2 {} \
              ORDER BY row_number LIMIT $3",
             filter.condition()
@@ -273,8 +272,7 @@ impl Store {
         .bind(after)
         .bind(limit)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(stored_row_from).collect()
+        .await
     }
 
     /// One page of rows, in row order.
@@ -285,7 +283,7 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<StoredRow>, sqlx::Error> {
-        let rows = sqlx::query(&format!(
+        sqlx::query_as(&format!(
             "SELECT * FROM upload_rows WHERE upload_id = $1 {} \
              ORDER BY row_number LIMIT $2 OFFSET $3",
             filter.condition()
@@ -294,8 +292,7 @@ impl Store {
         .bind(limit)
         .bind(offset)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(stored_row_from).collect()
+        .await
     }
 
     /// Deletes the drafts created before `before` (unix seconds) that were never submitted,
