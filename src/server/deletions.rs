@@ -18,7 +18,7 @@ use super::auth::{SessionUser, SignedIn};
 use super::caller::{caller, open_customer, Caller};
 use super::leases::Lease;
 use super::operations::parts::{Part, PartOutcome};
-use super::operations::{self, Operation, OperationId};
+use super::operations::{self, refusals, Operation, OperationId};
 use super::path_ids::Ids;
 use super::refusal::Refusal;
 use super::store::Store;
@@ -118,37 +118,19 @@ fn answer(result: Result<(), PartnerCenterError>) -> Answer {
     let Err(error) = result else {
         return Answer::Deleted;
     };
-    let ids = format!("Request id {}.", error.request_id);
     match error.kind() {
         ErrorKind::NotFound => Answer::Deleted,
         ErrorKind::Server
         | ErrorKind::Timeout
         | ErrorKind::Transport
-        | ErrorKind::InvalidResponse => Answer::Uncertain(format!(
-            "Partner Center could not be reached or kept failing, so whether the device \
-                 was deleted is not known. Try again: the same request goes again, and \
-                 Partner Center does it at most once. {ids}"
+        | ErrorKind::InvalidResponse => Answer::Uncertain(refusals::with_ids(
+            "Partner Center could not be reached or kept failing, so whether the device was \
+             deleted is not known. Try again: the same request goes again, and Partner Center \
+             does it at most once."
+                .into(),
+            &error,
         )),
-        ErrorKind::Forbidden => Answer::Refused(format!(
-            "Partner Center refused: your account lacks the Partner Center role for devices, \
-             or the partner has no reseller relationship with this customer. {ids}"
-        )),
-        ErrorKind::MfaRequired => Answer::Refused(format!(
-            "Partner Center requires multi-factor authentication for this account. Sign out, \
-             sign in with MFA, and try again. {ids}"
-        )),
-        ErrorKind::Throttled => Answer::Refused(format!(
-            "Partner Center is busy (throttling) and kept refusing after several tries. Try \
-             again in a few minutes. {ids}"
-        )),
-        _ => Answer::Refused(format!(
-            "Partner Center refused the deletion{}. {ids}",
-            error
-                .description
-                .as_deref()
-                .map(|d| format!(": {d}"))
-                .unwrap_or_default()
-        )),
+        _ => Answer::Refused(refusals::in_words(&error, "Try again")),
     }
 }
 

@@ -18,6 +18,7 @@
 
 pub mod jobs;
 pub mod parts;
+pub mod refusals;
 
 use crate::model::operations::{OperationKind, OperationState};
 use crate::partner_center::CustomerId;

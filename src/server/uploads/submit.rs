@@ -19,7 +19,7 @@ use crate::partner_center::{
 use crate::server::auth::{self, SessionUser, TokenFailure};
 use crate::server::leases::Lease;
 use crate::server::operations::parts::{Part, PartOutcome};
-use crate::server::operations::sending_lease;
+use crate::server::operations::{refusals, sending_lease};
 use crate::server::{unix_now, AppState};
 
 fn to_new_device(row: DeviceRow) -> NewDevice {
@@ -223,20 +223,7 @@ fn explain(error: &PartnerCenterError, chunk: &Part, batch: &BatchId) -> String 
         ErrorKind::Conflict if create && chunk.resends.is_some() => format!("Partner Center says the batch “{batch}” exists now: the part whose answer was lost probably created it. Send the remaining parts: the dashboard looks at the batch again and sends only what is missing."),
         ErrorKind::Conflict if create => format!("A batch named “{batch}” already exists for this customer. Upload again and add to that batch, or choose another name."),
         ErrorKind::NotFound if !create => format!("The batch “{batch}” no longer exists for this customer."),
-        ErrorKind::MfaRequired => "Partner Center requires multi-factor authentication for this account. Sign out, sign in with MFA, and send the remaining parts.".into(),
-        ErrorKind::Unauthorized => "Partner Center did not accept your sign-in. Sign in again and send the remaining parts.".into(),
-        ErrorKind::Forbidden => "Partner Center refused: your account lacks the Partner Center role for devices, or the partner has no reseller relationship with this customer.".into(),
-        ErrorKind::Throttled => "Partner Center is busy (throttling) and kept refusing after several tries. Send the remaining parts in a few minutes.".into(),
-        ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Transport => "Partner Center could not be reached or kept failing after several tries. Send the remaining parts later; nothing is sent twice.".into(),
-        _ => format!(
-            "Partner Center refused the request{}.",
-            error.description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
-        ),
+        _ => return refusals::in_words(error, "Send the remaining parts"),
     };
-    let code = error
-        .code
-        .as_deref()
-        .map(|c| format!(" Code {c}."))
-        .unwrap_or_default();
-    format!("{what}{code} Request id {}.", error.request_id)
+    refusals::with_ids(what, error)
 }
