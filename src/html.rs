@@ -1,6 +1,8 @@
-//! HTML written by hand, outside Leptos' views: escaping (both targets), and the outcome pages
-//! of plain handlers (sign-in, uploads), which change the session or the database and so are
-//! not Leptos routes (server only).
+//! HTML written by hand, outside Leptos' views: escaping (both targets), and the pages plain
+//! handlers answer with themselves (server only): a refused form post, a sign-in that went
+//! wrong, signed out. Those answer at the form's own address, which no page route matches, so
+//! a hydrated Leptos page there would be taken over by the browser's router and show "Page not
+//! found"; what a write did *is* shown inside the Leptos page it redirects to (`?done=…`).
 
 #[cfg(feature = "ssr")]
 use axum::http::StatusCode;
