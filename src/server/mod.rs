@@ -12,6 +12,7 @@ pub mod crypto;
 mod csrf;
 pub mod deletions;
 pub mod devices;
+pub mod form_fields;
 mod headers;
 mod health;
 pub mod leases;

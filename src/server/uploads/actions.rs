@@ -19,20 +19,12 @@ use crate::model::AppError;
 use crate::partner_center::CustomerId;
 use crate::server::auth::SignedIn;
 use crate::server::caller::Caller;
+use crate::server::form_fields::{every, field, Fields};
 use crate::server::operations::{Operation, OperationId};
 use crate::server::path_ids::Ids;
 use crate::server::refusal::Refusal;
 use crate::server::AppState;
 use crate::urls;
-
-pub(super) type Fields = Form<Vec<(String, String)>>;
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
 
 /// Where a change to a draft leads: back to the preview, saying what was `done`, when it was
 /// made; to the job when the upload had been submitted meanwhile (another tab).
@@ -92,10 +84,8 @@ pub async fn rows(own: OwnUpload, Form(fields): Fields) -> Result<Response, Refu
     let action = field(&fields, "action")
         .and_then(|action| RowsAction::try_from(action).ok())
         .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "Unknown action."))?;
-    let ticked: Vec<u32> = fields
-        .iter()
-        .filter(|(name, _)| name == "row")
-        .filter_map(|(_, row)| row.parse().ok())
+    let ticked: Vec<u32> = every(&fields, "row")
+        .filter_map(|row| row.parse().ok())
         .collect();
     let changed = drafts::change_rows(&own.caller, &own.upload, action, &ticked).await?;
     let done = match action {
