@@ -31,6 +31,22 @@ pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppErr
 }
 
 #[server]
+pub async fn customer_profiles(
+    customer_id: String,
+) -> Result<crate::model::profiles::ProfilesView, AppError> {
+    use crate::server::path_ids::from_address;
+    crate::server::profiles::list(from_address(&customer_id)?).await
+}
+
+#[server]
+pub async fn new_profile(
+    customer_id: String,
+) -> Result<crate::model::profiles::NewProfileView, AppError> {
+    use crate::server::path_ids::from_address;
+    crate::server::profiles::new_profile(from_address(&customer_id)?).await
+}
+
+#[server]
 pub async fn get_device_to_delete(
     customer_id: String,
     batch_id: String,

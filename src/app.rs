@@ -8,9 +8,18 @@ use leptos_router::{path, SsrMode};
 use crate::api::get_session_info;
 use crate::model::SessionInfo;
 use crate::pages::{
-    audit::AuditPage, batch::BatchPage, batches::BatchesPage, customers::CustomersPage,
-    deletion::DeletionPage, device_delete::DeviceDeletePage, history::HistoryPage, job::JobPage,
-    not_found::NotFound, upload_new::UploadNewPage, upload_preview::UploadPreviewPage,
+    audit::AuditPage,
+    batch::BatchPage,
+    batches::BatchesPage,
+    customers::CustomersPage,
+    deletion::DeletionPage,
+    device_delete::DeviceDeletePage,
+    history::HistoryPage,
+    job::JobPage,
+    not_found::NotFound,
+    profiles::{NewProfilePage, ProfilesPage},
+    upload_new::UploadNewPage,
+    upload_preview::UploadPreviewPage,
 };
 
 /// The document around every page. Rendered on the server only.
@@ -60,6 +69,8 @@ pub fn App() -> impl IntoView {
                         view=DeletionPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/customers/:customer/profiles") view=ProfilesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/customers/:customer/profiles/new") view=NewProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/uploads") view=HistoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/uploads") view=HistoryPage ssr=SsrMode::Async/>

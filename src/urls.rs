@@ -78,6 +78,16 @@ pub fn job(customer_id: &str, upload_id: &str) -> String {
     )
 }
 
+/// The customer's Autopilot profiles.
+pub fn profiles(customer_id: &str) -> String {
+    format!("/customers/{}/profiles", encode(customer_id))
+}
+
+/// The form that creates a profile (it posts to [`profiles`]).
+pub fn new_profile(customer_id: &str) -> String {
+    format!("{}/new", profiles(customer_id))
+}
+
 /// A deletion of devices: what was asked, and each device's outcome.
 pub fn deletion(customer_id: &str, operation_id: &str) -> String {
     format!(

@@ -267,6 +267,7 @@ fn write_routes(c: &str, u: &str) -> Vec<String> {
         "/customers/{c}/batches/Contoso-PO-4711/devices/x/delete"
     ));
     routes.push(format!("/customers/{c}/deletions/{u}/retry"));
+    routes.push(format!("/customers/{c}/profiles"));
     routes.push("/auth/logout".into());
     routes
 }

@@ -36,6 +36,7 @@ text_enum! {
         UploadSubmitted = "upload-submitted",
         UploadResumed = "upload-resumed",
         DeviceDeleted = "device-deleted",
+        ProfileCreated = "profile-created",
     }
 }
 
@@ -48,6 +49,7 @@ impl AuditAction {
             AuditAction::UploadSubmitted => "Upload submitted",
             AuditAction::UploadResumed => "Upload resumed",
             AuditAction::DeviceDeleted => "Device deleted",
+            AuditAction::ProfileCreated => "Profile created",
         }
     }
 }

@@ -15,6 +15,7 @@ text_enum! {
         FailedRowsCopied = "failed-rows-copied",
         DeviceDeleted = "device-deleted",
         DeletionRetried = "deletion-retried",
+        ProfileCreated = "profile-created",
     }
 }
 
@@ -38,6 +39,7 @@ impl Done {
                 "The device was deleted from this batch. The audit trail records it."
             }
             Done::DeletionRetried => "The devices left were asked for again.",
+            Done::ProfileCreated => "The profile was created in Partner Center.",
         }
     }
 }

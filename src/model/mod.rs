@@ -96,6 +96,7 @@ macro_rules! text_enum {
 pub mod audit;
 pub mod done;
 pub mod operations;
+pub mod profiles;
 pub mod uploads;
 
 /// What every page shows about the installation and the signed-in user.

@@ -36,6 +36,7 @@ fn Batches(data: BatchesView) -> impl IntoView {
         <p class="actions">
             <a class="button" href=urls::new_upload(&customer.id)>"Upload devices"</a>
             <a href=urls::customer_uploads(&customer.id)>"Past uploads"</a>
+            <a href=urls::profiles(&customer.id)>"Autopilot profiles"</a>
         </p>
         <h2>"Device batches"</h2>
         {if empty {

@@ -9,6 +9,7 @@ pub mod device_delete;
 pub mod history;
 pub mod job;
 pub mod not_found;
+pub mod profiles;
 pub mod upload_new;
 pub mod upload_preview;
 

@@ -113,6 +113,32 @@ impl CustomerChecks {
     }
 }
 
+/// The sign-ins Partner Center refused a profile write for their role (a Sales agent's): the
+/// profile pages are read-only for them from then on, with the reason instead of buttons
+/// that can only fail. The dashboard cannot know a Partner Center role before it asks.
+/// Each replica learns it on its own first refusal; a sign-in lasts at most its lifetime.
+#[derive(Clone)]
+pub struct ProfileWriteRefusals(Arc<BoundedMap<String, ()>>);
+
+impl Default for ProfileWriteRefusals {
+    fn default() -> Self {
+        ProfileWriteRefusals(Arc::new(BoundedMap::new(
+            10_000,
+            Duration::from_secs(24 * 60 * 60),
+        )))
+    }
+}
+
+impl ProfileWriteRefusals {
+    pub fn refused(&self, sign_in_id: &str) -> bool {
+        self.0.get(&sign_in_id.to_string()).is_some()
+    }
+
+    pub fn remember(&self, sign_in_id: &str) {
+        self.0.insert(sign_in_id.to_string(), ());
+    }
+}
+
 /// The batch list each sign-in last saw of each customer, newest first. Reloading the page,
 /// or going back to it from a batch, within [`BATCH_LIST_TTL`] costs no Partner Center call.
 /// A batch made or changed outside the dashboard shows within that time.

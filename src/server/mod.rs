@@ -20,6 +20,7 @@ pub mod oidc;
 pub mod operations;
 pub mod path_ids;
 pub mod pending_sign_in;
+pub mod profiles;
 pub mod reconcile;
 pub mod refusal;
 mod server_fns;
@@ -53,6 +54,7 @@ pub struct AppState {
     pub page_cursors: caches::PageCursors,
     pub customer_checks: caches::CustomerChecks,
     pub batch_lists: caches::BatchLists,
+    pub profile_write_refusals: caches::ProfileWriteRefusals,
     /// Places for reading uploaded files ([`uploads::parsing`]).
     pub parse_limits: uploads::parsing::ParseLimits,
     /// This process among the replicas sharing the database ([`leases::replica_name`]).

@@ -23,8 +23,8 @@ use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::{Backend, Store};
 use super::{
-    auth, body_rate, connections, csrf, deletions, devices, headers, health, reconcile, server_fns,
-    sign_in, trailing_slash, uploads, AppState,
+    auth, body_rate, connections, csrf, deletions, devices, headers, health, profiles, reconcile,
+    server_fns, sign_in, trailing_slash, uploads, AppState,
 };
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
@@ -216,6 +216,7 @@ impl Application {
             refresh_locks: auth::RefreshLocks::default(),
             page_cursors: Default::default(),
             customer_checks: Default::default(),
+            profile_write_refusals: Default::default(),
             batch_lists,
             parse_limits,
             replica: super::leases::replica_name(local_addr).into(),
@@ -361,6 +362,7 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
             "/customers/{customer}/deletions/{operation}/retry",
             post(deletions::retry),
         )
+        .route("/customers/{customer}/profiles", post(profiles::create))
         .route(
             "/customers/{customer}/jobs/{upload}/retry",
             post(uploads::job_actions::retry),

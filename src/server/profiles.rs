@@ -1,0 +1,284 @@
+//! Autopilot profiles of a customer (Partner Center's configuration policies): the pages'
+//! data and the form that creates one. Every read asks Partner Center, which holds the
+//! profiles; the dashboard keeps none, only an audit row for each change it made.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Redirect;
+
+use super::audit::{self, Actor, Event};
+use super::auth::SignedIn;
+use super::caller::{caller, open_customer, Caller};
+use super::display_time;
+use super::form_fields::{every, field, Fields};
+use super::operations::refusals;
+use super::path_ids::Ids;
+use super::refusal::Refusal;
+use super::AppState;
+use crate::model::audit::AuditAction;
+use crate::model::done::Done;
+use crate::model::profiles::{
+    NewProfileView, OobeSetting, ProfileRow, ProfilesView, ONLY_ADMIN_AGENTS,
+    PROFILE_NAME_MAX_CHARS,
+};
+use crate::model::AppError;
+use crate::partner_center::{
+    ConfigurationPolicy, CustomerId, ErrorKind, NewPolicy, PartnerCenterError, PolicyCategory,
+    PolicySetting, RequestId,
+};
+use crate::urls;
+
+/// The server side of `/customers/{customerId}/profiles`: any signed-in user who may open the
+/// customer sees its profiles (a Sales agent too; Partner Center refuses them only writes).
+pub async fn list(id: CustomerId) -> Result<ProfilesView, AppError> {
+    let caller = caller().await?;
+    let customer = open_customer(&caller, &id).await?;
+    let policies = caller
+        .state
+        .partner_center
+        .policies(&caller.ctx, &id)
+        .await?;
+    Ok(ProfilesView {
+        customer,
+        profiles: rows(policies),
+        read_only: read_only(&caller),
+    })
+}
+
+/// The server side of `/customers/{customerId}/profiles/new`.
+pub async fn new_profile(id: CustomerId) -> Result<NewProfileView, AppError> {
+    let caller = caller().await?;
+    let customer = open_customer(&caller, &id).await?;
+    Ok(NewProfileView {
+        customer,
+        read_only: read_only(&caller),
+    })
+}
+
+fn read_only(caller: &Caller) -> Option<String> {
+    let refusals = &caller.state.profile_write_refusals;
+    refusals
+        .refused(&caller.user.sign_in_id)
+        .then(|| ONLY_ADMIN_AGENTS.to_string())
+}
+
+/// `POST /customers/{customerId}/profiles`: `name`, `description` and a `setting` field for
+/// each ticked setting. A name another profile of the customer has (without regard to case)
+/// is refused before anything is sent: staff choose profiles by name, and a lost answer
+/// sent again cannot make a second profile of the same name.
+pub async fn create(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Ids(id): Ids<CustomerId>,
+    axum::Form(fields): Fields,
+) -> Result<Redirect, Refusal> {
+    let caller = Caller::new(state, signed_in).await?;
+    let customer = open_customer(&caller, &id).await?;
+    let profile = profile_from_form(&fields)?;
+    if let Some(why) = read_only(&caller) {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, why));
+    }
+    let client = &caller.state.partner_center;
+    let existing = client
+        .policies(&caller.ctx, &id)
+        .await
+        .map_err(AppError::from)?;
+    if let Some(taken) = existing
+        .iter()
+        .filter_map(|p| p.name.as_deref())
+        .find(|name| name.to_lowercase() == profile.name.to_lowercase())
+    {
+        let message = format!(
+            "{} already has a profile named “{taken}”. Staff choose profiles by name: give this \
+             one another name.",
+            customer.name
+        );
+        return Err(Refusal::new(StatusCode::CONFLICT, message));
+    }
+    let created = client
+        .create_policy(&caller.ctx, &id, &profile, RequestId::new())
+        .await;
+    let created = match created {
+        Ok(created) => created,
+        Err(error) => return Err(refused(&caller, error)),
+    };
+    tracing::info!(customer = %id, profile = ?created.id, "profile created");
+    let settings: Vec<&str> = profile
+        .policy_settings
+        .iter()
+        .filter_map(|s| OobeSetting::try_from(s.as_str()).ok())
+        .map(OobeSetting::name)
+        .collect();
+    let detail = match settings.is_empty() {
+        true => format!("“{}”, with no setting.", profile.name),
+        false => format!("“{}”: {}.", profile.name, settings.join(", ")),
+    };
+    let event = Event {
+        action: AuditAction::ProfileCreated,
+        ok: true,
+        actor: Actor::from(&caller.user),
+        customer_id: Some(customer.id.clone()),
+        operation_id: None,
+        detail,
+        correlation_id: caller.ctx.correlation_id,
+    };
+    audit::record(&caller.state, event).await;
+    let list = urls::profiles(&customer.id);
+    Ok(Redirect::to(&urls::with_done(&list, Done::ProfileCreated)))
+}
+
+/// A profile write Partner Center refused, in words. Refused for the person's role (not for
+/// the customer's relationship, which opening the customer already checked): remembered for
+/// this sign-in, so the pages stop offering what can only fail.
+fn refused(caller: &Caller, error: PartnerCenterError) -> Refusal {
+    const NO_RELATIONSHIP: &str = "20002";
+    if error.kind() == ErrorKind::Forbidden && error.code.as_deref() != Some(NO_RELATIONSHIP) {
+        caller
+            .state
+            .profile_write_refusals
+            .remember(&caller.user.sign_in_id);
+        return Refusal::new(
+            StatusCode::FORBIDDEN,
+            refusals::with_ids(ONLY_ADMIN_AGENTS.into(), &error),
+        );
+    }
+    let words = refusals::in_words(&error, "Send the form again");
+    let status =
+        StatusCode::from_u16(AppError::from(error).status()).unwrap_or(StatusCode::BAD_GATEWAY);
+    Refusal::new(status, words)
+}
+
+/// The form's profile: a name (required, trimmed, at most [`PROFILE_NAME_MAX_CHARS`]), a
+/// description (optional), the ticked settings (none ticked: no setting).
+fn profile_from_form(fields: &[(String, String)]) -> Result<NewPolicy, Refusal> {
+    let refuse = |message: String| Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, message);
+    let name = field(fields, "name").unwrap_or_default().trim().to_string();
+    if name.is_empty() {
+        return Err(refuse("Give the profile a name.".into()));
+    }
+    if name.chars().count() > PROFILE_NAME_MAX_CHARS {
+        return Err(refuse(format!(
+            "A profile name may have at most {PROFILE_NAME_MAX_CHARS} characters."
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(refuse("A profile name is one line of text.".into()));
+    }
+    let description = field(fields, "description")
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
+    let mut settings = Vec::new();
+    for word in every(fields, "setting") {
+        let setting = OobeSetting::try_from(word)
+            .map_err(|_| refuse(format!("“{word}” is not a profile setting.")))?;
+        let wire = PolicySetting::ALL
+            .iter()
+            .copied()
+            .find(|known| known.as_str() == setting.as_str());
+        if let Some(wire) = wire.filter(|wire| !settings.contains(wire)) {
+            settings.push(wire);
+        }
+    }
+    if settings.is_empty() {
+        settings.push(PolicySetting::None);
+    }
+    Ok(NewPolicy {
+        name,
+        category: PolicyCategory::Oobe,
+        description,
+        policy_settings: settings,
+    })
+}
+
+/// The profiles as the pages list them: by name without regard to case, then by creation;
+/// profiles that share a name each say what tells them apart.
+fn rows(policies: Vec<ConfigurationPolicy>) -> Vec<ProfileRow> {
+    let mut rows: Vec<ProfileRow> = policies.into_iter().map(row).collect();
+    rows.sort_by(|a, b| {
+        (a.name.to_lowercase(), &a.created, &a.id).cmp(&(b.name.to_lowercase(), &b.created, &b.id))
+    });
+    let mut sharing: HashMap<String, usize> = HashMap::new();
+    for row in &rows {
+        *sharing.entry(row.name.to_lowercase()).or_default() += 1;
+    }
+    for row in &mut rows {
+        if sharing[&row.name.to_lowercase()] > 1 {
+            // The id is what Partner Center tells them apart by; its first group is enough
+            // for a person to match, and the creation time says which is which.
+            let short = row.id.split('-').next().unwrap_or(&row.id).to_string();
+            row.told_apart = Some(match &row.created {
+                Some(created) => format!("created {created}, id {short}"),
+                None => format!("id {short}"),
+            });
+        }
+    }
+    rows
+}
+
+fn row(policy: ConfigurationPolicy) -> ProfileRow {
+    let mut settings = Vec::new();
+    let mut unknown_settings = 0;
+    for setting in &policy.policy_settings {
+        match OobeSetting::try_from(setting.as_str()) {
+            Ok(known) if !settings.contains(&known) => settings.push(known),
+            Ok(_) => {}
+            // `none` is the empty set: no setting.
+            Err(_) if *setting == PolicySetting::None => {}
+            Err(_) => unknown_settings += 1,
+        }
+    }
+    ProfileRow {
+        id: policy.id.unwrap_or_default(),
+        name: policy.name.unwrap_or_default(),
+        told_apart: None,
+        description: policy.description.filter(|d| !d.trim().is_empty()),
+        settings,
+        unknown_settings,
+        devices_assigned: policy.devices_assigned_count,
+        created: display_time(policy.created_date),
+        changed: display_time(policy.last_modified_date),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::partner_center::PolicyCategory;
+
+    fn policy(id: &str, name: &str, settings: Vec<PolicySetting>) -> ConfigurationPolicy {
+        ConfigurationPolicy {
+            id: Some(id.into()),
+            name: Some(name.into()),
+            category: PolicyCategory::Oobe,
+            description: None,
+            devices_assigned_count: Some(2),
+            policy_settings: settings,
+            created_date: None,
+            last_modified_date: None,
+        }
+    }
+
+    #[test]
+    fn profiles_that_share_a_name_are_told_apart_and_settings_read_as_words() {
+        let rows = rows(vec![
+            policy("bbbb1111-0000", "Kiosk", vec![PolicySetting::SkipEula]),
+            policy("aaaa2222-0000", "Standard", vec![PolicySetting::None]),
+            policy(
+                "cccc3333-0000",
+                "kiosk",
+                vec![PolicySetting::SkipEula, PolicySetting::Unknown],
+            ),
+        ]);
+        let names: Vec<String> = rows.iter().map(ProfileRow::shown_name).collect();
+        assert_eq!(
+            names,
+            ["Kiosk (id bbbb1111)", "kiosk (id cccc3333)", "Standard"]
+        );
+        assert_eq!(rows[0].settings, [OobeSetting::SkipEula]);
+        assert_eq!(rows[1].unknown_settings, 1);
+        assert!(rows[2].settings.is_empty(), "`none` is no setting");
+    }
+}
