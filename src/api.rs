@@ -47,6 +47,15 @@ pub async fn new_profile(
 }
 
 #[server]
+pub async fn customer_profile(
+    customer_id: String,
+    profile_id: String,
+) -> Result<crate::model::profiles::ProfileView, AppError> {
+    use crate::server::path_ids::from_address;
+    crate::server::profiles::one(from_address(&customer_id)?, profile_id).await
+}
+
+#[server]
 pub async fn get_device_to_delete(
     customer_id: String,
     batch_id: String,

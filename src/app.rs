@@ -17,7 +17,7 @@ use crate::pages::{
     history::HistoryPage,
     job::JobPage,
     not_found::NotFound,
-    profiles::{NewProfilePage, ProfilesPage},
+    profiles::{DeleteProfilePage, EditProfilePage, NewProfilePage, ProfilesPage},
     upload_new::UploadNewPage,
     upload_preview::UploadPreviewPage,
 };
@@ -71,6 +71,8 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/customers/:customer/profiles") view=ProfilesPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/profiles/new") view=NewProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/customers/:customer/profiles/:profile/edit") view=EditProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/customers/:customer/profiles/:profile/delete") view=DeleteProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/uploads") view=HistoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/uploads") view=HistoryPage ssr=SsrMode::Async/>

@@ -88,6 +88,11 @@ pub fn new_profile(customer_id: &str) -> String {
     format!("{}/new", profiles(customer_id))
 }
 
+/// A profile: its change form posts here, its deletion to `…/delete`.
+pub fn profile(customer_id: &str, profile_id: &str) -> String {
+    format!("{}/{}", profiles(customer_id), encode(profile_id))
+}
+
 /// A deletion of devices: what was asked, and each device's outcome.
 pub fn deletion(customer_id: &str, operation_id: &str) -> String {
     format!(

@@ -268,6 +268,8 @@ fn write_routes(c: &str, u: &str) -> Vec<String> {
     ));
     routes.push(format!("/customers/{c}/deletions/{u}/retry"));
     routes.push(format!("/customers/{c}/profiles"));
+    routes.push(format!("/customers/{c}/profiles/{u}"));
+    routes.push(format!("/customers/{c}/profiles/{u}/delete"));
     routes.push("/auth/logout".into());
     routes
 }

@@ -198,5 +198,152 @@ async fn a_sales_agent_refused_a_profile_write_is_told_why_and_offered_no_button
     );
     let form = browser.page(&format!("{profiles}/new"), 200).await;
     assert!(!form.contains("Create the profile"), "{form}");
+    let admin = Browser::new(&app);
+    admin.sign_in(ADMIN, "/customers").await;
+    let kiosk = change_form_of(&admin.page(&profiles, 200).await, "Shared kiosk");
+    let kiosk = kiosk.trim_end_matches("/edit");
+    let refused = browser.post(&format!("{kiosk}/delete")).await;
+    assert_eq!(refused.status(), 403, "read-only once refused");
+    assert!(admin
+        .page(&profiles, 200)
+        .await
+        .contains("aria-label=\"Shared kiosk\""));
     assert!(!page.contains("Sales try"), "{page}");
+}
+
+/// The address of a listed profile's change form, from its "Change …" link.
+fn change_form_of(page: &str, shown_name: &str) -> String {
+    let link = page
+        .find(&format!(">Change {shown_name}"))
+        .unwrap_or_else(|| panic!("a link to change {shown_name}: {page}"));
+    let start = page[..link].rfind("href=\"").expect("the link's address") + "href=\"".len();
+    page[start..link - 1].to_string()
+}
+
+#[tokio::test]
+async fn a_profile_is_changed_unless_someone_changed_it_since_the_form_was_opened() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.sign_in(ADMIN, "/customers").await;
+    let profiles = format!("/customers/{CONTOSO}/profiles");
+    let list = browser.page(&profiles, 200).await;
+    let form_address = change_form_of(&list, "Shared kiosk");
+    let profile = form_address.trim_end_matches("/edit").to_string();
+
+    let form = browser.page(&form_address, 200).await;
+    assert!(form.contains("value=\"Shared kiosk\""), "filled in: {form}");
+    assert!(
+        form.contains("value=\"skip_eula\" checked"),
+        "its settings ticked: {form}"
+    );
+    let version = {
+        let at = form.find("name=\"version\" value=\"").expect("the version") + 22;
+        form[at..at + form[at..].find('"').unwrap()].to_string()
+    };
+    assert!(!version.is_empty(), "{form}");
+
+    // Someone else changes it first.
+    let theirs = post_form(
+        &browser,
+        &profile,
+        &[
+            ("version", &version),
+            ("name", "Shared kiosk (lobby)"),
+            ("setting", "skip_eula"),
+        ],
+    )
+    .await;
+    assert_eq!(theirs.status(), 303);
+    assert_eq!(
+        location(&theirs),
+        format!("{profiles}?done=profile-changed")
+    );
+
+    // The form opened before that change is not sent, and both versions are shown.
+    let mine = post_form(
+        &browser,
+        &profile,
+        &[
+            ("version", &version),
+            ("name", "Front desk kiosk"),
+            ("setting", "oobe_user_not_local_admin"),
+        ],
+    )
+    .await;
+    assert_eq!(mine.status(), 409);
+    let said = mine.text().await.unwrap();
+    assert!(
+        said.contains("Someone changed this profile after you opened the form"),
+        "{said}"
+    );
+    assert!(
+        said.contains("“Shared kiosk (lobby)”: Skip the license terms."),
+        "{said}"
+    );
+    assert!(
+        said.contains("“Front desk kiosk”: User is not a local administrator."),
+        "{said}"
+    );
+    let list = browser.page(&profiles, 200).await;
+    assert!(list.contains("Shared kiosk (lobby)"), "{list}");
+    assert!(!list.contains("Front desk kiosk"), "{list}");
+
+    // Renamed to another profile's name: refused.
+    let form = browser.page(&format!("{profile}/edit"), 200).await;
+    let at = form.find("name=\"version\" value=\"").expect("the version") + 22;
+    let fresh = form[at..at + form[at..].find('"').unwrap()].to_string();
+    let taken = post_form(
+        &browser,
+        &profile,
+        &[("version", &fresh), ("name", "standard user oobe")],
+    )
+    .await;
+    assert_eq!(taken.status(), 409);
+    assert!(taken
+        .text()
+        .await
+        .unwrap()
+        .contains("already has a profile named “Standard user OOBE”"));
+
+    let audit = browser.page("/audit", 200).await;
+    assert!(audit.contains("Profile changed"), "{audit}");
+}
+
+#[tokio::test]
+async fn a_profile_is_deleted_after_a_confirmation_that_says_how_many_devices_have_it() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app);
+    browser.sign_in(ADMIN, "/customers").await;
+    let profiles = format!("/customers/{CONTOSO}/profiles");
+    let list = browser.page(&profiles, 200).await;
+    let profile = change_form_of(&list, "Shared kiosk")
+        .trim_end_matches("/edit")
+        .to_string();
+    let confirm = browser.page(&format!("{profile}/delete"), 200).await;
+    assert!(confirm.contains("Delete “Shared kiosk”?"), "{confirm}");
+    assert!(
+        confirm.contains("devices have it.") || confirm.contains("device has it."),
+        "{confirm}"
+    );
+    assert!(confirm.contains("is not documented"), "{confirm}");
+
+    let deleted = browser.post(&format!("{profile}/delete")).await;
+    assert_eq!(deleted.status(), 303);
+    assert_eq!(
+        location(&deleted),
+        format!("{profiles}?done=profile-deleted")
+    );
+    let list = browser.page(&location(&deleted), 200).await;
+    assert!(
+        list.contains("The profile was deleted in Partner Center."),
+        "{list}"
+    );
+    assert!(!list.contains("aria-label=\"Shared kiosk\""), "{list}");
+    // Asked again (a second tab): what was asked for holds.
+    let again = browser.post(&format!("{profile}/delete")).await;
+    assert_eq!(again.status(), 303);
+
+    let audit = browser.page("/audit", 200).await;
+    assert!(audit.contains("Profile deleted"), "{audit}");
+    assert!(audit.contains("“Shared kiosk”."), "{audit}");
 }

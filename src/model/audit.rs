@@ -37,6 +37,8 @@ text_enum! {
         UploadResumed = "upload-resumed",
         DeviceDeleted = "device-deleted",
         ProfileCreated = "profile-created",
+        ProfileChanged = "profile-changed",
+        ProfileDeleted = "profile-deleted",
     }
 }
 
@@ -50,6 +52,8 @@ impl AuditAction {
             AuditAction::UploadResumed => "Upload resumed",
             AuditAction::DeviceDeleted => "Device deleted",
             AuditAction::ProfileCreated => "Profile created",
+            AuditAction::ProfileChanged => "Profile changed",
+            AuditAction::ProfileDeleted => "Profile deleted",
         }
     }
 }

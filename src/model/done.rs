@@ -16,6 +16,8 @@ text_enum! {
         DeviceDeleted = "device-deleted",
         DeletionRetried = "deletion-retried",
         ProfileCreated = "profile-created",
+        ProfileChanged = "profile-changed",
+        ProfileDeleted = "profile-deleted",
     }
 }
 
@@ -40,6 +42,8 @@ impl Done {
             }
             Done::DeletionRetried => "The devices left were asked for again.",
             Done::ProfileCreated => "The profile was created in Partner Center.",
+            Done::ProfileChanged => "The profile was changed in Partner Center.",
+            Done::ProfileDeleted => "The profile was deleted in Partner Center.",
         }
     }
 }

@@ -72,6 +72,9 @@ pub struct ProfileRow {
     /// As the pages show times: `2025-04-17 09:00 UTC`.
     pub created: Option<String>,
     pub changed: Option<String>,
+    /// Its `lastModifiedDate` as Partner Center sent it: the change form carries it, and a
+    /// change is sent only while the profile still has it.
+    pub version: String,
 }
 
 impl ProfileRow {
@@ -99,6 +102,14 @@ pub struct ProfilesView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewProfileView {
     pub customer: CustomerRow,
+    pub read_only: Option<String>,
+}
+
+/// `/customers/{customerId}/profiles/{profileId}/edit` and `…/delete`: one profile as it is now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileView {
+    pub customer: CustomerRow,
+    pub profile: ProfileRow,
     pub read_only: Option<String>,
 }
 

@@ -20,10 +20,10 @@ use super::AppState;
 use crate::model::audit::AuditAction;
 use crate::model::done::Done;
 use crate::model::profiles::{
-    NewProfileView, OobeSetting, ProfileRow, ProfilesView, ONLY_ADMIN_AGENTS,
+    NewProfileView, OobeSetting, ProfileRow, ProfileView, ProfilesView, ONLY_ADMIN_AGENTS,
     PROFILE_NAME_MAX_CHARS,
 };
-use crate::model::AppError;
+use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{
     ConfigurationPolicy, CustomerId, ErrorKind, NewPolicy, PartnerCenterError, PolicyCategory,
     PolicySetting, RequestId,
@@ -57,6 +57,33 @@ pub async fn new_profile(id: CustomerId) -> Result<NewProfileView, AppError> {
     })
 }
 
+/// The server side of a profile's change form and deletion page: the profile as it is now,
+/// told apart from any other of the same name.
+pub async fn one(id: CustomerId, profile_id: String) -> Result<ProfileView, AppError> {
+    let caller = caller().await?;
+    let customer = open_customer(&caller, &id).await?;
+    let policies = caller
+        .state
+        .partner_center
+        .policies(&caller.ctx, &id)
+        .await?;
+    let profile = rows(policies)
+        .into_iter()
+        .find(|row| row.id.eq_ignore_ascii_case(&profile_id))
+        .ok_or_else(no_such_profile)?;
+    Ok(ProfileView {
+        customer,
+        profile,
+        read_only: read_only(&caller),
+    })
+}
+
+fn no_such_profile() -> AppError {
+    AppError::NotFound {
+        what: "This profile".into(),
+    }
+}
+
 fn read_only(caller: &Caller) -> Option<String> {
     let refusals = &caller.state.profile_write_refusals;
     refusals
@@ -74,29 +101,10 @@ pub async fn create(
     Ids(id): Ids<CustomerId>,
     axum::Form(fields): Fields,
 ) -> Result<Redirect, Refusal> {
-    let caller = Caller::new(state, signed_in).await?;
-    let customer = open_customer(&caller, &id).await?;
     let profile = profile_from_form(&fields)?;
-    if let Some(why) = read_only(&caller) {
-        return Err(Refusal::new(StatusCode::FORBIDDEN, why));
-    }
+    let (caller, customer, existing) = writable(state, signed_in, &id).await?;
     let client = &caller.state.partner_center;
-    let existing = client
-        .policies(&caller.ctx, &id)
-        .await
-        .map_err(AppError::from)?;
-    if let Some(taken) = existing
-        .iter()
-        .filter_map(|p| p.name.as_deref())
-        .find(|name| name.to_lowercase() == profile.name.to_lowercase())
-    {
-        let message = format!(
-            "{} already has a profile named “{taken}”. Staff choose profiles by name: give this \
-             one another name.",
-            customer.name
-        );
-        return Err(Refusal::new(StatusCode::CONFLICT, message));
-    }
+    refuse_taken_name(&existing, &profile.name, None, &customer.name)?;
     let created = client
         .create_policy(&caller.ctx, &id, &profile, RequestId::new())
         .await;
@@ -105,18 +113,193 @@ pub async fn create(
         Err(error) => return Err(refused(&caller, error)),
     };
     tracing::info!(customer = %id, profile = ?created.id, "profile created");
-    let settings: Vec<&str> = profile
-        .policy_settings
+    let detail = in_words(&profile.name, &profile.policy_settings);
+    Ok(done(
+        &caller,
+        &customer,
+        (AuditAction::ProfileCreated, Done::ProfileCreated),
+        detail,
+    )
+    .await)
+}
+
+/// `POST /customers/{customerId}/profiles/{profileId}`: the change form, with the `version`
+/// it was opened at. The profile is read again first; when it changed since (someone else's
+/// change), nothing is sent and the person is shown both versions (Partner Center has no
+/// conditional update, so this narrows the window, it does not close it). Otherwise the whole
+/// profile goes back with `PUT`, as the API demands, its id and category unchanged.
+pub async fn update(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Ids((id, profile_id)): Ids<(CustomerId, String)>,
+    axum::Form(fields): Fields,
+) -> Result<Redirect, Refusal> {
+    let wanted = profile_from_form(&fields)?;
+    let opened_at = field(&fields, "version").unwrap_or_default();
+    let (caller, customer, existing) = writable(state, signed_in, &id).await?;
+    let client = &caller.state.partner_center;
+    let current = named(&existing, &profile_id).ok_or_else(no_such_profile)?;
+    if version_of(current) != opened_at {
+        let theirs = in_words(
+            current.name.as_deref().unwrap_or_default(),
+            &current.policy_settings,
+        );
+        let changed = display_time(current.last_modified_date).unwrap_or_default();
+        let message = format!(
+            "Someone changed this profile after you opened the form ({changed}), so your \
+             change was not sent. It is now {theirs} Yours was {} Open the form again to \
+             start from what it is now.",
+            in_words(&wanted.name, &wanted.policy_settings)
+        );
+        return Err(Refusal::new(StatusCode::CONFLICT, message));
+    }
+    refuse_taken_name(
+        &existing,
+        &wanted.name,
+        current.id.as_deref(),
+        &customer.name,
+    )?;
+    let mut changed = current.clone();
+    changed.name = Some(wanted.name.clone());
+    changed.description = wanted.description;
+    changed.policy_settings = wanted.policy_settings.clone();
+    if let Err(error) = client
+        .update_policy(&caller.ctx, &id, &changed, RequestId::new())
+        .await
+    {
+        return Err(refused(&caller, error));
+    }
+    tracing::info!(customer = %id, profile = %profile_id, "profile changed");
+    let detail = in_words(&wanted.name, &wanted.policy_settings);
+    Ok(done(
+        &caller,
+        &customer,
+        (AuditAction::ProfileChanged, Done::ProfileChanged),
+        detail,
+    )
+    .await)
+}
+
+/// `POST /customers/{customerId}/profiles/{profileId}/delete`, from its confirmation page. A
+/// profile already gone (deleted by someone else meanwhile) is what was asked for.
+pub async fn delete(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Ids((id, profile_id)): Ids<(CustomerId, String)>,
+) -> Result<Redirect, Refusal> {
+    let (caller, customer, existing) = writable(state, signed_in, &id).await?;
+    let client = &caller.state.partner_center;
+    let Some(current) = named(&existing, &profile_id) else {
+        let list = urls::profiles(&customer.id);
+        return Ok(Redirect::to(&urls::with_done(&list, Done::ProfileDeleted)));
+    };
+    match client
+        .delete_policy(&caller.ctx, &id, &profile_id, RequestId::new())
+        .await
+    {
+        Ok(()) => {}
+        Err(error) if error.kind() == ErrorKind::NotFound => {}
+        Err(error) => return Err(refused(&caller, error)),
+    }
+    tracing::info!(customer = %id, profile = %profile_id, "profile deleted");
+    let devices = current
+        .devices_assigned_count
+        .map(|n| format!(" {n} device(s) had it."))
+        .unwrap_or_default();
+    let detail = format!(
+        "“{}”.{devices}",
+        current.name.as_deref().unwrap_or_default()
+    );
+    Ok(done(
+        &caller,
+        &customer,
+        (AuditAction::ProfileDeleted, Done::ProfileDeleted),
+        detail,
+    )
+    .await)
+}
+
+/// Refuses `name` when another profile of the customer than `except` has it, without regard
+/// to case: staff choose profiles by name.
+fn refuse_taken_name(
+    existing: &[ConfigurationPolicy],
+    name: &str,
+    except: Option<&str>,
+    customer: &str,
+) -> Result<(), Refusal> {
+    let taken = existing
+        .iter()
+        .filter(|p| except.is_none() || p.id.as_deref() != except)
+        .filter_map(|p| p.name.as_deref())
+        .find(|other| other.to_lowercase() == name.to_lowercase());
+    match taken {
+        Some(taken) => Err(Refusal::new(
+            StatusCode::CONFLICT,
+            format!(
+                "{customer} already has a profile named “{taken}”. Staff choose profiles by \
+                 name: give this one another name."
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A profile for the audit trail and for a person: its name and its settings in words.
+fn in_words(name: &str, settings: &[PolicySetting]) -> String {
+    let named: Vec<&str> = settings
         .iter()
         .filter_map(|s| OobeSetting::try_from(s.as_str()).ok())
         .map(OobeSetting::name)
         .collect();
-    let detail = match settings.is_empty() {
-        true => format!("“{}”, with no setting.", profile.name),
-        false => format!("“{}”: {}.", profile.name, settings.join(", ")),
-    };
+    match named.is_empty() {
+        true => format!("“{name}”, with no setting."),
+        false => format!("“{name}”: {}.", named.join(", ")),
+    }
+}
+
+/// What every profile write starts from: the caller, the customer (which they may open) and
+/// its profiles as Partner Center has them now; refused at once for a sign-in Partner Center
+/// already refused a profile write.
+async fn writable(
+    state: AppState,
+    signed_in: SignedIn,
+    id: &CustomerId,
+) -> Result<(Caller, CustomerRow, Vec<ConfigurationPolicy>), Refusal> {
+    let caller = Caller::new(state, signed_in).await?;
+    let customer = open_customer(&caller, id).await?;
+    if let Some(why) = read_only(&caller) {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, why));
+    }
+    let existing = caller
+        .state
+        .partner_center
+        .policies(&caller.ctx, id)
+        .await
+        .map_err(AppError::from)?;
+    Ok((caller, customer, existing))
+}
+
+/// The profile `profile_id` among `existing`.
+fn named<'a>(
+    existing: &'a [ConfigurationPolicy],
+    profile_id: &str,
+) -> Option<&'a ConfigurationPolicy> {
+    existing.iter().find(|p| {
+        p.id.as_deref()
+            .is_some_and(|id| id.eq_ignore_ascii_case(profile_id))
+    })
+}
+
+/// A profile write done: one audit row for it (`action`, `detail`), then back to the list,
+/// which says what was done (`said`).
+async fn done(
+    caller: &Caller,
+    customer: &CustomerRow,
+    (action, said): (AuditAction, Done),
+    detail: String,
+) -> Redirect {
     let event = Event {
-        action: AuditAction::ProfileCreated,
+        action,
         ok: true,
         actor: Actor::from(&caller.user),
         customer_id: Some(customer.id.clone()),
@@ -125,8 +308,7 @@ pub async fn create(
         correlation_id: caller.ctx.correlation_id,
     };
     audit::record(&caller.state, event).await;
-    let list = urls::profiles(&customer.id);
-    Ok(Redirect::to(&urls::with_done(&list, Done::ProfileCreated)))
+    Redirect::to(&urls::with_done(&urls::profiles(&customer.id), said))
 }
 
 /// A profile write Partner Center refused, in words. Refused for the person's role (not for
@@ -218,7 +400,16 @@ fn rows(policies: Vec<ConfigurationPolicy>) -> Vec<ProfileRow> {
     rows
 }
 
+/// What a change form carries to know the profile was not changed since it was opened.
+fn version_of(policy: &ConfigurationPolicy) -> String {
+    policy
+        .last_modified_date
+        .map(|at| at.to_rfc3339())
+        .unwrap_or_default()
+}
+
 fn row(policy: ConfigurationPolicy) -> ProfileRow {
+    let version = version_of(&policy);
     let mut settings = Vec::new();
     let mut unknown_settings = 0;
     for setting in &policy.policy_settings {
@@ -240,6 +431,7 @@ fn row(policy: ConfigurationPolicy) -> ProfileRow {
         devices_assigned: policy.devices_assigned_count,
         created: display_time(policy.created_date),
         changed: display_time(policy.last_modified_date),
+        version,
     }
 }
 

@@ -364,6 +364,14 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         )
         .route("/customers/{customer}/profiles", post(profiles::create))
         .route(
+            "/customers/{customer}/profiles/{profile}",
+            post(profiles::update),
+        )
+        .route(
+            "/customers/{customer}/profiles/{profile}/delete",
+            post(profiles::delete),
+        )
+        .route(
             "/customers/{customer}/jobs/{upload}/retry",
             post(uploads::job_actions::retry),
         )
