@@ -84,6 +84,10 @@ impl fmt::Display for ErrorKind {
 /// The ApiFault code Partner Center gives an App+User token without the `mfa` claim.
 pub const MFA_REQUIRED_CODE: &str = "900421";
 
+/// The ApiFault code of a 403 because the partner has no reseller relationship with the
+/// customer (not because of the person's role).
+pub const NO_RELATIONSHIP_CODE: &str = "20002";
+
 /// A failed Partner Center call.
 ///
 /// `Display` is one technical line for logs: kind, HTTP status, fault code and both ids.

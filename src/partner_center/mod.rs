@@ -32,7 +32,7 @@ pub use client::{
     is_retryable_status, AccessToken, CallContext, ClientBuildError, ClientConfig, Contact,
     PartnerCenterClient, Reachability,
 };
-pub use error::{ErrorKind, PartnerCenterError, MFA_REQUIRED_CODE};
+pub use error::{ErrorKind, PartnerCenterError, MFA_REQUIRED_CODE, NO_RELATIONSHIP_CODE};
 pub use ids::{BatchId, CustomerId, IdError, RequestId, TrackingId, BATCH_ID_MAX_CHARS};
 pub use models::{
     BatchUploadDetails, CompanyProfile, ConfigurationPolicy, Customer, CustomerFilter,

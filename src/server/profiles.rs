@@ -26,7 +26,7 @@ use crate::model::profiles::{
 use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{
     ConfigurationPolicy, CustomerId, ErrorKind, NewPolicy, PartnerCenterError, PolicyCategory,
-    PolicySetting, RequestId,
+    PolicySetting, RequestId, NO_RELATIONSHIP_CODE,
 };
 use crate::urls;
 
@@ -107,11 +107,8 @@ pub async fn create(
     refuse_taken_name(&existing, &profile.name, None, &customer.name)?;
     let created = client
         .create_policy(&caller.ctx, &id, &profile, RequestId::new())
-        .await;
-    let created = match created {
-        Ok(created) => created,
-        Err(error) => return Err(refused(&caller, error)),
-    };
+        .await
+        .map_err(|error| refused(&caller, error))?;
     tracing::info!(customer = %id, profile = ?created.id, "profile created");
     let detail = in_words(&profile.name, &profile.policy_settings);
     Ok(done(
@@ -163,12 +160,10 @@ pub async fn update(
     changed.name = Some(wanted.name.clone());
     changed.description = wanted.description;
     changed.policy_settings = wanted.policy_settings.clone();
-    if let Err(error) = client
+    client
         .update_policy(&caller.ctx, &id, &changed, RequestId::new())
         .await
-    {
-        return Err(refused(&caller, error));
-    }
+        .map_err(|error| refused(&caller, error))?;
     tracing::info!(customer = %id, profile = %profile_id, "profile changed");
     let detail = in_words(&wanted.name, &wanted.policy_settings);
     Ok(done(
@@ -315,8 +310,7 @@ async fn done(
 /// the customer's relationship, which opening the customer already checked): remembered for
 /// this sign-in, so the pages stop offering what can only fail.
 fn refused(caller: &Caller, error: PartnerCenterError) -> Refusal {
-    const NO_RELATIONSHIP: &str = "20002";
-    if error.kind() == ErrorKind::Forbidden && error.code.as_deref() != Some(NO_RELATIONSHIP) {
+    if error.kind() == ErrorKind::Forbidden && error.code.as_deref() != Some(NO_RELATIONSHIP_CODE) {
         caller
             .state
             .profile_write_refusals
@@ -326,10 +320,11 @@ fn refused(caller: &Caller, error: PartnerCenterError) -> Refusal {
             refusals::with_ids(ONLY_ADMIN_AGENTS.into(), &error),
         );
     }
-    let words = refusals::in_words(&error, "Send the form again");
-    let status =
-        StatusCode::from_u16(AppError::from(error).status()).unwrap_or(StatusCode::BAD_GATEWAY);
-    Refusal::new(status, words)
+    let message = refusals::in_words(&error, "Send the form again");
+    Refusal {
+        message,
+        ..AppError::from(error).into()
+    }
 }
 
 /// The form's profile: a name (required, trimmed, at most [`PROFILE_NAME_MAX_CHARS`]), a
