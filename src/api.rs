@@ -77,12 +77,23 @@ pub async fn get_deletion(
 }
 
 #[server]
+pub async fn get_assignment(
+    customer_id: String,
+    operation_id: String,
+) -> Result<crate::model::operations::AssignmentView, AppError> {
+    use crate::server::path_ids::from_address;
+    let assignment = (from_address(&customer_id)?, from_address(&operation_id)?);
+    crate::server::assignments::view(assignment).await
+}
+
+#[server]
 pub async fn batch_devices(
     customer_id: String,
     batch_id: String,
+    show: crate::model::BatchDevicesShown,
     page: u32,
 ) -> Result<DevicesView, AppError> {
     use crate::server::path_ids::from_address;
     let (customer, batch) = (from_address(&customer_id)?, from_address(&batch_id)?);
-    crate::server::browse::batch_devices(customer, batch, page).await
+    crate::server::browse::batch_devices(customer, batch, show, page).await
 }

@@ -8,6 +8,7 @@ use leptos_router::{path, SsrMode};
 use crate::api::get_session_info;
 use crate::model::SessionInfo;
 use crate::pages::{
+    assignment::AssignmentPage,
     audit::AuditPage,
     batch::BatchPage,
     batches::BatchesPage,
@@ -67,6 +68,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/customers/:customer/deletions/:operation")
                         view=DeletionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/customers/:customer/assignments/:operation")
+                        view=AssignmentPage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/customers/:customer/profiles") view=ProfilesPage ssr=SsrMode::Async/>

@@ -46,6 +46,19 @@ pub fn batch(customer_id: &str, batch_id: &str, page: u32) -> String {
     url
 }
 
+/// A batch's devices without an Autopilot profile, found on all of its pages.
+pub fn batch_without_profile(customer_id: &str, batch_id: &str, page: u32) -> String {
+    let mut url = format!(
+        "/customers/{}/batches/{}?show=no-profile",
+        encode(customer_id),
+        encode(batch_id)
+    );
+    if page > 1 {
+        url.push_str(&format!("&page={page}"));
+    }
+    url
+}
+
 /// A batch's page as its customer's batch list (`/customers/{id}/batches`) links to it:
 /// relative, because the list's hundred links would otherwise each repeat the customer's path.
 pub fn batch_from_list(batch_id: &str) -> String {
@@ -91,6 +104,15 @@ pub fn new_profile(customer_id: &str) -> String {
 /// A profile: its change form posts here, its deletion to `…/delete`.
 pub fn profile(customer_id: &str, profile_id: &str) -> String {
     format!("{}/{}", profiles(customer_id), encode(profile_id))
+}
+
+/// A profile applied to (or removed from) devices: what was asked, and each device's outcome.
+pub fn assignment(customer_id: &str, operation_id: &str) -> String {
+    format!(
+        "/customers/{}/assignments/{}",
+        encode(customer_id),
+        encode(operation_id)
+    )
 }
 
 /// A deletion of devices: what was asked, and each device's outcome.

@@ -258,7 +258,7 @@ fn write_routes(c: &str, u: &str) -> Vec<String> {
         .map(|action| format!("/customers/{c}/uploads/{u}/{action}"))
         .collect();
     routes.extend(
-        ["resume", "retry"]
+        ["resume", "retry", "profile"]
             .iter()
             .map(|action| format!("/customers/{c}/jobs/{u}/{action}")),
     );
@@ -267,6 +267,8 @@ fn write_routes(c: &str, u: &str) -> Vec<String> {
         "/customers/{c}/batches/Contoso-PO-4711/devices/x/delete"
     ));
     routes.push(format!("/customers/{c}/deletions/{u}/retry"));
+    routes.push(format!("/customers/{c}/batches/Contoso-PO-4711/profile"));
+    routes.push(format!("/customers/{c}/assignments/{u}/retry"));
     routes.push(format!("/customers/{c}/profiles"));
     routes.push(format!("/customers/{c}/profiles/{u}"));
     routes.push(format!("/customers/{c}/profiles/{u}/delete"));

@@ -179,7 +179,7 @@ async fn chunks_make_one_job_whose_history_outlives_partner_center() {
     let store = app.store().await;
     let upload_id = upload_id(&job);
     use ztd_dashboard::server::operations::jobs::JobProgress;
-    use ztd_dashboard::server::uploads::outcomes::JobReport;
+    use ztd_dashboard::server::operations::jobs::JobReport;
     let late = JobReport {
         status: JobProgress::Reported(ztd_dashboard::partner_center::UploadStatus::Processing),
         started_at: None,

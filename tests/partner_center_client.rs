@@ -714,6 +714,73 @@ async fn profiles_are_managed_by_admins_and_assigned_to_devices() {
     assert_eq!(gone.kind, ErrorKind::NotFound);
 }
 
+/// Each device of an assignment job carries its own outcome: 809 for a profile the customer
+/// does not have, 810 for another customer's profile, 807 for a device that is not the
+/// customer's; the others get it, and the profile's device count says so.
+#[tokio::test]
+async fn an_assignment_job_gives_each_device_its_outcome_and_code() {
+    let sandbox = sandbox().await;
+    let admin = context(&sandbox, ADMIN).await;
+    let client = client(&sandbox);
+    let fabrikam = CustomerId::parse(&seed::FABRIKAM.to_string()).unwrap();
+    let theirs = client
+        .create_policy(
+            &admin,
+            &fabrikam,
+            &NewPolicy::oobe("Fabrikam only", vec![]),
+            RequestId::new(),
+        )
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let ours = client.policies(&admin, &contoso()).await.unwrap()[0]
+        .id
+        .clone()
+        .unwrap();
+    let devices: Vec<String> = client
+        .devices_page(&admin, &contoso(), &batch("Contoso-PO-4711"), None)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|d| d.id)
+        .take(3)
+        .collect();
+    let before = client.policy(&admin, &contoso(), &ours).await.unwrap();
+    let update = |device: &str, profile: &str| DevicePolicyUpdate {
+        id: device.to_string(),
+        policies: vec![PolicyAssignment::oobe(Some(profile.to_string()))],
+    };
+    let unknown = Uuid::new_v4().to_string();
+    let cases = [
+        (update(&devices[0], &ours), None),
+        (update(&devices[1], &theirs), Some("810")),
+        (update(&devices[2], &unknown), Some("809")),
+        (update(&Uuid::new_v4().to_string(), &ours), Some("807")),
+    ];
+    let updates: Vec<DevicePolicyUpdate> = cases.iter().map(|(u, _)| u.clone()).collect();
+    let tracking = client
+        .update_device_policies(&admin, &contoso(), &updates, RequestId::new())
+        .await
+        .unwrap();
+    let (_, details) = follow(&client, &admin, &contoso(), &tracking).await;
+    assert_eq!(details.status, UploadStatus::FinishedWithErrors);
+    for (update, code) in &cases {
+        let status = details
+            .devices_status
+            .iter()
+            .find(|d| d.device_id.as_deref() == Some(update.id.as_str()))
+            .unwrap_or_else(|| panic!("an outcome for {}", update.id));
+        assert_eq!(status.error_code.as_deref(), *code, "{status:?}");
+    }
+    let after = client.policy(&admin, &contoso(), &ours).await.unwrap();
+    assert_eq!(
+        after.devices_assigned_count,
+        before.devices_assigned_count.map(|n| n + 1)
+    );
+}
+
 /// The request example of Microsoft's "Upload a list of devices to create a new batch" page,
 /// byte for byte: PascalCase names, nulls, unknown `CreatedBy`, a too-short hash.
 const SDK_EXAMPLE_BODY: &str = r#"{

@@ -5,3 +5,4 @@ pub mod done_notice;
 pub mod error_notice;
 pub mod loaded;
 pub mod pager;
+pub mod poll;

@@ -39,6 +39,8 @@ text_enum! {
         ProfileCreated = "profile-created",
         ProfileChanged = "profile-changed",
         ProfileDeleted = "profile-deleted",
+        ProfileApplied = "profile-applied",
+        ProfileRemoved = "profile-removed",
     }
 }
 
@@ -54,6 +56,8 @@ impl AuditAction {
             AuditAction::ProfileCreated => "Profile created",
             AuditAction::ProfileChanged => "Profile changed",
             AuditAction::ProfileDeleted => "Profile deleted",
+            AuditAction::ProfileApplied => "Profile applied to devices",
+            AuditAction::ProfileRemoved => "Profile removed from devices",
         }
     }
 }

@@ -18,6 +18,8 @@ text_enum! {
         ProfileCreated = "profile-created",
         ProfileChanged = "profile-changed",
         ProfileDeleted = "profile-deleted",
+        AssignmentSent = "assignment-sent",
+        AssignmentRetried = "assignment-retried",
     }
 }
 
@@ -44,6 +46,11 @@ impl Done {
             Done::ProfileCreated => "The profile was created in Partner Center.",
             Done::ProfileChanged => "The profile was changed in Partner Center.",
             Done::ProfileDeleted => "The profile was deleted in Partner Center.",
+            Done::AssignmentSent => {
+                "Sent to Partner Center. This page follows it until every device has its \
+                 outcome; you can leave it, the dashboard keeps following."
+            }
+            Done::AssignmentRetried => "The devices left were sent again.",
         }
     }
 }

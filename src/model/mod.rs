@@ -208,13 +208,41 @@ serde_as_array!(DeviceRow {
     uploaded: Option<String>,
 });
 
+text_enum! {
+    /// Which of a batch's devices its page lists (`?show=`).
+    pub enum BatchDevicesShown {
+        /// Every device, a page of Partner Center's at a time.
+        All = "all",
+        /// The devices without an Autopilot profile, found on every page of the batch.
+        NoProfile = "no-profile",
+    }
+}
+
+/// A profile a person can choose: its id, and its name as every page shows it (with what
+/// tells it apart from another profile of the same name).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ProfileOption {
+    pub id: String,
+    pub label: String,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct DevicesView {
     pub customer: CustomerRow,
     pub batch_id: String,
+    pub show: BatchDevicesShown,
     pub page: u32,
     pub items: Vec<DeviceRow>,
     pub has_next: bool,
+    /// How many devices the batch has, as its list says (all of them, whatever is shown).
+    pub total: Option<u64>,
+    /// With `NoProfile`: how many devices of the batch have no profile.
+    pub without_profile: Option<usize>,
+    /// The customer's profiles, to apply to devices of the batch.
+    pub profiles: Vec<ProfileOption>,
+    /// Why this sign-in cannot apply profiles, once Partner Center said so: the page then
+    /// offers no button that can only fail.
+    pub profiles_read_only: Option<String>,
 }
 
 /// A device as the deletion's confirmation shows it, read from Partner Center.

@@ -12,6 +12,9 @@ text_enum! {
         Upload = "upload",
         /// Devices removed from their batch, one request each (`server::deletions`).
         DeviceDeletion = "device-deletion",
+        /// An Autopilot profile applied to devices or removed from them, sent in parts
+        /// Partner Center runs as jobs (`server::assignments`).
+        ProfileAssignment = "profile-assignment",
     }
 }
 
@@ -64,6 +67,22 @@ text_enum! {
         AddDevices = "add",
         /// Delete one device from its batch.
         DeleteDevice = "delete",
+        /// Apply a profile to devices, or remove it (`PATCH DevicePolicyUpdates`).
+        AssignProfile = "assign-profile",
+    }
+}
+
+text_enum! {
+    /// What became of one device of a profile assignment.
+    pub enum AssignmentOutcome {
+        /// Its part is not sent yet, or Partner Center has not finished with it.
+        Waiting = "waiting",
+        /// Partner Center applied (or removed) the profile.
+        Done = "done",
+        /// Partner Center reported an error for it.
+        Failed = "failed",
+        /// Its job ended, or Partner Center forgot it, without a word about this device.
+        Unreported = "unreported",
     }
 }
 
@@ -91,5 +110,54 @@ pub struct DeletionView {
     pub error: Option<String>,
     pub devices: Vec<DeletedDeviceView>,
     /// It failed with devices left: the person may send them again.
+    pub can_retry: bool,
+}
+
+/// One device of a profile assignment, as its page shows it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AssignedDeviceView {
+    pub batch_id: String,
+    pub device_id: String,
+    pub serial_number: Option<String>,
+    pub model: Option<String>,
+    pub outcome: AssignmentOutcome,
+    /// Partner Center's code for a failure (`809`), and what it means and what to do.
+    pub error_code: Option<String>,
+    pub explanation: Option<String>,
+}
+
+/// How the devices of an assignment stand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AssignmentCounts {
+    pub total: i64,
+    pub done: i64,
+    /// Failed or unreported.
+    pub failed: i64,
+}
+
+/// `/customers/{id}/assignments/{operationId}`: a profile applied to (or removed from)
+/// devices, and each device's outcome.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AssignmentView {
+    pub customer: super::CustomerRow,
+    pub id: String,
+    /// The profile applied; `None`: the profile was removed.
+    pub profile: Option<String>,
+    pub requested_by: String,
+    pub requested: String,
+    pub state: OperationState,
+    /// Why it stopped, when not every part could be sent.
+    pub error: Option<String>,
+    /// Why Partner Center could not be asked how the jobs are going, the last time.
+    pub check_error: Option<String>,
+    /// Partner Center has not finished with every device yet.
+    pub running: bool,
+    pub counts: AssignmentCounts,
+    /// Failures first, then those waiting, then those done; at most a few hundred (the
+    /// counts cover them all).
+    pub devices: Vec<AssignedDeviceView>,
+    /// Its parts' tracking ids, to quote to Microsoft support.
+    pub tracking_ids: Vec<String>,
+    /// It failed with parts left: the person may send them again.
     pub can_retry: bool,
 }

@@ -117,6 +117,9 @@ pub struct ProfileView {
 /// none), long enough for any name a person chooses and short enough to read in a list.
 pub const PROFILE_NAME_MAX_CHARS: usize = 200;
 
+/// The `profile` a form sends to take the devices' Autopilot profile away.
+pub const REMOVE_PROFILE: &str = "none";
+
 /// What a person is told once Partner Center refused them a profile write for their role.
 pub const ONLY_ADMIN_AGENTS: &str = "Only Admin agents can create, change and apply Autopilot \
      profiles, and Partner Center refused it to your account (a Sales agent's role, for \

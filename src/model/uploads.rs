@@ -254,6 +254,11 @@ pub struct JobView {
     pub devices: Vec<JobDeviceRow>,
     pub page: u32,
     pub has_next: bool,
+    /// Once the job is done with devices registered: the customer's profiles, to apply to
+    /// them; empty otherwise.
+    pub profiles: Vec<super::ProfileOption>,
+    /// Why this sign-in cannot apply profiles, once Partner Center said so.
+    pub profiles_read_only: Option<String>,
 }
 
 /// One upload in a history list.

@@ -4,25 +4,34 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::batch_devices;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
-use crate::model::DevicesView;
+use crate::model::profiles::REMOVE_PROFILE;
+use crate::model::{BatchDevicesShown, DevicesView, ProfileOption};
 use crate::urls;
 
-/// `/customers/{customerId}/batches/{batchId}?page=N`: a batch's devices, 100 a page.
+/// `/customers/{customerId}/batches/{batchId}?show=no-profile&page=N`: a batch's devices, 100
+/// a page, each with its Autopilot profile; those without one across all pages; and the form
+/// that applies a profile to the ticked devices or to every device of the batch (a form post,
+/// with or without JavaScript).
 #[component]
 pub fn BatchPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let key = move || {
         let params = params.read();
-        let page = super::page_number(&query.read());
+        let query = query.read();
         (
             params.get("customer").unwrap_or_default(),
             params.get("batch").unwrap_or_default(),
-            page,
+            // An address naming no known filter lists them all.
+            query
+                .get("show")
+                .and_then(|show| BatchDevicesShown::try_from(show.as_str()).ok())
+                .unwrap_or(BatchDevicesShown::All),
+            super::page_number(&query),
         )
     };
-    let devices = Resource::new(key, |(customer, batch, page)| {
-        batch_devices(customer, batch, page)
+    let devices = Resource::new(key, |(customer, batch, show, page)| {
+        batch_devices(customer, batch, show, page)
     });
     view! {
         <DoneNotice/>
@@ -36,21 +45,20 @@ fn Devices(data: DevicesView) -> impl IntoView {
     let batch_id = data.batch_id;
     let title = format!("{batch_id} · {}", customer.name);
     let empty = data.items.is_empty();
+    let batch_url = urls::batch(&customer.id, &batch_id, 1);
+    let can_apply = data.profiles_read_only.is_none();
     let rows = data
         .items
         .into_iter()
         .map(|d| {
-            let delete = format!(
-                "{}/devices/{}/delete",
-                urls::batch(&customer.id, &batch_id, 1),
-                urls::encode(&d.id)
-            );
-            let label = format!(
-                "Delete {}",
-                d.serial.clone().unwrap_or_else(|| d.id.clone())
-            );
+            let delete = format!("{batch_url}/devices/{}/delete", urls::encode(&d.id));
+            let name = d.serial.clone().unwrap_or_else(|| d.id.clone());
+            let (label, pick) = (format!("Delete {name}"), format!("Select {name}"));
             view! {
                 <tr>
+                    {can_apply.then(|| view! {
+                        <td class="pick"><input type="checkbox" name="device" value=d.id.clone() aria-label=pick/></td>
+                    })}
                     <td>{d.serial.unwrap_or_default()}</td>
                     <td>{d.product_key.unwrap_or_default()}</td>
                     <td>{d.manufacturer.unwrap_or_default()}</td>
@@ -63,28 +71,101 @@ fn Devices(data: DevicesView) -> impl IntoView {
         })
         .collect_view();
     let (pager_customer, pager_batch) = (customer.id.clone(), batch_id.clone());
+    let show = data.show;
+    let filters = {
+        let all = urls::batch(&customer.id, &batch_id, 1);
+        let none = urls::batch_without_profile(&customer.id, &batch_id, 1);
+        let current = |which: BatchDevicesShown| show == which;
+        let without = match data.without_profile {
+            Some(n) => format!("Without a profile ({n})"),
+            None => "Without a profile".to_string(),
+        };
+        let every = match data.total {
+            Some(n) => format!("All devices ({n})"),
+            None => "All devices".to_string(),
+        };
+        view! {
+            <nav class="filters" aria-label="Show devices">
+                <a href=all aria-current=current(BatchDevicesShown::All).then_some("page")
+                    class:current=current(BatchDevicesShown::All)>{every}</a>
+                <a href=none aria-current=current(BatchDevicesShown::NoProfile).then_some("page")
+                    class:current=current(BatchDevicesShown::NoProfile)>{without}</a>
+            </nav>
+        }
+    };
+    let table = move || {
+        if empty {
+            return view! { <p>"No devices to show here."</p> }.into_any();
+        }
+        view! {
+            <table class="devices">
+                <thead><tr>
+                    {can_apply.then(|| view! { <th scope="col" class="pick"><span class="visually-hidden">"Select"</span></th> })}
+                    <th scope="col">"Serial number"</th><th scope="col">"Product key"</th>
+                    <th scope="col">"Manufacturer"</th><th scope="col">"Model"</th>
+                    <th scope="col">"Autopilot profile"</th><th scope="col">"Uploaded"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    let apply = format!("{batch_url}/profile");
     view! {
         <Title text=title/>
         <Crumbs customer=customer.clone() here=batch_id.clone()/>
         <h1>{batch_id.clone()}</h1>
-        <p><a class="button" href=format!("{}?batch={}", urls::new_upload(&customer.id), urls::encode(&batch_id))>"Add devices to this batch"</a></p>
+        <p class="actions">
+            <a class="button" href=format!("{}?batch={}", urls::new_upload(&customer.id), urls::encode(&batch_id))>"Add devices to this batch"</a>
+            <a href=urls::profiles(&customer.id)>"Autopilot profiles"</a>
+        </p>
         <h2>"Devices"</h2>
-        {if empty {
-            view! { <p>"No devices on this page."</p> }.into_any()
-        } else {
-            view! {
-                <table>
-                    <thead><tr>
-                        <th scope="col">"Serial number"</th><th scope="col">"Product key"</th>
-                        <th scope="col">"Manufacturer"</th><th scope="col">"Model"</th>
-                        <th scope="col">"Autopilot profile"</th><th scope="col">"Uploaded"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            }.into_any()
+        {filters}
+        {match data.profiles_read_only {
+            Some(why) => view! {
+                <p class="notice">{why}</p>
+                {table()}
+            }.into_any(),
+            None => view! {
+                <form method="post" action=apply class="apply-profile">
+                    <ApplyProfile profiles=data.profiles total=data.total/>
+                    {table()}
+                </form>
+            }.into_any(),
         }}
         <Pager page=data.page has_next=data.has_next label="Device pages"
-            href=move |page| urls::batch(&pager_customer, &pager_batch, page)/>
+            href=move |page| match show {
+                BatchDevicesShown::All => urls::batch(&pager_customer, &pager_batch, page),
+                BatchDevicesShown::NoProfile => urls::batch_without_profile(&pager_customer, &pager_batch, page),
+            }/>
+    }
+}
+
+/// The choice of a profile and of the devices it goes to, above the device table whose
+/// checkboxes belong to the same form.
+#[component]
+fn ApplyProfile(profiles: Vec<ProfileOption>, total: Option<u64>) -> impl IntoView {
+    let every = match total {
+        Some(n) => format!("All {n} devices of this batch, on every page"),
+        None => "All devices of this batch, on every page".to_string(),
+    };
+    view! {
+        <fieldset class="profile-choice">
+            <legend>"Give devices an Autopilot profile"</legend>
+            <label>"Profile "
+                <select name="profile" required>
+                    <option value="">"Choose…"</option>
+                    {profiles.into_iter().map(|p| view! { <option value=p.id>{p.label}</option> }).collect_view()}
+                    <option value=REMOVE_PROFILE>"No profile (remove the one they have)"</option>
+                </select>
+            </label>
+            <label><input type="radio" name="devices" value="selected" checked/>" The devices ticked below"</label>
+            <label><input type="radio" name="devices" value="all"/>" "{every}</label>
+            <button type="submit">"Apply"</button>
+            <p class="hint">
+                "Partner Center applies it in the background; the next page follows it device by                  device. Removing sends the profile as empty, as the API reference describes,                  which is not yet confirmed against the real Partner Center."
+            </p>
+        </fieldset>
     }
 }

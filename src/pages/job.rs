@@ -3,16 +3,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_job;
+use crate::components::poll::{poll_while_running, ReloadWithoutScript};
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::operations::PartState;
+use crate::model::profiles::REMOVE_PROFILE;
 use crate::model::uploads::{ChunkView, DevicesShown, JobDeviceRow, JobView, UploadStatus};
+use crate::model::ProfileOption;
 use crate::urls;
-
-/// While a job runs, the page asks again after this long, then half as long again each time
-/// up to the longest pause (JavaScript on). Without JavaScript it reloads itself.
-const POLL_FIRST_MS: u64 = 2_000;
-const POLL_LONGEST_MS: u64 = 30_000;
-const RELOAD_SECONDS: u32 = 5;
 
 /// `/customers/{customerId}/jobs/{uploadId}?show=failed&page=N`: what Partner Center did with
 /// each device of an upload, with the reason and the next step for every failure.
@@ -36,32 +33,12 @@ pub fn JobPage() -> impl IntoView {
     let data = Resource::new(key, |(customer, upload, show, page)| {
         upload_job(customer, upload, show, page)
     });
-    poll_while_running(data);
+    poll_while_running(data, |view| view.running);
     view! {
         <DoneNotice/>
         // A refetch keeps the page on screen (Transition), so progress moves in place.
         <Loaded data=data title="Upload" loading="Loading the upload…" show=move |data| view! { <Job data/> } keep_shown=true/>
     }
-}
-
-/// With JavaScript: fetches the job again while it runs, with growing pauses.
-fn poll_while_running(data: Resource<Result<JobView, crate::model::AppError>>) {
-    let pause = StoredValue::new(POLL_FIRST_MS);
-    Effect::new(move |_| {
-        let running = data
-            .get()
-            .is_some_and(|view| view.is_ok_and(|view| view.running));
-        if !running {
-            return;
-        }
-        let ms = pause.get_value();
-        pause.set_value((ms * 3 / 2).min(POLL_LONGEST_MS));
-        if let Ok(handle) =
-            set_timeout_with_handle(move || data.refetch(), std::time::Duration::from_millis(ms))
-        {
-            on_cleanup(move || handle.clear());
-        }
-    });
 }
 
 fn state_words(state: UploadStatus) -> &'static str {
@@ -101,7 +78,7 @@ fn Job(data: JobView) -> impl IntoView {
     view! {
         <Title text=format!("Upload to {} · {}", upload.batch_id, customer.name)/>
         {data.running.then(|| view! {
-            <noscript inner_html=format!(r#"<meta http-equiv="refresh" content="{RELOAD_SECONDS}">"#)></noscript>
+            <ReloadWithoutScript/>
         })}
         <Crumbs customer=customer.clone() here="Upload"/>
         <h1>"Upload to " {upload.batch_id.clone()}</h1>
@@ -141,6 +118,10 @@ fn Job(data: JobView) -> impl IntoView {
                 </form>
             </div>
         })}
+        {(!data.profiles.is_empty() || data.profiles_read_only.is_some()).then(|| view! {
+            <ProfileForUpload action=format!("{job_url}/profile") registered=counts.registered
+                profiles=data.profiles.clone() read_only=data.profiles_read_only.clone()/>
+        })}
         <h2>"Devices"</h2>
         <nav class="filters" aria-label="Show devices">
             {filter(DevicesShown::All, format!("All ({})", counts.total))}
@@ -157,6 +138,41 @@ fn Job(data: JobView) -> impl IntoView {
             href=move |page| format!("{pager_base}?show={show}&page={page}")/>
         <Chunks chunks=data.chunks/>
     }
+}
+
+/// Gives every device the upload registered one of the customer's profiles (a form post,
+/// with or without JavaScript); or, for a sign-in Partner Center refused profile writes, why
+/// not.
+#[component]
+fn ProfileForUpload(
+    action: String,
+    registered: i64,
+    profiles: Vec<ProfileOption>,
+    read_only: Option<String>,
+) -> impl IntoView {
+    if let Some(why) = read_only {
+        return view! { <p class="notice">{why}</p> }.into_any();
+    }
+    let devices = match registered {
+        1 => "the device this upload registered".to_string(),
+        n => format!("the {n} devices this upload registered"),
+    };
+    view! {
+        <form method="post" action=action class="apply-profile">
+            <fieldset class="profile-choice">
+                <legend>{format!("Give {devices} an Autopilot profile")}</legend>
+                <label>"Profile "
+                    <select name="profile" required>
+                        <option value="">"Choose…"</option>
+                        {profiles.into_iter().map(|p| view! { <option value=p.id>{p.label}</option> }).collect_view()}
+                        <option value=REMOVE_PROFILE>"No profile (remove the one they have)"</option>
+                    </select>
+                </label>
+                <button type="submit">{format!("Apply to {devices}")}</button>
+            </fieldset>
+        </form>
+    }
+    .into_any()
 }
 
 /// `batch`: the batch page's address, under which a registered device can be deleted.

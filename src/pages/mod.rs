@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod assignment;
 pub mod audit;
 pub mod batch;
 pub mod batches;

@@ -150,6 +150,10 @@ pub async fn page(page: u32) -> Result<crate::model::audit::AuditView, crate::mo
                     crate::urls::deletion(customer, id),
                     "Open the deletion".into(),
                 )),
+                (Some(customer), Some(id), Some(OperationKind::ProfileAssignment)) => Some((
+                    crate::urls::assignment(customer, id),
+                    "Open the assignment".into(),
+                )),
                 _ => None,
             },
             action: e.action,

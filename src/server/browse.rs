@@ -11,9 +11,11 @@ use super::auth;
 use super::auth::SignedIn;
 use super::caller::{caller, customer_row, open_customer, request_context, Caller};
 use super::display_time;
+use futures::TryStreamExt;
+
 use crate::model::{
-    AppError, BatchRow, BatchesView, CustomerRow, CustomerSearch, DeviceRow, DevicesView,
-    SearchField, SessionInfo, UserView,
+    AppError, BatchDevicesShown, BatchRow, BatchesView, CustomerRow, CustomerSearch, DeviceRow,
+    DevicesView, SearchField, SessionInfo, UserView,
 };
 use crate::partner_center::{
     BatchId, CustomerFilter, CustomerFilterField, CustomerId, CustomerQuery, Device,
@@ -179,60 +181,102 @@ pub(crate) fn device_row(device: Device, profile: Option<String>) -> DeviceRow {
     }
 }
 
+/// How many devices a page of the batch page lists when it filters (Partner Center's own
+/// page size, so both views page alike).
+const DEVICES_PER_PAGE: usize = 100;
+
+/// The server side of a batch's page: a page of its devices (Partner Center's pages, or,
+/// filtered, the devices without a profile found on all of them), each with its profile's
+/// name, and the customer's profiles to apply.
 pub async fn batch_devices(
     id: CustomerId,
     batch: BatchId,
+    show: BatchDevicesShown,
     page: u32,
 ) -> Result<DevicesView, AppError> {
     let caller = caller().await?;
     let customer = open_customer(&caller, &id).await?;
     let client = &caller.state.partner_center;
-    let key = format!(
-        "{}|devices|{}|{}",
-        caller.user.sign_in_id,
-        id,
-        batch.as_str().to_lowercase()
-    );
-    let result = caller
-        .state
-        .page_cursors
-        .page(&key, page, |cursor| {
-            let (ctx, id, batch) = (&caller.ctx, &id, &batch);
-            async move { client.devices_page(ctx, id, batch, cursor.as_ref()).await }
-        })
-        .await
-        .map_err(|error| match error {
-            AppError::NotFound { .. } => AppError::NotFound {
-                what: format!("The batch '{batch}'"),
-            },
-            other => other,
-        })?;
+    let page = page.max(1);
+    let batch_gone = |error| match error {
+        AppError::NotFound { .. } => AppError::NotFound {
+            what: format!("The batch '{batch}'"),
+        },
+        other => other,
+    };
+    let (devices, has_next, without_profile) = match show {
+        BatchDevicesShown::All => {
+            let key = format!(
+                "{}|devices|{}|{}",
+                caller.user.sign_in_id,
+                id,
+                batch.as_str().to_lowercase()
+            );
+            let result = caller
+                .state
+                .page_cursors
+                .page(&key, page, |cursor| {
+                    let (ctx, id, batch) = (&caller.ctx, &id, &batch);
+                    async move { client.devices_page(ctx, id, batch, cursor.as_ref()).await }
+                })
+                .await
+                .map_err(batch_gone)?;
+            (result.items, result.next.is_some(), None)
+        }
+        BatchDevicesShown::NoProfile => {
+            let all: Vec<Device> = client
+                .devices(&caller.ctx, &id, &batch)
+                .try_collect()
+                .await
+                .map_err(|e| batch_gone(e.into()))?;
+            let without: Vec<Device> = all
+                .into_iter()
+                .filter(|d| d.oobe_policy_id().is_none())
+                .collect();
+            let count = without.len();
+            let skip = (page as usize - 1) * DEVICES_PER_PAGE;
+            let shown: Vec<Device> = without
+                .into_iter()
+                .skip(skip)
+                .take(DEVICES_PER_PAGE)
+                .collect();
+            (shown, skip + DEVICES_PER_PAGE < count, Some(count))
+        }
+    };
     // Profile names make the table readable; without them, ids are shown.
-    let profiles: HashMap<String, String> = client
+    let profiles = client
         .policies(&caller.ctx, &id)
         .await
-        .map(|policies| {
-            policies
-                .into_iter()
-                .filter_map(|p| Some((p.id?, p.name.unwrap_or_default())))
-                .collect()
-        })
+        .map(super::profiles::options)
         .unwrap_or_default();
-    let items = result
-        .items
+    let names: HashMap<&str, &str> = profiles
+        .iter()
+        .map(|p| (p.id.as_str(), p.label.as_str()))
+        .collect();
+    let items = devices
         .into_iter()
         .map(|device| {
             let profile = device
                 .oobe_policy_id()
-                .map(|id| profiles.get(id).cloned().unwrap_or_else(|| id.to_string()));
+                .map(|id| names.get(id).map_or(id, |name| name).to_string());
             device_row(device, profile)
         })
         .collect();
+    let total = batch_list(&caller, &id).await.ok().and_then(|list| {
+        list.iter()
+            .find(|b| b.id.eq_ignore_ascii_case(batch.as_str()))
+            .and_then(|b| b.devices)
+    });
     Ok(DevicesView {
         customer,
         batch_id: batch.as_str().to_string(),
-        page: page.max(1),
+        show,
+        page,
         items,
-        has_next: result.next.is_some(),
+        has_next,
+        total,
+        without_profile,
+        profiles_read_only: super::profiles::read_only(&caller),
+        profiles,
     })
 }

@@ -1,5 +1,6 @@
 //! Server side of the dashboard: configuration, start-up, shared state, health checks.
 
+pub mod assignments;
 pub mod audit;
 pub mod auth;
 mod body_rate;

@@ -23,7 +23,7 @@ use crate::model::profiles::{
     NewProfileView, OobeSetting, ProfileRow, ProfileView, ProfilesView, ONLY_ADMIN_AGENTS,
     PROFILE_NAME_MAX_CHARS,
 };
-use crate::model::{AppError, CustomerRow};
+use crate::model::{AppError, CustomerRow, ProfileOption};
 use crate::partner_center::{
     ConfigurationPolicy, CustomerId, ErrorKind, NewPolicy, PartnerCenterError, PolicyCategory,
     PolicySetting, RequestId, NO_RELATIONSHIP_CODE,
@@ -84,7 +84,9 @@ fn no_such_profile() -> AppError {
     }
 }
 
-fn read_only(caller: &Caller) -> Option<String> {
+/// Why this sign-in may not write profiles (create, change, apply), once Partner Center said
+/// so; `None` until then.
+pub(crate) fn read_only(caller: &Caller) -> Option<String> {
     let refusals = &caller.state.profile_write_refusals;
     refusals
         .refused(&caller.user.sign_in_id)
@@ -372,6 +374,20 @@ fn profile_from_form(fields: &[(String, String)]) -> Result<NewPolicy, Refusal> 
 
 /// The profiles as the pages list them: by name without regard to case, then by creation;
 /// profiles that share a name each say what tells them apart.
+/// The customer's profiles as a person chooses among them, by name and told apart.
+pub(crate) fn options(policies: Vec<ConfigurationPolicy>) -> Vec<ProfileOption> {
+    rows(policies)
+        .into_iter()
+        .map(|row| ProfileOption {
+            label: match row.told_apart {
+                Some(apart) => format!("{} ({apart})", row.name),
+                None => row.name,
+            },
+            id: row.id,
+        })
+        .collect()
+}
+
 fn rows(policies: Vec<ConfigurationPolicy>) -> Vec<ProfileRow> {
     let mut rows: Vec<ProfileRow> = policies.into_iter().map(row).collect();
     rows.sort_by(|a, b| {

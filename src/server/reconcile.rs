@@ -11,9 +11,10 @@
 use crate::model::operations::{OperationKind, OperationState};
 use crate::server::auth::{self, SessionUser};
 use crate::server::leases::Lease;
+use crate::server::operations::follow;
 use crate::server::operations::{self, jobs::finished_job_statuses_sql};
 use crate::server::store::Store;
-use crate::server::uploads::{follow, submit};
+use crate::server::uploads::{self, submit};
 use crate::server::{unix_now, AppState};
 
 /// An operation a previous process did not finish with.
@@ -81,7 +82,7 @@ pub async fn watch(state: AppState) {
         };
         let orphaned_followers: std::collections::HashSet<String> = lapsed
             .iter()
-            .filter_map(|name| follow::upload_of_follow_lease(name))
+            .filter_map(|name| follow::operation_of_follow_lease(name))
             .map(str::to_string)
             .collect();
         let which = |upload: &Unfinished| {
@@ -139,15 +140,34 @@ async fn take_over(
                 lease.release().await;
                 done.stopped += 1;
             }
-            (false, Some(user)) => {
-                tokio::spawn(follow::follow_holding(state.clone(), user, id, lease));
-                done.followed += 1;
-            }
+            (false, Some(user)) => match refresher(kind) {
+                Some(refresh) => {
+                    tokio::spawn(follow::follow_holding(
+                        state.clone(),
+                        user,
+                        id,
+                        lease,
+                        refresh,
+                    ));
+                    done.followed += 1;
+                }
+                None => lease.release().await,
+            },
             // Whoever opens the job page next refreshes it with their own sign-in.
             (false, None) => lease.release().await,
         }
     }
     Ok(done)
+}
+
+/// How the jobs of an operation of `kind` are followed; `None` for a kind Partner Center
+/// answers at once.
+fn refresher(kind: OperationKind) -> Option<follow::Refresh> {
+    match kind {
+        OperationKind::Upload => Some(uploads::follow::refresher),
+        OperationKind::ProfileAssignment => Some(super::assignments::refresher),
+        OperationKind::DeviceDeletion => None,
+    }
 }
 
 /// Sends what is left of an operation of `kind`, holding its lease.
@@ -158,6 +178,9 @@ async fn send(state: AppState, kind: OperationKind, user: SessionUser, id: Strin
             if let Err(error) = super::deletions::run_holding(&state, &user, &id, lease).await {
                 tracing::error!(operation = %id, %error, "could not resume a deletion");
             }
+        }
+        OperationKind::ProfileAssignment => {
+            super::assignments::run_holding(state, user, id, lease).await;
         }
     }
 }

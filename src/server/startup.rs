@@ -23,8 +23,8 @@ use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::{Backend, Store};
 use super::{
-    auth, body_rate, connections, csrf, deletions, devices, headers, health, profiles, reconcile,
-    server_fns, sign_in, trailing_slash, uploads, AppState,
+    assignments, auth, body_rate, connections, csrf, deletions, devices, headers, health, profiles,
+    reconcile, server_fns, sign_in, trailing_slash, uploads, AppState,
 };
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
@@ -361,6 +361,18 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         .route(
             "/customers/{customer}/deletions/{operation}/retry",
             post(deletions::retry),
+        )
+        .route(
+            "/customers/{customer}/batches/{batch}/profile",
+            post(assignments::apply_to_batch),
+        )
+        .route(
+            "/customers/{customer}/jobs/{upload}/profile",
+            post(assignments::apply_to_upload),
+        )
+        .route(
+            "/customers/{customer}/assignments/{operation}/retry",
+            post(assignments::retry),
         )
         .route("/customers/{customer}/profiles", post(profiles::create))
         .route(

@@ -169,6 +169,7 @@ pub const ALREADY_ASSIGNED: DeviceError = ("806", "ZtdDeviceAlreadyAssigned");
 pub const NOT_REGISTERED: DeviceError = ("807", "ZtdDeviceIsNotRegistered");
 pub const OTHER_TENANT: DeviceError = ("808", "ZtdDeviceAssignedToOtherTenant");
 pub const PROFILE_NOT_REGISTERED: DeviceError = ("809", "ZtdProfileIsNotRegistered");
+pub const PROFILE_OF_OTHER_TENANT: DeviceError = ("810", "ZtdProfileAssignedToOtherTenant");
 pub const NOT_FOUND: DeviceError = ("812", "ZtdDeviceNotFound");
 /// Microsoft documents the name but no number for this one.
 pub const DUPLICATED: DeviceError = ("ZtdDeviceDuplicated", "ZtdDeviceDuplicated");
@@ -390,7 +391,11 @@ impl World {
             Some(text) => {
                 let id = Uuid::parse_str(&text).map_err(|_| PROFILE_NOT_REGISTERED)?;
                 if !self.policies_of(customer).iter().any(|p| p.id == id) {
-                    return Err(PROFILE_NOT_REGISTERED);
+                    let elsewhere = self.policies.values().flatten().any(|p| p.id == id);
+                    return Err(match elsewhere {
+                        true => PROFILE_OF_OTHER_TENANT,
+                        false => PROFILE_NOT_REGISTERED,
+                    });
                 }
                 Some(id)
             }

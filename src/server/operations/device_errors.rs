@@ -1,6 +1,9 @@
 //! Partner Center's per-device error codes in plain words, each with the next step. Shown on
-//! the job page and written into the failed-rows download, so a person who has never heard
+//! the job page and a profile assignment's page, and written into the failed-rows download, so a person who has never heard
 //! of "808" knows what to do.
+
+/// The error code stored for a device that Partner Center finished a job without reporting.
+pub const UNREPORTED: &str = "OutcomeUnknown";
 
 /// What went wrong with one device and what to do about it. `code` is the number (`808`) or,
 /// for the errors Microsoft documents without one, the name; `description` is Partner
@@ -14,13 +17,15 @@ pub fn explain(code: Option<&str>, description: Option<&str>) -> String {
         "806" => "This device is already registered to this customer: nothing more to do. Remove it from the file if you upload the list again.",
         "807" => "The device is not registered to this customer, so it cannot be changed or removed here.",
         "808" => "This device is registered to another organisation. The previous owner (or the reseller who registered it) must deregister it; otherwise open a Microsoft support case with proof of purchase. Then upload it again.",
+        "809" => "The profile is not registered to this customer in Partner Center: it was deleted, or never existed here. Open the customer's profiles, choose one that is listed, and apply it again.",
+        "810" => "The profile belongs to another customer: a profile applies only to the devices of the customer it was made for. Choose one of this customer's profiles and apply it again.",
         "811" => "Another partner registered this device, so only that partner can change or remove it.",
         "812" => "Microsoft has no hardware hash for this serial number or product key: the manufacturer never reported it. Upload the device with its hardware hash (Get-WindowsAutopilotInfo), or ask the manufacturer or distributor to register it.",
         "813" => "The hardware hash matches more than one device, so Partner Center cannot tell which one is meant. Capture the hash again on the device and upload it again; if that fails, open a Microsoft support case.",
         "814" => "The device already exists in the customer's Microsoft Entra ID. Delete it there (Devices › All devices), then upload it again.",
         "ZtdDeviceDuplicated" => "The same device appeared twice in one upload; Partner Center processed the first one only. Check the first one's outcome; nothing more to do for this row.",
         "StorageError" => "Partner Center had a temporary storage problem. Upload the device again later (Retry failed rows).",
-        super::outcomes::UNREPORTED => "Partner Center finished the job without saying what happened to this device. Look for it in the batch; if it is not there, upload it again (Retry the failed rows).",
+        UNREPORTED => "Partner Center finished the job without saying what happened to this device. Look for it in the batch; if it is not there, upload it again (Retry the failed rows).",
         _ => "",
     };
     if !known.is_empty() {

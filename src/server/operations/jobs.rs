@@ -1,9 +1,17 @@
 //! What is known of a part's job, for the kinds Partner Center runs as a job (an upload's
-//! parts, followed through `batchJobStatus`; later a profile's assignment): stored in
+//! parts, followed through `batchJobStatus`; a profile assignment's): stored in
 //! `operation_parts.job_status`, so a page renders at once and keeps its history after
 //! Partner Center forgets the job.
 
 use crate::partner_center::UploadStatus;
+
+/// A job's status as Partner Center reported it, with its times (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobReport {
+    pub status: JobProgress,
+    pub started_at: Option<i64>,
+    pub completed_at: Option<i64>,
+}
 
 /// What is known of a part's job (`operation_parts.job_status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,8 @@
 //! What each kind sends and what its items are lives in the kind's module
 //! (`server::uploads`, `server::deletions`).
 
+pub mod device_errors;
+pub mod follow;
 pub mod jobs;
 pub mod parts;
 pub mod refusals;

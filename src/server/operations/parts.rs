@@ -3,7 +3,7 @@
 //! kinds Partner Center runs as a job, followed). What the items are is the kind's own table:
 //! an upload's rows name their part, a deletion's devices are one a part.
 
-use super::jobs::JobProgress;
+use super::jobs::{finished_job_statuses_sql, JobProgress, JobReport};
 use crate::model::operations::{OperationState, PartAction, PartState};
 use crate::server::store::Store;
 
@@ -97,7 +97,57 @@ pub(crate) async fn insert_part(
     Ok(())
 }
 
+/// Stores one answer about a part's job. Returns `false`, changing nothing, when the job was
+/// already stored as finished (a page and the follower asked at once, and this answer came
+/// second): the kind then leaves its items' outcomes as they are too.
+pub(crate) async fn record_job_progress(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    operation_id: &str,
+    part: i64,
+    job: &JobReport,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(&format!(
+        "UPDATE operation_parts SET job_status = $1, started_at = COALESCE($2, started_at), \
+         completed_at = COALESCE($3, completed_at), checked_at = $4, check_error = NULL \
+         WHERE operation_id = $5 AND part = $6 \
+         AND (job_status IS NULL OR job_status NOT IN {})",
+        finished_job_statuses_sql()
+    ))
+    .bind(job.status.as_str())
+    .bind(job.started_at)
+    .bind(job.completed_at)
+    .bind(now)
+    .bind(operation_id)
+    .bind(part)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(updated > 0)
+}
+
 impl Store {
+    /// Notes that Partner Center could not be asked about a part's job, and why.
+    pub async fn record_check_failure(
+        &self,
+        operation_id: &str,
+        part: i64,
+        message: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE operation_parts SET checked_at = $1, check_error = $2 \
+             WHERE operation_id = $3 AND part = $4",
+        )
+        .bind(now)
+        .bind(message)
+        .bind(operation_id)
+        .bind(part)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     /// An operation's parts, in order.
     pub async fn parts(&self, operation_id: &str) -> Result<Vec<Part>, sqlx::Error> {
         sqlx::query_as("SELECT * FROM operation_parts WHERE operation_id = $1 ORDER BY part")

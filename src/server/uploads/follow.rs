@@ -2,30 +2,22 @@
 //!
 //! Partner Center processes an upload as a job, reported by `batchJobStatus/{trackingId}`.
 //! [`refresh`] asks about every accepted chunk whose job has not finished and stores the
-//! answer ([`Store::record_job`](crate::server::store::Store::record_job)); [`follow`] does
-//! that in the background after a submission, with growing pauses, so the outcomes are stored
-//! even if nobody keeps the job page open. The page refreshes too when it is viewed.
+//! answer ([`Store::record_job`](crate::server::store::Store::record_job));
+//! [`operations::follow`](crate::server::operations::follow) does that in the background
+//! after a submission, so the outcomes are stored even if nobody keeps the job page open. The
+//! page refreshes too when it is viewed.
 
-use std::time::Duration;
-
-use uuid::Uuid;
-
-use super::outcomes::JobReport;
 use super::store::{DeviceOutcome, Upload};
 use crate::ingest::DeviceRow;
 use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind, TrackingId};
-use crate::server::auth::{self, SessionUser};
-use crate::server::leases::Lease;
-use crate::server::operations::jobs::JobProgress;
+use futures::future::BoxFuture;
+
+use crate::server::operations::jobs::{JobProgress, JobReport};
+use crate::server::operations::{follow, Operation};
 use crate::server::{unix_now, AppState};
 
-/// How long the background follower keeps asking. Real jobs take seconds to minutes; one
-/// still running after this is refreshed when someone opens its page.
-const FOLLOW_FOR: Duration = Duration::from_secs(60 * 60);
 /// Partner Center's device error code for "already registered to this customer".
 pub const ALREADY_IN_THIS_CUSTOMER: &str = "806";
-const FIRST_PAUSE: Duration = Duration::from_secs(1);
-const LONGEST_PAUSE: Duration = Duration::from_secs(60);
 
 /// Asks Partner Center about each accepted chunk whose job is still running, and stores the
 /// answers. Returns whether any job is still running afterwards, or why Partner Center could
@@ -35,13 +27,27 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(60);
 /// One refresh of an upload at a time, across replicas: when another is under way (a page
 /// and the follower at once), this leaves it to that one and reports the jobs as running.
 pub async fn refresh(state: &AppState, ctx: &CallContext, upload: &Upload) -> Result<bool, String> {
-    let name = format!("refresh:{}", upload.operation.id);
-    let Some(lease) = Lease::take(state, name).await else {
-        return Ok(true);
-    };
-    let refreshed = ask_and_store(state, ctx, upload).await;
-    lease.release().await;
-    refreshed
+    let asking = ask_and_store(state, ctx, upload);
+    follow::one_refresh_at_a_time(state, &upload.operation.id, asking).await
+}
+
+/// [`refresh`] as the background follower calls it ([`follow::Refresh`]): the upload read
+/// first. One that is gone has nothing left to follow.
+pub fn refresher(
+    state: AppState,
+    ctx: CallContext,
+    operation: Operation,
+) -> BoxFuture<'static, Result<bool, String>> {
+    Box::pin(async move {
+        match state.store.upload(&operation.id).await {
+            Ok(Some(upload)) => refresh(&state, &ctx, &upload).await,
+            Ok(None) => Ok(false),
+            Err(error) => {
+                tracing::warn!(upload = %operation.id, %error, "could not load an upload to follow");
+                Err("The dashboard's database could not be read.".into())
+            }
+        }
+    })
 }
 
 async fn ask_and_store(
@@ -148,60 +154,6 @@ async fn ask_and_store(
     match failure {
         Some(message) => Err(message),
         None => Ok(running),
-    }
-}
-
-/// Refreshes the upload's jobs with the submitter's sign-in until they have all finished,
-/// pausing longer each time (1 s, 2 s, 4 s … a minute), for an hour at most.
-/// One replica follows an upload at a time: this returns at once when another holds the
-/// upload's follow lease.
-pub async fn follow(state: AppState, user: SessionUser, upload_id: String) {
-    let Some(lease) = Lease::take(&state, follow_lease(&upload_id)).await else {
-        return;
-    };
-    follow_holding(state, user, upload_id, lease).await
-}
-
-/// [`follow`], with the upload's follow lease already taken.
-pub async fn follow_holding(state: AppState, user: SessionUser, upload_id: String, lease: Lease) {
-    keep_asking(&state, &user, &upload_id, &lease).await;
-    lease.release().await;
-}
-
-const FOLLOW_LEASE: &str = "follow:";
-
-/// The lease of following an upload's jobs in the background.
-pub fn follow_lease(upload_id: &str) -> String {
-    format!("{FOLLOW_LEASE}{upload_id}")
-}
-
-/// The upload a follow lease is about; `None` for other leases.
-pub fn upload_of_follow_lease(name: &str) -> Option<&str> {
-    name.strip_prefix(FOLLOW_LEASE)
-}
-
-async fn keep_asking(state: &AppState, user: &SessionUser, upload_id: &str, lease: &Lease) {
-    let started = tokio::time::Instant::now();
-    let mut pause = FIRST_PAUSE;
-    while started.elapsed() < FOLLOW_FOR && lease.held() {
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(LONGEST_PAUSE);
-        let upload = match state.store.upload(upload_id).await {
-            Ok(Some(upload)) => upload,
-            Ok(None) => return,
-            Err(error) => {
-                tracing::warn!(upload = %upload_id, %error, "could not load an upload to follow");
-                continue;
-            }
-        };
-        let Ok(token) = auth::access_token(state, user).await else {
-            // Signed out: whoever opens the job page next refreshes it with their sign-in.
-            return;
-        };
-        let ctx = CallContext::new(token, Uuid::new_v4());
-        if let Ok(false) = refresh(state, &ctx, &upload).await {
-            return;
-        }
     }
 }
 

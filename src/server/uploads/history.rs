@@ -41,6 +41,8 @@ pub struct HistoryEntry {
     pub batch_id: Option<String>,
     /// An upload's; `None` for other kinds.
     pub target: Option<BatchTarget>,
+    /// A profile assignment's profile; `None` for other kinds, and for a removal.
+    pub profile_name: Option<String>,
     pub at: i64,
     pub devices: i64,
     pub registered: i64,
@@ -94,20 +96,27 @@ impl Store {
         };
         let sql = format!(
             "SELECT * FROM (SELECT u.id, u.kind, u.customer_id, u.customer_name, u.upn, \
-             d.source, d.file_name, d.target, COALESCE(u.submitted_at, u.created_at) AS at, \
+             d.source, d.file_name, d.target, a.profile_name, \
+             COALESCE(u.submitted_at, u.created_at) AS at, \
              COALESCE(d.batch_id, (SELECT MIN(x.batch_id) FROM device_deletions x \
-                 WHERE x.operation_id = u.id)) AS batch_id, \
+                 WHERE x.operation_id = u.id), (SELECT MIN(x.batch_id) \
+                 FROM profile_assignment_devices x WHERE x.operation_id = u.id)) AS batch_id, \
              CASE WHEN d.id IS NULL \
-                 THEN (SELECT COUNT(*) FROM operation_parts p WHERE p.operation_id = u.id) \
+                 THEN (SELECT CAST(COALESCE(SUM(p.items), 0) AS BIGINT) FROM operation_parts p \
+                     WHERE p.operation_id = u.id) \
                  ELSE (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.excluded = 0) \
              END AS devices, \
              (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'registered') AS registered, \
-             CASE WHEN d.id IS NULL \
+             CASE WHEN a.operation_id IS NOT NULL \
+                 THEN (SELECT COUNT(*) FROM profile_assignment_devices x WHERE x.operation_id = u.id \
+                     AND x.outcome IN ('failed', 'unreported')) \
+                 WHEN d.id IS NULL \
                  THEN (SELECT COUNT(*) FROM operation_parts p WHERE p.operation_id = u.id \
                      AND p.state IN ('refused', 'uncertain')) \
                  ELSE (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.outcome = 'failed') \
              END AS failed, \
-             {} AS status FROM operations u LEFT JOIN uploads d ON d.id = u.id WHERE {scope}) h {outer} \
+             {} AS status FROM operations u LEFT JOIN uploads d ON d.id = u.id \
+             LEFT JOIN profile_assignments a ON a.operation_id = u.id WHERE {scope}) h {outer} \
              ORDER BY at DESC, id LIMIT ${} OFFSET ${}",
             status_sql(),
             binds.len() + 1,
@@ -174,17 +183,27 @@ pub async fn upload_history(
 fn history_row(entry: HistoryEntry) -> HistoryRow {
     let link = match entry.kind {
         OperationKind::DeviceDeletion => urls::deletion(&entry.customer_id, &entry.operation_id),
+        OperationKind::ProfileAssignment => {
+            urls::assignment(&entry.customer_id, &entry.operation_id)
+        }
         OperationKind::Upload if entry.status == UploadStatus::Draft => {
             urls::upload(&entry.customer_id, &entry.operation_id)
         }
         OperationKind::Upload => urls::job(&entry.customer_id, &entry.operation_id),
     };
-    let (from, registered) = match entry.source {
-        Some(source) => (
+    let (from, registered) = match (entry.source, entry.kind) {
+        (Some(source), _) => (
             source.describe(entry.file_name.as_deref()),
             Some(entry.registered),
         ),
-        None => ("devices deleted by hand".to_string(), None),
+        (None, OperationKind::ProfileAssignment) => (
+            match entry.profile_name {
+                Some(name) => format!("the profile “{name}” applied"),
+                None => "the profile removed".to_string(),
+            },
+            None,
+        ),
+        (None, _) => ("devices deleted by hand".to_string(), None),
     };
     HistoryRow {
         when: display_time(chrono::DateTime::from_timestamp(entry.at, 0)).unwrap_or_default(),

@@ -10,11 +10,12 @@
 //! - [`job_actions`]: the job page's buttons (send the rest, retry the failed rows).
 //! - [`submit`]: sending the chunks, each with its stored `MS-RequestId`.
 //! - [`settle`]: a part whose answer was lost, settled by looking at Partner Center.
-//! - [`follow`]: asking Partner Center how each job goes, until every device has an outcome.
+//! - [`follow`]: asking Partner Center how each job goes, until every device has an outcome
+//!   (in the background by `server::operations::follow`; error codes in words by
+//!   `server::operations::device_errors`).
 //! - resuming what a previous process left half-sent: `server::reconcile`.
 //! - [`history`]: the lists of past uploads.
 //! - [`status`]: where an upload stands, in one word, worked out in one place.
-//! - [`device_errors`]: Partner Center's device error codes in words.
 //! - [`downloads`]: the failed rows and the full report, as CSV.
 //! - [`draft_rows`]: the preview's changes to a draft's rows.
 //! - [`chunks`]: an upload's parts, each with its stored request id.
@@ -22,7 +23,6 @@
 
 pub mod actions;
 pub mod chunks;
-pub mod device_errors;
 pub mod downloads;
 pub mod draft_rows;
 pub mod drafts;

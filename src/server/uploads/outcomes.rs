@@ -3,19 +3,10 @@
 //! only this, so it renders at once and keeps its history after Partner Center forgets a job.
 
 use super::store::DeviceOutcome;
-use crate::server::operations::jobs::{finished_job_statuses_sql, JobProgress};
+use crate::server::operations::device_errors::UNREPORTED;
+use crate::server::operations::jobs::JobReport;
+use crate::server::operations::parts;
 use crate::server::store::Store;
-
-/// The error code stored for a device that Partner Center finished a job without reporting.
-pub const UNREPORTED: &str = "OutcomeUnknown";
-
-/// A job's status as Partner Center reported it, with its times (Unix seconds).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobReport {
-    pub status: JobProgress,
-    pub started_at: Option<i64>,
-    pub completed_at: Option<i64>,
-}
 
 /// How the devices of an upload stand.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
@@ -48,23 +39,7 @@ impl Store {
         now: i64,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
-        let updated = sqlx::query(&format!(
-            "UPDATE operation_parts SET job_status = $1, started_at = COALESCE($2, started_at), \
-             completed_at = COALESCE($3, completed_at), checked_at = $4, check_error = NULL \
-             WHERE operation_id = $5 AND part = $6 \
-             AND (job_status IS NULL OR job_status NOT IN {})",
-            finished_job_statuses_sql()
-        ))
-        .bind(job.status.as_str())
-        .bind(job.started_at)
-        .bind(job.completed_at)
-        .bind(now)
-        .bind(upload_id)
-        .bind(chunk)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 {
+        if !parts::record_job_progress(&mut tx, upload_id, chunk, job, now).await? {
             return tx.commit().await;
         }
         for row in unreported {
@@ -98,27 +73,6 @@ impl Store {
             .await?;
         }
         tx.commit().await
-    }
-
-    /// Notes that Partner Center could not be asked about a chunk's job, and why.
-    pub async fn record_check_failure(
-        &self,
-        upload_id: &str,
-        chunk: i64,
-        message: &str,
-        now: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE operation_parts SET checked_at = $1, check_error = $2 \
-             WHERE operation_id = $3 AND part = $4",
-        )
-        .bind(now)
-        .bind(message)
-        .bind(upload_id)
-        .bind(chunk)
-        .execute(self.pool())
-        .await?;
-        Ok(())
     }
 
     pub async fn outcome_counts(&self, upload_id: &str) -> Result<OutcomeCounts, sqlx::Error> {

@@ -18,9 +18,13 @@ pub fn status_sql() -> String {
                  AND c.job_status = '{processing}') \
              OR EXISTS (SELECT 1 FROM upload_rows r WHERE r.upload_id = u.id \
                  AND r.outcome IS NOT NULL) \
+             OR EXISTS (SELECT 1 FROM profile_assignment_devices a WHERE a.operation_id = u.id \
+                 AND a.outcome <> 'waiting') \
              THEN 'processing' ELSE 'queued' END \
          WHEN EXISTS (SELECT 1 FROM upload_rows r WHERE r.upload_id = u.id \
-             AND r.outcome = 'failed') THEN 'finished_with_errors' \
+             AND r.outcome = 'failed') \
+         OR EXISTS (SELECT 1 FROM profile_assignment_devices a WHERE a.operation_id = u.id \
+             AND a.outcome IN ('failed', 'unreported')) THEN 'finished_with_errors' \
          ELSE 'finished' END",
         finished = finished_job_statuses_sql(),
         processing = JobProgress::Reported(JobStatus::Processing).as_str(),

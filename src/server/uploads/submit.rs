@@ -63,7 +63,8 @@ pub async fn run_holding(state: AppState, user: SessionUser, upload_id: String, 
         tracing::error!(upload = %upload_id, error = %e, "could not record the end of a submission");
     }
     lease.release().await;
-    super::follow::follow(state, user, upload_id).await;
+    crate::server::operations::follow::follow(state, user, upload_id, super::follow::refresher)
+        .await;
 }
 
 /// How sending ended, short of a refusal.

@@ -1,8 +1,8 @@
 //! The upload pages' server functions: load from the database (and Partner Center where the
 //! page needs fresh facts) into the view models of `api::uploads`.
 
+use super::follow;
 use super::store::{RowCounts, RowFilter, StoredRow, Upload};
-use super::{device_errors, follow};
 use crate::ingest::{Check, Finding};
 use crate::model::operations::{OperationState, PartState};
 use crate::model::uploads::{
@@ -14,8 +14,8 @@ use crate::partner_center::{BatchId, CustomerId};
 use crate::server::caller::{caller, open_customer, Caller};
 use crate::server::display_time;
 use crate::server::operations::parts::Part;
-use crate::server::operations::OperationId;
-use crate::server::{unix_now, PageWindow};
+use crate::server::operations::{self, device_errors, OperationId};
+use crate::server::PageWindow;
 
 const ROWS_PER_PAGE: i64 = 100;
 
@@ -103,11 +103,6 @@ pub async fn upload_preview(
     })
 }
 
-/// How long a stored job status is trusted before the page asks Partner Center again.
-const JOB_STALE_AFTER_SECS: i64 = 3;
-/// How long the page waits for Partner Center before showing what is stored.
-const JOB_REFRESH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
 pub async fn upload_job(
     upload: (CustomerId, OperationId),
     show: DevicesShown,
@@ -115,29 +110,16 @@ pub async fn upload_job(
 ) -> Result<JobView, AppError> {
     let Opened {
         caller,
+        id,
         upload,
         customer,
         ..
     } = open(upload).await?;
     let store = &caller.state.store;
     let chunks = store.parts(&upload.operation.id).await?;
-    let now = unix_now();
-    let stale = |c: &Part| {
-        c.checked_at
-            .is_none_or(|at| now - at >= JOB_STALE_AFTER_SECS)
-    };
-    if chunks.iter().any(|c| c.job_running() && stale(c)) {
-        // Whoever looks refreshes, with their own sign-in; a slow Partner Center only delays
-        // the page by the timeout, and what is stored is shown with the reason.
-        let refreshed = tokio::time::timeout(
-            JOB_REFRESH_TIMEOUT,
-            follow::refresh(&caller.state, &caller.ctx, &upload),
-        )
-        .await;
-        if refreshed.is_err() {
-            tracing::warn!(upload = %upload.operation.id, "job status refresh timed out");
-        }
-    }
+    // Whoever looks refreshes, with their own sign-in.
+    let refresh = follow::refresh(&caller.state, &caller.ctx, &upload);
+    operations::follow::refresh_for_page(&chunks, refresh).await;
     // The status before what it sums up: a follower may record outcomes between these reads,
     // and a status only moves forward, so the parts, counts and devices read after it are at
     // least as far along. Read the other way round, a page could say "Finished" above counts
@@ -160,11 +142,26 @@ pub async fn upload_job(
     let accepted = Part::accepted(&chunks);
     let time =
         |at: Option<i64>| display_time(at.and_then(|at| chrono::DateTime::from_timestamp(at, 0)));
+    let running = state.is_running() || chunks.iter().any(Part::job_running);
+    // Once Partner Center is done, the registered devices can be given a profile: the
+    // profiles are asked for only then, not at every refresh of a running job.
+    let profiles = match running || counts.registered == 0 {
+        true => Vec::new(),
+        false => caller
+            .state
+            .partner_center
+            .policies(&caller.ctx, &id)
+            .await
+            .map(crate::server::profiles::options)
+            .unwrap_or_default(),
+    };
     Ok(JobView {
+        profiles,
+        profiles_read_only: crate::server::profiles::read_only(&caller),
         customer,
         upload: summary(&upload),
         state,
-        running: state.is_running() || chunks.iter().any(Part::job_running),
+        running,
         started: time(chunks.iter().filter_map(|c| c.started_at).min()),
         completed: if chunks.iter().any(Part::job_running) {
             None
