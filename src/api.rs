@@ -87,6 +87,16 @@ pub async fn get_assignment(
 }
 
 #[server]
+pub async fn find_devices(
+    query: String,
+    customer_id: Option<String>,
+) -> Result<crate::model::devices::DeviceSearchView, AppError> {
+    use crate::server::path_ids::from_address;
+    let customer = customer_id.as_deref().map(from_address).transpose()?;
+    crate::server::device_index::search::find(query, customer).await
+}
+
+#[server]
 pub async fn batch_devices(
     customer_id: String,
     batch_id: String,

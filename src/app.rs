@@ -15,6 +15,7 @@ use crate::pages::{
     customers::CustomersPage,
     deletion::DeletionPage,
     device_delete::DeviceDeletePage,
+    devices::DevicesPage,
     history::HistoryPage,
     job::JobPage,
     not_found::NotFound,
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/:customer/profiles/new") view=NewProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/profiles/:profile/edit") view=EditProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/profiles/:profile/delete") view=DeleteProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/devices") view=DevicesPage ssr=SsrMode::Async/>
                     <Route path=path!("/uploads") view=HistoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/uploads") view=HistoryPage ssr=SsrMode::Async/>
@@ -108,6 +110,11 @@ fn Layout(children: Children) -> impl IntoView {
                             </span>
                         });
                         let user = info.user.map(|user| view! {
+                            <form method="get" action="/devices" class="find-device" role="search" aria-label="Find a device">
+                                <input type="search" name="q" maxlength="20000"
+                                    aria-label="Find a device by serial number, product key or hardware hash"
+                                    placeholder="Find a device…"/>
+                            </form>
                             <nav class="sections" aria-label="Sections">
                                 <a href="/customers">"Customers"</a>
                                 <a href="/uploads">"Uploads"</a>

@@ -46,6 +46,14 @@ pub fn batch(customer_id: &str, batch_id: &str, page: u32) -> String {
     url
 }
 
+/// A device search (`q`: a serial number or its start, a product key or a hardware hash).
+pub fn devices(query: &str) -> String {
+    match query.trim() {
+        "" => "/devices".to_string(),
+        q => format!("/devices?q={}", encode(q)),
+    }
+}
+
 /// A batch's devices without an Autopilot profile, found on all of its pages.
 pub fn batch_without_profile(customer_id: &str, batch_id: &str, page: u32) -> String {
     let mut url = format!(

@@ -192,6 +192,26 @@ async fn a_profile_goes_to_ticked_devices_to_a_whole_batch_and_is_removed_from_o
         "{page}"
     );
     assert_eq!(profiles_held(&app.sandbox_url).await[one], None);
+    // The device index shows the profiles as the assignments left them, without reading
+    // Partner Center again.
+    let serial = admin_list_at(&app.sandbox_url, &format!("customers/{CONTOSO}/devices"))
+        .await
+        .into_iter()
+        .find(|d| d["id"] == one.as_str())
+        .and_then(|d| d["serialNumber"].as_str().map(str::to_string))
+        .unwrap();
+    let found = browser.page(&format!("/devices?q={serial}"), 200).await;
+    assert!(found.contains("1 device matches"), "{found}");
+    let kiosk_serial = admin_list_at(&app.sandbox_url, &format!("customers/{CONTOSO}/devices"))
+        .await
+        .into_iter()
+        .find(|d| d["id"] == devices[0].as_str())
+        .and_then(|d| d["serialNumber"].as_str().map(str::to_string))
+        .unwrap();
+    let found = browser
+        .page(&format!("/devices?q={kiosk_serial}"), 200)
+        .await;
+    assert!(found.contains("Shared kiosk"), "{found}");
     let batch = browser.page(&large, 200).await;
     assert!(batch.contains("Shared kiosk"), "profiles by name: {batch}");
     assert!(batch.contains("Without a profile"), "{batch}");
@@ -337,7 +357,8 @@ async fn a_profile_deleted_before_its_job_ran_fails_each_device_with_words() {
 
 #[tokio::test]
 async fn what_cannot_be_sent_is_refused_before_anything_is_stored() {
-    let app = spawn_app().await;
+    // Fewer than the 12 devices of the batch.
+    let app = spawn_app_with(&[("ZTD_UPLOAD_MAX_ROWS", "10")]).await;
     let browser = signed_in(&app).await;
     let po = batch_page(PO_BATCH);
     let page = browser.page(&po, 200).await;
@@ -394,6 +415,20 @@ async fn what_cannot_be_sent_is_refused_before_anything_is_stored() {
     assert!(
         unknown_profile.contains("no longer in Partner Center"),
         "{unknown_profile}"
+    );
+    let too_many = refused(
+        post_form(
+            &browser,
+            &apply,
+            &[("profile", &standard), ("devices", "all")],
+        )
+        .await,
+        413,
+    )
+    .await;
+    assert!(
+        too_many.contains("At most 10 devices can be changed at once, and 12 were chosen."),
+        "{too_many}"
     );
     assert!(patch_ids(&app.sandbox_url).await.is_empty());
     let history = browser

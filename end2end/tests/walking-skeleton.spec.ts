@@ -38,7 +38,7 @@ test("a partner admin finds Contoso, pages through a batch's devices and signs o
   });
 
   await test.step("searching company names for “cont” finds Contoso Ltd", async () => {
-    const search = page.getByRole("search");
+    const search = page.getByRole("search", { name: "Find a customer" });
     await expect(search.getByRole("combobox", { name: "Search in" })).toHaveValue("name");
     await search.getByRole("searchbox", { name: /Find a customer/ }).fill("cont");
     await search.getByRole("button", { name: "Search" }).click();

@@ -20,6 +20,7 @@ text_enum! {
         ProfileDeleted = "profile-deleted",
         AssignmentSent = "assignment-sent",
         AssignmentRetried = "assignment-retried",
+        IndexChecked = "index-checked",
     }
 }
 
@@ -51,6 +52,7 @@ impl Done {
                  outcome; you can leave it, the dashboard keeps following."
             }
             Done::AssignmentRetried => "The devices left were sent again.",
+            Done::IndexChecked => "The customer's devices were read again from Partner Center.",
         }
     }
 }

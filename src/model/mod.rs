@@ -94,6 +94,7 @@ macro_rules! text_enum {
 }
 
 pub mod audit;
+pub mod devices;
 pub mod done;
 pub mod operations;
 pub mod profiles;

@@ -21,7 +21,7 @@ pub fn CustomersPage() -> impl IntoView {
     view! {
         <Title text="Customers"/>
         <h1>"Customers"</h1>
-        <form method="get" action="/customers" class="search" role="search">
+        <form method="get" action="/customers" class="search" role="search" aria-label="Find a customer">
             <label for="q">"Find a customer by the start of its"</label>
             <select id="by" name="by" aria-label="Search in">
                 <option value="name" selected=move || field() == SearchField::Name>"company name"</option>

@@ -7,6 +7,7 @@ pub mod batches;
 pub mod customers;
 pub mod deletion;
 pub mod device_delete;
+pub mod devices;
 pub mod history;
 pub mod job;
 pub mod not_found;

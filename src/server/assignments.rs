@@ -31,7 +31,8 @@ use super::form_fields::{every, field, Fields};
 use super::leases::Lease;
 use super::operations::jobs::{JobProgress, JobReport};
 use super::operations::parts::{self, Part, PartOutcome};
-use super::operations::{self, device_errors, follow, refusals, Operation, OperationId};
+use super::operations::sending::{self, Run};
+use super::operations::{self, device_errors, follow, refusals, Operation, OperationId, Resumed};
 use super::path_ids::Ids;
 use super::refusal::Refusal;
 use super::store::Store;
@@ -40,7 +41,7 @@ use crate::model::audit::AuditAction;
 use crate::model::done::Done;
 use crate::model::operations::{
     AssignedDeviceView, AssignmentCounts, AssignmentOutcome, AssignmentView, OperationKind,
-    OperationState, PartAction, PartState,
+    OperationState, PartAction,
 };
 use crate::model::profiles::{ONLY_ADMIN_AGENTS, REMOVE_PROFILE};
 use crate::model::AppError;
@@ -228,44 +229,51 @@ impl Store {
     }
 }
 
-/// What one `PATCH` came to, for its part.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Answer {
-    /// Partner Center runs it as the job with this tracking id.
-    Accepted(String),
-    /// Partner Center may have taken it: sent again under the same request id.
-    Uncertain(String),
-    /// Partner Center did nothing: sent again under a new request id, when asked.
-    Refused(String),
-}
-
-fn answer(result: Result<TrackingId, PartnerCenterError>) -> Answer {
+/// The part's outcome for Partner Center's answer to its `PATCH`: taken as a job, lost (sent
+/// again under the same id), or refused (in words; a refusal for the person's role is the
+/// one that makes the profile pages read-only for them, [`forbids_profiles`]).
+fn answer(result: Result<TrackingId, PartnerCenterError>) -> PartOutcome {
     let error = match result {
-        Ok(tracking_id) => return Answer::Accepted(tracking_id.to_string()),
+        Ok(tracking_id) => {
+            return PartOutcome::Accepted {
+                tracking_id: Some(tracking_id.to_string()),
+            }
+        }
         Err(error) => error,
     };
     match error.kind() {
         ErrorKind::Server
         | ErrorKind::Timeout
         | ErrorKind::Transport
-        | ErrorKind::InvalidResponse => Answer::Uncertain(refusals::with_ids(
-            "Partner Center could not be reached or kept failing, so whether it took these \
-             devices is not known. Try again: the same request goes again, and Partner Center \
-             does it at most once."
-                .into(),
-            &error,
-        )),
+        | ErrorKind::InvalidResponse => PartOutcome::Uncertain {
+            error: refusals::with_ids(
+                "Partner Center could not be reached or kept failing, so whether it took \
+                 these devices is not known. Try again: the same request goes again, and \
+                 Partner Center does it at most once."
+                    .into(),
+                &error,
+            ),
+        },
         ErrorKind::Forbidden if error.code.as_deref() != Some(NO_RELATIONSHIP_CODE) => {
-            Answer::Refused(refusals::with_ids(ONLY_ADMIN_AGENTS.into(), &error))
+            PartOutcome::Refused {
+                error: refusals::with_ids(ONLY_ADMIN_AGENTS.into(), &error),
+            }
         }
-        _ => Answer::Refused(refusals::in_words(&error, "Try again")),
+        _ => PartOutcome::Refused {
+            error: refusals::in_words(&error, "Try again"),
+        },
     }
 }
 
-/// Sends the assignment's parts that are not done, each under its stored request id, never
-/// stopping at the first failure; ends it `Submitted` or `Failed` (with the first reason) and
-/// writes one audit row for this run. Returns the state it ended in, or `None` when another
-/// replica took the work over. The jobs are followed by [`follow`]: [`run_holding`] does both.
+/// Partner Center refused this sign-in profile writes: its role (a Sales agent).
+fn forbids_profiles(outcome: &PartOutcome) -> bool {
+    matches!(outcome, PartOutcome::Refused { error } if error.starts_with(ONLY_ADMIN_AGENTS))
+}
+
+/// Sends the assignment's parts that are not done ([`sending::send_parts`]), one `PATCH`
+/// each, and writes one audit row for this run. Returns the state it ended in, or `None`
+/// when another replica took the work over. The jobs are followed by [`follow`]:
+/// [`run_holding`] does both.
 pub async fn send_holding(
     state: &AppState,
     user: &SessionUser,
@@ -273,83 +281,30 @@ pub async fn send_holding(
     lease: Lease,
 ) -> Result<Option<OperationState>, sqlx::Error> {
     let store = &state.store;
-    let Some(operation) = store.operation(operation_id).await? else {
-        lease.release().await;
-        return Ok(None);
-    };
     let choice = store.assignment_choice(operation_id).await?;
     let devices = store.assigned_devices(operation_id).await?;
-    let parts = store.parts(operation_id).await?;
-    // Without a token nothing is sent and no part changes: one whose answer was lost keeps
-    // its request id for whoever tries again.
-    let ctx = match super::auth::access_token(state, user).await {
-        Ok(token) => Some(CallContext::new(token, uuid::Uuid::new_v4())),
-        Err(_) => None,
-    };
-    let to_send = |p: &&Part| matches!(p.state, PartState::Pending | PartState::Uncertain);
-    for part in parts.iter().filter(to_send) {
-        let Some(ctx) = &ctx else {
-            break;
-        };
-        if !lease.held() {
-            tracing::warn!(operation = %operation_id, "stopped assigning: the work was taken over");
-            return Ok(None);
-        }
-        let carried: Vec<&AssignedDevice> =
-            devices.iter().filter(|d| d.part == part.number).collect();
-        let result = send(state, ctx, &operation.customer_id, &choice, &carried, part).await;
-        if result_forbids_profiles(&result) {
-            state.profile_write_refusals.remember(&user.sign_in_id);
-        }
-        let outcome = match &result {
-            Answer::Accepted(tracking_id) => PartOutcome::Accepted {
-                tracking_id: Some(tracking_id),
-            },
-            Answer::Uncertain(error) => PartOutcome::Uncertain { error },
-            Answer::Refused(error) => PartOutcome::Refused { error },
-        };
-        store
-            .record_part(operation_id, part.number, outcome, unix_now())
-            .await?;
-    }
-    // Also what an earlier run left refused: the assignment failed until the person sends
-    // it again, which gives those parts new ids.
-    let first_failure = store
-        .parts(operation_id)
-        .await?
-        .into_iter()
-        .find(|p| !p.state.is_done())
-        .map(|p| match (&ctx, p.error) {
-            (None, _) => "The sign-in that asked for this has ended, so nothing was sent. Sign \
-                          in and press “Try again”."
-                .to_string(),
-            (Some(_), Some(error)) => error,
-            (Some(_), None) => "Not every part was sent.".to_string(),
-        });
-    let ended = match &first_failure {
-        None => OperationState::Submitted,
-        Some(_) => OperationState::Failed,
-    };
-    store
-        .finish_operation(operation_id, ended, first_failure.as_deref(), unix_now())
-        .await?;
-    lease.release().await;
-    record(
+    let (choice, devices) = (&choice, &devices);
+    let run = sending::send_parts(
         state,
         user,
-        &operation,
-        &choice,
-        &devices,
-        first_failure.as_deref(),
-        ctx.as_ref(),
+        operation_id,
+        lease,
+        |ctx, customer_id, part| async move {
+            let carried: Vec<&AssignedDevice> =
+                devices.iter().filter(|d| d.part == part.number).collect();
+            let outcome = send(state, &ctx, &customer_id, choice, &carried, &part).await;
+            if forbids_profiles(&outcome) {
+                state.profile_write_refusals.remember(&user.sign_in_id);
+            }
+            outcome
+        },
     )
-    .await;
-    Ok(Some(ended))
-}
-
-/// Partner Center refused this sign-in profile writes: its role (a Sales agent).
-fn result_forbids_profiles(answer: &Answer) -> bool {
-    matches!(answer, Answer::Refused(words) if words.starts_with(ONLY_ADMIN_AGENTS))
+    .await?;
+    let Some(run) = run else {
+        return Ok(None);
+    };
+    record(state, user, &run, choice, devices).await;
+    Ok(Some(run.ended))
 }
 
 /// [`send_holding`], then the jobs followed until Partner Center has finished with every
@@ -370,12 +325,14 @@ async fn send(
     choice: &ProfileChoice,
     devices: &[&AssignedDevice],
     part: &Part,
-) -> Answer {
+) -> PartOutcome {
     let (Ok(customer), Ok(request_id)) = (
         CustomerId::parse(customer_id),
         RequestId::parse(&part.request_id),
     ) else {
-        return Answer::Refused("The stored assignment is damaged: its ids do not parse.".into());
+        return PartOutcome::Refused {
+            error: "The stored assignment is damaged: its ids do not parse.".into(),
+        };
     };
     let updates: Vec<DevicePolicyUpdate> = devices
         .iter()
@@ -397,12 +354,11 @@ async fn send(
 async fn record(
     state: &AppState,
     user: &SessionUser,
-    operation: &Operation,
+    run: &Run,
     choice: &ProfileChoice,
     devices: &[AssignedDevice],
-    failure: Option<&str>,
-    ctx: Option<&CallContext>,
 ) {
+    let (operation, failure) = (&run.operation, run.failure.as_deref());
     let mut batches: Vec<&str> = devices.iter().map(|d| d.batch_id.as_str()).collect();
     batches.sort_unstable();
     batches.dedup();
@@ -438,7 +394,9 @@ async fn record(
             customer_id: Some(operation.customer_id.clone()),
             operation_id: Some(operation.id.clone()),
             detail,
-            correlation_id: ctx
+            correlation_id: run
+                .ctx
+                .as_ref()
                 .map(|c| c.correlation_id)
                 .unwrap_or_else(uuid::Uuid::new_v4),
         },
@@ -480,6 +438,10 @@ async fn ask_and_store(
     let customer = CustomerId::parse(&operation.customer_id).map_err(|e| e.to_string())?;
     let devices = store
         .assigned_devices(&operation.id)
+        .await
+        .map_err(database)?;
+    let choice = store
+        .assignment_choice(&operation.id)
         .await
         .map_err(database)?;
     let mut running = false;
@@ -543,6 +505,22 @@ async fn ask_and_store(
             .record_assignment_job(&operation.id, part.number, &report, &answers, unix_now())
             .await
             .map_err(database)?;
+        let done: Vec<&str> = answers
+            .iter()
+            .filter(|a| a.outcome == AssignmentOutcome::Done)
+            .filter_map(|a| carried.iter().find(|d| d.position == a.position))
+            .map(|d| d.device_id.as_str())
+            .collect();
+        if !done.is_empty() {
+            let profile = match &choice {
+                ProfileChoice::Apply { id, name } => Some((id.as_str(), name.as_str())),
+                ProfileChoice::Remove => None,
+            };
+            let (tenant, customer) = (&operation.tenant_id, &operation.customer_id);
+            if let Err(error) = store.index_profile(tenant, customer, &done, profile).await {
+                tracing::warn!(%error, "could not note an assignment in the device index");
+            }
+        }
     }
     match failure {
         Some(message) => Err(message),
@@ -631,6 +609,25 @@ fn explanation(device: &AssignedDevice) -> Option<String> {
     }
 }
 
+/// Sends the parts now, for the page the person is led to next to say how it went, and
+/// follows the jobs in the background.
+async fn send_then_follow(
+    state: &AppState,
+    user: &SessionUser,
+    operation_id: &str,
+    lease: Lease,
+) -> Result<(), sqlx::Error> {
+    send_holding(state, user, operation_id, lease).await?;
+    let follower = follow::follow(
+        state.clone(),
+        user.clone(),
+        operation_id.to_string(),
+        refresher,
+    );
+    tokio::spawn(follower);
+    Ok(())
+}
+
 /// Starts an assignment of `choice` to `devices` of `customer` for `user`: stored, sent at
 /// once, then followed in the background. Returns its id.
 pub async fn start(
@@ -661,13 +658,7 @@ pub async fn start(
         .insert_assignment(&operation, choice, devices, per_part)
         .await?;
     if let Some(lease) = Lease::take(state, operations::sending_lease(&operation.id)).await {
-        send_holding(state, user, &operation.id, lease).await?;
-        tokio::spawn(follow::follow(
-            state.clone(),
-            user.clone(),
-            operation.id.clone(),
-            refresher,
-        ));
+        send_then_follow(state, user, &operation.id, lease).await?;
     }
     Ok(operation.id)
 }
@@ -678,15 +669,15 @@ async fn assignment_of(
     customer: &CustomerId,
     operation_id: &OperationId,
 ) -> Result<Operation, AppError> {
-    caller
-        .state
-        .store
-        .operation(&operation_id.to_string())
-        .await?
-        .filter(|o| o.kind == OperationKind::ProfileAssignment && o.is_for(caller, customer))
-        .ok_or_else(|| AppError::NotFound {
-            what: "This profile assignment".into(),
-        })
+    let kind = OperationKind::ProfileAssignment;
+    operations::of_kind(
+        caller,
+        customer,
+        operation_id,
+        kind,
+        "This profile assignment",
+    )
+    .await
 }
 
 /// The server side of an assignment's page; refreshes the jobs first when they run.
@@ -774,28 +765,16 @@ pub async fn retry(
     Ids((customer, operation_id)): Ids<(CustomerId, OperationId)>,
 ) -> Result<Redirect, Refusal> {
     let caller = Caller::new(state, signed_in).await?;
-    let store = &caller.state.store;
     let operation = assignment_of(&caller, &customer, &operation_id).await?;
     let page = urls::assignment(&customer.to_string(), &operation.id);
-    let resumed = store
-        .resume_operation(&operation.id, &caller.user.sign_in_id, unix_now())
-        .await
-        .map_err(AppError::from)?;
-    // Not failed (a second click, another tab): its page says where it stands.
-    if !resumed {
-        return Ok(Redirect::to(&page));
-    }
-    if let Some(lease) = Lease::take(&caller.state, operations::sending_lease(&operation.id)).await
-    {
-        send_holding(&caller.state, &caller.user, &operation.id, lease)
-            .await
-            .map_err(AppError::from)?;
-        tokio::spawn(follow::follow(
-            caller.state.clone(),
-            caller.user.clone(),
-            operation.id.clone(),
-            refresher,
-        ));
+    match operations::resume(&caller, &operation).await? {
+        Resumed::NotFailed => return Ok(Redirect::to(&page)),
+        Resumed::Elsewhere => {}
+        Resumed::Holding(lease) => {
+            send_then_follow(&caller.state, &caller.user, &operation.id, lease)
+                .await
+                .map_err(AppError::from)?;
+        }
     }
     Ok(Redirect::to(&urls::with_done(
         &page,
@@ -846,20 +825,32 @@ async fn chosen_profile(
         })
 }
 
-/// How many devices one assignment may carry: the upload limit, so one setting bounds what
-/// one operation stores (`upload_max_rows`).
-fn check_size(caller: &Caller, devices: usize) -> Result<(), Refusal> {
+/// Starts the assignment a form asked for ([`start`]) and leads to its page, which says it
+/// was sent. At most `upload_max_rows` devices: one setting bounds what one operation stores.
+async fn start_and_show(
+    caller: &Caller,
+    customer: (&CustomerId, &str),
+    choice: &ProfileChoice,
+    devices: &[DeviceToAssign],
+) -> Result<Redirect, Refusal> {
     let most = caller.state.config.upload_max_rows;
-    if devices > most {
+    if devices.len() > most {
         return Err(Refusal::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
-                "At most {most} devices can be changed at once, and {devices} were chosen. \
-                 Choose fewer, and do the rest in a second step."
+                "At most {most} devices can be changed at once, and {} were chosen. Choose \
+                 fewer, and do the rest in a second step.",
+                devices.len()
             ),
         ));
     }
-    Ok(())
+    let id = start(&caller.state, &caller.user, customer, choice, devices)
+        .await
+        .map_err(AppError::from)?;
+    Ok(Redirect::to(&urls::with_done(
+        &urls::assignment(&customer.0.to_string(), &id),
+        Done::AssignmentSent,
+    )))
 }
 
 /// `POST /customers/{id}/batches/{batchId}/profile`: `profile` (an id, or `none`), `devices`
@@ -930,20 +921,7 @@ pub async fn apply_to_batch(
             "This batch has no devices: nothing to change.",
         ));
     }
-    check_size(&caller, devices.len())?;
-    let id = start(
-        &caller.state,
-        &caller.user,
-        (&customer, &opened.name),
-        &choice,
-        &devices,
-    )
-    .await
-    .map_err(AppError::from)?;
-    Ok(Redirect::to(&urls::with_done(
-        &urls::assignment(&customer.to_string(), &id),
-        Done::AssignmentSent,
-    )))
+    start_and_show(&caller, (&customer, &opened.name), &choice, &devices).await
 }
 
 /// `POST /customers/{id}/jobs/{uploadId}/profile`: `profile` applied to (or removed from)
@@ -980,20 +958,7 @@ pub async fn apply_to_upload(
              registered them, then apply the profile.",
         ));
     }
-    check_size(&caller, devices.len())?;
-    let id = start(
-        &caller.state,
-        &caller.user,
-        (&customer, &opened.name),
-        &choice,
-        &devices,
-    )
-    .await
-    .map_err(AppError::from)?;
-    Ok(Redirect::to(&urls::with_done(
-        &urls::assignment(&customer.to_string(), &id),
-        Done::AssignmentSent,
-    )))
+    start_and_show(&caller, (&customer, &opened.name), &choice, &devices).await
 }
 
 impl Store {
@@ -1112,14 +1077,14 @@ mod tests {
         };
         assert!(matches!(
             answer(error(ErrorKind::Server)),
-            Answer::Uncertain(_)
+            PartOutcome::Uncertain { .. }
         ));
         assert!(matches!(
             answer(error(ErrorKind::Timeout)),
-            Answer::Uncertain(_)
+            PartOutcome::Uncertain { .. }
         ));
         let forbidden = answer(error(ErrorKind::Forbidden));
-        assert!(result_forbids_profiles(&forbidden), "{forbidden:?}");
+        assert!(forbids_profiles(&forbidden), "{forbidden:?}");
         let mut no_relationship = PartnerCenterError::new(
             ErrorKind::Forbidden,
             RequestId::new(),
@@ -1127,10 +1092,10 @@ mod tests {
             "",
         );
         no_relationship.code = Some(NO_RELATIONSHIP_CODE.into());
-        assert!(!result_forbids_profiles(&answer(Err(no_relationship))));
+        assert!(!forbids_profiles(&answer(Err(no_relationship))));
         assert!(matches!(
             answer(error(ErrorKind::BadRequest)),
-            Answer::Refused(_)
+            PartOutcome::Refused { .. }
         ));
     }
 }

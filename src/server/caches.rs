@@ -371,3 +371,30 @@ mod tests {
         assert_eq!(lists.recent("s1", "c2", 0).unwrap()[0].id, "c");
     }
 }
+
+/// Each sign-in's whole customer list, as Partner Center gave it: what a device search across
+/// customers may show that person (`Config::customer_list_ttl`; its age is shown with the
+/// results, so a customer lost or gained since is explained).
+#[derive(Clone)]
+pub struct CustomerLists(Arc<BoundedMap<String, Arc<CustomerList>>>);
+
+/// The customers a sign-in may open (lowercased id → name), and when they were read.
+#[derive(Debug, Default)]
+pub struct CustomerList {
+    pub read_at: i64,
+    pub customers: HashMap<String, String>,
+}
+
+impl CustomerLists {
+    pub fn new(lifetime: Duration) -> Self {
+        CustomerLists(Arc::new(BoundedMap::new(1_000, lifetime)))
+    }
+
+    pub fn recent(&self, sign_in_id: &str) -> Option<Arc<CustomerList>> {
+        self.0.get(&sign_in_id.to_string())
+    }
+
+    pub fn remember(&self, sign_in_id: &str, list: Arc<CustomerList>) {
+        self.0.insert(sign_in_id.to_string(), list);
+    }
+}

@@ -18,7 +18,8 @@ use super::auth::{SessionUser, SignedIn};
 use super::caller::{caller, open_customer, Caller};
 use super::leases::Lease;
 use super::operations::parts::{Part, PartOutcome};
-use super::operations::{self, refusals, Operation, OperationId};
+use super::operations::sending::{self, Run};
+use super::operations::{self, refusals, Operation, OperationId, Resumed};
 use super::path_ids::Ids;
 use super::refusal::Refusal;
 use super::store::Store;
@@ -26,7 +27,7 @@ use super::{display_time, unix_now, AppState};
 use crate::model::audit::AuditAction;
 use crate::model::done::Done;
 use crate::model::operations::{
-    DeletedDeviceView, DeletionView, OperationKind, OperationState, PartAction, PartState,
+    DeletedDeviceView, DeletionView, OperationKind, OperationState, PartAction,
 };
 use crate::model::AppError;
 use crate::partner_center::{
@@ -101,116 +102,73 @@ impl Store {
     }
 }
 
-/// What one `DELETE` came to, for its part.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Answer {
-    Deleted,
-    /// Partner Center may have done it: sent again under the same request id.
-    Uncertain(String),
-    /// Partner Center did nothing: sent again under a new request id, when asked.
-    Refused(String),
-}
-
 /// The part's outcome for Partner Center's answer. A 404 means the device is not in the
 /// batch: deleted, by this request's first try (its answer lost) or by anyone since the
 /// person confirmed; either way what they asked for holds.
-fn answer(result: Result<(), PartnerCenterError>) -> Answer {
+fn answer(result: Result<(), PartnerCenterError>) -> PartOutcome {
     let Err(error) = result else {
-        return Answer::Deleted;
+        return PartOutcome::Accepted { tracking_id: None };
     };
     match error.kind() {
-        ErrorKind::NotFound => Answer::Deleted,
+        ErrorKind::NotFound => PartOutcome::Accepted { tracking_id: None },
         ErrorKind::Server
         | ErrorKind::Timeout
         | ErrorKind::Transport
-        | ErrorKind::InvalidResponse => Answer::Uncertain(refusals::with_ids(
-            "Partner Center could not be reached or kept failing, so whether the device was \
-             deleted is not known. Try again: the same request goes again, and Partner Center \
-             does it at most once."
-                .into(),
-            &error,
-        )),
-        _ => Answer::Refused(refusals::in_words(&error, "Try again")),
+        | ErrorKind::InvalidResponse => PartOutcome::Uncertain {
+            error: refusals::with_ids(
+                "Partner Center could not be reached or kept failing, so whether the device \
+                 was deleted is not known. Try again: the same request goes again, and \
+                 Partner Center does it at most once."
+                    .into(),
+                &error,
+            ),
+        },
+        _ => PartOutcome::Refused {
+            error: refusals::in_words(&error, "Try again"),
+        },
     }
 }
 
-/// Sends the deletion's parts that are not done, each under its stored request id, never
-/// stopping at the first failure; ends the deletion `Submitted` or `Failed` (with the first
-/// reason), and writes one audit row for this run. Returns the state it ended in, or `None`
-/// when another replica took the work over.
+/// Sends the deletion's parts that are not done ([`sending::send_parts`]), one `DELETE` each,
+/// and writes one audit row for this run. Returns the state it ended in, or `None` when
+/// another replica took the work over.
 pub async fn run_holding(
     state: &AppState,
     user: &SessionUser,
     operation_id: &str,
     lease: Lease,
 ) -> Result<Option<OperationState>, sqlx::Error> {
-    let store = &state.store;
-    let Some(operation) = store.operation(operation_id).await? else {
-        lease.release().await;
-        return Ok(None);
-    };
-    let devices = store.devices_to_remove(operation_id).await?;
-    let parts = store.parts(operation_id).await?;
-    // Without a token nothing is sent and no part changes: one whose answer was lost keeps
-    // its request id for whoever tries again.
-    let ctx = match super::auth::access_token(state, user).await {
-        Ok(token) => Some(CallContext::new(token, uuid::Uuid::new_v4())),
-        Err(_) => None,
-    };
-    let to_send = |p: &&Part| matches!(p.state, PartState::Pending | PartState::Uncertain);
-    for part in parts.iter().filter(to_send) {
-        let Some(ctx) = &ctx else {
-            break;
-        };
-        if !lease.held() {
-            tracing::warn!(operation = %operation_id, "stopped deleting: the work was taken over");
-            return Ok(None);
-        }
-        let Some(device) = devices.get(part.number as usize) else {
-            continue;
-        };
-        let result = send(state, ctx, &operation.customer_id, device, part).await;
-        let outcome = match &result {
-            Answer::Deleted => PartOutcome::Accepted { tracking_id: None },
-            Answer::Uncertain(error) => PartOutcome::Uncertain { error },
-            Answer::Refused(error) => PartOutcome::Refused { error },
-        };
-        store
-            .record_part(operation_id, part.number, outcome, unix_now())
-            .await?;
-    }
-    // Also what an earlier run left refused: the deletion failed until the person sends it
-    // again, which gives those parts new ids.
-    let first_failure = store
-        .parts(operation_id)
-        .await?
-        .into_iter()
-        .find(|p| !p.state.is_done())
-        .map(|p| match (&ctx, p.error) {
-            (None, _) => "The sign-in that asked for this deletion has ended, so nothing was \
-                          sent. Sign in and press “Try again”."
-                .to_string(),
-            (Some(_), Some(error)) => error,
-            (Some(_), None) => "A device was not deleted.".to_string(),
-        });
-    let ended = match &first_failure {
-        None => OperationState::Submitted,
-        Some(_) => OperationState::Failed,
-    };
-    store
-        .finish_operation(operation_id, ended, first_failure.as_deref(), unix_now())
-        .await?;
-    lease.release().await;
-    record(
+    let devices = state.store.devices_to_remove(operation_id).await?;
+    let devices = &devices;
+    let run = sending::send_parts(
         state,
         user,
-        &operation,
-        &devices,
-        first_failure.as_deref(),
-        ctx.as_ref(),
+        operation_id,
+        lease,
+        |ctx, customer_id, part| async move {
+            match devices.get(part.number as usize) {
+                Some(device) => {
+                    let outcome = send(state, &ctx, &customer_id, device, &part).await;
+                    if let PartOutcome::Accepted { .. } = outcome {
+                        let (tenant, id) = (&user.tenant_id, &device.device_id);
+                        if let Err(error) = state.store.unindex_device(tenant, &customer_id, id).await {
+                            tracing::warn!(%error, "could not take a deleted device out of the index");
+                        }
+                    }
+                    outcome
+                }
+                None => PartOutcome::Refused {
+                    error: "The stored deletion is damaged: a part has no device.".into(),
+                },
+            }
+        },
     )
-    .await;
-    Ok(Some(ended))
+    .await?;
+    let Some(run) = run else {
+        return Ok(None);
+    };
+    record(state, user, &run, devices).await;
+    Ok(Some(run.ended))
 }
 
 /// One `DELETE`, under the part's stored request id.
@@ -220,14 +178,16 @@ async fn send(
     customer_id: &str,
     device: &DeviceToRemove,
     part: &Part,
-) -> Answer {
+) -> PartOutcome {
     let ids = (
         CustomerId::parse(customer_id),
         BatchId::parse(&device.batch_id),
         RequestId::parse(&part.request_id),
     );
     let (Ok(customer), Ok(batch), Ok(request_id)) = ids else {
-        return Answer::Refused("The stored deletion is damaged: its ids do not parse.".into());
+        return PartOutcome::Refused {
+            error: "The stored deletion is damaged: its ids do not parse.".into(),
+        };
     };
     let result = state
         .partner_center
@@ -242,14 +202,8 @@ async fn send(
 }
 
 /// The audit row of one run of a deletion: what was asked and how it ended.
-async fn record(
-    state: &AppState,
-    user: &SessionUser,
-    operation: &Operation,
-    devices: &[DeviceToRemove],
-    failure: Option<&str>,
-    ctx: Option<&CallContext>,
-) {
+async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[DeviceToRemove]) {
+    let (operation, failure) = (&run.operation, run.failure.as_deref());
     let done = match failure {
         None => "deleted",
         Some(_) => "could not be deleted",
@@ -276,7 +230,9 @@ async fn record(
             customer_id: Some(operation.customer_id.clone()),
             operation_id: Some(operation.id.clone()),
             detail,
-            correlation_id: ctx
+            correlation_id: run
+                .ctx
+                .as_ref()
                 .map(|c| c.correlation_id)
                 .unwrap_or_else(uuid::Uuid::new_v4),
         },
@@ -321,15 +277,8 @@ async fn deletion_of(
     customer: &CustomerId,
     operation_id: &OperationId,
 ) -> Result<Operation, AppError> {
-    caller
-        .state
-        .store
-        .operation(&operation_id.to_string())
-        .await?
-        .filter(|o| o.kind == OperationKind::DeviceDeletion && o.is_for(caller, customer))
-        .ok_or_else(|| AppError::NotFound {
-            what: "This deletion".into(),
-        })
+    let kind = OperationKind::DeviceDeletion;
+    operations::of_kind(caller, customer, operation_id, kind, "This deletion").await
 }
 
 /// The server side of a deletion's page.
@@ -375,22 +324,16 @@ pub async fn retry(
     Ids((customer, operation_id)): Ids<(CustomerId, OperationId)>,
 ) -> Result<Redirect, Refusal> {
     let caller = Caller::new(state, signed_in).await?;
-    let store = &caller.state.store;
     let operation = deletion_of(&caller, &customer, &operation_id).await?;
     let page = urls::deletion(&customer.to_string(), &operation.id);
-    let resumed = store
-        .resume_operation(&operation.id, &caller.user.sign_in_id, unix_now())
-        .await
-        .map_err(AppError::from)?;
-    // Not failed (a second click, another tab): its page says where it stands.
-    if !resumed {
-        return Ok(Redirect::to(&page));
-    }
-    if let Some(lease) = Lease::take(&caller.state, operations::sending_lease(&operation.id)).await
-    {
-        run_holding(&caller.state, &caller.user, &operation.id, lease)
-            .await
-            .map_err(AppError::from)?;
+    match operations::resume(&caller, &operation).await? {
+        Resumed::NotFailed => return Ok(Redirect::to(&page)),
+        Resumed::Elsewhere => {}
+        Resumed::Holding(lease) => {
+            run_holding(&caller.state, &caller.user, &operation.id, lease)
+                .await
+                .map_err(AppError::from)?;
+        }
     }
     Ok(Redirect::to(&urls::with_done(&page, Done::DeletionRetried)))
 }
@@ -410,11 +353,12 @@ mod tests {
 
     #[test]
     fn a_lost_answer_is_uncertain_a_404_is_deleted_and_a_refusal_is_refused() {
-        assert_eq!(answer(Ok(())), Answer::Deleted);
-        assert_eq!(answer(error(ErrorKind::NotFound)), Answer::Deleted);
+        let deleted = PartOutcome::Accepted { tracking_id: None };
+        assert_eq!(answer(Ok(())), deleted);
+        assert_eq!(answer(error(ErrorKind::NotFound)), deleted);
         for lost in [ErrorKind::Server, ErrorKind::Timeout, ErrorKind::Transport] {
             assert!(
-                matches!(answer(error(lost)), Answer::Uncertain(_)),
+                matches!(answer(error(lost)), PartOutcome::Uncertain { .. }),
                 "{lost:?}"
             );
         }
@@ -424,7 +368,7 @@ mod tests {
             ErrorKind::BadRequest,
         ] {
             assert!(
-                matches!(answer(error(refused)), Answer::Refused(_)),
+                matches!(answer(error(refused)), PartOutcome::Refused { .. }),
                 "{refused:?}"
             );
         }

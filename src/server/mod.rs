@@ -12,6 +12,7 @@ mod connections;
 pub mod crypto;
 mod csrf;
 pub mod deletions;
+pub mod device_index;
 pub mod devices;
 pub mod form_fields;
 mod headers;
@@ -56,6 +57,7 @@ pub struct AppState {
     pub customer_checks: caches::CustomerChecks,
     pub batch_lists: caches::BatchLists,
     pub profile_write_refusals: caches::ProfileWriteRefusals,
+    pub customer_lists: caches::CustomerLists,
     /// Places for reading uploaded files ([`uploads::parsing`]).
     pub parse_limits: uploads::parsing::ParseLimits,
     /// This process among the replicas sharing the database ([`leases::replica_name`]).

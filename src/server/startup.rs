@@ -23,8 +23,8 @@ use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::{Backend, Store};
 use super::{
-    assignments, auth, body_rate, connections, csrf, deletions, devices, headers, health, profiles,
-    reconcile, server_fns, sign_in, trailing_slash, uploads, AppState,
+    assignments, auth, body_rate, connections, csrf, deletions, device_index, devices, headers,
+    health, profiles, reconcile, server_fns, sign_in, trailing_slash, uploads, AppState,
 };
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
@@ -205,6 +205,7 @@ impl Application {
                  nothing reaches Microsoft (set ZTD_ENTRA_* to use the real services)"
             );
         }
+        let customer_lists = super::caches::CustomerLists::new(config.customer_list_ttl);
         let state = AppState {
             leptos_options,
             config: Arc::new(config),
@@ -217,6 +218,7 @@ impl Application {
             page_cursors: Default::default(),
             customer_checks: Default::default(),
             profile_write_refusals: Default::default(),
+            customer_lists,
             batch_lists,
             parse_limits,
             replica: super::leases::replica_name(local_addr).into(),
@@ -238,6 +240,7 @@ impl Application {
             Err(e) => return Err(StartupError::Database(e.to_string())),
         }
         tokio::spawn(reconcile::watch(state.clone()));
+        tokio::spawn(device_index::crawl::keep_fresh(state.clone()));
         Ok(Application {
             listener,
             limits,
@@ -373,6 +376,10 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         .route(
             "/customers/{customer}/assignments/{operation}/retry",
             post(assignments::retry),
+        )
+        .route(
+            "/devices/check/{customer}",
+            post(device_index::search::check_again),
         )
         .route("/customers/{customer}/profiles", post(profiles::create))
         .route(

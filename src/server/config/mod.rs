@@ -32,6 +32,8 @@
 //! | `parse_concurrency` / `ZTD_PARSE_CONCURRENCY` | the number of cores (uploaded files read at once; more wait) |
 //! | `parse_per_user` / `ZTD_PARSE_PER_USER` | 2 (files one user may have read at once; more are refused) |
 //! | `draft_retention_days` / `ZTD_DRAFT_RETENTION_DAYS` | 14 (unsubmitted drafts and their files are deleted then) |
+//! | `device_index_refresh_secs` / `ZTD_DEVICE_INDEX_REFRESH_SECS` | 21600 (a customer's devices are read again this long after the last time) |
+//! | `customer_list_ttl_secs` / `ZTD_CUSTOMER_LIST_TTL_SECS` | 600 (how long a sign-in's list of customers decides what a device search may show) |
 //!
 //! Secret settings (`entra_client_secret`, `encryption_key`, `database_url`, which may hold a
 //! password) are never repeated in an error, only named.
@@ -133,6 +135,10 @@ pub struct Config {
     pub parse_per_user: usize,
     /// How long a draft that is never submitted is kept, with its file.
     pub draft_retention: Duration,
+    /// How long a customer's entry in the device index is fresh (`device_index_refresh_secs`).
+    pub device_index_refresh: Duration,
+    /// How long a sign-in's customer list is used for device search before it is read again.
+    pub customer_list_ttl: Duration,
 }
 
 /// One invalid setting, said in one line.
@@ -144,7 +150,7 @@ pub struct ConfigError {
 }
 
 /// Every setting's name: file key, and `ZTD_` + upper case for the environment.
-const KEYS: [&str; 30] = [
+const KEYS: [&str; 32] = [
     "listen_addr",
     "public_url",
     "redirect_url",
@@ -175,6 +181,8 @@ const KEYS: [&str; 30] = [
     "parse_concurrency",
     "parse_per_user",
     "draft_retention_days",
+    "device_index_refresh_secs",
+    "customer_list_ttl_secs",
 ];
 
 /// Settings whose values are never repeated in an error: a start-up log is read by more
@@ -313,11 +321,23 @@ impl Config {
         let parse_concurrency =
             parse_or(value("parse_concurrency"), Some(cores), positive)? as usize;
         let parse_per_user = parse_or(value("parse_per_user"), Some(2), positive)? as usize;
+        let device_index_refresh = Duration::from_secs(parse_or(
+            value("device_index_refresh_secs"),
+            Some(6 * 3600),
+            positive,
+        )?);
+        let customer_list_ttl = Duration::from_secs(parse_or(
+            value("customer_list_ttl_secs"),
+            Some(600),
+            positive,
+        )?);
         let draft_retention = Duration::from_secs(
             86_400 * parse_or(value("draft_retention_days"), Some(14), positive)?,
         );
         Ok(Config {
             draft_retention,
+            device_index_refresh,
+            customer_list_ttl,
             parse_concurrency,
             parse_per_user,
             header_read_timeout,

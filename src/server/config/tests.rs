@@ -192,3 +192,18 @@ fn the_file_is_read_and_the_environment_wins() {
         "{error}"
     );
 }
+
+#[test]
+fn the_device_index_is_read_again_after_six_hours_and_a_customer_list_kept_ten_minutes() {
+    let defaults = load(&[]).unwrap();
+    assert_eq!(defaults.device_index_refresh, Duration::from_secs(6 * 3600));
+    assert_eq!(defaults.customer_list_ttl, Duration::from_secs(600));
+    let set = load(&[
+        ("ZTD_DEVICE_INDEX_REFRESH_SECS", "60"),
+        ("ZTD_CUSTOMER_LIST_TTL_SECS", "5"),
+    ])
+    .unwrap();
+    assert_eq!(set.device_index_refresh, Duration::from_secs(60));
+    assert_eq!(set.customer_list_ttl, Duration::from_secs(5));
+    assert!(load(&[("ZTD_DEVICE_INDEX_REFRESH_SECS", "0")]).is_err());
+}

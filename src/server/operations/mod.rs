@@ -21,6 +21,7 @@ pub mod follow;
 pub mod jobs;
 pub mod parts;
 pub mod refusals;
+pub mod sending;
 
 use crate::model::operations::{OperationKind, OperationState};
 use crate::partner_center::CustomerId;
@@ -131,4 +132,51 @@ impl Store {
         .fetch_optional(self.pool())
         .await
     }
+}
+
+/// The operation `id` of `kind`, if it is the caller's organisation's and this customer's
+/// ([`Operation::is_for`]); `what` names it in the answer that it is not here.
+pub(crate) async fn of_kind(
+    caller: &Caller,
+    customer: &CustomerId,
+    id: &OperationId,
+    kind: OperationKind,
+    what: &str,
+) -> Result<Operation, crate::model::AppError> {
+    caller
+        .state
+        .store
+        .operation(&id.to_string())
+        .await?
+        .filter(|o| o.kind == kind && o.is_for(caller, customer))
+        .ok_or_else(|| crate::model::AppError::NotFound { what: what.into() })
+}
+
+/// What pressing "Try again" on a failed operation came to.
+pub(crate) enum Resumed {
+    /// It had not failed (a second click, another tab): its page says where it stands.
+    NotFailed,
+    /// Resumed as the caller; this task holds the sending lease and sends it.
+    Holding(crate::server::leases::Lease),
+    /// Resumed; another task or replica is sending it.
+    Elsewhere,
+}
+
+/// Resumes a failed operation as the caller ([`Store::resume_operation`]) and takes its
+/// sending lease for the kind to send it.
+pub(crate) async fn resume(
+    caller: &Caller,
+    operation: &Operation,
+) -> Result<Resumed, crate::model::AppError> {
+    let now = crate::server::unix_now();
+    let store = &caller.state.store;
+    if !store
+        .resume_operation(&operation.id, &caller.user.sign_in_id, now)
+        .await?
+    {
+        return Ok(Resumed::NotFailed);
+    }
+    let lease =
+        crate::server::leases::Lease::take(&caller.state, sending_lease(&operation.id)).await;
+    Ok(lease.map_or(Resumed::Elsewhere, Resumed::Holding))
 }

@@ -56,19 +56,15 @@ impl Part {
 }
 
 /// Partner Center's answer to one part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PartOutcome<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartOutcome {
     /// Taken: as a job with this tracking id, or done at once (`None`).
-    Accepted {
-        tracking_id: Option<&'a str>,
-    },
-    Refused {
-        error: &'a str,
-    },
-    /// The answer was lost or says nothing about the items; `error` says which.
-    Uncertain {
-        error: &'a str,
-    },
+    Accepted { tracking_id: Option<String> },
+    /// Partner Center said it did nothing with it: sent again under a new id when asked.
+    Refused { error: String },
+    /// The answer was lost or says nothing about the items; `error` says which. Sent again
+    /// under the same id.
+    Uncertain { error: String },
 }
 
 /// Writes a new part, pending, with a new request id: the id is stored before the part is
@@ -161,13 +157,13 @@ impl Store {
         &self,
         operation_id: &str,
         part: i64,
-        outcome: PartOutcome<'_>,
+        outcome: &PartOutcome,
         now: i64,
     ) -> Result<(), sqlx::Error> {
         let (state, tracking_id, error) = match outcome {
             PartOutcome::Accepted { tracking_id } => (PartState::Accepted, tracking_id, None),
-            PartOutcome::Refused { error } => (PartState::Refused, None, Some(error)),
-            PartOutcome::Uncertain { error } => (PartState::Uncertain, None, Some(error)),
+            PartOutcome::Refused { error } => (PartState::Refused, &None, Some(error)),
+            PartOutcome::Uncertain { error } => (PartState::Uncertain, &None, Some(error)),
         };
         sqlx::query(
             "UPDATE operation_parts SET state = $1, tracking_id = COALESCE($2, tracking_id), \

@@ -23,7 +23,7 @@ use crate::model::CustomerRow;
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::audit::{self, Actor, Event};
 use crate::server::caller::{open_customer, Caller};
-use crate::server::operations::Operation;
+use crate::server::operations::{self, Operation, Resumed};
 use crate::server::refusal::Refusal;
 use crate::server::unix_now;
 
@@ -277,22 +277,23 @@ pub(crate) async fn submit(
 /// ([`Store::resume_operation`](crate::server::store::Store::resume_operation)). `false`: it
 /// had not failed (a second click, another tab), nothing is sent.
 pub(crate) async fn resume(caller: &Caller, upload: &Upload) -> Result<bool, Refusal> {
-    let resumed = caller
-        .state
-        .store
-        .resume_operation(&upload.operation.id, &caller.user.sign_in_id, unix_now())
-        .await?;
-    if resumed {
-        tracing::info!(upload = %upload.operation.id, "submission resumed");
-        let detail = "The parts left unsent were sent again.".to_string();
-        record(caller, upload, AuditAction::UploadResumed, detail).await;
-        tokio::spawn(super::submit::run(
+    let lease = match operations::resume(caller, &upload.operation).await? {
+        Resumed::NotFailed => return Ok(false),
+        Resumed::Elsewhere => None,
+        Resumed::Holding(lease) => Some(lease),
+    };
+    tracing::info!(upload = %upload.operation.id, "submission resumed");
+    let detail = "The parts left unsent were sent again.".to_string();
+    record(caller, upload, AuditAction::UploadResumed, detail).await;
+    if let Some(lease) = lease {
+        tokio::spawn(super::submit::run_holding(
             caller.state.clone(),
             caller.user.clone(),
             upload.operation.id.clone(),
+            lease,
         ));
     }
-    Ok(resumed)
+    Ok(true)
 }
 
 /// A new draft with the rows of `upload` that failed, for the same batch, read and checked

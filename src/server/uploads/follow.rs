@@ -144,6 +144,11 @@ async fn ask_and_store(
             )
             .await
             .map_err(database)?;
+        if report.status.is_finished() {
+            if let Err(error) = store.index_registered(&upload.operation.id).await {
+                tracing::warn!(%error, "could not add an upload's devices to the device index");
+            }
+        }
     }
     if ended {
         state

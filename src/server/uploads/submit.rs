@@ -147,10 +147,10 @@ async fn send_pending(
         let error = match answer {
             Ok(tracking_id) => {
                 let outcome = PartOutcome::Accepted {
-                    tracking_id: Some(&tracking_id.to_string()),
+                    tracking_id: Some(tracking_id.to_string()),
                 };
                 store
-                    .record_part(upload_id, chunk.number, outcome, unix_now())
+                    .record_part(upload_id, chunk.number, &outcome, unix_now())
                     .await
                     .map_err(database)?;
                 continue;
@@ -160,11 +160,15 @@ async fn send_pending(
         let message = explain(&error, chunk, &batch);
         let uncertain = settle::leaves_uncertain(&error, chunk);
         let outcome = match uncertain {
-            true => PartOutcome::Uncertain { error: &message },
-            false => PartOutcome::Refused { error: &message },
+            true => PartOutcome::Uncertain {
+                error: message.clone(),
+            },
+            false => PartOutcome::Refused {
+                error: message.clone(),
+            },
         };
         store
-            .record_part(upload_id, chunk.number, outcome, unix_now())
+            .record_part(upload_id, chunk.number, &outcome, unix_now())
             .await
             .map_err(database)?;
         // Settled by looking on the next turn; but a part that already sends again what a

@@ -1,0 +1,73 @@
+//! `/devices?q=…`: a device found by its serial number, product key or hardware hash across
+//! the customers the signed-in person can open, from the dashboard's index of them.
+
+use serde::{Deserialize, Serialize};
+
+/// One device found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoundDevice {
+    pub customer_id: String,
+    pub customer_name: String,
+    pub batch_id: String,
+    pub device_id: String,
+    pub serial_number: Option<String>,
+    pub product_key: Option<String>,
+    /// Manufacturer and model, as one text.
+    pub model: Option<String>,
+    /// Its Autopilot profile's name (or id).
+    pub profile: Option<String>,
+    pub uploaded: Option<String>,
+}
+
+/// How fresh the index of one customer is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexFreshness {
+    pub customer_id: String,
+    pub customer_name: String,
+    /// "checked 3 minutes ago", or that it was never read yet.
+    pub checked: String,
+    /// Why the last read failed, if it did.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceSearchView {
+    pub query: String,
+    /// Searching one customer only: its id and name.
+    pub customer: Option<super::CustomerRow>,
+    pub results: Vec<FoundDevice>,
+    /// More matched than are shown: say so, and how to narrow it.
+    pub more: bool,
+    /// The query was a hardware hash.
+    pub by_hash: bool,
+    /// The customers searched, each with how fresh its index is.
+    pub freshness: Vec<IndexFreshness>,
+    /// How long ago the person's customer list (what they may see) was read.
+    pub customer_list_age: String,
+}
+
+/// How long ago `seconds` ago was, in words ("just now", "3 minutes ago", "2 hours ago").
+pub fn ago(seconds: i64) -> String {
+    let seconds = seconds.max(0);
+    let (n, unit) = match seconds {
+        0..=59 => return "just now".to_string(),
+        60..=3_599 => (seconds / 60, "minute"),
+        3_600..=86_399 => (seconds / 3_600, "hour"),
+        _ => (seconds / 86_400, "day"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ago;
+
+    #[test]
+    fn ages_read_as_words() {
+        assert_eq!(ago(5), "just now");
+        assert_eq!(ago(60), "1 minute ago");
+        assert_eq!(ago(180), "3 minutes ago");
+        assert_eq!(ago(7_300), "2 hours ago");
+        assert_eq!(ago(200_000), "2 days ago");
+    }
+}

@@ -1,0 +1,144 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::find_devices;
+use crate::components::{done_notice::DoneNotice, loaded::Loaded};
+use crate::model::devices::{DeviceSearchView, FoundDevice, IndexFreshness};
+use crate::urls;
+
+/// `/devices?q=…&customer=…`: a device found by its serial number (or its start), product key
+/// or hardware hash, across the customers the person can open or within one; each result leads
+/// to its batch, and each customer says how fresh the dashboard's index of it is, with a
+/// button to read it again.
+#[component]
+pub fn DevicesPage() -> impl IntoView {
+    let query = use_query_map();
+    let key = move || {
+        let query = query.read();
+        (
+            query.get("q").unwrap_or_default(),
+            query.get("customer").filter(|c| !c.is_empty()),
+        )
+    };
+    let data = Resource::new(key, |(q, customer)| find_devices(q, customer));
+    view! {
+        <Title text="Find a device"/>
+        <DoneNotice/>
+        <h1>"Find a device"</h1>
+        <Loaded data=data title="Find a device" loading="Searching…" show=move |data| view! { <Search data/> }/>
+    }
+}
+
+#[component]
+fn Search(data: DeviceSearchView) -> impl IntoView {
+    let DeviceSearchView {
+        query,
+        customer,
+        results,
+        more,
+        by_hash,
+        freshness,
+        customer_list_age,
+    } = data;
+    let scope = match &customer {
+        Some(c) => format!("in {}", c.name),
+        None => "in every customer you can open".to_string(),
+    };
+    let searched = !query.is_empty();
+    let count = results.len();
+    let heading = match (searched, count) {
+        (false, _) => None,
+        (true, 0) => Some(format!("No device matches “{query}” {scope}.")),
+        (true, 1) => Some(format!("1 device matches “{query}” {scope}.")),
+        (true, n) => Some(format!("{n} devices match “{query}” {scope}.")),
+    };
+    let customer_id = customer.as_ref().map(|c| c.id.clone()).unwrap_or_default();
+    let all_customers = customer.as_ref().map(|_| urls::devices(&query));
+    let check_query = query.clone();
+    view! {
+        <form method="get" action="/devices" class="search" role="search" aria-label="Device search">
+            <label for="device-q">"Serial number (or its start), product key or hardware hash"</label>
+            <input id="device-q" name="q" type="search" value=query.clone() maxlength="20000"/>
+            {(!customer_id.is_empty()).then(|| view! { <input type="hidden" name="customer" value=customer_id.clone()/> })}
+            <button type="submit">"Find"</button>
+        </form>
+        {all_customers.map(|href| view! { <p><a href=href>"Search every customer instead"</a></p> })}
+        {heading.map(|h| view! { <h2>{h}</h2> })}
+        {(searched && count == 0 && by_hash).then(|| view! {
+            <p class="notice">
+                "Partner Center does not give out hardware hashes, so the dashboard knows the \
+                 hash only of devices uploaded through it. Search by the device's serial number \
+                 instead."
+            </p>
+        })}
+        {(count > 0).then(|| view! { <Results results/> })}
+        {more.then(|| view! { <p class="hint">"More devices match than are shown: type more of the serial number."</p> })}
+        <section aria-labelledby="freshness">
+            <h2 id="freshness">"What was searched"</h2>
+            <p class="hint">
+                "The dashboard keeps an index of the devices of the customers it has opened, read \
+                 from Partner Center in the background. Your customer list, which decides what you \
+                 may see, was read " {customer_list_age} "."
+            </p>
+            {if freshness.is_empty() {
+                view! { <p>"No customer is in the index yet: open a customer and its devices are read."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="freshness">
+                        {freshness.into_iter().map(|f| view! { <Freshness f query=check_query.clone()/> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Results(results: Vec<FoundDevice>) -> impl IntoView {
+    view! {
+        <table class="devices">
+            <thead><tr>
+                <th scope="col">"Serial number"</th><th scope="col">"Customer"</th>
+                <th scope="col">"Batch"</th><th scope="col">"Product key"</th>
+                <th scope="col">"Manufacturer and model"</th><th scope="col">"Autopilot profile"</th>
+                <th scope="col">"Uploaded"</th>
+            </tr></thead>
+            <tbody>
+                {results.into_iter().map(|d| {
+                    let batch = urls::batch(&d.customer_id, &d.batch_id, 1);
+                    let customer = urls::batches(&d.customer_id);
+                    view! {
+                        <tr>
+                            <td>{d.serial_number.unwrap_or_else(|| d.device_id.clone())}</td>
+                            <td><a href=customer>{d.customer_name}</a></td>
+                            <td><a href=batch>{d.batch_id}</a></td>
+                            <td>{d.product_key.unwrap_or_default()}</td>
+                            <td>{d.model.unwrap_or_default()}</td>
+                            <td>{d.profile.unwrap_or_else(|| "—".into())}</td>
+                            <td>{d.uploaded.unwrap_or_default()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// One customer's index: how old, why it failed, and "check again".
+#[component]
+fn Freshness(f: IndexFreshness, query: String) -> impl IntoView {
+    let action = format!("/devices/check/{}", urls::encode(&f.customer_id));
+    let label = format!("Check {} again", f.customer_name);
+    view! {
+        <li>
+            <form method="post" action=action class="inline">
+                {format!("{}: {}", f.customer_name, f.checked)}
+                {f.error.map(|e| view! { " (the last try failed: " {e} ")" })}
+                " "
+                <input type="hidden" name="q" value=query/>
+                <button type="submit" class="link" aria-label=label>"check again"</button>
+            </form>
+        </li>
+    }
+}

@@ -1,0 +1,278 @@
+//! Finding a device in the index: by serial number (exact or the start of it, without regard
+//! to case), product key, or hardware hash (matched on its decoded bytes), within one customer
+//! or across every customer the signed-in person can open, judged from their own customer
+//! list ([`customer_list`]) so results never show a customer they cannot open.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::Redirect;
+use futures::TryStreamExt;
+
+use super::{crawl, hash_digest, serial_key, IndexedDevice};
+use crate::model::devices::{ago, DeviceSearchView, FoundDevice, IndexFreshness};
+use crate::model::done::Done;
+use crate::model::AppError;
+use crate::partner_center::{CustomerId, CustomerQuery};
+use crate::server::auth::SignedIn;
+use crate::server::caches::CustomerList;
+use crate::server::caller::{caller, open_customer, Caller};
+use crate::server::form_fields::{field, Fields};
+use crate::server::path_ids::Ids;
+use crate::server::refusal::Refusal;
+use crate::server::store::Store;
+use crate::server::{display_time, unix_now, AppState};
+use crate::urls;
+
+/// How many devices a search shows at most; more say so.
+const MOST_SHOWN: usize = 200;
+/// A hardware hash decodes to kilobytes; a serial number or product key is far shorter.
+const HASH_MIN_CHARS: usize = 64;
+
+/// What the search text asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Wanted {
+    Nothing,
+    /// A serial number (exact, or its start; lowercased) or a product key (uppercased).
+    Text {
+        serial: String,
+        product_key: String,
+    },
+    /// A hardware hash's digest.
+    Hash(String),
+}
+
+fn wanted(query: &str) -> Wanted {
+    let query = query.trim();
+    if query.is_empty() {
+        return Wanted::Nothing;
+    }
+    let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.len() >= HASH_MIN_CHARS {
+        if let Some(digest) = hash_digest(&compact) {
+            return Wanted::Hash(digest);
+        }
+    }
+    Wanted::Text {
+        serial: serial_key(query),
+        product_key: query.to_uppercase(),
+    }
+}
+
+impl Store {
+    /// A partner's indexed devices that match, at most `limit`, by serial number.
+    async fn find_indexed(
+        &self,
+        tenant_id: &str,
+        wanted: &Wanted,
+        limit: i64,
+    ) -> Result<Vec<IndexedDevice>, sqlx::Error> {
+        let columns = "customer_id, batch_id, device_id, serial_number, product_key, \
+                       hash_digest, manufacturer, model, profile_id, profile_name, uploaded_at";
+        let (condition, order, binds) = match wanted {
+            Wanted::Nothing => return Ok(Vec::new()),
+            Wanted::Hash(digest) => (
+                "hash_digest = $2",
+                "customer_id, batch_id",
+                vec![digest.clone()],
+            ),
+            Wanted::Text {
+                serial,
+                product_key,
+            } => (
+                "(serial_key LIKE $2 ESCAPE '\\' OR product_key = $3)",
+                "serial_key, customer_id",
+                vec![format!("{}%", escape_like(serial)), product_key.clone()],
+            ),
+        };
+        let sql = format!(
+            "SELECT {columns} FROM device_index WHERE tenant_id = $1 AND {condition} \
+             ORDER BY {order} LIMIT ${}",
+            binds.len() + 2
+        );
+        let mut query = sqlx::query_as(&sql).bind(tenant_id);
+        for bind in binds {
+            query = query.bind(bind);
+        }
+        query.bind(limit).fetch_all(self.pool()).await
+    }
+}
+
+/// `text` as the start of a LIKE pattern: its wildcards and the escape taken literally.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+/// The customers the caller may open, from their own customer list: kept for
+/// `customer_list_ttl_secs`, then read again from Partner Center.
+async fn customer_list(caller: &Caller) -> Result<Arc<CustomerList>, AppError> {
+    let lists = &caller.state.customer_lists;
+    if let Some(list) = lists.recent(&caller.user.sign_in_id) {
+        return Ok(list);
+    }
+    let query = CustomerQuery {
+        filter: None,
+        size: Some(500),
+    };
+    let customers: Vec<_> = caller
+        .state
+        .partner_center
+        .customers(&caller.ctx, &query)
+        .try_collect()
+        .await?;
+    let list = Arc::new(CustomerList {
+        read_at: unix_now(),
+        customers: customers
+            .into_iter()
+            .map(|c| {
+                let row = crate::server::caller::customer_row(&c);
+                (row.id.to_lowercase(), row.name)
+            })
+            .collect(),
+    });
+    lists.remember(&caller.user.sign_in_id, list.clone());
+    Ok(list)
+}
+
+/// The server side of `/devices?q=…&customer=…`.
+pub async fn find(
+    query: String,
+    customer: Option<CustomerId>,
+) -> Result<DeviceSearchView, AppError> {
+    let caller = caller().await?;
+    if query.chars().count() > 20_000 {
+        return Err(AppError::BadInput(
+            "That is longer than any serial number, product key or hardware hash.".into(),
+        ));
+    }
+    let one = match &customer {
+        Some(id) => Some(open_customer(&caller, id).await?),
+        None => None,
+    };
+    let list = customer_list(&caller).await?;
+    let in_scope = |customer_id: &str| {
+        let id = customer_id.to_lowercase();
+        list.customers.contains_key(&id)
+            && one.as_ref().is_none_or(|c| c.id.eq_ignore_ascii_case(&id))
+    };
+    let store = &caller.state.store;
+    let tenant = &caller.user.tenant_id;
+    let wanted = wanted(&query);
+    let found = store
+        .find_indexed(tenant, &wanted, (MOST_SHOWN * 4) as i64)
+        .await?;
+    let names: HashMap<&str, &str> = list
+        .customers
+        .iter()
+        .map(|(id, name)| (id.as_str(), name.as_str()))
+        .collect();
+    let mut results: Vec<FoundDevice> = found
+        .into_iter()
+        .filter(|d| in_scope(&d.customer_id))
+        .map(|d| FoundDevice {
+            customer_name: names
+                .get(d.customer_id.to_lowercase().as_str())
+                .map_or_else(|| d.customer_id.clone(), |n| n.to_string()),
+            customer_id: d.customer_id,
+            batch_id: d.batch_id,
+            device_id: d.device_id,
+            serial_number: d.serial_number,
+            product_key: d.product_key,
+            model: match (d.manufacturer, d.model) {
+                (Some(m), Some(model)) => Some(format!("{m} {model}")),
+                (m, model) => m.or(model),
+            },
+            profile: d.profile_name.or(d.profile_id),
+            uploaded: display_time(
+                d.uploaded_at
+                    .and_then(|at| chrono::DateTime::from_timestamp(at, 0)),
+            ),
+        })
+        .collect();
+    let more = results.len() > MOST_SHOWN;
+    results.truncate(MOST_SHOWN);
+    let now = unix_now();
+    let freshness = store
+        .index_entries_of(tenant)
+        .await?
+        .into_iter()
+        .filter(|e| in_scope(&e.customer_id))
+        .map(|e| IndexFreshness {
+            checked: match e.checked_at {
+                Some(at) => format!("checked {}", ago(now - at)),
+                None => "not read yet".to_string(),
+            },
+            customer_id: e.customer_id,
+            customer_name: e.customer_name,
+            error: e.error,
+        })
+        .collect();
+    Ok(DeviceSearchView {
+        query: query.trim().to_string(),
+        customer: one,
+        results,
+        more,
+        by_hash: matches!(wanted, Wanted::Hash(_)),
+        freshness,
+        customer_list_age: ago(now - list.read_at),
+    })
+}
+
+/// `POST /devices/check/{customerId}`: reads the customer again now, on the caller's sign-in
+/// (unless another task is reading it), then back to the search (`q` kept).
+pub async fn check_again(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Ids(customer): Ids<CustomerId>,
+    axum::Form(fields): Fields,
+) -> Result<Redirect, Refusal> {
+    let caller = Caller::new(state, signed_in).await?;
+    let opened = open_customer(&caller, &customer).await?;
+    let user = &caller.user;
+    let entry = caller
+        .state
+        .store
+        .note_index_customer(&user.tenant_id, &opened.id, &opened.name, &user.sign_in_id)
+        .await
+        .map_err(AppError::from)?;
+    if let Err(error) = crawl::read_in_background(caller.state.clone(), user.clone(), entry).await {
+        return Err(Refusal::new(
+            axum::http::StatusCode::BAD_GATEWAY,
+            format!("The customer's devices could not be read again: {error}. Try again later."),
+        ));
+    }
+    let query = field(&fields, "q").unwrap_or_default();
+    Ok(Redirect::to(&urls::with_done(
+        &urls::devices(query),
+        Done::IndexChecked,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_base64_text_is_a_hash_and_anything_else_a_serial_or_key() {
+        use base64::Engine;
+        let hash = base64::engine::general_purpose::STANDARD.encode([1u8; 200]);
+        assert!(matches!(wanted(&hash), Wanted::Hash(_)));
+        assert_eq!(wanted("  "), Wanted::Nothing);
+        assert_eq!(
+            wanted(" Pf3abc "),
+            Wanted::Text {
+                serial: "pf3abc".into(),
+                product_key: "PF3ABC".into()
+            }
+        );
+        assert_eq!(escape_like("a_b%c\\"), "a\\_b\\%c\\\\");
+    }
+}

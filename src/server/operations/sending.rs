@@ -1,0 +1,94 @@
+//! One run of sending an operation's parts, for the kinds whose parts are sent one call each
+//! with nothing to settle by looking (a deletion's `DELETE`, an assignment's `PATCH`): every
+//! pending or uncertain part goes under its stored request id, never stopping at the first
+//! failure; each answer is recorded; the operation ends `Submitted`, or `Failed` with the first
+//! reason a part is not done (also one an earlier run left refused, until the person sends it
+//! again, which gives it a new id). The kind gives the one call and says its answer in words.
+
+use std::future::Future;
+
+use super::parts::{Part, PartOutcome};
+use super::Operation;
+use crate::model::operations::{OperationState, PartState};
+use crate::partner_center::CallContext;
+use crate::server::auth::{self, SessionUser};
+use crate::server::leases::Lease;
+use crate::server::{unix_now, AppState};
+
+/// How one run ended, for the kind's audit row.
+pub(crate) struct Run {
+    pub operation: Operation,
+    pub ended: OperationState,
+    /// Why it failed: the first part not done, in words.
+    pub failure: Option<String>,
+    /// What the calls ran on; `None` when the sign-in had ended and nothing was sent.
+    pub ctx: Option<CallContext>,
+}
+
+/// Sends the parts of `operation_id` that are not done with `send` (the kind's call for one
+/// part of the customer it is given, under the part's stored request id), holding its sending `lease`, and releases it.
+/// `None` when the operation is gone or another replica took the work over mid-way.
+pub(crate) async fn send_parts<F, Fut>(
+    state: &AppState,
+    user: &SessionUser,
+    operation_id: &str,
+    lease: Lease,
+    mut send: F,
+) -> Result<Option<Run>, sqlx::Error>
+where
+    F: FnMut(CallContext, String, Part) -> Fut,
+    Fut: Future<Output = PartOutcome>,
+{
+    let store = &state.store;
+    let Some(operation) = store.operation(operation_id).await? else {
+        lease.release().await;
+        return Ok(None);
+    };
+    // Without a token nothing is sent and no part changes: one whose answer was lost keeps
+    // its request id for whoever tries again.
+    let ctx = match auth::access_token(state, user).await {
+        Ok(token) => Some(CallContext::new(token, uuid::Uuid::new_v4())),
+        Err(_) => None,
+    };
+    let to_send = |p: &Part| matches!(p.state, PartState::Pending | PartState::Uncertain);
+    for part in store.parts(operation_id).await?.into_iter().filter(to_send) {
+        let Some(ctx) = &ctx else {
+            break;
+        };
+        if !lease.held() {
+            tracing::warn!(operation = %operation_id, "stopped sending: the work was taken over");
+            return Ok(None);
+        }
+        let number = part.number;
+        let outcome = send(ctx.clone(), operation.customer_id.clone(), part).await;
+        store
+            .record_part(operation_id, number, &outcome, unix_now())
+            .await?;
+    }
+    let failure = store
+        .parts(operation_id)
+        .await?
+        .into_iter()
+        .find(|p| !p.state.is_done())
+        .map(|p| match (&ctx, p.error) {
+            (None, _) => "The sign-in that asked for this has ended, so nothing was sent. Sign \
+                          in and press “Try again”."
+                .to_string(),
+            (Some(_), Some(error)) => error,
+            (Some(_), None) => "Not every part was sent.".to_string(),
+        });
+    let ended = match &failure {
+        None => OperationState::Submitted,
+        Some(_) => OperationState::Failed,
+    };
+    store
+        .finish_operation(operation_id, ended, failure.as_deref(), unix_now())
+        .await?;
+    lease.release().await;
+    Ok(Some(Run {
+        operation,
+        ended,
+        failure,
+        ctx,
+    }))
+}
