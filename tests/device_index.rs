@@ -207,3 +207,44 @@ async fn a_hash_the_dashboard_uploaded_is_found_however_it_is_pasted_after_a_che
     let page = browser.page("/devices?q=IDX-1", 200).await;
     assert!(page.contains("No device matches"), "{page}");
 }
+
+/// Before submitting: a row whose device the index finds with another of the partner's
+/// customers is flagged with where it is (instead of failing 808 afterwards), and a row
+/// known only by a hash the index does not know is said to be unchecked.
+#[tokio::test]
+async fn the_preview_flags_a_device_of_another_customer_and_says_what_it_could_not_check() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    browser
+        .page(&format!("/customers/{CONTOSO}/batches"), 200)
+        .await;
+    let contoso = devices_of(&app, CONTOSO).await;
+    let theirs = contoso
+        .iter()
+        .find(|d| d["batchId"] == "Contoso-PO-4711")
+        .unwrap();
+    let serial = theirs["serialNumber"].as_str().unwrap();
+    until_found(&browser, serial).await;
+
+    let unknown_hash = common::uploads::hash(4_300);
+    let csv = format!(
+        "Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model\r\n\
+         {serial},,,{},{}\r\n,,{unknown_hash},,\r\n",
+        theirs["oemManufacturerName"].as_str().unwrap(),
+        theirs["modelName"].as_str().unwrap(),
+    );
+    let form = to_new_batch(file_form("moved.csv", csv.into_bytes()), "Moved");
+    let preview = draft(&browser, NORTHWIND, form).await;
+    let page = browser.page(&preview, 200).await;
+    assert!(
+        page.contains(
+            "is registered with your customer Contoso Ltd, in the batch “Contoso-PO-4711”"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("(808)"), "{page}");
+    assert!(
+        page.contains("1 row (row 3) was not checked for an earlier registration"),
+        "{page}"
+    );
+}

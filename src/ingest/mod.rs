@@ -11,6 +11,7 @@
 pub mod decode;
 pub mod grid;
 pub mod header;
+pub mod identity;
 pub mod report;
 pub mod rules;
 pub mod sheet;
@@ -23,7 +24,8 @@ use serde::{Deserialize, Serialize};
 pub use header::{Column, Field};
 pub use report::{Check, Finding, Severity};
 pub use validate::{
-    already_registered, duplicate_findings, group_tag_counts, DeviceRow, ExistingDevice,
+    already_registered, duplicate_findings, group_tag_counts, not_checked, registered_elsewhere,
+    DeviceRow, ExistingDevice, IndexedMatch,
 };
 
 use grid::{Cell, Line, MAX_COLUMNS};

@@ -47,6 +47,8 @@ pub enum Check {
     TooLong,
     DuplicateInUpload,
     AlreadyRegistered,
+    RegisteredWithAnotherCustomer,
+    NotChecked,
     PrecheckSkipped,
 }
 

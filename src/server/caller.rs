@@ -127,6 +127,6 @@ pub(crate) async fn open_customer(
     }
     checks.remember(&caller.user.sign_in_id, &customer_id.to_string(), &row);
     // At most once a minute a sign-in and customer (the check above is kept that long).
-    super::device_index::crawl::opened(caller, &row).await;
+    super::device_index::crawl::opened(&caller.state, &caller.user, &row).await;
     Ok(row)
 }

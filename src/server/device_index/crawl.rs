@@ -8,11 +8,11 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use uuid::Uuid;
 
-use super::{hash_digest, IndexEntry, IndexedDevice};
+use super::{IndexEntry, IndexedDevice};
+use crate::ingest::identity::hash_digest;
 use crate::model::CustomerRow;
 use crate::partner_center::{BatchId, CallContext, CustomerId, PartnerCenterError};
 use crate::server::auth::{self, SessionUser};
-use crate::server::caller::Caller;
 use crate::server::leases::Lease;
 use crate::server::{unix_now, AppState};
 
@@ -30,9 +30,7 @@ pub fn due(entry: &IndexEntry, refresh: Duration, now: i64) -> bool {
 
 /// The customer was opened by the caller: its entry now reads on this sign-in, and when it is
 /// due, it is read in the background.
-pub(crate) async fn opened(caller: &Caller, customer: &CustomerRow) {
-    let state = &caller.state;
-    let user = &caller.user;
+pub(crate) async fn opened(state: &AppState, user: &SessionUser, customer: &CustomerRow) {
     let noted = state
         .store
         .note_index_customer(

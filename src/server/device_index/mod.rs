@@ -17,9 +17,7 @@
 pub mod crawl;
 pub mod search;
 
-use base64::Engine;
-use sha2::{Digest, Sha256};
-
+use crate::ingest::identity::{hash_digest, product_key, serial_key};
 use crate::server::store::Store;
 
 /// One device as the index holds it.
@@ -47,30 +45,6 @@ pub struct IndexEntry {
     pub sign_in_id: Option<String>,
     pub checked_at: Option<i64>,
     pub error: Option<String>,
-}
-
-/// The serial number as the index compares it: lowercased the same way on both databases
-/// (by the dashboard, not by SQL).
-pub fn serial_key(serial: &str) -> String {
-    serial.trim().to_lowercase()
-}
-
-/// A hardware hash as the index compares it: the SHA-256 (hex) of its decoded bytes, so the
-/// padding, spaces and line breaks of a pasted hash do not matter. `None` for text that is
-/// not base64.
-pub fn hash_digest(hash: &str) -> Option<String> {
-    let compact: String = hash.chars().filter(|c| !c.is_whitespace()).collect();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(compact.trim_end_matches('='))
-        .or_else(|_| {
-            base64::engine::general_purpose::STANDARD_NO_PAD.decode(compact.trim_end_matches('='))
-        })
-        .ok()?;
-    Some(hex(&Sha256::digest(bytes)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Store {
@@ -218,12 +192,7 @@ async fn insert_device(
     .bind(&device.device_id)
     .bind(&device.serial_number)
     .bind(device.serial_number.as_deref().map(serial_key))
-    .bind(
-        device
-            .product_key
-            .as_deref()
-            .map(|k| k.trim().to_uppercase()),
-    )
+    .bind(device.product_key.as_deref().map(product_key))
     .bind(&device.hash_digest)
     .bind(&device.manufacturer)
     .bind(&device.model)
@@ -326,23 +295,40 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_hash_is_the_same_whatever_its_padding_and_line_breaks() {
-        let hash = base64::engine::general_purpose::STANDARD.encode([7u8; 100]);
-        let broken = format!("{}\r\n{}", &hash[..40], &hash[40..]);
-        assert_eq!(hash_digest(&hash), hash_digest(&broken));
-        assert_eq!(hash_digest(&hash), hash_digest(hash.trim_end_matches('=')));
-        assert_ne!(hash_digest(&hash), None);
-        assert_eq!(hash_digest("not base64 at all!"), None);
-    }
-
-    #[test]
-    fn serials_compare_without_regard_to_case() {
-        assert_eq!(serial_key(" PF3abc12 "), "pf3abc12");
-        assert_eq!(serial_key("ÄBC"), "äbc");
+impl Store {
+    /// A partner's indexed devices with any of these serial keys, product keys or hash
+    /// digests (as [`crate::ingest::identity`] makes them), a few hundred at a time.
+    pub async fn indexed_matching(
+        &self,
+        tenant_id: &str,
+        serials: &[String],
+        product_keys: &[String],
+        digests: &[String],
+    ) -> Result<Vec<IndexedDevice>, sqlx::Error> {
+        const AT_ONCE: usize = 300;
+        let mut found: Vec<IndexedDevice> = Vec::new();
+        for (column, values) in [
+            ("serial_key", serials),
+            ("product_key", product_keys),
+            ("hash_digest", digests),
+        ] {
+            for chunk in values.chunks(AT_ONCE) {
+                let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT customer_id, batch_id, device_id, serial_number, product_key, \
+                     hash_digest, manufacturer, model, profile_id, profile_name, uploaded_at \
+                     FROM device_index WHERE tenant_id = $1 AND {column} IN ({})",
+                    marks.join(", ")
+                );
+                let mut query = sqlx::query_as(&sql).bind(tenant_id);
+                for value in chunk {
+                    query = query.bind(value);
+                }
+                found.extend(query.fetch_all(self.pool()).await?);
+            }
+        }
+        found.sort_by(|a, b| (&a.customer_id, &a.device_id).cmp(&(&b.customer_id, &b.device_id)));
+        found.dedup_by(|a, b| a.customer_id == b.customer_id && a.device_id == b.device_id);
+        Ok(found)
     }
 }

@@ -10,7 +10,8 @@ use axum::extract::State;
 use axum::response::Redirect;
 use futures::TryStreamExt;
 
-use super::{crawl, hash_digest, serial_key, IndexedDevice};
+use super::{crawl, IndexedDevice};
+use crate::ingest::identity::{hash_digest, product_key, serial_key};
 use crate::model::devices::{ago, DeviceSearchView, FoundDevice, IndexFreshness};
 use crate::model::done::Done;
 use crate::model::AppError;
@@ -56,7 +57,7 @@ fn wanted(query: &str) -> Wanted {
     }
     Wanted::Text {
         serial: serial_key(query),
-        product_key: query.to_uppercase(),
+        product_key: product_key(query),
     }
 }
 
@@ -113,7 +114,7 @@ fn escape_like(text: &str) -> String {
 
 /// The customers the caller may open, from their own customer list: kept for
 /// `customer_list_ttl_secs`, then read again from Partner Center.
-async fn customer_list(caller: &Caller) -> Result<Arc<CustomerList>, AppError> {
+pub(crate) async fn customer_list(caller: &Caller) -> Result<Arc<CustomerList>, AppError> {
     let lists = &caller.state.customer_lists;
     if let Some(list) = lists.recent(&caller.user.sign_in_id) {
         return Ok(list);
