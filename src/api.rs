@@ -83,7 +83,7 @@ pub async fn get_assignment(
 ) -> Result<crate::model::operations::AssignmentView, AppError> {
     use crate::server::path_ids::from_address;
     let assignment = (from_address(&customer_id)?, from_address(&operation_id)?);
-    crate::server::assignments::view(assignment).await
+    crate::server::assignments::page::view(assignment).await
 }
 
 #[server]

@@ -165,7 +165,7 @@ async fn take_over(
 fn refresher(kind: OperationKind) -> Option<follow::Refresh> {
     match kind {
         OperationKind::Upload => Some(uploads::follow::refresher),
-        OperationKind::ProfileAssignment => Some(super::assignments::refresher),
+        OperationKind::ProfileAssignment => Some(super::assignments::following::refresher),
         OperationKind::DeviceDeletion => None,
     }
 }
@@ -180,7 +180,7 @@ async fn send(state: AppState, kind: OperationKind, user: SessionUser, id: Strin
             }
         }
         OperationKind::ProfileAssignment => {
-            super::assignments::run_holding(state, user, id, lease).await;
+            super::assignments::sending::run_holding(state, user, id, lease).await;
         }
     }
 }

@@ -367,15 +367,15 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         )
         .route(
             "/customers/{customer}/batches/{batch}/profile",
-            post(assignments::apply_to_batch),
+            post(assignments::forms::apply_to_batch),
         )
         .route(
             "/customers/{customer}/jobs/{upload}/profile",
-            post(assignments::apply_to_upload),
+            post(assignments::forms::apply_to_upload),
         )
         .route(
             "/customers/{customer}/assignments/{operation}/retry",
-            post(assignments::retry),
+            post(assignments::page::retry),
         )
         .route(
             "/devices/check/{customer}",

@@ -1,0 +1,204 @@
+//! The forms that start an assignment: the batch page's (ticked devices, or every device of
+//! the batch on all its pages) and the job page's (the devices an upload registered). Each
+//! is refused before anything is stored when it cannot be sent as asked.
+
+use std::collections::HashSet;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Redirect;
+use futures::TryStreamExt;
+
+use super::{start, DeviceToAssign, ProfileChoice};
+use crate::model::done::Done;
+use crate::model::profiles::REMOVE_PROFILE;
+use crate::model::AppError;
+use crate::partner_center::{BatchId, CustomerId};
+use crate::server::auth::SignedIn;
+use crate::server::caller::{open_customer, Caller};
+use crate::server::form_fields::{every, field, Fields};
+use crate::server::operations::OperationId;
+use crate::server::path_ids::Ids;
+use crate::server::profiles;
+use crate::server::refusal::Refusal;
+use crate::server::AppState;
+use crate::urls;
+
+/// The profile a form chose: `profile` is one of the customer's profile ids, or `none` to
+/// remove the profile. Refused before anything is stored when the sign-in may not write
+/// profiles, nothing is chosen, or the profile is no longer in Partner Center.
+async fn chosen_profile(
+    caller: &Caller,
+    customer: &CustomerId,
+    fields: &[(String, String)],
+) -> Result<ProfileChoice, Refusal> {
+    if let Some(why) = profiles::read_only(caller) {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, why));
+    }
+    let chosen = field(fields, "profile").map(str::trim).unwrap_or_default();
+    if chosen.is_empty() {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "Choose the profile to apply, or “No profile” to remove the one the devices have.",
+        ));
+    }
+    if chosen == REMOVE_PROFILE {
+        return Ok(ProfileChoice::Remove);
+    }
+    let listed = caller
+        .state
+        .partner_center
+        .policies(&caller.ctx, customer)
+        .await
+        .map_err(AppError::from)?;
+    listed
+        .into_iter()
+        .find(|p| p.id.as_deref() == Some(chosen))
+        .map(|p| ProfileChoice::Apply {
+            name: p.name.unwrap_or_else(|| chosen.to_string()),
+            id: chosen.to_string(),
+        })
+        .ok_or_else(|| {
+            Refusal::new(
+                StatusCode::CONFLICT,
+                "That profile is no longer in Partner Center: it was deleted after the page was \
+                 opened. Nothing was sent. Go back, reload the page and choose again.",
+            )
+        })
+}
+
+/// Starts the assignment a form asked for ([`start`]) and leads to its page, which says it
+/// was sent. At most `upload_max_rows` devices: one setting bounds what one operation stores.
+async fn start_and_show(
+    caller: &Caller,
+    customer: (&CustomerId, &str),
+    choice: &ProfileChoice,
+    devices: &[DeviceToAssign],
+) -> Result<Redirect, Refusal> {
+    let most = caller.state.config.upload_max_rows;
+    if devices.len() > most {
+        return Err(Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "At most {most} devices can be changed at once, and {} were chosen. Choose \
+                 fewer, and do the rest in a second step.",
+                devices.len()
+            ),
+        ));
+    }
+    let id = start(&caller.state, &caller.user, customer, choice, devices)
+        .await
+        .map_err(AppError::from)?;
+    Ok(Redirect::to(&urls::with_done(
+        &urls::assignment(&customer.0.to_string(), &id),
+        Done::AssignmentSent,
+    )))
+}
+
+/// `POST /customers/{id}/batches/{batchId}/profile`: `profile` (an id, or `none`), `devices`
+/// (`selected`, with a `device` field for each ticked device, or `all` the batch's devices,
+/// on every page). The devices are read from Partner Center as they are now: a ticked device
+/// no longer in the batch refuses the whole request, so nothing is sent that the person did
+/// not see.
+pub async fn apply_to_batch(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Ids((customer, batch)): Ids<(CustomerId, BatchId)>,
+    axum::Form(fields): Fields,
+) -> Result<Redirect, Refusal> {
+    let caller = Caller::new(state, signed_in).await?;
+    let opened = open_customer(&caller, &customer).await?;
+    let choice = chosen_profile(&caller, &customer, &fields).await?;
+    let whole_batch = match field(&fields, "devices") {
+        Some("all") => true,
+        Some("selected") | None => false,
+        Some(_) => {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "Choose the ticked devices or every device of the batch.",
+            ))
+        }
+    };
+    let ticked: HashSet<&str> = every(&fields, "device").collect();
+    if !whole_batch && ticked.is_empty() {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "Tick the devices to change, or choose every device of the batch.",
+        ));
+    }
+    let listed: Vec<_> = caller
+        .state
+        .partner_center
+        .devices(&caller.ctx, &customer, &batch)
+        .try_collect()
+        .await
+        .map_err(AppError::from)?;
+    let devices: Vec<DeviceToAssign> = listed
+        .into_iter()
+        .filter_map(|device| {
+            let id = device.id?;
+            (whole_batch || ticked.contains(id.as_str())).then(|| DeviceToAssign {
+                batch_id: batch.as_str().to_string(),
+                device_id: id,
+                serial_number: device.serial_number,
+                model: device.model_name,
+            })
+        })
+        .collect();
+    if !whole_batch && devices.len() < ticked.len() {
+        return Err(Refusal::new(
+            StatusCode::CONFLICT,
+            format!(
+                "{} of the {} devices you ticked are no longer in this batch: deleted or moved \
+                 since the page was shown. Nothing was sent. Go back, reload the batch and tick \
+                 them again.",
+                ticked.len() - devices.len(),
+                ticked.len()
+            ),
+        ));
+    }
+    if devices.is_empty() {
+        return Err(Refusal::new(
+            StatusCode::CONFLICT,
+            "This batch has no devices: nothing to change.",
+        ));
+    }
+    start_and_show(&caller, (&customer, &opened.name), &choice, &devices).await
+}
+
+/// `POST /customers/{id}/jobs/{uploadId}/profile`: `profile` applied to (or removed from)
+/// every device the upload registered.
+pub async fn apply_to_upload(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Ids((customer, upload_id)): Ids<(CustomerId, OperationId)>,
+    axum::Form(fields): Fields,
+) -> Result<Redirect, Refusal> {
+    let caller = Caller::new(state, signed_in).await?;
+    let opened = open_customer(&caller, &customer).await?;
+    let upload = caller
+        .state
+        .store
+        .upload(&upload_id.to_string())
+        .await
+        .map_err(AppError::from)?
+        .filter(|u| u.operation.is_for(&caller, &customer))
+        .ok_or(AppError::NotFound {
+            what: "This upload".into(),
+        })?;
+    let choice = chosen_profile(&caller, &customer, &fields).await?;
+    let devices = caller
+        .state
+        .store
+        .registered_devices(&upload.operation.id)
+        .await
+        .map_err(AppError::from)?;
+    if devices.is_empty() {
+        return Err(Refusal::new(
+            StatusCode::CONFLICT,
+            "No device of this upload is registered yet: wait until Partner Center has \
+             registered them, then apply the profile.",
+        ));
+    }
+    start_and_show(&caller, (&customer, &opened.name), &choice, &devices).await
+}
