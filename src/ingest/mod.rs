@@ -12,6 +12,7 @@ pub mod decode;
 pub mod grid;
 pub mod header;
 pub mod identity;
+pub mod known_devices;
 pub mod report;
 pub mod rules;
 pub mod sheet;
@@ -22,11 +23,11 @@ mod workbook_bounds;
 use serde::{Deserialize, Serialize};
 
 pub use header::{Column, Field};
-pub use report::{Check, Finding, Severity};
-pub use validate::{
-    already_registered, duplicate_findings, group_tag_counts, not_checked, registered_elsewhere,
-    DeviceRow, ExistingDevice, IndexedMatch,
+pub use known_devices::{
+    already_registered, not_checked, registered_elsewhere, ExistingDevice, IndexedMatch,
 };
+pub use report::{Check, Finding, Severity};
+pub use validate::{duplicate_findings, group_tag_counts, DeviceRow};
 
 use grid::{Cell, Line, MAX_COLUMNS};
 

@@ -1,7 +1,7 @@
 //! Rows → devices: each cell through its rule, then the checks that need the whole row
 //! (identifier combinations) or the whole upload (duplicates, group tags).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use super::grid::{Cell, Line};
 use super::header::{Field, Layout};
-use super::identity::RowKeys;
 use super::report::{Check, Finding};
 use super::rules::{self, At};
 
@@ -26,16 +25,6 @@ pub struct DeviceRow {
     pub model: Option<String>,
     /// Kept only to report it: Partner Center takes no group tag per device.
     pub group_tag: Option<String>,
-}
-
-/// A device already in one of the customer's batches, as Partner Center lists it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExistingDevice {
-    pub batch: String,
-    pub serial_number: Option<String>,
-    pub product_key: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
 }
 
 /// Turns data lines into devices one at a time, checking each cell, each row, and each row
@@ -293,158 +282,11 @@ pub fn group_tag_counts(devices: &[DeviceRow]) -> BTreeMap<String, usize> {
     tags
 }
 
-/// Flags rows whose device is already in one of the customer's batches: Partner Center
-/// would answer 806 for them, so the user can drop them first. Partner Center does not list
-/// hardware hashes, so only product keys and serial + manufacturer + model can match.
-pub fn already_registered(devices: &[DeviceRow], existing: &[ExistingDevice]) -> Vec<Finding> {
-    let mut by_key: HashMap<&str, &str> = HashMap::new();
-    let mut by_tuple: HashMap<(&str, &str, &str), &str> = HashMap::new();
-    for device in existing {
-        if let Some(key) = &device.product_key {
-            by_key.insert(key, &device.batch);
-        }
-        if let (Some(s), Some(m), Some(mo)) =
-            (&device.serial_number, &device.manufacturer, &device.model)
-        {
-            by_tuple.insert((s, m, mo), &device.batch);
-        }
-    }
-    devices
-        .iter()
-        .filter_map(|device| {
-            let by_product_key = device.product_key.as_deref().and_then(|k| by_key.get(k));
-            let by_serial = match (&device.serial_number, &device.manufacturer, &device.model) {
-                (Some(s), Some(m), Some(mo)) => {
-                    by_tuple.get(&(s.as_str(), m.as_str(), mo.as_str()))
-                }
-                _ => None,
-            };
-            let batch = by_product_key.or(by_serial)?;
-            Some(Finding::warning(
-                Some(device.row),
-                None,
-                Check::AlreadyRegistered,
-                format!(
-                    "This device is already in this customer's batch “{batch}”; Partner Center \
-                     would refuse it (806). Remove the row unless you mean to re-upload it."
-                ),
-            ))
-        })
-        .collect()
-}
-
-/// A device the dashboard's index of the partner's devices holds, found by an identifier of
-/// an uploaded row.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IndexedMatch {
-    /// It is registered with the customer the upload is for.
-    pub this_customer: bool,
-    /// The customer's name; `None` when the person uploading cannot open that customer.
-    pub customer: Option<String>,
-    pub batch: String,
-    /// As [`identity`](super::identity) keys them.
-    pub serial_key: Option<String>,
-    pub product_key: Option<String>,
-    pub hash_digest: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
-}
-
-/// Rows whose device the index finds with another of the partner's customers: by its hash or
-/// product key (the same device), or by its serial number (probably the same; its
-/// manufacturer and model are named so the person can tell). Flagged with where it is, so it
-/// is moved before Partner Center refuses it (808).
-pub fn registered_elsewhere(rows: &[RowKeys], indexed: &[IndexedMatch]) -> Vec<Finding> {
-    let others: Vec<&IndexedMatch> = indexed.iter().filter(|m| !m.this_customer).collect();
-    rows.iter()
-        .filter_map(|keys| {
-            let (digest, key, serial) = (&keys.hash_digest, &keys.product_key, &keys.serial);
-            let same = |m: &&&IndexedMatch| {
-                (digest.is_some() && m.hash_digest == *digest)
-                    || (key.is_some() && m.product_key == *key)
-            };
-            let (found, surely) = match others.iter().find(same) {
-                Some(found) => (found, true),
-                None => (
-                    others
-                        .iter()
-                        .find(|m| serial.is_some() && m.serial_key == *serial)?,
-                    false,
-                ),
-            };
-            let customer = found.customer.as_deref().map_or_else(
-                || "another of your organisation's customers (one you cannot open)".to_string(),
-                |name| format!("your customer {name}"),
-            );
-            let what = match (&found.manufacturer, &found.model, surely) {
-                (_, _, true) => "This device is".to_string(),
-                (Some(m), Some(model), false) => {
-                    format!("A device with this serial number ({m} {model}) is")
-                }
-                _ => "A device with this serial number is".to_string(),
-            };
-            Some(Finding::warning(
-                Some(keys.row),
-                None,
-                Check::RegisteredWithAnotherCustomer,
-                format!(
-                    "{what} registered with {customer}, in the batch “{}”; Partner Center would \
-                     refuse it here (808). Delete it from that customer first, or remove this row.",
-                    found.batch
-                ),
-            ))
-        })
-        .collect()
-}
-
-/// The rows no check could look up, said once for the upload: a row known only by its
-/// hardware hash, when the index knows no device with that hash. Partner Center gives out no
-/// hashes, so only hashes the dashboard uploaded itself can be recognised.
-pub fn not_checked(rows: &[RowKeys], indexed: &[IndexedMatch]) -> Option<Finding> {
-    let known: HashSet<&str> = indexed
-        .iter()
-        .filter_map(|m| m.hash_digest.as_deref())
-        .collect();
-    let rows: Vec<u32> = rows
-        .iter()
-        .filter(|k| k.serial.is_none() && k.product_key.is_none())
-        .filter(|k| {
-            k.hash_digest
-                .as_deref()
-                .is_none_or(|digest| !known.contains(digest))
-        })
-        .map(|k| k.row)
-        .collect();
-    if rows.is_empty() {
-        return None;
-    }
-    let shown: Vec<String> = rows.iter().take(20).map(u32::to_string).collect();
-    let more = match rows.len() {
-        n if n > 20 => format!(" and {} more", n - 20),
-        _ => String::new(),
-    };
-    let (count, verb) = match rows.len() {
-        1 => ("1 row".to_string(), "was"),
-        n => (format!("{n} rows"), "were"),
-    };
-    Some(Finding::warning(
-        None,
-        None,
-        Check::NotChecked,
-        format!(
-            "{count} (row {}{more}) {verb} not checked for an earlier registration: they have \
-             no serial number or product key, and Partner Center gives out no hardware hashes, \
-             so the dashboard recognises only hashes it uploaded itself. Partner Center will \
-             say after submitting if one is registered already (806 or 808).",
-            shown.join(", ")
-        ),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ingest::header::locate;
+    use crate::ingest::known_devices::{already_registered, ExistingDevice};
 
     fn lines<'a>(rows: &[&[&'a str]]) -> Vec<Line<'a>> {
         rows.iter()
@@ -592,77 +434,5 @@ mod tests {
             .map(|f| (f.row.unwrap(), f.message.contains("“Old”")))
             .collect();
         assert_eq!(rows, vec![(2, true), (3, false)]);
-    }
-
-    #[test]
-    fn a_device_registered_with_another_customer_is_flagged_with_where_it_is() {
-        let hash = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [9u8; 80]);
-        let rows = [
-            DeviceRow {
-                row: 2,
-                serial_number: Some("abc123".into()),
-                ..Default::default()
-            },
-            DeviceRow {
-                row: 3,
-                hardware_hash: Some(hash.clone()),
-                ..Default::default()
-            },
-            DeviceRow {
-                row: 4,
-                serial_number: Some("MINE".into()),
-                ..Default::default()
-            },
-            DeviceRow {
-                row: 5,
-                hardware_hash: Some(base64::Engine::encode(
-                    &base64::engine::general_purpose::STANDARD,
-                    [1u8; 80],
-                )),
-                ..Default::default()
-            },
-        ];
-        let indexed = [
-            IndexedMatch {
-                customer: Some("Fabrikam".into()),
-                batch: "Fleet".into(),
-                serial_key: Some("abc123".into()),
-                manufacturer: Some("Contoso".into()),
-                model: Some("Laptop 5".into()),
-                ..Default::default()
-            },
-            IndexedMatch {
-                customer: None,
-                batch: "Theirs".into(),
-                hash_digest: crate::ingest::identity::hash_digest(&hash),
-                ..Default::default()
-            },
-            IndexedMatch {
-                this_customer: true,
-                batch: "Ours".into(),
-                serial_key: Some("mine".into()),
-                ..Default::default()
-            },
-        ];
-        let rows: Vec<RowKeys> = rows.iter().map(RowKeys::of).collect();
-        let found = registered_elsewhere(&rows, &indexed);
-        let words: Vec<(u32, &str)> = found
-            .iter()
-            .map(|f| (f.row.unwrap(), f.message.as_str()))
-            .collect();
-        assert_eq!(words.len(), 2, "{words:?}");
-        assert!(words[0].1.starts_with("A device with this serial number (Contoso Laptop 5) is registered with your customer Fabrikam, in the batch “Fleet”"), "{words:?}");
-        assert!(words[0].1.contains("(808)"));
-        assert!(words[1].1.starts_with("This device is registered with another of your organisation's customers (one you cannot open)"), "{words:?}");
-        // Row 5: a hash the index does not know, and nothing else to look it up by.
-        let unchecked = not_checked(&rows, &indexed).unwrap();
-        assert!(
-            unchecked
-                .message
-                .starts_with("1 row (row 5) was not checked"),
-            "{}",
-            unchecked.message
-        );
-        assert_eq!(unchecked.row, None);
     }
 }
