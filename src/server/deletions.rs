@@ -23,7 +23,7 @@ use super::operations::{self, refusals, Operation, OperationId, Resumed};
 use super::path_ids::Ids;
 use super::refusal::Refusal;
 use super::store::Store;
-use super::{display_time, unix_now, AppState};
+use super::{display_time, AppState};
 use crate::model::audit::AuditAction;
 use crate::model::done::Done;
 use crate::model::operations::{
@@ -230,11 +230,7 @@ async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[Devi
             customer_id: Some(operation.customer_id.clone()),
             operation_id: Some(operation.id.clone()),
             detail,
-            correlation_id: run
-                .ctx
-                .as_ref()
-                .map(|c| c.correlation_id)
-                .unwrap_or_else(uuid::Uuid::new_v4),
+            correlation_id: run.correlation_id(),
         },
     )
     .await;
@@ -248,21 +244,7 @@ pub async fn delete_now(
     customer: (&CustomerId, &str),
     devices: &[DeviceToRemove],
 ) -> Result<(String, Option<OperationState>), sqlx::Error> {
-    let now = unix_now();
-    let operation = Operation {
-        id: uuid::Uuid::new_v4().to_string(),
-        kind: OperationKind::DeviceDeletion,
-        customer_id: customer.0.to_string(),
-        customer_name: customer.1.to_string(),
-        tenant_id: user.tenant_id.clone(),
-        object_id: user.object_id.clone(),
-        upn: user.upn.clone(),
-        state: OperationState::Submitting,
-        error: None,
-        sign_in_id: Some(user.sign_in_id.clone()),
-        created_at: now,
-        submitted_at: Some(now),
-    };
+    let operation = Operation::sent_now(OperationKind::DeviceDeletion, user, customer);
     state.store.insert_deletion(&operation, devices).await?;
     let Some(lease) = Lease::take(state, operations::sending_lease(&operation.id)).await else {
         return Ok((operation.id, None));

@@ -31,8 +31,8 @@ use super::caller::Caller;
 use super::leases::Lease;
 use super::operations::{self, follow, parts, Operation, OperationId};
 use super::store::Store;
-use super::{unix_now, AppState};
-use crate::model::operations::{AssignmentOutcome, OperationKind, OperationState, PartAction};
+use super::AppState;
+use crate::model::operations::{AssignmentOutcome, OperationKind, PartAction};
 use crate::model::AppError;
 use crate::partner_center::CustomerId;
 use crate::server::operations::jobs::JobReport;
@@ -243,21 +243,7 @@ pub async fn start(
     choice: &ProfileChoice,
     devices: &[DeviceToAssign],
 ) -> Result<String, sqlx::Error> {
-    let now = unix_now();
-    let operation = Operation {
-        id: uuid::Uuid::new_v4().to_string(),
-        kind: OperationKind::ProfileAssignment,
-        customer_id: customer.0.to_string(),
-        customer_name: customer.1.to_string(),
-        tenant_id: user.tenant_id.clone(),
-        object_id: user.object_id.clone(),
-        upn: user.upn.clone(),
-        state: OperationState::Submitting,
-        error: None,
-        sign_in_id: Some(user.sign_in_id.clone()),
-        created_at: now,
-        submitted_at: Some(now),
-    };
+    let operation = Operation::sent_now(OperationKind::ProfileAssignment, user, customer);
     let per_part = state.config.upload_chunk_size;
     state
         .store

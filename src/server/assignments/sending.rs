@@ -182,11 +182,7 @@ async fn record(
             customer_id: Some(operation.customer_id.clone()),
             operation_id: Some(operation.id.clone()),
             detail,
-            correlation_id: run
-                .ctx
-                .as_ref()
-                .map(|c| c.correlation_id)
-                .unwrap_or_else(uuid::Uuid::new_v4),
+            correlation_id: run.correlation_id(),
         },
     )
     .await;

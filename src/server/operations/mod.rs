@@ -80,6 +80,30 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// A new operation of `kind` for `customer` (id, name), started by `user` now and sent at
+    /// once (`Submitting`), on their sign-in: what a deletion or an assignment stores first.
+    pub(crate) fn sent_now(
+        kind: OperationKind,
+        user: &crate::server::auth::SessionUser,
+        customer: (&CustomerId, &str),
+    ) -> Operation {
+        let now = crate::server::unix_now();
+        Operation {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind,
+            customer_id: customer.0.to_string(),
+            customer_name: customer.1.to_string(),
+            tenant_id: user.tenant_id.clone(),
+            object_id: user.object_id.clone(),
+            upn: user.upn.clone(),
+            state: OperationState::Submitting,
+            error: None,
+            sign_in_id: Some(user.sign_in_id.clone()),
+            created_at: now,
+            submitted_at: Some(now),
+        }
+    }
+
     /// Whether the caller may see and act on it: it was started in their organisation, for
     /// this customer. Every page and button of an operation starts from this check, and says
     /// "not here" alike for one that does not exist and one of another organisation.

@@ -25,6 +25,16 @@ pub(crate) struct Run {
     pub ctx: Option<CallContext>,
 }
 
+impl Run {
+    /// The correlation id of the run's calls, for its audit row (a new one when nothing was
+    /// sent).
+    pub fn correlation_id(&self) -> uuid::Uuid {
+        self.ctx
+            .as_ref()
+            .map_or_else(uuid::Uuid::new_v4, |c| c.correlation_id)
+    }
+}
+
 /// Sends the parts of `operation_id` that are not done with `send` (the kind's call for one
 /// part of the customer it is given, under the part's stored request id), holding its sending `lease`, and releases it.
 /// `None` when the operation is gone or another replica took the work over mid-way.
