@@ -50,15 +50,7 @@ async fn a_csv_creates_a_batch_after_the_preview() {
     // One listing of the customer's batches serves the form, the check of the rows, the
     // preview and the check before sending: nothing changed the customer in between. The
     // device index reads the customer once too, in the background, when it is first opened.
-    let store = app.store().await;
-    let tenant = ztd_dashboard::sandbox::config::PARTNER_TENANT_ID.to_string();
-    for _ in 0..100 {
-        let entry = store.index_entry(&tenant, NORTHWIND).await.unwrap();
-        if entry.is_some_and(|e| e.checked_at.is_some()) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    app.index_read(NORTHWIND).await;
     assert_eq!(batch_listings(&app, NORTHWIND).await, 1 + 1);
     assert!(accepted(&job), "{job}");
     let posts = upload_posts(&app).await;

@@ -303,6 +303,22 @@ impl TestApp {
             .await
             .expect("the app's database opens")
     }
+
+    /// Waits (up to 5 s) until the device index has read `customer` once: opening a customer
+    /// starts that read in the background, and a test counting Partner Center calls must not
+    /// count it by chance on one run and not on the next.
+    pub async fn index_read(&self, customer: &str) {
+        let store = self.store().await;
+        let tenant = ztd_dashboard::sandbox::config::PARTNER_TENANT_ID.to_string();
+        for _ in 0..100 {
+            let entry = store.index_entry(&tenant, customer).await.unwrap();
+            if entry.is_some_and(|e| e.checked_at.is_some()) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the device index never read {customer}");
+    }
 }
 
 /// The tests' PostgreSQL server (an admin URL whose role may create databases), when the
