@@ -74,6 +74,9 @@ struct SandboxArgs {
     /// Seed of the deterministic data.
     #[arg(long, env = "ZTD_SANDBOX_SEED", default_value_t = 2026)]
     seed: u64,
+    /// How much seed data: `small`, or `large` (50,000 more devices, for the device index).
+    #[arg(long, env = "ZTD_SANDBOX_SEED_SIZE", default_value = "small")]
+    seed_size: ztd_dashboard::sandbox::config::SeedSize,
     /// Do not prefix JSON bodies with a UTF-8 BOM.
     #[arg(long, env = "ZTD_SANDBOX_NO_BOM")]
     no_bom: bool,
@@ -123,6 +126,7 @@ impl SandboxArgs {
             },
             emit_bom: !self.no_bom,
             seed: self.seed,
+            size: self.seed_size,
             ..SandboxConfig::default()
         })
     }

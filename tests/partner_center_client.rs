@@ -141,7 +141,7 @@ async fn a_search_by_prefix_pages_through_every_match() {
     let sandbox = sandbox().await;
     let ctx = context(&sandbox, SALES).await;
     let client = client(&sandbox);
-    let world = seed::world(sandbox.config().seed);
+    let world = seed::world(sandbox.config().seed, sandbox.config().size);
     let expected = world
         .customers
         .iter()

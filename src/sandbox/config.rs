@@ -77,6 +77,32 @@ pub struct SandboxConfig {
     pub emit_bom: bool,
     /// Seed of the deterministic seed data and of the fault dice.
     pub seed: u64,
+    /// How much seed data: small for tests and `make run`, large for the device index's
+    /// benchmark and tests.
+    pub size: SeedSize,
+}
+
+/// How much data the sandbox seeds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SeedSize {
+    /// The well-known customers and about 1,250 generated ones with a few devices each.
+    #[default]
+    Small,
+    /// The same, and 20 of the generated customers with 2,500 devices each (50,000 more, in
+    /// batches of 500, without hashes), so that reading a whole partner takes real paging.
+    Large,
+}
+
+impl std::str::FromStr for SeedSize {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<SeedSize, String> {
+        match text {
+            "small" => Ok(SeedSize::Small),
+            "large" => Ok(SeedSize::Large),
+            other => Err(format!("expected small or large, not {other:?}")),
+        }
+    }
 }
 
 impl Default for SandboxConfig {
@@ -92,6 +118,7 @@ impl Default for SandboxConfig {
             faults: FaultSettings::default(),
             emit_bom: true,
             seed: 2026,
+            size: SeedSize::Small,
         }
     }
 }

@@ -57,7 +57,7 @@ impl Sandbox {
         let base_url = format!("http://{}:{}", config.public_host, local_addr.port());
         let state = Arc::new(SandboxState {
             identity: identity::IdentityState::new(),
-            partner: partner::PartnerState::new(config.seed),
+            partner: partner::PartnerState::new(config.seed, config.size),
             faults: faults::FaultState::new(config.faults.clone(), config.seed),
             base_url: base_url.clone(),
             config: config.clone(),

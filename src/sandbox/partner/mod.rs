@@ -27,6 +27,7 @@ use axum::routing::{get, patch};
 use axum::Router;
 use uuid::Uuid;
 
+use super::config::SeedSize;
 use super::faults::lock;
 use super::identity::users::PartnerRole;
 use super::identity::{self, Principal, TokenRefusal};
@@ -39,6 +40,7 @@ const BODY_LIMIT: usize = 128 * 1024 * 1024;
 
 pub(crate) struct PartnerState {
     seed: u64,
+    size: SeedSize,
     pub world: Mutex<World>,
     /// Bumped by a reset, so that jobs of the previous world stop touching the new one.
     epoch: AtomicU64,
@@ -56,10 +58,11 @@ enum Answer {
 }
 
 impl PartnerState {
-    pub fn new(seed: u64) -> Self {
+    pub fn new(seed: u64, size: SeedSize) -> Self {
         PartnerState {
             seed,
-            world: Mutex::new(seed::world(seed)),
+            size,
+            world: Mutex::new(seed::world(seed, size)),
             epoch: AtomicU64::new(0),
             answers: Mutex::new(HashMap::new()),
         }
@@ -67,7 +70,7 @@ impl PartnerState {
 
     /// Back to the seed: customers, batches, devices, jobs and remembered answers.
     pub fn reset(&self) {
-        let fresh = seed::world(self.seed);
+        let fresh = seed::world(self.seed, self.size);
         self.epoch.fetch_add(1, Ordering::SeqCst);
         *lock(&self.world) = fresh;
         lock(&self.answers).clear();

@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
 use super::world::{Batch, Customer, Device, JobStatus, Policy, World};
+use crate::sandbox::config::SeedSize;
 
 /// Contoso: three batches, one of them with 263 devices, and two Autopilot profiles.
 pub const CONTOSO: Uuid = Uuid::from_u128(0x8b7c6a1e_0000_4000_8000_000000000001);
@@ -22,6 +23,13 @@ pub const TAILSPIN: Uuid = Uuid::from_u128(0x8b7c6a1e_0000_4000_8000_00000000000
 pub const NORTHWIND: Uuid = Uuid::from_u128(0x8b7c6a1e_0000_4000_8000_000000000004);
 /// A customer and batch whose names contain markup, to prove it is shown as text.
 pub const MARKUP: Uuid = Uuid::from_u128(0x8b7c6a1e_0000_4000_8000_000000000005);
+
+/// Serial numbers of HP EliteBook 840 G8 devices registered with an organisation that is no
+/// customer of this partner: they answer 808 for every customer, and no listing of the
+/// partner's shows them (the case where someone outside must release the device).
+pub const OUTSIDE_SERIALS: [&str; 3] = ["5CG0UTS1DE", "5CG0UTS2DE", "5CG0UTS3DE"];
+/// The organisation that holds them.
+pub const OUTSIDE_TENANT: Uuid = Uuid::from_u128(0x0e7c6a1e_0000_4000_8000_00000000f808);
 
 /// Name of Contoso's large batch (with a space, as batch ids may have).
 pub const LARGE_BATCH: &str = "Contoso Laptops 2024";
@@ -37,7 +45,7 @@ const MODELS: [(&str, &str); 5] = [
     ("Microsoft Corporation", "Surface Pro 9"),
 ];
 
-pub fn world(seed: u64) -> World {
+pub fn world(seed: u64, size: SeedSize) -> World {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut world = World::default();
     let epoch = Utc
@@ -186,7 +194,66 @@ pub fn world(seed: u64) -> World {
             }
         }
     }
+    if size == SeedSize::Large {
+        large_customers(&mut world, seed, epoch);
+    }
+    // Last, so that the generated customers above stay what they were.
+    for serial in OUTSIDE_SERIALS {
+        world.register_outside(
+            OUTSIDE_TENANT,
+            &Device {
+                id: Uuid::nil(),
+                serial_number: Some(serial.to_string()),
+                product_key: None,
+                hardware_hash: None,
+                manufacturer: Some(MODELS[0].0.to_string()),
+                model: Some(MODELS[0].1.to_string()),
+                policy: None,
+                uploaded: epoch,
+            },
+        );
+    }
     world
+}
+
+/// Generated customers given thousands of devices by [`SeedSize::Large`].
+pub const LARGE_CUSTOMERS: usize = 20;
+/// Devices of each of them: batches of [`LARGE_BATCH_SIZE`].
+pub const LARGE_CUSTOMER_DEVICES: usize = 2_500;
+const LARGE_BATCH_SIZE: usize = 500;
+
+/// [`SeedSize::Large`]: 20 of the generated customers (every 25th, from the 25th) get 2,500
+/// devices each, in batches of 500. Without hashes (Partner Center lists none, and 50,000
+/// hashes would hold 270 MB), from a generator of their own, so the small seed's data stays
+/// exactly what it is.
+fn large_customers(world: &mut World, seed: u64, epoch: DateTime<Utc>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1a46e);
+    let chosen: Vec<Uuid> = world
+        .customers
+        .iter()
+        .skip(25)
+        .step_by(25)
+        .take(LARGE_CUSTOMERS)
+        .map(|c| c.id)
+        .collect();
+    for (n, customer) in chosen.into_iter().enumerate() {
+        for b in 0..LARGE_CUSTOMER_DEVICES / LARGE_BATCH_SIZE {
+            let created = epoch + Duration::days(rng.gen_range(0..600));
+            let devices = (0..LARGE_BATCH_SIZE)
+                .map(|_| random_device(&mut rng, created, false))
+                .collect();
+            world.add_batch(
+                customer,
+                Batch {
+                    id: format!("Rollout {}-{b}", 70_000 + n),
+                    created_by: "sandbox-partner.onmicrosoft.com".into(),
+                    creation_date: created,
+                    devices,
+                    status: Some(JobStatus::Finished),
+                },
+            );
+        }
+    }
 }
 
 fn random_uuid(rng: &mut ChaCha8Rng) -> Uuid {
@@ -328,8 +395,8 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_world() {
-        let a = world(7);
-        let b = world(7);
+        let a = world(7, SeedSize::Small);
+        let b = world(7, SeedSize::Small);
         assert_eq!(a.customers.len(), CUSTOMER_COUNT);
         let names = |w: &World| {
             w.customers
@@ -346,12 +413,41 @@ mod tests {
 
     #[test]
     fn customer_names_and_domains_are_unique() {
-        let w = world(1);
+        let w = world(1, SeedSize::Small);
         let names: std::collections::HashSet<_> =
             w.customers.iter().map(|c| &c.company_name).collect();
         let domains: std::collections::HashSet<_> = w.customers.iter().map(|c| &c.domain).collect();
         assert_eq!(names.len(), w.customers.len());
         assert_eq!(domains.len(), w.customers.len());
+    }
+
+    #[test]
+    fn the_large_seed_adds_50_000_devices_and_changes_nothing_else() {
+        let small = world(7, SeedSize::Small);
+        let large = world(7, SeedSize::Large);
+        let devices =
+            |w: &World| -> usize { w.batches.values().flatten().map(|b| b.devices.len()).sum() };
+        assert_eq!(
+            devices(&large) - devices(&small),
+            LARGE_CUSTOMERS * LARGE_CUSTOMER_DEVICES
+        );
+        for (id, batches) in &small.batches {
+            let ids = |bs: &[Batch]| bs.iter().map(|b| b.id.clone()).collect::<Vec<_>>();
+            let in_large = large.batches_of(*id);
+            assert_eq!(ids(batches), ids(&in_large[..batches.len()]));
+        }
+        let biggest = large
+            .customers
+            .iter()
+            .map(|c| {
+                large
+                    .batches_of(c.id)
+                    .iter()
+                    .map(|b| b.devices.len())
+                    .sum::<usize>()
+            })
+            .max();
+        assert!(biggest >= Some(LARGE_CUSTOMER_DEVICES));
     }
 
     #[test]
