@@ -20,6 +20,7 @@ use crate::pages::{
     job::JobPage,
     not_found::NotFound,
     profiles::{DeleteProfilePage, EditProfilePage, NewProfilePage, ProfilesPage},
+    refused_device::RefusedDevicePage,
     upload_new::UploadNewPage,
     upload_preview::UploadPreviewPage,
 };
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/:customer/uploads/new") view=UploadNewPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/uploads/:upload") view=UploadPreviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/jobs/:upload") view=JobPage ssr=SsrMode::Async/>
+                    <Route path=path!("/customers/:customer/jobs/:upload/rows/:row") view=RefusedDevicePage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

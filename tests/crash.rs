@@ -402,3 +402,67 @@ async fn an_upload_killed_mid_submit_on_one_replica_is_finished_by_the_other_wit
     let posts = answered_upload_posts(&sandbox).await;
     assert!(posts <= 4, "{posts} device-upload requests for three parts");
 }
+
+#[tokio::test]
+async fn a_device_index_read_cut_short_on_one_replica_is_done_by_the_other() {
+    // Due again after 20 s: the other replica looks for due customers every 5 s.
+    let settings = &[
+        ("ZTD_WORK_LEASE_SECS", "5"),
+        ("ZTD_DEVICE_INDEX_REFRESH_SECS", "20"),
+    ];
+    let port = free_port();
+    let sandbox = sandbox_for_dashboard_on(port).await;
+    let app = TestApp::for_process(port, &sandbox).await;
+    let first = Dashboard::start(port, &app, &sandbox, settings).await;
+    let browser = signed_in(&app).await;
+    // Slow enough that reading Contoso (seven calls) outlives the kill below.
+    set_faults(
+        &sandbox,
+        FaultSettings {
+            latency_ms: 700,
+            ..FaultSettings::default()
+        },
+    )
+    .await;
+    browser
+        .page(&format!("/customers/{CONTOSO}/batches"), 200)
+        .await;
+    let (_second, _) = second_replica(&app, &sandbox, settings).await;
+    let listing_devices = || async {
+        request_log(&sandbox).await.iter().any(|r| {
+            r["method"] == "GET" && r["path"].as_str().is_some_and(|p| p.ends_with("/devices"))
+        })
+    };
+    for _ in 0..200 {
+        if listing_devices().await {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        listing_devices().await,
+        "the first replica began reading Contoso"
+    );
+    first.kill();
+    set_faults(&sandbox, FaultSettings::default()).await;
+    let store = app.store().await;
+    let tenant = ztd_dashboard::sandbox::config::PARTNER_TENANT_ID.to_string();
+    let entry = store.index_entry(&tenant, CONTOSO).await.unwrap().unwrap();
+    assert_eq!(
+        entry.checked_at, None,
+        "the kill came before the read ended"
+    );
+
+    // The lease runs out, and the other replica reads the customer whole.
+    app.index_read(CONTOSO).await;
+    let indexed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM device_index WHERE customer_id = $1")
+            .bind(CONTOSO)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    let expected = stored_devices(&sandbox, CONTOSO.parse().unwrap())
+        .await
+        .len();
+    assert_eq!(indexed as usize, expected);
+}

@@ -17,11 +17,12 @@ async fn devices_of(app: &TestApp, customer: &str) -> Vec<serde_json::Value> {
     admin_list_at(&app.sandbox_url, &format!("customers/{customer}/devices")).await
 }
 
-/// The search page for `q`, once it finds something (the index is read in the background).
+/// The search page for `q`, once it finds something (the index is read in the background):
+/// 20 s at most.
 async fn until_found(browser: &Browser, q: &str) -> String {
     let path = format!("/devices?q={}", ztd_dashboard::urls::encode(q));
     let mut page = String::new();
-    for _ in 0..100 {
+    for _ in 0..200 {
         page = browser.page(&path, 200).await;
         if !page.contains("No device matches") && page.contains("match") {
             return page;
@@ -247,4 +248,259 @@ async fn the_preview_flags_a_device_of_another_customer_and_says_what_it_could_n
         page.contains("1 row (row 3) was not checked for an earlier registration"),
         "{page}"
     );
+}
+
+#[tokio::test]
+async fn devices_refused_as_already_registered_say_where_they_are_and_who_can_release_them() {
+    use ztd_dashboard::sandbox::partner::seed::OUTSIDE_SERIALS;
+    use ztd_dashboard::urls;
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    for customer in [CONTOSO, FABRIKAM] {
+        browser
+            .page(&format!("/customers/{customer}/batches"), 200)
+            .await;
+        app.index_read(customer).await;
+    }
+    let fabrikams = devices_of(&app, FABRIKAM).await;
+    let contosos = devices_of(&app, CONTOSO).await;
+    let (theirs, ours) = (&fabrikams[0], &contosos[0]);
+    let text = |d: &serde_json::Value, field: &str| d[field].as_str().unwrap().to_string();
+    let line = |d: &serde_json::Value| {
+        format!(
+            "{},,,{},{}",
+            text(d, "serialNumber"),
+            text(d, "oemManufacturerName"),
+            text(d, "modelName")
+        )
+    };
+    let csv = format!(
+        "Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model\r\n\
+         {}\r\n{}\r\n{},,,HP,HP EliteBook 840 G8 Notebook PC\r\n",
+        line(theirs),
+        line(ours),
+        OUTSIDE_SERIALS[0]
+    );
+    let form = to_new_batch(file_form("again.csv", csv.into_bytes()), "Again");
+    let preview = draft(&browser, CONTOSO, form).await;
+    let job = submitted(&browser, &preview).await;
+    let (_, page) = until_finished(&browser, &job).await;
+    let batch_of =
+        |customer: &str, d: &serde_json::Value| urls::batch(customer, &text(d, "batchId"), 1);
+    let delete_link = |customer: &str, d: &serde_json::Value| {
+        format!(
+            "href=\"{}/devices/{}/delete\"",
+            batch_of(customer, d),
+            urls::encode(&text(d, "id"))
+        )
+    };
+
+    // Row 3, already in this customer (806): where, and the way to have it here instead.
+    assert!(page.contains("It is in the batch"), "{page}");
+    assert!(page.contains(&delete_link(CONTOSO, ours)), "{page}");
+    // Rows 2 and 4 (808): each has a page, named by what the index found.
+    assert!(
+        page.contains("It is with your customer Fabrikam, Inc.: how to move it…"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("href=\"{job}/rows/2\"")), "{page}");
+    assert!(
+        page.contains("Who can release it, and a request to send…"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("href=\"{job}/rows/4\"")), "{page}");
+
+    let moved = browser.page(&format!("{job}/rows/2"), 200).await;
+    assert!(
+        moved.contains("Row 2: registered to another organisation"),
+        "{moved}"
+    );
+    assert!(
+        moved.contains("It is with your customer Fabrikam, Inc."),
+        "{moved}"
+    );
+    assert!(moved.contains(&delete_link(FABRIKAM, theirs)), "{moved}");
+
+    let outside = browser.page(&format!("{job}/rows/4"), 200).await;
+    assert!(
+        outside.contains("No customer of yours the dashboard has read has it"),
+        "{outside}"
+    );
+    assert!(outside.contains("has read 2 of the "), "{outside}");
+    assert!(
+        outside.contains(&format!("Serial number: {}", OUTSIDE_SERIALS[0])),
+        "{outside}"
+    );
+    assert!(
+        outside.contains("Partner Center refused it with error 808"),
+        "{outside}"
+    );
+    // Only an 808 has such a page.
+    browser.page(&format!("{job}/rows/3"), 404).await;
+    browser.page(&format!("{job}/rows/99"), 404).await;
+}
+
+#[tokio::test]
+async fn an_entry_whose_sign_in_ended_keeps_its_devices_and_says_it_is_stale_until_opened_again() {
+    // Due again after a second: the schedule (every 5 s at least) finds the sign-in gone.
+    let app = spawn_app_with(&[("ZTD_DEVICE_INDEX_REFRESH_SECS", "1")]).await;
+    let first = signed_in(&app).await;
+    first
+        .page(&format!("/customers/{CONTOSO}/batches"), 200)
+        .await;
+    app.index_read(CONTOSO).await;
+    assert_eq!(first.post("/auth/logout").await.status(), 303);
+
+    let second = signed_in(&app).await;
+    let serial = devices_of(&app, CONTOSO).await[0]["serialNumber"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/devices?q={serial}");
+    let mut page = String::new();
+    for _ in 0..150 {
+        page = second.page(&path, 200).await;
+        if page.contains("The sign-in it was read on has ended") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(page.contains("Contoso Ltd: checked"), "{page}");
+    assert!(
+        page.contains("The sign-in it was read on has ended; opening the customer"),
+        "{page}"
+    );
+    assert!(page.contains("1 device matches"), "the rows stay: {page}");
+
+    // Opened again, it is read on the new sign-in, and the warning goes.
+    second
+        .page(&format!("/customers/{CONTOSO}/batches"), 200)
+        .await;
+    for _ in 0..150 {
+        page = second.page(&path, 200).await;
+        if !page.contains("has ended") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!page.contains("has ended"), "{page}");
+    assert!(page.contains("1 device matches"), "{page}");
+}
+
+#[tokio::test]
+async fn reading_every_customer_at_once_reads_each_one_once_and_says_how_far_it_is() {
+    use ztd_dashboard::sandbox::partner::seed::{CUSTOMER_COUNT, TAILSPIN};
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let page = browser.page("/devices", 200).await;
+    let all = CUSTOMER_COUNT;
+    assert!(
+        page.contains(&format!(
+            "0 of the {all} customers you can open are in the index"
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("Read all {all} customers now")),
+        "{page}"
+    );
+
+    let read_all = || async {
+        browser
+            .send(browser.post_to("/devices/read-all").form(&[("q", "SN")]))
+            .await
+    };
+    let response = read_all().await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/devices?q=SN&done=index-reading-all");
+    // A second click while the first is reading reads nothing twice.
+    assert_eq!(read_all().await.status(), 303);
+
+    // Tailspin has no reseller relationship: its devices cannot be read, and it says so.
+    let done = format!(
+        "{} of the {all} customers you can open are in the index",
+        all - 1
+    );
+    let mut page = String::new();
+    for _ in 0..600 {
+        page = browser.page("/devices?q=SN", 200).await;
+        if page.contains(&done) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(page.contains(&done), "{page}");
+    assert!(page.contains("Tailspin Toys: not read yet"), "{page}");
+    assert!(
+        page.contains("your organisation needs a reseller relationship with this customer"),
+        "{page}"
+    );
+
+    // A device of a customer nobody opened is found.
+    let fabrikam = devices_of(&app, FABRIKAM).await;
+    until_found(&browser, fabrikam[0]["serialNumber"].as_str().unwrap()).await;
+    // Each customer's batches were asked for once (Tailspin's refused, once per click at most).
+    let mut asked: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for request in admin_list_at(&app.sandbox_url, "requests").await {
+        let path = request["path"].as_str().unwrap_or_default();
+        if request["method"] == "GET" && path.ends_with("/deviceBatches") {
+            *asked.entry(path.to_string()).or_default() += 1;
+        }
+    }
+    let tailspin = format!("/v1/customers/{TAILSPIN}/deviceBatches");
+    assert_eq!(asked.len(), all, "every customer was asked");
+    let twice: Vec<_> = asked
+        .iter()
+        .filter(|(path, n)| **n > 1 && **path != tailspin)
+        .collect();
+    assert!(twice.is_empty(), "{twice:?}");
+}
+
+#[tokio::test]
+async fn a_device_registered_outside_the_dashboard_is_found_once_the_schedule_reads_again() {
+    use common::process::Dashboard;
+    use ztd_dashboard::partner_center::{
+        AccessToken, BatchId, CallContext, ClientConfig, CustomerId, NewDevice,
+        PartnerCenterClient, RequestId,
+    };
+    let port = free_port();
+    let sandbox = sandbox_for_dashboard_on(port).await;
+    let app = TestApp::for_process(port, &sandbox).await;
+    // Due two seconds after a read; the schedule looks every five.
+    let refresh = [("ZTD_DEVICE_INDEX_REFRESH_SECS", "2")];
+    let _dashboard = Dashboard::start(port, &app, &sandbox, &refresh).await;
+    let browser = signed_in(&app).await;
+    browser
+        .page(&format!("/customers/{NORTHWIND}/batches"), 200)
+        .await;
+    app.index_read(NORTHWIND).await;
+    let page = browser.page("/devices?q=MADE-ELSEWHERE", 200).await;
+    assert!(page.contains("No device matches"), "{page}");
+
+    // Someone registers a device in the Partner Center portal, not through the dashboard.
+    let token = sign_in(&sandbox, ADMIN).await.access_token;
+    let ctx = CallContext::new(AccessToken::new(token), uuid::Uuid::new_v4());
+    let client = PartnerCenterClient::new(ClientConfig {
+        base_url: sandbox.base_url().parse().unwrap(),
+        ..ClientConfig::default()
+    })
+    .unwrap();
+    let device = NewDevice {
+        serial_number: Some("MADE-ELSEWHERE-1".into()),
+        hardware_hash: Some(hash(77_001)),
+        ..NewDevice::default()
+    };
+    client
+        .create_device_batch(
+            &ctx,
+            &CustomerId::parse(NORTHWIND).unwrap(),
+            &BatchId::parse("From the portal").unwrap(),
+            &[device],
+            RequestId::new(),
+        )
+        .await
+        .expect("a batch is created");
+    let page = until_found(&browser, "MADE-ELSEWHERE").await;
+    assert!(page.contains("1 device matches"), "{page}");
+    assert!(page.contains("From the portal"), "{page}");
 }

@@ -272,6 +272,8 @@ fn write_routes(c: &str, u: &str) -> Vec<String> {
     routes.push(format!("/customers/{c}/profiles"));
     routes.push(format!("/customers/{c}/profiles/{u}"));
     routes.push(format!("/customers/{c}/profiles/{u}/delete"));
+    routes.push(format!("/devices/check/{c}"));
+    routes.push("/devices/read-all".into());
     routes.push("/auth/logout".into());
     routes
 }

@@ -38,6 +38,17 @@ pub async fn upload_job(
 }
 
 #[server]
+pub async fn refused_device(
+    customer_id: String,
+    upload_id: String,
+    row: u32,
+) -> Result<crate::model::devices::RefusedDeviceView, AppError> {
+    use crate::server::path_ids::from_address;
+    let upload = (from_address(&customer_id)?, from_address(&upload_id)?);
+    crate::server::uploads::refused::refused_device(upload, row).await
+}
+
+#[server]
 pub async fn upload_history(
     customer_id: Option<String>,
     status: Option<UploadStatus>,

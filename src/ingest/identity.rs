@@ -42,6 +42,18 @@ pub struct RowKeys {
     /// looked up by those, and decoding and digesting thousands of 4 KB hashes would cost the
     /// preview more than it finds.
     pub hash_digest: Option<String>,
+    /// Manufacturer and model as [`maker_key`] makes them, when the row has both: with the
+    /// serial number, Partner Center's own key for a device without a hash.
+    pub maker: Option<String>,
+}
+
+/// A manufacturer and model, compared without regard to case or surrounding spaces.
+pub fn maker_key(manufacturer: &str, model: &str) -> String {
+    format!(
+        "{}\u{1f}{}",
+        manufacturer.trim().to_lowercase(),
+        model.trim().to_lowercase()
+    )
 }
 
 impl RowKeys {
@@ -52,11 +64,16 @@ impl RowKeys {
             (None, None) => device.hardware_hash.as_deref().and_then(hash_digest),
             _ => None,
         };
+        let maker = match (&device.manufacturer, &device.model) {
+            (Some(manufacturer), Some(model)) => Some(maker_key(manufacturer, model)),
+            _ => None,
+        };
         RowKeys {
             row: device.row,
             serial,
             product_key,
             hash_digest,
+            maker,
         }
     }
 }

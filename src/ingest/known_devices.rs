@@ -1,6 +1,7 @@
 //! Rows checked against devices already registered, which the reader alone cannot know:
-//! the customer's own devices as Partner Center lists them (806 before it is answered), and
-//! the devices the dashboard's index finds with the partner's other customers (808).
+//! the customer's own devices as Partner Center lists them and as the dashboard's index holds
+//! them (806 before it is answered), and the devices the index finds with the partner's other
+//! customers (808).
 
 use std::collections::{HashMap, HashSet};
 
@@ -45,15 +46,45 @@ pub fn already_registered(devices: &[DeviceRow], existing: &[ExistingDevice]) ->
                 _ => None,
             };
             let batch = by_product_key.or(by_serial)?;
-            Some(Finding::warning(
-                Some(device.row),
-                None,
-                Check::AlreadyRegistered,
-                format!(
-                    "This device is already in this customer's batch “{batch}”; Partner Center \
-                     would refuse it (806). Remove the row unless you mean to re-upload it."
-                ),
-            ))
+            Some(in_this_customer(device.row, "This device is", batch))
+        })
+        .collect()
+}
+
+fn in_this_customer(row: u32, what: &str, batch: &str) -> Finding {
+    Finding::warning(
+        Some(row),
+        None,
+        Check::AlreadyRegistered,
+        format!(
+            "{what} already in this customer's batch “{batch}”; Partner Center would refuse it \
+             (806). Remove the row unless you mean to re-upload it."
+        ),
+    )
+}
+
+/// Rows whose device the index finds with this very customer, and that the listing above did
+/// not flag (`flagged`): a hash the dashboard uploaded (Partner Center lists none), a customer
+/// too large to list for the preview, or the same serial number with another manufacturer or
+/// model spelling, which is only probably the same device (its manufacturer and model named).
+pub fn registered_here(
+    rows: &[RowKeys],
+    indexed: &[IndexedMatch],
+    flagged: &HashSet<u32>,
+) -> Vec<Finding> {
+    let here: Vec<&IndexedMatch> = indexed.iter().filter(|m| m.this_customer).collect();
+    rows.iter()
+        .filter(|keys| !flagged.contains(&keys.row))
+        .filter_map(|keys| {
+            let (found, surely) = matching(keys, here.iter().copied())?;
+            let what = match (&found.manufacturer, &found.model, surely) {
+                (_, _, true) => "This device is".to_string(),
+                (Some(m), Some(model), false) => {
+                    format!("A device with this serial number ({m} {model}), probably this one, is")
+                }
+                _ => "A device with this serial number, probably this one, is".to_string(),
+            };
+            Some(in_this_customer(keys.row, &what, &found.batch))
         })
         .collect()
 }
@@ -66,7 +97,9 @@ pub struct IndexedMatch {
     pub this_customer: bool,
     /// The customer's name; `None` when the person uploading cannot open that customer.
     pub customer: Option<String>,
+    pub customer_id: String,
     pub batch: String,
+    pub device_id: String,
     /// As [`identity`](super::identity) keys them.
     pub serial_key: Option<String>,
     pub product_key: Option<String>,
@@ -83,20 +116,7 @@ pub fn registered_elsewhere(rows: &[RowKeys], indexed: &[IndexedMatch]) -> Vec<F
     let others: Vec<&IndexedMatch> = indexed.iter().filter(|m| !m.this_customer).collect();
     rows.iter()
         .filter_map(|keys| {
-            let (digest, key, serial) = (&keys.hash_digest, &keys.product_key, &keys.serial);
-            let same = |m: &&&IndexedMatch| {
-                (digest.is_some() && m.hash_digest == *digest)
-                    || (key.is_some() && m.product_key == *key)
-            };
-            let (found, surely) = match others.iter().find(same) {
-                Some(found) => (found, true),
-                None => (
-                    others
-                        .iter()
-                        .find(|m| serial.is_some() && m.serial_key == *serial)?,
-                    false,
-                ),
-            };
+            let (found, surely) = matching(keys, others.iter().copied())?;
             let customer = found.customer.as_deref().map_or_else(
                 || "another of your organisation's customers (one you cannot open)".to_string(),
                 |name| format!("your customer {name}"),
@@ -120,6 +140,34 @@ pub fn registered_elsewhere(rows: &[RowKeys], indexed: &[IndexedMatch]) -> Vec<F
             ))
         })
         .collect()
+}
+
+/// The first of `indexed` that is the row's device: the same hash, product key, or serial
+/// number with the same manufacturer and model (surely the same device: `true`), else the
+/// same serial number alone (probably: `false`).
+pub fn matching<'a>(
+    keys: &RowKeys,
+    indexed: impl Iterator<Item = &'a IndexedMatch> + Clone,
+) -> Option<(&'a IndexedMatch, bool)> {
+    let (digest, key, serial) = (&keys.hash_digest, &keys.product_key, &keys.serial);
+    let same_maker = |m: &IndexedMatch| match (&keys.maker, &m.manufacturer, &m.model) {
+        (Some(maker), Some(manufacturer), Some(model)) => {
+            *maker == super::identity::maker_key(manufacturer, model)
+        }
+        _ => false,
+    };
+    let same = |m: &&IndexedMatch| {
+        (digest.is_some() && m.hash_digest == *digest)
+            || (key.is_some() && m.product_key == *key)
+            || (serial.is_some() && m.serial_key == *serial && same_maker(m))
+    };
+    match indexed.clone().find(same) {
+        Some(found) => Some((found, true)),
+        None => indexed
+            .into_iter()
+            .find(|m| serial.is_some() && m.serial_key == *serial)
+            .map(|found| (found, false)),
+    }
 }
 
 /// The rows no check could look up, said once for the upload: a row known only by its
@@ -240,5 +288,63 @@ mod tests {
             unchecked.message
         );
         assert_eq!(unchecked.row, None);
+    }
+
+    #[test]
+    fn a_device_the_index_finds_in_this_customer_is_flagged_unless_the_listing_did() {
+        let hash = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [4u8; 80]);
+        let rows = [
+            DeviceRow {
+                row: 2,
+                serial_number: Some("Ser-1".into()),
+                ..Default::default()
+            },
+            DeviceRow {
+                row: 3,
+                hardware_hash: Some(hash.clone()),
+                ..Default::default()
+            },
+            DeviceRow {
+                row: 4,
+                serial_number: Some("SER-2".into()),
+                ..Default::default()
+            },
+        ];
+        let ours = |serial: Option<&str>, digest: Option<String>| IndexedMatch {
+            this_customer: true,
+            batch: "Ours".into(),
+            serial_key: serial.map(Into::into),
+            hash_digest: digest,
+            manufacturer: Some("HP".into()),
+            model: Some("EliteBook".into()),
+            ..Default::default()
+        };
+        let indexed = [
+            ours(Some("ser-1"), None),
+            ours(None, super::super::identity::hash_digest(&hash)),
+            ours(Some("ser-2"), None),
+        ];
+        let rows: Vec<RowKeys> = rows.iter().map(RowKeys::of).collect();
+        let flagged: HashSet<u32> = [4].into();
+        let found = registered_here(&rows, &indexed, &flagged);
+        let words: Vec<(u32, &str)> = found
+            .iter()
+            .map(|f| (f.row.unwrap(), f.message.as_str()))
+            .collect();
+        assert_eq!(words.len(), 2, "{words:?}");
+        assert!(words[0].1.starts_with("A device with this serial number (HP EliteBook), probably this one, is already in this customer's batch “Ours”"), "{words:?}");
+        assert!(
+            words[1]
+                .1
+                .starts_with("This device is already in this customer's batch “Ours”"),
+            "{words:?}"
+        );
+        assert!(found.iter().all(|f| f.check == Check::AlreadyRegistered));
+        // Another customer's device is not this customer's.
+        let theirs = [IndexedMatch {
+            this_customer: false,
+            ..indexed[0].clone()
+        }];
+        assert!(registered_here(&rows, &theirs, &HashSet::new()).is_empty());
     }
 }

@@ -40,10 +40,69 @@ pub struct DeviceSearchView {
     pub more: bool,
     /// The query was a hardware hash.
     pub by_hash: bool,
-    /// The customers searched, each with how fresh its index is.
+    /// Customers searched, each with how fresh its index is: all when they are few, else
+    /// those the results are from and those whose last read failed.
     pub freshness: Vec<IndexFreshness>,
+    /// How many of the customers searched the index has read.
+    pub coverage: IndexCoverage,
     /// How long ago the person's customer list (what they may see) was read.
     pub customer_list_age: String,
+}
+
+/// Partner Center's device error "already registered to this customer"
+/// (`ZtdDeviceAlreadyAssigned`).
+pub const ALREADY_IN_THIS_CUSTOMER: &str = "806";
+/// Partner Center's device error "registered to another organisation"
+/// (`ZtdDeviceAssignedToOtherTenant`).
+pub const REGISTERED_ELSEWHERE: &str = "808";
+
+/// Where the device index finds a device Partner Center refused as already registered (806
+/// in this customer, 808 elsewhere).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Whereabouts {
+    /// With a customer the person can open: this one or another of the partner's.
+    Found {
+        customer_id: String,
+        customer_name: String,
+        this_customer: bool,
+        batch_id: String,
+        device_id: String,
+        /// Found by its serial number alone (the same serial, perhaps another device), not by
+        /// its hash or product key.
+        by_serial: bool,
+    },
+    /// With another of the partner's customers, one the person cannot open.
+    Hidden,
+}
+
+/// How much of the partner the device index has read, of what the person may open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexCoverage {
+    /// Customers read at least once.
+    pub read: usize,
+    /// Customers the person can open.
+    pub of: usize,
+}
+
+/// The page of one device Partner Center refused with 808 ("registered to another
+/// organisation"): where the index finds it, who can release it, a request to copy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefusedDeviceView {
+    pub customer: super::CustomerRow,
+    pub upload_id: String,
+    /// Its row in the uploaded file.
+    pub row: u32,
+    pub serial_number: Option<String>,
+    pub product_key: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    /// The upload held its hardware hash (the request text carries it).
+    pub has_hash: bool,
+    pub error_code: String,
+    pub found: Option<Whereabouts>,
+    pub coverage: IndexCoverage,
+    /// A request for deregistration, with the device's identifiers filled in.
+    pub request_text: String,
 }
 
 /// How long ago `seconds` ago was, in words ("just now", "3 minutes ago", "2 hours ago").

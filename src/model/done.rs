@@ -21,6 +21,7 @@ text_enum! {
         AssignmentSent = "assignment-sent",
         AssignmentRetried = "assignment-retried",
         IndexChecked = "index-checked",
+        IndexReadingAll = "index-reading-all",
     }
 }
 
@@ -53,6 +54,10 @@ impl Done {
             }
             Done::AssignmentRetried => "The devices left were sent again.",
             Done::IndexChecked => "The customer's devices were read again from Partner Center.",
+            Done::IndexReadingAll => {
+                "Every customer you can open is being read into the index, in the background; \
+                 this page says how far it is when you search or reload it."
+            }
         }
     }
 }

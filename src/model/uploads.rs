@@ -161,6 +161,8 @@ pub struct JobDeviceRow {
     pub explanation: Option<String>,
     /// Partner Center's id of a registered device, for deleting it.
     pub device_id: Option<String>,
+    /// A device refused as already registered (806, 808): where the device index finds it.
+    pub found: Option<super::devices::Whereabouts>,
 }
 
 text_enum! {

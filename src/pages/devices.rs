@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::find_devices;
 use crate::components::{done_notice::DoneNotice, loaded::Loaded};
-use crate::model::devices::{DeviceSearchView, FoundDevice, IndexFreshness};
+use crate::model::devices::{DeviceSearchView, FoundDevice, IndexCoverage, IndexFreshness};
 use crate::urls;
 
 /// `/devices?q=…&customer=…`: a device found by its serial number (or its start), product key
@@ -39,6 +39,7 @@ fn Search(data: DeviceSearchView) -> impl IntoView {
         more,
         by_hash,
         freshness,
+        coverage,
         customer_list_age,
     } = data;
     let scope = match &customer {
@@ -81,6 +82,14 @@ fn Search(data: DeviceSearchView) -> impl IntoView {
                  from Partner Center in the background. Your customer list, which decides what you \
                  may see, was read " {customer_list_age} "."
             </p>
+            <p>{coverage_words(&coverage, customer.is_some())}</p>
+            {(customer.is_none() && coverage.read < coverage.of).then(|| view! {
+                <form method="post" action="/devices/read-all" class="inline">
+                    <input type="hidden" name="q" value=query.clone()/>
+                    <button type="submit" class="secondary">{format!("Read all {} customers now", coverage.of)}</button>
+                    <span class="hint">" In the background, a few at a time; those already read are left as they are."</span>
+                </form>
+            })}
             {if freshness.is_empty() {
                 view! { <p>"No customer is in the index yet: open a customer and its devices are read."</p> }.into_any()
             } else {
@@ -91,6 +100,20 @@ fn Search(data: DeviceSearchView) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+fn coverage_words(coverage: &IndexCoverage, one_customer: bool) -> String {
+    match (one_customer, coverage.read, coverage.of) {
+        (true, 1, _) => "This customer is in the index.".to_string(),
+        (true, _, _) => "This customer has not been read into the index yet.".to_string(),
+        (false, read, of) if read == of => {
+            format!("All {of} customers you can open are in the index.")
+        }
+        (false, read, of) => format!(
+            "{read} of the {of} customers you can open are in the index; a customer is read when \
+             someone opens it, or all at once with the button."
+        ),
     }
 }
 

@@ -5,6 +5,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::uploads::upload_job;
 use crate::components::poll::{poll_while_running, ReloadWithoutScript};
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
+use crate::model::devices::{Whereabouts, ALREADY_IN_THIS_CUSTOMER, REGISTERED_ELSEWHERE};
 use crate::model::operations::PartState;
 use crate::model::profiles::REMOVE_PROFILE;
 use crate::model::uploads::{ChunkView, DevicesShown, JobDeviceRow, JobView, UploadStatus};
@@ -132,7 +133,7 @@ fn Job(data: JobView) -> impl IntoView {
         {if no_devices {
             view! { <p>"No devices to show here."</p> }.into_any()
         } else {
-            view! { <Devices devices=data.devices batch=devices_batch/> }.into_any()
+            view! { <Devices devices=data.devices batch=devices_batch job=job_url.clone()/> }.into_any()
         }}
         <Pager page=data.page has_next=data.has_next label="Device pages"
             href=move |page| format!("{pager_base}?show={show}&page={page}")/>
@@ -175,9 +176,10 @@ fn ProfileForUpload(
     .into_any()
 }
 
-/// `batch`: the batch page's address, under which a registered device can be deleted.
+/// `batch`: the batch page's address, under which a registered device can be deleted; `job`:
+/// this page's, under which a device refused as registered elsewhere has its own page.
 #[component]
-fn Devices(devices: Vec<JobDeviceRow>, batch: String) -> impl IntoView {
+fn Devices(devices: Vec<JobDeviceRow>, batch: String, job: String) -> impl IntoView {
     let rows = devices
         .into_iter()
         .map(|d| {
@@ -185,6 +187,7 @@ fn Devices(devices: Vec<JobDeviceRow>, batch: String) -> impl IntoView {
                 (Some(m), Some(mo)) => format!("{m} {mo}"),
                 (m, mo) => m.or(mo).unwrap_or_default(),
             };
+            let whereabouts = refused_links(&d.error_code, d.found, &job, d.row);
             view! {
                 <tr class=format!("device {}", d.status.as_str())>
                     <td class="number">{d.row}</td>
@@ -198,6 +201,7 @@ fn Devices(devices: Vec<JobDeviceRow>, batch: String) -> impl IntoView {
                         {d.device_id.map(|id| view! {
                             <a href=format!("{batch}/devices/{}/delete", urls::encode(&id))>"Delete…"</a>
                         })}
+                        {whereabouts}
                     </td>
                 </tr>
             }
@@ -213,6 +217,61 @@ fn Devices(devices: Vec<JobDeviceRow>, batch: String) -> impl IntoView {
             </tr></thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+/// For a device refused as already registered: where the device index finds it. An 806 links
+/// to its place in this customer (delete it there to have it here); an 808 to its own page.
+fn refused_links(
+    code: &Option<String>,
+    found: Option<Whereabouts>,
+    job: &str,
+    row: u32,
+) -> Option<AnyView> {
+    match (code.as_deref()?, found) {
+        (
+            ALREADY_IN_THIS_CUSTOMER,
+            Some(Whereabouts::Found {
+                customer_id,
+                batch_id,
+                device_id,
+                by_serial,
+                ..
+            }),
+        ) => {
+            let batch = urls::batch(&customer_id, &batch_id, 1);
+            let delete = format!("{batch}/devices/{}/delete", urls::encode(&device_id));
+            let what = match by_serial {
+                true => "A device with this serial number is in the batch ",
+                false => "It is in the batch ",
+            };
+            Some(
+                view! {
+                    <p class="whereabouts">
+                        {what} <a href=batch>{format!("“{batch_id}”")}</a>
+                        ". To have it in this upload's batch instead: "
+                        <a href=delete>"delete it there…"</a> ", then retry the failed rows."
+                    </p>
+                }
+                .into_any(),
+            )
+        }
+        (REGISTERED_ELSEWHERE, found) => {
+            let hint = match found {
+                Some(Whereabouts::Found { customer_name, .. }) => {
+                    format!("It is with your customer {customer_name}: how to move it…")
+                }
+                Some(Whereabouts::Hidden) => "Where it is and who can release it…".to_string(),
+                None => "Who can release it, and a request to send…".to_string(),
+            };
+            Some(
+                view! {
+                    <p class="whereabouts"><a href=format!("{job}/rows/{row}")>{hint}</a></p>
+                }
+                .into_any(),
+            )
+        }
+        _ => None,
     }
 }
 

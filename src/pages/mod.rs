@@ -12,6 +12,7 @@ pub mod history;
 pub mod job;
 pub mod not_found;
 pub mod profiles;
+pub mod refused_device;
 pub mod upload_new;
 pub mod upload_preview;
 

@@ -117,6 +117,7 @@ impl Application {
                         ..RegisteredClient::default()
                     }],
                     access_token_lifetime: config.sandbox_token_lifetime,
+                    size: config.sandbox_seed_size,
                     ..SandboxConfig::default()
                 })
                 .await
@@ -381,6 +382,7 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
             "/devices/check/{customer}",
             post(device_index::search::check_again),
         )
+        .route("/devices/read-all", post(device_index::search::read_all))
         .route("/customers/{customer}/profiles", post(profiles::create))
         .route(
             "/customers/{customer}/profiles/{profile}",

@@ -304,13 +304,13 @@ impl TestApp {
             .expect("the app's database opens")
     }
 
-    /// Waits (up to 5 s) until the device index has read `customer` once: opening a customer
+    /// Waits (up to 20 s) until the device index has read `customer` once: opening a customer
     /// starts that read in the background, and a test counting Partner Center calls must not
     /// count it by chance on one run and not on the next.
     pub async fn index_read(&self, customer: &str) {
         let store = self.store().await;
         let tenant = ztd_dashboard::sandbox::config::PARTNER_TENANT_ID.to_string();
-        for _ in 0..100 {
+        for _ in 0..400 {
             let entry = store.index_entry(&tenant, customer).await.unwrap();
             if entry.is_some_and(|e| e.checked_at.is_some()) {
                 return;
@@ -345,8 +345,15 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// On the tests' PostgreSQL server when the suite runs on one, else SQLite.
     pub async fn fresh(data_dir: &std::path::Path) -> TestDatabase {
-        let Some(server) = postgres_server() else {
+        TestDatabase::fresh_on(data_dir, postgres_server()).await
+    }
+
+    /// On the PostgreSQL server `server` (an admin URL), or SQLite when `None`: for a
+    /// benchmark that measures both backends in one run.
+    pub async fn fresh_on(data_dir: &std::path::Path, server: Option<String>) -> TestDatabase {
+        let Some(server) = server else {
             return TestDatabase {
                 url: format!("sqlite://{}", data_dir.join("ztd-dashboard.db").display()),
                 postgres: None,

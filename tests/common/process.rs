@@ -11,11 +11,16 @@ impl TestApp {
     /// The address, a fresh data directory and a fresh database for dashboard processes
     /// ([`Dashboard::start`]) on `port` against `sandbox`; replicas share them.
     pub async fn for_process(port: u16, sandbox: &Sandbox) -> TestApp {
+        TestApp::for_process_on(port, sandbox, super::postgres_server()).await
+    }
+
+    /// The same, on the PostgreSQL server `postgres` (an admin URL), or SQLite when `None`.
+    pub async fn for_process_on(port: u16, sandbox: &Sandbox, postgres: Option<String>) -> TestApp {
         let data_dir = std::env::temp_dir().join(format!("ztd-process-{}", uuid::Uuid::new_v4()));
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
             sandbox_url: sandbox.base_url().to_string(),
-            database: super::TestDatabase::fresh(&data_dir).await,
+            database: super::TestDatabase::fresh_on(&data_dir, postgres).await,
             data_dir,
         }
     }

@@ -22,6 +22,7 @@
 //! | `site_root` / `ZTD_SITE_ROOT` (or cargo-leptos's `LEPTOS_SITE_ROOT`) | `target/site` |
 //! | `sandbox_addr` / `ZTD_SANDBOX_ADDR` | `127.0.0.1:0` (a free port) |
 //! | `sandbox_token_lifetime_secs` / `ZTD_SANDBOX_TOKEN_LIFETIME_SECS` | 3600 (short values exercise token refresh) |
+//! | `sandbox_seed_size` / `ZTD_SANDBOX_SEED_SIZE` | `small`; `large` adds 50,000 devices (the device index's benchmark) |
 //! | `upload_max_mb` / `ZTD_UPLOAD_MAX_MB` | 50 |
 //! | `upload_max_rows` / `ZTD_UPLOAD_MAX_ROWS` | 50000 |
 //! | `upload_chunk_size` / `ZTD_UPLOAD_CHUNK_SIZE` | 500 devices per Partner Center request |
@@ -34,6 +35,7 @@
 //! | `draft_retention_days` / `ZTD_DRAFT_RETENTION_DAYS` | 14 (unsubmitted drafts and their files are deleted then) |
 //! | `device_index_refresh_secs` / `ZTD_DEVICE_INDEX_REFRESH_SECS` | 21600 (a customer's devices are read again this long after the last time) |
 //! | `customer_list_ttl_secs` / `ZTD_CUSTOMER_LIST_TTL_SECS` | 600 (how long a sign-in's list of customers decides what a device search may show) |
+//! | `device_index_reads_at_once` / `ZTD_DEVICE_INDEX_READS_AT_ONCE` | 4 (customers one process reads into the device index at the same time) |
 //!
 //! Secret settings (`entra_client_secret`, `encryption_key`, `database_url`, which may hold a
 //! password) are never repeated in an error, only named.
@@ -112,6 +114,8 @@ pub struct Config {
     pub sandbox_addr: SocketAddr,
     /// Lifetime of the tokens the in-process sandbox issues.
     pub sandbox_token_lifetime: Duration,
+    /// How much data the built-in sandbox seeds.
+    pub sandbox_seed_size: crate::sandbox::config::SeedSize,
     /// Largest upload body; larger ones are answered 413 before they are read.
     pub upload_max_bytes: usize,
     /// Most device rows in one upload.
@@ -139,6 +143,8 @@ pub struct Config {
     pub device_index_refresh: Duration,
     /// How long a sign-in's customer list is used for device search before it is read again.
     pub customer_list_ttl: Duration,
+    /// Customers one process reads into the device index at the same time.
+    pub device_index_reads_at_once: usize,
 }
 
 /// One invalid setting, said in one line.
@@ -150,7 +156,7 @@ pub struct ConfigError {
 }
 
 /// Every setting's name: file key, and `ZTD_` + upper case for the environment.
-const KEYS: [&str; 32] = [
+const KEYS: [&str; 34] = [
     "listen_addr",
     "public_url",
     "redirect_url",
@@ -170,6 +176,7 @@ const KEYS: [&str; 32] = [
     "site_root",
     "sandbox_addr",
     "sandbox_token_lifetime_secs",
+    "sandbox_seed_size",
     "upload_max_mb",
     "upload_max_rows",
     "upload_chunk_size",
@@ -183,6 +190,7 @@ const KEYS: [&str; 32] = [
     "draft_retention_days",
     "device_index_refresh_secs",
     "customer_list_ttl_secs",
+    "device_index_reads_at_once",
 ];
 
 /// Settings whose values are never repeated in an error: a start-up log is read by more
@@ -303,6 +311,11 @@ impl Config {
             Some(3600),
             positive,
         )?);
+        let sandbox_seed_size = parse_or(
+            value("sandbox_seed_size"),
+            Some(crate::sandbox::config::SeedSize::Small),
+            str::parse,
+        )?;
         let upload_max_bytes =
             1024 * 1024 * parse_or(value("upload_max_mb"), Some(50), positive)? as usize;
         let upload_max_rows = parse_or(value("upload_max_rows"), Some(50_000), positive)? as usize;
@@ -331,6 +344,8 @@ impl Config {
             Some(600),
             positive,
         )?);
+        let device_index_reads_at_once =
+            parse_or(value("device_index_reads_at_once"), Some(4), positive)? as usize;
         let draft_retention = Duration::from_secs(
             86_400 * parse_or(value("draft_retention_days"), Some(14), positive)?,
         );
@@ -338,6 +353,7 @@ impl Config {
             draft_retention,
             device_index_refresh,
             customer_list_ttl,
+            device_index_reads_at_once,
             parse_concurrency,
             parse_per_user,
             header_read_timeout,
@@ -349,6 +365,7 @@ impl Config {
             upload_max_rows,
             upload_chunk_size,
             sandbox_token_lifetime,
+            sandbox_seed_size,
             listen_addr,
             public_url,
             redirect_url,

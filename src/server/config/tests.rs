@@ -194,16 +194,21 @@ fn the_file_is_read_and_the_environment_wins() {
 }
 
 #[test]
-fn the_device_index_is_read_again_after_six_hours_and_a_customer_list_kept_ten_minutes() {
+fn the_device_index_is_read_again_after_six_hours_four_at_once_and_a_customer_list_kept_ten_minutes(
+) {
     let defaults = load(&[]).unwrap();
     assert_eq!(defaults.device_index_refresh, Duration::from_secs(6 * 3600));
     assert_eq!(defaults.customer_list_ttl, Duration::from_secs(600));
+    assert_eq!(defaults.device_index_reads_at_once, 4);
     let set = load(&[
         ("ZTD_DEVICE_INDEX_REFRESH_SECS", "60"),
         ("ZTD_CUSTOMER_LIST_TTL_SECS", "5"),
+        ("ZTD_DEVICE_INDEX_READS_AT_ONCE", "1"),
     ])
     .unwrap();
     assert_eq!(set.device_index_refresh, Duration::from_secs(60));
     assert_eq!(set.customer_list_ttl, Duration::from_secs(5));
+    assert_eq!(set.device_index_reads_at_once, 1);
     assert!(load(&[("ZTD_DEVICE_INDEX_REFRESH_SECS", "0")]).is_err());
+    assert!(load(&[("ZTD_DEVICE_INDEX_READS_AT_ONCE", "0")]).is_err());
 }

@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use uuid::Uuid;
 
-use super::{IndexEntry, IndexedDevice};
+use super::{IndexEntry, IndexedDevice, SIGN_IN_ENDED};
 use crate::ingest::identity::hash_digest;
 use crate::model::CustomerRow;
 use crate::partner_center::{BatchId, CallContext, CustomerId, PartnerCenterError};
@@ -28,6 +28,16 @@ pub fn due(entry: &IndexEntry, refresh: Duration, now: i64) -> bool {
         .is_none_or(|at| now - at >= refresh.as_secs() as i64)
 }
 
+/// Whether a read goes ahead when the entry was read meanwhile (by another task or replica
+/// that had its lease a moment ago).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// Only if it is still due: the schedule, a customer opened, "read every customer".
+    Due,
+    /// Whatever its age: someone asked ("check again").
+    Now,
+}
+
 /// The customer was opened by the caller: its entry now reads on this sign-in, and when it is
 /// due, it is read in the background.
 pub(crate) async fn opened(state: &AppState, user: &SessionUser, customer: &CustomerRow) {
@@ -42,31 +52,50 @@ pub(crate) async fn opened(state: &AppState, user: &SessionUser, customer: &Cust
         .await;
     match noted {
         Ok(entry) if due(&entry, state.config.device_index_refresh, unix_now()) => {
-            tokio::spawn(read_in_background(state.clone(), user.clone(), entry));
+            tokio::spawn(read_in_background(
+                state.clone(),
+                user.clone(),
+                entry,
+                When::Due,
+            ));
         }
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "could not note a customer for the device index"),
     }
 }
 
-/// Reads the entry's customer as `user`, unless another task or replica is reading it.
-/// Returns how many devices were read, or why it could not be read (also stored on the
-/// entry); `Ok(None)` when another task had it.
+/// Reads the entry's customer as `user`, unless another task or replica is reading it (or,
+/// with [`When::Due`], has just read it). Returns how many devices were read, or why it could
+/// not be read (also stored on the entry); `Ok(None)` when it was left to another.
 pub async fn read_in_background(
     state: AppState,
     user: SessionUser,
     entry: IndexEntry,
+    when: When,
 ) -> Result<Option<usize>, String> {
     let Some(lease) = Lease::take(&state, lease_name(&entry.tenant_id, &entry.customer_id)).await
     else {
         return Ok(None);
     };
+    if when == When::Due {
+        // The entry was looked at before the lease was taken: someone may have read it since.
+        let now = state
+            .store
+            .index_entry(&entry.tenant_id, &entry.customer_id)
+            .await;
+        if let Ok(Some(now)) = now {
+            if !due(&now, state.config.device_index_refresh, unix_now()) {
+                lease.release().await;
+                return Ok(None);
+            }
+        }
+    }
     let read = match auth::access_token(&state, &user).await {
         Ok(token) => {
             let ctx = CallContext::new(token, Uuid::new_v4());
             read_customer(&state, &ctx, &entry).await
         }
-        Err(_) => Err("The sign-in the index reads this customer on has ended.".to_string()),
+        Err(_) => Err(SIGN_IN_ENDED.to_string()),
     };
     if let Err(error) = &read {
         tracing::warn!(customer = %entry.customer_id, %error, "could not read a customer for the device index");
@@ -89,20 +118,11 @@ async fn read_customer(
     ctx: &CallContext,
     entry: &IndexEntry,
 ) -> Result<usize, String> {
-    let words = |e: PartnerCenterError| format!("Partner Center: {}", e.kind().as_str());
+    // As the customer's own pages would say it (a 403 names the role and the relationship).
+    let words = |e: PartnerCenterError| crate::model::AppError::from(e).to_string();
     let customer = CustomerId::parse(&entry.customer_id).map_err(|e| e.to_string())?;
     let client = &state.partner_center;
     let batches = client.device_batches(ctx, &customer).await.map_err(words)?;
-    let profiles: HashMap<String, String> = client
-        .policies(ctx, &customer)
-        .await
-        .map(|policies| {
-            policies
-                .into_iter()
-                .filter_map(|p| Some((p.id?, p.name.unwrap_or_default())))
-                .collect()
-        })
-        .unwrap_or_default();
     let hashes: HashMap<String, String> = state
         .store
         .uploaded_hashes(&entry.customer_id)
@@ -131,7 +151,7 @@ async fn read_customer(
                 customer_id: entry.customer_id.clone(),
                 batch_id: batch.id.clone(),
                 hash_digest: hashes.get(&id.to_lowercase()).cloned(),
-                profile_name: profile_id.as_ref().and_then(|p| profiles.get(p).cloned()),
+                profile_name: None,
                 profile_id,
                 device_id: id,
                 serial_number: device.serial_number,
@@ -140,6 +160,26 @@ async fn read_customer(
                 model: device.model_name,
                 uploaded_at: device.uploaded_date.map(|d| d.timestamp()),
             });
+        }
+    }
+    // Profile names, asked for only when a device has a profile: most customers have none,
+    // and a call saved per customer is a good part of a whole partner's read.
+    if devices.iter().any(|d| d.profile_id.is_some()) {
+        let profiles: HashMap<String, String> = client
+            .policies(ctx, &customer)
+            .await
+            .map(|policies| {
+                policies
+                    .into_iter()
+                    .filter_map(|p| Some((p.id?, p.name.unwrap_or_default())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for device in &mut devices {
+            device.profile_name = device
+                .profile_id
+                .as_ref()
+                .and_then(|p| profiles.get(p).cloned());
         }
     }
     state
@@ -162,24 +202,42 @@ pub async fn keep_fresh(state: AppState) {
     );
     loop {
         every.tick().await;
-        let entries = match state.store.index_entries().await {
-            Ok(entries) => entries,
-            Err(error) => {
-                tracing::warn!(%error, "could not list the device index's customers");
-                continue;
-            }
-        };
-        for entry in entries {
-            if !due(&entry, refresh, unix_now()) {
-                continue;
-            }
-            let Some(sign_in) = entry.sign_in_id.clone() else {
-                continue;
-            };
-            let Some(user) = auth::user_of_sign_in(&state, &sign_in).await else {
-                continue;
-            };
-            let _ = read_in_background(state.clone(), user, entry).await;
+        match state.store.index_entries().await {
+            Ok(entries) => read_due(&state, entries).await,
+            Err(error) => tracing::warn!(%error, "could not list the device index's customers"),
         }
     }
+}
+
+/// Reads those of `entries` that are due, `device_index_reads_at_once` at a time, each on the
+/// sign-in its entry names: the schedule's round, and "read every customer".
+pub async fn read_due(state: &AppState, entries: Vec<IndexEntry>) {
+    let now = unix_now();
+    let due_now = entries
+        .into_iter()
+        .filter(|entry| due(entry, state.config.device_index_refresh, now));
+    futures::stream::iter(due_now)
+        .for_each_concurrent(state.config.device_index_reads_at_once, |entry| async move {
+            let user = match &entry.sign_in_id {
+                Some(sign_in) => auth::user_of_sign_in(state, sign_in).await,
+                None => None,
+            };
+            match user {
+                Some(user) => {
+                    let _ = read_in_background(state.clone(), user, entry, When::Due).await;
+                }
+                // Said once on the entry, not written again at every round.
+                None if entry.error.as_deref() != Some(SIGN_IN_ENDED) => {
+                    let noted = state
+                        .store
+                        .index_read_failed(&entry.tenant_id, &entry.customer_id, SIGN_IN_ENDED)
+                        .await;
+                    if let Err(error) = noted {
+                        tracing::warn!(%error, "could not note an ended sign-in on the device index");
+                    }
+                }
+                None => {}
+            }
+        })
+        .await;
 }

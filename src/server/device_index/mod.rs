@@ -8,17 +8,27 @@
 //!   client), and its rows replaced in one transaction. One replica reads a customer at a time
 //!   (a lease). It is read again once older than `device_index_refresh_secs` ([`keep_fresh`],
 //!   on the stored sign-in; when that sign-in has ended the rows stay and the page says how
-//!   old they are), and at once when someone asks ("check again").
+//!   old they are), at once when someone asks ("check again"), and every customer of a
+//!   person's list when they ask for that ("read all customers", `device_index_reads_at_once`
+//!   at a time).
 //! - Hashes: Partner Center returns none, so a device's hash is known only when the dashboard
 //!   uploaded it (its `upload_rows`); stored as the SHA-256 of the decoded bytes, so padding
 //!   and line breaks in a pasted hash do not matter.
-//! - What a search may show is judged from the searcher's own customer list ([`search`]).
+//! - What a search may show is judged from the searcher's own customer list ([`search`]);
+//!   the same rule for the preview's and the job page's questions about an upload's rows
+//!   ([`whereabouts`]).
 
 pub mod crawl;
 pub mod search;
+pub mod whereabouts;
 
 use crate::ingest::identity::{hash_digest, product_key, serial_key};
 use crate::server::store::Store;
+
+/// Why an entry is no longer read: its rows stay, and the search page says how old they are.
+/// Cleared when someone opens the customer again (their sign-in reads it from then on).
+pub const SIGN_IN_ENDED: &str =
+    "The sign-in it was read on has ended; opening the customer or “check again” reads it on yours.";
 
 /// One device as the index holds it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -60,12 +70,15 @@ impl Store {
         sqlx::query(
             "INSERT INTO device_index_customers (tenant_id, customer_id, customer_name, \
              sign_in_id) VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, customer_id) DO \
-             UPDATE SET customer_name = excluded.customer_name, sign_in_id = excluded.sign_in_id",
+             UPDATE SET customer_name = excluded.customer_name, sign_in_id = excluded.sign_in_id, \
+             error = CASE WHEN device_index_customers.error = $5 THEN NULL \
+             ELSE device_index_customers.error END",
         )
         .bind(tenant_id)
         .bind(customer_id)
         .bind(customer_name)
         .bind(sign_in_id)
+        .bind(SIGN_IN_ENDED)
         .execute(self.pool())
         .await?;
         self.index_entry(tenant_id, customer_id)
@@ -86,6 +99,35 @@ impl Store {
         .bind(customer_id)
         .fetch_optional(self.pool())
         .await
+    }
+
+    /// Makes an entry, read on this sign-in, for each of `customers` (id, name) that has none:
+    /// "read every customer". Entries already there keep their sign-in and age.
+    pub async fn note_index_customers(
+        &self,
+        tenant_id: &str,
+        customers: &[(&str, &str)],
+        sign_in_id: &str,
+    ) -> Result<(), sqlx::Error> {
+        const AT_ONCE: usize = 200;
+        let mut tx = self.pool().begin().await?;
+        for chunk in customers.chunks(AT_ONCE) {
+            // Numbered in the order they first appear, as SQLite numbers them too.
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("($1, $2, ${}, ${})", 3 + 2 * i, 4 + 2 * i))
+                .collect();
+            let sql = format!(
+                "INSERT INTO device_index_customers (tenant_id, sign_in_id, customer_id, \
+                 customer_name) VALUES {} ON CONFLICT (tenant_id, customer_id) DO NOTHING",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(tenant_id).bind(sign_in_id);
+            for (id, name) in chunk {
+                query = query.bind(*id).bind(*name);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await
     }
 
     /// Every entry of every partner, least recently read first (never read before all).

@@ -3,16 +3,17 @@
 //! or across every customer the signed-in person can open, judged from their own customer
 //! list ([`customer_list`]) so results never show a customer they cannot open.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::Redirect;
 use futures::TryStreamExt;
 
-use super::{crawl, IndexedDevice};
+use super::crawl::{self, When};
+use super::{IndexEntry, IndexedDevice};
 use crate::ingest::identity::{hash_digest, product_key, serial_key};
-use crate::model::devices::{ago, DeviceSearchView, FoundDevice, IndexFreshness};
+use crate::model::devices::{ago, DeviceSearchView, FoundDevice, IndexCoverage, IndexFreshness};
 use crate::model::done::Done;
 use crate::model::AppError;
 use crate::partner_center::{CustomerId, CustomerQuery};
@@ -143,6 +144,9 @@ pub(crate) async fn customer_list(caller: &Caller) -> Result<Arc<CustomerList>, 
     Ok(list)
 }
 
+/// Customers whose index freshness the search page lists by name, at most.
+const FRESHNESS_LISTED: usize = 25;
+
 /// The server side of `/devices?q=…&customer=…`.
 pub async fn find(
     query: String,
@@ -201,11 +205,32 @@ pub async fn find(
     let more = results.len() > MOST_SHOWN;
     results.truncate(MOST_SHOWN);
     let now = unix_now();
-    let freshness = store
+    let entries: Vec<IndexEntry> = store
         .index_entries_of(tenant)
         .await?
         .into_iter()
         .filter(|e| in_scope(&e.customer_id))
+        .collect();
+    let coverage = IndexCoverage {
+        read: entries.iter().filter(|e| e.checked_at.is_some()).count(),
+        of: match &one {
+            Some(_) => 1,
+            None => list.customers.len(),
+        },
+    };
+    // All of them when they are few; else those the results are from and those whose last
+    // read failed (a list of 1,250 customers would bury both).
+    let listed_all = entries.len() <= FRESHNESS_LISTED;
+    let shown: HashSet<String> = results
+        .iter()
+        .map(|d| d.customer_id.to_lowercase())
+        .collect();
+    let freshness = entries
+        .into_iter()
+        .filter(|e| {
+            listed_all || e.error.is_some() || shown.contains(&e.customer_id.to_lowercase())
+        })
+        .take(FRESHNESS_LISTED)
         .map(|e| IndexFreshness {
             checked: match e.checked_at {
                 Some(at) => format!("checked {}", ago(now - at)),
@@ -223,6 +248,7 @@ pub async fn find(
         more,
         by_hash: matches!(wanted, Wanted::Hash(_)),
         freshness,
+        coverage,
         customer_list_age: ago(now - list.read_at),
     })
 }
@@ -244,7 +270,8 @@ pub async fn check_again(
         .note_index_customer(&user.tenant_id, &opened.id, &opened.name, &user.sign_in_id)
         .await
         .map_err(AppError::from)?;
-    if let Err(error) = crawl::read_in_background(caller.state.clone(), user.clone(), entry).await {
+    let read = crawl::read_in_background(caller.state.clone(), user.clone(), entry, When::Now);
+    if let Err(error) = read.await {
         return Err(Refusal::new(
             axum::http::StatusCode::BAD_GATEWAY,
             format!("The customer's devices could not be read again: {error}. Try again later."),
@@ -254,6 +281,39 @@ pub async fn check_again(
     Ok(Redirect::to(&urls::with_done(
         &urls::devices(query),
         Done::IndexChecked,
+    )))
+}
+
+/// `POST /devices/read-all`: every customer in the caller's list gets an entry read on their
+/// sign-in (those without one), and every entry due is read in the background, a few at a
+/// time; back to the search (`q` kept), which says how far it is.
+pub async fn read_all(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    axum::Form(fields): Fields,
+) -> Result<Redirect, Refusal> {
+    let caller = Caller::new(state, signed_in).await?;
+    let list = customer_list(&caller).await?;
+    let customers: Vec<(&str, &str)> = list
+        .customers
+        .iter()
+        .map(|(id, name)| (id.as_str(), name.as_str()))
+        .collect();
+    let (store, user) = (&caller.state.store, &caller.user);
+    store
+        .note_index_customers(&user.tenant_id, &customers, &user.sign_in_id)
+        .await
+        .map_err(AppError::from)?;
+    let entries = store
+        .index_entries_of(&user.tenant_id)
+        .await
+        .map_err(AppError::from)?;
+    let state = caller.state.clone();
+    tokio::spawn(async move { crawl::read_due(&state, entries).await });
+    let query = field(&fields, "q").unwrap_or_default();
+    Ok(Redirect::to(&urls::with_done(
+        &urls::devices(query),
+        Done::IndexReadingAll,
     )))
 }
 

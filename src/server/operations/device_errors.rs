@@ -4,6 +4,7 @@
 
 /// The error code stored for a device that Partner Center finished a job without reporting.
 pub const UNREPORTED: &str = "OutcomeUnknown";
+pub use crate::model::devices::{ALREADY_IN_THIS_CUSTOMER, REGISTERED_ELSEWHERE};
 
 /// What went wrong with one device and what to do about it. `code` is the number (`808`) or,
 /// for the errors Microsoft documents without one, the name; `description` is Partner
@@ -14,9 +15,9 @@ pub fn explain(code: Option<&str>, description: Option<&str>) -> String {
         "801" => "Partner Center could not read the request for this device. Upload it again; if it fails again, open a Partner Center support case with the request id.",
         "802" => "Partner Center did not accept the hardware hash: it is damaged or lacks the manufacturer or serial data. Capture the hash again on the device with Get-WindowsAutopilotInfo and upload the new one.",
         "803" => "The device had neither a usable serial number nor a product key. Add the serial number with manufacturer and model, the product key, or the hardware hash, and upload it again.",
-        "806" => "This device is already registered to this customer: nothing more to do. Remove it from the file if you upload the list again.",
+        ALREADY_IN_THIS_CUSTOMER => "This device is already registered to this customer: nothing more to do. Remove it from the file if you upload the list again.",
         "807" => "The device is not registered to this customer, so it cannot be changed or removed here.",
-        "808" => "This device is registered to another organisation. The previous owner (or the reseller who registered it) must deregister it; otherwise open a Microsoft support case with proof of purchase. Then upload it again.",
+        REGISTERED_ELSEWHERE => "This device is registered to another organisation. The previous owner (or the reseller who registered it) must deregister it; otherwise open a Microsoft support case with proof of purchase. Then upload it again.",
         "809" => "The profile is not registered to this customer in Partner Center: it was deleted, or never existed here. Open the customer's profiles, choose one that is listed, and apply it again.",
         "810" => "The profile belongs to another customer: a profile applies only to the devices of the customer it was made for. Choose one of this customer's profiles and apply it again.",
         "811" => "Another partner registered this device, so only that partner can change or remove it.",

@@ -12,12 +12,10 @@ use crate::ingest::DeviceRow;
 use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind, TrackingId};
 use futures::future::BoxFuture;
 
+use crate::server::operations::device_errors::ALREADY_IN_THIS_CUSTOMER;
 use crate::server::operations::jobs::{JobProgress, JobReport};
 use crate::server::operations::{follow, Operation};
 use crate::server::{unix_now, AppState};
-
-/// Partner Center's device error code for "already registered to this customer".
-pub const ALREADY_IN_THIS_CUSTOMER: &str = "806";
 
 /// Asks Partner Center about each accepted chunk whose job is still running, and stores the
 /// answers. Returns whether any job is still running afterwards, or why Partner Center could

@@ -7,12 +7,12 @@
 use futures::{StreamExt, TryStreamExt};
 
 use super::store::InputReport;
-use crate::ingest::identity::{self, RowKeys};
-use crate::ingest::{self, Check, DeviceRow, ExistingDevice, Finding, IndexedMatch, Ingested};
+use crate::ingest::identity::RowKeys;
+use crate::ingest::{self, Check, DeviceRow, ExistingDevice, Finding, Ingested};
 use crate::model::AppError;
 use crate::partner_center::{BatchId, CustomerId, ErrorKind};
 use crate::server::caller::Caller;
-use crate::server::device_index::search;
+use crate::server::device_index::whereabouts;
 
 /// Customers with more devices than this are not pre-checked for repeats (too many calls).
 const PRECHECK_MAX_DEVICES: usize = 20_000;
@@ -65,9 +65,20 @@ pub(crate) async fn check_rows(
         )),
     }
     let keys: Vec<RowKeys> = ingested.devices.iter().map(RowKeys::of).collect();
-    match indexed_matches(caller, customer, &keys).await {
+    match whereabouts::indexed_matches(caller, customer, &keys).await {
         Ok(indexed) => {
-            for finding in ingest::registered_elsewhere(&keys, &indexed) {
+            let flagged: std::collections::HashSet<u32> = by_row
+                .iter()
+                .filter(|(_, findings)| {
+                    findings.iter().any(|f| f.check == Check::AlreadyRegistered)
+                })
+                .map(|(row, _)| *row)
+                .collect();
+            let here = ingest::known_devices::registered_here(&keys, &indexed, &flagged);
+            for finding in here
+                .into_iter()
+                .chain(ingest::registered_elsewhere(&keys, &indexed))
+            {
                 if let Some(list) = finding.row.and_then(|row| by_row.get_mut(&row)) {
                     list.push(finding);
                 }
@@ -137,53 +148,6 @@ async fn existing_devices(
         }));
     }
     Ok(existing)
-}
-
-/// The devices the dashboard's index holds that the rows name (by serial number, product key
-/// or hash), with the customer each is registered with, named only when the person uploading
-/// can open it (their own customer list).
-async fn indexed_matches(
-    caller: &Caller,
-    customer: &CustomerId,
-    rows: &[RowKeys],
-) -> Result<Vec<IndexedMatch>, sqlx::Error> {
-    let keys = |key: fn(&RowKeys) -> &Option<String>| -> Vec<String> {
-        let mut keys: Vec<String> = rows.iter().filter_map(|r| key(r).clone()).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        keys
-    };
-    let serials = keys(|r| &r.serial);
-    let product_keys = keys(|r| &r.product_key);
-    let digests = keys(|r| &r.hash_digest);
-    let found = caller
-        .state
-        .store
-        .indexed_matching(&caller.user.tenant_id, &serials, &product_keys, &digests)
-        .await?;
-    let names = match search::customer_list(caller).await {
-        Ok(list) => Some(list),
-        Err(error) => {
-            tracing::warn!(%error, "could not read the customer list for the device index check");
-            None
-        }
-    };
-    let this = customer.to_string();
-    Ok(found
-        .into_iter()
-        .map(|d| IndexedMatch {
-            this_customer: d.customer_id.eq_ignore_ascii_case(&this),
-            customer: names
-                .as_ref()
-                .and_then(|list| list.customers.get(&d.customer_id.to_lowercase()).cloned()),
-            batch: d.batch_id,
-            serial_key: d.serial_number.as_deref().map(identity::serial_key),
-            product_key: d.product_key.as_deref().map(identity::product_key),
-            hash_digest: d.hash_digest,
-            manufacturer: d.manufacturer,
-            model: d.model,
-        })
-        .collect())
 }
 
 fn row_findings(ingested: &Ingested) -> std::collections::HashMap<u32, Vec<Finding>> {

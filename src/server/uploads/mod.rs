@@ -33,6 +33,7 @@ pub mod job_actions;
 pub mod judging;
 pub mod outcomes;
 pub mod parsing;
+pub mod refused;
 pub mod settle;
 pub mod status;
 pub mod store;

@@ -12,6 +12,7 @@ use crate::model::uploads::{
 use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::caller::{caller, open_customer, Caller};
+use crate::server::device_index::whereabouts;
 use crate::server::display_time;
 use crate::server::operations::parts::Part;
 use crate::server::operations::{self, device_errors, OperationId};
@@ -140,6 +141,7 @@ pub async fn upload_job(
     let page = page.max(1);
     let (rows, has_next) = page_of_rows(store, &upload.operation.id, filter, page).await?;
     let accepted = Part::accepted(&chunks);
+    let mut found = whereabouts::of_refused(&caller, &id, &rows).await;
     let time =
         |at: Option<i64>| display_time(at.and_then(|at| chrono::DateTime::from_timestamp(at, 0)));
     let running = state.is_running() || chunks.iter().any(Part::job_running);
@@ -183,8 +185,11 @@ pub async fn upload_job(
         chunks: chunks.into_iter().map(chunk_view).collect(),
         show,
         devices: rows
-            .into_iter()
-            .map(|row| job_device_row(&row, &accepted))
+            .iter()
+            .map(|row| JobDeviceRow {
+                found: found.remove(&row.device.row),
+                ..job_device_row(row, &accepted)
+            })
             .collect(),
         page,
         has_next,
@@ -309,6 +314,7 @@ pub(crate) fn job_device_row(stored: &StoredRow, accepted_chunks: &[i64]) -> Job
         error_code,
         explanation,
         device_id,
+        found: None,
     }
 }
 
