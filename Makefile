@@ -40,6 +40,8 @@ test: tools-e2e ## Run every test: Rust (on SQLite, then on PostgreSQL if one an
 bench: tools-e2e ## Measure against the budgets in release mode; prints the table, writes BENCHMARKS.md
 	PATH="$(CURDIR)/end2end/node_modules/.bin:$$PATH" cargo leptos build --release --frontend-only
 	cargo bench $(FEATURES) --bench ingest
+	bash scripts/postgres.sh start
+	cargo bench $(FEATURES) --bench device_index
 	cargo bench $(FEATURES) --bench pages
 
 lint: ## rustfmt and clippy (server and browser), warnings are errors

@@ -9,6 +9,8 @@
 mod browsing;
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/tally.rs"]
+mod tally;
 
 use common::*;
 

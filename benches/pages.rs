@@ -1,7 +1,7 @@
 //! The budgets of the pages, the submission, the bundle and memory, beside the reader's:
-//! `make bench` builds the release site, runs the `ingest` benchmark, then this one, which
-//! prints one table and writes it, with the machine it ran on, to `BENCHMARKS.md`. It exits
-//! with 1 when a budget is missed.
+//! `make bench` builds the release site, runs the `ingest` and `device_index` benchmarks,
+//! then this one, which prints one table (theirs included) and writes it, with the machine it
+//! ran on, to `BENCHMARKS.md`. It exits with 1 when a budget is missed.
 //!
 //! The dashboard runs as its own release process (its memory is measured), configured as for
 //! Microsoft but pointed at a sandbox in this process, which first gets 100 batches for one
@@ -13,32 +13,27 @@
 mod browsing;
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/lines.rs"]
+mod lines;
 #[path = "support/rounds.rs"]
 mod rounds;
+#[path = "support/tally.rs"]
+mod tally;
 
 use std::io::Write as _;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use browsing::Tally;
 use common::process::Dashboard;
 use common::uploads::{draft, file_form, to_new_batch, upload_id, CONTOSO, NORTHWIND};
 use common::*;
+use lines::Line;
+use tally::{hammer, ms, Tally};
 use ztd_dashboard::partner_center::{
     AccessToken, BatchId, CallContext, ClientConfig, CustomerId, NewDevice, PartnerCenterClient,
     RequestId,
 };
-
-/// One line of the table.
-struct Line {
-    measurement: String,
-    compared_with: String,
-    value: String,
-    budget: String,
-    /// `None`: reported, with no budget.
-    met: Option<bool>,
-}
 
 /// Each browser reloads the page at `path` with no pause, for `seconds`.
 async fn browse(browsers: &Arc<Vec<Browser>>, path: &str, seconds: u64) -> Tally {
@@ -57,43 +52,6 @@ async fn browse(browsers: &Arc<Vec<Browser>>, path: &str, seconds: u64) -> Tally
         }
     })
     .await
-}
-
-/// `users` loops, each opening what `open` opens, for `seconds`.
-async fn hammer<F, Fut>(users: usize, seconds: u64, open: F) -> Tally
-where
-    F: Fn(usize) -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = Result<(), String>> + Send,
-{
-    let start = Instant::now();
-    let until = start + Duration::from_secs(seconds);
-    let tasks: Vec<_> = (0..users)
-        .map(|user| {
-            let open = open.clone();
-            tokio::spawn(async move {
-                let mut tally = Tally::default();
-                while Instant::now() < until {
-                    let began = Instant::now();
-                    let outcome = open(user).await;
-                    tally.latencies.push(began.elapsed());
-                    if let Err(error) = outcome {
-                        tally.errors.push(error);
-                    }
-                }
-                tally
-            })
-        })
-        .collect();
-    let mut tally = Tally::default();
-    for task in tasks {
-        tally.merge(task.await.expect("a load task ends"));
-    }
-    tally.elapsed = start.elapsed();
-    tally
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1e3
 }
 
 fn kib(bytes: u64) -> String {
@@ -210,7 +168,8 @@ fn main() {
         .enable_all()
         .build()
         .expect("a runtime");
-    let lines = runtime.block_on(measure());
+    let mut lines = runtime.block_on(measure());
+    lines.extend(lines::load("device_index"));
     let mut table = String::from(
         "| measurement | compared with | measured | budget | met |\n|---|---|---|---|---|\n",
     );

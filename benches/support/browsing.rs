@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::common::*;
+use super::tally::Tally;
 
 /// What each round opens: a customer, one of its batches, and a text its search page holds.
 const CUSTOMERS: [(&str, &str, &str); 2] = [
@@ -19,33 +20,6 @@ const CUSTOMERS: [(&str, &str, &str); 2] = [
         "Fabrikam",
     ),
 ];
-
-/// Latencies and failures, merged over people.
-#[derive(Default)]
-pub struct Tally {
-    pub latencies: Vec<Duration>,
-    pub errors: Vec<String>,
-    pub elapsed: Duration,
-}
-
-impl Tally {
-    pub fn merge(&mut self, other: Tally) {
-        self.latencies.extend(other.latencies);
-        self.errors.extend(other.errors);
-    }
-
-    /// Requests per second over `elapsed`.
-    pub fn throughput(&self) -> f64 {
-        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
-    }
-
-    /// The `p`-quantile (0–1) of the latencies.
-    pub fn percentile(&mut self, p: f64) -> Duration {
-        self.latencies.sort_unstable();
-        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
-        self.latencies.get(index).copied().unwrap_or_default()
-    }
-}
 
 /// Opens `path` and times it; an answer other than a 200 holding `expected` is an error.
 pub async fn timed(browser: &Browser, path: &str, expected: &str, tally: &mut Tally) {

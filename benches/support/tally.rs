@@ -1,0 +1,70 @@
+//! Timing many requests at once, for the load benchmarks: latencies and failures merged over
+//! people ([`Tally`]), and [`hammer`], which runs people in loops for a while. Each benchmark
+//! uses a part of it.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+/// Latencies and failures, merged over people.
+#[derive(Default)]
+pub struct Tally {
+    pub latencies: Vec<Duration>,
+    pub errors: Vec<String>,
+    pub elapsed: Duration,
+}
+
+impl Tally {
+    pub fn merge(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.errors.extend(other.errors);
+    }
+
+    /// Requests per second over `elapsed`.
+    pub fn throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// The `p`-quantile (0–1) of the latencies.
+    pub fn percentile(&mut self, p: f64) -> Duration {
+        self.latencies.sort_unstable();
+        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies.get(index).copied().unwrap_or_default()
+    }
+}
+
+/// `users` loops, each opening what `open` opens, for `seconds`.
+pub async fn hammer<F, Fut>(users: usize, seconds: u64, open: F) -> Tally
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send,
+{
+    let start = Instant::now();
+    let until = start + Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..users)
+        .map(|user| {
+            let open = open.clone();
+            tokio::spawn(async move {
+                let mut tally = Tally::default();
+                while Instant::now() < until {
+                    let began = Instant::now();
+                    let outcome = open(user).await;
+                    tally.latencies.push(began.elapsed());
+                    if let Err(error) = outcome {
+                        tally.errors.push(error);
+                    }
+                }
+                tally
+            })
+        })
+        .collect();
+    let mut tally = Tally::default();
+    for task in tasks {
+        tally.merge(task.await.expect("a load task ends"));
+    }
+    tally.elapsed = start.elapsed();
+    tally
+}
+
+pub fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
