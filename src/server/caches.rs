@@ -398,3 +398,46 @@ impl CustomerLists {
         self.0.insert(sign_in_id.to_string(), list);
     }
 }
+
+/// What every person of a partner sees alike, read at most once per `lifetime` per partner
+/// (the device index's entries: `device_index::entries`), so that people searching at once
+/// do not each read it.
+#[derive(Clone)]
+pub struct PerPartner<V> {
+    values: Arc<BoundedMap<String, V>>,
+    /// One read at a time: when a value runs out under 50 people searching, one reads it and
+    /// the others wait for that (without it, each read it at once, every time it ran out).
+    reading: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl<V: Clone> PerPartner<V> {
+    pub fn new(lifetime: Duration) -> Self {
+        PerPartner {
+            values: Arc::new(BoundedMap::new(1_000, lifetime)),
+            reading: Arc::default(),
+        }
+    }
+
+    /// The partner's value, or `read`'s when it has none or it ran out.
+    pub async fn get_or_read<E, Read>(&self, tenant_id: &str, read: Read) -> Result<V, E>
+    where
+        Read: std::future::Future<Output = Result<V, E>>,
+    {
+        let key = tenant_id.to_string();
+        if let Some(value) = self.values.get(&key) {
+            return Ok(value);
+        }
+        let _one_reader = self.reading.lock().await;
+        if let Some(value) = self.values.get(&key) {
+            return Ok(value);
+        }
+        let value = read.await?;
+        self.values.insert(key, value.clone());
+        Ok(value)
+    }
+
+    /// Read it again next time: this process just changed it.
+    pub fn forget(&self, tenant_id: &str) {
+        self.values.retain(|key| key != tenant_id);
+    }
+}

@@ -58,6 +58,8 @@ pub struct AppState {
     pub batch_lists: caches::BatchLists,
     pub profile_write_refusals: caches::ProfileWriteRefusals,
     pub customer_lists: caches::CustomerLists,
+    /// Each partner's device index entries, read at most every two seconds.
+    pub index_entries: caches::PerPartner<Arc<Vec<device_index::IndexEntry>>>,
     /// Places for reading uploaded files ([`uploads::parsing`]).
     pub parse_limits: uploads::parsing::ParseLimits,
     /// This process among the replicas sharing the database ([`leases::replica_name`]).

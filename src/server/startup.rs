@@ -220,6 +220,7 @@ impl Application {
             customer_checks: Default::default(),
             profile_write_refusals: Default::default(),
             customer_lists,
+            index_entries: super::caches::PerPartner::new(std::time::Duration::from_secs(2)),
             batch_lists,
             parse_limits,
             replica: super::leases::replica_name(local_addr).into(),

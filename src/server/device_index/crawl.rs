@@ -50,6 +50,7 @@ pub(crate) async fn opened(state: &AppState, user: &SessionUser, customer: &Cust
             &user.sign_in_id,
         )
         .await;
+    state.index_entries.forget(&user.tenant_id);
     match noted {
         Ok(entry) if due(&entry, state.config.device_index_refresh, unix_now()) => {
             tokio::spawn(read_in_background(
@@ -107,6 +108,7 @@ pub async fn read_in_background(
             tracing::warn!(error = %e, "could not note a failed index read");
         }
     }
+    state.index_entries.forget(&entry.tenant_id);
     lease.release().await;
     read.map(Some)
 }
@@ -232,6 +234,7 @@ pub async fn read_due(state: &AppState, entries: Vec<IndexEntry>) {
                         .store
                         .index_read_failed(&entry.tenant_id, &entry.customer_id, SIGN_IN_ENDED)
                         .await;
+                    state.index_entries.forget(&entry.tenant_id);
                     if let Err(error) = noted {
                         tracing::warn!(%error, "could not note an ended sign-in on the device index");
                     }

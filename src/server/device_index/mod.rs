@@ -22,6 +22,8 @@ pub mod crawl;
 pub mod search;
 pub mod whereabouts;
 
+use std::sync::Arc;
+
 use crate::ingest::identity::{hash_digest, product_key, serial_key};
 use crate::server::store::Store;
 
@@ -44,6 +46,18 @@ pub struct IndexedDevice {
     pub profile_id: Option<String>,
     pub profile_name: Option<String>,
     pub uploaded_at: Option<i64>,
+}
+
+/// A partner's entries, by customer name, as pages use them: read at most every two seconds
+/// per partner (`AppState::index_entries`), so that 50 people searching at once do not each
+/// read 1,250 rows (that was most of a search's time on SQLite); what this process changes
+/// it forgets at once, so "check again" shows its own outcome.
+pub(crate) async fn entries(
+    state: &crate::server::AppState,
+    tenant_id: &str,
+) -> Result<Arc<Vec<IndexEntry>>, sqlx::Error> {
+    let read = async { Ok(Arc::new(state.store.index_entries_of(tenant_id).await?)) };
+    state.index_entries.get_or_read(tenant_id, read).await
 }
 
 /// A customer's entry: when it was read, on which sign-in, and why the last read failed.

@@ -7,13 +7,12 @@ use std::collections::HashMap;
 
 use crate::ingest::identity::{self, RowKeys};
 use crate::ingest::known_devices::matching;
-use crate::ingest::IndexedMatch;
+use crate::ingest::{DeviceRow, IndexedMatch};
 use crate::model::devices::{IndexCoverage, Whereabouts};
 use crate::partner_center::CustomerId;
 use crate::server::caller::Caller;
 use crate::server::device_index::search;
 use crate::server::operations::device_errors::{ALREADY_IN_THIS_CUSTOMER, REGISTERED_ELSEWHERE};
-use crate::server::uploads::store::StoredRow;
 
 /// The devices the index holds that the rows name (by serial number, product key or hash),
 /// with the customer each is registered with, named only when the person can open it.
@@ -67,23 +66,22 @@ pub(crate) async fn indexed_matches(
 }
 
 /// Where the index finds each of these rows that Partner Center refused as already
-/// registered: an 806 in this customer, an 808 with another customer. Rows it does not find
-/// are left out; a failed lookup leaves them all out (the page still explains the code).
-pub(crate) async fn of_refused(
+/// registered (each row with the error code it failed with, if it failed): an 806 in this
+/// customer, an 808 with another customer. Rows it does not find are left out; a failed
+/// lookup leaves them all out (the page still explains the code).
+pub(crate) async fn of_refused<'a>(
     caller: &Caller,
     customer: &CustomerId,
-    rows: &[StoredRow],
+    rows: impl Iterator<Item = (&'a DeviceRow, Option<&'a str>)>,
 ) -> HashMap<u32, Whereabouts> {
     let refused: Vec<(RowKeys, bool)> = rows
-        .iter()
-        .filter_map(|row| {
-            let outcome = row.outcome.as_ref().filter(|o| !o.registered)?;
-            let here = match outcome.error_code.as_deref() {
-                Some(ALREADY_IN_THIS_CUSTOMER) => true,
-                Some(REGISTERED_ELSEWHERE) => false,
+        .filter_map(|(device, failed_with)| {
+            let here = match failed_with? {
+                ALREADY_IN_THIS_CUSTOMER => true,
+                REGISTERED_ELSEWHERE => false,
                 _ => return None,
             };
-            Some((RowKeys::of(&row.device), here))
+            Some((RowKeys::of(device), here))
         })
         .collect();
     if refused.is_empty() {
@@ -124,12 +122,9 @@ fn whereabouts(found: &IndexedMatch, surely: bool) -> Whereabouts {
 /// How many of the customers the person can open the index has read at least once.
 pub(crate) async fn coverage(caller: &Caller) -> Result<IndexCoverage, crate::model::AppError> {
     let list = search::customer_list(caller).await?;
-    let read = caller
-        .state
-        .store
-        .index_entries_of(&caller.user.tenant_id)
-        .await?
-        .into_iter()
+    let entries = super::entries(&caller.state, &caller.user.tenant_id).await?;
+    let read = entries
+        .iter()
         .filter(|e| e.checked_at.is_some())
         .filter(|e| list.customers.contains_key(&e.customer_id.to_lowercase()))
         .count();

@@ -36,11 +36,10 @@ pub async fn refused_device(
         .await?
         .into_iter()
         .find(|r| r.device.row == row)
-        .filter(|r| {
-            r.outcome.as_ref().and_then(|o| o.error_code.as_deref()) == Some(REGISTERED_ELSEWHERE)
-        })
+        .filter(|r| r.failed_with() == Some(REGISTERED_ELSEWHERE))
         .ok_or(AppError::NothingHere)?;
-    let found = whereabouts::of_refused(&caller, &id, std::slice::from_ref(&stored))
+    let refused = std::iter::once((&stored.device, stored.failed_with()));
+    let found = whereabouts::of_refused(&caller, &id, refused)
         .await
         .remove(&row);
     let coverage = whereabouts::coverage(&caller).await?;

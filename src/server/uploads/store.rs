@@ -77,6 +77,16 @@ pub struct StoredRow {
     pub outcome: Option<DeviceOutcome>,
 }
 
+impl StoredRow {
+    /// The error code Partner Center failed the device with, once it has.
+    pub fn failed_with(&self) -> Option<&str> {
+        self.outcome
+            .as_ref()
+            .filter(|o| !o.registered)
+            .and_then(|o| o.error_code.as_deref())
+    }
+}
+
 /// Partner Center's last word on one device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceOutcome {

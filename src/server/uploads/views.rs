@@ -141,7 +141,8 @@ pub async fn upload_job(
     let page = page.max(1);
     let (rows, has_next) = page_of_rows(store, &upload.operation.id, filter, page).await?;
     let accepted = Part::accepted(&chunks);
-    let mut found = whereabouts::of_refused(&caller, &id, &rows).await;
+    let refused = rows.iter().map(|r| (&r.device, r.failed_with()));
+    let mut found = whereabouts::of_refused(&caller, &id, refused).await;
     let time =
         |at: Option<i64>| display_time(at.and_then(|at| chrono::DateTime::from_timestamp(at, 0)));
     let running = state.is_running() || chunks.iter().any(Part::job_running);
