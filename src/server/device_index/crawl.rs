@@ -40,17 +40,35 @@ pub enum When {
 
 /// The customer was opened by the caller: its entry now reads on this sign-in, and when it is
 /// due, it is read in the background.
+///
+/// This runs on every view of a customer's pages, so the entry is looked up in the partner's
+/// cached entries first and written only when it is missing or names another sign-in or name.
 pub(crate) async fn opened(state: &AppState, user: &SessionUser, customer: &CustomerRow) {
-    let noted = state
-        .store
-        .note_index_customer(
-            &user.tenant_id,
-            &customer.id,
-            &customer.name,
-            &user.sign_in_id,
-        )
-        .await;
-    state.index_entries.forget(&user.tenant_id);
+    let known = super::entries(state, &user.tenant_id)
+        .await
+        .ok()
+        .and_then(|all| all.iter().find(|e| e.customer_id == customer.id).cloned());
+    let noted = match known {
+        Some(entry)
+            if entry.sign_in_id.as_deref() == Some(user.sign_in_id.as_str())
+                && entry.customer_name == customer.name =>
+        {
+            Ok(entry)
+        }
+        _ => {
+            let noted = state
+                .store
+                .note_index_customer(
+                    &user.tenant_id,
+                    &customer.id,
+                    &customer.name,
+                    &user.sign_in_id,
+                )
+                .await;
+            state.index_entries.forget(&user.tenant_id);
+            noted
+        }
+    };
     match noted {
         Ok(entry) if due(&entry, state.config.device_index_refresh, unix_now()) => {
             tokio::spawn(read_in_background(

@@ -163,6 +163,18 @@ pub(crate) async fn customer_list(caller: &Caller) -> Result<Arc<CustomerList>, 
 /// Customers whose index freshness the search page lists by name, at most.
 const FRESHNESS_LISTED: usize = 25;
 
+/// How many of `in_scope`'s customers the index has read at least once, of the `of` the
+/// person can open there: the one count both the search page and the 808 page show.
+pub(crate) fn covered<'a>(
+    in_scope: impl Iterator<Item = &'a IndexEntry>,
+    of: usize,
+) -> IndexCoverage {
+    IndexCoverage {
+        read: in_scope.filter(|e| e.checked_at.is_some()).count(),
+        of,
+    }
+}
+
 /// The server side of `/devices?q=…&customer=…`.
 pub async fn find(
     query: String,
@@ -222,13 +234,13 @@ pub async fn find(
         .iter()
         .filter(|e| in_scope(&e.customer_id))
         .collect();
-    let coverage = IndexCoverage {
-        read: in_scope.iter().filter(|e| e.checked_at.is_some()).count(),
-        of: match &one {
+    let coverage = covered(
+        in_scope.iter().copied(),
+        match &one {
             Some(_) => 1,
             None => list.customers.len(),
         },
-    };
+    );
     // All of them when they are few; else those the results are from and those whose last
     // read failed (a list of 1,250 customers would bury both).
     let listed_all = in_scope.len() <= FRESHNESS_LISTED;
@@ -315,12 +327,10 @@ pub async fn read_all(
         .await
         .map_err(AppError::from)?;
     caller.state.index_entries.forget(&user.tenant_id);
-    let entries = store
-        .index_entries_of(&user.tenant_id)
-        .await
-        .map_err(AppError::from)?;
+    // Read once into the partner's cache, which the searches that follow use too.
+    let entries = super::entries(&caller.state, &user.tenant_id).await?;
     let state = caller.state.clone();
-    tokio::spawn(async move { crawl::read_due(&state, entries).await });
+    tokio::spawn(async move { crawl::read_due(&state, Vec::clone(&entries)).await });
     let query = field(&fields, "q").unwrap_or_default();
     Ok(Redirect::to(&urls::with_done(
         &urls::devices(query),

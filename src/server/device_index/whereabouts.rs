@@ -123,13 +123,8 @@ fn whereabouts(found: &IndexedMatch, surely: bool) -> Whereabouts {
 pub(crate) async fn coverage(caller: &Caller) -> Result<IndexCoverage, crate::model::AppError> {
     let list = search::customer_list(caller).await?;
     let entries = super::entries(&caller.state, &caller.user.tenant_id).await?;
-    let read = entries
+    let in_scope = entries
         .iter()
-        .filter(|e| e.checked_at.is_some())
-        .filter(|e| list.customers.contains_key(&e.customer_id.to_lowercase()))
-        .count();
-    Ok(IndexCoverage {
-        read,
-        of: list.customers.len(),
-    })
+        .filter(|e| list.customers.contains_key(&e.customer_id.to_lowercase()));
+    Ok(search::covered(in_scope, list.customers.len()))
 }
