@@ -80,7 +80,7 @@ async fn upload_being_sent(pool: &sqlx::AnyPool) {
     sqlx::query(
         "INSERT INTO upload_chunks (upload_id, chunk, operation, request_id, devices, state, \
          tracking_id, job_status, updated_at) VALUES \
-         ($1, 0, 'create', $2, 2, 'accepted', 'tracking-1', 'processing', 160), \
+         ($1, 0, 'create', $2, 2, 'accepted', '0f4a8b2c-9d3e-4f5a-8b6c-7d8e9f0a1b2c', 'processing', 160), \
          ($1, 1, 'add', $3, 1, 'pending', NULL, NULL, 150)",
     )
     .bind(UPLOAD)
@@ -149,7 +149,10 @@ async fn an_upload_being_sent_during_the_upgrade_comes_out_the_same_operation() 
             (1, PartAction::AddDevices, SECOND_ID, 1, PartState::Pending),
         ]
     );
-    assert_eq!(parts[0].tracking_id.as_deref(), Some("tracking-1"));
+    assert_eq!(
+        parts[0].tracking_id.map(|t| t.to_string()).as_deref(),
+        Some("0f4a8b2c-9d3e-4f5a-8b6c-7d8e9f0a1b2c")
+    );
     assert!(parts[0].job_running());
 
     // What a restart of this version resumes: the same upload, on the same sign-in.

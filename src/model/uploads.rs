@@ -188,6 +188,24 @@ impl DeviceStatus {
 }
 
 text_enum! {
+    /// What Partner Center did with an uploaded row's device (`upload_rows.outcome`; none
+    /// while it has not said).
+    pub enum RowOutcome {
+        Registered = "registered",
+        Failed = "failed",
+    }
+}
+
+impl RowOutcome {
+    pub fn of(registered: bool) -> Self {
+        match registered {
+            true => RowOutcome::Registered,
+            false => RowOutcome::Failed,
+        }
+    }
+}
+
+text_enum! {
     /// Whether an upload makes its batch or adds to one: the upload form's `target`.
     pub enum BatchTarget {
         /// Create the batch, with the first part's devices.

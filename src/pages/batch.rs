@@ -22,11 +22,7 @@ pub fn BatchPage() -> impl IntoView {
         (
             params.get("customer").unwrap_or_default(),
             params.get("batch").unwrap_or_default(),
-            // An address naming no known filter lists them all.
-            query
-                .get("show")
-                .and_then(|show| BatchDevicesShown::try_from(show.as_str()).ok())
-                .unwrap_or(BatchDevicesShown::All),
+            super::shown(&query, BatchDevicesShown::All),
             super::page_number(&query),
         )
     };

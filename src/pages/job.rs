@@ -23,11 +23,7 @@ pub fn JobPage() -> impl IntoView {
         (
             params.get("customer").unwrap_or_default(),
             params.get("upload").unwrap_or_default(),
-            // An address naming no known filter lists them all.
-            query
-                .get("show")
-                .and_then(|show| DevicesShown::try_from(show.as_str()).ok())
-                .unwrap_or(DevicesShown::All),
+            super::shown(&query, DevicesShown::All),
             super::page_number(&query),
         )
     };

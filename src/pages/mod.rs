@@ -26,3 +26,12 @@ pub fn page_number(query: &ParamsMap) -> u32 {
         .and_then(|page| page.parse().ok())
         .unwrap_or(1)
 }
+
+/// The filter of a device list its address asks for (`?show=`); `all` when it names none or
+/// one the list does not know.
+pub fn shown<T: for<'a> TryFrom<&'a str>>(query: &ParamsMap, all: T) -> T {
+    query
+        .get("show")
+        .and_then(|show| T::try_from(show.as_str()).ok())
+        .unwrap_or(all)
+}

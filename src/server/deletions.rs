@@ -19,7 +19,7 @@ use super::caller::{caller, open_customer, Caller};
 use super::leases::Lease;
 use super::operations::parts::{Part, PartOutcome};
 use super::operations::sending::{self, Run};
-use super::operations::{self, refusals, Operation, OperationId, Resumed};
+use super::operations::{self, refusals, Operation, OperationId};
 use super::path_ids::Ids;
 use super::refusal::Refusal;
 use super::store::Store;
@@ -74,15 +74,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let action = (PartAction::DeleteDevice, 1);
-            operations::parts::insert_part(
-                &mut tx,
-                &operation.id,
-                part,
-                action,
-                None,
-                operation.created_at,
-            )
-            .await?;
+            operations::parts::insert_part_of(&mut tx, operation, part, action).await?;
         }
         tx.commit().await
     }
@@ -111,21 +103,7 @@ fn answer(result: Result<(), PartnerCenterError>) -> PartOutcome {
     };
     match error.kind() {
         ErrorKind::NotFound => PartOutcome::Accepted { tracking_id: None },
-        ErrorKind::Server
-        | ErrorKind::Timeout
-        | ErrorKind::Transport
-        | ErrorKind::InvalidResponse => PartOutcome::Uncertain {
-            error: refusals::with_ids(
-                "Partner Center could not be reached or kept failing, so whether the device \
-                 was deleted is not known. Try again: the same request goes again, and \
-                 Partner Center does it at most once."
-                    .into(),
-                &error,
-            ),
-        },
-        _ => PartOutcome::Refused {
-            error: refusals::in_words(&error, "Try again"),
-        },
+        _ => refusals::uncertain_or_refused(&error, "whether the device was deleted"),
     }
 }
 
@@ -308,16 +286,8 @@ pub async fn retry(
     let caller = Caller::new(state, signed_in).await?;
     let operation = deletion_of(&caller, &customer, &operation_id).await?;
     let page = urls::deletion(&customer.to_string(), &operation.id);
-    match operations::resume(&caller, &operation).await? {
-        Resumed::NotFailed => return Ok(Redirect::to(&page)),
-        Resumed::Elsewhere => {}
-        Resumed::Holding(lease) => {
-            run_holding(&caller.state, &caller.user, &operation.id, lease)
-                .await
-                .map_err(AppError::from)?;
-        }
-    }
-    Ok(Redirect::to(&urls::with_done(&page, Done::DeletionRetried)))
+    let send = |lease| run_holding(&caller.state, &caller.user, &operation.id, lease);
+    operations::retry(&caller, &operation, page, Done::DeletionRetried, send).await
 }
 
 #[cfg(test)]

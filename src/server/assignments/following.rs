@@ -6,8 +6,8 @@ use futures::future::BoxFuture;
 
 use super::{AssignedDevice, DeviceAnswer, ProfileChoice};
 use crate::model::operations::AssignmentOutcome;
-use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind, TrackingId};
-use crate::server::operations::jobs::{JobProgress, JobReport};
+use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind};
+use crate::server::operations::jobs::JobReport;
 use crate::server::operations::{follow, Operation};
 use crate::server::{unix_now, AppState};
 
@@ -54,14 +54,7 @@ async fn ask_and_store(
     let mut running = false;
     let mut failure = None;
     for part in store.parts(&operation.id).await.map_err(database)? {
-        if !part.job_running() {
-            continue;
-        }
-        let Some(tracking_id) = part
-            .tracking_id
-            .as_deref()
-            .and_then(|t| TrackingId::parse(t).ok())
-        else {
+        let Some(tracking_id) = part.running_job() else {
             continue;
         };
         let carried: Vec<&AssignedDevice> =
@@ -73,11 +66,7 @@ async fn ask_and_store(
         {
             Ok(details) => {
                 running |= !details.is_terminal();
-                let report = JobReport {
-                    status: JobProgress::Reported(details.status),
-                    started_at: details.started_time.map(|t| t.timestamp()),
-                    completed_at: details.completed_time.map(|t| t.timestamp()),
-                };
+                let report = JobReport::reported(&details);
                 let answers = answers(&carried, &details.devices_status, details.is_terminal());
                 (report, answers)
             }
@@ -85,11 +74,7 @@ async fn ask_and_store(
             // unknown outcome instead of waiting forever.
             Err(error) if error.kind() == ErrorKind::NotFound => {
                 tracing::warn!(operation = %operation.id, part = part.number, "Partner Center forgot an assignment job");
-                let report = JobReport {
-                    status: JobProgress::Forgotten,
-                    started_at: None,
-                    completed_at: None,
-                };
+                let report = JobReport::forgotten();
                 (report, answers(&carried, &[], true))
             }
             Err(error) => {

@@ -139,15 +139,7 @@ impl Store {
                 .await?;
             }
             let action = (PartAction::AssignProfile, carried.len() as i64);
-            parts::insert_part(
-                &mut tx,
-                &operation.id,
-                part,
-                action,
-                None,
-                operation.created_at,
-            )
-            .await?;
+            parts::insert_part_of(&mut tx, operation, part, action).await?;
         }
         tx.commit().await
     }

@@ -13,7 +13,7 @@ use crate::partner_center::CustomerId;
 use crate::server::auth::SignedIn;
 use crate::server::caller::{caller, open_customer, Caller};
 use crate::server::operations::parts::Part;
-use crate::server::operations::{self, device_errors, follow, OperationId, Resumed};
+use crate::server::operations::{self, device_errors, follow, OperationId};
 use crate::server::path_ids::Ids;
 use crate::server::refusal::Refusal;
 use crate::server::{display_time, AppState};
@@ -78,7 +78,10 @@ pub async fn view(
             .find_map(|p| p.check_error.clone()),
         running,
         counts,
-        tracking_ids: parts.iter().filter_map(|p| p.tracking_id.clone()).collect(),
+        tracking_ids: parts
+            .iter()
+            .filter_map(|p| p.tracking_id.map(|t| t.to_string()))
+            .collect(),
         devices: in_order_shown(&devices)
             .into_iter()
             .take(DEVICES_SHOWN)
@@ -126,19 +129,8 @@ pub async fn retry(
     let caller = Caller::new(state, signed_in).await?;
     let operation = assignment_of(&caller, &customer, &operation_id).await?;
     let page = urls::assignment(&customer.to_string(), &operation.id);
-    match operations::resume(&caller, &operation).await? {
-        Resumed::NotFailed => return Ok(Redirect::to(&page)),
-        Resumed::Elsewhere => {}
-        Resumed::Holding(lease) => {
-            send_then_follow(&caller.state, &caller.user, &operation.id, lease)
-                .await
-                .map_err(AppError::from)?;
-        }
-    }
-    Ok(Redirect::to(&urls::with_done(
-        &page,
-        Done::AssignmentRetried,
-    )))
+    let send = |lease| send_then_follow(&caller.state, &caller.user, &operation.id, lease);
+    operations::retry(&caller, &operation, page, Done::AssignmentRetried, send).await
 }
 
 #[cfg(test)]

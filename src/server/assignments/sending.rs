@@ -24,32 +24,18 @@ fn answer(result: Result<TrackingId, PartnerCenterError>) -> PartOutcome {
     let error = match result {
         Ok(tracking_id) => {
             return PartOutcome::Accepted {
-                tracking_id: Some(tracking_id.to_string()),
+                tracking_id: Some(tracking_id),
             }
         }
         Err(error) => error,
     };
     match error.kind() {
-        ErrorKind::Server
-        | ErrorKind::Timeout
-        | ErrorKind::Transport
-        | ErrorKind::InvalidResponse => PartOutcome::Uncertain {
-            error: refusals::with_ids(
-                "Partner Center could not be reached or kept failing, so whether it took \
-                 these devices is not known. Try again: the same request goes again, and \
-                 Partner Center does it at most once."
-                    .into(),
-                &error,
-            ),
-        },
         ErrorKind::Forbidden if error.code.as_deref() != Some(NO_RELATIONSHIP_CODE) => {
             PartOutcome::Refused {
                 error: refusals::with_ids(ONLY_ADMIN_AGENTS.into(), &error),
             }
         }
-        _ => PartOutcome::Refused {
-            error: refusals::in_words(&error, "Try again"),
-        },
+        _ => refusals::uncertain_or_refused(&error, "whether it took these devices"),
     }
 }
 

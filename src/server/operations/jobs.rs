@@ -3,7 +3,7 @@
 //! `operation_parts.job_status`, so a page renders at once and keeps its history after
 //! Partner Center forgets the job.
 
-use crate::partner_center::UploadStatus;
+use crate::partner_center::{BatchUploadDetails, UploadStatus};
 
 /// A job's status as Partner Center reported it, with its times (Unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,6 +11,26 @@ pub struct JobReport {
     pub status: JobProgress,
     pub started_at: Option<i64>,
     pub completed_at: Option<i64>,
+}
+
+impl JobReport {
+    /// What Partner Center said of the job.
+    pub fn reported(details: &BatchUploadDetails) -> Self {
+        JobReport {
+            status: JobProgress::Reported(details.status),
+            started_at: details.started_time.map(|t| t.timestamp()),
+            completed_at: details.completed_time.map(|t| t.timestamp()),
+        }
+    }
+
+    /// Partner Center answered 404 for the job: it no longer knows it.
+    pub fn forgotten() -> Self {
+        JobReport {
+            status: JobProgress::Forgotten,
+            started_at: None,
+            completed_at: None,
+        }
+    }
 }
 
 /// What is known of a part's job (`operation_parts.job_status`).

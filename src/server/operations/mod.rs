@@ -204,3 +204,28 @@ pub(crate) async fn resume(
         crate::server::leases::Lease::take(&caller.state, sending_lease(&operation.id)).await;
     Ok(lease.map_or(Resumed::Elsewhere, Resumed::Holding))
 }
+
+/// A kind's "Try again": resumes a failed operation as the caller ([`resume`]) and, when this
+/// task holds its sending lease, runs `send` with it; then back to the operation's `page`, with
+/// `done` unless it had not failed (a second click, or another replica got there first).
+pub(crate) async fn retry<Send, Sent, T>(
+    caller: &Caller,
+    operation: &Operation,
+    page: String,
+    done: crate::model::done::Done,
+    send: Send,
+) -> Result<axum::response::Redirect, crate::server::refusal::Refusal>
+where
+    Send: FnOnce(crate::server::leases::Lease) -> Sent,
+    Sent: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    use axum::response::Redirect;
+    match resume(caller, operation).await? {
+        Resumed::NotFailed => return Ok(Redirect::to(&page)),
+        Resumed::Elsewhere => {}
+        Resumed::Holding(lease) => {
+            send(lease).await.map_err(crate::model::AppError::from)?;
+        }
+    }
+    Ok(Redirect::to(&crate::urls::with_done(&page, done)))
+}

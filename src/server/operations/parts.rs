@@ -5,6 +5,7 @@
 
 use super::jobs::{finished_job_statuses_sql, JobProgress, JobReport};
 use crate::model::operations::{OperationState, PartAction, PartState};
+use crate::partner_center::TrackingId;
 use crate::server::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -17,7 +18,7 @@ pub struct Part {
     /// How many items (devices) it carries.
     pub items: i64,
     pub state: PartState,
-    pub tracking_id: Option<String>,
+    pub tracking_id: Option<TrackingId>,
     pub error: Option<String>,
     /// What is known of the part's job, once Partner Center was asked.
     pub job_status: Option<JobProgress>,
@@ -46,7 +47,13 @@ impl Part {
 
     /// Accepted as a job, and Partner Center has not yet said it finished it.
     pub fn job_running(&self) -> bool {
-        self.tracking_id.is_some() && !self.job_status.is_some_and(JobProgress::is_finished)
+        self.running_job().is_some()
+    }
+
+    /// The job to ask Partner Center about: accepted as a job, and not yet said finished.
+    pub fn running_job(&self) -> Option<TrackingId> {
+        self.tracking_id
+            .filter(|_| !self.job_status.is_some_and(JobProgress::is_finished))
     }
 
     /// Creates the batch an upload goes to.
@@ -59,7 +66,7 @@ impl Part {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartOutcome {
     /// Taken: as a job with this tracking id, or done at once (`None`).
-    Accepted { tracking_id: Option<String> },
+    Accepted { tracking_id: Option<TrackingId> },
     /// Partner Center said it did nothing with it: sent again under a new id when asked.
     Refused { error: String },
     /// The answer was lost or says nothing about the items; `error` says which. Sent again
@@ -91,6 +98,25 @@ pub(crate) async fn insert_part(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Writes part `number` of an operation being stored (pending, a new request id), dated with
+/// the operation: how kinds that store their parts with the operation do it.
+pub(crate) async fn insert_part_of(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    operation: &super::Operation,
+    number: i64,
+    action: (PartAction, i64),
+) -> Result<(), sqlx::Error> {
+    insert_part(
+        tx,
+        &operation.id,
+        number,
+        action,
+        None,
+        operation.created_at,
+    )
+    .await
 }
 
 /// Stores one answer about a part's job. Returns `false`, changing nothing, when the job was

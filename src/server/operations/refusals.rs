@@ -3,7 +3,40 @@
 //! or is gone, a deletion whose answer was lost) and hands the rest here, naming the button
 //! its page offers to send what is left.
 
+use super::parts::PartOutcome;
 use crate::partner_center::{ErrorKind, PartnerCenterError};
+
+/// A failure that leaves open whether Partner Center did the work: no answer came (timed
+/// out, connection lost), it kept failing (5xx) or its answer was unusable, after the
+/// client's own retries. The part goes again under the same request id.
+pub fn is_transient(error: &PartnerCenterError) -> bool {
+    matches!(
+        error.kind(),
+        ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Transport | ErrorKind::InvalidResponse
+    )
+}
+
+/// A part that was not done, after the kind's own cases: uncertain when the failure was
+/// transient (`not_known`: what is not known, "whether the device was deleted"), else
+/// refused, in words, with "Try again".
+pub fn uncertain_or_refused(error: &PartnerCenterError, not_known: &str) -> PartOutcome {
+    if is_transient(error) {
+        PartOutcome::Uncertain {
+            error: with_ids(
+                format!(
+                    "Partner Center could not be reached or kept failing, so {not_known} is not \
+                     known. Try again: the same request goes again, and Partner Center does it \
+                     at most once."
+                ),
+                error,
+            ),
+        }
+    } else {
+        PartOutcome::Refused {
+            error: in_words(error, "Try again"),
+        }
+    }
+}
 
 /// `again`: what the page's button does, as a sentence starts it ("Send the remaining
 /// parts", "Try again"). Ends with the code and the request id to quote.

@@ -5,6 +5,7 @@
 use super::store::StoredRow;
 use crate::ingest::DeviceRow;
 use crate::model::operations::PartAction;
+use crate::model::uploads::BatchTarget;
 use crate::server::operations::parts::insert_part;
 use crate::server::store::Store;
 
@@ -80,7 +81,7 @@ impl Store {
                 Claim::NothingIncluded
             });
         }
-        let new_batch: String = sqlx::query_scalar("SELECT target FROM uploads WHERE id = $1")
+        let target: BatchTarget = sqlx::query_scalar("SELECT target FROM uploads WHERE id = $1")
             .bind(upload_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -104,7 +105,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let part = (
-                upload_action(index == 0 && new_batch == "new"),
+                upload_action(index == 0 && target.is_new()),
                 chunk.len() as i64,
             );
             insert_part(&mut tx, upload_id, index as i64, part, None, now).await?;

@@ -9,11 +9,11 @@
 
 use super::store::{DeviceOutcome, Upload};
 use crate::ingest::DeviceRow;
-use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind, TrackingId};
+use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind};
 use futures::future::BoxFuture;
 
 use crate::server::operations::device_errors::ALREADY_IN_THIS_CUSTOMER;
-use crate::server::operations::jobs::{JobProgress, JobReport};
+use crate::server::operations::jobs::JobReport;
 use crate::server::operations::{follow, Operation};
 use crate::server::{unix_now, AppState};
 
@@ -64,14 +64,7 @@ async fn ask_and_store(
     // A job that ended changed its batch (its devices, its status) in Partner Center.
     let mut ended = false;
     for chunk in store.parts(&upload.operation.id).await.map_err(database)? {
-        if !chunk.job_running() {
-            continue;
-        }
-        let Some(tracking_id) = chunk
-            .tracking_id
-            .as_deref()
-            .and_then(|t| TrackingId::parse(t).ok())
-        else {
+        let Some(tracking_id) = chunk.running_job() else {
             continue;
         };
         let rows = store
@@ -95,11 +88,7 @@ async fn ask_and_store(
                     .into_iter()
                     .filter_map(|(row, status)| outcome(status, resends).map(|o| (row, o)))
                     .collect();
-                let report = JobReport {
-                    status: JobProgress::Reported(details.status),
-                    started_at: details.started_time.map(|t| t.timestamp()),
-                    completed_at: details.completed_time.map(|t| t.timestamp()),
-                };
+                let report = JobReport::reported(details);
                 running |= !details.is_terminal();
                 ended |= details.is_terminal();
                 (report, outcomes, unreported)
@@ -108,11 +97,7 @@ async fn ask_and_store(
             // devices it never reported get an unknown outcome instead of waiting forever.
             Err(error) if error.kind() == ErrorKind::NotFound => {
                 tracing::warn!(upload = %upload.operation.id, chunk = chunk.number, "Partner Center forgot a job");
-                let report = JobReport {
-                    status: JobProgress::Forgotten,
-                    started_at: None,
-                    completed_at: None,
-                };
+                let report = JobReport::forgotten();
                 (report, Vec::new(), unpaired(&rows, &[]))
             }
             Err(error) => {

@@ -3,6 +3,7 @@
 //! only this, so it renders at once and keeps its history after Partner Center forgets a job.
 
 use super::store::DeviceOutcome;
+use crate::model::uploads::RowOutcome;
 use crate::server::operations::device_errors::UNREPORTED;
 use crate::server::operations::jobs::JobReport;
 use crate::server::operations::parts;
@@ -44,10 +45,11 @@ impl Store {
         }
         for row in unreported {
             sqlx::query(
-                "UPDATE upload_rows SET outcome = 'failed', error_code = $1, \
-                 error_description = $1 WHERE upload_id = $2 AND row_number = $3 \
+                "UPDATE upload_rows SET outcome = $1, error_code = $2, \
+                 error_description = $2 WHERE upload_id = $3 AND row_number = $4 \
                  AND outcome IS NULL",
             )
+            .bind(RowOutcome::Failed)
             .bind(UNREPORTED)
             .bind(upload_id)
             .bind(*row as i64)
@@ -59,11 +61,7 @@ impl Store {
                 "UPDATE upload_rows SET outcome = $1, error_code = $2, error_description = $3, \
                  device_id = $4 WHERE upload_id = $5 AND row_number = $6",
             )
-            .bind(if outcome.registered {
-                "registered"
-            } else {
-                "failed"
-            })
+            .bind(RowOutcome::of(outcome.registered))
             .bind(&outcome.error_code)
             .bind(&outcome.error_description)
             .bind(&outcome.device_id)

@@ -20,6 +20,7 @@ use crate::partner_center::{
     BatchId, CallContext, CustomerId, Device, ErrorKind, PartnerCenterError,
 };
 use crate::server::operations::parts::Part;
+use crate::server::operations::refusals;
 use crate::server::{unix_now, AppState};
 
 /// ApiFault codes by which Partner Center refuses the content of a request: the devices
@@ -32,10 +33,7 @@ const CODES_ABOUT_THE_DEVICES: [&str; 2] = ["800002", "3000"];
 /// was certainly not taken.
 pub fn is_uncertain(error: &PartnerCenterError) -> bool {
     match error.kind() {
-        ErrorKind::Server
-        | ErrorKind::Timeout
-        | ErrorKind::Transport
-        | ErrorKind::InvalidResponse => true,
+        _ if refusals::is_transient(error) => true,
         ErrorKind::BadRequest => {
             error.status.is_some()
                 && !error

@@ -8,7 +8,7 @@ use sqlx::Row as _;
 
 use crate::ingest::{DeviceRow, Finding};
 use crate::model::operations::OperationKind;
-use crate::model::uploads::{BatchTarget, UploadSource};
+use crate::model::uploads::{BatchTarget, RowOutcome, UploadSource};
 use crate::server::operations::{self, Operation};
 use crate::server::store::Store;
 
@@ -162,10 +162,10 @@ impl sqlx::FromRow<'_, sqlx::any::AnyRow> for StoredRow {
             excluded: row.try_get::<i64, _>("excluded")? != 0,
             chunk: row.try_get("chunk")?,
             outcome: row
-                .try_get::<Option<String>, _>("outcome")?
+                .try_get::<Option<RowOutcome>, _>("outcome")?
                 .map(|outcome| {
                     Ok::<_, sqlx::Error>(DeviceOutcome {
-                        registered: outcome == "registered",
+                        registered: outcome == RowOutcome::Registered,
                         error_code: row.try_get("error_code")?,
                         error_description: row.try_get("error_description")?,
                         device_id: row.try_get("device_id")?,

@@ -147,7 +147,7 @@ async fn send_pending(
         let error = match answer {
             Ok(tracking_id) => {
                 let outcome = PartOutcome::Accepted {
-                    tracking_id: Some(tracking_id.to_string()),
+                    tracking_id: Some(tracking_id),
                 };
                 store
                     .record_part(upload_id, chunk.number, &outcome, unix_now())

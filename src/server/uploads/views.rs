@@ -256,7 +256,7 @@ fn chunk_view(c: Part) -> ChunkView {
         .into(),
         devices: c.items,
         state: c.state,
-        tracking_id: c.tracking_id,
+        tracking_id: c.tracking_id.map(|t| t.to_string()),
         error: c.error,
         job_status: c.job_status.map(|s| s.as_str().to_string()),
     }
