@@ -102,7 +102,7 @@ impl<'de> Visitor<'de> for ScalarText {
 
 /// `deserialize_with` for codes documented as strings but sent as numbers (`"808"` or `808`).
 /// `null` and blank text read as `None`. Use together with `#[serde(default)]`.
-pub fn string_or_number_opt<'de, D: Deserializer<'de>>(
+pub fn text_or_number<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
     let text = deserializer.deserialize_option(ScalarText)?;
@@ -236,13 +236,13 @@ pub struct Collection<T> {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiFault {
-    #[serde(default, deserialize_with = "string_or_number_opt")]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub code: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub data: Vec<serde_json::Value>,
-    #[serde(default, deserialize_with = "string_or_number_opt")]
+    #[serde(default, deserialize_with = "text_or_number")]
     pub source: Option<String>,
 }
 

@@ -13,7 +13,7 @@ struct Stamped {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Coded {
-    #[serde(default, deserialize_with = "string_or_number_opt")]
+    #[serde(default, deserialize_with = "text_or_number")]
     error_code: Option<String>,
 }
 

@@ -21,7 +21,7 @@ pub struct Customer {
     pub allow_delegated_access: Option<bool>,
     #[serde(
         default,
-        deserialize_with = "string_or_number_opt",
+        deserialize_with = "text_or_number",
         skip_serializing_if = "Option::is_none"
     )]
     pub associated_partner_id: Option<String>,

@@ -79,46 +79,22 @@ impl PolicyAssignment {
 }
 
 /// A registered device.
+///
+/// Partner Center's text fields are read leniently: absent, `null` or blank is `None`, and a
+/// number (`808`) is its text.
+#[serde_with::apply(
+    Option<String> => #[serde(default, deserialize_with = "text_or_number", skip_serializing_if = "Option::is_none")],
+)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Device {
     /// Service-assigned and opaque (usually a GUID, not always).
-    #[serde(
-        default,
-        deserialize_with = "string_or_number_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "string_or_number_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub serial_number: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "string_or_number_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub product_key: Option<String>,
     /// Usually not echoed when listing.
-    #[serde(
-        default,
-        deserialize_with = "string_or_number_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub hardware_hash: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "string_or_number_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub model_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "string_or_number_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub oem_manufacturer_name: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub policies: Vec<PolicyAssignment>,
@@ -196,38 +172,23 @@ impl BatchUploadDetails {
 }
 
 /// The outcome for one device of a job.
+///
+/// Partner Center's text fields are read leniently: absent, `null` or blank is `None`, and a
+/// number (`808`) is its text.
+#[serde_with::apply(
+    Option<String> => #[serde(default, deserialize_with = "text_or_number", skip_serializing_if = "Option::is_none")],
+)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceUploadDetails {
-    #[serde(
-        default,
-        deserialize_with = "string_or_number_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub device_id: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "string_or_number_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub serial_number: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "string_or_number_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub product_key: Option<String>,
     #[serde(default)]
     pub status: UploadStatus,
     /// A ZTD error number such as `"808"` (sent as string or number), or a name.
-    #[serde(
-        default,
-        deserialize_with = "string_or_number_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub error_code: Option<String>,
     /// The error's name, e.g. `ZtdDeviceAssignedToOtherTenant`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
 }
 

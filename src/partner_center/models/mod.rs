@@ -13,9 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ids::CustomerId;
-use super::wire::{
-    count_opt, datetime_opt, null_as_default, string_or_number_opt, EnumValue, Link,
-};
+use super::wire::{count_opt, datetime_opt, null_as_default, text_or_number, EnumValue, Link};
 
 /// Declares a Partner Center enum: serialised as its lower-case wire name, read from any
 /// casing/separator variant of that name or from the SDK's integer value, with every

@@ -30,7 +30,7 @@ pub struct ConfigurationPolicy {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ConfigurationPolicyWire {
-    #[serde(default, deserialize_with = "string_or_number_opt")]
+    #[serde(default, deserialize_with = "text_or_number")]
     id: Option<String>,
     #[serde(default)]
     name: Option<String>,
