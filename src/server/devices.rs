@@ -83,8 +83,7 @@ pub async fn delete(
         (&customer, &opened.name),
         &[removed],
     )
-    .await
-    .map_err(AppError::from)?;
+    .await?;
     if ended == Some(OperationState::Submitted) {
         tracing::info!(customer = %customer_id, batch = %batch_id, device = %device_id, "device deleted");
         let batch = urls::batch(&customer_id, &batch_id, 1);

@@ -271,8 +271,7 @@ async fn writable(
         .state
         .partner_center
         .policies(&caller.ctx, id)
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     Ok((caller, customer, existing))
 }
 

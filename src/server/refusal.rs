@@ -42,6 +42,12 @@ impl From<sqlx::Error> for Refusal {
     }
 }
 
+impl From<crate::partner_center::PartnerCenterError> for Refusal {
+    fn from(error: crate::partner_center::PartnerCenterError) -> Self {
+        AppError::from(error).into()
+    }
+}
+
 impl From<ReadError> for Refusal {
     fn from(error: ReadError) -> Self {
         let status = match error {
@@ -119,6 +125,27 @@ fn context(path: &str) -> Context {
             back: format!("/customers/{customer}/batches/{batch}"),
             back_label: "Back to the batch",
         },
+        ["", "customers", customer, "batches", batch, "profile"] => not_done(
+            format!("/customers/{customer}/batches/{batch}"),
+            "Back to the batch",
+        ),
+        ["", "customers", customer, "assignments", operation, _] => not_done(
+            format!("/customers/{customer}/assignments/{operation}"),
+            "Back to the assignment",
+        ),
+        ["", "customers", customer, "profiles"] => not_done(
+            format!("/customers/{customer}/profiles/new"),
+            "Back to the new profile",
+        ),
+        ["", "customers", customer, "profiles", profile] => not_done(
+            format!("/customers/{customer}/profiles/{profile}/edit"),
+            "Back to the profile",
+        ),
+        ["", "customers", customer, "profiles", _, "delete"] => not_done(
+            format!("/customers/{customer}/profiles"),
+            "Back to the profiles",
+        ),
+        ["", "devices", ..] => not_done("/devices".into(), "Back to finding devices"),
         _ => not_done("/customers".into(), "Back to the customers"),
     }
 }
@@ -160,6 +187,25 @@ mod tests {
             back("/customers/c1/deletions/o1/retry"),
             "/customers/c1/deletions/o1"
         );
+        assert_eq!(
+            back("/customers/c1/batches/b1/profile"),
+            "/customers/c1/batches/b1"
+        );
+        assert_eq!(
+            back("/customers/c1/assignments/o1/retry"),
+            "/customers/c1/assignments/o1"
+        );
+        assert_eq!(back("/customers/c1/profiles"), "/customers/c1/profiles/new");
+        assert_eq!(
+            back("/customers/c1/profiles/p1"),
+            "/customers/c1/profiles/p1/edit"
+        );
+        assert_eq!(
+            back("/customers/c1/profiles/p1/delete"),
+            "/customers/c1/profiles"
+        );
+        assert_eq!(back("/devices/read-all"), "/devices");
+        assert_eq!(back("/devices/check/c1"), "/devices");
         assert_eq!(back("/elsewhere"), "/customers");
     }
 }

@@ -49,8 +49,7 @@ async fn chosen_profile(
         .state
         .partner_center
         .policies(&caller.ctx, customer)
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     listed
         .into_iter()
         .find(|p| p.id.as_deref() == Some(chosen))
@@ -86,9 +85,7 @@ async fn start_and_show(
             ),
         ));
     }
-    let id = start(&caller.state, &caller.user, customer, choice, devices)
-        .await
-        .map_err(AppError::from)?;
+    let id = start(&caller.state, &caller.user, customer, choice, devices).await?;
     Ok(Redirect::to(&urls::with_done(
         &urls::assignment(&customer.0.to_string(), &id),
         Done::AssignmentSent,
@@ -131,8 +128,7 @@ pub async fn apply_to_batch(
         .partner_center
         .devices(&caller.ctx, &customer, &batch)
         .try_collect()
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     let devices: Vec<DeviceToAssign> = listed
         .into_iter()
         .filter_map(|device| {
@@ -180,8 +176,7 @@ pub async fn apply_to_upload(
         .state
         .store
         .upload(&upload_id.to_string())
-        .await
-        .map_err(AppError::from)?
+        .await?
         .filter(|u| u.operation.is_for(&caller, &customer))
         .ok_or(AppError::NotFound {
             what: "This upload".into(),
@@ -191,8 +186,7 @@ pub async fn apply_to_upload(
         .state
         .store
         .registered_devices(&upload.operation.id)
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     if devices.is_empty() {
         return Err(Refusal::new(
             StatusCode::CONFLICT,

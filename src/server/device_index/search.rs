@@ -290,8 +290,7 @@ pub async fn check_again(
         .state
         .store
         .note_index_customer(&user.tenant_id, &opened.id, &opened.name, &user.sign_in_id)
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     let read = crawl::read_in_background(caller.state.clone(), user.clone(), entry, When::Now);
     if let Err(error) = read.await {
         return Err(Refusal::new(
@@ -324,8 +323,7 @@ pub async fn read_all(
     let (store, user) = (&caller.state.store, &caller.user);
     store
         .note_index_customers(&user.tenant_id, &customers, &user.sign_in_id)
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     caller.state.index_entries.forget(&user.tenant_id);
     // Read once into the partner's cache, which the searches that follow use too.
     let entries = super::entries(&caller.state, &user.tenant_id).await?;
