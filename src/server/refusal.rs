@@ -111,6 +111,12 @@ fn context(path: &str) -> Context {
             format!("/customers/{customer}/uploads/{upload}"),
             "Back to the upload",
         ),
+        ["", "customers", customer, "jobs", upload, "failed.csv" | "report.csv"] => Context {
+            heading: "The download is not available",
+            title: "Download",
+            back: format!("/customers/{customer}/jobs/{upload}"),
+            back_label: "Back to the upload",
+        },
         ["", "customers", customer, "jobs", upload, _] => not_done(
             format!("/customers/{customer}/jobs/{upload}"),
             "Back to the upload",
@@ -205,6 +211,10 @@ mod tests {
             "/customers/c1/profiles"
         );
         assert_eq!(back("/devices/read-all"), "/devices");
+        assert_eq!(
+            context("/customers/c1/jobs/u1/report.csv").heading,
+            "The download is not available"
+        );
         assert_eq!(back("/devices/check/c1"), "/devices");
         assert_eq!(back("/elsewhere"), "/customers");
     }

@@ -12,7 +12,6 @@ use futures::TryStreamExt;
 use super::{start, DeviceToAssign, ProfileChoice};
 use crate::model::done::Done;
 use crate::model::profiles::REMOVE_PROFILE;
-use crate::model::AppError;
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::auth::SignedIn;
 use crate::server::caller::{open_customer, Caller};
@@ -172,15 +171,7 @@ pub async fn apply_to_upload(
 ) -> Result<Redirect, Refusal> {
     let caller = Caller::new(state, signed_in).await?;
     let opened = open_customer(&caller, &customer).await?;
-    let upload = caller
-        .state
-        .store
-        .upload(&upload_id.to_string())
-        .await?
-        .filter(|u| u.operation.is_for(&caller, &customer))
-        .ok_or(AppError::NotFound {
-            what: "This upload".into(),
-        })?;
+    let upload = crate::server::uploads::access::load(&caller, &customer, &upload_id).await?;
     let choice = chosen_profile(&caller, &customer, &fields).await?;
     let devices = caller
         .state

@@ -7,12 +7,12 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Redirect;
 use axum::Form;
 
+use super::access::load;
 use super::drafts;
 use super::store::Upload;
-use super::views::load;
 use crate::model::done::Done;
 use crate::model::uploads::RowsAction;
 use crate::model::AppError;
@@ -28,7 +28,7 @@ use crate::urls;
 
 /// Where a change to a draft leads: back to the preview, saying what was `done`, when it was
 /// made; to the job when the upload had been submitted meanwhile (another tab).
-fn after_change(changed: bool, upload: &Upload, done: Done) -> Response {
+fn after_change(changed: bool, upload: &Upload, done: Done) -> Redirect {
     let Operation {
         id, customer_id, ..
     } = &upload.operation;
@@ -36,7 +36,6 @@ fn after_change(changed: bool, upload: &Upload, done: Done) -> Response {
         true => Redirect::to(&urls::with_done(&urls::upload(customer_id, id), done)),
         false => Redirect::to(&urls::job(customer_id, id)),
     }
-    .into_response()
 }
 
 /// The signed-in caller and the upload named in the path, which must be theirs: what every
@@ -48,27 +47,20 @@ pub struct OwnUpload {
 }
 
 impl FromRequestParts<AppState> for OwnUpload {
-    type Rejection = Response;
+    type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Refusal> {
         let Ids((customer, upload)) =
-            Ids::<(CustomerId, OperationId)>::from_request_parts(parts, state)
-                .await
-                .map_err(IntoResponse::into_response)?;
-        let refuse = |e: AppError| Refusal::from(e).into_response();
-        let signed_in = SignedIn::of(&parts.extensions)
-            .ok_or(AppError::SignedOut)
-            .map_err(refuse)?;
-        let caller = Caller::new(state.clone(), signed_in)
-            .await
-            .map_err(refuse)?;
-        let upload = load(&caller, &customer, &upload).await.map_err(refuse)?;
+            Ids::<(CustomerId, OperationId)>::from_request_parts(parts, state).await?;
+        let signed_in = SignedIn::of(&parts.extensions).ok_or(AppError::SignedOut)?;
+        let caller = Caller::new(state.clone(), signed_in).await?;
+        let upload = load(&caller, &customer, &upload).await?;
         if upload.operation.object_id != caller.user.object_id {
             let message = format!(
                 "Only {} can change or submit this upload.",
                 upload.operation.upn
             );
-            return Err(Refusal::new(StatusCode::FORBIDDEN, message).into_response());
+            return Err(Refusal::new(StatusCode::FORBIDDEN, message));
         }
         Ok(Self {
             caller,
@@ -80,7 +72,7 @@ impl FromRequestParts<AppState> for OwnUpload {
 
 /// `POST …/uploads/{id}/rows`: one of the preview's row buttons ([`RowsAction`]), with the
 /// ticked rows as `row` fields.
-pub async fn rows(own: OwnUpload, Form(fields): Fields) -> Result<Response, Refusal> {
+pub async fn rows(own: OwnUpload, Form(fields): Fields) -> Result<Redirect, Refusal> {
     let action = field(&fields, "action")
         .and_then(|action| RowsAction::try_from(action).ok())
         .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "Unknown action."))?;
@@ -97,7 +89,7 @@ pub async fn rows(own: OwnUpload, Form(fields): Fields) -> Result<Response, Refu
 
 /// `POST …/uploads/{id}/target`: `target=existing&existing_batch=…` or
 /// `target=new&batch_name=…`.
-pub async fn target(own: OwnUpload, Form(fields): Fields) -> Result<Response, Refusal> {
+pub async fn target(own: OwnUpload, Form(fields): Fields) -> Result<Redirect, Refusal> {
     let batch = drafts::batch_choice(
         field(&fields, "target"),
         field(&fields, "batch_name"),
@@ -119,7 +111,7 @@ pub async fn submit(own: OwnUpload) -> Result<Redirect, Refusal> {
 
 /// `POST …/uploads/{id}/sheet` with `sheet=…`: reads another sheet of the uploaded workbook
 /// in place of the one chosen first.
-pub async fn sheet(own: OwnUpload, Form(fields): Fields) -> Result<Response, Refusal> {
+pub async fn sheet(own: OwnUpload, Form(fields): Fields) -> Result<Redirect, Refusal> {
     let sheet = field(&fields, "sheet").unwrap_or_default();
     let changed = drafts::read_sheet(&own.caller, &own.upload, &own.customer, sheet).await?;
     Ok(after_change(changed, &own.upload, Done::SheetRead))
@@ -127,7 +119,7 @@ pub async fn sheet(own: OwnUpload, Form(fields): Fields) -> Result<Response, Ref
 
 /// `POST …/uploads/{id}/split`: one new draft per group tag, each into a new batch named
 /// after its tag.
-pub async fn split(own: OwnUpload) -> Result<Response, Refusal> {
+pub async fn split(own: OwnUpload) -> Result<Redirect, Refusal> {
     let changed = drafts::split_by_group_tag(&own.caller, &own.upload).await?;
     Ok(after_change(changed, &own.upload, Done::SplitByGroupTag))
 }

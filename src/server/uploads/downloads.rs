@@ -6,13 +6,13 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 
+use super::access::load;
 use super::store::{RowFilter, StoredRow, Upload};
-use super::views::{job_device_row, load};
-use crate::html::{escape, page};
+use super::views::job_device_row;
 use crate::ingest::header::REPORT_COLUMNS;
 use crate::ingest::{DeviceRow, Field};
 use crate::model::uploads::JobDeviceRow;
@@ -23,6 +23,7 @@ use crate::server::caller::{open_customer, Caller};
 use crate::server::operations::parts::Part;
 use crate::server::operations::OperationId;
 use crate::server::path_ids::Ids;
+use crate::server::refusal::Refusal;
 use crate::server::store::Store;
 use crate::server::AppState;
 
@@ -37,7 +38,7 @@ pub async fn failed_rows(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Ids(ids): Ids<(CustomerId, OperationId)>,
-) -> Response {
+) -> Result<Response, Refusal> {
     download(state, signed_in, ids, Which::Failed).await
 }
 
@@ -46,7 +47,7 @@ pub async fn report(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Ids(ids): Ids<(CustomerId, OperationId)>,
-) -> Response {
+) -> Result<Response, Refusal> {
     download(state, signed_in, ids, Which::Report).await
 }
 
@@ -66,55 +67,40 @@ async fn download(
     signed_in: SignedIn,
     ids: (CustomerId, OperationId),
     which: Which,
-) -> Response {
-    match prepare(state, signed_in, ids).await {
-        Ok((caller, upload, accepted)) => {
-            let name = format!(
-                "{}-{}.csv",
-                if which == Which::Failed {
-                    "failed-rows"
-                } else {
-                    "report"
-                },
-                file_name_part(upload.batch_id.as_deref().unwrap_or("upload"))
-            );
-            let columns = columns(&upload);
-            let head = header_line(&columns, which);
-            let pieces = pieces(
-                caller.state.store.clone(),
-                upload.operation.id,
-                accepted,
-                columns,
-                which,
-            );
-            let body = axum::body::Body::from_stream(
-                futures::stream::once(async move { Ok(Bytes::from(head)) }).chain(pieces),
-            );
+) -> Result<Response, Refusal> {
+    let (caller, upload, accepted) = prepare(state, signed_in, ids).await?;
+    let name = format!(
+        "{}-{}.csv",
+        if which == Which::Failed {
+            "failed-rows"
+        } else {
+            "report"
+        },
+        file_name_part(upload.batch_id.as_deref().unwrap_or("upload"))
+    );
+    let columns = columns(&upload);
+    let head = header_line(&columns, which);
+    let pieces = pieces(
+        caller.state.store.clone(),
+        upload.operation.id,
+        accepted,
+        columns,
+        which,
+    );
+    let body = axum::body::Body::from_stream(
+        futures::stream::once(async move { Ok(Bytes::from(head)) }).chain(pieces),
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
-                ],
-                body,
-            )
-                .into_response()
-        }
-        Err(error) => {
-            let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_GATEWAY);
-            page(
-                status,
-                "Download",
-                &format!(
-                    "<h1>The download is not available</h1><div class=\"notice error\" \
-                     role=\"alert\"><p>{}</p></div>",
-                    escape(&error.to_string())
-                ),
-            )
-        }
-    }
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// Everything checked before the first byte is sent: the sign-in, the customer (as on the

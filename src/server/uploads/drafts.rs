@@ -14,7 +14,6 @@ use super::chunks::Claim;
 use super::draft_rows::Excluding;
 use super::judging::check_rows;
 use super::store::{InputReport, RowFilter, Upload};
-use super::views::batch_names;
 use crate::ingest::{self, Check, Ingested, Limits, ReadError, TypedRow};
 use crate::model::audit::AuditAction;
 use crate::model::operations::{OperationKind, OperationState};
@@ -466,4 +465,13 @@ pub(crate) fn batch_choice(
     let batch = BatchId::parse(name)
         .map_err(|why| refuse(format!("“{}” cannot be a batch name: {why}.", name.trim())))?;
     Ok((target, batch))
+}
+
+/// The customer's batch names, newest first.
+pub(crate) async fn batch_names(
+    caller: &Caller,
+    customer: &CustomerId,
+) -> Result<Vec<String>, crate::model::AppError> {
+    let batches = crate::server::browse::batch_list(caller, customer).await?;
+    Ok(batches.iter().map(|b| b.id.clone()).collect())
 }

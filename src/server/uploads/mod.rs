@@ -21,6 +21,7 @@
 //! - [`chunks`]: an upload's parts, each with its stored request id.
 //! - [`store`], [`outcomes`]: the tables behind all of it.
 
+pub mod access;
 pub mod actions;
 pub mod chunks;
 pub mod downloads;

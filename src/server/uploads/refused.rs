@@ -5,8 +5,8 @@
 //! must release it: the page says who, and gives a request to copy with the device's
 //! identifiers filled in.
 
+use super::access::load;
 use super::store::RowFilter;
-use super::views::load;
 use crate::model::devices::RefusedDeviceView;
 use crate::model::AppError;
 use crate::partner_center::CustomerId;

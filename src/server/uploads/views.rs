@@ -1,6 +1,8 @@
 //! The upload pages' server functions: load from the database (and Partner Center where the
 //! page needs fresh facts) into the view models of `api::uploads`.
 
+use super::access::load;
+use super::drafts::batch_names;
 use super::follow;
 use super::store::{RowCounts, RowFilter, StoredRow, Upload};
 use crate::ingest::{Check, Finding};
@@ -354,30 +356,6 @@ async fn open((id, upload_id): (CustomerId, OperationId)) -> Result<Opened, AppE
         customer,
         counts,
     })
-}
-
-/// The upload, if it belongs to this customer and to the signed-in user's organisation.
-pub(crate) async fn load(
-    caller: &Caller,
-    customer: &CustomerId,
-    upload_id: &OperationId,
-) -> Result<Upload, AppError> {
-    caller
-        .state
-        .store
-        .upload(&upload_id.to_string())
-        .await?
-        .filter(|upload| upload.operation.is_for(caller, customer))
-        .ok_or(AppError::NoSuchUpload)
-}
-
-/// The customer's batch names, newest first.
-pub(crate) async fn batch_names(
-    caller: &Caller,
-    customer: &CustomerId,
-) -> Result<Vec<String>, AppError> {
-    let batches = crate::server::browse::batch_list(caller, customer).await?;
-    Ok(batches.iter().map(|b| b.id.clone()).collect())
 }
 
 pub(crate) fn summary(upload: &Upload) -> UploadSummary {
