@@ -32,8 +32,20 @@ impl Tally {
     }
 }
 
-/// `users` loops, each opening what `open` opens, for `seconds`.
+/// `users` loops, each opening what `open` opens, back to back, for `seconds`: as many
+/// requests as the machine answers (a capacity, not what people do).
 pub async fn hammer<F, Fut>(users: usize, seconds: u64, open: F) -> Tally
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send,
+{
+    paced(users, seconds, Duration::ZERO, open).await
+}
+
+/// `users` people for `seconds`, each opening what `open` opens and then reading it for
+/// `pause` before the next: people at work. Their first requests are spread over the first
+/// pause, so they do not arrive in step.
+pub async fn paced<F, Fut>(users: usize, seconds: u64, pause: Duration, open: F) -> Tally
 where
     F: Fn(usize) -> Fut + Clone + Send + 'static,
     Fut: std::future::Future<Output = Result<(), String>> + Send,
@@ -45,12 +57,16 @@ where
             let open = open.clone();
             tokio::spawn(async move {
                 let mut tally = Tally::default();
+                tokio::time::sleep(pause.mul_f64(user as f64 / users as f64)).await;
                 while Instant::now() < until {
                     let began = Instant::now();
                     let outcome = open(user).await;
                     tally.latencies.push(began.elapsed());
                     if let Err(error) = outcome {
                         tally.errors.push(error);
+                    }
+                    if !pause.is_zero() {
+                        tokio::time::sleep(pause).await;
                     }
                 }
                 tally
