@@ -5,6 +5,12 @@ SHELL := /bin/bash
 FEATURES := --features ssr
 SANDBOX_ADDR ?= 127.0.0.1:3100
 
+# The Rust tests: with cargo-nextest (on this kind of machine; else `cargo install
+# cargo-nextest --locked`), the test binaries run side by side (.config/nextest.toml);
+# without it, cargo test runs them one after another. The crate has no doc tests, which
+# nextest would not run.
+RUST_TESTS := $(if $(shell command -v cargo-nextest),cargo nextest run $(FEATURES),cargo test $(FEATURES))
+
 .PHONY: help tools tools-e2e run sandbox build test bench lint fmt
 
 help: ## List the targets
@@ -17,34 +23,35 @@ tools-e2e: ## Install the build and browser-test tools that are missing
 	@bash scripts/install-tools.sh e2e
 
 run: tools ## Build and start the dashboard on http://127.0.0.1:3000 against the sandbox
-	cargo leptos serve
+	bash scripts/build-site.sh
+	target/debug/ztd-dashboard
 
 sandbox: ## Start only the sandbox (Entra ID + Partner Center) on SANDBOX_ADDR
 	cargo run $(FEATURES) -- sandbox --addr $(SANDBOX_ADDR)
 
 build: tools ## Build the server and the browser bundle
-	cargo leptos build
+	bash scripts/build-site.sh
 
 test: tools-e2e ## Run every test: Rust (on SQLite, then on PostgreSQL if one answers), then the browser tests (two replicas on PostgreSQL too, if one answers)
-	cargo test $(FEATURES)
+	$(RUST_TESTS)
 	@postgres=$$(bash scripts/postgres.sh url); \
 	if [ -n "$$postgres" ]; then \
 	  echo "==> the Rust tests again, on PostgreSQL ($$postgres)"; \
-	  ZTD_TEST_POSTGRES=$$postgres cargo test $(FEATURES); \
+	  ZTD_TEST_POSTGRES=$$postgres $(RUST_TESTS); \
 	else \
 	  echo "==> no PostgreSQL answers (scripts/postgres.sh start makes one): the Rust tests ran on SQLite only, the browser tests will run without the two replicas"; \
 	fi
-	cargo leptos build
+	bash scripts/build-site.sh
 	cd end2end && ZTD_E2E_POSTGRES=$$(bash ../scripts/postgres.sh url) npx playwright test
 
 bench: tools-e2e ## Measure against the budgets in release mode; prints the table, writes BENCHMARKS.md
-	PATH="$(CURDIR)/end2end/node_modules/.bin:$$PATH" cargo leptos build --release --frontend-only
+	bash scripts/build-site.sh --release --front-only
 	cargo bench $(FEATURES) --bench ingest
 	bash scripts/postgres.sh start
 	cargo bench $(FEATURES) --bench device_index
 	cargo bench $(FEATURES) --bench pages
 
-lint: ## rustfmt and clippy (server and browser), warnings are errors
+lint: tools ## rustfmt and clippy (server and browser), warnings are errors
 	cargo fmt --check
 	cargo clippy $(FEATURES) --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --target-dir target/front -- -D warnings

@@ -451,7 +451,7 @@ async fn measure() -> Vec<Line> {
         met: Some(css > 0 && html + css < 30 * 1024),
     });
 
-    // The release bundle, as `cargo leptos build --release` (with wasm-opt) left it.
+    // The release bundle, as `scripts/build-site.sh --release` (with wasm-opt) left it.
     let bundle: Vec<u8> = [
         "target/site/pkg/ztd-dashboard.wasm",
         "target/site/pkg/ztd-dashboard.js",

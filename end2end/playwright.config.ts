@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
 import { MAIN_PORT, REPLICA_PORTS, REPLICA_SANDBOX_PORT } from "./tests/ports";
 
-// The dashboard as built by `cargo leptos build` (server binary + target/site), started from
+// The dashboard as built by `scripts/build-site.sh` (server binary + target/site), started from
 // the repository root against its built-in sandbox (no Microsoft configuration).
 const port = MAIN_PORT;
 const baseURL = `http://127.0.0.1:${port}`;

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds the dashboard: the server binary and the site it serves (target/site). The one way
+# the site is built: `make run`, `make test`, `make bench` and CI call this script.
+#
+#   scripts/build-site.sh               debug server + debug bundle (make run, make test)
+#   scripts/build-site.sh --release     the same in release mode: wasm-opt on the bundle,
+#                                       minified CSS
+#   scripts/build-site.sh --front-only  only the site (make bench builds its own server)
+#
+# Plain cargo, the matching wasm-bindgen CLI and, for release, binaryen's wasm-opt and
+# lightningcss (both from end2end/node_modules): no build tool compiled from source on a new
+# machine. It writes what the server's pages name (src/app.rs, leptos' HydrationScripts):
+#   target/site/pkg/ztd-dashboard.{js,wasm,css}, and public/ at the site's root.
+# `cargo leptos watch` (optional, for live reloading) reads Cargo.toml's [package.metadata.leptos]
+# and writes the same files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+release=false
+server=true
+for arg in "$@"; do
+  case "$arg" in
+    --release) release=true ;;
+    --front-only) server=false ;;
+    *) echo "usage: $0 [--release] [--front-only]" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '==> %s\n' "$*"; }
+name=ztd-dashboard
+site=target/site
+pkg="$site/pkg"
+node_bin="$PWD/end2end/node_modules/.bin"
+
+if $server; then
+  say "the server ($($release && echo release || echo debug))"
+  cargo build --bin "$name" --no-default-features --features ssr $($release && echo --release)
+fi
+
+# The browser bundle: the library with the hydrate feature, for the browser. Its own target
+# directory, shared with `make lint`'s browser-side clippy.
+if $release; then profile=wasm-release; else profile=dev; fi
+say "the browser bundle ($profile)"
+cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate \
+  --profile "$profile" --target-dir target/front
+built="target/front/wasm32-unknown-unknown/$($release && echo wasm-release || echo debug)/ztd_dashboard.wasm"
+
+staging="$site.new"
+rm -rf "$staging"
+mkdir -p "$staging/pkg"
+wasm-bindgen "$built" --target web --no-typescript --out-dir "$staging/pkg" --out-name "$name"
+# The page asks for <name>.wasm (LEPTOS_OUTPUT_NAME is set for every build: .cargo/config.toml).
+mv "$staging/pkg/${name}_bg.wasm" "$staging/pkg/$name.wasm"
+if $release; then
+  say "wasm-opt -Oz"
+  "$node_bin/wasm-opt" -Oz "$staging/pkg/$name.wasm" -o "$staging/pkg/$name.opt.wasm"
+  mv "$staging/pkg/$name.opt.wasm" "$staging/pkg/$name.wasm"
+  "$node_bin/lightningcss" --minify --targets defaults style/main.css -o "$staging/pkg/$name.css"
+else
+  cp style/main.css "$staging/pkg/$name.css"
+fi
+cp -R public/. "$staging/"
+
+# Swapped in whole, so a server running meanwhile never serves half a site.
+rm -rf "$site.old"
+if [ -d "$site" ]; then mv "$site" "$site.old"; fi
+mv "$staging" "$site"
+rm -rf "$site.old"
+say "$site: $(du -sh "$site" | cut -f1)"
