@@ -218,33 +218,36 @@ pub fn not_checked(rows: &[RowKeys], indexed: &[IndexedMatch]) -> Option<Finding
 mod tests {
     use super::*;
 
+    /// A row with only a serial number, and one with only a hardware hash.
+    fn by_serial(row: u32, serial: &str) -> DeviceRow {
+        DeviceRow {
+            row,
+            serial_number: Some(serial.into()),
+            ..Default::default()
+        }
+    }
+
+    fn by_hash(row: u32, hash: &str) -> DeviceRow {
+        DeviceRow {
+            row,
+            hardware_hash: Some(hash.into()),
+            ..Default::default()
+        }
+    }
+
+    /// A hardware hash of 80 bytes `byte`, in base64.
+    fn hash_of(byte: u8) -> String {
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [byte; 80])
+    }
+
     #[test]
     fn a_device_registered_with_another_customer_is_flagged_with_where_it_is() {
-        let hash = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [9u8; 80]);
+        let hash = hash_of(9);
         let rows = [
-            DeviceRow {
-                row: 2,
-                serial_number: Some("abc123".into()),
-                ..Default::default()
-            },
-            DeviceRow {
-                row: 3,
-                hardware_hash: Some(hash.clone()),
-                ..Default::default()
-            },
-            DeviceRow {
-                row: 4,
-                serial_number: Some("MINE".into()),
-                ..Default::default()
-            },
-            DeviceRow {
-                row: 5,
-                hardware_hash: Some(base64::Engine::encode(
-                    &base64::engine::general_purpose::STANDARD,
-                    [1u8; 80],
-                )),
-                ..Default::default()
-            },
+            by_serial(2, "abc123"),
+            by_hash(3, &hash),
+            by_serial(4, "MINE"),
+            by_hash(5, &hash_of(1)),
         ];
         let indexed = [
             IndexedMatch {
@@ -292,23 +295,11 @@ mod tests {
 
     #[test]
     fn a_device_the_index_finds_in_this_customer_is_flagged_unless_the_listing_did() {
-        let hash = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [4u8; 80]);
+        let hash = hash_of(4);
         let rows = [
-            DeviceRow {
-                row: 2,
-                serial_number: Some("Ser-1".into()),
-                ..Default::default()
-            },
-            DeviceRow {
-                row: 3,
-                hardware_hash: Some(hash.clone()),
-                ..Default::default()
-            },
-            DeviceRow {
-                row: 4,
-                serial_number: Some("SER-2".into()),
-                ..Default::default()
-            },
+            by_serial(2, "Ser-1"),
+            by_hash(3, &hash),
+            by_serial(4, "SER-2"),
         ];
         let ours = |serial: Option<&str>, digest: Option<String>| IndexedMatch {
             this_customer: true,
