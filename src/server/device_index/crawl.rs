@@ -47,7 +47,11 @@ pub(crate) async fn opened(state: &AppState, user: &SessionUser, customer: &Cust
     let known = super::entries(state, &user.tenant_id)
         .await
         .ok()
-        .and_then(|all| all.iter().find(|e| e.customer_id == customer.id).cloned());
+        .and_then(|all| {
+            all.iter()
+                .find(|e| e.customer_id.eq_ignore_ascii_case(&customer.id))
+                .cloned()
+        });
     let noted = match known {
         Some(entry)
             if entry.sign_in_id.as_deref() == Some(user.sign_in_id.as_str())

@@ -208,23 +208,23 @@ pub(crate) async fn resume(
 /// A kind's "Try again": resumes a failed operation as the caller ([`resume`]) and, when this
 /// task holds its sending lease, runs `send` with it; then back to the operation's `page`, with
 /// `done` unless it had not failed (a second click, or another replica got there first).
-pub(crate) async fn retry<Send, Sent, T>(
+pub(crate) async fn retry<Sender, Sending, T>(
     caller: &Caller,
     operation: &Operation,
     page: String,
     done: crate::model::done::Done,
-    send: Send,
+    send: Sender,
 ) -> Result<axum::response::Redirect, crate::server::refusal::Refusal>
 where
-    Send: FnOnce(crate::server::leases::Lease) -> Sent,
-    Sent: std::future::Future<Output = Result<T, sqlx::Error>>,
+    Sender: FnOnce(crate::server::leases::Lease) -> Sending,
+    Sending: std::future::Future<Output = Result<T, sqlx::Error>>,
 {
     use axum::response::Redirect;
     match resume(caller, operation).await? {
         Resumed::NotFailed => return Ok(Redirect::to(&page)),
         Resumed::Elsewhere => {}
         Resumed::Holding(lease) => {
-            send(lease).await.map_err(crate::model::AppError::from)?;
+            send(lease).await?;
         }
     }
     Ok(Redirect::to(&crate::urls::with_done(&page, done)))
