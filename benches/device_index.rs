@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use common::process::Dashboard;
 use common::*;
 use lines::Line;
-use tally::{hammer, ms, paced, Tally};
+use tally::{hammer, ms, paced, read_ok, Tally};
 use ztd_dashboard::sandbox::config::SeedSize;
 use ztd_dashboard::sandbox::{FaultSettings, Sandbox};
 
@@ -217,14 +217,7 @@ async fn measure_on(postgres: Option<String>, throttled_build: bool) -> Vec<Line
     let health_url = format!("{}/healthz", app.address);
     let mut floor = hammer(USERS, SECONDS, move |_| {
         let (health, url) = (health.clone(), health_url.clone());
-        async move {
-            let response = health.get(&url).send().await.map_err(|e| e.to_string())?;
-            let status = response.status();
-            response.bytes().await.map_err(|e| e.to_string())?;
-            (status == 200)
-                .then_some(())
-                .ok_or(format!("healthz: {status}"))
-        }
+        async move { read_ok(health.get(&url), "healthz").await }
     })
     .await;
     lines.push(Line {

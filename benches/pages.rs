@@ -29,7 +29,7 @@ use common::process::Dashboard;
 use common::uploads::{draft, file_form, to_new_batch, upload_id, CONTOSO, NORTHWIND};
 use common::*;
 use lines::Line;
-use tally::{hammer, ms, Tally};
+use tally::{hammer, ms, read_ok, Tally};
 use ztd_dashboard::model::operations::PartState;
 use ztd_dashboard::partner_center::{
     AccessToken, BatchId, CallContext, ClientConfig, CustomerId, NewDevice, PartnerCenterClient,
@@ -286,19 +286,7 @@ async fn measure() -> Vec<Line> {
         let api = api.clone();
         let endpoint = endpoint.clone();
         let token = token.clone();
-        async move {
-            let response = api
-                .get(&endpoint)
-                .bearer_auth(&token)
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            let status = response.status();
-            response.bytes().await.map_err(|e| e.to_string())?;
-            (status == 200)
-                .then_some(())
-                .ok_or(format!("api: {status}"))
-        }
+        async move { read_ok(api.get(&endpoint).bearer_auth(&token), "api").await }
     })
     .await;
     let (page_rate, api_rate) = (page_load.throughput(), api_load.throughput());

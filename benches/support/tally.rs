@@ -81,6 +81,16 @@ where
     tally
 }
 
+/// Sends `request` and reads its whole answer: an error, named `what`, unless it is a 200.
+pub async fn read_ok(request: reqwest::RequestBuilder, what: &str) -> Result<(), String> {
+    let response = request.send().await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    response.bytes().await.map_err(|e| e.to_string())?;
+    (status == 200)
+        .then_some(())
+        .ok_or(format!("{what}: {status}"))
+}
+
 pub fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
 }
