@@ -66,24 +66,17 @@ pub async fn get_device_to_delete(
     crate::server::devices::device_to_delete(customer, batch, device_id).await
 }
 
+/// Any operation's page: `show` and `page` choose the devices an upload lists.
 #[server]
-pub async fn get_deletion(
+pub async fn get_operation(
     customer_id: String,
     operation_id: String,
-) -> Result<crate::model::operations::DeletionView, AppError> {
+    show: crate::model::uploads::DevicesShown,
+    page: u32,
+) -> Result<crate::model::operations::OperationView, AppError> {
     use crate::server::path_ids::from_address;
-    let deletion = (from_address(&customer_id)?, from_address(&operation_id)?);
-    crate::server::deletions::view(deletion).await
-}
-
-#[server]
-pub async fn get_assignment(
-    customer_id: String,
-    operation_id: String,
-) -> Result<crate::model::operations::AssignmentView, AppError> {
-    use crate::server::path_ids::from_address;
-    let assignment = (from_address(&customer_id)?, from_address(&operation_id)?);
-    crate::server::assignments::page::view(assignment).await
+    let operation = (from_address(&customer_id)?, from_address(&operation_id)?);
+    crate::server::operation_pages::view(operation, show, page).await
 }
 
 #[server]

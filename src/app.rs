@@ -8,17 +8,15 @@ use leptos_router::{path, SsrMode};
 use crate::api::get_session_info;
 use crate::model::SessionInfo;
 use crate::pages::{
-    assignment::AssignmentPage,
     audit::AuditPage,
     batch::BatchPage,
     batches::BatchesPage,
     customers::CustomersPage,
-    deletion::DeletionPage,
     device_delete::DeviceDeletePage,
     devices::DevicesPage,
     history::HistoryPage,
-    job::JobPage,
     not_found::NotFound,
+    operation::OperationPage,
     profiles::{DeleteProfilePage, EditProfilePage, NewProfilePage, ProfilesPage},
     refused_device::RefusedDevicePage,
     upload_new::UploadNewPage,
@@ -68,13 +66,8 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
-                        path=path!("/customers/:customer/deletions/:operation")
-                        view=DeletionPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/customers/:customer/assignments/:operation")
-                        view=AssignmentPage
+                        path=path!("/customers/:customer/operations/:operation")
+                        view=OperationPage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/customers/:customer/profiles") view=ProfilesPage ssr=SsrMode::Async/>
@@ -87,8 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/:customer/uploads") view=HistoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/uploads/new") view=UploadNewPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/uploads/:upload") view=UploadPreviewPage ssr=SsrMode::Async/>
-                    <Route path=path!("/customers/:customer/jobs/:upload") view=JobPage ssr=SsrMode::Async/>
-                    <Route path=path!("/customers/:customer/jobs/:upload/rows/:row") view=RefusedDevicePage ssr=SsrMode::Async/>
+                    <Route path=path!("/customers/:customer/operations/:operation/rows/:row") view=RefusedDevicePage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -91,11 +91,13 @@ pub fn upload(customer_id: &str, upload_id: &str) -> String {
     )
 }
 
-pub fn job(customer_id: &str, upload_id: &str) -> String {
+/// An operation's page (an upload once submitted, a deletion, a profile assignment): what
+/// was asked, where it stands and each device's outcome; its buttons and downloads under it.
+pub fn operation(customer_id: &str, operation_id: &str) -> String {
     format!(
-        "/customers/{}/jobs/{}",
+        "/customers/{}/operations/{}",
         encode(customer_id),
-        encode(upload_id)
+        encode(operation_id)
     )
 }
 
@@ -112,24 +114,6 @@ pub fn new_profile(customer_id: &str) -> String {
 /// A profile: its change form posts here, its deletion to `…/delete`.
 pub fn profile(customer_id: &str, profile_id: &str) -> String {
     format!("{}/{}", profiles(customer_id), encode(profile_id))
-}
-
-/// A profile applied to (or removed from) devices: what was asked, and each device's outcome.
-pub fn assignment(customer_id: &str, operation_id: &str) -> String {
-    format!(
-        "/customers/{}/assignments/{}",
-        encode(customer_id),
-        encode(operation_id)
-    )
-}
-
-/// A deletion of devices: what was asked, and each device's outcome.
-pub fn deletion(customer_id: &str, operation_id: &str) -> String {
-    format!(
-        "/customers/{}/deletions/{}",
-        encode(customer_id),
-        encode(operation_id)
-    )
 }
 
 /// `url`, carrying what the form post that leads there did

@@ -277,7 +277,7 @@ async fn an_assignment_whose_answer_was_lost_goes_again_under_its_request_id() {
     assert!(page.contains("Try again"), "{page}");
 
     set_faults_at(&app.sandbox_url, FaultSettings::default()).await;
-    let retried = browser.post(&format!("{assignment}/retry")).await;
+    let retried = browser.post(&format!("{assignment}/resume")).await;
     assert_eq!(
         location(&retried),
         format!("{assignment}?done=assignment-retried")
@@ -296,7 +296,7 @@ async fn an_assignment_whose_answer_was_lost_goes_again_under_its_request_id() {
     let elsewhere = assignment.replace(CONTOSO, FABRIKAM);
     browser.page(&elsewhere, 404).await;
     assert_eq!(
-        browser.post(&format!("{elsewhere}/retry")).await.status(),
+        browser.post(&format!("{elsewhere}/resume")).await.status(),
         404
     );
 }
@@ -434,7 +434,7 @@ async fn what_cannot_be_sent_is_refused_before_anything_is_stored() {
     let history = browser
         .page(&format!("/customers/{CONTOSO}/uploads"), 200)
         .await;
-    assert!(!history.contains("/assignments/"), "{history}");
+    assert!(!history.contains("/operations/"), "{history}");
 }
 
 /// A Sales agent's first assignment is refused by Partner Center: the page says only Admin
@@ -547,7 +547,7 @@ async fn an_assignment_cut_off_by_a_crash_is_finished_by_the_next_process() {
         .page(&format!("/customers/{CONTOSO}/uploads"), 200)
         .await;
     let at = history
-        .find("/assignments/")
+        .find("/operations/")
         .expect("the assignment in the history");
     let start = history[..at].rfind("href=\"").unwrap() + "href=\"".len();
     let assignment = history[start..start + history[start..].find('"').unwrap()].to_string();

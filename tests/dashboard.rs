@@ -389,9 +389,10 @@ async fn every_page_download_and_server_function_needs_a_sign_in() {
         format!("/customers/{CONTOSO}/uploads"),
         format!("/customers/{CONTOSO}/uploads/new"),
         format!("/customers/{CONTOSO}/uploads/{upload}"),
+        format!("/customers/{CONTOSO}/operations/{upload}"),
+        format!("/customers/{CONTOSO}/operations/{upload}/failed.csv"),
+        format!("/customers/{CONTOSO}/operations/{upload}/report.csv"),
         format!("/customers/{CONTOSO}/jobs/{upload}"),
-        format!("/customers/{CONTOSO}/jobs/{upload}/failed.csv"),
-        format!("/customers/{CONTOSO}/jobs/{upload}/report.csv"),
         format!("/customers/{CONTOSO}/batches/Contoso-PO-4711/devices/x/delete"),
     ];
     for page in &pages {
@@ -405,7 +406,7 @@ async fn every_page_download_and_server_function_needs_a_sign_in() {
         "batch_devices",
         "upload_form",
         "upload_preview",
-        "upload_job",
+        "get_operation",
         "upload_history",
         "audit_trail",
     ] {

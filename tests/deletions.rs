@@ -71,14 +71,14 @@ async fn a_deletion_whose_answers_were_lost_goes_again_under_its_request_id() {
     let response = browser.post(&delete).await;
     assert_eq!(response.status(), 303);
     let deletion = location(&response);
-    assert!(deletion.contains("/deletions/"), "{deletion}");
+    assert!(deletion.contains("/operations/"), "{deletion}");
     let page = browser.page(&deletion, 200).await;
     assert!(page.contains("Not every device was deleted."), "{page}");
     assert!(page.contains("Not known: the answer was lost"), "{page}");
     assert!(page.contains("Try again"), "{page}");
 
     set_faults_at(&app.sandbox_url, FaultSettings::default()).await;
-    let retried = browser.post(&format!("{deletion}/retry")).await;
+    let retried = browser.post(&format!("{deletion}/resume")).await;
     assert_eq!(retried.status(), 303);
     assert_eq!(
         location(&retried),
@@ -100,22 +100,19 @@ async fn a_deletion_whose_answers_were_lost_goes_again_under_its_request_id() {
         "every try under the request id stored first: {ids:?}"
     );
 
-    // One audit row a try, each leading to the deletion; the history lists it too.
+    // One audit row for the deletion, leading to its page: the first try, with the try
+    // that deleted it under it. The history lists it too.
     let audit = browser.page("/audit", 200).await;
-    assert!(
-        audit.contains(&format!(
-            "Device {device_id} deleted from the batch “{BATCH}”."
-        )),
-        "{audit}"
-    );
-    assert!(audit.contains(&format!(
-        "Device {device_id} could not be deleted from the batch “{BATCH}”."
-    )));
+    let first = format!("Device {device_id} could not be deleted from the batch “{BATCH}”.");
+    let then = format!("Device {device_id} deleted from the batch “{BATCH}”.");
     assert_eq!(
         audit.matches(&format!("href=\"{deletion}\"")).count(),
-        2,
+        1,
         "{audit}"
     );
+    let row = &audit[audit.find(&first).expect("the first try's row")..];
+    let later = row.find("class=\"later\"").expect("the later try under it");
+    assert!(row[later..].contains(&then), "{audit}");
     let history = browser
         .page(&format!("/customers/{CONTOSO}/uploads"), 200)
         .await;
@@ -149,7 +146,7 @@ async fn a_refused_deletion_goes_again_under_a_new_request_id() {
     assert!(still_listed(&app.sandbox_url, &device_id).await);
 
     set_faults_at(&app.sandbox_url, FaultSettings::default()).await;
-    browser.post(&format!("{deletion}/retry")).await;
+    browser.post(&format!("{deletion}/resume")).await;
     let page = browser.page(&deletion, 200).await;
     assert!(page.contains("Done. Every device was deleted."), "{page}");
     assert!(!still_listed(&app.sandbox_url, &device_id).await);
@@ -162,7 +159,7 @@ async fn a_refused_deletion_goes_again_under_a_new_request_id() {
     // A deletion is found under its own customer only, and an upload's id is no deletion.
     let elsewhere = deletion.replace(CONTOSO, FABRIKAM);
     browser.page(&elsewhere, 404).await;
-    let refused = browser.post(&format!("{elsewhere}/retry")).await;
+    let refused = browser.post(&format!("{elsewhere}/resume")).await;
     assert_eq!(refused.status(), 404);
 }
 
@@ -201,7 +198,7 @@ async fn a_deletion_cut_off_by_a_crash_is_finished_by_the_next_process() {
         .page(&format!("/customers/{CONTOSO}/uploads"), 200)
         .await;
     let at = history
-        .find("/deletions/")
+        .find("/operations/")
         .expect("the deletion in the history");
     let start = history[..at].rfind("href=\"").unwrap() + "href=\"".len();
     let deletion = history[start..start + history[start..].find('"').unwrap()].to_string();

@@ -260,15 +260,13 @@ fn write_routes(c: &str, u: &str) -> Vec<String> {
     routes.extend(
         ["resume", "retry", "profile"]
             .iter()
-            .map(|action| format!("/customers/{c}/jobs/{u}/{action}")),
+            .map(|action| format!("/customers/{c}/operations/{u}/{action}")),
     );
     routes.push(format!("/customers/{c}/uploads"));
     routes.push(format!(
         "/customers/{c}/batches/Contoso-PO-4711/devices/x/delete"
     ));
-    routes.push(format!("/customers/{c}/deletions/{u}/retry"));
     routes.push(format!("/customers/{c}/batches/Contoso-PO-4711/profile"));
-    routes.push(format!("/customers/{c}/assignments/{u}/retry"));
     routes.push(format!("/customers/{c}/profiles"));
     routes.push(format!("/customers/{c}/profiles/{u}"));
     routes.push(format!("/customers/{c}/profiles/{u}/delete"));
@@ -412,6 +410,42 @@ async fn old_draft(store: &Store, file_name: &str, upn: Option<&str>, created_at
 
 /// An address whose ids are not ids names nothing: every write and download says so on a
 /// page (404), before any handler looks further, never with a bare error text.
+/// An operation's page had an address of its kind's before there was one page for any kind:
+/// such an address still leads to the same place, a form post as a post.
+#[tokio::test]
+async fn an_operations_old_address_leads_to_the_same_place() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let id = "8b7c6a1e-0000-4000-8000-00000000ffff";
+    for (method, old, new) in [
+        (
+            "GET",
+            format!("jobs/{id}?show=failed"),
+            format!("{id}?show=failed"),
+        ),
+        ("GET", format!("jobs/{id}/rows/3"), format!("{id}/rows/3")),
+        ("GET", format!("assignments/{id}"), id.to_string()),
+        (
+            "POST",
+            format!("deletions/{id}/retry"),
+            format!("{id}/resume"),
+        ),
+        ("POST", format!("jobs/{id}/retry"), format!("{id}/retry")),
+    ] {
+        let old = format!("/customers/{CONTOSO}/{old}");
+        let response = match method {
+            "GET" => browser.get(&old).await,
+            _ => browser.post(&old).await,
+        };
+        assert_eq!(response.status(), 308, "{old}");
+        assert_eq!(
+            location(&response),
+            format!("/customers/{CONTOSO}/operations/{new}"),
+            "{old}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_write_to_an_address_whose_ids_do_not_parse_is_refused_in_words() {
     let app = spawn_app().await;
@@ -420,8 +454,8 @@ async fn a_write_to_an_address_whose_ids_do_not_parse_is_refused_in_words() {
     for route in [
         format!("/customers/not-a-customer/uploads/{upload}/submit"),
         format!("/customers/{CONTOSO}/uploads/not-an-upload/rows"),
-        format!("/customers/{CONTOSO}/jobs/not-an-upload/resume"),
-        format!("/customers/{CONTOSO}/deletions/not-a-deletion/retry"),
+        format!("/customers/{CONTOSO}/operations/not-an-upload/resume"),
+        format!("/customers/{CONTOSO}/operations/not-an-upload/retry"),
         format!("/customers/{CONTOSO}/batches/%20/devices/d/delete"),
         "/customers/not-a-customer/uploads".to_string(),
     ] {
@@ -438,7 +472,7 @@ async fn a_write_to_an_address_whose_ids_do_not_parse_is_refused_in_words() {
         );
     }
     for download in ["failed.csv", "report.csv"] {
-        let route = format!("/customers/{CONTOSO}/jobs/not-an-upload/{download}");
+        let route = format!("/customers/{CONTOSO}/operations/not-an-upload/{download}");
         let response = browser.get(&route).await;
         assert_eq!(response.status(), 404, "{route}");
         assert!(response

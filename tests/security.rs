@@ -822,7 +822,11 @@ async fn every_response_carries_hardening_headers_and_pages_a_fresh_script_nonce
         .to_string();
     assert!(policy.contains("'nonce-"), "{policy}");
 
-    for path in ["/signed-out", "/healthz", "/customers/x/jobs/y/report.csv"] {
+    for path in [
+        "/signed-out",
+        "/healthz",
+        "/customers/x/operations/y/report.csv",
+    ] {
         let response = browser.get(path).await;
         let headers = response.headers();
         let policy = headers["content-security-policy"].to_str().unwrap();

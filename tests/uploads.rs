@@ -628,8 +628,18 @@ async fn a_failed_submission_sends_its_remaining_parts_when_asked() {
     assert!(accepted(&page), "{page}");
     assert!(page.contains("2 of 2"), "{page}");
     assert!(registered(&app, NORTHWIND, &[900, 901, 902, 903]).await);
+    // The upload is one row of the audit trail, its resumption under it.
     let audit = browser.page("/audit", 200).await;
-    assert!(audit.contains("Upload resumed"), "{audit}");
+    assert_eq!(
+        audit.matches(&format!("href=\"{job}\"")).count(),
+        1,
+        "{audit}"
+    );
+    let row = &audit[audit.find("Upload submitted").expect("the upload's row")..];
+    let later = row
+        .find("class=\"later\"")
+        .expect("its resumption under it");
+    assert!(row[later..].contains("Upload resumed"), "{audit}");
 }
 
 /// A refusal says Partner Center did nothing with the part, and it may keep that answer under

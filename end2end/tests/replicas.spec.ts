@@ -48,7 +48,7 @@ test("a browser signed in through one replica keeps working through the other", 
     ].join("\r\n");
     await uploadToNewBatch(page, jsOn, { name: "devices.csv", mimeType: "text/csv", buffer: Buffer.from(csv) }, batch);
     await page.getByRole("button", { name: `Register 2 devices in the new batch “${batch}”` }).click();
-    await expect(page).toHaveURL(new RegExp(`^${SECOND}/customers/${NORTHWIND}/jobs/[0-9a-f-]{36}$`));
+    await expect(page).toHaveURL(new RegExp(`^${SECOND}/customers/${NORTHWIND}/operations/[0-9a-f-]{36}$`));
     await expect(page.getByRole("status").first()).toHaveText(/Finished\. Every device is registered/, { timeout: 30_000 });
     return new URL(page.url()).pathname;
   });

@@ -2,9 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::uploads::{
-    DevicesShown, HistoryView, JobView, PreviewView, UploadFormView, UploadStatus,
-};
+use crate::model::uploads::{HistoryView, PreviewView, UploadFormView, UploadStatus};
 use crate::model::AppError;
 
 #[server]
@@ -23,18 +21,6 @@ pub async fn upload_preview(
     use crate::server::path_ids::from_address;
     let upload = (from_address(&customer_id)?, from_address(&upload_id)?);
     crate::server::uploads::views::upload_preview(upload, page, only_findings).await
-}
-
-#[server]
-pub async fn upload_job(
-    customer_id: String,
-    upload_id: String,
-    show: DevicesShown,
-    page: u32,
-) -> Result<JobView, AppError> {
-    use crate::server::path_ids::from_address;
-    let upload = (from_address(&customer_id)?, from_address(&upload_id)?);
-    crate::server::uploads::views::upload_job(upload, show, page).await
 }
 
 #[server]
@@ -57,5 +43,5 @@ pub async fn upload_history(
 ) -> Result<HistoryView, AppError> {
     use crate::server::path_ids::from_address;
     let customer = customer_id.as_deref().map(from_address).transpose()?;
-    crate::server::uploads::history::upload_history(customer, status, user, page).await
+    crate::server::operation_pages::history::history(customer, status, user, page).await
 }

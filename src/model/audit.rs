@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One event of the audit trail.
+/// One row of the audit trail: an event of no operation (a sign-in, a profile's change), or
+/// an operation: the event that started it, with what was done to it since in `later`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRow {
     pub when: String,
@@ -18,9 +19,22 @@ pub struct AuditRow {
     pub operation_link: Option<(String, String)>,
     pub detail: String,
     pub correlation_id: String,
+    /// An operation's later events (someone sent again what it left), oldest first.
+    pub later: Vec<LaterEvent>,
 }
 
-/// `/audit`: newest first.
+/// An event of an operation after the one that started it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaterEvent {
+    pub when: String,
+    pub action: AuditAction,
+    pub ok: bool,
+    pub upn: Option<String>,
+    pub detail: String,
+    pub correlation_id: String,
+}
+
+/// `/audit`: the row where something happened last first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditView {
     pub rows: Vec<AuditRow>,

@@ -99,7 +99,7 @@ pub struct DeletedDeviceView {
     pub request_id: String,
 }
 
-/// `/customers/{id}/deletions/{operationId}`: a deletion of devices and each one's outcome.
+/// A deletion's operation page: a deletion of devices and each one's outcome.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeletionView {
     pub customer: super::CustomerRow,
@@ -135,7 +135,7 @@ pub struct AssignmentCounts {
     pub failed: i64,
 }
 
-/// `/customers/{id}/assignments/{operationId}`: a profile applied to (or removed from)
+/// A profile assignment's operation page: a profile applied to (or removed from)
 /// devices, and each device's outcome.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AssignmentView {
@@ -160,4 +160,45 @@ pub struct AssignmentView {
     pub tracking_ids: Vec<String>,
     /// It failed with parts left: the person may send them again.
     pub can_retry: bool,
+}
+
+/// `/customers/{id}/operations/{operationId}`: one page for any operation, whatever its kind;
+/// each kind shows what it acted on in its own way.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum OperationView {
+    Upload(Box<super::uploads::JobView>),
+    Deletion(DeletionView),
+    Assignment(AssignmentView),
+}
+
+impl OperationView {
+    /// Partner Center, or the dashboard, is still working on it: the page keeps itself up to
+    /// date.
+    pub fn running(&self) -> bool {
+        match self {
+            OperationView::Upload(job) => job.running,
+            OperationView::Deletion(deletion) => deletion.state == OperationState::Submitting,
+            OperationView::Assignment(assignment) => assignment.running,
+        }
+    }
+}
+
+impl OperationKind {
+    /// What the kind is called in a sentence ("Open the upload").
+    pub fn noun(self) -> &'static str {
+        match self {
+            OperationKind::Upload => "upload",
+            OperationKind::DeviceDeletion => "deletion",
+            OperationKind::ProfileAssignment => "profile assignment",
+        }
+    }
+
+    /// "This upload", as a page says that it is not here.
+    pub fn this(self) -> &'static str {
+        match self {
+            OperationKind::Upload => "This upload",
+            OperationKind::DeviceDeletion => "This deletion",
+            OperationKind::ProfileAssignment => "This profile assignment",
+        }
+    }
 }

@@ -252,7 +252,7 @@ pub struct OutcomeCountsView {
     pub failed: i64,
 }
 
-/// `/customers/{id}/jobs/{uploadId}`.
+/// An upload's operation page (`/customers/{id}/operations/{uploadId}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobView {
     pub customer: CustomerRow,

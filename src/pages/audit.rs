@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::audit_trail;
 use crate::components::{loaded::Loaded, pager::Pager};
-use crate::model::audit::{AuditRow, AuditView};
+use crate::model::audit::{AuditRow, AuditView, LaterEvent};
 
 /// `/audit?page=N`: who did what, newest first. The trail is append-only.
 #[component]
@@ -28,7 +28,7 @@ fn Audit(data: AuditView) -> impl IntoView {
         .collect_view();
     view! {
         <h1>"Audit trail"</h1>
-        <p>"Sign-ins, uploads and deletions by anyone on your team, newest first. Events are only ever added, never changed or removed. Give the correlation id to support to find an event in the logs."</p>
+        <p>"Sign-ins, uploads, deletions and profile changes by anyone on your team, newest first. An upload, a deletion or a profile assignment is one row, with anything done to it later (sending again what it left) under it. Events are only ever added, never changed or removed. Give the correlation id to support to find an event in the logs."</p>
         {if empty {
             view! { <p>"Nothing has happened yet."</p> }.into_any()
         } else {
@@ -67,8 +67,23 @@ fn Event(row: AuditRow) -> impl IntoView {
             <td>
                 {detail}
                 {row.operation_link.map(|(link, text)| view! { " " <a href=link>{text}</a> })}
+                {(!row.later.is_empty()).then(|| view! {
+                    <ul class="later">{row.later.into_iter().map(|event| view! { <Later event/> }).collect_view()}</ul>
+                })}
             </td>
             <td><code>{row.correlation_id}</code></td>
         </tr>
+    }
+}
+
+/// Something done to an operation after it started, under its row.
+#[component]
+fn Later(event: LaterEvent) -> impl IntoView {
+    let who = event.upn.unwrap_or_else(|| "unknown".into());
+    view! {
+        <li class=if event.ok { "event" } else { "event failed" }>
+            {event.when} ": " {event.action.label()} " by " {who} ". " {event.detail}
+            " " <small>"Correlation id " <code>{event.correlation_id}</code></small>
+        </li>
     }
 }

@@ -1,16 +1,14 @@
 //! One module per page.
 
-pub mod assignment;
 pub mod audit;
 pub mod batch;
 pub mod batches;
 pub mod customers;
-pub mod deletion;
 pub mod device_delete;
 pub mod devices;
 pub mod history;
-pub mod job;
 pub mod not_found;
+pub mod operation;
 pub mod profiles;
 pub mod refused_device;
 pub mod upload_new;

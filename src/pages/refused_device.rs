@@ -8,7 +8,7 @@ use crate::components::loaded::Loaded;
 use crate::model::devices::{IndexCoverage, RefusedDeviceView, Whereabouts};
 use crate::urls;
 
-/// `/customers/{customerId}/jobs/{uploadId}/rows/{row}`: a device Partner Center refused with
+/// `/customers/{customerId}/operations/{uploadId}/rows/{row}`: a device Partner Center refused with
 /// 808, "registered to another organisation". Where the device index finds it and how to move
 /// it; or, when no customer of the partner has it, who can release it and a request to copy.
 #[component]
@@ -18,7 +18,7 @@ pub fn RefusedDevicePage() -> impl IntoView {
         let params = params.read();
         (
             params.get("customer").unwrap_or_default(),
-            params.get("upload").unwrap_or_default(),
+            params.get("operation").unwrap_or_default(),
             // A row number that does not parse names no row (row 0 does not exist).
             params
                 .get("row")
@@ -50,7 +50,7 @@ fn Refused(data: RefusedDeviceView) -> impl IntoView {
         coverage,
         request_text,
     } = data;
-    let job = urls::job(&customer.id, &upload_id);
+    let job = urls::operation(&customer.id, &upload_id);
     let or_dash = |value: Option<String>| value.unwrap_or_else(|| "—".into());
     let search = serial_number.as_deref().map(urls::devices);
     let next = match found {

@@ -82,7 +82,7 @@ fn Preview(data: PreviewView) -> impl IntoView {
         {not_draft.then(|| view! {
             <div class="notice" role="status">
                 <p>"This upload was already submitted."</p>
-                <a class="button" href=urls::job(&customer.id, &upload.id)>"Follow the upload"</a>
+                <a class="button" href=urls::operation(&customer.id, &upload.id)>"Follow the upload"</a>
             </div>
         })}
         <dl class="facts">

@@ -2,6 +2,8 @@
 //! access (see `migrations/…_audit.sql`, whose triggers refuse changes and deletions).
 //! Writing an event never stops the action it records; a failure to write is logged.
 
+use std::collections::HashMap;
+
 use uuid::Uuid;
 
 use super::auth::SessionUser;
@@ -83,8 +85,10 @@ impl Store {
         Ok(())
     }
 
-    /// The events of one partner tenant (and failed sign-ins of no known tenant), newest
-    /// first.
+    /// One page of the trail of a partner tenant (and failed sign-ins of no known tenant):
+    /// the events of no operation, and of each operation the one that started it, ordered by
+    /// the last thing that happened to each, newest first. An operation is one row however
+    /// often it was sent again ([`Store::later_audit_events`]).
     pub async fn audit_events(
         &self,
         tenant_id: &str,
@@ -93,14 +97,42 @@ impl Store {
     ) -> Result<Vec<AuditEntry>, sqlx::Error> {
         sqlx::query_as(
             "SELECT a.*, o.kind FROM audit_events a LEFT JOIN operations o \
-             ON o.id = a.operation_id WHERE a.tenant_id = $1 OR a.tenant_id IS NULL \
-             ORDER BY a.id DESC LIMIT $2 OFFSET $3",
+             ON o.id = a.operation_id WHERE (a.tenant_id = $1 OR a.tenant_id IS NULL) \
+             AND (a.operation_id IS NULL OR a.id = (SELECT MIN(f.id) FROM audit_events f \
+                 WHERE f.operation_id = a.operation_id)) \
+             ORDER BY COALESCE((SELECT MAX(l.id) FROM audit_events l \
+                 WHERE l.operation_id = a.operation_id), a.id) DESC LIMIT $2 OFFSET $3",
         )
         .bind(tenant_id)
         .bind(limit)
         .bind(offset)
         .fetch_all(self.pool())
         .await
+    }
+
+    /// The events of these operations after the one that started each, oldest first.
+    pub async fn later_audit_events(
+        &self,
+        operation_ids: &[&str],
+    ) -> Result<Vec<AuditEntry>, sqlx::Error> {
+        if operation_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = (1..=operation_ids.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT a.*, o.kind FROM audit_events a LEFT JOIN operations o \
+             ON o.id = a.operation_id WHERE a.operation_id IN ({placeholders}) \
+             AND a.id > (SELECT MIN(f.id) FROM audit_events f \
+                 WHERE f.operation_id = a.operation_id) ORDER BY a.id"
+        );
+        let mut query = sqlx::query_as(&sql);
+        for id in operation_ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(self.pool()).await
     }
 }
 
@@ -125,9 +157,47 @@ pub async fn record(state: &AppState, mut event: Event) {
 
 const EVENTS_PER_PAGE: i64 = 50;
 
+fn when(at: i64) -> String {
+    super::display_time(chrono::DateTime::from_timestamp(at, 0)).unwrap_or_default()
+}
+
+/// An event as its row shows it, with the later events of its operation.
+fn audit_row(e: AuditEntry, later: Vec<AuditEntry>) -> crate::model::audit::AuditRow {
+    use crate::model::audit::{AuditRow, LaterEvent};
+    AuditRow {
+        when: when(e.at),
+        operation_link: match (&e.customer_id, &e.operation_id, e.kind) {
+            (Some(customer), Some(id), Some(kind)) => Some((
+                crate::urls::operation(customer, id),
+                format!("Open the {}", kind.noun()),
+            )),
+            _ => None,
+        },
+        action: e.action,
+        ok: e.outcome == AuditOutcome::Ok,
+        upn: e.upn,
+        tenant_id: e.tenant_id,
+        object_id: e.object_id,
+        customer_id: e.customer_id,
+        detail: e.detail,
+        correlation_id: e.correlation_id,
+        later: later
+            .into_iter()
+            .map(|l| LaterEvent {
+                when: when(l.at),
+                action: l.action,
+                ok: l.outcome == AuditOutcome::Ok,
+                upn: l.upn,
+                detail: l.detail,
+                correlation_id: l.correlation_id,
+            })
+            .collect(),
+    }
+}
+
 /// The server side of `/audit`: any signed-in user of the partner may read it.
 pub async fn page(page: u32) -> Result<crate::model::audit::AuditView, crate::model::AppError> {
-    use crate::model::audit::{AuditRow, AuditView};
+    use crate::model::audit::AuditView;
     let caller = super::caller::caller().await?;
     let page = page.max(1);
     let window = super::PageWindow::new(page, EVENTS_PER_PAGE);
@@ -137,33 +207,21 @@ pub async fn page(page: u32) -> Result<crate::model::audit::AuditView, crate::mo
         .audit_events(&caller.user.tenant_id, window.offset, window.limit)
         .await?;
     let (events, has_next) = window.split(events);
+    let operations: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e.operation_id.as_deref())
+        .collect();
+    let mut later: HashMap<String, Vec<AuditEntry>> = HashMap::new();
+    for event in caller.state.store.later_audit_events(&operations).await? {
+        if let Some(id) = event.operation_id.clone() {
+            later.entry(id).or_default().push(event);
+        }
+    }
     let rows = events
         .into_iter()
-        .map(|e| AuditRow {
-            when: super::display_time(chrono::DateTime::from_timestamp(e.at, 0))
-                .unwrap_or_default(),
-            operation_link: match (&e.customer_id, &e.operation_id, e.kind) {
-                (Some(customer), Some(id), Some(OperationKind::Upload)) => {
-                    Some((crate::urls::job(customer, id), "Open the upload".into()))
-                }
-                (Some(customer), Some(id), Some(OperationKind::DeviceDeletion)) => Some((
-                    crate::urls::deletion(customer, id),
-                    "Open the deletion".into(),
-                )),
-                (Some(customer), Some(id), Some(OperationKind::ProfileAssignment)) => Some((
-                    crate::urls::assignment(customer, id),
-                    "Open the assignment".into(),
-                )),
-                _ => None,
-            },
-            action: e.action,
-            ok: e.outcome == AuditOutcome::Ok,
-            upn: e.upn,
-            tenant_id: e.tenant_id,
-            object_id: e.object_id,
-            customer_id: e.customer_id,
-            detail: e.detail,
-            correlation_id: e.correlation_id,
+        .map(|e| {
+            let of_this = e.operation_id.as_ref().and_then(|id| later.remove(id));
+            audit_row(e, of_this.unwrap_or_default())
         })
         .collect();
     Ok(AuditView {

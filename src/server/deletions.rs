@@ -10,22 +10,16 @@
 //! dies mid-way leaves the deletion `submitting`, and the next one (or another replica) sends
 //! the rest on the stored sign-in of the person who asked.
 
-use axum::extract::State;
-use axum::response::Redirect;
-
 use super::audit::{self, Actor, Event};
-use super::auth::{SessionUser, SignedIn};
-use super::caller::{caller, open_customer, Caller};
+use super::auth::SessionUser;
+use super::caller::{open_customer, Caller};
 use super::leases::Lease;
 use super::operations::parts::{Part, PartOutcome};
 use super::operations::sending::{self, Run};
 use super::operations::{self, refusals, Operation, OperationId};
-use super::path_ids::Ids;
-use super::refusal::Refusal;
 use super::store::Store;
 use super::{display_time, AppState};
 use crate::model::audit::AuditAction;
-use crate::model::done::Done;
 use crate::model::operations::{
     DeletedDeviceView, DeletionView, OperationKind, OperationState, PartAction,
 };
@@ -33,7 +27,6 @@ use crate::model::AppError;
 use crate::partner_center::{
     BatchId, CallContext, CustomerId, ErrorKind, PartnerCenterError, RequestId,
 };
-use crate::urls;
 
 /// One device a deletion removes, as the person confirmed it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -237,16 +230,18 @@ async fn deletion_of(
     customer: &CustomerId,
     operation_id: &OperationId,
 ) -> Result<Operation, AppError> {
-    let kind = OperationKind::DeviceDeletion;
-    operations::of_kind(caller, customer, operation_id, kind, "This deletion").await
+    let kind = Some(OperationKind::DeviceDeletion);
+    operations::of_kind(caller, customer, operation_id, kind).await
 }
 
 /// The server side of a deletion's page.
-pub async fn view((id, operation_id): (CustomerId, OperationId)) -> Result<DeletionView, AppError> {
-    let caller = caller().await?;
-    let customer = open_customer(&caller, &id).await?;
+pub(crate) async fn view(
+    caller: &Caller,
+    (id, operation_id): (CustomerId, OperationId),
+) -> Result<DeletionView, AppError> {
+    let customer = open_customer(caller, &id).await?;
     let store = &caller.state.store;
-    let operation = deletion_of(&caller, &id, &operation_id).await?;
+    let operation = deletion_of(caller, &id, &operation_id).await?;
     let parts = store.parts(&operation.id).await?;
     let devices = store.devices_to_remove(&operation.id).await?;
     let can_retry = operation.state == OperationState::Failed;
@@ -273,21 +268,6 @@ pub async fn view((id, operation_id): (CustomerId, OperationId)) -> Result<Delet
             .collect(),
         can_retry,
     })
-}
-
-/// `POST /customers/{id}/deletions/{operationId}/retry`: sends a failed deletion's devices
-/// again (uncertain ones under their request id, refused ones under a new one), as the
-/// person asking, then back to its page.
-pub async fn retry(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Ids((customer, operation_id)): Ids<(CustomerId, OperationId)>,
-) -> Result<Redirect, Refusal> {
-    let caller = Caller::new(state, signed_in).await?;
-    let operation = deletion_of(&caller, &customer, &operation_id).await?;
-    let page = urls::deletion(&customer.to_string(), &operation.id);
-    let send = |lease| run_holding(&caller.state, &caller.user, &operation.id, lease);
-    operations::retry(&caller, &operation, page, Done::DeletionRetried, send).await
 }
 
 #[cfg(test)]

@@ -89,5 +89,5 @@ pub async fn delete(
         let batch = urls::batch(&customer_id, &batch_id, 1);
         return Ok(Redirect::to(&urls::with_done(&batch, Done::DeviceDeleted)));
     }
-    Ok(Redirect::to(&urls::deletion(&customer_id, &operation_id)))
+    Ok(Redirect::to(&urls::operation(&customer_id, &operation_id)))
 }

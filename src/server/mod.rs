@@ -19,6 +19,7 @@ mod headers;
 mod health;
 pub mod leases;
 pub mod oidc;
+pub mod operation_pages;
 pub mod operations;
 pub mod path_ids;
 pub mod pending_sign_in;

@@ -111,19 +111,17 @@ fn context(path: &str) -> Context {
             format!("/customers/{customer}/uploads/{upload}"),
             "Back to the upload",
         ),
-        ["", "customers", customer, "jobs", upload, "failed.csv" | "report.csv"] => Context {
-            heading: "The download is not available",
-            title: "Download",
-            back: format!("/customers/{customer}/jobs/{upload}"),
-            back_label: "Back to the upload",
-        },
-        ["", "customers", customer, "jobs", upload, _] => not_done(
-            format!("/customers/{customer}/jobs/{upload}"),
-            "Back to the upload",
-        ),
-        ["", "customers", customer, "deletions", operation, _] => not_done(
-            format!("/customers/{customer}/deletions/{operation}"),
-            "Back to the deletion",
+        ["", "customers", customer, "operations", operation, "failed.csv" | "report.csv"] => {
+            Context {
+                heading: "The download is not available",
+                title: "Download",
+                back: format!("/customers/{customer}/operations/{operation}"),
+                back_label: "Back to the upload",
+            }
+        }
+        ["", "customers", customer, "operations", operation, _] => not_done(
+            format!("/customers/{customer}/operations/{operation}"),
+            "Back to its page",
         ),
         ["", "customers", customer, "batches", batch, "devices", _, "delete"] => Context {
             heading: "The device was not deleted",
@@ -134,10 +132,6 @@ fn context(path: &str) -> Context {
         ["", "customers", customer, "batches", batch, "profile"] => not_done(
             format!("/customers/{customer}/batches/{batch}"),
             "Back to the batch",
-        ),
-        ["", "customers", customer, "assignments", operation, _] => not_done(
-            format!("/customers/{customer}/assignments/{operation}"),
-            "Back to the assignment",
         ),
         ["", "customers", customer, "profiles"] => not_done(
             format!("/customers/{customer}/profiles/new"),
@@ -182,24 +176,20 @@ mod tests {
             "/customers/c1/uploads/u1"
         );
         assert_eq!(
-            back("/customers/c1/jobs/u1/resume"),
-            "/customers/c1/jobs/u1"
+            back("/customers/c1/operations/u1/resume"),
+            "/customers/c1/operations/u1"
         );
         assert_eq!(
             back("/customers/c1/batches/Spring%202025/devices/d1/delete"),
             "/customers/c1/batches/Spring%202025"
         );
         assert_eq!(
-            back("/customers/c1/deletions/o1/retry"),
-            "/customers/c1/deletions/o1"
-        );
-        assert_eq!(
             back("/customers/c1/batches/b1/profile"),
             "/customers/c1/batches/b1"
         );
         assert_eq!(
-            back("/customers/c1/assignments/o1/retry"),
-            "/customers/c1/assignments/o1"
+            back("/customers/c1/operations/o1/profile"),
+            "/customers/c1/operations/o1"
         );
         assert_eq!(back("/customers/c1/profiles"), "/customers/c1/profiles/new");
         assert_eq!(
@@ -212,7 +202,7 @@ mod tests {
         );
         assert_eq!(back("/devices/read-all"), "/devices");
         assert_eq!(
-            context("/customers/c1/jobs/u1/report.csv").heading,
+            context("/customers/c1/operations/u1/report.csv").heading,
             "The download is not available"
         );
         assert_eq!(back("/devices/check/c1"), "/devices");

@@ -23,8 +23,8 @@ use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::{Backend, Store};
 use super::{
-    assignments, auth, body_rate, connections, csrf, deletions, device_index, devices, headers,
-    health, profiles, reconcile, server_fns, sign_in, trailing_slash, uploads, AppState,
+    assignments, auth, body_rate, connections, csrf, device_index, devices, headers, health,
+    operation_pages, profiles, reconcile, server_fns, sign_in, trailing_slash, uploads, AppState,
 };
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
@@ -233,7 +233,7 @@ impl Application {
             Err(e) => return Err(StartupError::Database(e.to_string())),
         }
         tokio::spawn(auth::expire_sign_ins(state.clone()));
-        tokio::spawn(uploads::history::delete_old_drafts(state.clone()));
+        tokio::spawn(uploads::retention::delete_old_drafts(state.clone()));
         match reconcile::at_start(&state).await {
             Ok(done) if done != Default::default() => {
                 tracing::info!(?done, "uploads left unfinished by the last run taken up")
@@ -356,28 +356,16 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
             post(uploads::actions::split),
         )
         .route(
-            "/customers/{customer}/jobs/{upload}/resume",
-            post(uploads::job_actions::resume),
-        )
-        .route(
             "/customers/{customer}/batches/{batch}/devices/{device}/delete",
             post(devices::delete),
-        )
-        .route(
-            "/customers/{customer}/deletions/{operation}/retry",
-            post(deletions::retry),
         )
         .route(
             "/customers/{customer}/batches/{batch}/profile",
             post(assignments::forms::apply_to_batch),
         )
         .route(
-            "/customers/{customer}/jobs/{upload}/profile",
+            "/customers/{customer}/operations/{upload}/profile",
             post(assignments::forms::apply_to_upload),
-        )
-        .route(
-            "/customers/{customer}/assignments/{operation}/retry",
-            post(assignments::page::retry),
         )
         .route(
             "/devices/check/{customer}",
@@ -394,17 +382,18 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
             post(profiles::delete),
         )
         .route(
-            "/customers/{customer}/jobs/{upload}/retry",
+            "/customers/{customer}/operations/{upload}/retry",
             post(uploads::job_actions::retry),
         )
         .route(
-            "/customers/{customer}/jobs/{upload}/failed.csv",
+            "/customers/{customer}/operations/{upload}/failed.csv",
             get(uploads::downloads::failed_rows),
         )
         .route(
-            "/customers/{customer}/jobs/{upload}/report.csv",
+            "/customers/{customer}/operations/{upload}/report.csv",
             get(uploads::downloads::report),
         )
+        .merge(operation_pages::routes())
         .leptos_routes_with_context(&state, routes, headers::provide_page_policy, move || {
             shell(options.clone())
         })

@@ -100,7 +100,7 @@ pub async fn submitted(browser: &Browser, preview: &str) -> String {
 /// Submits a draft and waits until the job page says the submission ended; returns the page.
 pub async fn submit(browser: &Browser, preview: &str) -> String {
     let job = submitted(browser, preview).await;
-    assert!(job.contains("/jobs/"), "{job}");
+    assert!(job.contains("/operations/"), "{job}");
     submit_wait(browser, &job).await
 }
 

@@ -86,7 +86,7 @@ async fn start_and_show(
     }
     let id = start(&caller.state, &caller.user, customer, choice, devices).await?;
     Ok(Redirect::to(&urls::with_done(
-        &urls::assignment(&customer.0.to_string(), &id),
+        &urls::operation(&customer.0.to_string(), &id),
         Done::AssignmentSent,
     )))
 }
@@ -161,7 +161,7 @@ pub async fn apply_to_batch(
     start_and_show(&caller, (&customer, &opened.name), &choice, &devices).await
 }
 
-/// `POST /customers/{id}/jobs/{uploadId}/profile`: `profile` applied to (or removed from)
+/// `POST /customers/{id}/operations/{uploadId}/profile`: `profile` applied to (or removed from)
 /// every device the upload registered.
 pub async fn apply_to_upload(
     State(state): State<AppState>,

@@ -209,7 +209,7 @@ impl Store {
 
 /// Sends the parts now, for the page the person is led to next to say how it went, and
 /// follows the jobs in the background.
-async fn send_then_follow(
+pub(crate) async fn send_then_follow(
     state: &AppState,
     user: &SessionUser,
     operation_id: &str,
@@ -253,15 +253,8 @@ async fn assignment_of(
     customer: &CustomerId,
     operation_id: &OperationId,
 ) -> Result<Operation, AppError> {
-    let kind = OperationKind::ProfileAssignment;
-    operations::of_kind(
-        caller,
-        customer,
-        operation_id,
-        kind,
-        "This profile assignment",
-    )
-    .await
+    let kind = Some(OperationKind::ProfileAssignment);
+    operations::of_kind(caller, customer, operation_id, kind).await
 }
 
 impl Store {

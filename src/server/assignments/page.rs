@@ -1,23 +1,15 @@
-//! The assignment's page (`/customers/{id}/assignments/{operationId}`) and its "Try again".
+//! What an assignment's page shows (`/customers/{id}/operations/{operationId}`).
 
-use axum::extract::State;
-use axum::response::Redirect;
-
-use super::{assignment_of, following, send_then_follow, AssignedDevice};
-use crate::model::done::Done;
+use super::{assignment_of, following, AssignedDevice};
 use crate::model::operations::{
     AssignedDeviceView, AssignmentCounts, AssignmentOutcome, AssignmentView, OperationState,
 };
 use crate::model::AppError;
 use crate::partner_center::CustomerId;
-use crate::server::auth::SignedIn;
-use crate::server::caller::{caller, open_customer, Caller};
+use crate::server::caller::{open_customer, Caller};
+use crate::server::display_time;
 use crate::server::operations::parts::Part;
-use crate::server::operations::{self, device_errors, follow, OperationId};
-use crate::server::path_ids::Ids;
-use crate::server::refusal::Refusal;
-use crate::server::{display_time, AppState};
-use crate::urls;
+use crate::server::operations::{device_errors, follow, OperationId};
 
 /// A device's outcome in words: what Partner Center's code means and what to do.
 fn explanation(device: &AssignedDevice) -> Option<String> {
@@ -40,17 +32,17 @@ fn explanation(device: &AssignedDevice) -> Option<String> {
 }
 
 /// The server side of an assignment's page; refreshes the jobs first when they run.
-pub async fn view(
+pub(crate) async fn view(
+    caller: &Caller,
     (id, operation_id): (CustomerId, OperationId),
 ) -> Result<AssignmentView, AppError> {
-    let caller = caller().await?;
-    let customer = open_customer(&caller, &id).await?;
+    let customer = open_customer(caller, &id).await?;
     let store = &caller.state.store;
-    let operation = assignment_of(&caller, &id, &operation_id).await?;
+    let operation = assignment_of(caller, &id, &operation_id).await?;
     let refresh = following::refresh(&caller.state, &caller.ctx, &operation);
     follow::refresh_for_page(&store.parts(&operation.id).await?, refresh).await;
     // Read again: the refresh may have moved it on.
-    let operation = assignment_of(&caller, &id, &operation_id).await?;
+    let operation = assignment_of(caller, &id, &operation_id).await?;
     let parts = store.parts(&operation.id).await?;
     let choice = store.assignment_choice(&operation.id).await?;
     let devices = store.assigned_devices(&operation.id).await?;
@@ -116,21 +108,6 @@ fn in_order_shown(devices: &[AssignedDevice]) -> Vec<&AssignedDevice> {
 
 fn count(devices: &[AssignedDevice], which: impl Fn(AssignmentOutcome) -> bool) -> i64 {
     devices.iter().filter(|d| which(d.outcome)).count() as i64
-}
-
-/// `POST /customers/{id}/assignments/{operationId}/retry`: sends a failed assignment's parts
-/// again (uncertain ones under their request id, refused ones under a new one), as the person
-/// asking, then back to its page.
-pub async fn retry(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Ids((customer, operation_id)): Ids<(CustomerId, OperationId)>,
-) -> Result<Redirect, Refusal> {
-    let caller = Caller::new(state, signed_in).await?;
-    let operation = assignment_of(&caller, &customer, &operation_id).await?;
-    let page = urls::assignment(&customer.to_string(), &operation.id);
-    let send = |lease| send_then_follow(&caller.state, &caller.user, &operation.id, lease);
-    operations::retry(&caller, &operation, page, Done::AssignmentRetried, send).await
 }
 
 #[cfg(test)]

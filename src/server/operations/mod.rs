@@ -158,21 +158,31 @@ impl Store {
     }
 }
 
-/// The operation `id` of `kind`, if it is the caller's organisation's and this customer's
-/// ([`Operation::is_for`]); `what` names it in the answer that it is not here.
+/// The operation `id`, of any kind, if it is the caller's organisation's and this customer's
+/// ([`Operation::is_for`]).
+pub(crate) async fn of_caller(
+    caller: &Caller,
+    customer: &CustomerId,
+    id: &OperationId,
+) -> Result<Operation, crate::model::AppError> {
+    of_kind(caller, customer, id, None).await
+}
+
+/// The operation `id`, when it is of `kind` (`None`: any) and the caller's organisation's and
+/// this customer's ([`Operation::is_for`]); otherwise "not here", alike for each.
 pub(crate) async fn of_kind(
     caller: &Caller,
     customer: &CustomerId,
     id: &OperationId,
-    kind: OperationKind,
-    what: &str,
+    kind: Option<OperationKind>,
 ) -> Result<Operation, crate::model::AppError> {
+    let what = kind.map_or("This operation", OperationKind::this);
     caller
         .state
         .store
         .operation(&id.to_string())
         .await?
-        .filter(|o| o.kind == kind && o.is_for(caller, customer))
+        .filter(|o| kind.is_none_or(|kind| o.kind == kind) && o.is_for(caller, customer))
         .ok_or_else(|| crate::model::AppError::NotFound { what: what.into() })
 }
 

@@ -34,7 +34,7 @@ fn after_change(changed: bool, upload: &Upload, done: Done) -> Redirect {
     } = &upload.operation;
     match changed {
         true => Redirect::to(&urls::with_done(&urls::upload(customer_id, id), done)),
-        false => Redirect::to(&urls::job(customer_id, id)),
+        false => Redirect::to(&urls::operation(customer_id, id)),
     }
 }
 
@@ -54,7 +54,18 @@ impl FromRequestParts<AppState> for OwnUpload {
             Ids::<(CustomerId, OperationId)>::from_request_parts(parts, state).await?;
         let signed_in = SignedIn::of(&parts.extensions).ok_or(AppError::SignedOut)?;
         let caller = Caller::new(state.clone(), signed_in).await?;
-        let upload = load(&caller, &customer, &upload).await?;
+        OwnUpload::of(caller, customer, &upload).await
+    }
+}
+
+impl OwnUpload {
+    /// The upload `id` of `customer`, when the caller is the person who started it.
+    pub(crate) async fn of(
+        caller: Caller,
+        customer: CustomerId,
+        id: &OperationId,
+    ) -> Result<OwnUpload, Refusal> {
+        let upload = load(&caller, &customer, id).await?;
         if upload.operation.object_id != caller.user.object_id {
             let message = format!(
                 "Only {} can change or submit this upload.",
@@ -106,7 +117,7 @@ pub async fn submit(own: OwnUpload) -> Result<Redirect, Refusal> {
     let Operation {
         id, customer_id, ..
     } = &own.upload.operation;
-    Ok(Redirect::to(&urls::job(customer_id, id)))
+    Ok(Redirect::to(&urls::operation(customer_id, id)))
 }
 
 /// `POST …/uploads/{id}/sheet` with `sheet=…`: reads another sheet of the uploaded workbook

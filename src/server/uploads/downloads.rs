@@ -32,7 +32,7 @@ const STATUS: &str = REPORT_COLUMNS[1];
 const ERROR_CODE: &str = REPORT_COLUMNS[2];
 const EXPLANATION: &str = REPORT_COLUMNS[3];
 
-/// `GET /customers/{id}/jobs/{uploadId}/failed.csv`: the failed devices in the columns they
+/// `GET /customers/{id}/operations/{uploadId}/failed.csv`: the failed devices in the columns they
 /// came in, with the error code and what to do. Uploaded again, the extra columns are ignored.
 pub async fn failed_rows(
     State(state): State<AppState>,
@@ -42,7 +42,7 @@ pub async fn failed_rows(
     download(state, signed_in, ids, Which::Failed).await
 }
 
-/// `GET /customers/{id}/jobs/{uploadId}/report.csv`: every row sent, with its outcome.
+/// `GET /customers/{id}/operations/{uploadId}/report.csv`: every row sent, with its outcome.
 pub async fn report(
     State(state): State<AppState>,
     signed_in: SignedIn,

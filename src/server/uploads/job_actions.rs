@@ -1,4 +1,4 @@
-//! The job page's buttons, as plain form posts: send the remaining parts of a failed
+//! An upload's buttons on its operation page, as plain form posts: send the remaining parts of a failed
 //! submission, and start a new draft from the rows that failed. Like the preview's
 //! ([`super::actions`]), each answers with a redirect or a page that says why not.
 
@@ -10,10 +10,10 @@ use crate::model::done::Done;
 use crate::server::refusal::Refusal;
 use crate::urls;
 
-/// `POST /customers/{id}/jobs/{uploadId}/resume`: sends what a failed submission left
-/// unsent ([`drafts::resume`]).
+/// Sends what a failed submission left unsent ([`drafts::resume`]): an upload's part of
+/// `POST …/operations/{operationId}/resume` (`server::operation_pages::resume`).
 pub async fn resume(own: OwnUpload) -> Result<Redirect, Refusal> {
-    let job = urls::job(&own.upload.operation.customer_id, &own.upload.operation.id);
+    let job = urls::operation(&own.upload.operation.customer_id, &own.upload.operation.id);
     Ok(match drafts::resume(&own.caller, &own.upload).await? {
         true => Redirect::to(&urls::with_done(&job, Done::Resumed)),
         // Not failed (a second click, another tab): the job page says where it stands.
@@ -21,7 +21,7 @@ pub async fn resume(own: OwnUpload) -> Result<Redirect, Refusal> {
     })
 }
 
-/// `POST /customers/{id}/jobs/{uploadId}/retry`: a new draft with the rows that failed, for
+/// `POST /customers/{id}/operations/{uploadId}/retry`: a new draft with the rows that failed, for
 /// the same batch, read and checked again like any upload; the user lands on its preview.
 pub async fn retry(own: OwnUpload) -> Result<Redirect, Refusal> {
     let draft = drafts::retry_failed(&own.caller, &own.upload, &own.customer).await?;

@@ -7,14 +7,15 @@
 //! - [`parsing`]: how many files are read at once, per user and in all.
 //! - [`views`]: the pages' data (upload form, preview, job).
 //! - [`actions`]: the preview's buttons (remove rows, change the batch, submit).
-//! - [`job_actions`]: the job page's buttons (send the rest, retry the failed rows).
+//! - [`job_actions`]: an upload's buttons on its operation page (send the rest, retry the
+//!   failed rows).
 //! - [`submit`]: sending the chunks, each with its stored `MS-RequestId`.
 //! - [`settle`]: a part whose answer was lost, settled by looking at Partner Center.
 //! - [`follow`]: asking Partner Center how each job goes, until every device has an outcome
 //!   (in the background by `server::operations::follow`; error codes in words by
 //!   `server::operations::device_errors`).
 //! - resuming what a previous process left half-sent: `server::reconcile`.
-//! - [`history`]: the lists of past uploads.
+//! - [`retention`]: drafts past their retention, deleted.
 //! - [`status`]: where an upload stands, in one word, worked out in one place.
 //! - [`downloads`]: the failed rows and the full report, as CSV.
 //! - [`draft_rows`]: the preview's changes to a draft's rows.
@@ -28,13 +29,13 @@ pub mod downloads;
 pub mod draft_rows;
 pub mod drafts;
 pub mod follow;
-pub mod history;
 pub mod intake;
 pub mod job_actions;
 pub mod judging;
 pub mod outcomes;
 pub mod parsing;
 pub mod refused;
+pub mod retention;
 pub mod settle;
 pub mod status;
 pub mod store;

@@ -1,4 +1,4 @@
-//! `/customers/{customerId}/jobs/{uploadId}/rows/{row}`: one device of an upload that Partner
+//! `/customers/{customerId}/operations/{uploadId}/rows/{row}`: one device of an upload that Partner
 //! Center refused with 808, "registered to another organisation". Partner Center says no more
 //! than that; the device index may know which of the partner's customers has it (then it can
 //! be moved here by the partner itself), and when it does not, someone outside the partner

@@ -106,7 +106,8 @@ pub async fn upload_preview(
     })
 }
 
-pub async fn upload_job(
+pub(crate) async fn upload_job(
+    caller: Caller,
     upload: (CustomerId, OperationId),
     show: DevicesShown,
     page: u32,
@@ -117,7 +118,7 @@ pub async fn upload_job(
         upload,
         customer,
         ..
-    } = open(upload).await?;
+    } = open_as(caller, upload).await?;
     let store = &caller.state.store;
     let chunks = store.parts(&upload.operation.id).await?;
     // Whoever looks refreshes, with their own sign-in.
@@ -344,8 +345,14 @@ struct Opened {
     counts: RowCounts,
 }
 
-async fn open((id, upload_id): (CustomerId, OperationId)) -> Result<Opened, AppError> {
-    let caller = caller().await?;
+async fn open(ids: (CustomerId, OperationId)) -> Result<Opened, AppError> {
+    open_as(caller().await?, ids).await
+}
+
+async fn open_as(
+    caller: Caller,
+    (id, upload_id): (CustomerId, OperationId),
+) -> Result<Opened, AppError> {
     let upload = load(&caller, &id, &upload_id).await?;
     let customer = open_customer(&caller, &id).await?;
     let counts = caller.state.store.row_counts(&upload.operation.id).await?;

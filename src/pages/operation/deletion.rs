@@ -1,38 +1,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
-use crate::api::get_deletion;
 use crate::components::crumbs::Crumbs;
-use crate::components::done_notice::DoneNotice;
-use crate::components::loaded::Loaded;
 use crate::model::operations::{DeletedDeviceView, DeletionView, OperationState, PartState};
 use crate::urls;
 
-/// `/customers/{customerId}/deletions/{operationId}`: a deletion of devices, who asked for it
-/// and when, and what became of each device; when it failed, why, and the button that tries
-/// again (a form post, with or without JavaScript).
+/// A deletion of devices: who asked for it and when, and what became of each device; when
+/// it failed, why, and the button that tries again (a form post, with or without
+/// JavaScript).
 #[component]
-pub fn DeletionPage() -> impl IntoView {
-    let params = use_params_map();
-    let key = move || {
-        let params = params.read();
-        (
-            params.get("customer").unwrap_or_default(),
-            params.get("operation").unwrap_or_default(),
-        )
-    };
-    let deletion = Resource::new(key, |(customer, operation)| {
-        get_deletion(customer, operation)
-    });
-    view! {
-        <DoneNotice/>
-        <Loaded data=deletion title="A deletion" loading="Loading the deletion…" show=move |data| view! { <Deletion data/> }/>
-    }
-}
-
-#[component]
-fn Deletion(data: DeletionView) -> impl IntoView {
+pub fn Deletion(data: DeletionView) -> impl IntoView {
     let DeletionView {
         customer,
         id,
@@ -48,7 +25,7 @@ fn Deletion(data: DeletionView) -> impl IntoView {
         OperationState::Failed => ("Not every device was deleted.", "notice error", "alert"),
         _ => ("Deleting…", "notice", "status"),
     };
-    let retry = format!("{}/retry", urls::deletion(&customer.id, &id));
+    let retry = format!("{}/resume", urls::operation(&customer.id, &id));
     let devices_heading = match devices.len() {
         1 => "The device".to_string(),
         n => format!("The {n} devices"),

@@ -1,40 +1,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
-use crate::api::get_assignment;
 use crate::components::crumbs::Crumbs;
-use crate::components::done_notice::DoneNotice;
-use crate::components::loaded::Loaded;
-use crate::components::poll::{poll_while_running, ReloadWithoutScript};
+use crate::components::poll::ReloadWithoutScript;
 use crate::model::operations::{
     AssignedDeviceView, AssignmentOutcome, AssignmentView, OperationState,
 };
 use crate::urls;
-
-/// `/customers/{customerId}/assignments/{operationId}`: a profile applied to (or removed from)
-/// devices: who asked and when, how far Partner Center is, and what became of each device,
-/// with what a failure means and what to do. Keeps itself up to date while Partner Center
-/// works; when not every part could be sent, says why and offers to try again.
-#[component]
-pub fn AssignmentPage() -> impl IntoView {
-    let params = use_params_map();
-    let key = move || {
-        let params = params.read();
-        (
-            params.get("customer").unwrap_or_default(),
-            params.get("operation").unwrap_or_default(),
-        )
-    };
-    let data = Resource::new(key, |(customer, operation)| {
-        get_assignment(customer, operation)
-    });
-    poll_while_running(data, |view| view.running);
-    view! {
-        <DoneNotice/>
-        <Loaded data=data title="A profile assignment" loading="Loading the assignment…" show=move |data| view! { <Assignment data/> } keep_shown=true/>
-    }
-}
 
 /// Where the assignment stands, in one sentence, and whether that is a problem.
 fn summary(data: &AssignmentView) -> (String, &'static str, &'static str) {
@@ -74,8 +46,11 @@ fn summary(data: &AssignmentView) -> (String, &'static str, &'static str) {
     }
 }
 
+/// A profile applied to (or removed from) devices: who asked and when, how far Partner Center
+/// is, and what became of each device, with what a failure means and what to do; when not
+/// every part could be sent, why, and the button that tries again.
 #[component]
-fn Assignment(data: AssignmentView) -> impl IntoView {
+pub fn Assignment(data: AssignmentView) -> impl IntoView {
     let (summary, class, role) = summary(&data);
     let AssignmentView {
         customer,
@@ -92,7 +67,7 @@ fn Assignment(data: AssignmentView) -> impl IntoView {
         can_retry,
         ..
     } = data;
-    let retry = format!("{}/retry", urls::assignment(&customer.id, &id));
+    let retry = format!("{}/resume", urls::operation(&customer.id, &id));
     let (title_heading, title) = match &profile {
         Some(name) => (
             format!("Applying the profile “{name}”"),

@@ -1,42 +1,14 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::uploads::upload_job;
-use crate::components::poll::{poll_while_running, ReloadWithoutScript};
-use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
+use crate::components::poll::ReloadWithoutScript;
+use crate::components::{crumbs::Crumbs, pager::Pager};
 use crate::model::devices::{Whereabouts, ALREADY_IN_THIS_CUSTOMER, REGISTERED_ELSEWHERE};
 use crate::model::operations::PartState;
 use crate::model::profiles::REMOVE_PROFILE;
 use crate::model::uploads::{ChunkView, DevicesShown, JobDeviceRow, JobView, UploadStatus};
 use crate::model::ProfileOption;
 use crate::urls;
-
-/// `/customers/{customerId}/jobs/{uploadId}?show=failed&page=N`: what Partner Center did with
-/// each device of an upload, with the reason and the next step for every failure.
-#[component]
-pub fn JobPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let key = move || {
-        let (params, query) = (params.read(), query.read());
-        (
-            params.get("customer").unwrap_or_default(),
-            params.get("upload").unwrap_or_default(),
-            super::shown(&query, DevicesShown::All),
-            super::page_number(&query),
-        )
-    };
-    let data = Resource::new(key, |(customer, upload, show, page)| {
-        upload_job(customer, upload, show, page)
-    });
-    poll_while_running(data, |view| view.running);
-    view! {
-        <DoneNotice/>
-        // A refetch keeps the page on screen (Transition), so progress moves in place.
-        <Loaded data=data title="Upload" loading="Loading the upload…" show=move |data| view! { <Job data/> } keep_shown=true/>
-    }
-}
 
 fn state_words(state: UploadStatus) -> &'static str {
     match state {
@@ -52,11 +24,13 @@ fn state_words(state: UploadStatus) -> &'static str {
     }
 }
 
+/// An upload once submitted (`?show=failed&page=N` choose its devices): what Partner
+/// Center did with each device, with the reason and the next step for every failure.
 #[component]
-fn Job(data: JobView) -> impl IntoView {
+pub fn Job(data: JobView) -> impl IntoView {
     let customer = data.customer;
     let upload = data.upload;
-    let job_url = urls::job(&customer.id, &upload.id);
+    let job_url = urls::operation(&customer.id, &upload.id);
     let counts = data.counts;
     let processed = counts.registered + counts.failed;
     let source = upload.source.describe(upload.file_name.as_deref());

@@ -1,8 +1,7 @@
-//! History: every operation of the partner's staff (uploads, deletions) for a customer, or
+//! History: every operation of the partner's staff (uploads, deletions, profile assignments) for a customer, or
 //! for all the customers the signed-in user has worked on, newest first, with where each one
 //! stands.
 
-use super::status::status_sql;
 use crate::model::operations::OperationKind;
 use crate::model::uploads::{BatchTarget, HistoryRow, HistoryView, UploadSource, UploadStatus};
 use crate::model::AppError;
@@ -10,7 +9,8 @@ use crate::partner_center::CustomerId;
 use crate::server::caller::{caller, open_customer};
 use crate::server::display_time;
 use crate::server::store::Store;
-use crate::server::{AppState, PageWindow};
+use crate::server::uploads::status::status_sql;
+use crate::server::PageWindow;
 use crate::urls;
 
 const UPLOADS_PER_PAGE: i64 = 50;
@@ -141,7 +141,8 @@ impl Store {
     }
 }
 
-pub async fn upload_history(
+/// The server side of `/uploads` and a customer's `…/uploads`.
+pub async fn history(
     customer: Option<CustomerId>,
     status: Option<UploadStatus>,
     user: String,
@@ -181,15 +182,10 @@ pub async fn upload_history(
 }
 
 fn history_row(entry: HistoryEntry) -> HistoryRow {
-    let link = match entry.kind {
-        OperationKind::DeviceDeletion => urls::deletion(&entry.customer_id, &entry.operation_id),
-        OperationKind::ProfileAssignment => {
-            urls::assignment(&entry.customer_id, &entry.operation_id)
-        }
-        OperationKind::Upload if entry.status == UploadStatus::Draft => {
-            urls::upload(&entry.customer_id, &entry.operation_id)
-        }
-        OperationKind::Upload => urls::job(&entry.customer_id, &entry.operation_id),
+    let link = match entry.status {
+        // A draft is shown by its preview, where it can still be changed and submitted.
+        UploadStatus::Draft => urls::upload(&entry.customer_id, &entry.operation_id),
+        _ => urls::operation(&entry.customer_id, &entry.operation_id),
     };
     let (from, registered) = match (entry.source, entry.kind) {
         (Some(source), _) => (
@@ -218,25 +214,5 @@ fn history_row(entry: HistoryEntry) -> HistoryRow {
         failed: entry.failed,
         status: entry.status,
         link,
-    }
-}
-
-/// Runs for the life of the process: deletes drafts older than the retention
-/// (`draft_retention_days`), with their files. Each replica does it; deleting twice is
-/// harmless.
-pub async fn delete_old_drafts(state: AppState) {
-    let retention = state.config.draft_retention;
-    let mut every = tokio::time::interval(retention.div_f64(10.0).clamp(
-        std::time::Duration::from_secs(1),
-        std::time::Duration::from_secs(3600),
-    ));
-    loop {
-        every.tick().await;
-        let before = crate::server::unix_now() - retention.as_secs() as i64;
-        match state.store.delete_drafts_created_before(before).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(n, "drafts past their retention deleted"),
-            Err(error) => tracing::warn!(%error, "could not delete old drafts"),
-        }
     }
 }
