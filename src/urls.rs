@@ -1,6 +1,8 @@
 //! The dashboard's page addresses, built in one place. Batch ids are free text (spaces,
 //! `&`, `%`…), so every dynamic part is percent-encoded.
 
+use std::fmt::Display;
+
 use crate::model::SearchField;
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
@@ -83,21 +85,21 @@ pub fn new_upload(customer_id: &str) -> String {
 }
 
 /// The preview of a draft upload (and its actions, under it).
-pub fn upload(customer_id: &str, upload_id: &str) -> String {
+pub fn upload(customer_id: impl Display, upload_id: impl Display) -> String {
     format!(
         "/customers/{}/uploads/{}",
-        encode(customer_id),
-        encode(upload_id)
+        encode(&customer_id.to_string()),
+        encode(&upload_id.to_string())
     )
 }
 
 /// An operation's page (an upload once submitted, a deletion, a profile assignment): what
 /// was asked, where it stands and each device's outcome; its buttons and downloads under it.
-pub fn operation(customer_id: &str, operation_id: &str) -> String {
+pub fn operation(customer_id: impl Display, operation_id: impl Display) -> String {
     format!(
         "/customers/{}/operations/{}",
-        encode(customer_id),
-        encode(operation_id)
+        encode(&customer_id.to_string()),
+        encode(&operation_id.to_string())
     )
 }
 
@@ -114,6 +116,13 @@ pub fn new_profile(customer_id: &str) -> String {
 /// A profile: its change form posts here, its deletion to `…/delete`.
 pub fn profile(customer_id: &str, profile_id: &str) -> String {
     format!("{}/{}", profiles(customer_id), encode(profile_id))
+}
+
+/// `url`, carrying a refusal the server sealed (`token`): the page shows it
+/// ([`Refused`](crate::model::done::Refused)).
+pub fn with_refused(url: &str, token: &str) -> String {
+    let glue = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{glue}refused={}", encode(token))
 }
 
 /// `url`, carrying what the form post that leads there did

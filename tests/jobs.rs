@@ -186,7 +186,7 @@ async fn chunks_make_one_job_whose_history_outlives_partner_center() {
         completed_at: None,
     };
     store
-        .record_job(upload_id, 0, &late, &[], &[], 0)
+        .record_job(&upload_id, 0, &late, &[], &[], 0)
         .await
         .unwrap();
     let page = browser.page(&job, 200).await;
@@ -206,7 +206,12 @@ async fn chunks_make_one_job_whose_history_outlives_partner_center() {
 
 /// 50,000 more rows for an upload, put in its table directly (sending them through Partner
 /// Center would take minutes and show nothing more here), each with a 1,000-character value.
-async fn add_rows(app: &TestApp, upload_id: &str, first: i64, count: i64) {
+async fn add_rows(
+    app: &TestApp,
+    upload_id: &ztd_dashboard::server::operations::OperationId,
+    first: i64,
+    count: i64,
+) {
     let store = app.store().await;
     let filler = "H".repeat(1_000);
     let mut row = first;
@@ -259,7 +264,7 @@ async fn ten_report_downloads_of_a_50000_row_upload_stream_in_bounded_memory() {
     .await;
     let job = submitted(&browser, &preview).await;
     until_finished(&browser, &job).await;
-    add_rows(&app, upload_id(&preview), 1_000, 50_000).await;
+    add_rows(&app, &upload_id(&preview), 1_000, 50_000).await;
 
     let report = format!("{job}/report.csv");
     let downloads = (0..10).map(|_| async {

@@ -18,6 +18,10 @@ use ztd_dashboard::server::uploads::draft_rows::Excluding;
 use ztd_dashboard::server::uploads::store::RowFilter;
 
 const UPLOAD: &str = "0b0b0b0b-0000-4000-8000-000000000001";
+/// [`UPLOAD`], typed as this version's store takes it.
+fn upload_id() -> ztd_dashboard::server::operations::OperationId {
+    UPLOAD.parse().unwrap()
+}
 const TENANT: &str = "5a9d1f3e-0c2b-4e7a-9b1d-7c4e2f6a8b10";
 const FIRST_ID: &str = "0c0c0c0c-0000-4000-8000-000000000001";
 const SECOND_ID: &str = "0c0c0c0c-0000-4000-8000-000000000002";
@@ -114,7 +118,7 @@ async fn an_upload_being_sent_during_the_upgrade_comes_out_the_same_operation() 
     // This version opens it: the remaining migrations run.
     let store = Store::open(&database.url).await.expect("the upgrade runs");
     let upload = store
-        .upload(UPLOAD)
+        .upload(&upload_id())
         .await
         .unwrap()
         .expect("the upload is kept");
@@ -130,23 +134,43 @@ async fn an_upload_being_sent_during_the_upgrade_comes_out_the_same_operation() 
     );
 
     let operation = store
-        .operation(UPLOAD)
+        .operation(&upload_id())
         .await
         .unwrap()
         .expect("an operation");
     assert_eq!(operation.kind, OperationKind::Upload);
     assert_eq!(operation.sign_in_id.as_deref(), Some("sign-in-1"));
 
-    let parts = store.parts(UPLOAD).await.unwrap();
+    let parts = store.parts(&upload_id()).await.unwrap();
     let seen: Vec<_> = parts
         .iter()
-        .map(|p| (p.number, p.action, p.request_id.as_str(), p.items, p.state))
+        .map(|p| {
+            (
+                p.number,
+                p.action,
+                p.request_id.to_string(),
+                p.items,
+                p.state,
+            )
+        })
         .collect();
     assert_eq!(
         seen,
         vec![
-            (0, PartAction::CreateBatch, FIRST_ID, 2, PartState::Accepted),
-            (1, PartAction::AddDevices, SECOND_ID, 1, PartState::Pending),
+            (
+                0,
+                PartAction::CreateBatch,
+                FIRST_ID.into(),
+                2,
+                PartState::Accepted
+            ),
+            (
+                1,
+                PartAction::AddDevices,
+                SECOND_ID.into(),
+                1,
+                PartState::Pending
+            ),
         ]
     );
     assert_eq!(
@@ -158,12 +182,15 @@ async fn an_upload_being_sent_during_the_upgrade_comes_out_the_same_operation() 
     // What a restart of this version resumes: the same upload, on the same sign-in.
     let unfinished = store.unfinished_operations().await.unwrap();
     assert_eq!(unfinished.len(), 1);
-    assert_eq!(unfinished[0].operation_id, UPLOAD);
+    assert_eq!(unfinished[0].operation_id, upload_id());
     assert_eq!(unfinished[0].kind, OperationKind::Upload);
     assert_eq!(unfinished[0].state, OperationState::Submitting);
     assert_eq!(unfinished[0].sign_in_id.as_deref(), Some("sign-in-1"));
 
-    let rows = store.rows(UPLOAD, RowFilter::All, 0, 10).await.unwrap();
+    let rows = store
+        .rows(&upload_id(), RowFilter::All, 0, 10)
+        .await
+        .unwrap();
     let chunks: Vec<_> = rows.iter().map(|r| (r.device.row, r.chunk)).collect();
     assert_eq!(chunks, vec![(2, Some(0)), (3, Some(0)), (4, Some(1))]);
 
@@ -219,14 +246,17 @@ async fn a_draft_stored_before_row_findings_leaves_out_the_same_rows_after_the_u
 
     let store = Store::open(&database.url).await.expect("the upgrade runs");
     let left_out = store
-        .exclude_where(UPLOAD, Excluding::Found(Check::AlreadyRegistered))
+        .exclude_where(&upload_id(), Excluding::Found(Check::AlreadyRegistered))
         .await
         .unwrap();
     assert_eq!(
         left_out, 1,
         "the registered row, found in its stored findings"
     );
-    let rows = store.rows(UPLOAD, RowFilter::All, 0, 10).await.unwrap();
+    let rows = store
+        .rows(&upload_id(), RowFilter::All, 0, 10)
+        .await
+        .unwrap();
     let excluded: Vec<_> = rows.iter().map(|r| (r.device.row, r.excluded)).collect();
     assert_eq!(excluded, vec![(2, true), (3, false), (4, false)]);
     let _ = std::fs::remove_dir_all(&data_dir);

@@ -708,7 +708,7 @@ async fn a_draft_of_more_rows_than_one_insert_takes_is_stored_whole_and_in_order
     let store = app.store().await;
     let rows = store
         .rows(
-            upload_id,
+            &upload_id,
             ztd_dashboard::server::uploads::store::RowFilter::All,
             0,
             5_000,
@@ -748,13 +748,13 @@ async fn a_draft_edit_waiting_on_a_submission_under_way_elsewhere_changes_nothin
         ),
     )
     .await;
-    let upload_id = upload_id(&preview).to_string();
+    let upload_id = upload_id(&preview);
     let store = app.store().await;
     // Another replica's submission, caught between claiming the draft and committing its parts.
     let mut submission = store.pool().begin().await.unwrap();
     let claimed =
         sqlx::query("UPDATE operations SET state = 'submitting' WHERE id = $1 AND state = 'draft'")
-            .bind(&upload_id)
+            .bind(upload_id)
             .execute(&mut *submission)
             .await
             .unwrap();
@@ -762,7 +762,6 @@ async fn a_draft_edit_waiting_on_a_submission_under_way_elsewhere_changes_nothin
     // Removing row 3 meanwhile (on this replica): it must wait, then find no draft.
     let edit = tokio::spawn({
         let store = store.clone();
-        let upload_id = upload_id.clone();
         async move { store.set_excluded(&upload_id, &[3], true).await }
     });
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;

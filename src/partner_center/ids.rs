@@ -41,7 +41,7 @@ pub const BATCH_ID_MAX_CHARS: usize = 128;
 /// Parses the hyphenated GUID form, optionally wrapped in braces (`{…}`) as PowerShell's
 /// validation allows, and nothing else: `Uuid::parse_str` would also take the 32-digit and
 /// `urn:uuid:` forms, which Partner Center paths never use and a user never means.
-fn parse_guid(input: &str, what: &'static str) -> Result<Uuid, IdError> {
+pub(crate) fn parse_guid(input: &str, what: &'static str) -> Result<Uuid, IdError> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(IdError::Empty { what });
@@ -62,51 +62,54 @@ fn parse_guid(input: &str, what: &'static str) -> Result<Uuid, IdError> {
     Uuid::parse_str(bare).map_err(|_| IdError::NotAGuid { what })
 }
 
-/// Implements the traits every GUID newtype shares: lowercase hyphenated Display, FromStr
+/// Implements the traits every GUID newtype shares (also the dashboard's own, such as
+/// `server::operations::OperationId`): lowercase hyphenated Display, FromStr
 /// through `parse`, string (de)serialisation, and access to the inner `Uuid`.
 macro_rules! guid_newtype {
     ($name:ident, $what:literal) => {
         impl $name {
             /// Parses a GUID (hyphenated, optionally in braces, any letter case) and
             /// normalises it to lowercase hyphenated form.
-            pub fn parse(input: &str) -> Result<Self, IdError> {
-                parse_guid(input, $what).map(Self)
+            pub fn parse(input: &str) -> Result<Self, $crate::partner_center::IdError> {
+                $crate::partner_center::ids::parse_guid(input, $what).map(Self)
             }
 
-            pub fn as_uuid(&self) -> Uuid {
+            pub fn as_uuid(&self) -> ::uuid::Uuid {
                 self.0
             }
         }
 
-        impl From<Uuid> for $name {
-            fn from(uuid: Uuid) -> Self {
+        impl From<::uuid::Uuid> for $name {
+            fn from(uuid: ::uuid::Uuid) -> Self {
                 Self(uuid)
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 // `Uuid`'s Display is already lowercase and hyphenated.
-                fmt::Display::fmt(&self.0, f)
+                ::std::fmt::Display::fmt(&self.0, f)
             }
         }
 
-        impl FromStr for $name {
-            type Err = IdError;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::partner_center::IdError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::parse(s)
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_str(self)
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(deserializer)?;
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                let text = <String as ::serde::Deserialize>::deserialize(deserializer)?;
                 Self::parse(&text).map_err(serde::de::Error::custom)
             }
         }
@@ -136,6 +139,7 @@ macro_rules! guid_newtype {
         }
     };
 }
+pub(crate) use guid_newtype;
 
 /// A customer's Entra tenant id, which is also its id in every Partner Center path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -241,6 +245,29 @@ impl<'de> Deserialize<'de> for BatchId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
         Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Stored as its text, like the GUID ids: a stored name the rules refuse is a damaged row.
+impl sqlx::Type<sqlx::Any> for BatchId {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <String as sqlx::Type<sqlx::Any>>::type_info()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for BatchId {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+        Ok(Self::parse(&text)?)
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Any> for BatchId {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <String as sqlx::Encode<'q, sqlx::Any>>::encode(self.0.clone(), buf)
     }
 }
 

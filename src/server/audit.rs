@@ -11,6 +11,8 @@ use super::store::Store;
 use super::{unix_now, AppState};
 use crate::model::audit::{AuditAction, AuditOutcome};
 use crate::model::operations::OperationKind;
+use crate::partner_center::CustomerId;
+use crate::server::operations::OperationId;
 
 /// Who did it: a signed-in user, or as much as is known of someone whose sign-in failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,8 +37,8 @@ pub struct Event {
     pub action: AuditAction,
     pub ok: bool,
     pub actor: Actor,
-    pub customer_id: Option<String>,
-    pub operation_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
+    pub operation_id: Option<OperationId>,
     /// One line for a person: which batch, how many devices, why it failed.
     pub detail: String,
     pub correlation_id: Uuid,
@@ -76,8 +78,8 @@ impl Store {
         .bind(&event.actor.tenant_id)
         .bind(&event.actor.object_id)
         .bind(&event.actor.upn)
-        .bind(&event.customer_id)
-        .bind(&event.operation_id)
+        .bind(event.customer_id)
+        .bind(event.operation_id)
         .bind(&event.detail)
         .bind(event.correlation_id.to_string())
         .execute(self.pool())

@@ -24,14 +24,12 @@ use crate::model::operations::{
     DeletedDeviceView, DeletionView, OperationKind, OperationState, PartAction,
 };
 use crate::model::AppError;
-use crate::partner_center::{
-    BatchId, CallContext, CustomerId, ErrorKind, PartnerCenterError, RequestId,
-};
+use crate::partner_center::{BatchId, CallContext, CustomerId, ErrorKind, PartnerCenterError};
 
 /// One device a deletion removes, as the person confirmed it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeviceToRemove {
-    pub batch_id: String,
+    pub batch_id: BatchId,
     pub device_id: String,
     pub serial_number: Option<String>,
     pub product_key: Option<String>,
@@ -56,7 +54,7 @@ impl Store {
                  serial_number, product_key, manufacturer, model) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
-            .bind(&operation.id)
+            .bind(operation.id)
             .bind(part)
             .bind(&device.batch_id)
             .bind(&device.device_id)
@@ -75,7 +73,7 @@ impl Store {
     /// A deletion's devices, by part.
     pub async fn devices_to_remove(
         &self,
-        operation_id: &str,
+        operation_id: &OperationId,
     ) -> Result<Vec<DeviceToRemove>, sqlx::Error> {
         sqlx::query_as(
             "SELECT batch_id, device_id, serial_number, product_key, manufacturer, model \
@@ -106,7 +104,7 @@ fn answer(result: Result<(), PartnerCenterError>) -> PartOutcome {
 pub async fn run_holding(
     state: &AppState,
     user: &SessionUser,
-    operation_id: &str,
+    operation_id: &OperationId,
     lease: Lease,
 ) -> Result<Option<OperationState>, sqlx::Error> {
     let devices = state.store.devices_to_remove(operation_id).await?;
@@ -122,7 +120,8 @@ pub async fn run_holding(
                     let outcome = send(state, &ctx, &customer_id, device, &part).await;
                     if let PartOutcome::Accepted { .. } = outcome {
                         let (tenant, id) = (&user.tenant_id, &device.device_id);
-                        if let Err(error) = state.store.unindex_device(tenant, &customer_id, id).await {
+                        let customer = customer_id.to_string();
+                        if let Err(error) = state.store.unindex_device(tenant, &customer, id).await {
                             tracing::warn!(%error, "could not take a deleted device out of the index");
                         }
                     }
@@ -146,23 +145,14 @@ pub async fn run_holding(
 async fn send(
     state: &AppState,
     ctx: &CallContext,
-    customer_id: &str,
+    customer: &CustomerId,
     device: &DeviceToRemove,
     part: &Part,
 ) -> PartOutcome {
-    let ids = (
-        CustomerId::parse(customer_id),
-        BatchId::parse(&device.batch_id),
-        RequestId::parse(&part.request_id),
-    );
-    let (Ok(customer), Ok(batch), Ok(request_id)) = ids else {
-        return PartOutcome::Refused {
-            error: "The stored deletion is damaged: its ids do not parse.".into(),
-        };
-    };
+    let (batch, request_id) = (&device.batch_id, part.request_id);
     let result = state
         .partner_center
-        .delete_device(ctx, &customer, &batch, &device.device_id, request_id)
+        .delete_device(ctx, customer, batch, &device.device_id, request_id)
         .await;
     // The batch's device count changed, or may have, if the answer was lost.
     state
@@ -198,8 +188,8 @@ async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[Devi
             action: AuditAction::DeviceDeleted,
             ok: failure.is_none(),
             actor: Actor::from(user),
-            customer_id: Some(operation.customer_id.clone()),
-            operation_id: Some(operation.id.clone()),
+            customer_id: Some(operation.customer_id),
+            operation_id: Some(operation.id),
             detail,
             correlation_id: run.correlation_id(),
         },
@@ -214,7 +204,7 @@ pub async fn delete_now(
     user: &SessionUser,
     customer: (&CustomerId, &str),
     devices: &[DeviceToRemove],
-) -> Result<(String, Option<OperationState>), sqlx::Error> {
+) -> Result<(OperationId, Option<OperationState>), sqlx::Error> {
     let operation = Operation::sent_now(OperationKind::DeviceDeletion, user, customer);
     state.store.insert_deletion(&operation, devices).await?;
     let Some(lease) = Lease::take(state, operations::sending_lease(&operation.id)).await else {
@@ -250,20 +240,20 @@ pub(crate) async fn view(
         requested: display_time(chrono::DateTime::from_timestamp(operation.created_at, 0))
             .unwrap_or_default(),
         requested_by: operation.upn,
-        id: operation.id,
+        id: operation.id.to_string(),
         state: operation.state,
         error: operation.error,
         devices: devices
             .into_iter()
             .zip(parts)
             .map(|(device, part)| DeletedDeviceView {
-                batch_id: device.batch_id,
+                batch_id: device.batch_id.to_string(),
                 device_id: device.device_id,
                 serial_number: device.serial_number,
                 model: device.model,
                 state: part.state,
                 error: part.error,
-                request_id: part.request_id,
+                request_id: part.request_id.to_string(),
             })
             .collect(),
         can_retry,
@@ -273,6 +263,7 @@ pub(crate) async fn view(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::partner_center::RequestId;
 
     fn error(kind: ErrorKind) -> Result<(), PartnerCenterError> {
         Err(PartnerCenterError::new(

@@ -52,7 +52,7 @@ pub async fn device_to_delete(
     let device = listed_device(&caller, &id, &batch, &device_id).await?;
     Ok(DeviceToDelete {
         customer,
-        batch_id: batch.as_str().to_string(),
+        batch_id: batch.to_string(),
         device: device_row(device, None),
     })
 }
@@ -70,7 +70,7 @@ pub async fn delete(
     let opened = open_customer(&caller, &customer).await?;
     let device = listed_device(&caller, &customer, &batch, &device_id).await?;
     let removed = DeviceToRemove {
-        batch_id: batch.as_str().to_string(),
+        batch_id: batch.clone(),
         device_id: device_id.clone(),
         serial_number: device.serial_number,
         product_key: device.product_key,
@@ -89,5 +89,5 @@ pub async fn delete(
         let batch = urls::batch(&customer_id, &batch_id, 1);
         return Ok(Redirect::to(&urls::with_done(&batch, Done::DeviceDeleted)));
     }
-    Ok(Redirect::to(&urls::operation(&customer_id, &operation_id)))
+    Ok(Redirect::to(&urls::operation(&customer_id, operation_id)))
 }

@@ -115,7 +115,7 @@ pub async fn create(
     let detail = in_words(&profile.name, &profile.policy_settings);
     Ok(done(
         &caller,
-        &customer,
+        &id,
         (AuditAction::ProfileCreated, Done::ProfileCreated),
         detail,
     )
@@ -170,7 +170,7 @@ pub async fn update(
     let detail = in_words(&wanted.name, &wanted.policy_settings);
     Ok(done(
         &caller,
-        &customer,
+        &id,
         (AuditAction::ProfileChanged, Done::ProfileChanged),
         detail,
     )
@@ -209,7 +209,7 @@ pub async fn delete(
     );
     Ok(done(
         &caller,
-        &customer,
+        &id,
         (AuditAction::ProfileDeleted, Done::ProfileDeleted),
         detail,
     )
@@ -290,7 +290,7 @@ fn named<'a>(
 /// which says what was done (`said`).
 async fn done(
     caller: &Caller,
-    customer: &CustomerRow,
+    customer: &CustomerId,
     (action, said): (AuditAction, Done),
     detail: String,
 ) -> Redirect {
@@ -298,13 +298,16 @@ async fn done(
         action,
         ok: true,
         actor: Actor::from(&caller.user),
-        customer_id: Some(customer.id.clone()),
+        customer_id: Some(*customer),
         operation_id: None,
         detail,
         correlation_id: caller.ctx.correlation_id,
     };
     audit::record(&caller.state, event).await;
-    Redirect::to(&urls::with_done(&urls::profiles(&customer.id), said))
+    Redirect::to(&urls::with_done(
+        &urls::profiles(&customer.to_string()),
+        said,
+    ))
 }
 
 /// A profile write Partner Center refused, in words. Refused for the person's role (not for

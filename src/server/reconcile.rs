@@ -12,6 +12,7 @@ use crate::model::operations::{OperationKind, OperationState};
 use crate::server::auth::{self, SessionUser};
 use crate::server::leases::Lease;
 use crate::server::operations::follow;
+use crate::server::operations::OperationId;
 use crate::server::operations::{self, jobs::finished_job_statuses_sql};
 use crate::server::store::Store;
 use crate::server::uploads::{self, submit};
@@ -21,7 +22,7 @@ use crate::server::{unix_now, AppState};
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Unfinished {
     #[sqlx(rename = "id")]
-    pub operation_id: String,
+    pub operation_id: OperationId,
     pub kind: OperationKind,
     pub state: OperationState,
     pub sign_in_id: Option<String>,
@@ -80,10 +81,9 @@ pub async fn watch(state: AppState) {
                 continue;
             }
         };
-        let orphaned_followers: std::collections::HashSet<String> = lapsed
+        let orphaned_followers: std::collections::HashSet<OperationId> = lapsed
             .iter()
             .filter_map(|name| follow::operation_of_follow_lease(name))
-            .map(str::to_string)
             .collect();
         let which = |upload: &Unfinished| {
             upload.submitting() || orphaned_followers.contains(&upload.operation_id)
@@ -171,7 +171,13 @@ fn refresher(kind: OperationKind) -> Option<follow::Refresh> {
 }
 
 /// Sends what is left of an operation of `kind`, holding its lease.
-async fn send(state: AppState, kind: OperationKind, user: SessionUser, id: String, lease: Lease) {
+async fn send(
+    state: AppState,
+    kind: OperationKind,
+    user: SessionUser,
+    id: OperationId,
+    lease: Lease,
+) {
     match kind {
         OperationKind::Upload => submit::run_holding(state, user, id, lease).await,
         OperationKind::DeviceDeletion => {
@@ -185,7 +191,7 @@ async fn send(state: AppState, kind: OperationKind, user: SessionUser, id: Strin
     }
 }
 
-async fn stop(state: &AppState, operation_id: &str) -> Result<(), sqlx::Error> {
+async fn stop(state: &AppState, operation_id: &OperationId) -> Result<(), sqlx::Error> {
     let chunks = state.store.parts(operation_id).await?;
     if chunks.iter().all(|c| c.state.is_done()) {
         // Every part had gone; only the end of the submission was not written down.

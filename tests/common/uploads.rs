@@ -81,8 +81,9 @@ pub async fn post_form(
 }
 
 /// The upload's id, from the address of its preview or of its job (both end with it).
-pub fn upload_id(address: &str) -> &str {
-    address.rsplit('/').next().unwrap_or(address)
+pub fn upload_id(address: &str) -> ztd_dashboard::server::operations::OperationId {
+    let id = address.rsplit('/').next().unwrap_or(address);
+    id.parse().expect("an operation's address ends with its id")
 }
 
 /// Submits a draft; returns the job's address.

@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 
 use super::{AssignedDevice, DeviceAnswer, ProfileChoice};
 use crate::model::operations::AssignmentOutcome;
-use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind};
+use crate::partner_center::{CallContext, DeviceUploadDetails, ErrorKind};
 use crate::server::operations::jobs::JobReport;
 use crate::server::operations::{follow, Operation};
 use crate::server::{unix_now, AppState};
@@ -42,7 +42,7 @@ async fn ask_and_store(
         tracing::error!(operation = %operation.id, error = %e, "database error while following an assignment");
         "The dashboard's database failed while storing the assignment's progress.".to_string()
     };
-    let customer = CustomerId::parse(&operation.customer_id).map_err(|e| e.to_string())?;
+    let customer = operation.customer_id;
     let devices = store
         .assigned_devices(&operation.id)
         .await
@@ -108,7 +108,7 @@ async fn ask_and_store(
                 ProfileChoice::Apply { id, name } => Some((id.as_str(), name.as_str())),
                 ProfileChoice::Remove => None,
             };
-            let (tenant, customer) = (&operation.tenant_id, &operation.customer_id);
+            let (tenant, customer) = (&operation.tenant_id, &operation.customer_id.to_string());
             if let Err(error) = store.index_profile(tenant, customer, &done, profile).await {
                 tracing::warn!(%error, "could not note an assignment in the device index");
             }

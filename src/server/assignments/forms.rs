@@ -86,7 +86,7 @@ async fn start_and_show(
     }
     let id = start(&caller.state, &caller.user, customer, choice, devices).await?;
     Ok(Redirect::to(&urls::with_done(
-        &urls::operation(&customer.0.to_string(), &id),
+        &urls::operation(customer.0, id),
         Done::AssignmentSent,
     )))
 }

@@ -114,7 +114,7 @@ impl Store {
             "INSERT INTO profile_assignments (operation_id, profile_id, profile_name) \
              VALUES ($1, $2, $3)",
         )
-        .bind(&operation.id)
+        .bind(operation.id)
         .bind(&profile_id)
         .bind(choice.name())
         .execute(&mut *tx)
@@ -128,7 +128,7 @@ impl Store {
                      batch_id, device_id, serial_number, model) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
-                .bind(&operation.id)
+                .bind(operation.id)
                 .bind(position)
                 .bind(part)
                 .bind(&device.batch_id)
@@ -145,7 +145,10 @@ impl Store {
     }
 
     /// The profile an assignment gives its devices.
-    async fn assignment_choice(&self, operation_id: &str) -> Result<ProfileChoice, sqlx::Error> {
+    async fn assignment_choice(
+        &self,
+        operation_id: &OperationId,
+    ) -> Result<ProfileChoice, sqlx::Error> {
         let (id, name): (Option<String>, Option<String>) = sqlx::query_as(
             "SELECT profile_id, profile_name FROM profile_assignments WHERE operation_id = $1",
         )
@@ -164,7 +167,7 @@ impl Store {
     /// An assignment's devices, in the order chosen.
     async fn assigned_devices(
         &self,
-        operation_id: &str,
+        operation_id: &OperationId,
     ) -> Result<Vec<AssignedDevice>, sqlx::Error> {
         sqlx::query_as(
             "SELECT position, part, batch_id, device_id, serial_number, model, outcome, \
@@ -180,7 +183,7 @@ impl Store {
     /// answer arriving after the job was stored as finished changes nothing.
     async fn record_assignment_job(
         &self,
-        operation_id: &str,
+        operation_id: &OperationId,
         part: i64,
         job: &JobReport,
         answers: &[DeviceAnswer],
@@ -212,14 +215,14 @@ impl Store {
 pub(crate) async fn send_then_follow(
     state: &AppState,
     user: &SessionUser,
-    operation_id: &str,
+    operation_id: &OperationId,
     lease: Lease,
 ) -> Result<(), sqlx::Error> {
     sending::send_holding(state, user, operation_id, lease).await?;
     let follower = follow::follow(
         state.clone(),
         user.clone(),
-        operation_id.to_string(),
+        *operation_id,
         following::refresher,
     );
     tokio::spawn(follower);
@@ -234,7 +237,7 @@ pub async fn start(
     customer: (&CustomerId, &str),
     choice: &ProfileChoice,
     devices: &[DeviceToAssign],
-) -> Result<String, sqlx::Error> {
+) -> Result<OperationId, sqlx::Error> {
     let operation = Operation::sent_now(OperationKind::ProfileAssignment, user, customer);
     let per_part = state.config.upload_chunk_size;
     state
@@ -261,7 +264,7 @@ impl Store {
     /// The devices an upload registered, with the ids Partner Center gave them.
     pub async fn registered_devices(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
     ) -> Result<Vec<DeviceToAssign>, sqlx::Error> {
         sqlx::query_as(
             "SELECT d.batch_id, r.device_id, r.serial_number, r.model FROM upload_rows r \

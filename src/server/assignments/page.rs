@@ -60,7 +60,7 @@ pub(crate) async fn view(
         requested: display_time(chrono::DateTime::from_timestamp(operation.created_at, 0))
             .unwrap_or_default(),
         requested_by: operation.upn,
-        id: operation.id,
+        id: operation.id.to_string(),
         profile: choice.name().map(str::to_string),
         state: operation.state,
         error: operation.error,

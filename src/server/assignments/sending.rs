@@ -7,13 +7,14 @@ use crate::model::operations::OperationState;
 use crate::model::profiles::ONLY_ADMIN_AGENTS;
 use crate::partner_center::{
     CallContext, CustomerId, DevicePolicyUpdate, ErrorKind, PartnerCenterError, PolicyAssignment,
-    RequestId, TrackingId, NO_RELATIONSHIP_CODE,
+    TrackingId, NO_RELATIONSHIP_CODE,
 };
 use crate::server::audit::{self, Actor, Event};
 use crate::server::auth::SessionUser;
 use crate::server::leases::Lease;
 use crate::server::operations::parts::{Part, PartOutcome};
 use crate::server::operations::sending::{self, Run};
+use crate::server::operations::OperationId;
 use crate::server::operations::{follow, refusals};
 use crate::server::AppState;
 
@@ -51,7 +52,7 @@ fn forbids_profiles(outcome: &PartOutcome) -> bool {
 pub async fn send_holding(
     state: &AppState,
     user: &SessionUser,
-    operation_id: &str,
+    operation_id: &OperationId,
     lease: Lease,
 ) -> Result<Option<OperationState>, sqlx::Error> {
     let store = &state.store;
@@ -83,7 +84,12 @@ pub async fn send_holding(
 
 /// [`send_holding`], then the jobs followed until Partner Center has finished with every
 /// device: what a restart or another replica runs for an assignment left `submitting`.
-pub async fn run_holding(state: AppState, user: SessionUser, operation_id: String, lease: Lease) {
+pub async fn run_holding(
+    state: AppState,
+    user: SessionUser,
+    operation_id: OperationId,
+    lease: Lease,
+) {
     if let Err(error) = send_holding(&state, &user, &operation_id, lease).await {
         tracing::error!(operation = %operation_id, %error, "could not send an assignment");
         return;
@@ -95,19 +101,11 @@ pub async fn run_holding(state: AppState, user: SessionUser, operation_id: Strin
 async fn send(
     state: &AppState,
     ctx: &CallContext,
-    customer_id: &str,
+    customer: &CustomerId,
     choice: &ProfileChoice,
     devices: &[&AssignedDevice],
     part: &Part,
 ) -> PartOutcome {
-    let (Ok(customer), Ok(request_id)) = (
-        CustomerId::parse(customer_id),
-        RequestId::parse(&part.request_id),
-    ) else {
-        return PartOutcome::Refused {
-            error: "The stored assignment is damaged: its ids do not parse.".into(),
-        };
-    };
     let updates: Vec<DevicePolicyUpdate> = devices
         .iter()
         .map(|device| DevicePolicyUpdate {
@@ -118,7 +116,7 @@ async fn send(
     answer(
         state
             .partner_center
-            .update_device_policies(ctx, &customer, &updates, request_id)
+            .update_device_policies(ctx, customer, &updates, part.request_id)
             .await,
     )
 }
@@ -165,8 +163,8 @@ async fn record(
             action,
             ok: failure.is_none(),
             actor: Actor::from(user),
-            customer_id: Some(operation.customer_id.clone()),
-            operation_id: Some(operation.id.clone()),
+            customer_id: Some(operation.customer_id),
+            operation_id: Some(operation.id),
             detail,
             correlation_id: run.correlation_id(),
         },
@@ -177,6 +175,7 @@ async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::partner_center::RequestId;
 
     #[test]
     fn a_lost_answer_is_uncertain_a_sales_agent_is_told_why_and_remembered() {

@@ -25,6 +25,7 @@ pub mod whereabouts;
 use std::sync::Arc;
 
 use crate::ingest::identity::{hash_digest, product_key, serial_key};
+use crate::server::operations::OperationId;
 use crate::server::store::Store;
 
 /// Why an entry is no longer read: its rows stay, and the search page says how old they are.
@@ -264,7 +265,7 @@ async fn insert_device(
 /// upload, a deletion or an assignment finds what was done, not what the last read saw).
 impl Store {
     /// The devices an upload registered, as its rows hold them (the hash too).
-    pub async fn index_registered(&self, upload_id: &str) -> Result<(), sqlx::Error> {
+    pub async fn index_registered(&self, upload_id: &OperationId) -> Result<(), sqlx::Error> {
         #[derive(sqlx::FromRow)]
         struct Registered {
             tenant_id: String,

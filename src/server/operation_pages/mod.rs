@@ -77,7 +77,7 @@ pub async fn resume(
 ) -> Result<Redirect, Refusal> {
     let caller = Caller::new(state, signed_in).await?;
     let operation = operations::of_caller(&caller, &customer, &id).await?;
-    let page = urls::operation(&operation.customer_id, &operation.id);
+    let page = urls::operation(operation.customer_id, operation.id);
     let (state, user, operation_id) = (&caller.state, &caller.user, &operation.id);
     match operation.kind {
         OperationKind::Upload => {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::parts::Part;
 use super::Operation;
+use super::OperationId;
 use crate::partner_center::CallContext;
 use crate::server::auth::{self, SessionUser};
 use crate::server::leases::Lease;
@@ -31,13 +32,13 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(60);
 const FOLLOW_LEASE: &str = "follow:";
 
 /// The lease of following an operation's jobs in the background.
-pub fn follow_lease(operation_id: &str) -> String {
+pub fn follow_lease(operation_id: &OperationId) -> String {
     format!("{FOLLOW_LEASE}{operation_id}")
 }
 
-/// The operation a follow lease is about; `None` for other leases.
-pub fn operation_of_follow_lease(name: &str) -> Option<&str> {
-    name.strip_prefix(FOLLOW_LEASE)
+/// The operation a follow lease is about; `None` for other leases (and a damaged name).
+pub fn operation_of_follow_lease(name: &str) -> Option<OperationId> {
+    name.strip_prefix(FOLLOW_LEASE)?.parse().ok()
 }
 
 /// Runs `asking` (a kind's refresh: ask Partner Center about the running jobs, store the
@@ -46,7 +47,7 @@ pub fn operation_of_follow_lease(name: &str) -> Option<&str> {
 /// reports the jobs as running.
 pub async fn one_refresh_at_a_time(
     state: &AppState,
-    operation_id: &str,
+    operation_id: &OperationId,
     asking: impl Future<Output = Result<bool, String>>,
 ) -> Result<bool, String> {
     let Some(lease) = Lease::take(state, format!("refresh:{operation_id}")).await else {
@@ -61,7 +62,12 @@ pub async fn one_refresh_at_a_time(
 /// have all finished, pausing longer each time (1 s, 2 s, 4 s … a minute), for an hour at
 /// most. One replica follows an operation at a time: this returns at once when another holds
 /// its follow lease.
-pub async fn follow(state: AppState, user: SessionUser, operation_id: String, refresh: Refresh) {
+pub async fn follow(
+    state: AppState,
+    user: SessionUser,
+    operation_id: OperationId,
+    refresh: Refresh,
+) {
     let Some(lease) = Lease::take(&state, follow_lease(&operation_id)).await else {
         return;
     };
@@ -72,7 +78,7 @@ pub async fn follow(state: AppState, user: SessionUser, operation_id: String, re
 pub async fn follow_holding(
     state: AppState,
     user: SessionUser,
-    operation_id: String,
+    operation_id: OperationId,
     lease: Lease,
     refresh: Refresh,
 ) {
@@ -83,7 +89,7 @@ pub async fn follow_holding(
 async fn keep_asking(
     state: &AppState,
     user: &SessionUser,
-    operation_id: &str,
+    operation_id: &OperationId,
     lease: &Lease,
     refresh: Refresh,
 ) {

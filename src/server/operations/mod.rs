@@ -29,42 +29,32 @@ use crate::server::caller::Caller;
 use crate::server::store::Store;
 
 /// An operation's id: a GUID the dashboard gives it when it is stored. Taken from an address
-/// only through its `Deserialize`, so text that is not one never reaches a query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
-#[serde(try_from = "String")]
+/// only through its `Deserialize`, and from a row through its `Decode`, so text that is not
+/// one never reaches a query, and a damaged row is said loudly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OperationId(uuid::Uuid);
+crate::partner_center::ids::guid_newtype!(OperationId, "operation id");
 
-impl TryFrom<String> for OperationId {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, String> {
-        uuid::Uuid::parse_str(&text)
-            .map(OperationId)
-            .map_err(|_| format!("{text:?} is not an operation id"))
+impl OperationId {
+    /// A new operation's.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::new_v4())
     }
 }
 
-impl std::str::FromStr for OperationId {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        OperationId::try_from(text.to_string())
-    }
-}
-
-impl std::fmt::Display for OperationId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Hyphenated lowercase, as every id was written.
-        std::fmt::Display::fmt(&self.0, f)
+impl Default for OperationId {
+    /// Same as [`OperationId::new`]: there is no meaningful "empty" operation id.
+    fn default() -> Self {
+        Self::new()
     }
 }
 
 /// What every operation has, as stored in `operations`.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Operation {
-    pub id: String,
+    pub id: OperationId,
     pub kind: OperationKind,
-    pub customer_id: String,
+    pub customer_id: CustomerId,
     pub customer_name: String,
     /// Who started it.
     pub tenant_id: String,
@@ -89,9 +79,9 @@ impl Operation {
     ) -> Operation {
         let now = crate::server::unix_now();
         Operation {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: OperationId::new(),
             kind,
-            customer_id: customer.0.to_string(),
+            customer_id: *customer.0,
             customer_name: customer.1.to_string(),
             tenant_id: user.tenant_id.clone(),
             object_id: user.object_id.clone(),
@@ -108,13 +98,12 @@ impl Operation {
     /// this customer. Every page and button of an operation starts from this check, and says
     /// "not here" alike for one that does not exist and one of another organisation.
     pub(crate) fn is_for(&self, caller: &Caller, customer: &CustomerId) -> bool {
-        self.tenant_id == caller.user.tenant_id
-            && self.customer_id.eq_ignore_ascii_case(&customer.to_string())
+        self.tenant_id == caller.user.tenant_id && self.customer_id == *customer
     }
 }
 
 /// The lease of sending an operation's parts: one task of one replica at a time.
-pub fn sending_lease(operation_id: &str) -> String {
+pub fn sending_lease(operation_id: &OperationId) -> String {
     format!("submit:{operation_id}")
 }
 
@@ -129,9 +118,9 @@ pub(crate) async fn insert(
          upn, state, error, sign_in_id, created_at, updated_at, submitted_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
     )
-    .bind(&operation.id)
+    .bind(operation.id)
     .bind(operation.kind.as_str())
-    .bind(&operation.customer_id)
+    .bind(operation.customer_id)
     .bind(&operation.customer_name)
     .bind(&operation.tenant_id)
     .bind(&operation.object_id)
@@ -147,7 +136,7 @@ pub(crate) async fn insert(
 }
 
 impl Store {
-    pub async fn operation(&self, id: &str) -> Result<Option<Operation>, sqlx::Error> {
+    pub async fn operation(&self, id: &OperationId) -> Result<Option<Operation>, sqlx::Error> {
         sqlx::query_as(
             "SELECT id, kind, customer_id, customer_name, tenant_id, object_id, upn, state, \
              error, sign_in_id, created_at, submitted_at FROM operations WHERE id = $1",
@@ -180,7 +169,7 @@ pub(crate) async fn of_kind(
     caller
         .state
         .store
-        .operation(&id.to_string())
+        .operation(id)
         .await?
         .filter(|o| kind.is_none_or(|kind| o.kind == kind) && o.is_for(caller, customer))
         .ok_or_else(|| crate::model::AppError::NotFound { what: what.into() })

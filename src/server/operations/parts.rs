@@ -4,8 +4,9 @@
 //! an upload's rows name their part, a deletion's devices are one a part.
 
 use super::jobs::{finished_job_statuses_sql, JobProgress, JobReport};
+use super::OperationId;
 use crate::model::operations::{OperationState, PartAction, PartState};
-use crate::partner_center::TrackingId;
+use crate::partner_center::{RequestId, TrackingId};
 use crate::server::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -14,7 +15,7 @@ pub struct Part {
     #[sqlx(rename = "part")]
     pub number: i64,
     pub action: PartAction,
-    pub request_id: String,
+    pub request_id: RequestId,
     /// How many items (devices) it carries.
     pub items: i64,
     pub state: PartState,
@@ -78,7 +79,7 @@ pub enum PartOutcome {
 /// ever sent, and reused for every retry while its outcome is uncertain.
 pub(crate) async fn insert_part(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    operation_id: &str,
+    operation_id: &OperationId,
     number: i64,
     (action, items): (PartAction, i64),
     resends: Option<i64>,
@@ -124,7 +125,7 @@ pub(crate) async fn insert_part_of(
 /// second): the kind then leaves its items' outcomes as they are too.
 pub(crate) async fn record_job_progress(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    operation_id: &str,
+    operation_id: &OperationId,
     part: i64,
     job: &JobReport,
     now: i64,
@@ -152,7 +153,7 @@ impl Store {
     /// Notes that Partner Center could not be asked about a part's job, and why.
     pub async fn record_check_failure(
         &self,
-        operation_id: &str,
+        operation_id: &OperationId,
         part: i64,
         message: &str,
         now: i64,
@@ -171,7 +172,7 @@ impl Store {
     }
 
     /// An operation's parts, in order.
-    pub async fn parts(&self, operation_id: &str) -> Result<Vec<Part>, sqlx::Error> {
+    pub async fn parts(&self, operation_id: &OperationId) -> Result<Vec<Part>, sqlx::Error> {
         sqlx::query_as("SELECT * FROM operation_parts WHERE operation_id = $1 ORDER BY part")
             .bind(operation_id)
             .fetch_all(self.pool())
@@ -181,7 +182,7 @@ impl Store {
     /// Writes down Partner Center's answer to one part.
     pub async fn record_part(
         &self,
-        operation_id: &str,
+        operation_id: &OperationId,
         part: i64,
         outcome: &PartOutcome,
         now: i64,
@@ -209,7 +210,7 @@ impl Store {
     /// Ends the sending of an operation: `Submitted`, or `Failed` with the reason.
     pub async fn finish_operation(
         &self,
-        operation_id: &str,
+        operation_id: &OperationId,
         state: OperationState,
         error: Option<&str>,
         now: i64,
@@ -231,7 +232,7 @@ impl Store {
     /// operation had not failed.
     pub async fn resume_operation(
         &self,
-        operation_id: &str,
+        operation_id: &OperationId,
         sign_in_id: &str,
         now: i64,
     ) -> Result<bool, sqlx::Error> {

@@ -9,8 +9,9 @@ use std::future::Future;
 
 use super::parts::{Part, PartOutcome};
 use super::Operation;
+use super::OperationId;
 use crate::model::operations::{OperationState, PartState};
-use crate::partner_center::CallContext;
+use crate::partner_center::{CallContext, CustomerId};
 use crate::server::auth::{self, SessionUser};
 use crate::server::leases::Lease;
 use crate::server::{unix_now, AppState};
@@ -41,12 +42,12 @@ impl Run {
 pub(crate) async fn send_parts<F, Fut>(
     state: &AppState,
     user: &SessionUser,
-    operation_id: &str,
+    operation_id: &OperationId,
     lease: Lease,
     mut send: F,
 ) -> Result<Option<Run>, sqlx::Error>
 where
-    F: FnMut(CallContext, String, Part) -> Fut,
+    F: FnMut(CallContext, CustomerId, Part) -> Fut,
     Fut: Future<Output = PartOutcome>,
 {
     let store = &state.store;
@@ -70,7 +71,7 @@ where
             return Ok(None);
         }
         let number = part.number;
-        let outcome = send(ctx.clone(), operation.customer_id.clone(), part).await;
+        let outcome = send(ctx.clone(), operation.customer_id, part).await;
         store
             .record_part(operation_id, number, &outcome, unix_now())
             .await?;

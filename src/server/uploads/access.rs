@@ -17,7 +17,7 @@ pub(crate) async fn load(
     caller
         .state
         .store
-        .upload(&upload_id.to_string())
+        .upload(upload_id)
         .await?
         .filter(|upload| upload.operation.is_for(caller, customer))
         .ok_or(AppError::NoSuchUpload)

@@ -7,6 +7,7 @@ use crate::ingest::DeviceRow;
 use crate::model::operations::PartAction;
 use crate::model::uploads::BatchTarget;
 use crate::server::operations::parts::insert_part;
+use crate::server::operations::OperationId;
 use crate::server::store::Store;
 
 /// What an upload's part does: create the batch with its devices, or add them.
@@ -46,7 +47,7 @@ impl Store {
     /// (another tab may have changed the rows since the page was shown).
     pub async fn begin_submission(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
         sign_in_id: &str,
         chunk_size: usize,
         now: i64,
@@ -117,7 +118,7 @@ impl Store {
     /// The devices of one chunk, in row order.
     pub async fn chunk_devices(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
         chunk: i64,
     ) -> Result<Vec<DeviceRow>, sqlx::Error> {
         let rows: Vec<StoredRow> = sqlx::query_as(
@@ -138,7 +139,7 @@ impl Store {
     /// nothing.
     pub async fn settle_chunk(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
         chunk: i64,
         settlement: &Settlement<'_>,
         now: i64,

@@ -120,7 +120,7 @@ async fn prepare(
 /// The CSV's lines after the header, a page of rows at a time, read as the browser takes them.
 fn pieces(
     store: Store,
-    upload_id: String,
+    upload_id: OperationId,
     accepted: Vec<i64>,
     columns: Vec<(String, Field)>,
     which: Which,
@@ -132,12 +132,8 @@ fn pieces(
     // Each piece starts after the last row of the one before (row numbers, not offsets: a
     // row whose outcome changes meanwhile must not shift the rest).
     futures::stream::unfold(Some(0_i64), move |after| {
-        let (store, upload_id, accepted, columns) = (
-            store.clone(),
-            upload_id.clone(),
-            accepted.clone(),
-            columns.clone(),
-        );
+        let (store, upload_id, accepted, columns) =
+            (store.clone(), upload_id, accepted.clone(), columns.clone());
         async move {
             let after = after?;
             let rows = match store

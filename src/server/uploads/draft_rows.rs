@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use super::store::{insert_finding_codes, lock_draft, InputReport, StoredRow, UPLOADS};
 use crate::ingest::{Check, DeviceRow, Finding};
 use crate::model::operations::OperationState;
+use crate::server::operations::OperationId;
 use crate::server::store::Store;
 use crate::server::unix_now;
 
@@ -17,7 +18,7 @@ impl Store {
     /// Marks rows as removed (or back) while the upload is a draft. Returns how many changed.
     pub async fn set_excluded(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
         rows: &[u32],
         excluded: bool,
     ) -> Result<u64, sqlx::Error> {
@@ -49,7 +50,7 @@ impl Store {
     /// Leaves out every included row that has an error, or a finding of this check.
     pub async fn exclude_where(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
         which: Excluding,
     ) -> Result<u64, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
@@ -104,7 +105,7 @@ const COPY_TAGGED_FINDINGS: &str = "INSERT INTO upload_row_findings (upload_id, 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SplitPart {
     #[sqlx(rename = "id")]
-    pub upload_id: String,
+    pub upload_id: OperationId,
     pub batch_id: String,
     pub state: OperationState,
     pub rows: i64,
@@ -115,7 +116,7 @@ impl Store {
     /// the tagged rows move to their parts, the original keeps the untagged ones. Returns `false` when it is not a draft.
     pub async fn split_by_group_tag(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
         report_for_parts: &InputReport,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
@@ -181,7 +182,10 @@ impl Store {
     }
 
     /// The drafts a split made from this upload, by batch name.
-    pub async fn split_parts(&self, upload_id: &str) -> Result<Vec<SplitPart>, sqlx::Error> {
+    pub async fn split_parts(
+        &self,
+        upload_id: &OperationId,
+    ) -> Result<Vec<SplitPart>, sqlx::Error> {
         sqlx::query_as(&format!(
             "SELECT u.id, COALESCE(u.batch_id, '') AS batch_id, u.state, \
              (SELECT COUNT(*) FROM upload_rows r WHERE r.upload_id = u.id AND r.excluded = 0) AS rows \
@@ -195,7 +199,10 @@ impl Store {
 
 impl Store {
     /// Each group tag among the rows still included, with its number of rows.
-    pub async fn group_tags(&self, upload_id: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    pub async fn group_tags(
+        &self,
+        upload_id: &OperationId,
+    ) -> Result<Vec<(String, i64)>, sqlx::Error> {
         sqlx::query_as(
             "SELECT MIN(group_tag) AS group_tag, COUNT(*) AS n FROM upload_rows \
              WHERE upload_id = $1 AND excluded = 0 AND group_tag IS NOT NULL \
@@ -211,7 +218,7 @@ impl Store {
     /// Checks repeats again after rows were removed or put back: the rows that share a key
     /// with another get their "duplicate" errors recomputed among the rows still included,
     /// so removing the first of two copies frees the second.
-    pub async fn recheck_duplicates(&self, upload_id: &str) -> Result<(), sqlx::Error> {
+    pub async fn recheck_duplicates(&self, upload_id: &OperationId) -> Result<(), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
         if !lock_draft(&mut tx, upload_id, unix_now()).await? {
             return Ok(());

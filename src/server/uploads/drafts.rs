@@ -22,7 +22,7 @@ use crate::model::CustomerRow;
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::audit::{self, Actor, Event};
 use crate::server::caller::{open_customer, Caller};
-use crate::server::operations::{self, Operation, Resumed};
+use crate::server::operations::{self, Operation, OperationId, Resumed};
 use crate::server::refusal::Refusal;
 use crate::server::unix_now;
 
@@ -66,7 +66,7 @@ pub(crate) async fn create(
     let (target, batch) = batch;
     let upload = new_draft(
         caller,
-        &customer,
+        (id, &customer),
         source,
         file_name,
         (target, batch.as_str().to_string()),
@@ -260,7 +260,7 @@ pub(crate) async fn submit(
             tokio::spawn(super::submit::run(
                 caller.state.clone(),
                 caller.user.clone(),
-                upload.operation.id.clone(),
+                upload.operation.id,
             ));
             Ok(())
         }
@@ -288,7 +288,7 @@ pub(crate) async fn resume(caller: &Caller, upload: &Upload) -> Result<bool, Ref
         tokio::spawn(super::submit::run_holding(
             caller.state.clone(),
             caller.user.clone(),
-            upload.operation.id.clone(),
+            upload.operation.id,
             lease,
         ));
     }
@@ -324,7 +324,7 @@ pub(crate) async fn retry_failed(
     let batch = upload.batch_id.clone().unwrap_or_default();
     let draft = new_draft(
         caller,
-        &customer,
+        (id, &customer),
         UploadSource::Retry,
         Some(name),
         (BatchTarget::Existing, batch),
@@ -341,8 +341,8 @@ async fn record(caller: &Caller, upload: &Upload, action: AuditAction, detail: S
         action,
         ok: true,
         actor: Actor::from(&caller.user),
-        customer_id: Some(upload.operation.customer_id.clone()),
-        operation_id: Some(upload.operation.id.clone()),
+        customer_id: Some(upload.operation.customer_id),
+        operation_id: Some(upload.operation.id),
         detail,
         correlation_id: caller.ctx.correlation_id,
     };
@@ -352,7 +352,7 @@ async fn record(caller: &Caller, upload: &Upload, action: AuditAction, detail: S
 /// A draft of the caller's, for a customer, to make or fill the batch `batch_id`.
 fn new_draft(
     caller: &Caller,
-    customer: &CustomerRow,
+    (id, customer): (&CustomerId, &CustomerRow),
     source: UploadSource,
     file_name: Option<String>,
     (target, batch_id): (BatchTarget, String),
@@ -361,9 +361,9 @@ fn new_draft(
     let now = unix_now();
     Upload {
         operation: Operation {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: OperationId::new(),
             kind: OperationKind::Upload,
-            customer_id: customer.id.clone(),
+            customer_id: *id,
             customer_name: customer.name.clone(),
             tenant_id: caller.user.tenant_id.clone(),
             object_id: caller.user.object_id.clone(),

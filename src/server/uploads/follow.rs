@@ -9,7 +9,7 @@
 
 use super::store::{DeviceOutcome, Upload};
 use crate::ingest::DeviceRow;
-use crate::partner_center::{CallContext, CustomerId, DeviceUploadDetails, ErrorKind};
+use crate::partner_center::{CallContext, DeviceUploadDetails, ErrorKind};
 use futures::future::BoxFuture;
 
 use crate::server::operations::device_errors::ALREADY_IN_THIS_CUSTOMER;
@@ -58,7 +58,7 @@ async fn ask_and_store(
         tracing::error!(upload = %upload.operation.id, error = %e, "database error while following a job");
         "The dashboard's database failed while storing the job's progress.".to_string()
     };
-    let customer = CustomerId::parse(&upload.operation.customer_id).map_err(|e| e.to_string())?;
+    let customer = upload.operation.customer_id;
     let mut running = false;
     let mut failure = None;
     // A job that ended changed its batch (its devices, its status) in Partner Center.
@@ -136,7 +136,7 @@ async fn ask_and_store(
     if ended {
         state
             .batch_lists
-            .customer_changed(store, &upload.operation.customer_id)
+            .customer_changed(store, &upload.operation.customer_id.to_string())
             .await;
     }
     match failure {

@@ -15,6 +15,7 @@ use crate::model::uploads::{TYPED_FIELDS, TYPED_ROWS};
 use crate::partner_center::CustomerId;
 use crate::server::auth::SignedIn;
 use crate::server::caller::Caller;
+use crate::server::operations::OperationId;
 use crate::server::path_ids::Ids;
 use crate::server::refusal::Refusal;
 use crate::server::AppState;
@@ -67,10 +68,7 @@ pub async fn receive(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Redirect, Refusal> {
     let upload_id = intake(state, signed_in, &customer, multipart).await?;
-    Ok(Redirect::to(&urls::upload(
-        &customer.to_string(),
-        &upload_id,
-    )))
+    Ok(Redirect::to(&urls::upload(customer, upload_id)))
 }
 
 async fn intake(
@@ -78,7 +76,7 @@ async fn intake(
     signed_in: SignedIn,
     id: &CustomerId,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<String, Refusal> {
+) -> Result<OperationId, Refusal> {
     let caller = Caller::new(state, signed_in).await?;
     let multipart = multipart.map_err(|_| {
         Refusal::new(

@@ -7,6 +7,7 @@ use crate::model::uploads::RowOutcome;
 use crate::server::operations::device_errors::UNREPORTED;
 use crate::server::operations::jobs::JobReport;
 use crate::server::operations::parts;
+use crate::server::operations::OperationId;
 use crate::server::store::Store;
 
 /// How the devices of an upload stand.
@@ -32,7 +33,7 @@ impl Store {
     /// stored as finished (a page and the follower asked at once) changes nothing.
     pub async fn record_job(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
         chunk: i64,
         job: &JobReport,
         devices: &[(u32, DeviceOutcome)],
@@ -73,7 +74,10 @@ impl Store {
         tx.commit().await
     }
 
-    pub async fn outcome_counts(&self, upload_id: &str) -> Result<OutcomeCounts, sqlx::Error> {
+    pub async fn outcome_counts(
+        &self,
+        upload_id: &OperationId,
+    ) -> Result<OutcomeCounts, sqlx::Error> {
         sqlx::query_as(
             "SELECT COALESCE(SUM(CASE WHEN excluded = 0 THEN 1 ELSE 0 END), 0) AS total, \
              COALESCE(SUM(CASE WHEN outcome = 'registered' THEN 1 ELSE 0 END), 0) AS registered, \

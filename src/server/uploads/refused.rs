@@ -77,7 +77,7 @@ pub async fn refused_device(
     );
     Ok(RefusedDeviceView {
         customer,
-        upload_id: upload.operation.id.clone(),
+        upload_id: upload.operation.id.to_string(),
         row,
         has_hash: device.hardware_hash.is_some(),
         serial_number: device.serial_number,

@@ -21,6 +21,7 @@ use crate::partner_center::{
 };
 use crate::server::operations::parts::Part;
 use crate::server::operations::refusals;
+use crate::server::operations::OperationId;
 use crate::server::{unix_now, AppState};
 
 /// ApiFault codes by which Partner Center refuses the content of a request: the devices
@@ -60,7 +61,7 @@ pub fn leaves_uncertain(error: &PartnerCenterError, chunk: &Part) -> bool {
 pub async fn settle(
     state: &AppState,
     ctx: &CallContext,
-    upload_id: &str,
+    upload_id: &OperationId,
     customer: &CustomerId,
     batch: &BatchId,
     chunk: &Part,
@@ -275,7 +276,7 @@ mod tests {
         let part = |create: bool, resends: Option<i64>| Part {
             number: 2,
             action: upload_action(create),
-            request_id: RequestId::new().to_string(),
+            request_id: RequestId::new(),
             items: 2,
             state: crate::model::operations::PartState::Pending,
             tracking_id: None,

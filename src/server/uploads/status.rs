@@ -4,6 +4,7 @@
 use crate::model::uploads::UploadStatus;
 use crate::partner_center::UploadStatus as JobStatus;
 use crate::server::operations::jobs::{finished_job_statuses_sql, JobProgress};
+use crate::server::operations::OperationId;
 use crate::server::store::Store;
 
 /// The status of the upload `u` (an alias of `uploads`), as an SQL expression.
@@ -35,7 +36,7 @@ impl Store {
     /// Where the upload stands; `None` when there is no such upload.
     pub async fn upload_status(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
     ) -> Result<Option<UploadStatus>, sqlx::Error> {
         let sql = format!(
             "SELECT {} AS status FROM operations u WHERE u.id = $1",

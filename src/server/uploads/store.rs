@@ -9,6 +9,7 @@ use sqlx::Row as _;
 use crate::ingest::{DeviceRow, Finding};
 use crate::model::operations::OperationKind;
 use crate::model::uploads::{BatchTarget, RowOutcome, UploadSource};
+use crate::server::operations::OperationId;
 use crate::server::operations::{self, Operation};
 use crate::server::store::Store;
 
@@ -190,7 +191,7 @@ impl Store {
             "INSERT INTO uploads (id, source, file_name, target, batch_id, report) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(&upload.operation.id)
+        .bind(upload.operation.id)
         .bind(upload.source)
         .bind(&upload.file_name)
         .bind(upload.target)
@@ -200,7 +201,7 @@ impl Store {
         .await?;
         if let Some(content) = file {
             sqlx::query("INSERT INTO upload_files (upload_id, content) VALUES ($1, $2)")
-                .bind(&upload.operation.id)
+                .bind(upload.operation.id)
                 .bind(content)
                 .execute(&mut *tx)
                 .await?;
@@ -210,7 +211,10 @@ impl Store {
     }
 
     /// The file a draft was read from.
-    pub async fn upload_file(&self, upload_id: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    pub async fn upload_file(
+        &self,
+        upload_id: &OperationId,
+    ) -> Result<Option<Vec<u8>>, sqlx::Error> {
         sqlx::query_scalar("SELECT content FROM upload_files WHERE upload_id = $1")
             .bind(upload_id)
             .fetch_optional(self.pool())
@@ -221,7 +225,7 @@ impl Store {
     /// Returns `false` when the upload is no longer a draft.
     pub async fn replace_draft_rows(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
         report: &InputReport,
         rows: &[(DeviceRow, Vec<Finding>)],
         now: i64,
@@ -244,14 +248,14 @@ impl Store {
         Ok(true)
     }
 
-    pub async fn upload(&self, id: &str) -> Result<Option<Upload>, sqlx::Error> {
+    pub async fn upload(&self, id: &OperationId) -> Result<Option<Upload>, sqlx::Error> {
         sqlx::query_as(&format!("SELECT * FROM {UPLOADS} u WHERE u.id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
             .await
     }
 
-    pub async fn row_counts(&self, upload_id: &str) -> Result<RowCounts, sqlx::Error> {
+    pub async fn row_counts(&self, upload_id: &OperationId) -> Result<RowCounts, sqlx::Error> {
         sqlx::query_as(
             "SELECT COUNT(*) AS total, \
              COUNT(CASE WHEN excluded = 1 THEN 1 END) AS excluded, \
@@ -268,7 +272,7 @@ impl Store {
     /// page at a time, steady while other rows change (a download during the job).
     pub async fn rows_after(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
         filter: RowFilter,
         after: i64,
         limit: i64,
@@ -288,7 +292,7 @@ impl Store {
     /// One page of rows, in row order.
     pub async fn rows(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
         filter: RowFilter,
         offset: i64,
         limit: i64,
@@ -322,7 +326,7 @@ impl Store {
     /// Changes where a draft goes.
     pub async fn set_target(
         &self,
-        upload_id: &str,
+        upload_id: &OperationId,
         target: BatchTarget,
         batch_id: &str,
         now: i64,
@@ -348,7 +352,7 @@ impl Store {
 /// the moment of submitting could be left out of the parts, or sent after all.
 pub(super) async fn lock_draft(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    upload_id: &str,
+    upload_id: &OperationId,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let locked =
@@ -378,7 +382,7 @@ const ROWS_PER_INSERT: usize = 500;
 /// The rows of a draft, with their findings.
 async fn insert_rows(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    upload_id: &str,
+    upload_id: &OperationId,
     rows: &[(DeviceRow, Vec<Finding>)],
 ) -> Result<(), sqlx::Error> {
     for part in rows.chunks(ROWS_PER_INSERT) {
@@ -448,7 +452,7 @@ fn values_sql(insert: &str, columns: usize, rows: usize) -> String {
 /// findings themselves (`upload_row_findings`): what the preview leaves rows out by.
 pub(super) async fn insert_finding_codes(
     conn: &mut sqlx::AnyConnection,
-    upload_id: &str,
+    upload_id: &OperationId,
     rows: &[(u32, &[Finding])],
 ) -> Result<(), sqlx::Error> {
     let codes: Vec<(i64, String)> = rows

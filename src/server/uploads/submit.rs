@@ -14,11 +14,12 @@ use crate::ingest::DeviceRow;
 use crate::model::operations::OperationState;
 use crate::model::operations::PartState;
 use crate::partner_center::{
-    BatchId, CallContext, CustomerId, ErrorKind, NewDevice, PartnerCenterError, RequestId,
+    BatchId, CallContext, CustomerId, ErrorKind, NewDevice, PartnerCenterError,
 };
 use crate::server::auth::{self, SessionUser, TokenFailure};
 use crate::server::leases::Lease;
 use crate::server::operations::parts::{Part, PartOutcome};
+use crate::server::operations::OperationId;
 use crate::server::operations::{refusals, sending_lease};
 use crate::server::{unix_now, AppState};
 
@@ -39,7 +40,7 @@ fn to_new_device(row: DeviceRow) -> NewDevice {
 /// Only the holder of the upload's lease sends: when another task or replica holds it, this
 /// returns at once; when the lease is taken over mid-way (this process stalled past its
 /// lifetime), it stops before the next part and leaves the rest to the new holder.
-pub async fn run(state: AppState, user: SessionUser, upload_id: String) {
+pub async fn run(state: AppState, user: SessionUser, upload_id: OperationId) {
     let Some(lease) = Lease::take(&state, sending_lease(&upload_id)).await else {
         tracing::info!(upload = %upload_id, "another task or replica is sending this upload");
         return;
@@ -48,7 +49,7 @@ pub async fn run(state: AppState, user: SessionUser, upload_id: String) {
 }
 
 /// [`run`], with the upload's lease already taken.
-pub async fn run_holding(state: AppState, user: SessionUser, upload_id: String, lease: Lease) {
+pub async fn run_holding(state: AppState, user: SessionUser, upload_id: OperationId, lease: Lease) {
     let outcome = send_pending(&state, &user, &upload_id, &lease).await;
     let (final_state, error) = match outcome {
         Ok(Sent::All) => (OperationState::Submitted, None),
@@ -77,7 +78,7 @@ enum Sent {
 async fn send_pending(
     state: &AppState,
     user: &SessionUser,
-    upload_id: &str,
+    upload_id: &OperationId,
     lease: &Lease,
 ) -> Result<Sent, String> {
     let store = &state.store;
@@ -90,7 +91,7 @@ async fn send_pending(
         .await
         .map_err(database)?
         .ok_or("The upload is gone.")?;
-    let customer = CustomerId::parse(&upload.operation.customer_id).map_err(|e| e.to_string())?;
+    let customer = upload.operation.customer_id;
     let batch = BatchId::parse(upload.batch_id.as_deref().unwrap_or_default())
         .map_err(|e| e.to_string())?;
     // Devices are added to a new batch only once Partner Center lists it: checked before the
@@ -128,7 +129,7 @@ async fn send_pending(
             .into_iter()
             .map(to_new_device)
             .collect();
-        let request_id = RequestId::parse(&chunk.request_id).map_err(|e| e.to_string())?;
+        let request_id = chunk.request_id;
         let client = &state.partner_center;
         let answer = if chunk.creates_batch() {
             client

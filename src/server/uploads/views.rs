@@ -69,7 +69,7 @@ pub async fn upload_preview(
         .await?
         .into_iter()
         .map(|part| SplitPartView {
-            upload_id: part.upload_id,
+            upload_id: part.upload_id.to_string(),
             batch_id: part.batch_id,
             state: part.state,
             rows: part.rows,
@@ -325,7 +325,7 @@ pub(crate) fn job_device_row(stored: &StoredRow, accepted_chunks: &[i64]) -> Job
 /// One page of rows, and whether there is a next page.
 async fn page_of_rows(
     store: &crate::server::store::Store,
-    upload_id: &str,
+    upload_id: &OperationId,
     filter: RowFilter,
     page: u32,
 ) -> Result<(Vec<StoredRow>, bool), AppError> {
@@ -367,7 +367,7 @@ async fn open_as(
 
 pub(crate) fn summary(upload: &Upload) -> UploadSummary {
     UploadSummary {
-        id: upload.operation.id.clone(),
+        id: upload.operation.id.to_string(),
         state: upload.operation.state,
         source: upload.source,
         file_name: upload.file_name.clone(),
