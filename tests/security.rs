@@ -568,6 +568,9 @@ async fn a_user_of_a_tenant_not_allowed_is_refused_in_words() {
 #[tokio::test]
 async fn a_signing_key_withdrawn_from_the_jwks_stops_being_trusted_after_the_keys_lifetime() {
     let key = SigningKey::generate();
+    // Made first: making an RSA key can take longer than the keys' lifetime below (a debug
+    // build on a busy machine), which would let the lifetime run out before it is looked at.
+    let successor = SigningKey::generate();
     let identity = fake_identity(&key, TokenEndpoint::Stalls).await;
     let oidc = oidc_for(&identity).with_jwks_lifetime(Duration::from_millis(700));
     let token = key.sign(&good_claims(&identity));
@@ -575,7 +578,6 @@ async fn a_signing_key_withdrawn_from_the_jwks_stops_being_trusted_after_the_key
         .await
         .expect("trusted while published");
     // The provider rotates: the old key is withdrawn, a successor published.
-    let successor = SigningKey::generate();
     *identity.jwks.lock().unwrap() = successor.jwks();
     oidc.validate_id_token(&token, "n")
         .await
