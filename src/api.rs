@@ -10,6 +10,12 @@ use crate::model::{
 pub mod audit;
 pub mod uploads;
 
+/// The refusal an address carries (`?refused=…`), for the notice at the top of every page.
+#[server]
+pub async fn refused(token: String) -> Result<Option<crate::model::done::Refused>, AppError> {
+    crate::server::refusal::shown(token).await
+}
+
 #[server]
 pub async fn get_session_info() -> Result<SessionInfo, AppError> {
     crate::server::browse::session_info().await

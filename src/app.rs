@@ -6,6 +6,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::api::get_session_info;
+use crate::components::refused_notice::RefusedNotice;
 use crate::model::SessionInfo;
 use crate::pages::{
     audit::AuditPage,
@@ -19,6 +20,7 @@ use crate::pages::{
     operation::OperationPage,
     profiles::{DeleteProfilePage, EditProfilePage, NewProfilePage, ProfilesPage},
     refused_device::RefusedDevicePage,
+    signed_out::{SignInProblemPage, SignedOutPage},
     upload_new::UploadNewPage,
     upload_preview::UploadPreviewPage,
 };
@@ -54,6 +56,8 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=NotFound>
                     <Route path=path!("/customers") view=CustomersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signed-out") view=SignedOutPage ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in/problem") view=SignInProblemPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/batches") view=BatchesPage ssr=SsrMode::Async/>
                     <Route
                         path=path!("/customers/:customer/batches/:batch")
@@ -136,6 +140,6 @@ fn Layout(children: Children) -> impl IntoView {
                 })
             })}
         </Suspense>
-        <main id="main">{children()}</main>
+        <main id="main"><RefusedNotice/>{children()}</main>
     }
 }

@@ -78,13 +78,14 @@ pub fn send(event: SubmitEvent, state: RwSignal<Option<Sending>>) {
     }
 }
 
-/// The message of a refusal page: the text of its `role="alert"` notice.
+/// The message of a refusal: the paragraph of the `role="alert"` notice on the page the
+/// refusal's redirect led back to (`components::refused_notice`).
 #[cfg(feature = "hydrate")]
 fn refusal_message(html: &str) -> Option<String> {
     let parser = web_sys::DomParser::new().ok()?;
     let page = parser
         .parse_from_string(html, web_sys::SupportedType::TextHtml)
         .ok()?;
-    let alert = page.query_selector("[role=alert]").ok()??;
+    let alert = page.query_selector("[role=alert] p").ok()??;
     alert.text_content().map(|text| text.trim().to_string())
 }

@@ -467,8 +467,8 @@ async fn a_write_to_an_address_whose_ids_do_not_parse_is_refused_in_words() {
             "{route}: {page}"
         );
         assert!(
-            page.contains("<a class=\"button\""),
-            "a way back: {route}: {page}"
+            page.contains("class=\"notice error refused\""),
+            "said on the page the form was on: {route}: {page}"
         );
     }
     for download in ["failed.csv", "report.csv"] {

@@ -824,11 +824,15 @@ async fn every_response_carries_hardening_headers_and_pages_a_fresh_script_nonce
         .to_string();
     assert!(policy.contains("'nonce-"), "{policy}");
 
-    for path in [
-        "/signed-out",
-        "/healthz",
-        "/customers/x/operations/y/report.csv",
-    ] {
+    // So is the page a sign-out or a failed sign-in leads to.
+    for path in ["/signed-out", "/sign-in/problem"] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status(), 200, "{path}");
+        let policy = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains("'nonce-"), "{path}: {policy}");
+    }
+
+    for path in ["/healthz"] {
         let response = browser.get(path).await;
         let headers = response.headers();
         let policy = headers["content-security-policy"].to_str().unwrap();
@@ -1029,20 +1033,30 @@ async fn raw_request(app: &TestApp, head: &str) -> tokio::net::TcpStream {
     socket
 }
 
-/// Reads until the status line is complete.
-async fn status_line(socket: &mut tokio::io::ReadHalf<tokio::net::TcpStream>) -> String {
+/// Reads until the answer's head (status line and headers) is complete, and returns it.
+async fn answer_head(socket: &mut tokio::io::ReadHalf<tokio::net::TcpStream>) -> String {
     let mut received = Vec::new();
     let mut buffer = [0u8; 4096];
-    while !received.windows(2).any(|w| w == b"\r\n") {
+    while !received.windows(4).any(|w| w == b"\r\n\r\n") {
         let n = socket.read(&mut buffer).await.unwrap();
         assert!(n > 0, "the connection closed without an answer");
         received.extend_from_slice(&buffer[..n]);
     }
-    String::from_utf8_lossy(&received)
+    let text = String::from_utf8_lossy(&received);
+    text[..text.find("\r\n\r\n").unwrap()].to_string()
+}
+
+/// `head`, the answer's status line and headers, is a refusal's redirect back to the upload
+/// form, whose page says why with 413.
+async fn refused_with_413(browser: &Browser, head: &str) {
+    assert!(head.starts_with("HTTP/1.1 303 "), "{head}");
+    let back = head
         .lines()
-        .next()
-        .unwrap()
-        .to_string()
+        .find_map(|line| line.strip_prefix("location: "))
+        .unwrap_or_else(|| panic!("a redirect: {head}"));
+    assert!(back.contains("/uploads/new?refused="), "{back}");
+    let page = browser.page(back, 413).await;
+    assert!(page.contains("The upload was not accepted"), "{page}");
 }
 
 #[tokio::test]
@@ -1061,10 +1075,10 @@ async fn an_oversized_upload_is_refused_before_its_body_is_read() {
     // A declared length over the limit: answered at once, though the body never comes.
     let socket = raw_request(&app, &head("Content-Length: 1073741824\r\n")).await;
     let (mut reader, _writer) = tokio::io::split(socket);
-    let status = tokio::time::timeout(Duration::from_secs(10), status_line(&mut reader))
+    let status = tokio::time::timeout(Duration::from_secs(10), answer_head(&mut reader))
         .await
         .expect("answered without waiting for the body");
-    assert!(status.contains(" 413 "), "{status}");
+    refused_with_413(&browser, &status).await;
 
     // No length, an endless body: refused once the limit is passed, while still sending.
     let socket = raw_request(&app, &head("Transfer-Encoding: chunked\r\n")).await;
@@ -1084,10 +1098,10 @@ async fn an_oversized_upload_is_refused_before_its_body_is_read() {
             counter.fetch_add(framed.len(), Ordering::SeqCst);
         }
     });
-    let status = tokio::time::timeout(Duration::from_secs(20), status_line(&mut reader))
+    let status = tokio::time::timeout(Duration::from_secs(20), answer_head(&mut reader))
         .await
         .expect("answered while the body was still coming");
-    assert!(status.contains(" 413 "), "{status}");
+    refused_with_413(&browser, &status).await;
     sender.abort();
     assert!(
         sent.load(Ordering::SeqCst) < 64 * 1024 * 1024,

@@ -6,3 +6,4 @@ pub mod error_notice;
 pub mod loaded;
 pub mod pager;
 pub mod poll;
+pub mod refused_notice;

@@ -2,6 +2,8 @@
 //! itself carries the outcome (`?done=…`, see [`crate::urls::with_done`]) and the page puts it
 //! into words ([`crate::components::done_notice::DoneNotice`]). Nothing is written to the
 //! session for it, so a page rendering can never lose it or show it twice in another tab.
+//! A form post that was not done goes back the same way to the page the form was on, the
+//! refusal sealed into the address (`?refused=…`, [`Refused`]).
 
 text_enum! {
     /// A write that was done.
@@ -60,4 +62,13 @@ impl Done {
             }
         }
     }
+}
+
+/// A form post that was not done (or a sign-in that did not work), as the page it leads back
+/// to says it ([`crate::components::refused_notice::RefusedNotice`]). The server seals it into
+/// the redirect's address, so no one can make a page of the dashboard say words of theirs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Refused {
+    pub heading: String,
+    pub message: String,
 }

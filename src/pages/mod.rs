@@ -11,6 +11,7 @@ pub mod not_found;
 pub mod operation;
 pub mod profiles;
 pub mod refused_device;
+pub mod signed_out;
 pub mod upload_new;
 pub mod upload_preview;
 

@@ -348,7 +348,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
         || matches!(
             path,
-            "/" | "/healthz" | "/readyz" | "/signed-out" | "/favicon.svg"
+            "/" | "/healthz" | "/readyz" | "/signed-out" | "/sign-in/problem" | "/favicon.svg"
         )
 }
 

@@ -21,7 +21,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use tokio::time::{Instant, Sleep};
 
@@ -56,13 +56,14 @@ pub async fn require(State(rate): State<MinRate>, request: Request, next: Next) 
         bytes_per_sec = rate.bytes_per_sec,
         "a request body arrived too slowly: answered 408"
     );
+    // Plain words, not a page of the app: the connection is closed with this answer, and a
+    // link this slow should not be asked to carry more than it must.
     let body = format!(
-        "<h1>The request arrived too slowly</h1><p role=\"alert\">Less than {} KB a second \
-         reached the dashboard, so it stopped waiting. Nothing was saved. Try again on a \
-         steadier connection.</p>",
+        "The request arrived too slowly: less than {} KB a second reached the dashboard, so \
+         it stopped waiting. Nothing was saved. Try again on a steadier connection.",
         (rate.bytes_per_sec as f64 / 1024.0).max(1.0).round()
     );
-    let mut response = crate::html::page(StatusCode::REQUEST_TIMEOUT, "Too slow", &body);
+    let mut response = (StatusCode::REQUEST_TIMEOUT, body).into_response();
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));

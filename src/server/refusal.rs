@@ -1,17 +1,23 @@
 //! A form post that was not done: why, in words, with its status. The one error of the write
-//! handlers (the upload form, the preview's and the job page's buttons, a device's deletion):
-//! a handler returns `Result<_, Refusal>` and uses `?` on database errors, page errors and
-//! file-reading errors alike. The page that says so is built in one place ([`pages`]), which
-//! knows from the address what was refused and where "back" is.
+//! handlers (the upload form, the preview's and the operation page's buttons, a device's
+//! deletion): a handler returns `Result<_, Refusal>` and uses `?` on database errors, page
+//! errors and file-reading errors alike. [`pages`] answers it in one place, as post/redirect/
+//! get: back to the page the form was on (it knows from the address which that is), the
+//! refusal sealed into the redirect's address, and that page shows it inside the app, with
+//! the refusal's status ([`shown`]).
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
 
-use crate::html::{escape, page};
+use super::crypto::TokenCipher;
+use super::{unix_now, AppState};
 use crate::ingest::ReadError;
+use crate::model::done::Refused;
 use crate::model::AppError;
+use crate::urls;
 
 /// Why a write was not done.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,95 +78,137 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// Middleware: a [`Refusal`] answer becomes its page, with the way back from where the
-/// refused form was.
-pub async fn pages(request: Request, next: Next) -> Response {
+/// Middleware: a [`Refusal`] answer becomes a redirect back to the page the refused form was
+/// on, carrying it.
+pub async fn pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let response = next.run(request).await;
     match response.extensions().get::<Refusal>() {
-        Some(refusal) => refusal_page(&path, refusal),
+        Some(refusal) => {
+            let context = context(&path);
+            back_with(&state.cipher, &context.back, context.heading, refusal)
+        }
         None => response,
     }
+}
+
+/// What a refusal's redirect carries, sealed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Carried {
+    status: u16,
+    heading: String,
+    message: String,
+    /// When it was refused (Unix seconds): an old address shows the page, not the refusal.
+    at: i64,
+}
+
+/// What the seal is bound to, so that no other sealed value of the dashboard opens as one.
+const SEALED_AS: &str = "refusal";
+/// How long an address carrying a refusal shows it: the redirect and a reload or two.
+const SHOWN_FOR_SECS: i64 = 600;
+/// The longest message carried: every refusal is a sentence or a few, and the address stays
+/// far below what browsers and proxies take.
+const MESSAGE_MAX_CHARS: usize = 1_000;
+
+/// A redirect (303) to `page`, carrying `refusal` under `heading`.
+pub(crate) fn back_with(
+    cipher: &TokenCipher,
+    page: &str,
+    heading: &str,
+    refusal: &Refusal,
+) -> Response {
+    let message: String = refusal.message.chars().take(MESSAGE_MAX_CHARS).collect();
+    let carried = Carried {
+        status: refusal.status.as_u16(),
+        heading: heading.to_string(),
+        message,
+        at: unix_now(),
+    };
+    let json = serde_json::to_string(&carried).expect("a refusal is plain data");
+    let token = cipher.seal(&json, SEALED_AS);
+    Redirect::to(&urls::with_refused(page, &token)).into_response()
+}
+
+/// The refusal `token` carries, when this dashboard sealed it in the last minutes.
+fn open(cipher: &TokenCipher, token: &str, now: i64) -> Option<Carried> {
+    let carried: Carried = serde_json::from_str(&cipher.open(token, SEALED_AS)?).ok()?;
+    (now - carried.at <= SHOWN_FOR_SECS && carried.at <= now + 60).then_some(carried)
+}
+
+/// The server side of the notice a page shows for `?refused=…`: the refusal, if the address
+/// carries one this dashboard sealed lately (anything else shows nothing). A page rendered
+/// with it answers with the refusal's status; a call from a page already in the browser
+/// answers 200, or its client would take the answer for a failure.
+pub async fn shown(token: String) -> Result<Option<Refused>, AppError> {
+    use leptos::prelude::use_context;
+    let (state, parts) = super::caller::request_context()?;
+    let Some(carried) = open(&state.cipher, &token, unix_now()) else {
+        return Ok(None);
+    };
+    let rendering_a_page = !parts.uri.path().starts_with("/api/");
+    if let (true, Some(response)) = (
+        rendering_a_page,
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        if let Ok(status) = StatusCode::from_u16(carried.status) {
+            response.set_status(status);
+        }
+    }
+    Ok(Some(Refused {
+        heading: carried.heading,
+        message: carried.message,
+    }))
 }
 
 /// What was refused, and where back is, by the address the form was posted to.
 struct Context {
     heading: &'static str,
-    title: &'static str,
     back: String,
-    back_label: &'static str,
 }
 
 fn context(path: &str) -> Context {
-    let not_done = |back: String, back_label| Context {
+    let not_done = |back: String| Context {
         heading: "That did not work",
-        title: "Not done",
         back,
-        back_label,
     };
     // The segments are taken as they stand in the address, still percent-encoded.
     let segments: Vec<&str> = path.split('/').collect();
     match segments.as_slice() {
         ["", "customers", customer, "uploads"] => Context {
             heading: "The upload was not accepted",
-            title: "Upload not accepted",
             back: format!("/customers/{customer}/uploads/new"),
-            back_label: "Back to the upload form",
         },
-        ["", "customers", customer, "uploads", upload, _] => not_done(
-            format!("/customers/{customer}/uploads/{upload}"),
-            "Back to the upload",
-        ),
+        ["", "customers", customer, "uploads", upload, _] => {
+            not_done(format!("/customers/{customer}/uploads/{upload}"))
+        }
         ["", "customers", customer, "operations", operation, "failed.csv" | "report.csv"] => {
             Context {
                 heading: "The download is not available",
-                title: "Download",
                 back: format!("/customers/{customer}/operations/{operation}"),
-                back_label: "Back to the upload",
             }
         }
-        ["", "customers", customer, "operations", operation, _] => not_done(
-            format!("/customers/{customer}/operations/{operation}"),
-            "Back to its page",
-        ),
+        ["", "customers", customer, "operations", operation, _] => {
+            not_done(format!("/customers/{customer}/operations/{operation}"))
+        }
         ["", "customers", customer, "batches", batch, "devices", _, "delete"] => Context {
             heading: "The device was not deleted",
-            title: "Not deleted",
             back: format!("/customers/{customer}/batches/{batch}"),
-            back_label: "Back to the batch",
         },
-        ["", "customers", customer, "batches", batch, "profile"] => not_done(
-            format!("/customers/{customer}/batches/{batch}"),
-            "Back to the batch",
-        ),
-        ["", "customers", customer, "profiles"] => not_done(
-            format!("/customers/{customer}/profiles/new"),
-            "Back to the new profile",
-        ),
-        ["", "customers", customer, "profiles", profile] => not_done(
-            format!("/customers/{customer}/profiles/{profile}/edit"),
-            "Back to the profile",
-        ),
-        ["", "customers", customer, "profiles", _, "delete"] => not_done(
-            format!("/customers/{customer}/profiles"),
-            "Back to the profiles",
-        ),
-        ["", "devices", ..] => not_done("/devices".into(), "Back to finding devices"),
-        _ => not_done("/customers".into(), "Back to the customers"),
+        ["", "customers", customer, "batches", batch, "profile"] => {
+            not_done(format!("/customers/{customer}/batches/{batch}"))
+        }
+        ["", "customers", customer, "profiles"] => {
+            not_done(format!("/customers/{customer}/profiles/new"))
+        }
+        ["", "customers", customer, "profiles", profile] => {
+            not_done(format!("/customers/{customer}/profiles/{profile}/edit"))
+        }
+        ["", "customers", customer, "profiles", _, "delete"] => {
+            not_done(format!("/customers/{customer}/profiles"))
+        }
+        ["", "devices", ..] => not_done("/devices".into()),
+        _ => not_done("/customers".into()),
     }
-}
-
-fn refusal_page(path: &str, refusal: &Refusal) -> Response {
-    let context = context(path);
-    let body = format!(
-        "<h1>{}</h1><div class=\"notice error\" role=\"alert\"><p>{}</p></div>\
-         <p><a class=\"button\" href=\"{}\">{}</a></p>",
-        context.heading,
-        escape(&refusal.message),
-        escape(&context.back),
-        context.back_label,
-    );
-    page(refusal.status, context.title, &body)
 }
 
 #[cfg(test)]
@@ -207,5 +255,41 @@ mod tests {
         );
         assert_eq!(back("/devices/check/c1"), "/devices");
         assert_eq!(back("/elsewhere"), "/customers");
+    }
+
+    #[test]
+    fn a_refusal_is_carried_sealed_and_shown_only_while_fresh_and_untouched() {
+        let cipher = TokenCipher::new(&[7; 32]);
+        let refusal = Refusal::new(StatusCode::CONFLICT, "x".repeat(5_000));
+        let redirect = back_with(&cipher, "/customers/c1/uploads/u1", "Not done", &refusal);
+        assert_eq!(redirect.status(), StatusCode::SEE_OTHER);
+        let location = redirect.headers()["location"].to_str().unwrap().to_string();
+        let token = location
+            .strip_prefix("/customers/c1/uploads/u1?refused=")
+            .expect("back to the form's page, carrying it");
+        let token = url::form_urlencoded::parse(format!("t={token}").as_bytes())
+            .next()
+            .unwrap()
+            .1
+            .into_owned();
+        let now = unix_now();
+        let carried = open(&cipher, &token, now).expect("opens");
+        assert_eq!(carried.status, 409);
+        assert_eq!(carried.heading, "Not done");
+        assert_eq!(carried.message.chars().count(), MESSAGE_MAX_CHARS);
+        assert!(
+            open(&cipher, &token, now + SHOWN_FOR_SECS + 1).is_none(),
+            "too old"
+        );
+        assert!(
+            open(&TokenCipher::new(&[8; 32]), &token, now).is_none(),
+            "another key"
+        );
+        let other = cipher.seal(&serde_json::to_string(&carried).unwrap(), "session");
+        assert!(
+            open(&cipher, &other, now).is_none(),
+            "sealed for something else"
+        );
+        assert!(open(&cipher, "not a token", now).is_none());
     }
 }

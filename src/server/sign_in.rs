@@ -13,9 +13,9 @@ use super::audit::{self, Actor, Event};
 use super::auth::{end_sign_in, SessionUser, USER};
 use super::oidc::{OidcError, PendingSignIn};
 use super::pending_sign_in;
+use super::refusal::{self, Refusal};
 use super::store::SignInRow;
 use super::{unix_now, AppState};
-use crate::html::{escape, page};
 use crate::model::audit::AuditAction;
 
 #[derive(Deserialize)]
@@ -42,7 +42,8 @@ pub async fn login(State(state): State<AppState>, Query(query): Query<LoginQuery
         }
         Err(error) => {
             tracing::warn!(%error, "sign-in could not start");
-            problem_page(
+            problem(
+                &state,
                 StatusCode::BAD_GATEWAY,
                 "Microsoft sign-in is not reachable",
                 "The sign-in service did not answer. Try again in a moment.",
@@ -167,12 +168,18 @@ async fn finish_sign_in(
             )
             .await;
         }
-        return problem_page(StatusCode::BAD_REQUEST, "You are not signed in", &message);
+        return problem(
+            state,
+            StatusCode::BAD_REQUEST,
+            "You are not signed in",
+            &message,
+        );
     }
     let (Some(pending), Some(code), Some(returned_state)) = (pending, query.code, query.state)
     else {
         tracing::info!("a sign-in callback without a sign-in started in this browser");
-        return problem_page(
+        return problem(
+            state,
             StatusCode::BAD_REQUEST,
             "This sign-in link is no longer valid",
             "It was already used, or it was started in another browser. Start again.",
@@ -184,7 +191,8 @@ async fn finish_sign_in(
             "The sign-in's state did not match the one this browser started.",
         )
         .await;
-        return problem_page(
+        return problem(
+            state,
             StatusCode::BAD_REQUEST,
             "This sign-in link is no longer valid",
             "It does not belong to the sign-in this browser started. Start again.",
@@ -201,7 +209,8 @@ async fn finish_sign_in(
                 ),
             )
             .await;
-            return problem_page(
+            return problem(
+                state,
                 StatusCode::FORBIDDEN,
                 "Your organisation cannot sign in here",
                 &format!(
@@ -218,7 +227,7 @@ async fn finish_sign_in(
                 &format!("The identity provider's answer was refused: {error}."),
             )
             .await;
-            return problem_page(
+            return problem(state,
                 StatusCode::BAD_REQUEST,
                 "The sign-in could not be completed",
                 "Microsoft did not confirm the sign-in. Start again; if it keeps failing, ask your administrator.",
@@ -250,7 +259,8 @@ async fn finish_sign_in(
     };
     if let Err(error) = state.store.insert_sign_in(&row).await {
         tracing::error!(%error, "could not store a sign-in");
-        return problem_page(
+        return problem(
+            state,
             StatusCode::SERVICE_UNAVAILABLE,
             "The sign-in could not be saved",
             "The database is not available. Try again in a moment.",
@@ -265,7 +275,8 @@ async fn finish_sign_in(
         signed_in_at: at,
     };
     if session.cycle_id().await.is_err() || session.insert(USER, &user).await.is_err() {
-        return problem_page(
+        return problem(
+            state,
             StatusCode::SERVICE_UNAVAILABLE,
             "The sign-in could not be saved",
             "The session store is not available. Try again in a moment.",
@@ -318,13 +329,6 @@ pub async fn logout(State(state): State<AppState>, session: Session) -> Response
     Redirect::to("/signed-out").into_response()
 }
 
-/// `GET /signed-out`.
-pub async fn signed_out() -> Response {
-    let body = "<h1>You signed out</h1><p>Your session and its Microsoft tokens were removed from this dashboard.</p>\
-                <p><a class=\"button\" href=\"/auth/login\">Sign in again</a></p>";
-    page(StatusCode::OK, "Signed out", body)
-}
-
 /// The longest "return to" address kept; a longer one becomes `/` (it travels in the sign-in
 /// cookie, and no page of the dashboard needs more).
 pub const MAX_RETURN_TO: usize = 2048;
@@ -356,16 +360,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// A plain page for sign-in outcomes (these routes are not Leptos pages: they change the
-/// session, which only plain handlers may do).
-fn problem_page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p role=\"alert\">{}</p><p><a class=\"button\" href=\"/auth/login\">Sign in</a></p>",
-        escape(title),
-        escape(message)
-    );
-    page(status, title, &body)
+/// A sign-in that did not work: a redirect to the page that says so and offers to sign in
+/// again ([`SIGN_IN_PROBLEM`]), carrying what went wrong as any refused form does (these
+/// routes are plain handlers because they change the session).
+fn problem(state: &AppState, status: StatusCode, heading: &str, message: &str) -> Response {
+    let refusal = Refusal::new(status, message);
+    refusal::back_with(&state.cipher, SIGN_IN_PROBLEM, heading, &refusal)
 }
+
+/// The page a sign-in that did not work leads to (`pages::signed_out`).
+pub const SIGN_IN_PROBLEM: &str = "/sign-in/problem";
 
 #[cfg(test)]
 mod tests {

@@ -325,7 +325,6 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         .route("/auth/login", get(sign_in::login))
         .route("/auth/callback", get(sign_in::callback))
         .route("/auth/logout", post(sign_in::logout))
-        .route("/signed-out", get(sign_in::signed_out))
         .route(
             "/customers/{customer}/uploads",
             post(uploads::intake::receive)
@@ -401,7 +400,7 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
             AppState,
             _,
         >(headers::provide_page_policy, shell))
-        .layer(from_fn(super::refusal::pages))
+        .layer(from_fn_with_state(state.clone(), super::refusal::pages))
         .layer(from_fn_with_state(
             state.config.server_fn_max_bytes,
             server_fns::guard,

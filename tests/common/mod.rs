@@ -530,7 +530,27 @@ impl Browser {
             .insert(name.into(), value.into());
     }
 
+    /// Sends `request` with this browser's cookies and keeps the cookies it is given. A form
+    /// that was not done is answered with a redirect back to its page carrying the refusal
+    /// (`?refused=…`); like a browser, this follows it, so the answer is the page that says
+    /// why, with the refusal's status.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        let response = self.send_once(request).await;
+        let refused = response.status() == 303
+            && response
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .is_some_and(|l| l.contains("refused="));
+        if !refused {
+            return response;
+        }
+        let back = location(&response);
+        self.send_once(self.http.get(format!("{}{back}", self.base)))
+            .await
+    }
+
+    async fn send_once(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
         let header = self
             .cookies
             .lock()
