@@ -48,7 +48,7 @@ test("a job with a device registered elsewhere is explained, and its fixed rows 
   await signInToNorthwind(page, jsOn);
   await uploadToNewBatch(page, jsOn, { name: "devices.csv", mimeType: "text/csv", buffer: Buffer.from(csv) }, batch);
   await page.getByRole("button", { name: `Register 3 devices in the new batch “${batch}”` }).click();
-  await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
+  await expect(page).toHaveURL(/\/operations\/[0-9a-f-]{36}$/);
 
   await test.step("the job finishes with errors, each one explained", async () => {
     await expectState(page, /Finished with errors/);

@@ -27,7 +27,7 @@ async function fixAndSubmit(page: Page, jsOn: boolean, devices: number, batch: s
   const ready = page.getByRole("button", { name: `Register ${devices - 1} devices in the new batch “${batch}”` });
   await expect(ready).toBeEnabled();
   await ready.click();
-  await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}\/jobs\/[0-9a-f-]{36}$/);
+  await expect(page).toHaveURL(/\/customers\/[0-9a-f-]{36}\/operations\/[0-9a-f-]{36}$/);
   await expect(page.getByRole("heading", { level: 1, name: `Upload to ${batch}` })).toBeVisible();
   await expect(page.getByRole("status")).toHaveText(/Queued|Processing|Finished/, { timeout: 15_000 });
   await settle(page, jsOn);
