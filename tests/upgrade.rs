@@ -15,7 +15,7 @@ use ztd_dashboard::model::operations::{OperationKind, OperationState, PartAction
 use ztd_dashboard::model::uploads::{BatchTarget, UploadSource};
 use ztd_dashboard::server::store::Store;
 use ztd_dashboard::server::uploads::draft_rows::Excluding;
-use ztd_dashboard::server::uploads::store::RowFilter;
+use ztd_dashboard::server::uploads::model::RowFilter;
 
 const UPLOAD: &str = "0b0b0b0b-0000-4000-8000-000000000001";
 /// [`UPLOAD`], typed as this version's store takes it.

@@ -709,7 +709,7 @@ async fn a_draft_of_more_rows_than_one_insert_takes_is_stored_whole_and_in_order
     let rows = store
         .rows(
             &upload_id,
-            ztd_dashboard::server::uploads::store::RowFilter::All,
+            ztd_dashboard::server::uploads::model::RowFilter::All,
             0,
             5_000,
         )
@@ -771,7 +771,7 @@ async fn a_draft_edit_waiting_on_a_submission_under_way_elsewhere_changes_nothin
     let rows = store
         .rows(
             &upload_id,
-            ztd_dashboard::server::uploads::store::RowFilter::All,
+            ztd_dashboard::server::uploads::model::RowFilter::All,
             0,
             10,
         )

@@ -6,4 +6,5 @@ pub mod error_notice;
 pub mod loaded;
 pub mod pager;
 pub mod poll;
+pub mod profile_choice;
 pub mod refused_notice;

@@ -3,8 +3,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::batch_devices;
+use crate::components::profile_choice::ProfileChoice;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
-use crate::model::profiles::REMOVE_PROFILE;
 use crate::model::{BatchDevicesShown, DevicesView, ProfileOption};
 use crate::urls;
 
@@ -149,13 +149,7 @@ fn ApplyProfile(profiles: Vec<ProfileOption>, total: Option<u64>) -> impl IntoVi
     view! {
         <fieldset class="profile-choice">
             <legend>"Give devices an Autopilot profile"</legend>
-            <label>"Profile "
-                <select name="profile" required>
-                    <option value="">"Choose…"</option>
-                    {profiles.into_iter().map(|p| view! { <option value=p.id>{p.label}</option> }).collect_view()}
-                    <option value=REMOVE_PROFILE>"No profile (remove the one they have)"</option>
-                </select>
-            </label>
+            <ProfileChoice profiles/>
             <label><input type="radio" name="devices" value="selected" checked/>" The devices ticked below"</label>
             <label><input type="radio" name="devices" value="all"/>" "{every}</label>
             <button type="submit">"Apply"</button>

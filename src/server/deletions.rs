@@ -10,7 +10,6 @@
 //! dies mid-way leaves the deletion `submitting`, and the next one (or another replica) sends
 //! the rest on the stored sign-in of the person who asked.
 
-use super::audit::{self, Actor, Event};
 use super::auth::SessionUser;
 use super::caller::{open_customer, Caller};
 use super::leases::Lease;
@@ -164,7 +163,7 @@ async fn send(
 
 /// The audit row of one run of a deletion: what was asked and how it ended.
 async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[DeviceToRemove]) {
-    let (operation, failure) = (&run.operation, run.failure.as_deref());
+    let failure = run.failure.as_deref();
     let done = match failure {
         None => "deleted",
         Some(_) => "could not be deleted",
@@ -182,19 +181,8 @@ async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[Devi
     if let Some(why) = failure {
         detail = format!("{detail} {why}");
     }
-    audit::record(
-        state,
-        Event {
-            action: AuditAction::DeviceDeleted,
-            ok: failure.is_none(),
-            actor: Actor::from(user),
-            customer_id: Some(operation.customer_id),
-            operation_id: Some(operation.id),
-            detail,
-            correlation_id: run.correlation_id(),
-        },
-    )
-    .await;
+    run.record(state, user, AuditAction::DeviceDeleted, detail)
+        .await;
 }
 
 /// A new deletion of `devices` of `customer` for `user`, stored and sent at once. Returns its

@@ -33,18 +33,26 @@ use crate::urls;
 /// The server side of `/customers/{customerId}/profiles`: any signed-in user who may open the
 /// customer sees its profiles (a Sales agent too; Partner Center refuses them only writes).
 pub async fn list(id: CustomerId) -> Result<ProfilesView, AppError> {
-    let caller = caller().await?;
-    let customer = open_customer(&caller, &id).await?;
-    let policies = caller
-        .state
-        .partner_center
-        .policies(&caller.ctx, &id)
-        .await?;
+    let (caller, customer, policies) = with_policies(&id).await?;
     Ok(ProfilesView {
         customer,
         profiles: rows(policies),
         read_only: read_only(&caller),
     })
+}
+
+/// Who asks, the customer they opened, and its profiles as Partner Center lists them now.
+async fn with_policies(
+    id: &CustomerId,
+) -> Result<(Caller, CustomerRow, Vec<ConfigurationPolicy>), AppError> {
+    let caller = caller().await?;
+    let customer = open_customer(&caller, id).await?;
+    let policies = caller
+        .state
+        .partner_center
+        .policies(&caller.ctx, id)
+        .await?;
+    Ok((caller, customer, policies))
 }
 
 /// The server side of `/customers/{customerId}/profiles/new`.
@@ -60,13 +68,7 @@ pub async fn new_profile(id: CustomerId) -> Result<NewProfileView, AppError> {
 /// The server side of a profile's change form and deletion page: the profile as it is now,
 /// told apart from any other of the same name.
 pub async fn one(id: CustomerId, profile_id: String) -> Result<ProfileView, AppError> {
-    let caller = caller().await?;
-    let customer = open_customer(&caller, &id).await?;
-    let policies = caller
-        .state
-        .partner_center
-        .policies(&caller.ctx, &id)
-        .await?;
+    let (caller, customer, policies) = with_policies(&id).await?;
     let profile = rows(policies)
         .into_iter()
         .find(|row| row.id.eq_ignore_ascii_case(&profile_id))
@@ -107,19 +109,11 @@ pub async fn create(
     let (caller, customer, existing) = writable(state, signed_in, &id).await?;
     let client = &caller.state.partner_center;
     refuse_taken_name(&existing, &profile.name, None, &customer.name)?;
-    let created = client
+    let answer = client
         .create_policy(&caller.ctx, &id, &profile, RequestId::new())
-        .await
-        .map_err(|error| refused(&caller, error))?;
-    tracing::info!(customer = %id, profile = ?created.id, "profile created");
-    let detail = in_words(&profile.name, &profile.policy_settings);
-    Ok(done(
-        &caller,
-        &id,
-        (AuditAction::ProfileCreated, Done::ProfileCreated),
-        detail,
-    )
-    .await)
+        .await;
+    let said = (AuditAction::ProfileCreated, Done::ProfileCreated);
+    written(&caller, &id, answer.map(|_| ()), said, &profile).await
 }
 
 /// `POST /customers/{customerId}/profiles/{profileId}`: the change form, with the `version`
@@ -160,21 +154,28 @@ pub async fn update(
     )?;
     let mut changed = current.clone();
     changed.name = Some(wanted.name.clone());
-    changed.description = wanted.description;
+    changed.description = wanted.description.clone();
     changed.policy_settings = wanted.policy_settings.clone();
-    client
+    let answer = client
         .update_policy(&caller.ctx, &id, &changed, RequestId::new())
-        .await
-        .map_err(|error| refused(&caller, error))?;
-    tracing::info!(customer = %id, profile = %profile_id, "profile changed");
-    let detail = in_words(&wanted.name, &wanted.policy_settings);
-    Ok(done(
-        &caller,
-        &id,
-        (AuditAction::ProfileChanged, Done::ProfileChanged),
-        detail,
-    )
-    .await)
+        .await;
+    let said = (AuditAction::ProfileChanged, Done::ProfileChanged);
+    written(&caller, &id, answer.map(|_| ()), said, &wanted).await
+}
+
+/// A profile created or changed: refused in words when Partner Center said no; otherwise the
+/// audit row (the profile in words) and the way back to the list ([`done`]).
+async fn written(
+    caller: &Caller,
+    customer: &CustomerId,
+    answer: Result<(), PartnerCenterError>,
+    said: (AuditAction, Done),
+    profile: &NewPolicy,
+) -> Result<Redirect, Refusal> {
+    answer.map_err(|error| refused(caller, error))?;
+    tracing::info!(customer = %customer, action = said.0.as_str(), "profile written");
+    let detail = in_words(&profile.name, &profile.policy_settings);
+    Ok(done(caller, customer, said, detail).await)
 }
 
 /// `POST /customers/{customerId}/profiles/{profileId}/delete`, from its confirmation page. A

@@ -2,10 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::poll::ReloadWithoutScript;
+use crate::components::profile_choice::ProfileChoice;
 use crate::components::{crumbs::Crumbs, pager::Pager};
 use crate::model::devices::{Whereabouts, ALREADY_IN_THIS_CUSTOMER, REGISTERED_ELSEWHERE};
 use crate::model::operations::PartState;
-use crate::model::profiles::REMOVE_PROFILE;
 use crate::model::uploads::{ChunkView, DevicesShown, JobDeviceRow, JobView, UploadStatus};
 use crate::model::ProfileOption;
 use crate::urls;
@@ -132,13 +132,7 @@ fn ProfileForUpload(
         <form method="post" action=action class="apply-profile">
             <fieldset class="profile-choice">
                 <legend>{format!("Give {devices} an Autopilot profile")}</legend>
-                <label>"Profile "
-                    <select name="profile" required>
-                        <option value="">"Choose…"</option>
-                        {profiles.into_iter().map(|p| view! { <option value=p.id>{p.label}</option> }).collect_view()}
-                        <option value=REMOVE_PROFILE>"No profile (remove the one they have)"</option>
-                    </select>
-                </label>
+                <ProfileChoice profiles/>
                 <button type="submit">{format!("Apply to {devices}")}</button>
             </fieldset>
         </form>

@@ -6,8 +6,8 @@ use futures::future::BoxFuture;
 
 use super::{AssignedDevice, DeviceAnswer, ProfileChoice};
 use crate::model::operations::AssignmentOutcome;
-use crate::partner_center::{CallContext, DeviceUploadDetails, ErrorKind};
-use crate::server::operations::jobs::JobReport;
+use crate::partner_center::{CallContext, DeviceUploadDetails};
+use crate::server::operations::jobs::{self, Asked, JobReport};
 use crate::server::operations::{follow, Operation};
 use crate::server::{unix_now, AppState};
 
@@ -42,7 +42,6 @@ async fn ask_and_store(
         tracing::error!(operation = %operation.id, error = %e, "database error while following an assignment");
         "The dashboard's database failed while storing the assignment's progress.".to_string()
     };
-    let customer = operation.customer_id;
     let devices = store
         .assigned_devices(&operation.id)
         .await
@@ -59,35 +58,16 @@ async fn ask_and_store(
         };
         let carried: Vec<&AssignedDevice> =
             devices.iter().filter(|d| d.part == part.number).collect();
-        let (report, answers) = match state
-            .partner_center
-            .batch_job_status(ctx, &customer, &tracking_id)
-            .await
-        {
-            Ok(details) => {
+        let asked = jobs::ask(state, ctx, operation, (part.number, &tracking_id)).await;
+        let (report, answers) = match asked.map_err(database)? {
+            Asked::Answered(details) => {
                 running |= !details.is_terminal();
                 let report = JobReport::reported(&details);
                 let answers = answers(&carried, &details.devices_status, details.is_terminal());
                 (report, answers)
             }
-            // Partner Center no longer knows the job: the devices it never reported get an
-            // unknown outcome instead of waiting forever.
-            Err(error) if error.kind() == ErrorKind::NotFound => {
-                tracing::warn!(operation = %operation.id, part = part.number, "Partner Center forgot an assignment job");
-                let report = JobReport::forgotten();
-                (report, answers(&carried, &[], true))
-            }
-            Err(error) => {
-                let message = format!(
-                    "Partner Center could not be asked how the assignment is going ({}). What \
-                     is shown is what it said last; the dashboard asks again by itself.",
-                    error.kind().as_str()
-                );
-                tracing::warn!(operation = %operation.id, %error, "assignment job status unavailable");
-                store
-                    .record_check_failure(&operation.id, part.number, &message, unix_now())
-                    .await
-                    .map_err(database)?;
+            Asked::Forgotten => (JobReport::forgotten(), answers(&carried, &[], true)),
+            Asked::Unavailable(message) => {
                 running = true;
                 failure = Some(message);
                 continue;

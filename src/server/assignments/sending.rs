@@ -9,7 +9,6 @@ use crate::partner_center::{
     CallContext, CustomerId, DevicePolicyUpdate, ErrorKind, PartnerCenterError, PolicyAssignment,
     TrackingId, NO_RELATIONSHIP_CODE,
 };
-use crate::server::audit::{self, Actor, Event};
 use crate::server::auth::SessionUser;
 use crate::server::leases::Lease;
 use crate::server::operations::parts::{Part, PartOutcome};
@@ -130,7 +129,7 @@ async fn record(
     choice: &ProfileChoice,
     devices: &[AssignedDevice],
 ) {
-    let (operation, failure) = (&run.operation, run.failure.as_deref());
+    let failure = run.failure.as_deref();
     let mut batches: Vec<&str> = devices.iter().map(|d| d.batch_id.as_str()).collect();
     batches.sort_unstable();
     batches.dedup();
@@ -157,19 +156,7 @@ async fn record(
         None => what,
         Some(why) => format!("{what} Not every part was taken: {why}"),
     };
-    audit::record(
-        state,
-        Event {
-            action,
-            ok: failure.is_none(),
-            actor: Actor::from(user),
-            customer_id: Some(operation.customer_id),
-            operation_id: Some(operation.id),
-            detail,
-            correlation_id: run.correlation_id(),
-        },
-    )
-    .await;
+    run.record(state, user, action, detail).await;
 }
 
 #[cfg(test)]

@@ -107,6 +107,53 @@ pub fn finished_job_statuses_sql() -> String {
     format!("({})", quoted.join(", "))
 }
 
+/// What asking Partner Center about a part's job came to.
+pub(crate) enum Asked {
+    /// Its status, and each of its devices' so far.
+    Answered(BatchUploadDetails),
+    /// Partner Center answered 404: it no longer knows the job. What it said last stands;
+    /// the devices it never reported get an unknown outcome instead of waiting forever.
+    Forgotten,
+    /// It could not be asked (throttled, failing, unreachable); why, in words, is stored on
+    /// the part for its page, and the job counts as running: the follower asks again.
+    Unavailable(String),
+}
+
+/// Asks Partner Center about the job of `part` of `operation` (it has the tracking id `job`),
+/// on the person's call context `ctx`: one way for every kind Partner Center runs as a job.
+pub(crate) async fn ask(
+    state: &crate::server::AppState,
+    ctx: &crate::partner_center::CallContext,
+    operation: &super::Operation,
+    (part, job): (i64, &crate::partner_center::TrackingId),
+) -> Result<Asked, sqlx::Error> {
+    use crate::partner_center::ErrorKind;
+    let answer = state
+        .partner_center
+        .batch_job_status(ctx, &operation.customer_id, job)
+        .await;
+    let error = match answer {
+        Ok(details) => return Ok(Asked::Answered(details)),
+        Err(error) if error.kind() == ErrorKind::NotFound => {
+            tracing::warn!(operation = %operation.id, part, "Partner Center forgot a job");
+            return Ok(Asked::Forgotten);
+        }
+        Err(error) => error,
+    };
+    let message = format!(
+        "Partner Center could not be asked how the {} is going ({}). What is shown is what it \
+         said last; the dashboard asks again by itself.",
+        operation.kind.noun(),
+        error.kind().as_str()
+    );
+    tracing::warn!(operation = %operation.id, %error, "job status unavailable");
+    state
+        .store
+        .record_check_failure(&operation.id, part, &message, crate::server::unix_now())
+        .await?;
+    Ok(Asked::Unavailable(message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

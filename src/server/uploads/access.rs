@@ -2,7 +2,7 @@
 //! signed-in person's own organisation. Every page, button and download of an upload finds
 //! it here, so none can forget the check.
 
-use super::store::Upload;
+use super::model::Upload;
 use crate::model::AppError;
 use crate::partner_center::CustomerId;
 use crate::server::caller::Caller;

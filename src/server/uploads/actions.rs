@@ -12,7 +12,7 @@ use axum::Form;
 
 use super::access::load;
 use super::drafts;
-use super::store::Upload;
+use super::model::Upload;
 use crate::model::done::Done;
 use crate::model::uploads::RowsAction;
 use crate::model::AppError;

@@ -2,7 +2,7 @@
 //! (each part with its `MS-RequestId`, see [`crate::server::operations::parts`]), and what
 //! settling a part by looking does to its rows. The submission's side of the uploads' tables.
 
-use super::store::StoredRow;
+use super::model::StoredRow;
 use crate::ingest::DeviceRow;
 use crate::model::operations::PartAction;
 use crate::model::uploads::BatchTarget;

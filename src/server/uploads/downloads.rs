@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 
 use super::access::load;
-use super::store::{RowFilter, StoredRow, Upload};
+use super::model::{RowFilter, StoredRow, Upload};
 use super::views::job_device_row;
 use crate::ingest::header::REPORT_COLUMNS;
 use crate::ingest::{DeviceRow, Field};

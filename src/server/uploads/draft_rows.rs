@@ -4,7 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::store::{insert_finding_codes, lock_draft, InputReport, StoredRow, UPLOADS};
+use super::model::{InputReport, StoredRow};
+use super::store::{insert_finding_codes, lock_draft, UPLOADS};
 use crate::ingest::{Check, DeviceRow, Finding};
 use crate::model::operations::OperationState;
 use crate::server::operations::OperationId;

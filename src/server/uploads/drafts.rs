@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use super::chunks::Claim;
 use super::draft_rows::Excluding;
 use super::judging::check_rows;
-use super::store::{InputReport, RowFilter, Upload};
+use super::model::{InputReport, RowFilter, Upload};
 use crate::ingest::{self, Check, Ingested, Limits, ReadError, TypedRow};
 use crate::model::audit::AuditAction;
 use crate::model::operations::{OperationKind, OperationState};

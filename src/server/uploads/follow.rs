@@ -7,13 +7,13 @@
 //! after a submission, so the outcomes are stored even if nobody keeps the job page open. The
 //! page refreshes too when it is viewed.
 
-use super::store::{DeviceOutcome, Upload};
+use super::model::{DeviceOutcome, Upload};
 use crate::ingest::DeviceRow;
-use crate::partner_center::{CallContext, DeviceUploadDetails, ErrorKind};
+use crate::partner_center::{CallContext, DeviceUploadDetails};
 use futures::future::BoxFuture;
 
 use crate::server::operations::device_errors::ALREADY_IN_THIS_CUSTOMER;
-use crate::server::operations::jobs::JobReport;
+use crate::server::operations::jobs::{self, Asked, JobReport};
 use crate::server::operations::{follow, Operation};
 use crate::server::{unix_now, AppState};
 
@@ -58,7 +58,6 @@ async fn ask_and_store(
         tracing::error!(upload = %upload.operation.id, error = %e, "database error while following a job");
         "The dashboard's database failed while storing the job's progress.".to_string()
     };
-    let customer = upload.operation.customer_id;
     let mut running = false;
     let mut failure = None;
     // A job that ended changed its batch (its devices, its status) in Partner Center.
@@ -71,12 +70,9 @@ async fn ask_and_store(
             .chunk_devices(&upload.operation.id, chunk.number)
             .await
             .map_err(database)?;
-        let answer = state
-            .partner_center
-            .batch_job_status(ctx, &customer, &tracking_id)
-            .await;
-        let (report, outcomes, unreported) = match &answer {
-            Ok(details) => {
+        let asked = jobs::ask(state, ctx, &upload.operation, (chunk.number, &tracking_id)).await;
+        let (report, outcomes, unreported) = match asked.map_err(database)? {
+            Asked::Answered(details) => {
                 let pairs = pair(&rows, &details.devices_status);
                 let unreported = if details.is_terminal() {
                     unpaired(&rows, &pairs)
@@ -88,29 +84,13 @@ async fn ask_and_store(
                     .into_iter()
                     .filter_map(|(row, status)| outcome(status, resends).map(|o| (row, o)))
                     .collect();
-                let report = JobReport::reported(details);
+                let report = JobReport::reported(&details);
                 running |= !details.is_terminal();
                 ended |= details.is_terminal();
                 (report, outcomes, unreported)
             }
-            // Partner Center no longer knows the job: what it said last stands, and the
-            // devices it never reported get an unknown outcome instead of waiting forever.
-            Err(error) if error.kind() == ErrorKind::NotFound => {
-                tracing::warn!(upload = %upload.operation.id, chunk = chunk.number, "Partner Center forgot a job");
-                let report = JobReport::forgotten();
-                (report, Vec::new(), unpaired(&rows, &[]))
-            }
-            Err(error) => {
-                let message = format!(
-                    "Partner Center could not be asked how the upload is going ({}). What is \
-                     shown is what it said last; the dashboard asks again by itself.",
-                    error.kind().as_str()
-                );
-                tracing::warn!(upload = %upload.operation.id, %error, "job status unavailable");
-                store
-                    .record_check_failure(&upload.operation.id, chunk.number, &message, unix_now())
-                    .await
-                    .map_err(database)?;
+            Asked::Forgotten => (JobReport::forgotten(), Vec::new(), unpaired(&rows, &[])),
+            Asked::Unavailable(message) => {
                 running = true;
                 failure = Some(message);
                 continue;

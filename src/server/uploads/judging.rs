@@ -6,7 +6,7 @@
 
 use futures::{StreamExt, TryStreamExt};
 
-use super::store::InputReport;
+use super::model::InputReport;
 use crate::ingest::identity::RowKeys;
 use crate::ingest::{self, Check, DeviceRow, ExistingDevice, Finding, Ingested};
 use crate::model::AppError;

@@ -20,6 +20,7 @@
 //! - [`downloads`]: the failed rows and the full report, as CSV.
 //! - [`draft_rows`]: the preview's changes to a draft's rows.
 //! - [`chunks`]: an upload's parts, each with its stored request id.
+//! - [`model`]: an upload, its input's report, its rows, as the dashboard holds them.
 //! - [`store`], [`outcomes`]: the tables behind all of it.
 
 pub mod access;
@@ -32,6 +33,7 @@ pub mod follow;
 pub mod intake;
 pub mod job_actions;
 pub mod judging;
+pub mod model;
 pub mod outcomes;
 pub mod parsing;
 pub mod refused;

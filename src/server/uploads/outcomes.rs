@@ -2,7 +2,7 @@
 //! status and each device's outcome (see `migrations/…_job_outcomes.sql`). The job page reads
 //! only this, so it renders at once and keeps its history after Partner Center forgets a job.
 
-use super::store::DeviceOutcome;
+use super::model::DeviceOutcome;
 use crate::model::uploads::RowOutcome;
 use crate::server::operations::device_errors::UNREPORTED;
 use crate::server::operations::jobs::JobReport;

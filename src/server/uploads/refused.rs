@@ -6,7 +6,7 @@
 //! identifiers filled in.
 
 use super::access::load;
-use super::store::RowFilter;
+use super::model::RowFilter;
 use crate::model::devices::RefusedDeviceView;
 use crate::model::AppError;
 use crate::partner_center::CustomerId;

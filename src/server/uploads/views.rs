@@ -4,7 +4,7 @@
 use super::access::load;
 use super::drafts::batch_names;
 use super::follow;
-use super::store::{RowCounts, RowFilter, StoredRow, Upload};
+use super::model::{RowCounts, RowFilter, StoredRow, Upload};
 use crate::ingest::{Check, Finding};
 use crate::model::operations::{OperationState, PartState};
 use crate::model::uploads::{
