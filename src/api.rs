@@ -79,7 +79,7 @@ pub async fn get_operation(
     operation_id: String,
     show: crate::model::uploads::DevicesShown,
     page: u32,
-) -> Result<crate::model::operations::OperationView, AppError> {
+) -> Result<crate::model::operation_page::OperationView, AppError> {
     use crate::server::path_ids::from_address;
     let operation = (from_address(&customer_id)?, from_address(&operation_id)?);
     crate::server::operation_pages::view(operation, show, page).await

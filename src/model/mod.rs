@@ -96,6 +96,7 @@ macro_rules! text_enum {
 pub mod audit;
 pub mod devices;
 pub mod done;
+pub mod operation_page;
 pub mod operations;
 pub mod profiles;
 pub mod uploads;

@@ -162,27 +162,6 @@ pub struct AssignmentView {
     pub can_retry: bool,
 }
 
-/// `/customers/{id}/operations/{operationId}`: one page for any operation, whatever its kind;
-/// each kind shows what it acted on in its own way.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum OperationView {
-    Upload(Box<super::uploads::JobView>),
-    Deletion(DeletionView),
-    Assignment(AssignmentView),
-}
-
-impl OperationView {
-    /// Partner Center, or the dashboard, is still working on it: the page keeps itself up to
-    /// date.
-    pub fn running(&self) -> bool {
-        match self {
-            OperationView::Upload(job) => job.running,
-            OperationView::Deletion(deletion) => deletion.state == OperationState::Submitting,
-            OperationView::Assignment(assignment) => assignment.running,
-        }
-    }
-}
-
 impl OperationKind {
     /// What the kind is called in a sentence ("Open the upload").
     pub fn noun(self) -> &'static str {

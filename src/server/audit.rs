@@ -138,6 +138,27 @@ impl Store {
     }
 }
 
+/// The audit event of one run of sending an operation's parts, as `user`: `action`, said in
+/// `detail`; failed when the run did.
+pub(crate) async fn record_run(
+    state: &AppState,
+    user: &SessionUser,
+    run: &super::operations::sending::Run,
+    action: AuditAction,
+    detail: String,
+) {
+    let event = Event {
+        action,
+        ok: run.failure.is_none(),
+        actor: Actor::from(user),
+        customer_id: Some(run.operation.customer_id),
+        operation_id: Some(run.operation.id),
+        detail,
+        correlation_id: run.correlation_id(),
+    };
+    record(state, event).await;
+}
+
 /// The longest detail kept: enough for any real event, and a bound on what a crafted request
 /// can leave behind.
 const DETAIL_MAX_CHARS: usize = 500;

@@ -10,6 +10,7 @@
 //! dies mid-way leaves the deletion `submitting`, and the next one (or another replica) sends
 //! the rest on the stored sign-in of the person who asked.
 
+use super::audit;
 use super::auth::SessionUser;
 use super::caller::{open_customer, Caller};
 use super::leases::Lease;
@@ -181,8 +182,7 @@ async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[Devi
     if let Some(why) = failure {
         detail = format!("{detail} {why}");
     }
-    run.record(state, user, AuditAction::DeviceDeleted, detail)
-        .await;
+    audit::record_run(state, user, run, AuditAction::DeviceDeleted, detail).await;
 }
 
 /// A new deletion of `devices` of `customer` for `user`, stored and sent at once. Returns its

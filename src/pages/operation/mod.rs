@@ -12,7 +12,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::get_operation;
 use crate::components::poll::poll_while_running;
 use crate::components::{done_notice::DoneNotice, loaded::Loaded};
-use crate::model::operations::OperationView;
+use crate::model::operation_page::OperationView;
 use crate::model::uploads::DevicesShown;
 
 #[component]

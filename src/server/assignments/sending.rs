@@ -9,6 +9,7 @@ use crate::partner_center::{
     CallContext, CustomerId, DevicePolicyUpdate, ErrorKind, PartnerCenterError, PolicyAssignment,
     TrackingId, NO_RELATIONSHIP_CODE,
 };
+use crate::server::audit;
 use crate::server::auth::SessionUser;
 use crate::server::leases::Lease;
 use crate::server::operations::parts::{Part, PartOutcome};
@@ -156,7 +157,7 @@ async fn record(
         None => what,
         Some(why) => format!("{what} Not every part was taken: {why}"),
     };
-    run.record(state, user, action, detail).await;
+    audit::record_run(state, user, run, action, detail).await;
 }
 
 #[cfg(test)]

@@ -34,27 +34,6 @@ impl Run {
             .as_ref()
             .map_or_else(uuid::Uuid::new_v4, |c| c.correlation_id)
     }
-
-    /// The run's audit event, as `user`: `action`, said in `detail`; failed when the run did.
-    pub async fn record(
-        &self,
-        state: &AppState,
-        user: &SessionUser,
-        action: crate::model::audit::AuditAction,
-        detail: String,
-    ) {
-        use crate::server::audit::{self, Actor, Event};
-        let event = Event {
-            action,
-            ok: self.failure.is_none(),
-            actor: Actor::from(user),
-            customer_id: Some(self.operation.customer_id),
-            operation_id: Some(self.operation.id),
-            detail,
-            correlation_id: self.correlation_id(),
-        };
-        audit::record(state, event).await;
-    }
 }
 
 /// Sends the parts of `operation_id` that are not done with `send` (the kind's call for one
