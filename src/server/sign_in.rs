@@ -171,7 +171,7 @@ async fn finish_sign_in(
         return problem(
             state,
             StatusCode::BAD_REQUEST,
-            "You are not signed in",
+            "The sign-in did not go through",
             &message,
         );
     }
