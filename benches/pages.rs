@@ -357,7 +357,7 @@ async fn measure() -> Vec<Line> {
         budget: "—".into(),
         met: None,
     });
-    let upload_id = upload_id(&preview).to_string();
+    let upload_id = upload_id(&preview);
     let store = app.store().await;
     let started = Instant::now();
     let submitted = uploader.post(&format!("{preview}/submit")).await;
