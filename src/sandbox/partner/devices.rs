@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::admin::{require_admin, AdminAgent};
 use super::world::{Batch, DeviceInput, JobKind, JobStatus};
 use super::{
-    accepted, continuation_header, customer_for_devices, decode_cursor, encode_cursor, jobs,
-    render, require_admin,
+    accepted, continuation_header, customer_for_devices, decode_cursor, encode_cursor, jobs, render,
 };
 use crate::sandbox::faults::lock;
 use crate::sandbox::identity::Principal;
@@ -352,11 +352,10 @@ pub(super) async fn job_status(
 
 pub(super) async fn update_policies(
     State(state): State<Arc<SandboxState>>,
-    Extension(principal): Extension<Principal>,
     Path(customer_id): Path<String>,
+    _: AdminAgent,
     body: Bytes,
 ) -> Result<Response, Fault> {
-    require_admin(&principal)?;
     let request: PolicyUpdateIn = parse_body(&body)?;
     let devices = devices_of(request.devices.unwrap_or_default())?;
     if devices

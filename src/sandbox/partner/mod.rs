@@ -4,6 +4,7 @@
 //! [`echo_headers`], [`authenticate`] (bearer token, MFA, role), [`idempotent`] (replays the
 //! stored answer for a repeated `MS-RequestId`), then the handler.
 
+mod admin;
 mod customers;
 mod devices;
 mod jobs;
@@ -29,7 +30,6 @@ use uuid::Uuid;
 
 use super::config::SeedSize;
 use super::faults::lock;
-use super::identity::users::PartnerRole;
 use super::identity::{self, Principal, TokenRefusal};
 use super::wire::{api_fault, codes, Fault};
 use super::SandboxState;
@@ -431,19 +431,6 @@ fn customer_exists<'w>(world: &'w World, customer_id: &str) -> Result<&'w Custom
             format!("Tenant {id} was not found."),
         )
     })
-}
-
-/// Only Admin agents may create, change or assign Autopilot profiles.
-fn require_admin(principal: &Principal) -> Result<(), Fault> {
-    if principal.user.role == Some(PartnerRole::AdminAgent) {
-        Ok(())
-    } else {
-        Err(Fault::new(
-            StatusCode::FORBIDDEN,
-            codes::ACCESS_DENIED,
-            "Access denied: only Admin agents can manage Autopilot profiles.",
-        ))
-    }
 }
 
 /// `202 Accepted`, empty body, `Location` without `/v1` — as Partner Center answers.

@@ -4,17 +4,17 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::admin::AdminAgent;
 use super::world::Policy;
-use super::{customer_for_devices, render, require_admin};
+use super::{customer_for_devices, render};
 use crate::sandbox::faults::lock;
-use crate::sandbox::identity::Principal;
 use crate::sandbox::wire::{codes, json_response, parse_body, Fault};
 use crate::sandbox::SandboxState;
 
@@ -112,11 +112,10 @@ pub(super) async fn get_one(
 
 pub(super) async fn create(
     State(state): State<Arc<SandboxState>>,
-    Extension(principal): Extension<Principal>,
     Path(customer_id): Path<String>,
+    _: AdminAgent,
     body: Bytes,
 ) -> Result<Response, Fault> {
-    require_admin(&principal)?;
     let (name, description, settings) = parse_body(&body).and_then(validate)?;
     let mut world = lock(&state.partner.world);
     let customer = customer_for_devices(&world, &customer_id)?.id;
@@ -136,11 +135,10 @@ pub(super) async fn create(
 
 pub(super) async fn update(
     State(state): State<Arc<SandboxState>>,
-    Extension(principal): Extension<Principal>,
     Path((customer_id, policy_id)): Path<(String, String)>,
+    _: AdminAgent,
     body: Bytes,
 ) -> Result<Response, Fault> {
-    require_admin(&principal)?;
     let (name, description, settings) = parse_body(&body).and_then(validate)?;
     let mut world = lock(&state.partner.world);
     let customer = customer_for_devices(&world, &customer_id)?.id;
@@ -168,10 +166,9 @@ pub(super) async fn update(
 /// Deleting a profile also unassigns it from the customer's devices.
 pub(super) async fn delete(
     State(state): State<Arc<SandboxState>>,
-    Extension(principal): Extension<Principal>,
     Path((customer_id, policy_id)): Path<(String, String)>,
+    _: AdminAgent,
 ) -> Result<Response, Fault> {
-    require_admin(&principal)?;
     let mut world = lock(&state.partner.world);
     let customer = customer_for_devices(&world, &customer_id)?.id;
     let Some(list) = world.policies.get_mut(&customer) else {
