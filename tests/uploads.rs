@@ -212,6 +212,11 @@ async fn rows_with_errors_block_submission_until_removed() {
     .await;
     let page = browser.page(&preview, 200).await;
     assert!(page.contains("2 rows have errors"), "{page}");
+    // The (disabled) button counts what can be sent: not the rows with errors.
+    assert!(
+        page.contains("Register 1 device in the new batch “Mixed”"),
+        "{page}"
+    );
     assert!(page.contains("“*” at character 4"), "{page}");
     assert!(
         page.contains("A serial number alone does not identify a device"),

@@ -263,18 +263,12 @@ fn SubmitPanel(data: PreviewView) -> impl IntoView {
         None
     };
     let ready = blocker.is_none();
+    // What can be sent: a row with errors never is (it must be removed, or fixed in the file).
+    let sendable = plural(included - data.counts.errors, "device", "devices");
     let label = if upload.new_batch {
-        format!(
-            "Register {} in the new batch “{}”",
-            plural(included, "device", "devices"),
-            upload.batch_id
-        )
+        format!("Register {sendable} in the new batch “{}”", upload.batch_id)
     } else {
-        format!(
-            "Add {} to the batch “{}”",
-            plural(included, "device", "devices"),
-            upload.batch_id
-        )
+        format!("Add {sendable} to the batch “{}”", upload.batch_id)
     };
     view! {
         <section class="submit" aria-labelledby="send">
