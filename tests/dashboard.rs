@@ -304,6 +304,11 @@ async fn partner_center_refusals_are_explained_in_words() {
     no_role.sign_in(NO_ROLE, "/customers").await;
     let page = no_role.page("/customers", 403).await;
     assert!(page.contains("Admin agent or Sales agent"), "{page}");
+    assert!(
+        !page.contains("reseller relationship"),
+        "not the customer's fault: {page}"
+    );
+    assert!(page.contains("Request id, to quote"), "{page}");
 
     let no_mfa = Browser::new(&app);
     no_mfa.sign_in(NO_MFA, "/customers").await;
@@ -315,7 +320,15 @@ async fn partner_center_refusals_are_explained_in_words() {
     let page = admin
         .page(&format!("/customers/{TAILSPIN}/batches"), 403)
         .await;
-    assert!(page.contains("reseller relationship"));
+    // An Admin agent is told it is the customer's relationship, not their role, naming it.
+    assert!(
+        page.contains(
+            "refused access to Tailspin Toys: your organisation has no reseller relationship"
+        ),
+        "{page}"
+    );
+    assert!(!page.contains("Admin agent or Sales agent"), "{page}");
+    assert!(page.contains("Request id, to quote"), "{page}");
     let page = admin.page("/customers/not-a-customer/batches", 404).await;
     assert!(page.contains("Nothing is at this address"), "{page}");
     let page = admin

@@ -432,7 +432,7 @@ async fn reading_every_customer_at_once_reads_each_one_once_and_says_how_far_it_
     assert!(page.contains(&done), "{page}");
     assert!(page.contains("Tailspin Toys: not read yet"), "{page}");
     assert!(
-        page.contains("your organisation needs a reseller relationship with this customer"),
+        page.contains("your organisation has no reseller relationship with this customer"),
         "{page}"
     );
 

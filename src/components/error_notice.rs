@@ -35,19 +35,18 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         }
         _ => None,
     };
-    let ids = match &error {
-        AppError::Upstream {
-            request_id,
-            description,
-            ..
-        } => Some(view! {
-            <p class="ids">
-                {description.clone().map(|d| format!("Partner Center said: {d} "))}
-                "Request id: " <code>{request_id.clone()}</code>
-            </p>
-        }),
+    let said = match &error {
+        AppError::Upstream { description, .. } => description.clone(),
         _ => None,
     };
+    let ids = error.request_id().map(|request_id| {
+        view! {
+            <p class="ids">
+                {said.map(|d| format!("Partner Center said: {d} "))}
+                "Request id, to quote to Microsoft support: " <code>{request_id.to_string()}</code>
+            </p>
+        }
+    });
     // Partner Center down or throttling: the page tries again by itself (with JavaScript or
     // without), so a screen left open recovers when the service is back.
     let retry = matches!(error, AppError::Busy | AppError::Unavailable).then(|| {

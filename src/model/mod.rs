@@ -262,8 +262,20 @@ pub enum AppError {
     SignedOut,
     #[error("Partner Center requires multi-factor authentication, and this sign-in did not use it. Sign out, then sign in again with MFA (or ask your administrator to enable it for your account).")]
     MfaRequired,
-    #[error("Partner Center refused access: your account needs the Admin agent or Sales agent role in Partner Center, and your organisation needs a reseller relationship with this customer.")]
-    Forbidden { code: Option<String> },
+    /// Partner Center refused the person (a 403 that is not about the customer): their
+    /// account lacks the role.
+    #[error("Partner Center refused access: your account needs the Admin agent or Sales agent role in Partner Center. Ask your organisation's Partner Center administrator to give you one.")]
+    Forbidden {
+        code: Option<String>,
+        request_id: String,
+    },
+    /// Partner Center refused because the partner has no reseller relationship with the
+    /// customer (code 20002): nobody at the partner can manage its devices here.
+    #[error("Partner Center refused access to {customer}: your organisation has no reseller relationship with this customer (code 20002), which Autopilot devices need. Your account is not the problem; a Partner Center administrator can ask the customer for a reseller relationship.")]
+    NoRelationship {
+        customer: String,
+        request_id: String,
+    },
     #[error("{what} was not found in Partner Center.")]
     NotFound { what: String },
     #[error("This upload does not exist here, or belongs to another customer. Find it under the customer's batches, or upload the file again.")]
@@ -289,11 +301,35 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The same error, saying which customer it is about where the words name one (a refusal
+    /// for want of a reseller relationship).
+    pub fn about(self, customer: &CustomerRow) -> AppError {
+        match self {
+            AppError::NoRelationship { request_id, .. } => AppError::NoRelationship {
+                customer: customer.name.clone(),
+                request_id,
+            },
+            other => other,
+        }
+    }
+
+    /// The request id to quote to Microsoft support, when Partner Center gave the answer.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            AppError::Forbidden { request_id, .. }
+            | AppError::NoRelationship { request_id, .. }
+            | AppError::Upstream { request_id, .. } => Some(request_id),
+            _ => None,
+        }
+    }
+
     /// The HTTP status a page or handler answers with when this is the outcome.
     pub fn status(&self) -> u16 {
         match self {
             AppError::SignedOut => 401,
-            AppError::MfaRequired | AppError::Forbidden { .. } => 403,
+            AppError::MfaRequired
+            | AppError::Forbidden { .. }
+            | AppError::NoRelationship { .. } => 403,
             AppError::NotFound { .. } | AppError::NoSuchUpload | AppError::NothingHere => 404,
             AppError::BadInput(_) => 400,
             AppError::Busy | AppError::Unavailable => 503,

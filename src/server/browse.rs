@@ -116,7 +116,10 @@ pub async fn search_customers(
 pub async fn customer_batches(id: CustomerId) -> Result<BatchesView, AppError> {
     let caller = caller().await?;
     let customer = open_customer(&caller, &id).await?;
-    let batches = batch_list(&caller, &id).await?.to_vec();
+    let batches = batch_list(&caller, &id)
+        .await
+        .map_err(|e| e.about(&customer))?
+        .to_vec();
     Ok(BatchesView { customer, batches })
 }
 
@@ -202,7 +205,7 @@ pub async fn batch_devices(
         AppError::NotFound { .. } => AppError::NotFound {
             what: format!("The batch '{batch}'"),
         },
-        other => other,
+        other => other.about(&customer),
     };
     let (devices, has_next, without_profile) = match show {
         BatchDevicesShown::All => {

@@ -11,14 +11,25 @@ use super::auth::{SessionUser, SignedIn, TokenFailure};
 use super::store::RecentCustomer;
 use super::AppState;
 use crate::model::{AppError, CustomerRow};
-use crate::partner_center::{CallContext, Customer, CustomerId, ErrorKind, PartnerCenterError};
+use crate::partner_center::{
+    CallContext, Customer, CustomerId, ErrorKind, PartnerCenterError, NO_RELATIONSHIP_CODE,
+};
 
 impl From<PartnerCenterError> for AppError {
     fn from(error: PartnerCenterError) -> Self {
         tracing::warn!(%error, "Partner Center call failed");
         match error.kind {
             ErrorKind::MfaRequired => AppError::MfaRequired,
-            ErrorKind::Forbidden => AppError::Forbidden { code: error.code },
+            ErrorKind::Forbidden if error.code.as_deref() == Some(NO_RELATIONSHIP_CODE) => {
+                AppError::NoRelationship {
+                    customer: "this customer".into(),
+                    request_id: error.request_id.to_string(),
+                }
+            }
+            ErrorKind::Forbidden => AppError::Forbidden {
+                code: error.code,
+                request_id: error.request_id.to_string(),
+            },
             ErrorKind::Unauthorized => AppError::SignedOut,
             ErrorKind::Throttled => AppError::Busy,
             ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Transport => AppError::Unavailable,

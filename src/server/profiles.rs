@@ -51,7 +51,8 @@ async fn with_policies(
         .state
         .partner_center
         .policies(&caller.ctx, id)
-        .await?;
+        .await
+        .map_err(|e| AppError::from(e).about(&customer))?;
     Ok((caller, customer, policies))
 }
 

@@ -25,7 +25,9 @@ const ROWS_PER_PAGE: i64 = 100;
 pub async fn upload_form(id: CustomerId) -> Result<UploadFormView, AppError> {
     let caller = caller().await?;
     let customer = open_customer(&caller, &id).await?;
-    let batches = batch_names(&caller, &id).await?;
+    let batches = batch_names(&caller, &id)
+        .await
+        .map_err(|e| e.about(&customer))?;
     let config = &caller.state.config;
     Ok(UploadFormView {
         customer,
@@ -55,7 +57,9 @@ pub async fn upload_preview(
         RowFilter::All
     };
     let (rows, has_next) = page_of_rows(store, &upload.operation.id, filter, page).await?;
-    let batches = batch_names(&caller, &id).await?;
+    let batches = batch_names(&caller, &id)
+        .await
+        .map_err(|e| e.about(&customer))?;
     let batch_id = upload.batch_id.clone().unwrap_or_default();
     let name_taken = match BatchId::parse(&batch_id) {
         Ok(wanted) if upload.target.is_new() => {
