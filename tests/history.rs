@@ -146,6 +146,10 @@ async fn the_audit_trail_records_each_action_and_cannot_be_changed() {
     until_finished(&browser, &job).await;
 
     let page = browser.page("/audit", 200).await;
+    assert!(
+        !page.contains("aria-label=\"Audit pages\""),
+        "a trail that fits on one page has no pager: {page}"
+    );
     for (what, detail) in [
         ("Signed in", "Avery Admin signed in."),
         (

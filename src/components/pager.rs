@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 /// Previous / next links for a paged list. `href(page)` builds the URL of a page, so every
-/// page has its own bookmarkable address.
+/// page has its own bookmarkable address. A list that fits on one page shows none.
 #[component]
 pub fn Pager(
     page: u32,
@@ -9,6 +9,9 @@ pub fn Pager(
     href: impl Fn(u32) -> String + 'static,
     #[prop(into)] label: String,
 ) -> impl IntoView {
+    if page <= 1 && !has_next {
+        return ().into_any();
+    }
     let previous = (page > 1).then(|| href(page - 1));
     let next = has_next.then(|| href(page + 1));
     view! {
@@ -24,4 +27,5 @@ pub fn Pager(
             }}
         </nav>
     }
+    .into_any()
 }
