@@ -202,24 +202,11 @@ pub async fn delete_now(
     Ok((operation.id, ended))
 }
 
-/// The deletion, if it is the caller's organisation's and this customer's.
-async fn deletion_of(
-    caller: &Caller,
-    customer: &CustomerId,
-    operation_id: &OperationId,
-) -> Result<Operation, AppError> {
-    let kind = Some(OperationKind::DeviceDeletion);
-    operations::of_kind(caller, customer, operation_id, kind).await
-}
-
 /// The server side of a deletion's page.
-pub(crate) async fn view(
-    caller: &Caller,
-    (id, operation_id): (CustomerId, OperationId),
-) -> Result<DeletionView, AppError> {
-    let customer = open_customer(caller, &id).await?;
+/// `operation` is a deletion the caller may see (`operation_pages::view` checked).
+pub(crate) async fn view(caller: &Caller, operation: Operation) -> Result<DeletionView, AppError> {
+    let customer = open_customer(caller, &operation.customer_id).await?;
     let store = &caller.state.store;
-    let operation = deletion_of(caller, &id, &operation_id).await?;
     let parts = store.parts(&operation.id).await?;
     let devices = store.devices_to_remove(&operation.id).await?;
     let can_retry = operation.state == OperationState::Failed;

@@ -5,11 +5,10 @@ use crate::model::operations::{
     AssignedDeviceView, AssignmentCounts, AssignmentOutcome, AssignmentView, OperationState,
 };
 use crate::model::AppError;
-use crate::partner_center::CustomerId;
 use crate::server::caller::{open_customer, Caller};
 use crate::server::display_time;
 use crate::server::operations::parts::Part;
-use crate::server::operations::{device_errors, follow, OperationId};
+use crate::server::operations::{device_errors, follow, Operation};
 
 /// A device's outcome in words: what Partner Center's code means and what to do.
 fn explanation(device: &AssignedDevice) -> Option<String> {
@@ -32,13 +31,14 @@ fn explanation(device: &AssignedDevice) -> Option<String> {
 }
 
 /// The server side of an assignment's page; refreshes the jobs first when they run.
+/// `operation` is an assignment the caller may see (`operation_pages::view` checked).
 pub(crate) async fn view(
     caller: &Caller,
-    (id, operation_id): (CustomerId, OperationId),
+    operation: Operation,
 ) -> Result<AssignmentView, AppError> {
+    let (id, operation_id) = (operation.customer_id, operation.id);
     let customer = open_customer(caller, &id).await?;
     let store = &caller.state.store;
-    let operation = assignment_of(caller, &id, &operation_id).await?;
     let refresh = following::refresh(&caller.state, &caller.ctx, &operation);
     follow::refresh_for_page(&store.parts(&operation.id).await?, refresh).await;
     // Read again: the refresh may have moved it on.

@@ -59,10 +59,10 @@ pub async fn view(
             uploads::views::upload_job(caller, ids, show, page).await?,
         )),
         OperationKind::DeviceDeletion => {
-            OperationView::Deletion(deletions::view(&caller, ids).await?)
+            OperationView::Deletion(deletions::view(&caller, operation).await?)
         }
         OperationKind::ProfileAssignment => {
-            OperationView::Assignment(assignments::page::view(&caller, ids).await?)
+            OperationView::Assignment(assignments::page::view(&caller, operation).await?)
         }
     })
 }
