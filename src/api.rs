@@ -69,7 +69,23 @@ pub async fn get_device_to_delete(
 ) -> Result<DeviceToDelete, AppError> {
     use crate::server::path_ids::from_address;
     let (customer, batch) = (from_address(&customer_id)?, from_address(&batch_id)?);
-    crate::server::devices::device_to_delete(customer, batch, device_id).await
+    crate::server::deletions::forms::device_to_delete(customer, batch, device_id).await
+}
+
+/// The bulk deletion's confirmation: `which` and `ticked` are the batch page's form fields
+/// (`devices`, `device`), as its address carries them.
+#[server]
+pub async fn get_devices_to_delete(
+    customer_id: String,
+    batch_id: String,
+    which: Option<String>,
+    ticked: Vec<String>,
+) -> Result<crate::model::DevicesToDelete, AppError> {
+    use crate::model::selection::Selection;
+    use crate::server::path_ids::from_address;
+    let (customer, batch) = (from_address(&customer_id)?, from_address(&batch_id)?);
+    let selection = Selection::read(which.as_deref(), ticked.iter().map(String::as_str))?;
+    crate::server::deletions::forms::devices_to_delete(customer, batch, selection).await
 }
 
 /// Any operation's page: `show` and `page` choose the devices an upload lists.

@@ -15,6 +15,7 @@ use crate::pages::{
     customers::CustomersPage,
     device_delete::DeviceDeletePage,
     devices::DevicesPage,
+    devices_delete::DevicesDeletePage,
     history::HistoryPage,
     not_found::NotFound,
     operation::OperationPage,
@@ -64,6 +65,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/customers/:customer/batches/:batch")
                         view=BatchPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/customers/:customer/batches/:batch/delete")
+                        view=DevicesDeletePage
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -48,6 +48,12 @@ pub fn batch(customer_id: &str, batch_id: &str, page: u32) -> String {
     url
 }
 
+/// The confirmation of deleting the devices a batch page's form chose (its `GET`, with the
+/// choice in the query), and the address that deletes them (its `POST`).
+pub fn delete_devices(customer_id: &str, batch_id: &str) -> String {
+    format!("{}/delete", batch(customer_id, batch_id, 1))
+}
+
 /// A device search (`q`: a serial number or its start, a product key or a hardware hash).
 pub fn devices(query: &str) -> String {
     match query.trim() {

@@ -460,7 +460,10 @@ async fn a_sales_agent_is_told_why_and_offered_no_form_after() {
     assert!(page.contains("Only Admin agents"), "{page}");
     let batch = browser.page(&po, 200).await;
     assert!(batch.contains("Only Admin agents"), "{batch}");
-    assert!(!batch.contains("name=\"device\""), "no checkboxes: {batch}");
+    assert!(
+        !batch.contains("name=\"profile\""),
+        "no profile to choose: {batch}"
+    );
     let again = post_form(
         &browser,
         &format!("{po}/profile"),

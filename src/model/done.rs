@@ -17,6 +17,7 @@ text_enum! {
         FailedRowsCopied = "failed-rows-copied",
         DeviceDeleted = "device-deleted",
         DeletionRetried = "deletion-retried",
+        DeletionStarted = "deletion-started",
         ProfileCreated = "profile-created",
         ProfileChanged = "profile-changed",
         ProfileDeleted = "profile-deleted",
@@ -47,6 +48,11 @@ impl Done {
                 "The device was deleted from this batch. The audit trail records it."
             }
             Done::DeletionRetried => "The devices left were asked for again.",
+            Done::DeletionStarted => {
+                "The deletion is stored and being sent, one request per device. This page \
+                 follows it until every device has its outcome; you can leave it, the \
+                 dashboard goes on."
+            }
             Done::ProfileCreated => "The profile was created in Partner Center.",
             Done::ProfileChanged => "The profile was changed in Partner Center.",
             Done::ProfileDeleted => "The profile was deleted in Partner Center.",

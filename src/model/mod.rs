@@ -99,6 +99,7 @@ pub mod done;
 pub mod operation_page;
 pub mod operations;
 pub mod profiles;
+pub mod selection;
 pub mod uploads;
 
 /// What every page shows about the installation and the signed-in user.
@@ -255,6 +256,19 @@ pub struct DeviceToDelete {
     pub device: DeviceRow,
 }
 
+/// Several devices of a batch as the bulk deletion's confirmation shows them, read from
+/// Partner Center: how many, and the first of them by name.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DevicesToDelete {
+    pub customer: CustomerRow,
+    pub batch_id: String,
+    /// What the batch page's form chose, carried on by the confirmation's own form.
+    pub selection: selection::Selection,
+    pub count: usize,
+    /// The first devices, to name them; `count` may be more.
+    pub shown: Vec<DeviceRow>,
+}
+
 /// Every failure a page can show, in words a partner's staff member can act on.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, thiserror::Error)]
 pub enum AppError {
@@ -296,6 +310,13 @@ pub enum AppError {
     },
     #[error("{0}")]
     BadInput(String),
+    /// More devices chosen than one operation may carry (`upload_max_rows`).
+    #[error("At most {most} devices can be changed at once, and {chosen} were chosen. Choose fewer, and do the rest in a second step.")]
+    TooMany { most: usize, chosen: usize },
+    /// What the person chose changed in Partner Center since the page was shown (a ticked
+    /// device deleted meanwhile): nothing was done.
+    #[error("{0}")]
+    Changed(String),
     #[error("Something went wrong in the dashboard ({0}).")]
     Internal(String),
 }
@@ -332,6 +353,8 @@ impl AppError {
             | AppError::NoRelationship { .. } => 403,
             AppError::NotFound { .. } | AppError::NoSuchUpload | AppError::NothingHere => 404,
             AppError::BadInput(_) => 400,
+            AppError::Changed(_) => 409,
+            AppError::TooMany { .. } => 413,
             AppError::Busy | AppError::Unavailable => 503,
             AppError::Upstream { .. } => 502,
             AppError::Internal(_) => 500,

@@ -5,13 +5,15 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::batch_devices;
 use crate::components::profile_choice::ProfileChoice;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
+use crate::model::selection::{TICKED, WHICH};
 use crate::model::{BatchDevicesShown, DevicesView, ProfileOption};
 use crate::urls;
 
 /// `/customers/{customerId}/batches/{batchId}?show=no-profile&page=N`: a batch's devices, 100
 /// a page, each with its Autopilot profile; those without one across all pages; and the form
-/// that applies a profile to the ticked devices or to every device of the batch (a form post,
-/// with or without JavaScript).
+/// that acts on the ticked devices or on every device of the batch: applies a profile (a form
+/// post) or leads to the confirmation of deleting them (a `GET` of that page), with or
+/// without JavaScript.
 #[component]
 pub fn BatchPage() -> impl IntoView {
     let params = use_params_map();
@@ -42,7 +44,6 @@ fn Devices(data: DevicesView) -> impl IntoView {
     let title = format!("{batch_id} · {}", customer.name);
     let empty = data.items.is_empty();
     let batch_url = urls::batch(&customer.id, &batch_id, 1);
-    let can_apply = data.profiles_read_only.is_none();
     let rows = data
         .items
         .into_iter()
@@ -52,9 +53,7 @@ fn Devices(data: DevicesView) -> impl IntoView {
             let (label, pick) = (format!("Delete {name}"), format!("Select {name}"));
             view! {
                 <tr>
-                    {can_apply.then(|| view! {
-                        <td class="pick"><input type="checkbox" name="device" value=d.id.clone() aria-label=pick/></td>
-                    })}
+                    <td class="pick"><input type="checkbox" name=TICKED value=d.id.clone() aria-label=pick/></td>
                     <td>{d.serial.unwrap_or_default()}</td>
                     <td>{d.product_key.unwrap_or_default()}</td>
                     <td>{d.manufacturer.unwrap_or_default()}</td>
@@ -96,7 +95,7 @@ fn Devices(data: DevicesView) -> impl IntoView {
         view! {
             <table class="devices">
                 <thead><tr>
-                    {can_apply.then(|| view! { <th scope="col" class="pick"><span class="visually-hidden">"Select"</span></th> })}
+                    <th scope="col" class="pick"><span class="visually-hidden">"Select"</span></th>
                     <th scope="col">"Serial number"</th><th scope="col">"Product key"</th>
                     <th scope="col">"Manufacturer"</th><th scope="col">"Model"</th>
                     <th scope="col">"Autopilot profile"</th><th scope="col">"Uploaded"</th>
@@ -108,6 +107,7 @@ fn Devices(data: DevicesView) -> impl IntoView {
         .into_any()
     };
     let apply = format!("{batch_url}/profile");
+    let delete_chosen = urls::delete_devices(&customer.id, &batch_id);
     view! {
         <Title text=title/>
         <Crumbs customer=customer.clone() here=batch_id.clone()/>
@@ -118,17 +118,26 @@ fn Devices(data: DevicesView) -> impl IntoView {
         </p>
         <h2>"Devices"</h2>
         {filters}
-        {match data.profiles_read_only {
-            Some(why) => view! {
-                <p class="notice">{why}</p>
-                {table()}
-            }.into_any(),
-            None => view! {
-                <form method="post" action=apply class="apply-profile">
-                    <ApplyProfile profiles=data.profiles total=data.total/>
+        {if empty {
+            table()
+        } else {
+            view! {
+                <form method="post" action=apply class="batch-devices">
+                    <WhichDevices total=data.total/>
+                    {match data.profiles_read_only {
+                        Some(why) => view! { <p class="notice">{why}</p> }.into_any(),
+                        None => view! { <ApplyProfile profiles=data.profiles/> }.into_any(),
+                    }}
+                    <p class="actions">
+                        <button type="submit" class="secondary" formaction=delete_chosen formmethod="get">
+                            "Delete the chosen devices…"
+                        </button>
+                        <span class="hint">"You confirm on the next page."</span>
+                    </p>
                     {table()}
                 </form>
-            }.into_any(),
+            }
+            .into_any()
         }}
         <Pager page=data.page has_next=data.has_next label="Device pages"
             href=move |page| match show {
@@ -138,23 +147,34 @@ fn Devices(data: DevicesView) -> impl IntoView {
     }
 }
 
-/// The choice of a profile and of the devices it goes to, above the device table whose
-/// checkboxes belong to the same form.
+/// Which devices the form's buttons act on: the ticked ones, or every device of the batch.
 #[component]
-fn ApplyProfile(profiles: Vec<ProfileOption>, total: Option<u64>) -> impl IntoView {
+fn WhichDevices(total: Option<u64>) -> impl IntoView {
     let every = match total {
         Some(n) => format!("All {n} devices of this batch, on every page"),
         None => "All devices of this batch, on every page".to_string(),
     };
     view! {
+        <fieldset class="device-choice">
+            <legend>"Devices to act on"</legend>
+            <label><input type="radio" name=WHICH value="selected" checked/>" The devices ticked below"</label>
+            <label><input type="radio" name=WHICH value="all"/>" "{every}</label>
+        </fieldset>
+    }
+}
+
+/// The choice of a profile for the chosen devices.
+#[component]
+fn ApplyProfile(profiles: Vec<ProfileOption>) -> impl IntoView {
+    view! {
         <fieldset class="profile-choice">
-            <legend>"Give devices an Autopilot profile"</legend>
+            <legend>"Give the chosen devices an Autopilot profile"</legend>
             <ProfileChoice profiles/>
-            <label><input type="radio" name="devices" value="selected" checked/>" The devices ticked below"</label>
-            <label><input type="radio" name="devices" value="all"/>" "{every}</label>
             <button type="submit">"Apply"</button>
             <p class="hint">
-                "Partner Center applies it in the background; the next page follows it device by                  device. Removing sends the profile as empty, as the API reference describes,                  which is not yet confirmed against the real Partner Center."
+                "Partner Center applies it in the background; the next page follows it device by \
+                 device. Removing sends the profile as empty, as the API reference describes, \
+                 which is not yet confirmed against the real Partner Center."
             </p>
         </fieldset>
     }

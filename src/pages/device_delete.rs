@@ -56,7 +56,7 @@ fn Confirmation(data: DeviceToDelete) -> impl IntoView {
             <dt>"Device id"</dt><dd><code>{device.id}</code></dd>
         </dl>
         <form method="post" action=action class="actions">
-            <button type="submit">"Delete the device"</button>
+            <button type="submit" class="danger">"Delete the device"</button>
             <a class="button secondary" href=batch>"Cancel"</a>
         </form>
     }

@@ -6,6 +6,7 @@ pub mod batches;
 pub mod customers;
 pub mod device_delete;
 pub mod devices;
+pub mod devices_delete;
 pub mod history;
 pub mod not_found;
 pub mod operation;

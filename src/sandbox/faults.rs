@@ -70,6 +70,12 @@ pub struct FaultSettings {
     /// forgets such an id). Partner Center's behaviour here is not documented; this
     /// lets a test check that a client is not stuck with a replayed refusal.
     pub keep_cut_off_answers: bool,
+    /// Carry out every write afresh, even one repeating an `MS-RequestId` already answered,
+    /// instead of replaying that answer. Whether Partner Center replays a write's answer to a
+    /// repeated id is not documented: with this on, a `DELETE` retried after its answer was
+    /// lost finds the device gone, and is answered 404, as it would be by a service that
+    /// keeps no answers.
+    pub forget_answers: bool,
 }
 
 /// `body`, given to the handler at most `bytes_per_sec` (in pieces of at most 1 KB): the

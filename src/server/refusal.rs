@@ -194,6 +194,10 @@ fn context(path: &str) -> Context {
             heading: "The device was not deleted",
             back: format!("/customers/{customer}/batches/{batch}"),
         },
+        ["", "customers", customer, "batches", batch, "delete"] => Context {
+            heading: "The devices were not deleted",
+            back: format!("/customers/{customer}/batches/{batch}"),
+        },
         ["", "customers", customer, "batches", batch, "profile"] => {
             not_done(format!("/customers/{customer}/batches/{batch}"))
         }
@@ -222,6 +226,10 @@ mod tests {
         assert_eq!(
             back("/customers/c1/uploads/u1/submit"),
             "/customers/c1/uploads/u1"
+        );
+        assert_eq!(
+            back("/customers/c1/batches/b1/delete"),
+            "/customers/c1/batches/b1"
         );
         assert_eq!(
             back("/customers/c1/operations/u1/resume"),

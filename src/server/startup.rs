@@ -23,7 +23,7 @@ use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::{Backend, Store};
 use super::{
-    assignments, auth, body_rate, connections, csrf, device_index, devices, headers, health,
+    assignments, auth, body_rate, connections, csrf, deletions, device_index, headers, health,
     operation_pages, profiles, reconcile, server_fns, sign_in, trailing_slash, uploads, AppState,
 };
 use crate::app::{shell, App};
@@ -356,7 +356,11 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         )
         .route(
             "/customers/{customer}/batches/{batch}/devices/{device}/delete",
-            post(devices::delete),
+            post(deletions::forms::delete),
+        )
+        .route(
+            "/customers/{customer}/batches/{batch}/delete",
+            post(deletions::forms::delete_chosen),
         )
         .route(
             "/customers/{customer}/batches/{batch}/profile",

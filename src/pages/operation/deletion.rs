@@ -20,10 +20,27 @@ pub fn Deletion(data: DeletionView) -> impl IntoView {
         devices,
         can_retry,
     } = data;
+    let total = devices.len();
+    let deleted = devices
+        .iter()
+        .filter(|d| matches!(d.state, PartState::Accepted | PartState::Settled))
+        .count();
     let (summary, class, role) = match state {
-        OperationState::Submitted => ("Done. Every device was deleted.", "notice", "status"),
-        OperationState::Failed => ("Not every device was deleted.", "notice error", "alert"),
-        _ => ("Deleting…", "notice", "status"),
+        OperationState::Submitted => (
+            "Done. Every device was deleted.".to_string(),
+            "notice",
+            "status",
+        ),
+        OperationState::Failed => (
+            format!("Not every device was deleted: {deleted} of {total} were."),
+            "notice error",
+            "alert",
+        ),
+        _ => (
+            format!("Deleting… {deleted} of {total} devices deleted so far. This page updates by itself."),
+            "notice",
+            "status",
+        ),
     };
     let retry = format!("{}/resume", urls::operation(&customer.id, &id));
     let devices_heading = match devices.len() {

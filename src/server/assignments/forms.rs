@@ -2,16 +2,15 @@
 //! the batch on all its pages) and the job page's (the devices an upload registered). Each
 //! is refused before anything is stored when it cannot be sent as asked.
 
-use std::collections::HashSet;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Redirect;
-use futures::TryStreamExt;
 
 use super::{start, DeviceToAssign, ProfileChoice};
 use crate::model::done::Done;
 use crate::model::profiles::REMOVE_PROFILE;
+use crate::model::selection::{Selection, TICKED, WHICH};
+use crate::model::AppError;
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::auth::SignedIn;
 use crate::server::caller::{open_customer, Caller};
@@ -20,6 +19,7 @@ use crate::server::operations::OperationId;
 use crate::server::path_ids::Ids;
 use crate::server::profiles;
 use crate::server::refusal::Refusal;
+use crate::server::selection::chosen_devices;
 use crate::server::AppState;
 use crate::urls;
 
@@ -75,14 +75,11 @@ async fn start_and_show(
 ) -> Result<Redirect, Refusal> {
     let most = caller.state.config.upload_max_rows;
     if devices.len() > most {
-        return Err(Refusal::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "At most {most} devices can be changed at once, and {} were chosen. Choose \
-                 fewer, and do the rest in a second step.",
-                devices.len()
-            ),
-        ));
+        return Err(AppError::TooMany {
+            most,
+            chosen: devices.len(),
+        }
+        .into());
     }
     let id = start(&caller.state, &caller.user, customer, choice, devices).await?;
     Ok(Redirect::to(&urls::with_done(
@@ -91,11 +88,9 @@ async fn start_and_show(
     )))
 }
 
-/// `POST /customers/{id}/batches/{batchId}/profile`: `profile` (an id, or `none`), `devices`
-/// (`selected`, with a `device` field for each ticked device, or `all` the batch's devices,
-/// on every page). The devices are read from Partner Center as they are now: a ticked device
-/// no longer in the batch refuses the whole request, so nothing is sent that the person did
-/// not see.
+/// `POST /customers/{id}/batches/{batchId}/profile`: `profile` (an id, or `none`) for the
+/// devices the form chose ([`Selection`]: the ticked ones, or every device of the batch on
+/// every page), read from Partner Center as they are now ([`chosen_devices`]).
 pub async fn apply_to_batch(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -105,59 +100,19 @@ pub async fn apply_to_batch(
     let caller = Caller::new(state, signed_in).await?;
     let opened = open_customer(&caller, &customer).await?;
     let choice = chosen_profile(&caller, &customer, &fields).await?;
-    let whole_batch = match field(&fields, "devices") {
-        Some("all") => true,
-        Some("selected") | None => false,
-        Some(_) => {
-            return Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
-                "Choose the ticked devices or every device of the batch.",
-            ))
-        }
-    };
-    let ticked: HashSet<&str> = every(&fields, "device").collect();
-    if !whole_batch && ticked.is_empty() {
-        return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "Tick the devices to change, or choose every device of the batch.",
-        ));
-    }
-    let listed: Vec<_> = caller
-        .state
-        .partner_center
-        .devices(&caller.ctx, &customer, &batch)
-        .try_collect()
-        .await?;
-    let devices: Vec<DeviceToAssign> = listed
+    let selection = Selection::read(field(&fields, WHICH), every(&fields, TICKED))?;
+    let devices: Vec<DeviceToAssign> = chosen_devices(&caller, &customer, &batch, &selection)
+        .await?
         .into_iter()
         .filter_map(|device| {
-            let id = device.id?;
-            (whole_batch || ticked.contains(id.as_str())).then(|| DeviceToAssign {
+            Some(DeviceToAssign {
                 batch_id: batch.as_str().to_string(),
-                device_id: id,
+                device_id: device.id?,
                 serial_number: device.serial_number,
                 model: device.model_name,
             })
         })
         .collect();
-    if !whole_batch && devices.len() < ticked.len() {
-        return Err(Refusal::new(
-            StatusCode::CONFLICT,
-            format!(
-                "{} of the {} devices you ticked are no longer in this batch: deleted or moved \
-                 since the page was shown. Nothing was sent. Go back, reload the batch and tick \
-                 them again.",
-                ticked.len() - devices.len(),
-                ticked.len()
-            ),
-        ));
-    }
-    if devices.is_empty() {
-        return Err(Refusal::new(
-            StatusCode::CONFLICT,
-            "This batch has no devices: nothing to change.",
-        ));
-    }
     start_and_show(&caller, (&customer, &opened.name), &choice, &devices).await
 }
 

@@ -36,6 +36,7 @@
 //! | `device_index_refresh_secs` / `ZTD_DEVICE_INDEX_REFRESH_SECS` | 21600 (a customer's devices are read again this long after the last time) |
 //! | `customer_list_ttl_secs` / `ZTD_CUSTOMER_LIST_TTL_SECS` | 600 (how long a sign-in's list of customers decides what a device search may show) |
 //! | `device_index_reads_at_once` / `ZTD_DEVICE_INDEX_READS_AT_ONCE` | 4 (customers one process reads into the device index at the same time) |
+//! | `device_writes_at_once` / `ZTD_DEVICE_WRITES_AT_ONCE` | 4 (calls one operation has under way at once: a deletion's `DELETE`s, an assignment's parts) |
 //!
 //! Secret settings (`entra_client_secret`, `encryption_key`, `database_url`, which may hold a
 //! password) are never repeated in an error, only named.
@@ -145,6 +146,10 @@ pub struct Config {
     pub customer_list_ttl: Duration,
     /// Customers one process reads into the device index at the same time.
     pub device_index_reads_at_once: usize,
+    /// Partner Center calls one operation has under way at once (a bulk deletion's `DELETE`s,
+    /// an assignment's parts): Partner Center deletes one device per request, and throttles
+    /// a partner at about 500 requests a minute.
+    pub device_writes_at_once: usize,
 }
 
 /// One invalid setting, said in one line.
@@ -156,7 +161,7 @@ pub struct ConfigError {
 }
 
 /// Every setting's name: file key, and `ZTD_` + upper case for the environment.
-const KEYS: [&str; 34] = [
+const KEYS: [&str; 35] = [
     "listen_addr",
     "public_url",
     "redirect_url",
@@ -191,6 +196,7 @@ const KEYS: [&str; 34] = [
     "device_index_refresh_secs",
     "customer_list_ttl_secs",
     "device_index_reads_at_once",
+    "device_writes_at_once",
 ];
 
 /// Settings whose values are never repeated in an error: a start-up log is read by more
@@ -346,6 +352,8 @@ impl Config {
         )?);
         let device_index_reads_at_once =
             parse_or(value("device_index_reads_at_once"), Some(4), positive)? as usize;
+        let device_writes_at_once =
+            parse_or(value("device_writes_at_once"), Some(4), positive)? as usize;
         let draft_retention = Duration::from_secs(
             86_400 * parse_or(value("draft_retention_days"), Some(14), positive)?,
         );
@@ -354,6 +362,7 @@ impl Config {
             device_index_refresh,
             customer_list_ttl,
             device_index_reads_at_once,
+            device_writes_at_once,
             parse_concurrency,
             parse_per_user,
             header_read_timeout,

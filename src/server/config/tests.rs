@@ -212,3 +212,11 @@ fn the_device_index_is_read_again_after_six_hours_four_at_once_and_a_customer_li
     assert!(load(&[("ZTD_DEVICE_INDEX_REFRESH_SECS", "0")]).is_err());
     assert!(load(&[("ZTD_DEVICE_INDEX_READS_AT_ONCE", "0")]).is_err());
 }
+
+#[test]
+fn an_operation_has_four_device_writes_under_way_at_once_unless_set() {
+    assert_eq!(load(&[]).unwrap().device_writes_at_once, 4);
+    let set = load(&[("ZTD_DEVICE_WRITES_AT_ONCE", "16")]).unwrap();
+    assert_eq!(set.device_writes_at_once, 16);
+    assert!(load(&[("ZTD_DEVICE_WRITES_AT_ONCE", "0")]).is_err());
+}

@@ -1,11 +1,15 @@
 //! One run of sending an operation's parts, for the kinds whose parts are sent one call each
 //! with nothing to settle by looking (a deletion's `DELETE`, an assignment's `PATCH`): every
-//! pending or uncertain part goes under its stored request id, never stopping at the first
-//! failure; each answer is recorded; the operation ends `Submitted`, or `Failed` with the first
+//! pending or uncertain part goes under its stored request id, several at once, never
+//! stopping at the first failure, and a part whose answer was lost goes again in a later
+//! round; each answer is recorded; the operation ends `Submitted`, or `Failed` with the first
 //! reason a part is not done (also one an earlier run left refused, until the person sends it
 //! again, which gives it a new id). The kind gives the one call and says its answer in words.
 
 use std::future::Future;
+use std::time::Duration;
+
+use futures::StreamExt;
 
 use super::parts::{Part, PartOutcome};
 use super::Operation;
@@ -15,6 +19,13 @@ use crate::partner_center::{CallContext, CustomerId};
 use crate::server::auth::{self, SessionUser};
 use crate::server::leases::Lease;
 use crate::server::{unix_now, AppState};
+
+/// Rounds of one run: the parts whose answer was lost (after the client's own retries) go
+/// again under the same request id after a pause, so that a bulk deletion through a bad
+/// minute ends with every outcome known instead of asking the person to press a button.
+const ROUNDS: u32 = 3;
+/// The pause before the second round; the third waits twice as long.
+const PAUSE_BEFORE_ROUND: Duration = Duration::from_secs(1);
 
 /// How one run ended, for the kind's audit row.
 pub(crate) struct Run {
@@ -37,8 +48,10 @@ impl Run {
 }
 
 /// Sends the parts of `operation_id` that are not done with `send` (the kind's call for one
-/// part of the customer it is given, under the part's stored request id), holding its sending `lease`, and releases it.
-/// `None` when the operation is gone or another replica took the work over mid-way.
+/// part of the customer it is given, under the part's stored request id),
+/// `device_writes_at_once` at a time and in up to [`ROUNDS`] rounds, holding its sending
+/// `lease`, and releases it. `None` when the operation is gone or another replica took the
+/// work over mid-way.
 pub(crate) async fn send_parts<F, Fut>(
     state: &AppState,
     user: &SessionUser,
@@ -62,19 +75,42 @@ where
         Err(_) => None,
     };
     let to_send = |p: &Part| matches!(p.state, PartState::Pending | PartState::Uncertain);
-    for part in store.parts(operation_id).await?.into_iter().filter(to_send) {
+    let at_once = state.config.device_writes_at_once;
+    for round in 0..ROUNDS {
         let Some(ctx) = &ctx else {
             break;
         };
+        let due: Vec<Part> = store
+            .parts(operation_id)
+            .await?
+            .into_iter()
+            .filter(to_send)
+            .collect();
+        if due.is_empty() {
+            break;
+        }
+        if round > 0 {
+            tokio::time::sleep(PAUSE_BEFORE_ROUND * round).await;
+        }
+        // `at_once` calls under way; no new one starts once the lease is lost, and the ones
+        // under way are dropped with it (their parts keep their request ids).
+        let mut answers = futures::stream::iter(due)
+            .take_while(|_| std::future::ready(lease.held()))
+            .map(|part| {
+                let number = part.number;
+                let call = send(ctx.clone(), operation.customer_id, part);
+                async move { (number, call.await) }
+            })
+            .buffer_unordered(at_once);
+        while let Some((number, outcome)) = answers.next().await {
+            store
+                .record_part(operation_id, number, &outcome, unix_now())
+                .await?;
+        }
         if !lease.held() {
             tracing::warn!(operation = %operation_id, "stopped sending: the work was taken over");
             return Ok(None);
         }
-        let number = part.number;
-        let outcome = send(ctx.clone(), operation.customer_id, part).await;
-        store
-            .record_part(operation_id, number, &outcome, unix_now())
-            .await?;
     }
     let failure = store
         .parts(operation_id)

@@ -10,21 +10,25 @@
 //! dies mid-way leaves the deletion `submitting`, and the next one (or another replica) sends
 //! the rest on the stored sign-in of the person who asked.
 
-use super::audit;
-use super::auth::SessionUser;
-use super::caller::{open_customer, Caller};
-use super::leases::Lease;
-use super::operations::parts::{Part, PartOutcome};
-use super::operations::sending::{self, Run};
-use super::operations::{self, refusals, Operation, OperationId};
-use super::store::Store;
-use super::{display_time, AppState};
+pub mod forms;
+
 use crate::model::audit::AuditAction;
 use crate::model::operations::{
     DeletedDeviceView, DeletionView, OperationKind, OperationState, PartAction,
 };
 use crate::model::AppError;
-use crate::partner_center::{BatchId, CallContext, CustomerId, ErrorKind, PartnerCenterError};
+use crate::partner_center::{
+    BatchId, CallContext, CustomerId, Device, ErrorKind, PartnerCenterError,
+};
+use crate::server::audit;
+use crate::server::auth::SessionUser;
+use crate::server::caller::{open_customer, Caller};
+use crate::server::leases::Lease;
+use crate::server::operations::parts::{Part, PartOutcome};
+use crate::server::operations::sending::{self, Run};
+use crate::server::operations::{self, refusals, Operation, OperationId};
+use crate::server::store::Store;
+use crate::server::{display_time, AppState};
 
 /// One device a deletion removes, as the person confirmed it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -35,6 +39,20 @@ pub struct DeviceToRemove {
     pub product_key: Option<String>,
     pub manufacturer: Option<String>,
     pub model: Option<String>,
+}
+
+impl DeviceToRemove {
+    /// `device` of `batch` as Partner Center listed it; `None` when it has no id to delete.
+    pub fn listed(batch: &BatchId, device: Device) -> Option<DeviceToRemove> {
+        Some(DeviceToRemove {
+            batch_id: batch.clone(),
+            device_id: device.id?,
+            serial_number: device.serial_number,
+            product_key: device.product_key,
+            manufacturer: device.oem_manufacturer_name,
+            model: device.model_name,
+        })
+    }
 }
 
 impl Store {
@@ -162,23 +180,36 @@ async fn send(
     answer(result)
 }
 
-/// The audit row of one run of a deletion: what was asked and how it ended.
+/// The audit row of one run of a deletion: what was asked and how it ended. One device is
+/// named; many are counted (each one's outcome is on the operation's page, one link away).
 async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[DeviceToRemove]) {
     let failure = run.failure.as_deref();
-    let done = match failure {
-        None => "deleted",
-        Some(_) => "could not be deleted",
-    };
-    let mut detail = devices
-        .iter()
-        .map(|d| {
+    let mut detail = match devices {
+        [device] => {
+            let done = match failure {
+                None => "deleted",
+                Some(_) => "could not be deleted",
+            };
             format!(
                 "Device {} {done} from the batch “{}”.",
-                d.device_id, d.batch_id
+                device.device_id, device.batch_id
             )
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+        }
+        _ => {
+            let batches: std::collections::BTreeSet<&str> =
+                devices.iter().map(|d| d.batch_id.as_str()).collect();
+            let batches = batches
+                .into_iter()
+                .map(|b| format!("“{b}”"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let asked = devices.len();
+            match failure {
+                None => format!("{asked} devices deleted from {batches}."),
+                Some(_) => format!("Not all of {asked} devices could be deleted from {batches}."),
+            }
+        }
+    };
     if let Some(why) = failure {
         detail = format!("{detail} {why}");
     }
@@ -200,6 +231,30 @@ pub async fn delete_now(
     };
     let ended = run_holding(state, user, &operation.id, lease).await?;
     Ok((operation.id, ended))
+}
+
+/// A new deletion of many `devices`, stored, then sent in the background (a thousand
+/// `DELETE`s take minutes): its page follows it. Returns its id once it is stored, so that
+/// nothing is lost if the process stops right after; a restart sends the rest.
+pub async fn start(
+    state: &AppState,
+    user: &SessionUser,
+    customer: (&CustomerId, &str),
+    devices: &[DeviceToRemove],
+) -> Result<OperationId, sqlx::Error> {
+    let operation = Operation::sent_now(OperationKind::DeviceDeletion, user, customer);
+    state.store.insert_deletion(&operation, devices).await?;
+    let (state, user, id) = (state.clone(), user.clone(), operation.id);
+    tokio::spawn(async move {
+        let Some(lease) = Lease::take(&state, operations::sending_lease(&id)).await else {
+            return;
+        };
+        if let Err(error) = run_holding(&state, &user, &id, lease).await {
+            // The operation stays `submitting`: reconcile sends the rest.
+            tracing::warn!(%error, operation = %id, "a deletion stopped: database error");
+        }
+    });
+    Ok(operation.id)
 }
 
 /// The server side of a deletion's page.

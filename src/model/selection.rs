@@ -1,0 +1,88 @@
+//! Which devices of a batch a form chose: the ones ticked on the page, or every device of the
+//! batch on all its pages. The batch page's forms send it (`devices` = `selected` or `all`,
+//! and a `device` field for each ticked device); a confirmation page carries it on in its
+//! address and its own form, so that what is done is what was confirmed.
+
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+
+/// The form field that says which: `selected` or `all`.
+pub const WHICH: &str = "devices";
+/// The form field repeated for each ticked device, holding its Partner Center id.
+pub const TICKED: &str = "device";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Selection {
+    /// The devices ticked on the page, by Partner Center id, in the order sent.
+    Ticked(Vec<String>),
+    /// Every device of the batch, on every page, as Partner Center lists it when it is done.
+    WholeBatch,
+}
+
+impl Selection {
+    /// Reads a form's (or an address's) fields: `which` is the `devices` field, `ticked` the
+    /// `device` fields. Refused in words when it names no device.
+    pub fn read<'a>(
+        which: Option<&str>,
+        ticked: impl Iterator<Item = &'a str>,
+    ) -> Result<Selection, AppError> {
+        match which {
+            Some("all") => Ok(Selection::WholeBatch),
+            Some("selected") | None => {
+                let mut ids: Vec<String> = Vec::new();
+                for id in ticked.map(str::trim).filter(|id| !id.is_empty()) {
+                    if !ids.iter().any(|seen| seen == id) {
+                        ids.push(id.to_string());
+                    }
+                }
+                if ids.is_empty() {
+                    return Err(AppError::BadInput(
+                        "Tick the devices first, or choose every device of the batch.".into(),
+                    ));
+                }
+                Ok(Selection::Ticked(ids))
+            }
+            Some(_) => Err(AppError::BadInput(
+                "Choose the ticked devices or every device of the batch.".into(),
+            )),
+        }
+    }
+
+    /// The fields that say it again, for an address's query or a form's hidden inputs.
+    pub fn fields(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Selection::WholeBatch => vec![(WHICH, "all".into())],
+            Selection::Ticked(ids) => std::iter::once((WHICH, "selected".to_string()))
+                .chain(ids.iter().map(|id| (TICKED, id.clone())))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_selection_reads_back_what_it_writes_and_refuses_one_that_names_nothing() {
+        let ticked = Selection::read(Some("selected"), ["a", " b ", "a", ""].into_iter()).unwrap();
+        assert_eq!(ticked, Selection::Ticked(vec!["a".into(), "b".into()]));
+        let again = ticked.fields();
+        let which = again
+            .iter()
+            .find(|(k, _)| *k == WHICH)
+            .map(|(_, v)| v.as_str());
+        let ids = again
+            .iter()
+            .filter(|(k, _)| *k == TICKED)
+            .map(|(_, v)| v.as_str());
+        assert_eq!(Selection::read(which, ids).unwrap(), ticked);
+        assert_eq!(
+            Selection::read(Some("all"), ["a"].into_iter()).unwrap(),
+            Selection::WholeBatch
+        );
+        assert!(Selection::read(None, std::iter::empty()).is_err());
+        assert!(Selection::read(Some("some"), ["a"].into_iter()).is_err());
+    }
+}
