@@ -54,6 +54,16 @@ pub fn delete_devices(customer_id: &str, batch_id: &str) -> String {
     format!("{}/delete", batch(customer_id, batch_id, 1))
 }
 
+/// A batch's devices as a file: `extension` is `csv` or `xlsx`.
+pub fn batch_export(customer_id: &str, batch_id: &str, extension: &str) -> String {
+    format!("{}/devices.{extension}", batch(customer_id, batch_id, 1))
+}
+
+/// Every device of a customer as a file: `extension` is `csv` or `xlsx`.
+pub fn customer_export(customer_id: &str, extension: &str) -> String {
+    format!("/customers/{}/devices.{extension}", encode(customer_id))
+}
+
 /// A device search (`q`: a serial number or its start, a product key or a hardware hash).
 pub fn devices(query: &str) -> String {
     match query.trim() {

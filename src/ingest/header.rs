@@ -12,9 +12,16 @@ pub const HEADER_SEARCH_ROWS: usize = 20;
 /// the full report). A downloaded file uploaded again reads them silently as ignored.
 pub const REPORT_COLUMNS: [&str; 4] = ["Row", "Status", "Error code", "Explanation"];
 
+/// The columns a device export adds beside the device columns (where each device is, and
+/// what it has). An export uploaded again reads them silently as ignored.
+pub const EXPORT_COLUMNS: [&str; 4] = ["Batch", "Autopilot profile", "Uploaded", "Device id"];
+
+/// A column of the dashboard's own downloads or exports, which a device list read back
+/// ignores without a word.
 pub fn is_report_column(name: &str) -> bool {
     REPORT_COLUMNS
         .iter()
+        .chain(EXPORT_COLUMNS.iter())
         .any(|column| column.eq_ignore_ascii_case(name.trim()))
 }
 

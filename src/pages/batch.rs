@@ -115,6 +115,8 @@ fn Devices(data: DevicesView) -> impl IntoView {
         <p class="actions">
             <a class="button" href=format!("{}?batch={}", urls::new_upload(&customer.id), urls::encode(&batch_id))>"Add devices to this batch"</a>
             <a href=urls::profiles(&customer.id)>"Autopilot profiles"</a>
+            <a href=urls::batch_export(&customer.id, &batch_id, "xlsx") download="">"Export as Excel (XLSX)"</a>
+            <a href=urls::batch_export(&customer.id, &batch_id, "csv") download="">"Export as CSV"</a>
         </p>
         <h2>"Devices"</h2>
         {filters}

@@ -39,6 +39,13 @@ fn Batches(data: BatchesView) -> impl IntoView {
             <a href=urls::profiles(&customer.id)>"Autopilot profiles"</a>
         </p>
         <h2>"Device batches"</h2>
+        {(!empty).then(|| view! {
+            <p class="actions">
+                "Every device of every batch: "
+                <a href=urls::customer_export(&customer.id, "xlsx") download="">"Export as Excel (XLSX)"</a>
+                <a href=urls::customer_export(&customer.id, "csv") download="">"Export as CSV"</a>
+            </p>
+        })}
         {if empty {
             view! { <p>"This customer has no device batches yet."</p> }.into_any()
         } else {

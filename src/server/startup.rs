@@ -23,8 +23,9 @@ use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::{Backend, Store};
 use super::{
-    assignments, auth, body_rate, connections, csrf, deletions, device_index, headers, health,
-    operation_pages, profiles, reconcile, server_fns, sign_in, trailing_slash, uploads, AppState,
+    assignments, auth, body_rate, connections, csrf, deletions, device_index, exports, headers,
+    health, operation_pages, profiles, reconcile, server_fns, sign_in, trailing_slash, uploads,
+    AppState,
 };
 use crate::app::{shell, App};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
@@ -361,6 +362,22 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         .route(
             "/customers/{customer}/batches/{batch}/delete",
             post(deletions::forms::delete_chosen),
+        )
+        .route(
+            "/customers/{customer}/batches/{batch}/devices.csv",
+            get(exports::batch_csv),
+        )
+        .route(
+            "/customers/{customer}/batches/{batch}/devices.xlsx",
+            get(exports::batch_xlsx),
+        )
+        .route(
+            "/customers/{customer}/devices.csv",
+            get(exports::customer_csv),
+        )
+        .route(
+            "/customers/{customer}/devices.xlsx",
+            get(exports::customer_xlsx),
         )
         .route(
             "/customers/{customer}/batches/{batch}/profile",

@@ -24,6 +24,7 @@ use crate::server::operations::parts::Part;
 use crate::server::operations::OperationId;
 use crate::server::path_ids::Ids;
 use crate::server::refusal::Refusal;
+use crate::server::spreadsheet_cells::line;
 use crate::server::store::Store;
 use crate::server::AppState;
 
@@ -243,30 +244,8 @@ fn value(device: &DeviceRow, field: Field) -> Option<String> {
     }
 }
 
-fn line(out: &mut String, cells: impl Iterator<Item = String>) {
-    let cells: Vec<String> = cells.map(|c| cell(&c)).collect();
-    out.push_str(&cells.join(","));
-    out.push_str("\r\n");
-}
-
-/// One CSV cell. A value a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
-/// `@`, a tab or a carriage return: OWASP's list) gets an apostrophe in front, which the
-/// dashboard's reader takes off again; a cell with a comma, quote or line break is quoted.
-pub fn cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
 /// A batch name as part of a file name: letters, digits, `-` and `_`.
-fn file_name_part(name: &str) -> String {
+pub(crate) fn file_name_part(name: &str) -> String {
     let part: String = name
         .chars()
         .map(|c| {
@@ -288,22 +267,6 @@ fn file_name_part(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cells_that_a_spreadsheet_would_run_are_defused_and_quoted_when_needed() {
-        assert_eq!(
-            cell("=HYPERLINK(\"http://x\")"),
-            "\"'=HYPERLINK(\"\"http://x\"\")\""
-        );
-        assert_eq!(cell("+1"), "'+1");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("-2+3"), "'-2+3");
-        assert_eq!(cell("\tcmd"), "'\tcmd");
-        assert_eq!(cell("\rcmd"), "\"'\rcmd\"");
-        assert_eq!(cell("PF0ABC12"), "PF0ABC12");
-        assert_eq!(cell("HP, Inc."), "\"HP, Inc.\"");
-        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
-    }
 
     #[test]
     fn batch_names_become_safe_file_names() {
