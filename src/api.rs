@@ -88,6 +88,26 @@ pub async fn get_devices_to_delete(
     crate::server::deletions::forms::devices_to_delete(customer, batch, selection).await
 }
 
+/// The confirmation of deleting what a search found: `q` and `customer` are the search,
+/// `which` and `ticked` the choice (`devices`, `device`), as its address carries them.
+#[server]
+pub async fn get_found_to_delete(
+    q: String,
+    customer: Option<String>,
+    which: Option<String>,
+    ticked: Vec<String>,
+) -> Result<crate::model::devices::FoundToDelete, AppError> {
+    use crate::model::selection::Selection;
+    use crate::server::device_index::actions::{to_delete, Searched};
+    use crate::server::path_ids::from_address;
+    let customer = match customer.filter(|c| !c.is_empty()) {
+        Some(id) => Some(from_address(&id)?),
+        None => None,
+    };
+    let selection = Selection::read(which.as_deref(), ticked.iter().map(String::as_str))?;
+    to_delete(Searched { query: q, customer }, selection).await
+}
+
 /// Any operation's page: `show` and `page` choose the devices an upload lists.
 #[server]
 pub async fn get_operation(

@@ -11,11 +11,12 @@ use crate::model::SessionInfo;
 use crate::pages::{
     audit::AuditPage,
     batch::BatchPage,
+    batch_delete::BatchDeletePage,
     batches::BatchesPage,
     customers::CustomersPage,
     device_delete::DeviceDeletePage,
     devices::DevicesPage,
-    devices_delete::DevicesDeletePage,
+    found_delete::FoundDeletePage,
     history::HistoryPage,
     not_found::NotFound,
     operation::OperationPage,
@@ -69,7 +70,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route
                         path=path!("/customers/:customer/batches/:batch/delete")
-                        view=DevicesDeletePage
+                        view=BatchDeletePage
                         ssr=SsrMode::Async
                     />
                     <Route
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/:customer/profiles/:profile/edit") view=EditProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/profiles/:profile/delete") view=DeleteProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/devices") view=DevicesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/devices/delete") view=FoundDeletePage ssr=SsrMode::Async/>
                     <Route path=path!("/uploads") view=HistoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/customers/:customer/uploads") view=HistoryPage ssr=SsrMode::Async/>

@@ -64,6 +64,20 @@ pub fn customer_export(customer_id: &str, extension: &str) -> String {
     format!("/customers/{}/devices.{extension}", encode(customer_id))
 }
 
+/// Every device a search finds as a file: `extension` is `csv` or `xlsx`; `customer` when
+/// the search is limited to one.
+pub fn found_export(query: &str, customer: Option<&str>, extension: &str) -> String {
+    let mut url = format!("/devices/export.{extension}?q={}", encode(query.trim()));
+    if let Some(customer) = customer {
+        url.push_str(&format!("&customer={}", encode(customer)));
+    }
+    url
+}
+
+/// The confirmation of deleting what a search's form chose (its `GET`), and the address
+/// that deletes them (its `POST`).
+pub const DELETE_FOUND: &str = "/devices/delete";
+
 /// A device search (`q`: a serial number or its start, a product key or a hardware hash).
 pub fn devices(query: &str) -> String {
     match query.trim() {

@@ -78,7 +78,7 @@ async fn a_batch_exports_as_csv_and_xlsx_that_read_back_as_its_device_list() {
     let csv = download(&browser, &format!("{batch}/devices.csv"), "text/csv").await;
     let text = String::from_utf8(csv.clone()).unwrap();
     assert!(
-        text.starts_with("\u{FEFF}Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model,Batch,Autopilot profile,Uploaded,Device id\r\n"),
+        text.starts_with("\u{FEFF}Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model,Customer,Batch,Autopilot profile,Uploaded,Device id\r\n"),
         "{text}"
     );
     let xlsx = download(

@@ -14,7 +14,13 @@ pub const REPORT_COLUMNS: [&str; 4] = ["Row", "Status", "Error code", "Explanati
 
 /// The columns a device export adds beside the device columns (where each device is, and
 /// what it has). An export uploaded again reads them silently as ignored.
-pub const EXPORT_COLUMNS: [&str; 4] = ["Batch", "Autopilot profile", "Uploaded", "Device id"];
+pub const EXPORT_COLUMNS: [&str; 5] = [
+    "Customer",
+    "Batch",
+    "Autopilot profile",
+    "Uploaded",
+    "Device id",
+];
 
 /// A column of the dashboard's own downloads or exports, which a device list read back
 /// ignores without a word.

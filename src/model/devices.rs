@@ -130,3 +130,24 @@ mod tests {
         assert_eq!(ago(200_000), "2 days ago");
     }
 }
+
+/// The devices a search's form chose to delete, as the confirmation shows them: grouped by
+/// customer (one deletion each), counted, and the first of each named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoundToDelete {
+    pub query: String,
+    /// The search was limited to this customer.
+    pub customer: Option<super::CustomerRow>,
+    pub selection: super::selection::Selection,
+    pub count: usize,
+    pub customers: Vec<CustomerDevices>,
+}
+
+/// One customer's devices in [`FoundToDelete`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerDevices {
+    pub customer: super::CustomerRow,
+    pub count: usize,
+    /// Serial numbers (or ids) of the first of them.
+    pub named: Vec<String>,
+}

@@ -18,6 +18,7 @@ text_enum! {
         DeviceDeleted = "device-deleted",
         DeletionRetried = "deletion-retried",
         DeletionStarted = "deletion-started",
+        DeletionsStarted = "deletions-started",
         ProfileCreated = "profile-created",
         ProfileChanged = "profile-changed",
         ProfileDeleted = "profile-deleted",
@@ -52,6 +53,10 @@ impl Done {
                 "The deletion is stored and being sent, one request per device. This page \
                  follows it until every device has its outcome; you can leave it, the \
                  dashboard goes on."
+            }
+            Done::DeletionsStarted => {
+                "The devices are being deleted: one deletion per customer, each stored and \
+                 being sent, listed below. Each one's page shows every device's outcome."
             }
             Done::ProfileCreated => "The profile was created in Partner Center.",
             Done::ProfileChanged => "The profile was changed in Partner Center.",

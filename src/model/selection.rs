@@ -1,5 +1,5 @@
-//! Which devices of a batch a form chose: the ones ticked on the page, or every device of the
-//! batch on all its pages. The batch page's forms send it (`devices` = `selected` or `all`,
+//! Which devices of a list a form chose: the ones ticked on the page, or every device of the
+//! list on all its pages (a batch's, or a search's). The batch and search pages' forms send it (`devices` = `selected` or `all`,
 //! and a `device` field for each ticked device); a confirmation page carries it on in its
 //! address and its own form, so that what is done is what was confirmed.
 
@@ -14,10 +14,12 @@ pub const TICKED: &str = "device";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Selection {
-    /// The devices ticked on the page, by Partner Center id, in the order sent.
+    /// The devices ticked on the page, in the order sent: by Partner Center id on a batch's
+    /// page, by customer and id on a search's ([`found_device`]).
     Ticked(Vec<String>),
-    /// Every device of the batch, on every page, as Partner Center lists it when it is done.
-    WholeBatch,
+    /// Every device of the list, on every page: a batch's as Partner Center lists it, a
+    /// search's as the index finds it, when it is done.
+    All,
 }
 
 impl Selection {
@@ -28,7 +30,7 @@ impl Selection {
         ticked: impl Iterator<Item = &'a str>,
     ) -> Result<Selection, AppError> {
         match which {
-            Some("all") => Ok(Selection::WholeBatch),
+            Some("all") => Ok(Selection::All),
             Some("selected") | None => {
                 let mut ids: Vec<String> = Vec::new();
                 for id in ticked.map(str::trim).filter(|id| !id.is_empty()) {
@@ -52,12 +54,23 @@ impl Selection {
     /// The fields that say it again, for an address's query or a form's hidden inputs.
     pub fn fields(&self) -> Vec<(&'static str, String)> {
         match self {
-            Selection::WholeBatch => vec![(WHICH, "all".into())],
+            Selection::All => vec![(WHICH, "all".into())],
             Selection::Ticked(ids) => std::iter::once((WHICH, "selected".to_string()))
                 .chain(ids.iter().map(|id| (TICKED, id.clone())))
                 .collect(),
         }
     }
+}
+
+/// How a search result's checkbox names its device: the customer's id and the device's,
+/// which together find it in the device index.
+pub fn found_device(customer_id: &str, device_id: &str) -> String {
+    format!("{customer_id}/{device_id}")
+}
+
+/// The customer's id and the device's, from a search result's checkbox.
+pub fn split_found_device(ticked: &str) -> Option<(&str, &str)> {
+    ticked.split_once('/')
 }
 
 #[cfg(test)]
@@ -80,7 +93,7 @@ mod tests {
         assert_eq!(Selection::read(which, ids).unwrap(), ticked);
         assert_eq!(
             Selection::read(Some("all"), ["a"].into_iter()).unwrap(),
-            Selection::WholeBatch
+            Selection::All
         );
         assert!(Selection::read(None, std::iter::empty()).is_err());
         assert!(Selection::read(Some("some"), ["a"].into_iter()).is_err());

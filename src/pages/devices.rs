@@ -5,6 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::find_devices;
 use crate::components::{done_notice::DoneNotice, loaded::Loaded};
 use crate::model::devices::{DeviceSearchView, FoundDevice, IndexCoverage, IndexFreshness};
+use crate::model::selection::{found_device, TICKED, WHICH};
 use crate::urls;
 
 /// `/devices?q=…&customer=…`: a device found by its serial number (or its start), product key
@@ -73,7 +74,9 @@ fn Search(data: DeviceSearchView) -> impl IntoView {
                  instead."
             </p>
         })}
-        {(count > 0).then(|| view! { <Results results/> })}
+        {(count > 0).then(|| view! {
+            <Results results query=query.clone() customer=customer.as_ref().map(|c| c.id.clone()) more/>
+        })}
         {more.then(|| view! { <p class="hint">"More devices match than are shown: type more of the serial number."</p> })}
         <section aria-labelledby="freshness">
             <h2 id="freshness">"What was searched"</h2>
@@ -117,38 +120,75 @@ fn coverage_words(coverage: &IndexCoverage, one_customer: bool) -> String {
     }
 }
 
+/// The devices found, in a form that acts on the ticked ones or on every device the search
+/// finds: deleting them (a `GET` of the confirmation page), or exporting them.
 #[component]
-fn Results(results: Vec<FoundDevice>) -> impl IntoView {
+fn Results(
+    results: Vec<FoundDevice>,
+    query: String,
+    customer: Option<String>,
+    more: bool,
+) -> impl IntoView {
+    let every = if more {
+        "Every device this search finds, also those not shown".to_string()
+    } else {
+        format!("All {} devices found", results.len())
+    };
+    let (xlsx, csv) = (
+        urls::found_export(&query, customer.as_deref(), "xlsx"),
+        urls::found_export(&query, customer.as_deref(), "csv"),
+    );
     view! {
-        <table class="devices">
-            <thead><tr>
-                <th scope="col">"Serial number"</th><th scope="col">"Customer"</th>
-                <th scope="col">"Batch"</th><th scope="col">"Product key"</th>
-                <th scope="col">"Manufacturer and model"</th><th scope="col">"Autopilot profile"</th>
-                <th scope="col">"Uploaded"</th>
-            </tr></thead>
-            <tbody>
-                {results.into_iter().map(|d| {
-                    let batch = urls::batch(&d.customer_id, &d.batch_id, 1);
-                    let customer = urls::batches(&d.customer_id);
-                    view! {
-                        <tr>
-                            <td>{d.serial_number.unwrap_or_else(|| d.device_id.clone())}</td>
-                            <td><a href=customer>{d.customer_name}</a></td>
-                            <td><a href=batch>{d.batch_id}</a></td>
-                            <td>{d.product_key.unwrap_or_default()}</td>
-                            <td>{d.model.unwrap_or_default()}</td>
-                            <td>{d.profile.unwrap_or_else(|| "—".into())}</td>
-                            <td>{d.uploaded.unwrap_or_default()}</td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+        <p class="actions">
+            "Every device found: "
+            <a href=xlsx download="">"Export as Excel (XLSX)"</a>
+            <a href=csv download="">"Export as CSV"</a>
+        </p>
+        <form method="get" action=urls::DELETE_FOUND class="found-devices">
+            <input type="hidden" name="q" value=query/>
+            {customer.map(|c| view! { <input type="hidden" name="customer" value=c/> })}
+            <fieldset class="device-choice">
+                <legend>"Devices to act on"</legend>
+                <label><input type="radio" name=WHICH value="selected" checked/>" The devices ticked below"</label>
+                <label><input type="radio" name=WHICH value="all"/>" "{every}</label>
+            </fieldset>
+            <p class="actions">
+                <button type="submit" class="secondary">"Delete the chosen devices…"</button>
+                <span class="hint">"You confirm on the next page, which names the customers."</span>
+            </p>
+            <table class="devices">
+                <thead><tr>
+                    <th scope="col" class="pick"><span class="visually-hidden">"Select"</span></th>
+                    <th scope="col">"Serial number"</th><th scope="col">"Customer"</th>
+                    <th scope="col">"Batch"</th><th scope="col">"Product key"</th>
+                    <th scope="col">"Manufacturer and model"</th><th scope="col">"Autopilot profile"</th>
+                    <th scope="col">"Uploaded"</th>
+                </tr></thead>
+                <tbody>
+                    {results.into_iter().map(|d| {
+                        let batch = urls::batch(&d.customer_id, &d.batch_id, 1);
+                        let customer = urls::batches(&d.customer_id);
+                        let name = d.serial_number.clone().unwrap_or_else(|| d.device_id.clone());
+                        let ticked = found_device(&d.customer_id, &d.device_id);
+                        view! {
+                            <tr>
+                                <td class="pick"><input type="checkbox" name=TICKED value=ticked aria-label=format!("Select {name}")/></td>
+                                <td>{name}</td>
+                                <td><a href=customer>{d.customer_name}</a></td>
+                                <td><a href=batch>{d.batch_id}</a></td>
+                                <td>{d.product_key.unwrap_or_default()}</td>
+                                <td>{d.model.unwrap_or_default()}</td>
+                                <td>{d.profile.unwrap_or_else(|| "—".into())}</td>
+                                <td>{d.uploaded.unwrap_or_default()}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </form>
     }
 }
 
-/// One customer's index: how old, why it failed, and "check again".
 #[component]
 fn Freshness(f: IndexFreshness, query: String) -> impl IntoView {
     let action = format!("/devices/check/{}", urls::encode(&f.customer_id));

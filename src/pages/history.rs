@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_history;
-use crate::components::{crumbs::Crumbs, loaded::Loaded, pager::Pager};
+use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::uploads::{HistoryRow, HistoryView, UploadStatus};
 use crate::urls;
 
@@ -29,6 +29,7 @@ pub fn HistoryPage() -> impl IntoView {
         upload_history(customer, status, user, page)
     });
     view! {
+        <DoneNotice/>
         <Loaded data=data title="Uploads" loading="Loading the uploads…" show=move |data| view! { <History data/> }/>
     }
 }

@@ -2,11 +2,12 @@
 
 pub mod audit;
 pub mod batch;
+pub mod batch_delete;
 pub mod batches;
 pub mod customers;
 pub mod device_delete;
 pub mod devices;
-pub mod devices_delete;
+pub mod found_delete;
 pub mod history;
 pub mod not_found;
 pub mod operation;

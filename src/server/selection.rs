@@ -24,7 +24,7 @@ pub(crate) async fn chosen_devices(
         .devices(&caller.ctx, customer, batch)
         .try_filter(|device| std::future::ready(device.id.is_some()));
     let chosen: Vec<Device> = match selection {
-        Selection::WholeBatch => listed.try_collect().await?,
+        Selection::All => listed.try_collect().await?,
         Selection::Ticked(ids) => {
             let ticked: HashSet<&str> = ids.iter().map(String::as_str).collect();
             let chosen: Vec<Device> = listed

@@ -392,6 +392,9 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
             post(device_index::search::check_again),
         )
         .route("/devices/read-all", post(device_index::search::read_all))
+        .route("/devices/delete", post(device_index::actions::delete))
+        .route("/devices/export.csv", get(exports::found_csv))
+        .route("/devices/export.xlsx", get(exports::found_xlsx))
         .route("/customers/{customer}/profiles", post(profiles::create))
         .route(
             "/customers/{customer}/profiles/{profile}",

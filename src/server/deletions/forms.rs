@@ -1,6 +1,6 @@
 //! The forms that delete devices from a batch, each a form post (so it works with JavaScript
 //! off) after a confirmation page: one device (`pages::device_delete`), deleted at once; or
-//! the devices the batch page's form chose (`pages::devices_delete`: the ticked ones, or
+//! the devices the batch page's form chose (`pages::batch_delete`: the ticked ones, or
 //! every device of the batch), deleted in the background. Both start a deletion operation
 //! ([`super`]).
 

@@ -18,6 +18,7 @@
 //!   the same rule for the preview's and the job page's questions about an upload's rows
 //!   ([`whereabouts`]).
 
+pub mod actions;
 pub mod crawl;
 pub mod search;
 pub mod whereabouts;

@@ -14,7 +14,7 @@ use super::{IndexEntry, IndexedDevice};
 use crate::ingest::identity::{hash_digest, product_key, serial_key};
 use crate::model::devices::{ago, DeviceSearchView, FoundDevice, IndexCoverage, IndexFreshness};
 use crate::model::done::Done;
-use crate::model::AppError;
+use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{CustomerId, CustomerQuery};
 use crate::server::auth::SignedIn;
 use crate::server::caches::CustomerList;
@@ -175,41 +175,81 @@ pub(crate) fn covered<'a>(
     }
 }
 
+/// What a search finds among the devices the caller may see: those of their own customer
+/// list, or of the one customer they opened.
+pub(crate) struct Found {
+    /// In the search's order, at most the limit asked for.
+    pub devices: Vec<IndexedDevice>,
+    pub list: Arc<CustomerList>,
+    /// The customer the search is limited to.
+    pub one: Option<CustomerRow>,
+    pub by_hash: bool,
+}
+
+impl Found {
+    /// A found device's customer, by name.
+    pub fn customer_name(&self, customer_id: &str) -> String {
+        self.list
+            .customers
+            .get(&customer_id.to_lowercase())
+            .map_or_else(|| customer_id.to_string(), |n| n.clone())
+    }
+}
+
+/// The devices `query` finds, in `customer` or in every customer the caller may open, at most
+/// `limit` of them (the index is asked for more, as some may be out of scope).
+pub(crate) async fn found(
+    caller: &Caller,
+    query: &str,
+    customer: Option<&CustomerId>,
+    limit: usize,
+) -> Result<Found, AppError> {
+    if query.chars().count() > 20_000 {
+        return Err(AppError::BadInput(
+            "That is longer than any serial number, product key or hardware hash.".into(),
+        ));
+    }
+    let one = match customer {
+        Some(id) => Some(open_customer(caller, id).await?),
+        None => None,
+    };
+    let list = customer_list(caller).await?;
+    let in_scope = |customer_id: &str| {
+        let id = customer_id.to_lowercase();
+        list.customers.contains_key(&id)
+            && one.as_ref().is_none_or(|c| c.id.eq_ignore_ascii_case(&id))
+    };
+    let wanted = wanted(query);
+    let mut devices: Vec<IndexedDevice> = caller
+        .state
+        .store
+        .find_indexed(&caller.user.tenant_id, &wanted, (limit * 4) as i64)
+        .await?
+        .into_iter()
+        .filter(|d| in_scope(&d.customer_id))
+        .collect();
+    devices.truncate(limit);
+    Ok(Found {
+        devices,
+        list,
+        one,
+        by_hash: matches!(wanted, Wanted::Hash(_)),
+    })
+}
+
 /// The server side of `/devices?q=…&customer=…`.
 pub async fn find(
     query: String,
     customer: Option<CustomerId>,
 ) -> Result<DeviceSearchView, AppError> {
     let caller = caller().await?;
-    if query.chars().count() > 20_000 {
-        return Err(AppError::BadInput(
-            "That is longer than any serial number, product key or hardware hash.".into(),
-        ));
-    }
-    let one = match &customer {
-        Some(id) => Some(open_customer(&caller, id).await?),
-        None => None,
-    };
-    let list = customer_list(&caller).await?;
-    let in_scope = |customer_id: &str| {
-        let id = customer_id.to_lowercase();
-        list.customers.contains_key(&id)
-            && one.as_ref().is_none_or(|c| c.id.eq_ignore_ascii_case(&id))
-    };
-    let store = &caller.state.store;
-    let tenant = &caller.user.tenant_id;
-    let wanted = wanted(&query);
-    let found = store
-        .find_indexed(tenant, &wanted, (MOST_SHOWN * 4) as i64)
-        .await?;
+    let found = found(&caller, &query, customer.as_ref(), MOST_SHOWN + 1).await?;
     let mut results: Vec<FoundDevice> = found
-        .into_iter()
-        .filter(|d| in_scope(&d.customer_id))
+        .devices
+        .iter()
+        .cloned()
         .map(|d| FoundDevice {
-            customer_name: list
-                .customers
-                .get(&d.customer_id.to_lowercase())
-                .map_or_else(|| d.customer_id.clone(), |n| n.clone()),
+            customer_name: found.customer_name(&d.customer_id),
             customer_id: d.customer_id,
             batch_id: d.batch_id,
             device_id: d.device_id,
@@ -226,6 +266,15 @@ pub async fn find(
             ),
         })
         .collect();
+    let Found {
+        list, one, by_hash, ..
+    } = found;
+    let in_scope = |customer_id: &str| {
+        let id = customer_id.to_lowercase();
+        list.customers.contains_key(&id)
+            && one.as_ref().is_none_or(|c| c.id.eq_ignore_ascii_case(&id))
+    };
+    let tenant = &caller.user.tenant_id;
     let more = results.len() > MOST_SHOWN;
     results.truncate(MOST_SHOWN);
     let now = unix_now();
@@ -268,7 +317,7 @@ pub async fn find(
         customer: one,
         results,
         more,
-        by_hash: matches!(wanted, Wanted::Hash(_)),
+        by_hash,
         freshness,
         coverage,
         customer_list_age: ago(now - list.read_at),

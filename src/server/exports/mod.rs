@@ -12,13 +12,15 @@ mod xlsx;
 use std::collections::{HashMap, VecDeque};
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use futures::{Stream, StreamExt};
 
 use super::auth::SignedIn;
 use super::caller::{open_customer, Caller};
+use super::device_index::search::found;
+use super::device_index::IndexedDevice;
 use super::path_ids::Ids;
 use super::refusal::Refusal;
 use super::spreadsheet_cells::line;
@@ -76,25 +78,56 @@ fn header() -> Vec<&'static str> {
 pub struct ExportRow(pub Vec<String>);
 
 impl ExportRow {
-    fn of(device: Device, batch: &BatchId, profiles: &Profiles, hash: Option<&String>) -> Self {
+    /// A device as Partner Center listed it in `batch` of `customer`.
+    fn listed(
+        device: Device,
+        (customer, batch): (&str, &BatchId),
+        profiles: &Profiles,
+        hash: Option<&String>,
+    ) -> Self {
         let profile = device
             .oobe_policy_id()
             .map(|id| profiles.get(id).map_or(id, String::as_str).to_string());
-        let uploaded = device
-            .uploaded_date
-            .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string());
         ExportRow(vec![
             device.serial_number.unwrap_or_default(),
             device.product_key.unwrap_or_default(),
             hash.cloned().unwrap_or_default(),
             device.oem_manufacturer_name.unwrap_or_default(),
             device.model_name.unwrap_or_default(),
+            customer.to_string(),
             batch.to_string(),
             profile.unwrap_or_default(),
-            uploaded.unwrap_or_default(),
+            device.uploaded_date.map(utc).unwrap_or_default(),
             device.id.unwrap_or_default(),
         ])
     }
+
+    /// A device as the device index holds it, of the customer named `customer`.
+    fn indexed(device: IndexedDevice, customer: String, hash: Option<&String>) -> Self {
+        let uploaded = device
+            .uploaded_at
+            .and_then(|at| chrono::DateTime::from_timestamp(at, 0));
+        ExportRow(vec![
+            device.serial_number.unwrap_or_default(),
+            device.product_key.unwrap_or_default(),
+            hash.cloned().unwrap_or_default(),
+            device.manufacturer.unwrap_or_default(),
+            device.model.unwrap_or_default(),
+            customer,
+            device.batch_id,
+            device
+                .profile_name
+                .or(device.profile_id)
+                .unwrap_or_default(),
+            uploaded.map(utc).unwrap_or_default(),
+            device.device_id,
+        ])
+    }
+}
+
+/// A time as a spreadsheet sorts it, saying its zone.
+fn utc(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
 /// Profile names by id, so the export says "Standard" rather than a GUID.
@@ -106,6 +139,7 @@ struct Reading {
     ctx: CallContext,
     tenant: String,
     customer: CustomerId,
+    customer_name: String,
     profiles: Profiles,
     batches: VecDeque<BatchId>,
     next: Option<Continuation>,
@@ -134,12 +168,7 @@ fn pages(reading: Reading) -> impl Stream<Item = Result<Vec<ExportRow>, AppError
                 continue;
             }
             let ids: Vec<&str> = page.items.iter().filter_map(|d| d.id.as_deref()).collect();
-            let hashes = match r
-                .state
-                .store
-                .known_hashes(&r.tenant, &r.customer, &ids)
-                .await
-            {
+            let hashes = match r.state.store.known_hashes(&r.tenant, &ids).await {
                 Ok(hashes) => hashes,
                 Err(error) => return Some((Err(AppError::from(error)), None)),
             };
@@ -148,7 +177,8 @@ fn pages(reading: Reading) -> impl Stream<Item = Result<Vec<ExportRow>, AppError
                 .into_iter()
                 .map(|device| {
                     let hash = device.id.as_ref().and_then(|id| hashes.get(id));
-                    ExportRow::of(device, &batch, &r.profiles, hash)
+                    let at = (r.customer_name.as_str(), &batch);
+                    ExportRow::listed(device, at, &r.profiles, hash)
                 })
                 .collect();
             return Some((Ok(rows), Some(r)));
@@ -157,28 +187,26 @@ fn pages(reading: Reading) -> impl Stream<Item = Result<Vec<ExportRow>, AppError
 }
 
 impl Store {
-    /// The hardware hashes the dashboard uploaded the devices `ids` of `customer` with, by
-    /// device id: those it registered, in any upload of this partner.
+    /// The hardware hashes the dashboard uploaded the devices `ids` with, by device id: those
+    /// it registered, in any upload of this partner (Partner Center's device ids are GUIDs,
+    /// one customer's never another's).
     pub async fn known_hashes(
         &self,
         tenant: &str,
-        customer: &CustomerId,
         ids: &[&str],
     ) -> Result<HashMap<String, String>, sqlx::Error> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let places: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 3)).collect();
+        let places: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "SELECT r.device_id, r.hardware_hash FROM upload_rows r \
              JOIN operations o ON o.id = r.upload_id \
-             WHERE o.tenant_id = $1 AND o.customer_id = $2 AND r.hardware_hash IS NOT NULL \
+             WHERE o.tenant_id = $1 AND r.hardware_hash IS NOT NULL \
              AND r.device_id IN ({})",
             places.join(", ")
         );
-        let mut query = sqlx::query_as::<_, (String, String)>(&sql)
-            .bind(tenant)
-            .bind(customer);
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql).bind(tenant);
         for id in ids {
             query = query.bind(*id);
         }
@@ -267,6 +295,7 @@ async fn export(
         ctx,
         tenant: user.tenant_id,
         customer,
+        customer_name: opened.name.clone(),
         profiles,
         batches,
         next: None,
@@ -283,16 +312,22 @@ async fn export(
         None => Vec::new(),
     };
     let rows = futures::stream::once(async { Ok(first) }).chain(rows);
-    let name = format!(
-        "{}-devices.{}",
-        file_name_part(batch.as_ref().map_or(opened.name.as_str(), BatchId::as_str)),
-        format.extension()
-    );
+    let name = batch.as_ref().map_or(opened.name.as_str(), BatchId::as_str);
+    Ok(respond(rows, name, format))
+}
+
+/// The file `rows` make, named after `what` (a batch, a customer, a search).
+fn respond(
+    rows: impl Stream<Item = Result<Vec<ExportRow>, AppError>> + Send + 'static,
+    what: &str,
+    format: Format,
+) -> Response {
+    let name = format!("{}-devices.{}", file_name_part(what), format.extension());
     let body = match format {
         Format::Csv => Body::from_stream(csv(rows)),
         Format::Xlsx => Body::from_stream(xlsx::write(rows)),
     };
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
             (
@@ -302,7 +337,87 @@ async fn export(
         ],
         body,
     )
-        .into_response())
+        .into_response()
+}
+
+/// The search an export of search results repeats: `q`, and `customer` when it was limited
+/// to one.
+#[derive(Debug, serde::Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    customer: Option<String>,
+}
+
+/// `GET /devices/export.csv?q=…&customer=…`: every device the search finds (not only the
+/// first page shown), as the device index holds them, as CSV.
+pub async fn found_csv(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(search): Query<SearchQuery>,
+) -> Result<Response, Refusal> {
+    export_found(state, signed_in, search, Format::Csv).await
+}
+
+/// `GET /devices/export.xlsx?q=…&customer=…`: the same, as XLSX.
+pub async fn found_xlsx(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(search): Query<SearchQuery>,
+) -> Result<Response, Refusal> {
+    export_found(state, signed_in, search, Format::Xlsx).await
+}
+
+/// Devices of a search export given their hashes at once.
+const FOUND_PER_PIECE: usize = 100;
+
+/// A search's devices are found in one query (at most `upload_max_rows`, what one upload
+/// may read back), then written a piece at a time.
+async fn export_found(
+    state: AppState,
+    signed_in: SignedIn,
+    search: SearchQuery,
+    format: Format,
+) -> Result<Response, Refusal> {
+    let caller = Caller::new(state, signed_in).await?;
+    let customer: Option<CustomerId> = match search.customer.filter(|c| !c.is_empty()) {
+        Some(id) => Some(super::path_ids::from_address(&id)?),
+        None => None,
+    };
+    let most = caller.state.config.upload_max_rows;
+    let found = found(&caller, &search.q, customer.as_ref(), most).await?;
+    let names: HashMap<String, String> = found
+        .devices
+        .iter()
+        .map(|d| (d.customer_id.clone(), found.customer_name(&d.customer_id)))
+        .collect();
+    let (store, tenant) = (caller.state.store.clone(), caller.user.tenant_id.clone());
+    let pieces: Vec<Vec<IndexedDevice>> = found
+        .devices
+        .chunks(FOUND_PER_PIECE)
+        .map(<[IndexedDevice]>::to_vec)
+        .collect();
+    let rows = futures::stream::iter(pieces).then(move |piece| {
+        let (store, tenant, names) = (store.clone(), tenant.clone(), names.clone());
+        async move {
+            let ids: Vec<&str> = piece.iter().map(|d| d.device_id.as_str()).collect();
+            let hashes = store.known_hashes(&tenant, &ids).await?;
+            Ok(piece
+                .into_iter()
+                .map(|d| {
+                    let hash = hashes.get(&d.device_id);
+                    let name = names.get(&d.customer_id).cloned().unwrap_or_default();
+                    ExportRow::indexed(d, name, hash)
+                })
+                .collect())
+        }
+    });
+    let what = match search.q.trim() {
+        "" => "search".to_string(),
+        q => format!("search-{q}"),
+    };
+    Ok(respond(rows, &what, format))
 }
 
 /// The CSV: a byte-order mark (so Excel shows accents) and the header, then a piece per page.

@@ -13,7 +13,7 @@ use crate::urls;
 /// the batch page's form chose, counted and named as Partner Center lists them now, and the
 /// button that deletes them (a form post, with or without JavaScript).
 #[component]
-pub fn DevicesDeletePage() -> impl IntoView {
+pub fn BatchDeletePage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let key = move || {
@@ -46,7 +46,7 @@ fn Confirmation(data: DevicesToDelete) -> impl IntoView {
     let action = urls::delete_devices(&customer.id, &batch_id);
     let heading = match (&selection, count) {
         (_, 1) => "Delete this device?".to_string(),
-        (Selection::WholeBatch, n) => format!("Delete all {n} devices of this batch?"),
+        (Selection::All, n) => format!("Delete all {n} devices of this batch?"),
         (Selection::Ticked(_), n) => format!("Delete these {n} devices?"),
     };
     let button = match count {
