@@ -63,7 +63,7 @@ test("a deletion Partner Center refused has its own page, and goes through when 
   } finally {
     await faults({});
   }
-  await expect(page.getByRole("alert")).toContainText("Not every device was deleted.");
+  await expect(page.getByRole("alert")).toContainText("Not every device was deleted: 0 of 1 were.");
   await expect(page.getByText(`REF-${run}-1`)).toBeVisible();
   await expect(page.getByText(/busy \(throttling\)/).first()).toBeVisible();
   await settle(page, jsOn);

@@ -131,7 +131,7 @@ fn Devices(data: DevicesView) -> impl IntoView {
                         None => view! { <ApplyProfile profiles=data.profiles/> }.into_any(),
                     }}
                     <p class="actions">
-                        <button type="submit" class="secondary" formaction=delete_chosen formmethod="get">
+                        <button type="submit" class="secondary" formaction=delete_chosen formmethod="get" formnovalidate>
                             "Delete the chosen devices…"
                         </button>
                         <span class="hint">"You confirm on the next page."</span>

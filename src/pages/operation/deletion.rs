@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::crumbs::Crumbs;
+use crate::components::poll::ReloadWithoutScript;
 use crate::model::operations::{DeletedDeviceView, DeletionView, OperationState, PartState};
 use crate::urls;
 
@@ -51,6 +52,7 @@ pub fn Deletion(data: DeletionView) -> impl IntoView {
         <Title text=format!("Deletion · {}", customer.name)/>
         <Crumbs customer=customer.clone() here="Deletion"/>
         <h1>"Deleting devices"</h1>
+        {(state == OperationState::Submitting).then(|| view! { <ReloadWithoutScript/> })}
         <div class=class role=role>
             <p>{summary}</p>
             {error.map(|error| view! { <p>{error}</p> })}
