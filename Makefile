@@ -49,6 +49,7 @@ bench: tools-e2e ## Measure against the budgets in release mode; prints the tabl
 	cargo bench $(FEATURES) --bench ingest
 	bash scripts/postgres.sh start
 	cargo bench $(FEATURES) --bench device_index
+	cargo bench $(FEATURES) --bench bulk
 	cargo bench $(FEATURES) --bench pages
 
 lint: tools ## rustfmt and clippy (server and browser), warnings are errors

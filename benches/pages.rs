@@ -171,6 +171,7 @@ fn main() {
         .expect("a runtime");
     let mut lines = runtime.block_on(measure());
     lines.extend(lines::load("device_index"));
+    lines.extend(lines::load("bulk"));
     let mut table = String::from(
         "| measurement | compared with | measured | budget | met |\n|---|---|---|---|---|\n",
     );
