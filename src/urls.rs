@@ -78,6 +78,9 @@ pub fn found_export(query: &str, customer: Option<&str>, extension: &str) -> Str
 /// that deletes them (its `POST`).
 pub const DELETE_FOUND: &str = "/devices/delete";
 
+/// Where a search within one customer gives the devices its form chose a profile.
+pub const APPLY_PROFILE_TO_FOUND: &str = "/devices/profile";
+
 /// A device search (`q`: a serial number or its start, a product key or a hardware hash).
 pub fn devices(query: &str) -> String {
     match query.trim() {

@@ -222,3 +222,63 @@ async fn a_found_device_gone_from_partner_center_since_the_index_read_it_stops_t
         .unwrap()
         .contains("no longer found by this search"));
 }
+
+#[tokio::test]
+async fn devices_a_search_within_one_customer_finds_are_given_a_profile() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    registered(&browser, CONTOSO, "PROF", 9500, 3).await;
+    // Across customers, no profile is offered: a profile belongs to one customer.
+    let everywhere = browser.page("/devices?q=prof-", 200).await;
+    assert!(
+        everywhere.contains("search within their customer"),
+        "{everywhere}"
+    );
+    assert!(!everywhere.contains("name=\"profile\""), "{everywhere}");
+    let refused = post_form(
+        &browser,
+        "/devices/profile",
+        &[("q", "prof-"), ("devices", "all"), ("profile", "none")],
+    )
+    .await;
+    assert_eq!(refused.status(), 400);
+
+    let within = browser
+        .page(&format!("/devices?q=prof-&customer={CONTOSO}"), 200)
+        .await;
+    let at = within
+        .find(">Standard user OOBE<")
+        .expect("Contoso's profiles offered");
+    let start = within[..at].rfind("value=\"").unwrap() + "value=\"".len();
+    let standard = within[start..start + within[start..].find('"').unwrap()].to_string();
+    let fields = [
+        ("q", "prof-"),
+        ("customer", CONTOSO),
+        ("devices", "all"),
+        ("profile", standard.as_str()),
+    ];
+    let response = post_form(&browser, "/devices/profile", &fields).await;
+    assert_eq!(response.status(), 303);
+    let assignment = location(&response);
+    assert!(
+        assignment.ends_with("?done=assignment-sent"),
+        "{assignment}"
+    );
+    for _ in 0..150 {
+        let held = admin_list_at(&app.sandbox_url, &format!("customers/{CONTOSO}/devices")).await;
+        let given = held
+            .iter()
+            .filter(|d| {
+                d["serialNumber"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("PROF-"))
+            })
+            .filter(|d| d["policy"].as_str() == Some(standard.as_str()))
+            .count();
+        if given == 3 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the three devices never got the profile");
+}

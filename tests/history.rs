@@ -273,6 +273,7 @@ fn write_routes(c: &str, u: &str) -> Vec<String> {
     routes.push(format!("/customers/{c}/batches/Contoso-PO-4711/profile"));
     routes.push(format!("/customers/{c}/batches/Contoso-PO-4711/delete"));
     routes.push("/devices/delete".into());
+    routes.push("/devices/profile".into());
     routes.push(format!("/customers/{c}/profiles"));
     routes.push(format!("/customers/{c}/profiles/{u}"));
     routes.push(format!("/customers/{c}/profiles/{u}/delete"));

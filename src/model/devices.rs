@@ -47,6 +47,11 @@ pub struct DeviceSearchView {
     pub coverage: IndexCoverage,
     /// How long ago the person's customer list (what they may see) was read.
     pub customer_list_age: String,
+    /// Searching one customer whose devices have been found: its profiles, to give them
+    /// (profiles belong to a customer, so only a search within one offers them).
+    pub profiles: Vec<super::ProfileOption>,
+    /// Why this sign-in may not give devices a profile, once Partner Center said so.
+    pub profiles_read_only: Option<String>,
 }
 
 /// Partner Center's device error "already registered to this customer"

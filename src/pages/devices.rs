@@ -3,9 +3,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::find_devices;
+use crate::components::profile_choice::ProfileChoice;
 use crate::components::{done_notice::DoneNotice, loaded::Loaded};
 use crate::model::devices::{DeviceSearchView, FoundDevice, IndexCoverage, IndexFreshness};
 use crate::model::selection::{found_device, TICKED, WHICH};
+use crate::model::ProfileOption;
 use crate::urls;
 
 /// `/devices?q=…&customer=…`: a device found by its serial number (or its start), product key
@@ -42,6 +44,8 @@ fn Search(data: DeviceSearchView) -> impl IntoView {
         freshness,
         coverage,
         customer_list_age,
+        profiles,
+        profiles_read_only,
     } = data;
     let scope = match &customer {
         Some(c) => format!("in {}", c.name),
@@ -75,7 +79,8 @@ fn Search(data: DeviceSearchView) -> impl IntoView {
             </p>
         })}
         {(count > 0).then(|| view! {
-            <Results results query=query.clone() customer=customer.as_ref().map(|c| c.id.clone()) more/>
+            <Results results query=query.clone() customer=customer.as_ref().map(|c| c.id.clone()) more
+                profiles=profiles.clone() profiles_read_only=profiles_read_only.clone()/>
         })}
         {more.then(|| view! { <p class="hint">"More devices match than are shown: type more of the serial number."</p> })}
         <section aria-labelledby="freshness">
@@ -121,14 +126,35 @@ fn coverage_words(coverage: &IndexCoverage, one_customer: bool) -> String {
 }
 
 /// The devices found, in a form that acts on the ticked ones or on every device the search
-/// finds: deleting them (a `GET` of the confirmation page), or exporting them.
+/// finds: deleting them (a `GET` of the confirmation page), giving them a profile (a post;
+/// within one customer), or exporting them.
 #[component]
 fn Results(
     results: Vec<FoundDevice>,
     query: String,
     customer: Option<String>,
     more: bool,
+    profiles: Vec<ProfileOption>,
+    profiles_read_only: Option<String>,
 ) -> impl IntoView {
+    let profile_form = match (&customer, profiles_read_only) {
+        (None, _) => view! {
+            <p class="hint">
+                "To give devices a profile, search within their customer: a profile belongs to \
+                 one customer."
+            </p>
+        }
+        .into_any(),
+        (Some(_), Some(why)) => view! { <p class="notice">{why}</p> }.into_any(),
+        (Some(_), None) => view! {
+            <fieldset class="profile-choice">
+                <legend>"Give the chosen devices an Autopilot profile"</legend>
+                <ProfileChoice profiles/>
+                <button type="submit" formaction=urls::APPLY_PROFILE_TO_FOUND formmethod="post">"Apply"</button>
+            </fieldset>
+        }
+        .into_any(),
+    };
     let every = if more {
         "Every device this search finds, also those not shown".to_string()
     } else {
@@ -152,8 +178,9 @@ fn Results(
                 <label><input type="radio" name=WHICH value="selected" checked/>" The devices ticked below"</label>
                 <label><input type="radio" name=WHICH value="all"/>" "{every}</label>
             </fieldset>
+            {profile_form}
             <p class="actions">
-                <button type="submit" class="secondary">"Delete the chosen devices…"</button>
+                <button type="submit" class="secondary" formnovalidate>"Delete the chosen devices…"</button>
                 <span class="hint">"You confirm on the next page, which names the customers."</span>
             </p>
             <table class="devices">

@@ -393,6 +393,10 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
         )
         .route("/devices/read-all", post(device_index::search::read_all))
         .route("/devices/delete", post(device_index::actions::delete))
+        .route(
+            "/devices/profile",
+            post(device_index::actions::apply_profile),
+        )
         .route("/devices/export.csv", get(exports::found_csv))
         .route("/devices/export.xlsx", get(exports::found_xlsx))
         .route("/customers/{customer}/profiles", post(profiles::create))

@@ -26,7 +26,7 @@ use crate::urls;
 /// The profile a form chose: `profile` is one of the customer's profile ids, or `none` to
 /// remove the profile. Refused before anything is stored when the sign-in may not write
 /// profiles, nothing is chosen, or the profile is no longer in Partner Center.
-async fn chosen_profile(
+pub(crate) async fn chosen_profile(
     caller: &Caller,
     customer: &CustomerId,
     fields: &[(String, String)],
@@ -67,7 +67,7 @@ async fn chosen_profile(
 
 /// Starts the assignment a form asked for ([`start`]) and leads to its page, which says it
 /// was sent. At most `upload_max_rows` devices: one setting bounds what one operation stores.
-async fn start_and_show(
+pub(crate) async fn start_and_show(
     caller: &Caller,
     customer: (&CustomerId, &str),
     choice: &ProfileChoice,

@@ -1,5 +1,6 @@
 //! Acting on what a search found: deleting the devices its form chose (the ticked results, or
-//! every device the search finds), across customers. The index says where each device was;
+//! every device the search finds), across customers; or, within one customer, giving them a
+//! profile. The index says where each device was;
 //! Partner Center is asked where it is now, batch by batch, before anything is stored, so
 //! that nothing is deleted that moved or was deleted since the index read it. Each customer's
 //! devices become one deletion operation ([`crate::server::deletions`]): an operation belongs
@@ -18,6 +19,7 @@ use crate::model::done::Done;
 use crate::model::selection::{split_found_device, Selection, TICKED, WHICH};
 use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{BatchId, CustomerId};
+use crate::server::assignments::{self, DeviceToAssign};
 use crate::server::auth::SignedIn;
 use crate::server::caller::{caller, open_customer, Caller};
 use crate::server::deletions::{self, DeviceToRemove};
@@ -210,6 +212,44 @@ pub async fn to_delete(
             })
             .collect(),
     })
+}
+
+/// `POST /devices/profile`: `profile` (an id, or `none`) for the devices a search within one
+/// customer chose (`q`, `customer`, `devices`, `device`), as Partner Center lists them now:
+/// one profile assignment ([`assignments`]), then to its page.
+pub async fn apply_profile(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    axum::Form(fields): Fields,
+) -> Result<Redirect, Refusal> {
+    let caller = Caller::new(state, signed_in).await?;
+    let Some(customer) = field(&fields, "customer").filter(|c| !c.is_empty()) else {
+        return Err(AppError::BadInput(
+            "A profile belongs to one customer: search within the customer first.".into(),
+        )
+        .into());
+    };
+    let customer: CustomerId = crate::server::path_ids::from_address(customer)?;
+    let choice = assignments::forms::chosen_profile(&caller, &customer, &fields).await?;
+    let searched = Searched {
+        query: field(&fields, "q").unwrap_or_default().to_string(),
+        customer: Some(customer),
+    };
+    let selection = Selection::read(field(&fields, WHICH), every(&fields, TICKED))?;
+    let chosen = chosen(&caller, &searched, &selection).await?;
+    let Some((opened, devices)) = chosen.into_iter().next() else {
+        return Err(AppError::Changed("The search finds no device now.".into()).into());
+    };
+    let devices: Vec<DeviceToAssign> = devices
+        .into_iter()
+        .map(|d| DeviceToAssign {
+            batch_id: d.batch_id.to_string(),
+            device_id: d.device_id,
+            serial_number: d.serial_number,
+            model: d.model,
+        })
+        .collect();
+    assignments::forms::start_and_show(&caller, (&customer, &opened.name), &choice, &devices).await
 }
 
 /// `POST /devices/delete`: `q` and `customer` (the search), `devices` and `device` (the

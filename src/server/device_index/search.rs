@@ -312,7 +312,23 @@ pub async fn find(
             error: e.error.clone(),
         })
         .collect();
+    // Profiles are offered for devices of one customer, when there is something to give.
+    let profiles = match (&one, results.is_empty()) {
+        (Some(customer), false) => {
+            let id: CustomerId = crate::server::path_ids::from_address(&customer.id)?;
+            caller
+                .state
+                .partner_center
+                .policies(&caller.ctx, &id)
+                .await
+                .map(crate::server::profiles::options)
+                .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
     Ok(DeviceSearchView {
+        profiles,
+        profiles_read_only: crate::server::profiles::read_only(&caller),
         query: query.trim().to_string(),
         customer: one,
         results,
