@@ -182,6 +182,13 @@ async fn a_whole_batch_is_deleted_through_failures_with_every_outcome_recorded()
     set_faults_at(&app.sandbox_url, FaultSettings::default()).await;
     assert!(page.contains("Done. Every device was deleted."), "{page}");
     assert!(held(&app.sandbox_url, LARGE_BATCH).await.is_empty());
+    // 263 devices, 100 a page.
+    assert!(page.contains("The 263 devices"), "{page}");
+    assert_eq!(page.matches("<li>").count(), 100, "{page}");
+    assert!(page.contains("rel=\"next\""), "{page}");
+    let last = browser.page(&format!("{deletion}?page=3"), 200).await;
+    assert_eq!(last.matches("<li>").count(), 63, "{last}");
+    assert!(!last.contains("rel=\"next\""), "{last}");
 
     let sent = deletes(&app.sandbox_url).await;
     assert_eq!(sent.len(), 263, "one device each: {}", sent.len());

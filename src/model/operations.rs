@@ -108,7 +108,13 @@ pub struct DeletionView {
     pub requested: String,
     pub state: OperationState,
     pub error: Option<String>,
+    /// One page of its devices: those not deleted first, then in the order asked.
     pub devices: Vec<DeletedDeviceView>,
+    /// Of every device: how many, and how many are deleted.
+    pub total: usize,
+    pub deleted: usize,
+    pub page: u32,
+    pub has_next: bool,
     /// It failed with devices left: the person may send them again.
     pub can_retry: bool,
 }

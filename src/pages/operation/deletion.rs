@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::crumbs::Crumbs;
 use crate::components::poll::ReloadWithoutScript;
+use crate::components::{crumbs::Crumbs, pager::Pager};
 use crate::model::operations::{DeletedDeviceView, DeletionView, OperationState, PartState};
 use crate::urls;
 
@@ -19,13 +19,12 @@ pub fn Deletion(data: DeletionView) -> impl IntoView {
         state,
         error,
         devices,
+        total,
+        deleted,
+        page,
+        has_next,
         can_retry,
     } = data;
-    let total = devices.len();
-    let deleted = devices
-        .iter()
-        .filter(|d| matches!(d.state, PartState::Accepted | PartState::Settled))
-        .count();
     let (summary, class, role) = match state {
         OperationState::Submitted => (
             "Done. Every device was deleted.".to_string(),
@@ -44,10 +43,11 @@ pub fn Deletion(data: DeletionView) -> impl IntoView {
         ),
     };
     let retry = format!("{}/resume", urls::operation(&customer.id, &id));
-    let devices_heading = match devices.len() {
+    let devices_heading = match total {
         1 => "The device".to_string(),
         n => format!("The {n} devices"),
     };
+    let pager_base = urls::operation(&customer.id, &id);
     view! {
         <Title text=format!("Deletion · {}", customer.name)/>
         <Crumbs customer=customer.clone() here="Deletion"/>
@@ -74,6 +74,7 @@ pub fn Deletion(data: DeletionView) -> impl IntoView {
                 view! { <DeviceOutcome device batch/> }
             }).collect_view()}
         </ul>
+        <Pager page has_next label="Device pages" href=move |page| format!("{pager_base}?page={page}")/>
     }
 }
 

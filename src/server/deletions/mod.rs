@@ -257,14 +257,46 @@ pub async fn start(
     Ok(operation.id)
 }
 
-/// The server side of a deletion's page.
+/// Devices a deletion's page lists at a time.
+const DEVICES_PER_PAGE: usize = 100;
+
+/// The server side of a deletion's page: page `page` of its devices, those not deleted
+/// first (what needs a look), then in the order they were asked for.
 /// `operation` is a deletion the caller may see (`operation_pages::view` checked).
-pub(crate) async fn view(caller: &Caller, operation: Operation) -> Result<DeletionView, AppError> {
+pub(crate) async fn view(
+    caller: &Caller,
+    operation: Operation,
+    page: u32,
+) -> Result<DeletionView, AppError> {
     let customer = open_customer(caller, &operation.customer_id).await?;
     let store = &caller.state.store;
     let parts = store.parts(&operation.id).await?;
     let devices = store.devices_to_remove(&operation.id).await?;
     let can_retry = operation.state == OperationState::Failed;
+    let mut shown: Vec<DeletedDeviceView> = devices
+        .into_iter()
+        .zip(parts)
+        .map(|(device, part)| DeletedDeviceView {
+            batch_id: device.batch_id.to_string(),
+            device_id: device.device_id,
+            serial_number: device.serial_number,
+            model: device.model,
+            state: part.state,
+            error: part.error,
+            request_id: part.request_id.to_string(),
+        })
+        .collect();
+    let total = shown.len();
+    let deleted = shown.iter().filter(|d| d.state.is_done()).count();
+    shown.sort_by_key(|d| d.state.is_done());
+    let page = page.max(1);
+    let skip = (page as usize - 1) * DEVICES_PER_PAGE;
+    let has_next = skip + DEVICES_PER_PAGE < total;
+    let devices = shown
+        .into_iter()
+        .skip(skip)
+        .take(DEVICES_PER_PAGE)
+        .collect();
     Ok(DeletionView {
         customer,
         requested: display_time(chrono::DateTime::from_timestamp(operation.created_at, 0))
@@ -273,19 +305,11 @@ pub(crate) async fn view(caller: &Caller, operation: Operation) -> Result<Deleti
         id: operation.id.to_string(),
         state: operation.state,
         error: operation.error,
-        devices: devices
-            .into_iter()
-            .zip(parts)
-            .map(|(device, part)| DeletedDeviceView {
-                batch_id: device.batch_id.to_string(),
-                device_id: device.device_id,
-                serial_number: device.serial_number,
-                model: device.model,
-                state: part.state,
-                error: part.error,
-                request_id: part.request_id.to_string(),
-            })
-            .collect(),
+        devices,
+        total,
+        deleted,
+        page,
+        has_next,
         can_retry,
     })
 }

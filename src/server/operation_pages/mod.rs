@@ -59,7 +59,7 @@ pub async fn view(
             uploads::views::upload_job(caller, ids, show, page).await?,
         )),
         OperationKind::DeviceDeletion => {
-            OperationView::Deletion(deletions::view(&caller, operation).await?)
+            OperationView::Deletion(deletions::view(&caller, operation, page).await?)
         }
         OperationKind::ProfileAssignment => {
             OperationView::Assignment(assignments::page::view(&caller, operation).await?)
