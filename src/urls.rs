@@ -81,6 +81,13 @@ pub const DELETE_FOUND: &str = "/devices/delete";
 /// Where a search within one customer gives the devices its form chose a profile.
 pub const APPLY_PROFILE_TO_FOUND: &str = "/devices/profile";
 
+/// The same list of devices with every box on the page ticked (`?tick=all`): a link, so it
+/// works without JavaScript.
+pub fn every_ticked(url: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}tick=all")
+}
+
 /// A device search (`q`: a serial number or its start, a product key or a hardware hash).
 pub fn devices(query: &str) -> String {
     match query.trim() {

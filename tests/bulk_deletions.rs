@@ -40,6 +40,16 @@ async fn held(sandbox_url: &str, batch: &str) -> HashSet<String> {
         .collect()
 }
 
+/// The serial number of a device of `batch` the sandbox holds.
+async fn held_serial(sandbox_url: &str, batch: &str) -> String {
+    admin_list_at(sandbox_url, &format!("customers/{CONTOSO}/devices"))
+        .await
+        .into_iter()
+        .find(|d| d["batchId"] == batch)
+        .and_then(|d| d["serialNumber"].as_str().map(str::to_string))
+        .expect("a device with a serial number")
+}
+
 /// Each device's `DELETE`s as the sandbox received them: their request ids and statuses.
 async fn deletes(sandbox_url: &str) -> HashMap<String, Vec<(String, u16)>> {
     let mut by_device: HashMap<String, Vec<(String, u16)>> = HashMap::new();
@@ -155,6 +165,45 @@ async fn three_ticked_devices_are_confirmed_by_name_then_deleted_in_the_backgrou
             "each device's outcome on its page: {page}"
         );
     }
+}
+
+/// How many of the page's device boxes are ticked, of how many.
+fn ticked_boxes(page: &str) -> (usize, usize) {
+    let boxes: Vec<&str> = page
+        .split("name=\"device\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('>').unwrap()])
+        .collect();
+    (
+        boxes.iter().filter(|b| b.contains("checked")).count(),
+        boxes.len(),
+    )
+}
+
+#[tokio::test]
+async fn a_link_ticks_every_device_of_the_page_without_javascript() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let page = browser.page(&batch_page(BATCH), 200).await;
+    assert_eq!(ticked_boxes(&page), (0, 12));
+    let tick_all = format!("{}?tick=all", batch_page(BATCH));
+    assert!(page.contains(&format!("href=\"{tick_all}\"")), "{page}");
+    let page = browser.page(&tick_all, 200).await;
+    assert_eq!(ticked_boxes(&page), (12, 12));
+    // The same on a search's results, once the customer is in the index.
+    let serial = held_serial(&app.sandbox_url, BATCH).await;
+    let search = format!("/devices?q={}", &serial[..serial.len() - 1]);
+    let mut found = String::new();
+    for _ in 0..100 {
+        found = browser.page(&format!("{search}&tick=all"), 200).await;
+        if ticked_boxes(&found).1 > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (ticked, of) = ticked_boxes(&found);
+    assert!(of > 0 && ticked == of, "{found}");
+    assert_eq!(ticked_boxes(&browser.page(&search, 200).await).0, 0);
 }
 
 #[tokio::test]

@@ -45,6 +45,17 @@ test("a batch is exported, three of its devices ticked and deleted, and the expo
     return workbook;
   });
 
+  await test.step("one link ticks every device of the page, another unticks them", async () => {
+    const boxes = page.getByRole("checkbox", { name: /^Select BULK-/ });
+    await page.getByRole("link", { name: "Tick every device on this page" }).click();
+    for (const n of [1, 2, 3, 4]) await expect(page.getByRole("checkbox", { name: `Select ${serial(n)}` })).toBeChecked();
+    await settle(page, jsOn);
+    await page.getByRole("link", { name: "Untick all" }).click();
+    for (const n of [1, 2, 3, 4]) await expect(page.getByRole("checkbox", { name: `Select ${serial(n)}` })).not.toBeChecked();
+    await expect(boxes).toHaveCount(4);
+    await settle(page, jsOn);
+  });
+
   await test.step("three ticked devices are deleted after a confirmation that counts them", async () => {
     for (const n of [1, 2, 3]) await page.getByRole("checkbox", { name: `Select ${serial(n)}` }).check();
     await page.getByRole("button", { name: "Delete the chosen devices…" }).click();

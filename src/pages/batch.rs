@@ -31,14 +31,15 @@ pub fn BatchPage() -> impl IntoView {
     let devices = Resource::new(key, |(customer, batch, show, page)| {
         batch_devices(customer, batch, show, page)
     });
+    let ticked = Signal::derive(move || super::every_ticked(&query.read()));
     view! {
         <DoneNotice/>
-        <Loaded data=devices title="Devices" loading="Loading devices…" show=move |data| view! { <Devices data/> }/>
+        <Loaded data=devices title="Devices" loading="Loading devices…" show=move |data| view! { <Devices data ticked/> }/>
     }
 }
 
 #[component]
-fn Devices(data: DevicesView) -> impl IntoView {
+fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoView {
     let customer = data.customer;
     let batch_id = data.batch_id;
     let title = format!("{batch_id} · {}", customer.name);
@@ -53,7 +54,7 @@ fn Devices(data: DevicesView) -> impl IntoView {
             let (label, pick) = (format!("Delete {name}"), format!("Select {name}"));
             view! {
                 <tr>
-                    <td class="pick"><input type="checkbox" name=TICKED value=d.id.clone() aria-label=pick/></td>
+                    <td class="pick"><input type="checkbox" name=TICKED value=d.id.clone() aria-label=pick checked=ticked prop:checked=ticked/></td>
                     <td>{d.serial.unwrap_or_default()}</td>
                     <td>{d.product_key.unwrap_or_default()}</td>
                     <td>{d.manufacturer.unwrap_or_default()}</td>
@@ -67,6 +68,18 @@ fn Devices(data: DevicesView) -> impl IntoView {
         .collect_view();
     let (pager_customer, pager_batch) = (customer.id.clone(), batch_id.clone());
     let show = data.show;
+    let this_page = match show {
+        BatchDevicesShown::All => urls::batch(&customer.id, &batch_id, data.page),
+        BatchDevicesShown::NoProfile => {
+            urls::batch_without_profile(&customer.id, &batch_id, data.page)
+        }
+    };
+    let tick_links = view! {
+        <p class="actions">
+            <a href=urls::every_ticked(&this_page)>"Tick every device on this page"</a>
+            <a href=this_page.clone()>"Untick all"</a>
+        </p>
+    };
     let filters = {
         let all = urls::batch(&customer.id, &batch_id, 1);
         let none = urls::batch_without_profile(&customer.id, &batch_id, 1);
@@ -130,6 +143,7 @@ fn Devices(data: DevicesView) -> impl IntoView {
                         Some(why) => view! { <p class="notice">{why}</p> }.into_any(),
                         None => view! { <ApplyProfile profiles=data.profiles/> }.into_any(),
                     }}
+                    {tick_links}
                     <p class="actions">
                         <button type="submit" class="secondary" formaction=delete_chosen formmethod="get" formnovalidate>
                             "Delete the chosen devices…"

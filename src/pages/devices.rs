@@ -25,16 +25,17 @@ pub fn DevicesPage() -> impl IntoView {
         )
     };
     let data = Resource::new(key, |(q, customer)| find_devices(q, customer));
+    let ticked = Signal::derive(move || super::every_ticked(&query.read()));
     view! {
         <Title text="Find a device"/>
         <DoneNotice/>
         <h1>"Find a device"</h1>
-        <Loaded data=data title="Find a device" loading="Searching…" show=move |data| view! { <Search data/> }/>
+        <Loaded data=data title="Find a device" loading="Searching…" show=move |data| view! { <Search data ticked/> }/>
     }
 }
 
 #[component]
-fn Search(data: DeviceSearchView) -> impl IntoView {
+fn Search(data: DeviceSearchView, #[prop(into)] ticked: Signal<bool>) -> impl IntoView {
     let DeviceSearchView {
         query,
         customer,
@@ -80,7 +81,7 @@ fn Search(data: DeviceSearchView) -> impl IntoView {
         })}
         {(count > 0).then(|| view! {
             <Results results query=query.clone() customer=customer.as_ref().map(|c| c.id.clone()) more
-                profiles=profiles.clone() profiles_read_only=profiles_read_only.clone()/>
+                profiles=profiles.clone() profiles_read_only=profiles_read_only.clone() ticked/>
         })}
         {more.then(|| view! { <p class="hint">"More devices match than are shown: type more of the serial number."</p> })}
         <section aria-labelledby="freshness">
@@ -136,7 +137,12 @@ fn Results(
     more: bool,
     profiles: Vec<ProfileOption>,
     profiles_read_only: Option<String>,
+    #[prop(into)] ticked: Signal<bool>,
 ) -> impl IntoView {
+    let this_page = match &customer {
+        Some(c) => format!("{}&customer={}", urls::devices(&query), urls::encode(c)),
+        None => urls::devices(&query),
+    };
     let profile_form = match (&customer, profiles_read_only) {
         (None, _) => view! {
             <p class="hint">
@@ -180,6 +186,10 @@ fn Results(
             </fieldset>
             {profile_form}
             <p class="actions">
+                <a href=urls::every_ticked(&this_page)>"Tick every device shown"</a>
+                <a href=this_page.clone()>"Untick all"</a>
+            </p>
+            <p class="actions">
                 <button type="submit" class="secondary" formnovalidate>"Delete the chosen devices…"</button>
                 <span class="hint">"You confirm on the next page, which names the customers."</span>
             </p>
@@ -196,10 +206,10 @@ fn Results(
                         let batch = urls::batch(&d.customer_id, &d.batch_id, 1);
                         let customer = urls::batches(&d.customer_id);
                         let name = d.serial_number.clone().unwrap_or_else(|| d.device_id.clone());
-                        let ticked = found_device(&d.customer_id, &d.device_id);
+                        let value = found_device(&d.customer_id, &d.device_id);
                         view! {
                             <tr>
-                                <td class="pick"><input type="checkbox" name=TICKED value=ticked aria-label=format!("Select {name}")/></td>
+                                <td class="pick"><input type="checkbox" name=TICKED value=value aria-label=format!("Select {name}") checked=ticked prop:checked=ticked/></td>
                                 <td>{name}</td>
                                 <td><a href=customer>{d.customer_name}</a></td>
                                 <td><a href=batch>{d.batch_id}</a></td>

@@ -28,6 +28,12 @@ pub fn page_number(query: &ParamsMap) -> u32 {
         .unwrap_or(1)
 }
 
+/// Whether the address asks for every box of the page ticked (`?tick=all`,
+/// [`crate::urls::every_ticked`]).
+pub fn every_ticked(query: &ParamsMap) -> bool {
+    query.get("tick").as_deref() == Some("all")
+}
+
 /// The filter of a device list its address asks for (`?show=`); `all` when it names none or
 /// one the list does not know.
 pub fn shown<T: for<'a> TryFrom<&'a str>>(query: &ParamsMap, all: T) -> T {
