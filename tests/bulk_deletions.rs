@@ -262,6 +262,32 @@ async fn a_whole_batch_is_deleted_through_failures_with_every_outcome_recorded()
 }
 
 #[tokio::test]
+async fn partner_center_throttling_a_bulk_deletion_is_waited_out() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    // Six DELETEs are answered 429 with `Retry-After: 1`: each waits, then goes again.
+    set_faults_at(
+        &app.sandbox_url,
+        FaultSettings {
+            throttle_next_writes: 6,
+            burst_retry_after_secs: 1,
+            ..FaultSettings::default()
+        },
+    )
+    .await;
+    let deletion = confirm_and_delete(&browser, BATCH, &[("devices", "all")]).await;
+    let page = until_ended(&browser, &deletion).await;
+    assert!(page.contains("Done. Every device was deleted."), "{page}");
+    assert!(held(&app.sandbox_url, BATCH).await.is_empty());
+    let throttled = admin_list_at(&app.sandbox_url, "requests")
+        .await
+        .into_iter()
+        .filter(|r| r["method"] == "DELETE" && r["status"] == 429)
+        .count();
+    assert_eq!(throttled, 6);
+}
+
+#[tokio::test]
 async fn a_ticked_device_deleted_meanwhile_stops_the_whole_deletion_before_anything_is_sent() {
     let app = spawn_app().await;
     let browser = signed_in(&app).await;
