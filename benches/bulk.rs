@@ -213,7 +213,9 @@ async fn measure() -> Vec<Line> {
     .await;
     let started = Instant::now();
     let batch = format!("/customers/{CONTOSO}/batches/Bench%20delete/delete");
-    let response = post_form(&browser, &batch, &[("devices", "all")]).await;
+    let confirmed = DELETED.to_string();
+    let fields = [("devices", "all"), ("confirmed", confirmed.as_str())];
+    let response = post_form(&browser, &batch, &fields).await;
     assert_eq!(response.status(), 303);
     let deletion = location(&response)
         .trim_end_matches("?done=deletion-started")

@@ -73,17 +73,20 @@ pub async fn get_device_to_delete(
 }
 
 /// The bulk deletion's confirmation: `which` and `ticked` are the batch page's form fields
-/// (`devices`, `device`), as its address carries them.
+/// (`devices`, `device`), as its address carries them. `ticked` is an `Option`: a list with
+/// nothing in it is left out of a server function's url-encoded arguments, and would then
+/// be refused as missing.
 #[server]
 pub async fn get_devices_to_delete(
     customer_id: String,
     batch_id: String,
     which: Option<String>,
-    ticked: Vec<String>,
+    ticked: Option<Vec<String>>,
 ) -> Result<crate::model::DevicesToDelete, AppError> {
     use crate::model::selection::Selection;
     use crate::server::path_ids::from_address;
     let (customer, batch) = (from_address(&customer_id)?, from_address(&batch_id)?);
+    let ticked = ticked.unwrap_or_default();
     let selection = Selection::read(which.as_deref(), ticked.iter().map(String::as_str))?;
     crate::server::deletions::forms::devices_to_delete(customer, batch, selection).await
 }
@@ -95,7 +98,7 @@ pub async fn get_found_to_delete(
     q: String,
     customer: Option<String>,
     which: Option<String>,
-    ticked: Vec<String>,
+    ticked: Option<Vec<String>>,
 ) -> Result<crate::model::devices::FoundToDelete, AppError> {
     use crate::model::selection::Selection;
     use crate::server::device_index::actions::{to_delete, Searched};
@@ -104,6 +107,7 @@ pub async fn get_found_to_delete(
         Some(id) => Some(from_address(&id)?),
         None => None,
     };
+    let ticked = ticked.unwrap_or_default();
     let selection = Selection::read(which.as_deref(), ticked.iter().map(String::as_str))?;
     to_delete(Searched { query: q, customer }, selection).await
 }

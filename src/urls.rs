@@ -67,11 +67,9 @@ pub fn customer_export(customer_id: &str, extension: &str) -> String {
 /// Every device a search finds as a file: `extension` is `csv` or `xlsx`; `customer` when
 /// the search is limited to one.
 pub fn found_export(query: &str, customer: Option<&str>, extension: &str) -> String {
-    let mut url = format!("/devices/export.{extension}?q={}", encode(query.trim()));
-    if let Some(customer) = customer {
-        url.push_str(&format!("&customer={}", encode(customer)));
-    }
-    url
+    let search = devices_in(query, customer);
+    let parameters = search.strip_prefix("/devices").unwrap_or_default();
+    format!("/devices/export.{extension}{parameters}")
 }
 
 /// The confirmation of deleting what a search's form chose (its `GET`), and the address
@@ -93,6 +91,18 @@ pub fn devices(query: &str) -> String {
     match query.trim() {
         "" => "/devices".to_string(),
         q => format!("/devices?q={}", encode(q)),
+    }
+}
+
+/// The same search, limited to one customer when `customer` names one.
+pub fn devices_in(query: &str, customer: Option<&str>) -> String {
+    let url = devices(query);
+    match customer {
+        Some(customer) => {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}customer={}", encode(customer))
+        }
+        None => url,
     }
 }
 

@@ -99,13 +99,25 @@ async fn confirm_and_delete(browser: &Browser, batch: &str, fields: &[(&str, &st
         confirmation.contains("Contoso"),
         "names the customer: {confirmation}"
     );
-    let response = post_form(browser, &format!("{}/delete", batch_page(batch)), fields).await;
+    let confirmed = confirmed(&confirmation);
+    let mut fields = fields.to_vec();
+    fields.push(("confirmed", &confirmed));
+    let response = post_form(browser, &format!("{}/delete", batch_page(batch)), &fields).await;
     assert_eq!(response.status(), 303);
     let deletion = location(&response);
     assert!(deletion.ends_with("?done=deletion-started"), "{deletion}");
     deletion
         .trim_end_matches("?done=deletion-started")
         .to_string()
+}
+
+/// How many devices a confirmation page showed, as its form sends it on.
+fn confirmed(confirmation: &str) -> String {
+    let at = confirmation
+        .find("name=\"confirmed\" value=\"")
+        .expect("the confirmation's count")
+        + "name=\"confirmed\" value=\"".len();
+    confirmation[at..at + confirmation[at..].find('"').unwrap()].to_string()
 }
 
 fn urlencoding(value: &str) -> String {
@@ -307,6 +319,25 @@ async fn a_ticked_device_deleted_meanwhile_stops_the_whole_deletion_before_anyth
     assert!(page.contains("The devices were not deleted"), "{page}");
     assert!(deletes(&app.sandbox_url).await.is_empty());
     assert!(held(&app.sandbox_url, BATCH).await.contains(&ids[0]));
+
+    // What was confirmed is what is deleted: a batch of 12 confirmed as 11 (a device added
+    // since the confirmation was shown) is refused whole, as is a form sent unconfirmed.
+    let every = [("devices", "all"), ("confirmed", "11")];
+    let changed = post_form(&browser, &format!("{}/delete", batch_page(BATCH)), &every).await;
+    assert_eq!(changed.status(), 409);
+    assert!(changed
+        .text()
+        .await
+        .unwrap()
+        .contains("12 devices are chosen now, not the 11 you confirmed"));
+    let unconfirmed = post_form(
+        &browser,
+        &format!("{}/delete", batch_page(BATCH)),
+        &every[..1],
+    )
+    .await;
+    assert_eq!(unconfirmed.status(), 400);
+    assert!(deletes(&app.sandbox_url).await.is_empty());
 
     // Nothing ticked: said in words, on the page the form was on.
     let response = post_form(

@@ -107,7 +107,11 @@ async fn what_a_search_finds_in_two_customers_is_exported_and_deleted_one_deleti
         "{confirmation}"
     );
 
-    let mut fields = vec![("q", "found-"), ("devices", "selected")];
+    assert!(
+        confirmation.contains("name=\"confirmed\" value=\"3\""),
+        "{confirmation}"
+    );
+    let mut fields = vec![("q", "found-"), ("devices", "selected"), ("confirmed", "3")];
     fields.extend(ticked.iter().map(|t| ("device", t.as_str())));
     let response = post_form(&browser, "/devices/delete", &fields).await;
     assert_eq!(response.status(), 303);
@@ -147,7 +151,7 @@ async fn what_a_search_finds_in_two_customers_is_exported_and_deleted_one_deleti
     let response = post_form(
         &browser,
         "/devices/delete",
-        &[("q", "found-"), ("devices", "all")],
+        &[("q", "found-"), ("devices", "all"), ("confirmed", "2")],
     )
     .await;
     assert_eq!(response.status(), 303);

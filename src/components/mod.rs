@@ -1,5 +1,6 @@
 //! View pieces shared by several pages.
 
+pub mod carried_choice;
 pub mod crumbs;
 pub mod done_notice;
 pub mod error_notice;
@@ -8,3 +9,4 @@ pub mod pager;
 pub mod poll;
 pub mod profile_choice;
 pub mod refused_notice;
+pub mod tick_links;

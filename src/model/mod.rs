@@ -313,6 +313,9 @@ pub enum AppError {
     /// More devices chosen than one operation may carry (`upload_max_rows`).
     #[error("At most {most} devices can be changed at once, and {chosen} were chosen. Choose fewer, and do the rest in a second step.")]
     TooMany { most: usize, chosen: usize },
+    /// A search that finds more devices than one action or export takes.
+    #[error("The search finds more than {most} devices, more than one action or export takes. Type more of the serial number, or work on the customer's batches instead.")]
+    TooManyFound { most: usize },
     /// What the person chose changed in Partner Center since the page was shown (a ticked
     /// device deleted meanwhile): nothing was done.
     #[error("{0}")]
@@ -354,7 +357,7 @@ impl AppError {
             AppError::NotFound { .. } | AppError::NoSuchUpload | AppError::NothingHere => 404,
             AppError::BadInput(_) => 400,
             AppError::Changed(_) => 409,
-            AppError::TooMany { .. } => 413,
+            AppError::TooMany { .. } | AppError::TooManyFound { .. } => 413,
             AppError::Busy | AppError::Unavailable => 503,
             AppError::Upstream { .. } => 502,
             AppError::Internal(_) => 500,

@@ -11,6 +11,9 @@ use super::AppError;
 pub const WHICH: &str = "devices";
 /// The form field repeated for each ticked device, holding its Partner Center id.
 pub const TICKED: &str = "device";
+/// The confirmation's field: how many devices it showed, so that what is done is what was
+/// confirmed (a batch that gained devices meanwhile is not deleted whole unseen).
+pub const CONFIRMED: &str = "confirmed";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Selection {
@@ -32,21 +35,55 @@ impl Selection {
         match which {
             Some("all") => Ok(Selection::All),
             Some("selected") | None => {
-                let mut ids: Vec<String> = Vec::new();
-                for id in ticked.map(str::trim).filter(|id| !id.is_empty()) {
-                    if !ids.iter().any(|seen| seen == id) {
-                        ids.push(id.to_string());
-                    }
-                }
+                let mut seen = std::collections::HashSet::new();
+                let ids: Vec<String> = ticked
+                    .map(str::trim)
+                    .filter(|id| !id.is_empty() && seen.insert(*id))
+                    .map(str::to_string)
+                    .collect();
                 if ids.is_empty() {
                     return Err(AppError::BadInput(
-                        "Tick the devices first, or choose every device of the batch.".into(),
+                        "Tick the devices first, or choose all of them.".into(),
                     ));
                 }
                 Ok(Selection::Ticked(ids))
             }
             Some(_) => Err(AppError::BadInput(
-                "Choose the ticked devices or every device of the batch.".into(),
+                "Choose the ticked devices, or all of them.".into(),
+            )),
+        }
+    }
+
+    /// Reads a form's fields, as the browser sent them ([`Selection::read`]).
+    pub fn of_form(fields: &[(String, String)]) -> Result<Selection, AppError> {
+        let named = |name: &'static str| {
+            fields
+                .iter()
+                .filter(move |(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+        };
+        Selection::read(named(WHICH).next(), named(TICKED))
+    }
+
+    /// Checks that `chosen` devices are what the confirmation showed (its [`CONFIRMED`]
+    /// field); refused in words when the list changed since, or when the form did not come
+    /// from a confirmation.
+    pub fn as_confirmed(fields: &[(String, String)], chosen: usize) -> Result<(), AppError> {
+        let confirmed = fields
+            .iter()
+            .find(|(key, _)| key == CONFIRMED)
+            .and_then(|(_, value)| value.parse::<usize>().ok());
+        match confirmed {
+            Some(n) if n == chosen => Ok(()),
+            Some(n) => Err(AppError::Changed(format!(
+                "{chosen} devices are chosen now, not the {n} you confirmed: devices were added \
+                 or removed since the confirmation was shown. Nothing was done. Go back and \
+                 confirm again."
+            ))),
+            None => Err(AppError::BadInput(
+                "This asks for a confirmation first: choose the devices, then confirm on the \
+                 page that counts them."
+                    .into(),
             )),
         }
     }

@@ -4,6 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::batch_devices;
 use crate::components::profile_choice::ProfileChoice;
+use crate::components::tick_links::TickLinks;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::selection::{TICKED, WHICH};
 use crate::model::{BatchDevicesShown, DevicesView, ProfileOption};
@@ -40,6 +41,7 @@ pub fn BatchPage() -> impl IntoView {
 
 #[component]
 fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoView {
+    let all = RwSignal::new(ticked.get_untracked());
     let customer = data.customer;
     let batch_id = data.batch_id;
     let title = format!("{batch_id} · {}", customer.name);
@@ -54,7 +56,7 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
             let (label, pick) = (format!("Delete {name}"), format!("Select {name}"));
             view! {
                 <tr>
-                    <td class="pick"><input type="checkbox" name=TICKED value=d.id.clone() aria-label=pick checked=ticked prop:checked=ticked/></td>
+                    <td class="pick"><input type="checkbox" name=TICKED value=d.id.clone() aria-label=pick checked=all prop:checked=all/></td>
                     <td>{d.serial.unwrap_or_default()}</td>
                     <td>{d.product_key.unwrap_or_default()}</td>
                     <td>{d.manufacturer.unwrap_or_default()}</td>
@@ -75,10 +77,7 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
         }
     };
     let tick_links = view! {
-        <p class="actions">
-            <a href=urls::every_ticked(&this_page)>"Tick every device on this page"</a>
-            <a href=this_page.clone()>"Untick all"</a>
-        </p>
+        <TickLinks this_page all every_label="Tick every device on this page"/>
     };
     let filters = {
         let all = urls::batch(&customer.id, &batch_id, 1);

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::get_devices_to_delete;
+use crate::components::carried_choice::CarriedChoice;
 use crate::components::crumbs::Crumbs;
 use crate::components::loaded::Loaded;
 use crate::model::selection::{Selection, TICKED, WHICH};
@@ -22,7 +23,7 @@ pub fn BatchDeletePage() -> impl IntoView {
             params.get("customer").unwrap_or_default(),
             params.get("batch").unwrap_or_default(),
             query.get(WHICH),
-            query.get_all(TICKED).unwrap_or_default(),
+            query.get_all(TICKED),
         )
     };
     let devices = Resource::new(key, |(customer, batch, which, ticked)| {
@@ -54,11 +55,6 @@ fn Confirmation(data: DevicesToDelete) -> impl IntoView {
         n => format!("Delete {n} devices"),
     };
     let more = count.saturating_sub(shown.len());
-    let carried = selection
-        .fields()
-        .into_iter()
-        .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
-        .collect_view();
     view! {
         <Title text=format!("Delete devices · {}", customer.name)/>
         <Crumbs customer=customer.clone() through=vec![(batch_id.clone(), batch.clone())] here="Delete devices"/>
@@ -85,7 +81,7 @@ fn Confirmation(data: DevicesToDelete) -> impl IntoView {
         </ul>
         {(more > 0).then(|| view! { <p>{format!("… and {more} more.")}</p> })}
         <form method="post" action=action class="actions">
-            {carried}
+            <CarriedChoice selection count/>
             <button type="submit" class="danger">{button}</button>
             <a class="button secondary" href=batch>"Cancel"</a>
         </form>

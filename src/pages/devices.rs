@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::find_devices;
 use crate::components::profile_choice::ProfileChoice;
+use crate::components::tick_links::TickLinks;
 use crate::components::{done_notice::DoneNotice, loaded::Loaded};
 use crate::model::devices::{DeviceSearchView, FoundDevice, IndexCoverage, IndexFreshness};
 use crate::model::selection::{found_device, TICKED, WHICH};
@@ -139,10 +140,8 @@ fn Results(
     profiles_read_only: Option<String>,
     #[prop(into)] ticked: Signal<bool>,
 ) -> impl IntoView {
-    let this_page = match &customer {
-        Some(c) => format!("{}&customer={}", urls::devices(&query), urls::encode(c)),
-        None => urls::devices(&query),
-    };
+    let all = RwSignal::new(ticked.get_untracked());
+    let this_page = urls::devices_in(&query, customer.as_deref());
     let profile_form = match (&customer, profiles_read_only) {
         (None, _) => view! {
             <p class="hint">
@@ -171,59 +170,56 @@ fn Results(
         urls::found_export(&query, customer.as_deref(), "csv"),
     );
     view! {
-        <p class="actions">
-            "Every device found: "
-            <a href=xlsx download="">"Export as Excel (XLSX)"</a>
-            <a href=csv download="">"Export as CSV"</a>
-        </p>
-        <form method="get" action=urls::DELETE_FOUND class="found-devices">
-            <input type="hidden" name="q" value=query/>
-            {customer.map(|c| view! { <input type="hidden" name="customer" value=c/> })}
-            <fieldset class="device-choice">
-                <legend>"Devices to act on"</legend>
-                <label><input type="radio" name=WHICH value="selected" checked/>" The devices ticked below"</label>
-                <label><input type="radio" name=WHICH value="all"/>" "{every}</label>
-            </fieldset>
-            {profile_form}
             <p class="actions">
-                <a href=urls::every_ticked(&this_page)>"Tick every device shown"</a>
-                <a href=this_page.clone()>"Untick all"</a>
+                "Every device found: "
+                <a href=xlsx download="">"Export as Excel (XLSX)"</a>
+                <a href=csv download="">"Export as CSV"</a>
             </p>
-            <p class="actions">
-                <button type="submit" class="secondary" formnovalidate>"Delete the chosen devices…"</button>
-                <span class="hint">"You confirm on the next page, which names the customers."</span>
-            </p>
-            <table class="devices">
-                <thead><tr>
-                    <th scope="col" class="pick"><span class="visually-hidden">"Select"</span></th>
-                    <th scope="col">"Serial number"</th><th scope="col">"Customer"</th>
-                    <th scope="col">"Batch"</th><th scope="col">"Product key"</th>
-                    <th scope="col">"Manufacturer and model"</th><th scope="col">"Autopilot profile"</th>
-                    <th scope="col">"Uploaded"</th>
-                </tr></thead>
-                <tbody>
-                    {results.into_iter().map(|d| {
-                        let batch = urls::batch(&d.customer_id, &d.batch_id, 1);
-                        let customer = urls::batches(&d.customer_id);
-                        let name = d.serial_number.clone().unwrap_or_else(|| d.device_id.clone());
-                        let value = found_device(&d.customer_id, &d.device_id);
-                        view! {
-                            <tr>
-                                <td class="pick"><input type="checkbox" name=TICKED value=value aria-label=format!("Select {name}") checked=ticked prop:checked=ticked/></td>
-                                <td>{name}</td>
-                                <td><a href=customer>{d.customer_name}</a></td>
-                                <td><a href=batch>{d.batch_id}</a></td>
-                                <td>{d.product_key.unwrap_or_default()}</td>
-                                <td>{d.model.unwrap_or_default()}</td>
-                                <td>{d.profile.unwrap_or_else(|| "—".into())}</td>
-                                <td>{d.uploaded.unwrap_or_default()}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </form>
-    }
+            <form method="get" action=urls::DELETE_FOUND class="found-devices">
+                <input type="hidden" name="q" value=query/>
+                {customer.map(|c| view! { <input type="hidden" name="customer" value=c/> })}
+                <fieldset class="device-choice">
+                    <legend>"Devices to act on"</legend>
+                    <label><input type="radio" name=WHICH value="selected" checked/>" The devices ticked below"</label>
+                    <label><input type="radio" name=WHICH value="all"/>" "{every}</label>
+                </fieldset>
+                {profile_form}
+    <TickLinks this_page all every_label="Tick every device shown"/>
+                <p class="actions">
+                    <button type="submit" class="secondary" formnovalidate>"Delete the chosen devices…"</button>
+                    <span class="hint">"You confirm on the next page, which names the customers."</span>
+                </p>
+                <table class="devices">
+                    <thead><tr>
+                        <th scope="col" class="pick"><span class="visually-hidden">"Select"</span></th>
+                        <th scope="col">"Serial number"</th><th scope="col">"Customer"</th>
+                        <th scope="col">"Batch"</th><th scope="col">"Product key"</th>
+                        <th scope="col">"Manufacturer and model"</th><th scope="col">"Autopilot profile"</th>
+                        <th scope="col">"Uploaded"</th>
+                    </tr></thead>
+                    <tbody>
+                        {results.into_iter().map(|d| {
+                            let batch = urls::batch(&d.customer_id, &d.batch_id, 1);
+                            let customer = urls::batches(&d.customer_id);
+                            let name = d.serial_number.clone().unwrap_or_else(|| d.device_id.clone());
+                            let value = found_device(&d.customer_id, &d.device_id);
+                            view! {
+                                <tr>
+                                    <td class="pick"><input type="checkbox" name=TICKED value=value aria-label=format!("Select {name}") checked=all prop:checked=all/></td>
+                                    <td>{name}</td>
+                                    <td><a href=customer>{d.customer_name}</a></td>
+                                    <td><a href=batch>{d.batch_id}</a></td>
+                                    <td>{d.product_key.unwrap_or_default()}</td>
+                                    <td>{d.model.unwrap_or_default()}</td>
+                                    <td>{d.profile.unwrap_or_else(|| "—".into())}</td>
+                                    <td>{d.uploaded.unwrap_or_default()}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </form>
+        }
 }
 
 #[component]

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::get_found_to_delete;
+use crate::components::carried_choice::CarriedChoice;
 use crate::components::loaded::Loaded;
 use crate::model::devices::FoundToDelete;
 use crate::model::selection::{TICKED, WHICH};
@@ -20,7 +21,7 @@ pub fn FoundDeletePage() -> impl IntoView {
             query.get("q").unwrap_or_default(),
             query.get("customer"),
             query.get(WHICH),
-            query.get_all(TICKED).unwrap_or_default(),
+            query.get_all(TICKED),
         )
     };
     let devices = Resource::new(key, |(q, customer, which, ticked)| {
@@ -40,10 +41,7 @@ fn Confirmation(data: FoundToDelete) -> impl IntoView {
         count,
         customers,
     } = data;
-    let back = match &customer {
-        Some(c) => format!("{}&customer={}", urls::devices(&query), urls::encode(&c.id)),
-        None => urls::devices(&query),
-    };
+    let back = urls::devices_in(&query, customer.as_ref().map(|c| c.id.as_str()));
     let heading = match (count, customers.len()) {
         (1, _) => "Delete this device?".to_string(),
         (n, 1) => format!(
@@ -56,11 +54,6 @@ fn Confirmation(data: FoundToDelete) -> impl IntoView {
         1 => "Delete the device".to_string(),
         n => format!("Delete {n} devices"),
     };
-    let carried = selection
-        .fields()
-        .into_iter()
-        .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
-        .collect_view();
     view! {
         <Title text="Delete devices"/>
         <nav class="crumbs" aria-label="Breadcrumb"><a href=back.clone()>"Find a device"</a> " › Delete devices"</nav>
@@ -87,7 +80,7 @@ fn Confirmation(data: FoundToDelete) -> impl IntoView {
         <form method="post" action=urls::DELETE_FOUND class="actions">
             <input type="hidden" name="q" value=query/>
             {customer.map(|c| view! { <input type="hidden" name="customer" value=c.id/> })}
-            {carried}
+            <CarriedChoice selection count/>
             <button type="submit" class="danger">{button}</button>
             <a class="button secondary" href=back>"Cancel"</a>
         </form>

@@ -65,6 +65,10 @@ pub struct AppState {
     pub index_entries: caches::PerPartner<Arc<Vec<device_index::IndexEntry>>>,
     /// Places for reading uploaded files ([`uploads::parsing`]).
     pub parse_limits: uploads::parsing::ParseLimits,
+    /// Places for the device writes of every operation this process sends at once
+    /// (`device_writes_at_once`): a search's deletion of several customers' devices is several
+    /// operations, and Partner Center throttles the partner, not the operation.
+    pub device_writes: Arc<tokio::sync::Semaphore>,
     /// This process among the replicas sharing the database ([`leases::replica_name`]).
     pub replica: Arc<str>,
 }

@@ -208,6 +208,7 @@ impl Application {
             );
         }
         let customer_lists = super::caches::CustomerLists::new(config.customer_list_ttl);
+        let device_writes = Arc::new(tokio::sync::Semaphore::new(config.device_writes_at_once));
         let state = AppState {
             leptos_options,
             config: Arc::new(config),
@@ -224,6 +225,7 @@ impl Application {
             index_entries: super::caches::PerPartner::new(std::time::Duration::from_secs(2)),
             batch_lists,
             parse_limits,
+            device_writes,
             replica: super::leases::replica_name(local_addr).into(),
         };
         match state.store.free_leases_of(&state.replica).await {
@@ -364,22 +366,6 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
             post(deletions::forms::delete_chosen),
         )
         .route(
-            "/customers/{customer}/batches/{batch}/devices.csv",
-            get(exports::batch_csv),
-        )
-        .route(
-            "/customers/{customer}/batches/{batch}/devices.xlsx",
-            get(exports::batch_xlsx),
-        )
-        .route(
-            "/customers/{customer}/devices.csv",
-            get(exports::customer_csv),
-        )
-        .route(
-            "/customers/{customer}/devices.xlsx",
-            get(exports::customer_xlsx),
-        )
-        .route(
             "/customers/{customer}/batches/{batch}/profile",
             post(assignments::forms::apply_to_batch),
         )
@@ -397,8 +383,6 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
             "/devices/profile",
             post(device_index::actions::apply_profile),
         )
-        .route("/devices/export.csv", get(exports::found_csv))
-        .route("/devices/export.xlsx", get(exports::found_xlsx))
         .route("/customers/{customer}/profiles", post(profiles::create))
         .route(
             "/customers/{customer}/profiles/{profile}",
@@ -421,6 +405,7 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
             get(uploads::downloads::report),
         )
         .merge(operation_pages::routes())
+        .merge(exports::routes())
         .leptos_routes_with_context(&state, routes, headers::provide_page_policy, move || {
             shell(options.clone())
         })

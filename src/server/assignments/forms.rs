@@ -9,12 +9,12 @@ use axum::response::Redirect;
 use super::{start, DeviceToAssign, ProfileChoice};
 use crate::model::done::Done;
 use crate::model::profiles::REMOVE_PROFILE;
-use crate::model::selection::{Selection, TICKED, WHICH};
+use crate::model::selection::Selection;
 use crate::model::AppError;
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::auth::SignedIn;
 use crate::server::caller::{open_customer, Caller};
-use crate::server::form_fields::{every, field, Fields};
+use crate::server::form_fields::{field, Fields};
 use crate::server::operations::OperationId;
 use crate::server::path_ids::Ids;
 use crate::server::profiles;
@@ -100,7 +100,7 @@ pub async fn apply_to_batch(
     let caller = Caller::new(state, signed_in).await?;
     let opened = open_customer(&caller, &customer).await?;
     let choice = chosen_profile(&caller, &customer, &fields).await?;
-    let selection = Selection::read(field(&fields, WHICH), every(&fields, TICKED))?;
+    let selection = Selection::of_form(&fields)?;
     let devices: Vec<DeviceToAssign> = chosen_devices(&caller, &customer, &batch, &selection)
         .await?
         .into_iter()

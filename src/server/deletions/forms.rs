@@ -11,13 +11,13 @@ use futures::{StreamExt, TryStreamExt};
 use super::DeviceToRemove;
 use crate::model::done::Done;
 use crate::model::operations::OperationState;
-use crate::model::selection::{Selection, TICKED, WHICH};
+use crate::model::selection::Selection;
 use crate::model::{AppError, DeviceToDelete, DevicesToDelete};
 use crate::partner_center::{BatchId, CustomerId, Device};
 use crate::server::auth::SignedIn;
 use crate::server::browse::device_row;
 use crate::server::caller::{caller, open_customer, Caller};
-use crate::server::form_fields::{every, field, Fields};
+use crate::server::form_fields::Fields;
 use crate::server::path_ids::Ids;
 use crate::server::refusal::Refusal;
 use crate::server::selection::chosen_devices;
@@ -123,8 +123,9 @@ pub async fn devices_to_delete(
 }
 
 /// `POST /customers/{id}/batches/{batchId}/delete`: deletes the devices the confirmation
-/// carried on (`devices`, `device`), read again from Partner Center as they are now, as one
-/// operation sent in the background ([`super::start`]); then to its page, which follows it.
+/// carried on (`devices`, `device`, and how many it showed, `confirmed`), read again from
+/// Partner Center as they are now, as one operation stored, then sent in the background
+/// ([`super::send_in_background`]); then to its page, which follows it.
 pub async fn delete_chosen(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -133,19 +134,18 @@ pub async fn delete_chosen(
 ) -> Result<Redirect, Refusal> {
     let caller = Caller::new(state, signed_in).await?;
     let opened = open_customer(&caller, &customer).await?;
-    let selection = Selection::read(field(&fields, WHICH), every(&fields, TICKED))?;
+    let selection = Selection::of_form(&fields)?;
     let devices: Vec<DeviceToRemove> = chosen_devices(&caller, &customer, &batch, &selection)
         .await?
         .into_iter()
         .filter_map(|device| DeviceToRemove::listed(&batch, device))
         .collect();
-    let id = super::start(
-        &caller.state,
-        &caller.user,
-        (&customer, &opened.name),
-        &devices,
-    )
-    .await?;
+    Selection::as_confirmed(&fields, devices.len())?;
+    let deletion = [((&customer, opened.name.as_str()), devices.as_slice())];
+    let [id] = super::store_new(&caller.state, &caller.user, &deletion).await?[..] else {
+        unreachable!("one deletion stored, one id");
+    };
+    super::send_in_background(&caller.state, &caller.user, id);
     tracing::info!(customer = %customer, batch = %batch, operation = %id, devices = devices.len(), "deletion started");
     Ok(Redirect::to(&urls::with_done(
         &urls::operation(customer, id),

@@ -11,11 +11,10 @@
 //! the rest on the stored sign-in of the person who asked.
 
 pub mod forms;
+mod store;
 
 use crate::model::audit::AuditAction;
-use crate::model::operations::{
-    DeletedDeviceView, DeletionView, OperationKind, OperationState, PartAction,
-};
+use crate::model::operations::{DeletedDeviceView, DeletionView, OperationKind, OperationState};
 use crate::model::AppError;
 use crate::partner_center::{
     BatchId, CallContext, CustomerId, Device, ErrorKind, PartnerCenterError,
@@ -27,7 +26,6 @@ use crate::server::leases::Lease;
 use crate::server::operations::parts::{Part, PartOutcome};
 use crate::server::operations::sending::{self, Run};
 use crate::server::operations::{self, refusals, Operation, OperationId};
-use crate::server::store::Store;
 use crate::server::{display_time, AppState};
 
 /// One device a deletion removes, as the person confirmed it.
@@ -52,54 +50,6 @@ impl DeviceToRemove {
             manufacturer: device.oem_manufacturer_name,
             model: device.model_name,
         })
-    }
-}
-
-impl Store {
-    /// Writes a deletion, `submitting`, with one part per device, each with its request id,
-    /// in one transaction: nothing is sent before all of it is stored.
-    pub async fn insert_deletion(
-        &self,
-        operation: &Operation,
-        devices: &[DeviceToRemove],
-    ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool().begin().await?;
-        operations::insert(&mut tx, operation).await?;
-        for (part, device) in devices.iter().enumerate() {
-            let part = part as i64;
-            sqlx::query(
-                "INSERT INTO device_deletions (operation_id, part, batch_id, device_id, \
-                 serial_number, product_key, manufacturer, model) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(operation.id)
-            .bind(part)
-            .bind(&device.batch_id)
-            .bind(&device.device_id)
-            .bind(&device.serial_number)
-            .bind(&device.product_key)
-            .bind(&device.manufacturer)
-            .bind(&device.model)
-            .execute(&mut *tx)
-            .await?;
-            let action = (PartAction::DeleteDevice, 1);
-            operations::parts::insert_part_of(&mut tx, operation, part, action).await?;
-        }
-        tx.commit().await
-    }
-
-    /// A deletion's devices, by part.
-    pub async fn devices_to_remove(
-        &self,
-        operation_id: &OperationId,
-    ) -> Result<Vec<DeviceToRemove>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT batch_id, device_id, serial_number, product_key, manufacturer, model \
-             FROM device_deletions WHERE operation_id = $1 ORDER BY part",
-        )
-        .bind(operation_id)
-        .fetch_all(self.pool())
-        .await
     }
 }
 
@@ -155,6 +105,12 @@ pub async fn run_holding(
     let Some(run) = run else {
         return Ok(None);
     };
+    // The batches' device counts changed, or may have, where an answer was lost.
+    let customer = run.operation.customer_id.to_string();
+    state
+        .batch_lists
+        .customer_changed(&state.store, &customer)
+        .await;
     record(state, user, &run, devices).await;
     Ok(Some(run.ended))
 }
@@ -172,13 +128,11 @@ async fn send(
         .partner_center
         .delete_device(ctx, customer, batch, &device.device_id, request_id)
         .await;
-    // The batch's device count changed, or may have, if the answer was lost.
-    state
-        .batch_lists
-        .customer_changed(&state.store, &customer.to_string())
-        .await;
     answer(result)
 }
+
+/// Batches an audit row of a deletion names; it counts the rest.
+const BATCHES_NAMED: usize = 3;
 
 /// The audit row of one run of a deletion: what was asked and how it ended. One device is
 /// named; many are counted (each one's outcome is on the operation's page, one link away).
@@ -198,11 +152,15 @@ async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[Devi
         _ => {
             let batches: std::collections::BTreeSet<&str> =
                 devices.iter().map(|d| d.batch_id.as_str()).collect();
-            let batches = batches
-                .into_iter()
+            let named: Vec<String> = batches
+                .iter()
+                .take(BATCHES_NAMED)
                 .map(|b| format!("“{b}”"))
-                .collect::<Vec<_>>()
-                .join(", ");
+                .collect();
+            let batches = match batches.len().saturating_sub(BATCHES_NAMED) {
+                0 => named.join(", "),
+                more => format!("{} and {more} more batches", named.join(", ")),
+            };
             let asked = devices.len();
             match failure {
                 None => format!("{asked} devices deleted from {batches}."),
@@ -216,6 +174,24 @@ async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[Devi
     audit::record_run(state, user, run, AuditAction::DeviceDeleted, detail).await;
 }
 
+/// New deletions for `user`, one per customer of `by_customer` with its devices, stored
+/// together (all or none) and not sent yet. Returns their ids, in the same order.
+pub async fn store_new(
+    state: &AppState,
+    user: &SessionUser,
+    by_customer: &[((&CustomerId, &str), &[DeviceToRemove])],
+) -> Result<Vec<OperationId>, sqlx::Error> {
+    let deletions: Vec<(Operation, &[DeviceToRemove])> = by_customer
+        .iter()
+        .map(|(customer, devices)| {
+            let kind = OperationKind::DeviceDeletion;
+            (Operation::sent_now(kind, user, *customer), *devices)
+        })
+        .collect();
+    state.store.insert_deletions(&deletions).await?;
+    Ok(deletions.into_iter().map(|(o, _)| o.id).collect())
+}
+
 /// A new deletion of `devices` of `customer` for `user`, stored and sent at once. Returns its
 /// id and the state it ended in (`None`: another replica is sending it).
 pub async fn delete_now(
@@ -224,27 +200,20 @@ pub async fn delete_now(
     customer: (&CustomerId, &str),
     devices: &[DeviceToRemove],
 ) -> Result<(OperationId, Option<OperationState>), sqlx::Error> {
-    let operation = Operation::sent_now(OperationKind::DeviceDeletion, user, customer);
-    state.store.insert_deletion(&operation, devices).await?;
-    let Some(lease) = Lease::take(state, operations::sending_lease(&operation.id)).await else {
-        return Ok((operation.id, None));
+    let [id] = store_new(state, user, &[(customer, devices)]).await?[..] else {
+        unreachable!("one deletion stored, one id");
     };
-    let ended = run_holding(state, user, &operation.id, lease).await?;
-    Ok((operation.id, ended))
+    let Some(lease) = Lease::take(state, operations::sending_lease(&id)).await else {
+        return Ok((id, None));
+    };
+    let ended = run_holding(state, user, &id, lease).await?;
+    Ok((id, ended))
 }
 
-/// A new deletion of many `devices`, stored, then sent in the background (a thousand
-/// `DELETE`s take minutes): its page follows it. Returns its id once it is stored, so that
-/// nothing is lost if the process stops right after; a restart sends the rest.
-pub async fn start(
-    state: &AppState,
-    user: &SessionUser,
-    customer: (&CustomerId, &str),
-    devices: &[DeviceToRemove],
-) -> Result<OperationId, sqlx::Error> {
-    let operation = Operation::sent_now(OperationKind::DeviceDeletion, user, customer);
-    state.store.insert_deletion(&operation, devices).await?;
-    let (state, user, id) = (state.clone(), user.clone(), operation.id);
+/// Sends the stored deletion `id` in the background (a thousand `DELETE`s take minutes): its
+/// page follows it. Should the process stop first, a restart sends it.
+pub fn send_in_background(state: &AppState, user: &SessionUser, id: OperationId) {
+    let (state, user) = (state.clone(), user.clone());
     tokio::spawn(async move {
         let Some(lease) = Lease::take(&state, operations::sending_lease(&id)).await else {
             return;
@@ -254,14 +223,13 @@ pub async fn start(
             tracing::warn!(%error, operation = %id, "a deletion stopped: database error");
         }
     });
-    Ok(operation.id)
 }
 
 /// Devices a deletion's page lists at a time.
 const DEVICES_PER_PAGE: usize = 100;
 
 /// The server side of a deletion's page: page `page` of its devices, those not deleted
-/// first (what needs a look), then in the order they were asked for.
+/// first, and how many are deleted of how many.
 /// `operation` is a deletion the caller may see (`operation_pages::view` checked).
 pub(crate) async fn view(
     caller: &Caller,
@@ -270,32 +238,22 @@ pub(crate) async fn view(
 ) -> Result<DeletionView, AppError> {
     let customer = open_customer(caller, &operation.customer_id).await?;
     let store = &caller.state.store;
-    let parts = store.parts(&operation.id).await?;
-    let devices = store.devices_to_remove(&operation.id).await?;
-    let can_retry = operation.state == OperationState::Failed;
-    let mut shown: Vec<DeletedDeviceView> = devices
-        .into_iter()
-        .zip(parts)
-        .map(|(device, part)| DeletedDeviceView {
-            batch_id: device.batch_id.to_string(),
-            device_id: device.device_id,
-            serial_number: device.serial_number,
-            model: device.model,
-            state: part.state,
-            error: part.error,
-            request_id: part.request_id.to_string(),
-        })
-        .collect();
-    let total = shown.len();
-    let deleted = shown.iter().filter(|d| d.state.is_done()).count();
-    shown.sort_by_key(|d| d.state.is_done());
+    let (total, deleted) = store.deletion_counts(&operation.id).await?;
     let page = page.max(1);
     let skip = (page as usize - 1) * DEVICES_PER_PAGE;
-    let has_next = skip + DEVICES_PER_PAGE < total;
-    let devices = shown
+    let devices = store
+        .deletion_page(&operation.id, skip, DEVICES_PER_PAGE)
+        .await?
         .into_iter()
-        .skip(skip)
-        .take(DEVICES_PER_PAGE)
+        .map(|d| DeletedDeviceView {
+            batch_id: d.batch_id.to_string(),
+            device_id: d.device_id,
+            serial_number: d.serial_number,
+            model: d.model,
+            state: d.state,
+            error: d.error,
+            request_id: d.request_id.to_string(),
+        })
         .collect();
     Ok(DeletionView {
         customer,
@@ -303,14 +261,14 @@ pub(crate) async fn view(
             .unwrap_or_default(),
         requested_by: operation.upn,
         id: operation.id.to_string(),
+        can_retry: operation.state == OperationState::Failed,
         state: operation.state,
         error: operation.error,
         devices,
         total,
         deleted,
         page,
-        has_next,
-        can_retry,
+        has_next: skip + DEVICES_PER_PAGE < total,
     })
 }
 

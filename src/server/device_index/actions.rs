@@ -16,14 +16,14 @@ use super::search::{found, Found};
 use super::IndexedDevice;
 use crate::model::devices::{CustomerDevices, FoundToDelete};
 use crate::model::done::Done;
-use crate::model::selection::{split_found_device, Selection, TICKED, WHICH};
+use crate::model::selection::{split_found_device, Selection};
 use crate::model::{AppError, CustomerRow};
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::assignments::{self, DeviceToAssign};
 use crate::server::auth::SignedIn;
 use crate::server::caller::{caller, open_customer, Caller};
 use crate::server::deletions::{self, DeviceToRemove};
-use crate::server::form_fields::{every, field, Fields};
+use crate::server::form_fields::{field, Fields};
 use crate::server::refusal::Refusal;
 use crate::server::AppState;
 use crate::urls;
@@ -54,7 +54,7 @@ async fn chosen(
     )
     .await?;
     let devices: Vec<&IndexedDevice> = match selection {
-        Selection::All => found.devices.iter().collect(),
+        Selection::All => found.every_one(most)?.iter().collect(),
         Selection::Ticked(ticked) => {
             let wanted: HashSet<(&str, &str)> = ticked
                 .iter()
@@ -79,7 +79,7 @@ async fn chosen(
     };
     if devices.is_empty() {
         return Err(AppError::Changed(
-            "The search finds no device now: nothing to delete.".into(),
+            "The search finds no device now: nothing was done.".into(),
         ));
     }
     if devices.len() > most {
@@ -230,12 +230,13 @@ pub async fn apply_profile(
         .into());
     };
     let customer: CustomerId = crate::server::path_ids::from_address(customer)?;
+    open_customer(&caller, &customer).await?;
     let choice = assignments::forms::chosen_profile(&caller, &customer, &fields).await?;
     let searched = Searched {
         query: field(&fields, "q").unwrap_or_default().to_string(),
         customer: Some(customer),
     };
-    let selection = Selection::read(field(&fields, WHICH), every(&fields, TICKED))?;
+    let selection = Selection::of_form(&fields)?;
     let chosen = chosen(&caller, &searched, &selection).await?;
     let Some((opened, devices)) = chosen.into_iter().next() else {
         return Err(AppError::Changed("The search finds no device now.".into()).into());
@@ -253,8 +254,9 @@ pub async fn apply_profile(
 }
 
 /// `POST /devices/delete`: `q` and `customer` (the search), `devices` and `device` (the
-/// choice). One deletion per customer, each stored, then sent in the background; then to the
-/// deletion's page, or, for several, to the history that lists them.
+/// choice), `confirmed` (how many the confirmation showed). One deletion per customer, all
+/// stored together, then each sent in the background; then to the deletion's page, or, for
+/// several, to the history that lists them.
 pub async fn delete(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -268,15 +270,26 @@ pub async fn delete(
             None => None,
         },
     };
-    let selection = Selection::read(field(&fields, WHICH), every(&fields, TICKED))?;
+    let selection = Selection::of_form(&fields)?;
     let chosen = chosen(&caller, &searched, &selection).await?;
-    let mut started = Vec::with_capacity(chosen.len());
-    for (customer, devices) in &chosen {
-        let id: CustomerId = crate::server::path_ids::from_address(&customer.id)?;
-        let operation =
-            deletions::start(&caller.state, &caller.user, (&id, &customer.name), devices).await?;
-        tracing::info!(customer = %id, operation = %operation, devices = devices.len(), "deletion started from a search");
-        started.push((id, operation));
+    Selection::as_confirmed(&fields, chosen.iter().map(|(_, d)| d.len()).sum())?;
+    let mut customers = Vec::with_capacity(chosen.len());
+    for (customer, _) in &chosen {
+        customers.push(crate::server::path_ids::from_address::<CustomerId>(
+            &customer.id,
+        )?);
+    }
+    let deletions: Vec<_> = customers
+        .iter()
+        .zip(&chosen)
+        .map(|(id, (customer, devices))| ((id, customer.name.as_str()), devices.as_slice()))
+        .collect();
+    let ids = deletions::store_new(&caller.state, &caller.user, &deletions).await?;
+    let mut started = Vec::with_capacity(ids.len());
+    for (id, customer) in ids.into_iter().zip(customers) {
+        deletions::send_in_background(&caller.state, &caller.user, id);
+        tracing::info!(customer = %customer, operation = %id, "deletion started from a search");
+        started.push((customer, id));
     }
     Ok(Redirect::to(&match started.as_slice() {
         [(customer, operation)] => {

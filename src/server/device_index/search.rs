@@ -184,9 +184,32 @@ pub(crate) struct Found {
     /// The customer the search is limited to.
     pub one: Option<CustomerRow>,
     pub by_hash: bool,
+    /// Every device the search finds is in `devices`: the index had no more, and none in
+    /// scope was cut by the limit.
+    pub complete: bool,
 }
 
 impl Found {
+    /// Whether the caller may see the devices of `customer_id` in this search: a customer of
+    /// their own list, and the one the search is limited to, if any.
+    pub fn in_scope(&self, customer_id: &str) -> bool {
+        let id = customer_id.to_lowercase();
+        self.list.customers.contains_key(&id)
+            && self
+                .one
+                .as_ref()
+                .is_none_or(|c| c.id.eq_ignore_ascii_case(&id))
+    }
+
+    /// Every device the search finds, for an action on all of them or an export of them;
+    /// refused in words when they are more than `most`, or more than the index was asked for.
+    pub fn every_one(&self, most: usize) -> Result<&[IndexedDevice], AppError> {
+        if self.complete && self.devices.len() <= most {
+            return Ok(&self.devices);
+        }
+        Err(AppError::TooManyFound { most })
+    }
+
     /// A found device's customer, by name.
     pub fn customer_name(&self, customer_id: &str) -> String {
         self.list
@@ -214,27 +237,29 @@ pub(crate) async fn found(
         None => None,
     };
     let list = customer_list(caller).await?;
-    let in_scope = |customer_id: &str| {
-        let id = customer_id.to_lowercase();
-        list.customers.contains_key(&id)
-            && one.as_ref().is_none_or(|c| c.id.eq_ignore_ascii_case(&id))
-    };
     let wanted = wanted(query);
-    let mut devices: Vec<IndexedDevice> = caller
+    let asked = limit * 4;
+    let indexed = caller
         .state
         .store
-        .find_indexed(&caller.user.tenant_id, &wanted, (limit * 4) as i64)
-        .await?
-        .into_iter()
-        .filter(|d| in_scope(&d.customer_id))
-        .collect();
-    devices.truncate(limit);
-    Ok(Found {
-        devices,
+        .find_indexed(&caller.user.tenant_id, &wanted, asked as i64)
+        .await?;
+    let whole = indexed.len() < asked;
+    let mut found = Found {
+        devices: indexed,
         list,
         one,
         by_hash: matches!(wanted, Wanted::Hash(_)),
-    })
+        complete: false,
+    };
+    let devices = std::mem::take(&mut found.devices);
+    found.devices = devices
+        .into_iter()
+        .filter(|d| found.in_scope(&d.customer_id))
+        .collect();
+    found.complete = whole && found.devices.len() <= limit;
+    found.devices.truncate(limit);
+    Ok(found)
 }
 
 /// The server side of `/devices?q=…&customer=…`.
@@ -266,14 +291,6 @@ pub async fn find(
             ),
         })
         .collect();
-    let Found {
-        list, one, by_hash, ..
-    } = found;
-    let in_scope = |customer_id: &str| {
-        let id = customer_id.to_lowercase();
-        list.customers.contains_key(&id)
-            && one.as_ref().is_none_or(|c| c.id.eq_ignore_ascii_case(&id))
-    };
     let tenant = &caller.user.tenant_id;
     let more = results.len() > MOST_SHOWN;
     results.truncate(MOST_SHOWN);
@@ -281,13 +298,13 @@ pub async fn find(
     let entries = super::entries(&caller.state, tenant).await?;
     let in_scope: Vec<&IndexEntry> = entries
         .iter()
-        .filter(|e| in_scope(&e.customer_id))
+        .filter(|e| found.in_scope(&e.customer_id))
         .collect();
     let coverage = covered(
         in_scope.iter().copied(),
-        match &one {
+        match &found.one {
             Some(_) => 1,
-            None => list.customers.len(),
+            None => found.list.customers.len(),
         },
     );
     // All of them when they are few; else those the results are from and those whose last
@@ -313,7 +330,7 @@ pub async fn find(
         })
         .collect();
     // Profiles are offered for devices of one customer, when there is something to give.
-    let profiles = match (&one, results.is_empty()) {
+    let profiles = match (&found.one, results.is_empty()) {
         (Some(customer), false) => {
             let id: CustomerId = crate::server::path_ids::from_address(&customer.id)?;
             caller
@@ -330,13 +347,13 @@ pub async fn find(
         profiles,
         profiles_read_only: crate::server::profiles::read_only(&caller),
         query: query.trim().to_string(),
-        customer: one,
+        customer: found.one,
         results,
         more,
-        by_hash,
+        by_hash: found.by_hash,
         freshness,
         coverage,
-        customer_list_age: ago(now - list.read_at),
+        customer_list_age: ago(now - found.list.read_at),
     })
 }
 

@@ -2,24 +2,27 @@
 //! columns an upload reads (so an export uploaded again is a device list), then where each
 //! device is and what it has. Partner Center is read a page (100 devices) at a time as the
 //! file is written, so an export holds one page in memory whatever the customer's size:
-//! the CSV goes out as it is read, the XLSX once its sheet is complete ([`xlsx`]).
+//! the CSV goes out as it is read, the XLSX once its sheet is complete ([`xlsx`]). A search's
+//! devices come from the device index instead ([`found`]).
 //!
 //! Partner Center lists no hardware hashes; a device the dashboard uploaded gets the hash it
 //! was uploaded with (found by the id Partner Center gave it), any other an empty cell.
 
+mod found;
 mod xlsx;
 
 use std::collections::{HashMap, VecDeque};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use futures::{Stream, StreamExt};
 
 use super::auth::SignedIn;
 use super::caller::{open_customer, Caller};
-use super::device_index::search::found;
 use super::device_index::IndexedDevice;
 use super::path_ids::Ids;
 use super::refusal::Refusal;
@@ -31,6 +34,23 @@ use crate::ingest::header::EXPORT_COLUMNS;
 use crate::ingest::Field;
 use crate::model::AppError;
 use crate::partner_center::{BatchId, CallContext, Continuation, CustomerId, Device};
+
+/// The exports' addresses.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/customers/{customer}/devices.csv", get(customer_csv))
+        .route("/customers/{customer}/devices.xlsx", get(customer_xlsx))
+        .route(
+            "/customers/{customer}/batches/{batch}/devices.csv",
+            get(batch_csv),
+        )
+        .route(
+            "/customers/{customer}/batches/{batch}/devices.xlsx",
+            get(batch_xlsx),
+        )
+        .route("/devices/export.csv", get(found::found_csv))
+        .route("/devices/export.xlsx", get(found::found_xlsx))
+}
 
 /// A file's format, from the address's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +123,7 @@ impl ExportRow {
     }
 
     /// A device as the device index holds it, of the customer named `customer`.
-    fn indexed(device: IndexedDevice, customer: String, hash: Option<&String>) -> Self {
+    pub(super) fn indexed(device: IndexedDevice, customer: String, hash: Option<&String>) -> Self {
         let uploaded = device
             .uploaded_at
             .and_then(|at| chrono::DateTime::from_timestamp(at, 0));
@@ -142,6 +162,8 @@ struct Reading {
     customer_name: String,
     profiles: Profiles,
     batches: VecDeque<BatchId>,
+    /// Every batch of the customer, as listed when the export began.
+    whole_customer: bool,
     next: Option<Continuation>,
 }
 
@@ -156,9 +178,16 @@ fn pages(reading: Reading) -> impl Stream<Item = Result<Vec<ExportRow>, AppError
                 .partner_center
                 .devices_page(&r.ctx, &r.customer, &batch, r.next.as_ref())
                 .await;
-            let page = match page {
+            let page = match page.map_err(AppError::from) {
                 Ok(page) => page,
-                Err(error) => return Some((Err(AppError::from(error)), None)),
+                // A batch of the customer's list deleted since it was read: nothing of it to
+                // export (an export of one batch is refused before it starts).
+                Err(AppError::NotFound { .. }) if r.whole_customer => {
+                    r.batches.pop_front();
+                    r.next = None;
+                    continue;
+                }
+                Err(error) => return Some((Err(error), None)),
             };
             r.next = page.next;
             if r.next.is_none() {
@@ -298,6 +327,7 @@ async fn export(
         customer_name: opened.name.clone(),
         profiles,
         batches,
+        whole_customer: batch.is_none(),
         next: None,
     }));
     let first = match rows.next().await {
@@ -317,7 +347,7 @@ async fn export(
 }
 
 /// The file `rows` make, named after `what` (a batch, a customer, a search).
-fn respond(
+pub(super) fn respond(
     rows: impl Stream<Item = Result<Vec<ExportRow>, AppError>> + Send + 'static,
     what: &str,
     format: Format,
@@ -338,86 +368,6 @@ fn respond(
         body,
     )
         .into_response()
-}
-
-/// The search an export of search results repeats: `q`, and `customer` when it was limited
-/// to one.
-#[derive(Debug, serde::Deserialize)]
-pub struct SearchQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    customer: Option<String>,
-}
-
-/// `GET /devices/export.csv?q=…&customer=…`: every device the search finds (not only the
-/// first page shown), as the device index holds them, as CSV.
-pub async fn found_csv(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Query(search): Query<SearchQuery>,
-) -> Result<Response, Refusal> {
-    export_found(state, signed_in, search, Format::Csv).await
-}
-
-/// `GET /devices/export.xlsx?q=…&customer=…`: the same, as XLSX.
-pub async fn found_xlsx(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Query(search): Query<SearchQuery>,
-) -> Result<Response, Refusal> {
-    export_found(state, signed_in, search, Format::Xlsx).await
-}
-
-/// Devices of a search export given their hashes at once.
-const FOUND_PER_PIECE: usize = 100;
-
-/// A search's devices are found in one query (at most `upload_max_rows`, what one upload
-/// may read back), then written a piece at a time.
-async fn export_found(
-    state: AppState,
-    signed_in: SignedIn,
-    search: SearchQuery,
-    format: Format,
-) -> Result<Response, Refusal> {
-    let caller = Caller::new(state, signed_in).await?;
-    let customer: Option<CustomerId> = match search.customer.filter(|c| !c.is_empty()) {
-        Some(id) => Some(super::path_ids::from_address(&id)?),
-        None => None,
-    };
-    let most = caller.state.config.upload_max_rows;
-    let found = found(&caller, &search.q, customer.as_ref(), most).await?;
-    let names: HashMap<String, String> = found
-        .devices
-        .iter()
-        .map(|d| (d.customer_id.clone(), found.customer_name(&d.customer_id)))
-        .collect();
-    let (store, tenant) = (caller.state.store.clone(), caller.user.tenant_id.clone());
-    let pieces: Vec<Vec<IndexedDevice>> = found
-        .devices
-        .chunks(FOUND_PER_PIECE)
-        .map(<[IndexedDevice]>::to_vec)
-        .collect();
-    let rows = futures::stream::iter(pieces).then(move |piece| {
-        let (store, tenant, names) = (store.clone(), tenant.clone(), names.clone());
-        async move {
-            let ids: Vec<&str> = piece.iter().map(|d| d.device_id.as_str()).collect();
-            let hashes = store.known_hashes(&tenant, &ids).await?;
-            Ok(piece
-                .into_iter()
-                .map(|d| {
-                    let hash = hashes.get(&d.device_id);
-                    let name = names.get(&d.customer_id).cloned().unwrap_or_default();
-                    ExportRow::indexed(d, name, hash)
-                })
-                .collect())
-        }
-    });
-    let what = match search.q.trim() {
-        "" => "search".to_string(),
-        q => format!("search-{q}"),
-    };
-    Ok(respond(rows, &what, format))
 }
 
 /// The CSV: a byte-order mark (so Excel shows accents) and the header, then a piece per page.

@@ -69,6 +69,10 @@ fn workbook(
     }
     let mut row: u32 = 1;
     while let Some(page) = pages.blocking_recv() {
+        if out.is_closed() {
+            // The browser went away: stop reading Partner Center for it.
+            return Ok(());
+        }
         for device in page {
             for (column, value) in device.0.iter().enumerate() {
                 if !value.is_empty() {

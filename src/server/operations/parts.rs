@@ -194,7 +194,8 @@ impl Store {
         };
         sqlx::query(
             "UPDATE operation_parts SET state = $1, tracking_id = COALESCE($2, tracking_id), \
-             error = $3, updated_at = $4 WHERE operation_id = $5 AND part = $6",
+             error = $3, updated_at = $4 WHERE operation_id = $5 AND part = $6 \
+             AND state NOT IN ('accepted', 'settled')",
         )
         .bind(state.as_str())
         .bind(tracking_id)

@@ -20,9 +20,10 @@ use crate::server::auth::{self, SessionUser};
 use crate::server::leases::Lease;
 use crate::server::{unix_now, AppState};
 
-/// Rounds of one run: the parts whose answer was lost (after the client's own retries) go
-/// again under the same request id after a pause, so that a bulk deletion through a bad
-/// minute ends with every outcome known instead of asking the person to press a button.
+/// Rounds of one run: the parts whose answer was lost (after the client's own retries, which
+/// wait out 429s and back off after 5xx) go again under the same request id after a pause,
+/// so that a bulk deletion through a few bad seconds ends with every outcome known instead
+/// of asking the person to press a button.
 const ROUNDS: u32 = 3;
 /// The pause before the second round; the third waits twice as long.
 const PAUSE_BEFORE_ROUND: Duration = Duration::from_secs(1);
@@ -92,24 +93,29 @@ where
         if round > 0 {
             tokio::time::sleep(PAUSE_BEFORE_ROUND * round).await;
         }
-        // `at_once` calls under way; no new one starts once the lease is lost, and the ones
-        // under way are dropped with it (their parts keep their request ids).
+        // `at_once` calls of this operation under way, and no more than the process's
+        // `device_writes` places of every operation together. Once the lease is lost nothing
+        // more is recorded: the calls under way are dropped with `answers` (their parts keep
+        // their request ids), and the replica that took the work over sends them again.
+        let writes = &state.device_writes;
         let mut answers = futures::stream::iter(due)
-            .take_while(|_| std::future::ready(lease.held()))
             .map(|part| {
                 let number = part.number;
                 let call = send(ctx.clone(), operation.customer_id, part);
-                async move { (number, call.await) }
+                async move {
+                    let _place = writes.acquire().await;
+                    (number, call.await)
+                }
             })
             .buffer_unordered(at_once);
         while let Some((number, outcome)) = answers.next().await {
+            if !lease.held() {
+                tracing::warn!(operation = %operation_id, "stopped sending: the work was taken over");
+                return Ok(None);
+            }
             store
                 .record_part(operation_id, number, &outcome, unix_now())
                 .await?;
-        }
-        if !lease.held() {
-            tracing::warn!(operation = %operation_id, "stopped sending: the work was taken over");
-            return Ok(None);
         }
     }
     let failure = store
