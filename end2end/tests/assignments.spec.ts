@@ -35,7 +35,7 @@ test("a profile goes to a whole batch and to three ticked devices, and is remove
   const batchPage = page.url();
   await page.locator('select[name="profile"]').selectOption({ label: name });
   await page.getByLabel(`All ${DEVICES} devices of this batch, on every page`).check();
-  await page.getByRole("button", { name: "Apply", exact: true }).click();
+  await page.getByRole("button", { name: "Apply the profile", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: `Applying the profile “${name}”` })).toBeVisible();
   await expect(page.getByText("Done. Every device has the profile.")).toBeVisible({ timeout: 60_000 });
   await expect(page.getByText(`${DEVICES} of ${DEVICES} devices done: ${DEVICES} changed, 0 not`)).toBeVisible();
@@ -54,7 +54,7 @@ test("a profile goes to a whole batch and to three ticked devices, and is remove
     await ticks.nth(i).check();
   }
   await page.locator('select[name="profile"]').selectOption({ label: "Shared kiosk" });
-  await page.getByRole("button", { name: "Apply", exact: true }).click();
+  await page.getByRole("button", { name: "Apply the profile", exact: true }).click();
   await expect(page.getByText("Done. Every device has the profile.")).toBeVisible({ timeout: 60_000 });
   await expect(page.getByText("3 of 3 devices done")).toBeVisible();
   for (const serial of picked) await expect(page.getByText(serial, { exact: true })).toBeVisible();
@@ -69,7 +69,7 @@ test("a profile goes to a whole batch and to three ticked devices, and is remove
   // Removed from the first of them; the batch finds it across its pages.
   await page.getByRole("checkbox", { name: `Select ${picked[0]}` }).check();
   await page.locator('select[name="profile"]').selectOption({ label: "No profile (remove the one they have)" });
-  await page.getByRole("button", { name: "Apply", exact: true }).click();
+  await page.getByRole("button", { name: "Apply the profile", exact: true }).click();
   await expect(page.getByText("Done. The profile was removed from every device.")).toBeVisible({ timeout: 60_000 });
   await settle(page, jsOn);
   await page.goto(batchPage);

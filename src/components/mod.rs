@@ -1,5 +1,6 @@
 //! View pieces shared by several pages.
 
+pub mod act_on_chosen;
 pub mod carried_choice;
 pub mod crumbs;
 pub mod done_notice;

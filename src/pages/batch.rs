@@ -3,11 +3,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::batch_devices;
-use crate::components::profile_choice::ProfileChoice;
+use crate::components::act_on_chosen::ActOnChosen;
 use crate::components::tick_links::TickLinks;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
-use crate::model::selection::{TICKED, WHICH};
-use crate::model::{BatchDevicesShown, DevicesView, ProfileOption};
+use crate::model::selection::TICKED;
+use crate::model::{BatchDevicesShown, DevicesView};
 use crate::urls;
 
 /// `/customers/{customerId}/batches/{batchId}?show=no-profile&page=N`: a batch's devices, 100
@@ -119,7 +119,12 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
         .into_any()
     };
     let apply = format!("{batch_url}/profile");
+    let every = match data.total {
+        Some(n) => format!("All {n} devices of this batch, on every page"),
+        None => "All devices of this batch, on every page".to_string(),
+    };
     let delete_chosen = urls::delete_devices(&customer.id, &batch_id);
+    let form_action = delete_chosen.clone();
     view! {
         <Title text=title/>
         <Crumbs customer=customer.clone() here=batch_id.clone()/>
@@ -136,19 +141,10 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
             table()
         } else {
             view! {
-                <form method="post" action=apply class="batch-devices">
-                    <WhichDevices total=data.total/>
-                    {match data.profiles_read_only {
-                        Some(why) => view! { <p class="notice">{why}</p> }.into_any(),
-                        None => view! { <ApplyProfile profiles=data.profiles/> }.into_any(),
-                    }}
+                <form method="get" action=form_action class="batch-devices">
+                    <ActOnChosen every=every profiles=data.profiles no_profiles=data.profiles_read_only
+                        apply_to=apply confirm_delete=delete_chosen/>
                     {tick_links}
-                    <p class="actions">
-                        <button type="submit" class="secondary" formaction=delete_chosen formmethod="get" formnovalidate>
-                            "Delete the chosen devices…"
-                        </button>
-                        <span class="hint">"You confirm on the next page."</span>
-                    </p>
                     {table()}
                 </form>
             }
@@ -159,38 +155,5 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
                 BatchDevicesShown::All => urls::batch(&pager_customer, &pager_batch, page),
                 BatchDevicesShown::NoProfile => urls::batch_without_profile(&pager_customer, &pager_batch, page),
             }/>
-    }
-}
-
-/// Which devices the form's buttons act on: the ticked ones, or every device of the batch.
-#[component]
-fn WhichDevices(total: Option<u64>) -> impl IntoView {
-    let every = match total {
-        Some(n) => format!("All {n} devices of this batch, on every page"),
-        None => "All devices of this batch, on every page".to_string(),
-    };
-    view! {
-        <fieldset class="device-choice">
-            <legend>"Devices to act on"</legend>
-            <label><input type="radio" name=WHICH value="selected" checked/>" The devices ticked below"</label>
-            <label><input type="radio" name=WHICH value="all"/>" "{every}</label>
-        </fieldset>
-    }
-}
-
-/// The choice of a profile for the chosen devices.
-#[component]
-fn ApplyProfile(profiles: Vec<ProfileOption>) -> impl IntoView {
-    view! {
-        <fieldset class="profile-choice">
-            <legend>"Give the chosen devices an Autopilot profile"</legend>
-            <ProfileChoice profiles/>
-            <button type="submit">"Apply"</button>
-            <p class="hint">
-                "Partner Center applies it in the background; the next page follows it device by \
-                 device. Removing sends the profile as empty, as the API reference describes, \
-                 which is not yet confirmed against the real Partner Center."
-            </p>
-        </fieldset>
     }
 }

@@ -3,11 +3,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::find_devices;
-use crate::components::profile_choice::ProfileChoice;
+use crate::components::act_on_chosen::ActOnChosen;
 use crate::components::tick_links::TickLinks;
 use crate::components::{done_notice::DoneNotice, loaded::Loaded};
 use crate::model::devices::{DeviceSearchView, FoundDevice, IndexCoverage, IndexFreshness};
-use crate::model::selection::{found_device, TICKED, WHICH};
+use crate::model::selection::{found_device, TICKED};
 use crate::model::ProfileOption;
 use crate::urls;
 
@@ -142,84 +142,69 @@ fn Results(
 ) -> impl IntoView {
     let all = RwSignal::new(ticked.get_untracked());
     let this_page = urls::devices_in(&query, customer.as_deref());
-    let profile_form = match (&customer, profiles_read_only) {
-        (None, _) => view! {
-            <p class="hint">
-                "To give devices a profile, search within their customer: a profile belongs to \
-                 one customer."
-            </p>
-        }
-        .into_any(),
-        (Some(_), Some(why)) => view! { <p class="notice">{why}</p> }.into_any(),
-        (Some(_), None) => view! {
-            <fieldset class="profile-choice">
-                <legend>"Give the chosen devices an Autopilot profile"</legend>
-                <ProfileChoice profiles/>
-                <button type="submit" formaction=urls::APPLY_PROFILE_TO_FOUND formmethod="post">"Apply"</button>
-            </fieldset>
-        }
-        .into_any(),
+    let no_profiles = match (&customer, profiles_read_only) {
+        (None, _) => Some(
+            "To give devices a profile, search within their customer: a profile belongs to one \
+             customer."
+                .to_string(),
+        ),
+        (Some(_), why) => why,
     };
     let every = if more {
         "Every device this search finds, also those not shown".to_string()
     } else {
-        format!("All {} devices found", results.len())
+        match results.len() {
+            1 => "The one device found".to_string(),
+            n => format!("All {n} devices found"),
+        }
     };
     let (xlsx, csv) = (
         urls::found_export(&query, customer.as_deref(), "xlsx"),
         urls::found_export(&query, customer.as_deref(), "csv"),
     );
     view! {
-            <p class="actions">
-                "Every device found: "
-                <a href=xlsx download="">"Export as Excel (XLSX)"</a>
-                <a href=csv download="">"Export as CSV"</a>
-            </p>
-            <form method="get" action=urls::DELETE_FOUND class="found-devices">
-                <input type="hidden" name="q" value=query/>
-                {customer.map(|c| view! { <input type="hidden" name="customer" value=c/> })}
-                <fieldset class="device-choice">
-                    <legend>"Devices to act on"</legend>
-                    <label><input type="radio" name=WHICH value="selected" checked/>" The devices ticked below"</label>
-                    <label><input type="radio" name=WHICH value="all"/>" "{every}</label>
-                </fieldset>
-                {profile_form}
-    <TickLinks this_page all every_label="Tick every device shown"/>
-                <p class="actions">
-                    <button type="submit" class="secondary" formnovalidate>"Delete the chosen devices…"</button>
-                    <span class="hint">"You confirm on the next page, which names the customers."</span>
-                </p>
-                <table class="devices">
-                    <thead><tr>
-                        <th scope="col" class="pick"><span class="visually-hidden">"Select"</span></th>
-                        <th scope="col">"Serial number"</th><th scope="col">"Customer"</th>
-                        <th scope="col">"Batch"</th><th scope="col">"Product key"</th>
-                        <th scope="col">"Manufacturer and model"</th><th scope="col">"Autopilot profile"</th>
-                        <th scope="col">"Uploaded"</th>
-                    </tr></thead>
-                    <tbody>
-                        {results.into_iter().map(|d| {
-                            let batch = urls::batch(&d.customer_id, &d.batch_id, 1);
-                            let customer = urls::batches(&d.customer_id);
-                            let name = d.serial_number.clone().unwrap_or_else(|| d.device_id.clone());
-                            let value = found_device(&d.customer_id, &d.device_id);
-                            view! {
-                                <tr>
-                                    <td class="pick"><input type="checkbox" name=TICKED value=value aria-label=format!("Select {name}") checked=all prop:checked=all/></td>
-                                    <td>{name}</td>
-                                    <td><a href=customer>{d.customer_name}</a></td>
-                                    <td><a href=batch>{d.batch_id}</a></td>
-                                    <td>{d.product_key.unwrap_or_default()}</td>
-                                    <td>{d.model.unwrap_or_default()}</td>
-                                    <td>{d.profile.unwrap_or_else(|| "—".into())}</td>
-                                    <td>{d.uploaded.unwrap_or_default()}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </form>
-        }
+        <p class="actions">
+            "Every device found: "
+            <a href=xlsx download="">"Export as Excel (XLSX)"</a>
+            <a href=csv download="">"Export as CSV"</a>
+        </p>
+        <form method="get" action=urls::DELETE_FOUND class="found-devices">
+            <input type="hidden" name="q" value=query/>
+            {customer.map(|c| view! { <input type="hidden" name="customer" value=c/> })}
+            <ActOnChosen every profiles no_profiles apply_to=urls::APPLY_PROFILE_TO_FOUND
+            confirm_delete=urls::DELETE_FOUND/>
+        <TickLinks this_page all every_label="Tick every device shown"/>
+        <table class="devices">
+                <thead><tr>
+                    <th scope="col" class="pick"><span class="visually-hidden">"Select"</span></th>
+                    <th scope="col">"Serial number"</th><th scope="col">"Customer"</th>
+                    <th scope="col">"Batch"</th><th scope="col">"Product key"</th>
+                    <th scope="col">"Manufacturer and model"</th><th scope="col">"Autopilot profile"</th>
+                    <th scope="col">"Uploaded"</th>
+                </tr></thead>
+                <tbody>
+                    {results.into_iter().map(|d| {
+                        let batch = urls::batch(&d.customer_id, &d.batch_id, 1);
+                        let customer = urls::batches(&d.customer_id);
+                        let name = d.serial_number.clone().unwrap_or_else(|| d.device_id.clone());
+                        let value = found_device(&d.customer_id, &d.device_id);
+                        view! {
+                            <tr>
+                                <td class="pick"><input type="checkbox" name=TICKED value=value aria-label=format!("Select {name}") checked=all prop:checked=all/></td>
+                                <td>{name}</td>
+                                <td><a href=customer>{d.customer_name}</a></td>
+                                <td><a href=batch>{d.batch_id}</a></td>
+                                <td>{d.product_key.unwrap_or_default()}</td>
+                                <td>{d.model.unwrap_or_default()}</td>
+                                <td>{d.profile.unwrap_or_else(|| "—".into())}</td>
+                                <td>{d.uploaded.unwrap_or_default()}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </form>
+    }
 }
 
 #[component]
