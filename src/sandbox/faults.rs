@@ -49,6 +49,9 @@ pub struct FaultSettings {
     /// The next this-many writes (POST, PUT, PATCH, DELETE) are answered 503 without being
     /// processed; reads go through. For failing an upload but not the pages around it.
     pub fail_next_writes: u32,
+    /// The next this-many writes are processed, then their connection is dropped; reads go
+    /// through. For a write whose answer is lost, with the pages around it working.
+    pub drop_next_writes: u32,
     /// The next this-many writes are answered 429 (`Retry-After` of
     /// `burst_retry_after_secs`) without being processed; reads go through. For a write
     /// Partner Center refused, with the pages around it working.
@@ -213,6 +216,10 @@ impl FaultState {
         }
         if settings.drop_next > 0 {
             settings.drop_next -= 1;
+            return (latency, Verdict::Pass { drop_after: true });
+        }
+        if write && settings.drop_next_writes > 0 {
+            settings.drop_next_writes -= 1;
             return (latency, Verdict::Pass { drop_after: true });
         }
         if write && settings.slow_next_writes > 0 {
