@@ -93,6 +93,10 @@ where
         if round > 0 {
             tokio::time::sleep(PAUSE_BEFORE_ROUND * round).await;
         }
+        if !lease.held() {
+            tracing::warn!(operation = %operation_id, "stopped sending: the work was taken over");
+            return Ok(None);
+        }
         // `at_once` calls of this operation under way, and no more than the process's
         // `device_writes` places of every operation together. Once the lease is lost nothing
         // more is recorded: the calls under way are dropped with `answers` (their parts keep
