@@ -141,10 +141,8 @@ pub async fn delete_chosen(
         .filter_map(|device| DeviceToRemove::listed(&batch, device))
         .collect();
     Selection::as_confirmed(&fields, devices.len())?;
-    let deletion = [((&customer, opened.name.as_str()), devices.as_slice())];
-    let [id] = super::store_new(&caller.state, &caller.user, &deletion).await?[..] else {
-        unreachable!("one deletion stored, one id");
-    };
+    let (state, user) = (&caller.state, &caller.user);
+    let id = super::store_one(state, user, (&customer, &opened.name), &devices).await?;
     super::send_in_background(&caller.state, &caller.user, id);
     tracing::info!(customer = %customer, batch = %batch, operation = %id, devices = devices.len(), "deletion started");
     Ok(Redirect::to(&urls::with_done(

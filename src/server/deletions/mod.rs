@@ -192,6 +192,22 @@ pub async fn store_new(
     Ok(deletions.into_iter().map(|(o, _)| o.id).collect())
 }
 
+/// A new deletion of `devices` of `customer` for `user`, stored and not sent yet.
+pub async fn store_one(
+    state: &AppState,
+    user: &SessionUser,
+    customer: (&CustomerId, &str),
+    devices: &[DeviceToRemove],
+) -> Result<OperationId, sqlx::Error> {
+    let operation = Operation::sent_now(OperationKind::DeviceDeletion, user, customer);
+    let id = operation.id;
+    state
+        .store
+        .insert_deletions(&[(operation, devices)])
+        .await?;
+    Ok(id)
+}
+
 /// A new deletion of `devices` of `customer` for `user`, stored and sent at once. Returns its
 /// id and the state it ended in (`None`: another replica is sending it).
 pub async fn delete_now(
@@ -200,9 +216,7 @@ pub async fn delete_now(
     customer: (&CustomerId, &str),
     devices: &[DeviceToRemove],
 ) -> Result<(OperationId, Option<OperationState>), sqlx::Error> {
-    let [id] = store_new(state, user, &[(customer, devices)]).await?[..] else {
-        unreachable!("one deletion stored, one id");
-    };
+    let id = store_one(state, user, customer, devices).await?;
     let Some(lease) = Lease::take(state, operations::sending_lease(&id)).await else {
         return Ok((id, None));
     };
