@@ -124,6 +124,31 @@ async fn a_batch_exports_as_csv_and_xlsx_that_read_back_as_its_device_list() {
         .await
         .unwrap()
         .contains("The batch was not found"));
+
+    // A customer without a device is a file with its header row only, in both formats (the
+    // export once panicked when its first read found nothing).
+    let csv = download(
+        &browser,
+        &format!("/customers/{NORTHWIND}/devices.csv"),
+        "text/csv",
+    )
+    .await;
+    let csv = String::from_utf8(csv).unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 1, "{csv}");
+    assert!(lines[0].starts_with("Device Serial Number,"), "{csv}");
+    let xlsx = download(
+        &browser,
+        &format!("/customers/{NORTHWIND}/devices.xlsx"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    .await;
+    let cells = sheet_cells(&xlsx);
+    assert_eq!(
+        cells.first().map(String::as_str),
+        Some("Device Serial Number")
+    );
+    assert_eq!(cells.len(), lines[0].split(',').count(), "{cells:?}");
 }
 
 #[tokio::test]

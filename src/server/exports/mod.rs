@@ -319,17 +319,22 @@ async fn export(
         })
         .unwrap_or_default();
     let Caller { state, user, ctx } = caller;
-    let mut rows = Box::pin(pages(Reading {
-        state,
-        ctx,
-        tenant: user.tenant_id,
-        customer,
-        customer_name: opened.name.clone(),
-        profiles,
-        batches,
-        whole_customer: batch.is_none(),
-        next: None,
-    }));
+    // Fused: an export with no device at all has its first read end the stream, and the chain
+    // below asks it again (an unfold panics when polled past its end).
+    let mut rows = Box::pin(
+        pages(Reading {
+            state,
+            ctx,
+            tenant: user.tenant_id,
+            customer,
+            customer_name: opened.name.clone(),
+            profiles,
+            batches,
+            whole_customer: batch.is_none(),
+            next: None,
+        })
+        .fuse(),
+    );
     let first = match rows.next().await {
         Some(Err(AppError::NotFound { .. })) => {
             return Err(AppError::NotFound {
