@@ -4,19 +4,22 @@ use leptos_meta::Title;
 use super::error_notice::ErrorNotice;
 use crate::model::AppError;
 
-/// A page's data: `show` with it once loaded, `loading` while it loads, and when it could not
-/// be loaded, the error in words ([`ErrorNotice`], which also sets the page's status) under
-/// the page's `title`. Every page renders on the server in full (`SsrMode::Async`), so this
-/// is what a browser without JavaScript receives too. `keep_shown`: a reload of the data
-/// keeps what is on screen until the new data is there (a `Transition`), for a page that
-/// refreshes itself.
+/// A page's data: `show` with it once loaded, `loading` while it first loads, and when it
+/// could not be loaded, the error in words ([`ErrorNotice`], which also sets the page's
+/// status) under the page's `title`, which is also its main heading unless the page shows
+/// one of its own above (`headed`, for a page whose search form stays). Every page renders on the server in
+/// full (`SsrMode::Async`), so this is what a browser without JavaScript receives too.
+///
+/// A reload of the data (the next page of a list, a filter, a page that refreshes itself)
+/// keeps what is on screen until the new data is there (a `Transition`): heading, breadcrumb
+/// and pager stay, marked busy (`aria-busy`, dimmed by the style sheet) while it loads.
 #[component]
 pub fn Loaded<T, V, F>(
     data: Resource<Result<T, AppError>>,
     title: &'static str,
     loading: &'static str,
     show: F,
-    #[prop(optional)] keep_shown: bool,
+    #[prop(optional)] headed: bool,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
@@ -28,14 +31,20 @@ where
         Suspend::new(async move {
             match data.await {
                 Ok(data) => show(data).into_any(),
-                Err(error) => view! { <Title text=title/><ErrorNotice error/> }.into_any(),
+                Err(error) => view! {
+                    <Title text=title/>
+                    {(!headed).then(|| view! { <h1>{title}</h1> })}
+                    <ErrorNotice error/>
+                }
+                .into_any(),
             }
         })
     };
     let fallback = move || view! { <p>{loading}</p> };
-    if keep_shown {
-        view! { <Transition fallback>{content}</Transition> }.into_any()
-    } else {
-        view! { <Suspense fallback>{content}</Suspense> }.into_any()
+    let pending = RwSignal::new(false);
+    view! {
+        <div class="loaded" aria-busy=move || pending.get().to_string()>
+            <Transition fallback set_pending=pending.write_only()>{content}</Transition>
+        </div>
     }
 }

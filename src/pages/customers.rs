@@ -31,7 +31,7 @@ pub fn CustomersPage() -> impl IntoView {
                 placeholder="e.g. Contoso or contoso.onmicrosoft.com"/>
             <button type="submit">"Search"</button>
         </form>
-        <Loaded data=results title="Customers" loading="Loading customers…" show=move |search| view! { <Results search q=q() field=field()/> }/>
+        <Loaded data=results title="Customers" loading="Loading customers…" show=move |search| view! { <Results search q=q() field=field()/> } headed=true/>
     }
 }
 
@@ -71,7 +71,7 @@ fn Results(search: CustomerSearch, q: String, field: SearchField) -> impl IntoVi
                         <tbody>
                             {search.items.into_iter().map(|c| {
                                 let domain = c.domain.clone();
-                                view! { <tr><td><CustomerLink customer=c/></td><td>{domain}</td></tr> }
+                                view! { <tr><td class="key"><CustomerLink customer=c/></td><td class="id" data-label="Domain">{domain}</td></tr> }
                             }).collect_view()}
                         </tbody>
                     </table>

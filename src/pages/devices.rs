@@ -31,7 +31,7 @@ pub fn DevicesPage() -> impl IntoView {
         <Title text="Find a device"/>
         <DoneNotice/>
         <h1>"Find a device"</h1>
-        <Loaded data=data title="Find a device" loading="Searching…" show=move |data| view! { <Search data ticked/> }/>
+        <Loaded data=data title="Find a device" loading="Searching…" show=move |data| view! { <Search data ticked/> } headed=true/>
     }
 }
 
@@ -191,13 +191,13 @@ fn Results(
                         view! {
                             <tr>
                                 <td class="pick"><input type="checkbox" name=TICKED value=value aria-label=format!("Select {name}") checked=all prop:checked=all/></td>
-                                <td>{name}</td>
-                                <td><a href=customer>{d.customer_name}</a></td>
-                                <td><a href=batch>{d.batch_id}</a></td>
-                                <td>{d.product_key.unwrap_or_default()}</td>
-                                <td>{d.model.unwrap_or_default()}</td>
-                                <td>{d.profile.unwrap_or_else(|| "—".into())}</td>
-                                <td>{d.uploaded.unwrap_or_default()}</td>
+                                <td class="key id">{name}</td>
+                                <td data-label="Customer"><a href=customer>{d.customer_name}</a></td>
+                                <td data-label="Batch"><a href=batch>{d.batch_id}</a></td>
+                                <td class="id" data-label="Product key">{d.product_key.unwrap_or_default()}</td>
+                                <td data-label="Manufacturer and model">{d.model.unwrap_or_default()}</td>
+                                <td data-label="Autopilot profile">{d.profile.unwrap_or_else(|| "—".into())}</td>
+                                <td data-label="Uploaded">{d.uploaded.unwrap_or_default()}</td>
                             </tr>
                         }
                     }).collect_view()}
@@ -210,7 +210,8 @@ fn Results(
 #[component]
 fn Freshness(f: IndexFreshness, query: String) -> impl IntoView {
     let action = format!("/devices/check/{}", urls::encode(&f.customer_id));
-    let label = format!("Check {} again", f.customer_name);
+    // Its visible words first, so that speech input ("click check again") finds it.
+    let label = format!("Check again: {}", f.customer_name);
     view! {
         <li>
             <form method="post" action=action class="inline">

@@ -34,11 +34,11 @@ pub fn OperationPage() -> impl IntoView {
     poll_while_running(data, OperationView::running);
     view! {
         <DoneNotice/>
-        // A refetch keeps the page on screen (Transition), so progress moves in place.
+        // A refetch keeps the page on screen (Loaded's Transition), so progress moves in place.
         <Loaded data=data title="An operation" loading="Loading…" show=move |data| match data {
             OperationView::Upload(data) => view! { <upload::Job data=*data/> }.into_any(),
             OperationView::Deletion(data) => view! { <deletion::Deletion data/> }.into_any(),
             OperationView::Assignment(data) => view! { <assignment::Assignment data/> }.into_any(),
-        } keep_shown=true/>
+        }/>
     }
 }
