@@ -163,7 +163,7 @@ async fn three_ticked_devices_are_confirmed_by_name_then_deleted_in_the_backgrou
     // One audit row for the operation, leading to its page, which names each device.
     let audit = browser.page("/audit", 200).await;
     assert!(
-        audit.contains(&format!("3 devices deleted from “{BATCH}”.")),
+        audit.contains(&format!("3 devices deleted from “{BATCH}” of Contoso Ltd.")),
         "{audit}"
     );
     assert_eq!(
@@ -264,7 +264,7 @@ async fn a_batch_is_deleted_through_failures_with_every_outcome_recorded() {
     );
     let audit = browser.page("/audit", 200).await;
     assert!(
-        audit.contains(&format!("12 devices deleted from “{BATCH}”.")),
+        audit.contains(&format!("12 devices deleted from “{BATCH}” of Contoso Ltd.")),
         "{audit}"
     );
 }

@@ -58,6 +58,7 @@ async fn a_deletion_whose_answers_were_lost_goes_again_under_its_request_id() {
     .await;
     let browser = signed_in(&app).await;
     let (delete, device_id) = first_delete_link(&browser).await;
+    let name = audit_name(&app.sandbox_url, CONTOSO, &device_id).await;
     // Every attempt is carried out, and answered only after the client gave up.
     set_faults_at(
         &app.sandbox_url,
@@ -106,8 +107,9 @@ async fn a_deletion_whose_answers_were_lost_goes_again_under_its_request_id() {
     // One audit row for the deletion, leading to its page: the first try, with the try
     // that deleted it under it. The history lists it too.
     let audit = browser.page("/audit", 200).await;
-    let first = format!("Device {device_id} could not be deleted from the batch “{BATCH}”.");
-    let then = format!("Device {device_id} deleted from the batch “{BATCH}”.");
+    let first =
+        format!("Device {name} could not be deleted from the batch “{BATCH}” of Contoso Ltd.");
+    let then = format!("Device {name} deleted from the batch “{BATCH}” of Contoso Ltd.");
     assert_eq!(
         audit.matches(&format!("href=\"{deletion}\"")).count(),
         1,

@@ -138,7 +138,7 @@ async fn what_a_search_finds_in_two_customers_is_exported_and_deleted_one_deleti
     assert!(history.contains("one deletion per customer"), "{history}");
     let audit = browser.page("/audit", 200).await;
     assert!(
-        audit.contains("2 devices deleted from “FOUND 9200”."),
+        audit.contains("2 devices deleted from “FOUND 9200” of "),
         "{audit}"
     );
 

@@ -206,6 +206,7 @@ async fn deleting_a_device_asks_first_then_removes_it_and_is_audited() {
         .iter()
         .any(|d| d["id"] == device_id.as_str()));
 
+    let name = audit_name(&app.sandbox_url, CONTOSO, &device_id).await;
     let response = browser.post(&delete).await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), format!("{batch}?done=device-deleted"));
@@ -219,7 +220,7 @@ async fn deleting_a_device_asks_first_then_removes_it_and_is_audited() {
     let audit = browser.page("/audit", 200).await;
     assert!(audit.contains("Device deleted"), "{audit}");
     assert!(audit.contains(&format!(
-        "Device {device_id} deleted from the batch “Contoso-PO-4711”."
+        "Device {name} deleted from the batch “Contoso-PO-4711” of Contoso Ltd."
     )));
 
     // Gone means gone: asking again says so in words.

@@ -237,6 +237,20 @@ pub async fn admin_list_at(base_url: &str, path: &str) -> Vec<serde_json::Value>
     }
 }
 
+/// How the audit trail names a device of `customer` the sandbox holds: "SERIAL (MODEL)".
+pub async fn audit_name(base_url: &str, customer: &str, device_id: &str) -> String {
+    let devices = admin_list_at(base_url, &format!("customers/{customer}/devices")).await;
+    let device = devices
+        .iter()
+        .find(|d| d["id"] == device_id)
+        .expect("the device is in the sandbox");
+    format!(
+        "{} ({})",
+        device["serialNumber"].as_str().unwrap(),
+        device["modelName"].as_str().unwrap()
+    )
+}
+
 /// The JSON answer of one of the sandbox's `GET /_sandbox/…` endpoints.
 pub async fn admin_json_at(base_url: &str, path: &str) -> serde_json::Value {
     http()

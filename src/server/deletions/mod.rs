@@ -134,19 +134,27 @@ async fn send(
 /// Batches an audit row of a deletion names; it counts the rest.
 const BATCHES_NAMED: usize = 3;
 
-/// The audit row of one run of a deletion: what was asked and how it ended. One device is
-/// named; many are counted (each one's outcome is on the operation's page, one link away).
+/// The audit row of one run of a deletion: what was asked and how it ended, in the words the
+/// person would search for (serial number, batch, customer's name; the ids are on the row
+/// and on the operation's page). One device is named; many are counted (each one's outcome
+/// is on the operation's page, one link away).
 async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[DeviceToRemove]) {
     let failure = run.failure.as_deref();
+    let customer = &run.operation.customer_name;
     let mut detail = match devices {
         [device] => {
             let done = match failure {
                 None => "deleted",
                 Some(_) => "could not be deleted",
             };
+            let name = match (&device.serial_number, &device.model) {
+                (Some(serial), Some(model)) => format!("{serial} ({model})"),
+                (Some(serial), None) => serial.clone(),
+                (None, _) => format!("with id {}", device.device_id),
+            };
             format!(
-                "Device {} {done} from the batch “{}”.",
-                device.device_id, device.batch_id
+                "Device {name} {done} from the batch “{}” of {customer}.",
+                device.batch_id
             )
         }
         _ => {
@@ -163,8 +171,10 @@ async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[Devi
             };
             let asked = devices.len();
             match failure {
-                None => format!("{asked} devices deleted from {batches}."),
-                Some(_) => format!("Not all of {asked} devices could be deleted from {batches}."),
+                None => format!("{asked} devices deleted from {batches} of {customer}."),
+                Some(_) => format!(
+                    "Not all of {asked} devices could be deleted from {batches} of {customer}."
+                ),
             }
         }
     };
