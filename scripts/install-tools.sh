@@ -28,9 +28,11 @@ if [ "${1:-}" = "e2e" ]; then
     $sudo_cmd apt-get update -qq
     $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
   fi
+  # Again whenever the lockfile changed since the last install (npm writes its own copy).
   if [ ! -d end2end/node_modules/@playwright/test ] || [ ! -x end2end/node_modules/.bin/wasm-opt ] \
-    || [ ! -x end2end/node_modules/.bin/lightningcss ]; then
-    say "installing the Playwright test runner (no browser download), wasm-opt and lightningcss"
+    || [ ! -x end2end/node_modules/.bin/lightningcss ] \
+    || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    say "installing the Playwright test runner (no browser download), axe, wasm-opt and lightningcss"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   fi
 fi

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import {
+  damaged,
   hash,
   SANDBOX_URL,
   settle,
@@ -16,14 +17,6 @@ import {
 
 const FABRIKAM = "8b7c6a1e-0000-4000-8000-000000000002";
 const HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model";
-
-/** The hash with its last data character changed so that padding bits are set: the form's
- * checks pass it, Partner Center's decoder refuses it (802). */
-function damaged(hash: string): string {
-  const end = hash.replace(/=+$/, "").length;
-  const last = hash[end - 1] === "B" ? "C" : "B";
-  return hash.slice(0, end - 1) + last + hash.slice(end);
-}
 
 async function expectState(page: Page, text: RegExp) {
   await expect(page.getByRole("status").first()).toHaveText(text, { timeout: 30_000 });

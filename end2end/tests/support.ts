@@ -3,6 +3,9 @@ import { randomBytes } from "node:crypto";
 import { expect, type Page } from "@playwright/test";
 import { MAIN_PORT } from "./ports";
 
+/** The sandbox's customers the specs use (its seed: src/sandbox/partner/seed.rs). */
+export const CONTOSO = "8b7c6a1e-0000-4000-8000-000000000001";
+export const FABRIKAM = "8b7c6a1e-0000-4000-8000-000000000002";
 export const NORTHWIND = "8b7c6a1e-0000-4000-8000-000000000004";
 
 /** The built-in sandbox, on the port playwright.config.ts gives it (one above the dashboard). */
@@ -10,6 +13,14 @@ export const SANDBOX_URL = `http://127.0.0.1:${MAIN_PORT + 1}`;
 
 /** A fresh hardware hash of `bytes` bytes (4,000: a realistic "4K hash"). */
 export const hash = (bytes = 4000) => randomBytes(bytes).toString("base64");
+
+/** The hash with its last data character changed so that padding bits are set: the form's
+ * checks pass it, Partner Center's decoder refuses it (802). */
+export function damaged(hash: string): string {
+  const end = hash.replace(/=+$/, "").length;
+  const last = hash[end - 1] === "B" ? "C" : "B";
+  return hash.slice(0, end - 1) + last + hash.slice(end);
+}
 
 /** The sandbox's authorize page: another host (`localhost`) than the dashboard (`127.0.0.1`). */
 export const SANDBOX_SIGN_IN_URL = /^http:\/\/localhost:\d+\/[^?]+\/oauth2\/v2\.0\/authorize\?/;

@@ -61,17 +61,17 @@ fn Event(row: AuditRow) -> impl IntoView {
     };
     view! {
         <tr class=if row.ok { "event" } else { "event failed" }>
-            <td>{row.when}</td>
-            <td>{row.action.label()}</td>
-            <td><span title=ids>{who}</span></td>
-            <td>
+            <td class="key">{row.when}</td>
+            <td data-label="What">{row.action.label()}</td>
+            <td class="nowrap" data-label="Who"><span title=ids>{who}</span></td>
+            <td data-label="Details">
                 {detail}
                 {row.operation_link.map(|(link, text)| view! { " " <a href=link>{text}</a> })}
                 {(!row.later.is_empty()).then(|| view! {
                     <ul class="later">{row.later.into_iter().map(|event| view! { <Later event/> }).collect_view()}</ul>
                 })}
             </td>
-            <td><code>{row.correlation_id}</code></td>
+            <td data-label="Correlation id"><code>{row.correlation_id}</code></td>
         </tr>
     }
 }

@@ -57,12 +57,12 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
             view! {
                 <tr>
                     <td class="pick"><input type="checkbox" name=TICKED value=d.id.clone() aria-label=pick checked=all prop:checked=all/></td>
-                    <td>{d.serial.unwrap_or_default()}</td>
-                    <td>{d.product_key.unwrap_or_default()}</td>
-                    <td>{d.manufacturer.unwrap_or_default()}</td>
-                    <td>{d.model.unwrap_or_default()}</td>
-                    <td>{d.profile.unwrap_or_else(|| "—".into())}</td>
-                    <td>{d.uploaded.unwrap_or_default()}</td>
+                    <td class="key id">{d.serial.unwrap_or_default()}</td>
+                    <td class="id" data-label="Product key">{d.product_key.unwrap_or_default()}</td>
+                    <td data-label="Manufacturer">{d.manufacturer.unwrap_or_default()}</td>
+                    <td data-label="Model">{d.model.unwrap_or_default()}</td>
+                    <td data-label="Autopilot profile">{d.profile.unwrap_or_else(|| "—".into())}</td>
+                    <td data-label="Uploaded">{d.uploaded.unwrap_or_default()}</td>
                     <td><a href=delete aria-label=label>"Delete…"</a></td>
                 </tr>
             }

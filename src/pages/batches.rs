@@ -73,17 +73,17 @@ fn Batches(data: BatchesView) -> impl IntoView {
 fn rows_html(batches: &[BatchRow]) -> String {
     let mut html = String::with_capacity(batches.len() * 160);
     for batch in batches {
-        html.push_str("<tr><td><a href=\"");
+        html.push_str("<tr><td class=\"key\"><a href=\"");
         escape_into(&mut html, &urls::batch_from_list(&batch.id));
         html.push_str("\">");
         escape_into(&mut html, &batch.id);
-        html.push_str("</a></td><td>");
+        html.push_str("</a></td><td data-label=\"Created\">");
         escape_into(&mut html, batch.created.as_deref().unwrap_or_default());
-        html.push_str("</td><td>");
+        html.push_str("</td><td data-label=\"Devices\">");
         if let Some(devices) = batch.devices {
             let _ = write!(html, "{devices}");
         }
-        html.push_str("</td><td>");
+        html.push_str("</td><td data-label=\"Status\">");
         escape_into(&mut html, batch.status.as_deref().unwrap_or_default());
         html.push_str("</td></tr>");
     }
@@ -104,9 +104,9 @@ mod tests {
         };
         assert_eq!(
             rows_html(&[batch]),
-            "<tr><td><a href=\"batches/%3Cb%3E%22Q3%22%20%26%20%27more%27\">\
-             &lt;b&gt;&quot;Q3&quot; &amp; &#39;more&#39;</a></td><td>&lt;i&gt;</td>\
-             <td>3</td><td>a&amp;b</td></tr>"
+            "<tr><td class=\"key\"><a href=\"batches/%3Cb%3E%22Q3%22%20%26%20%27more%27\">\
+             &lt;b&gt;&quot;Q3&quot; &amp; &#39;more&#39;</a></td><td data-label=\"Created\">&lt;i&gt;</td>\
+             <td data-label=\"Devices\">3</td><td data-label=\"Status\">a&amp;b</td></tr>"
         );
     }
 
@@ -120,7 +120,8 @@ mod tests {
         };
         assert_eq!(
             rows_html(&[batch]),
-            "<tr><td><a href=\"batches/b\">b</a></td><td></td><td></td><td></td></tr>"
+            "<tr><td class=\"key\"><a href=\"batches/b\">b</a></td><td data-label=\"Created\"></td>\
+             <td data-label=\"Devices\"></td><td data-label=\"Status\"></td></tr>"
         );
     }
 }

@@ -138,16 +138,16 @@ fn Row(row: HistoryRow, all_customers: bool) -> impl IntoView {
     };
     view! {
         <tr class=format!("upload {}", row.status.as_str())>
-            <td><a href=row.link>{row.when}</a></td>
+            <td class="key"><a href=row.link>{row.when}</a></td>
             {all_customers.then(|| view! {
-                <td><a href=urls::customer_uploads(&row.customer_id)>{row.customer_name}</a></td>
+                <td data-label="Customer"><a href=urls::customer_uploads(&row.customer_id)>{row.customer_name}</a></td>
             })}
-            <td>{row.upn}</td>
-            <td>{row.from}</td>
-            <td>{batch}</td>
-            <td class="number">{row.devices}</td>
-            <td class="number">{row.registered.map_or_else(|| "—".to_string(), |n| n.to_string())}</td>
-            <td class="number">{row.failed}</td>
+            <td class="nowrap" data-label="By">{row.upn}</td>
+            <td data-label="From">{row.from}</td>
+            <td data-label="Batch">{batch}</td>
+            <td class="number" data-label="Devices">{row.devices}</td>
+            <td class="number" data-label="Registered">{row.registered.map_or_else(|| "—".to_string(), |n| n.to_string())}</td>
+            <td class="number" data-label="Failed">{row.failed}</td>
             <td>{row.status.title()}</td>
         </tr>
     }

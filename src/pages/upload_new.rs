@@ -115,7 +115,7 @@ fn TypedRows() -> AnyView {
                 .iter()
                 .map(|(field, label)| {
                     view! {
-                        <td><input type="text" name=format!("row{i}_{field}")
+                        <td data-label=*label><input type="text" name=format!("row{i}_{field}")
                             aria-label=format!("{label}, device {}", i + 1)/></td>
                     }
                 })

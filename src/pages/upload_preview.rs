@@ -310,18 +310,18 @@ fn Rows(rows: Vec<PreviewRow>, editable: bool) -> impl IntoView {
             let number = row.row;
             view! {
                 <tr class=class>
-                    <td>
+                    <td class="pick">
                         {editable.then(|| view! {
                             <input type="checkbox" name="row" value=number.to_string()
                                 aria-label=format!("Select row {number}")/>
                         })}
                     </td>
-                    <th scope="row" class="number">{number}{row.excluded.then_some(" (removed)")}</th>
-                    <td>{row.serial_number}</td>
-                    <td>{row.product_key}</td>
-                    <td class="hash">{row.hash_excerpt}</td>
-                    <td>{row.manufacturer}</td>
-                    <td>{row.model}</td>
+                    <th scope="row" class="number key" data-label="Row">{number}{row.excluded.then_some(" (removed)")}</th>
+                    <td class="id" data-label="Serial number">{row.serial_number}</td>
+                    <td class="id" data-label="Product key">{row.product_key}</td>
+                    <td class="hash" data-label="Hardware hash">{row.hash_excerpt}</td>
+                    <td data-label="Manufacturer">{row.manufacturer}</td>
+                    <td data-label="Model">{row.model}</td>
                     <td><ul class="findings">{findings}</ul></td>
                 </tr>
             }
@@ -331,7 +331,7 @@ fn Rows(rows: Vec<PreviewRow>, editable: bool) -> impl IntoView {
         <div class="scroll">
             <table class="preview">
                 <thead><tr>
-                    <th scope="col"><span class="visually-hidden">"Select"</span></th>
+                    <th scope="col" class="pick"><span class="visually-hidden">"Select"</span></th>
                     <th scope="col">"Row"</th><th scope="col">"Serial number"</th>
                     <th scope="col">"Product key"</th><th scope="col">"Hardware hash"</th>
                     <th scope="col">"Manufacturer"</th><th scope="col">"Model"</th>

@@ -152,18 +152,22 @@ fn Devices(devices: Vec<JobDeviceRow>, batch: String, job: String) -> impl IntoV
                 (m, mo) => m.or(mo).unwrap_or_default(),
             };
             let whereabouts = refused_links(&d.error_code, d.found, &job, d.row);
+            // Each link named for its device, as on the batch page ("Delete SN-1234").
+            let named = d.serial_number.as_deref().or(d.device_id.as_deref());
+            let delete_label = format!("Delete {}", named.unwrap_or_default());
             view! {
                 <tr class=format!("device {}", d.status.as_str())>
-                    <td class="number">{d.row}</td>
-                    <td>{d.serial_number}</td>
-                    <td>{d.product_key}</td>
-                    <td>{model}</td>
-                    <td>{d.status.label()}</td>
-                    <td><code>{d.error_code}</code></td>
+                    <td class="number" data-label="Row">{d.row}</td>
+                    <td class="key id">{d.serial_number}</td>
+                    <td class="id" data-label="Product key">{d.product_key}</td>
+                    <td data-label="Manufacturer and model">{model}</td>
+                    <td data-label="Status">{d.status.label()}</td>
+                    <td data-label="Error"><code>{d.error_code}</code></td>
                     <td>
                         {d.explanation}
                         {d.device_id.map(|id| view! {
-                            <a href=format!("{batch}/devices/{}/delete", urls::encode(&id))>"Delete…"</a>
+                            <a href=format!("{batch}/devices/{}/delete", urls::encode(&id))
+                                aria-label=delete_label.clone()>"Delete…"</a>
                         })}
                         {whereabouts}
                     </td>
@@ -262,12 +266,12 @@ fn Chunks(chunks: Vec<ChunkView>) -> impl IntoView {
         .map(|c| {
             view! {
                 <tr>
-                    <td class="number">{c.number}</td>
-                    <td>{c.operation}</td>
-                    <td class="number">{c.devices}</td>
-                    <td>{c.state.as_str()}</td>
-                    <td>{c.job_status.map(|s| s.replace('_', " "))}</td>
-                    <td><code>{c.tracking_id}</code>{c.error}</td>
+                    <td class="number key" data-label="Part">{c.number}</td>
+                    <td data-label="Request">{c.operation}</td>
+                    <td class="number" data-label="Devices">{c.devices}</td>
+                    <td data-label="Sent">{c.state.as_str()}</td>
+                    <td data-label="Job">{c.job_status.map(|s| s.replace('_', " "))}</td>
+                    <td data-label="Tracking id or reason"><code>{c.tracking_id}</code>{c.error}</td>
                 </tr>
             }
         })
