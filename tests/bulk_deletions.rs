@@ -264,7 +264,9 @@ async fn a_batch_is_deleted_through_failures_with_every_outcome_recorded() {
     );
     let audit = browser.page("/audit", 200).await;
     assert!(
-        audit.contains(&format!("12 devices deleted from “{BATCH}” of Contoso Ltd.")),
+        audit.contains(&format!(
+            "12 devices deleted from “{BATCH}” of Contoso Ltd."
+        )),
         "{audit}"
     );
 }

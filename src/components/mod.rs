@@ -6,6 +6,7 @@ pub mod crumbs;
 pub mod done_notice;
 pub mod error_notice;
 pub mod loaded;
+pub mod local_time;
 pub mod pager;
 pub mod poll;
 pub mod profile_choice;

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::audit_trail;
+use crate::components::local_time::LocalTime;
 use crate::components::{loaded::Loaded, pager::Pager};
 use crate::model::audit::{AuditRow, AuditView, LaterEvent};
 
@@ -61,7 +62,7 @@ fn Event(row: AuditRow) -> impl IntoView {
     };
     view! {
         <tr class=if row.ok { "event" } else { "event failed" }>
-            <td class="key">{row.when}</td>
+            <td class="key"><LocalTime utc=row.when/></td>
             <td data-label="What">{row.action.label()}</td>
             <td class="nowrap" data-label="Who"><span title=ids>{who}</span></td>
             <td data-label="Details">
@@ -82,7 +83,7 @@ fn Later(event: LaterEvent) -> impl IntoView {
     let who = event.upn.unwrap_or_else(|| "unknown".into());
     view! {
         <li class=if event.ok { "event" } else { "event failed" }>
-            {event.when} ": " {event.action.label()} " by " {who} ". " {event.detail}
+            <LocalTime utc=event.when/> ": " {event.action.label()} " by " {who} ". " {event.detail}
             " " <small>"Correlation id " <code>{event.correlation_id}</code></small>
         </li>
     }

@@ -4,6 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::batch_devices;
 use crate::components::act_on_chosen::ActOnChosen;
+use crate::components::local_time::LocalTime;
 use crate::components::tick_links::TickLinks;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::selection::TICKED;
@@ -57,12 +58,12 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
             view! {
                 <tr>
                     <td class="pick"><input type="checkbox" name=TICKED value=d.id.clone() aria-label=pick checked=all prop:checked=all/></td>
-                    <td class="key id">{d.serial.unwrap_or_default()}</td>
-                    <td class="id" data-label="Product key">{d.product_key.unwrap_or_default()}</td>
-                    <td data-label="Manufacturer">{d.manufacturer.unwrap_or_default()}</td>
-                    <td data-label="Model">{d.model.unwrap_or_default()}</td>
+                    <td class="key id">{d.serial}</td>
+                    <td class="id" data-label="Product key">{d.product_key}</td>
+                    <td data-label="Manufacturer">{d.manufacturer}</td>
+                    <td data-label="Model">{d.model}</td>
                     <td data-label="Autopilot profile">{d.profile.unwrap_or_else(|| "—".into())}</td>
-                    <td data-label="Uploaded">{d.uploaded.unwrap_or_default()}</td>
+                    <td data-label="Uploaded">{d.uploaded.map(|at| view! { <LocalTime utc=at/> })}</td>
                     <td><a href=delete aria-label=label>"Delete…"</a></td>
                 </tr>
             }

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::customer_batches;
 use crate::components::crumbs::Crumbs;
 use crate::components::loaded::Loaded;
+use crate::components::local_time::iso_of;
 use crate::html::escape_into;
 use crate::model::{BatchRow, BatchesView};
 use crate::urls;
@@ -28,6 +29,23 @@ fn Batches(data: BatchesView) -> impl IntoView {
     let title = format!("Device batches · {}", customer.name);
     let empty = data.batches.is_empty();
     let rows = rows_html(&data.batches);
+    let body = NodeRef::<leptos::html::Tbody>::new();
+    // The rows are HTML of their own (below), so their moments are not `LocalTime`s: once
+    // hydrated, each `<time>` is rewritten in the viewer's zone here.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let Some(body) = body.get() else { return };
+        let Ok(times) = body.query_selector_all("time") else {
+            return;
+        };
+        for i in 0..times.length() {
+            let Some(time) = times.item(i) else { continue };
+            let utc = time.text_content().unwrap_or_default();
+            if let Some(local) = crate::components::local_time::in_local_zone(&utc) {
+                time.set_text_content(Some(&local));
+            }
+        }
+    });
     view! {
         <Title text=title/>
         <Crumbs here=customer.name.clone()/>
@@ -55,7 +73,7 @@ fn Batches(data: BatchesView) -> impl IntoView {
                         <th scope="col">"Batch"</th><th scope="col">"Created"</th>
                         <th scope="col" class="number">"Devices"</th><th scope="col">"Status"</th>
                     </tr></thead>
-                    <tbody inner_html=rows></tbody>
+                    <tbody node_ref=body inner_html=rows></tbody>
                 </table>
             }.into_any()
         }}
@@ -78,7 +96,19 @@ fn rows_html(batches: &[BatchRow]) -> String {
         html.push_str("\">");
         escape_into(&mut html, &batch.id);
         html.push_str("</a></td><td data-label=\"Created\">");
-        escape_into(&mut html, batch.created.as_deref().unwrap_or_default());
+        let created = batch.created.as_deref().unwrap_or_default();
+        match iso_of(created) {
+            // Rewritten in the viewer's zone once hydrated (`in_local_zone`, below).
+            Some(iso) => {
+                // The UTC text stays as its tooltip, as `LocalTime` keeps it.
+                let _ = write!(html, "<time datetime=\"{iso}\" title=\"");
+                escape_into(&mut html, created);
+                html.push_str("\">");
+                escape_into(&mut html, created);
+                html.push_str("</time>");
+            }
+            None => escape_into(&mut html, created),
+        }
         html.push_str("</td><td data-label=\"Devices\">");
         if let Some(devices) = batch.devices {
             let _ = write!(html, "{devices}");
@@ -108,6 +138,20 @@ mod tests {
              &lt;b&gt;&quot;Q3&quot; &amp; &#39;more&#39;</a></td><td data-label=\"Created\">&lt;i&gt;</td>\
              <td data-label=\"Devices\">3</td><td data-label=\"Status\">a&amp;b</td></tr>"
         );
+    }
+
+    #[test]
+    fn a_created_moment_is_a_time_element_the_browser_can_rewrite() {
+        let batch = BatchRow {
+            id: "b".into(),
+            created: Some("2025-04-17 09:00 UTC".into()),
+            devices: Some(1),
+            status: None,
+        };
+        assert!(rows_html(&[batch]).contains(
+            "<td data-label=\"Created\"><time datetime=\"2025-04-17T09:00Z\" \
+             title=\"2025-04-17 09:00 UTC\">2025-04-17 09:00 UTC</time></td>"
+        ));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::find_devices;
 use crate::components::act_on_chosen::ActOnChosen;
+use crate::components::local_time::LocalTime;
 use crate::components::tick_links::TickLinks;
 use crate::components::{done_notice::DoneNotice, loaded::Loaded};
 use crate::model::devices::{DeviceSearchView, FoundDevice, IndexCoverage, IndexFreshness};
@@ -194,10 +195,10 @@ fn Results(
                                 <td class="key id">{name}</td>
                                 <td data-label="Customer"><a href=customer>{d.customer_name}</a></td>
                                 <td data-label="Batch"><a href=batch>{d.batch_id}</a></td>
-                                <td class="id" data-label="Product key">{d.product_key.unwrap_or_default()}</td>
-                                <td data-label="Manufacturer and model">{d.model.unwrap_or_default()}</td>
+                                <td class="id" data-label="Product key">{d.product_key}</td>
+                                <td data-label="Manufacturer and model">{d.model}</td>
                                 <td data-label="Autopilot profile">{d.profile.unwrap_or_else(|| "—".into())}</td>
-                                <td data-label="Uploaded">{d.uploaded.unwrap_or_default()}</td>
+                                <td data-label="Uploaded">{d.uploaded.map(|at| view! { <LocalTime utc=at/> })}</td>
                             </tr>
                         }
                     }).collect_view()}

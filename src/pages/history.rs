@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_history;
+use crate::components::local_time::LocalTime;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::uploads::{HistoryRow, HistoryView, UploadStatus};
 use crate::urls;
@@ -138,7 +139,7 @@ fn Row(row: HistoryRow, all_customers: bool) -> impl IntoView {
     };
     view! {
         <tr class=format!("upload {}", row.status.as_str())>
-            <td class="key"><a href=row.link>{row.when}</a></td>
+            <td class="key"><a href=row.link><LocalTime utc=row.when/></a></td>
             {all_customers.then(|| view! {
                 <td data-label="Customer"><a href=urls::customer_uploads(&row.customer_id)>{row.customer_name}</a></td>
             })}

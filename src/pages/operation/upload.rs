@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::local_time::LocalTime;
 use crate::components::poll::ReloadWithoutScript;
 use crate::components::profile_choice::ProfileChoice;
 use crate::components::{crumbs::Crumbs, pager::Pager};
@@ -77,9 +78,9 @@ pub fn Job(data: JobView) -> impl IntoView {
         <dl class="facts">
             <dt>"Batch"</dt><dd><a href=batch_link>{upload.batch_id.clone()}</a>{if upload.new_batch { " (new)" } else { "" }}</dd>
             <dt>"From"</dt><dd>{source}</dd>
-            <dt>"Submitted by"</dt><dd>{upload.submitted_by.clone()} ", " {upload.created.clone()}</dd>
-            <dt>"Started"</dt><dd>{data.started.clone().unwrap_or_else(|| "not yet".into())}</dd>
-            <dt>"Completed"</dt><dd>{data.completed.clone().unwrap_or_else(|| "not yet".into())}</dd>
+            <dt>"Submitted by"</dt><dd>{upload.submitted_by.clone()} ", " <LocalTime utc=upload.created.clone()/></dd>
+            <dt>"Started"</dt><dd>{match data.started.clone() { Some(at) => view! { <LocalTime utc=at/> }.into_any(), None => "not yet".into_any() }}</dd>
+            <dt>"Completed"</dt><dd>{match data.completed.clone() { Some(at) => view! { <LocalTime utc=at/> }.into_any(), None => "not yet".into_any() }}</dd>
         </dl>
         {(counts.failed > 0).then(|| view! {
             <div class="actions">
