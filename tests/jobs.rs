@@ -151,6 +151,15 @@ async fn the_failed_rows_download_goes_back_in_fixed_and_retry_prefills_them() {
     assert!(report.contains("2,SN-OK-1,,"), "{report}");
     assert!(report.contains(",Registered,,"), "{report}");
 
+    // The retry is offered for what it can fix: the damaged hash (802) and the unknown
+    // device (812), not the devices already registered (806 here, 808 elsewhere), which the
+    // page says to deal with first.
+    let page = browser.page(&job, 200).await;
+    assert!(page.contains("Retry the 2 other failed rows"), "{page}");
+    assert!(
+        page.contains("2 failed devices are already registered (806: in another batch"),
+        "{page}"
+    );
     let retry = browser.post(&format!("{job}/retry")).await;
     assert_eq!(retry.status(), 303);
     let retry_preview = location(&retry);
@@ -159,7 +168,12 @@ async fn the_failed_rows_download_goes_back_in_fixed_and_retry_prefills_them() {
     assert!(page.contains("failed rows of mixed.csv"), "{page}");
     assert!(page.contains("Jobs download"), "{page}");
     assert!(page.contains("NOTFOUND-7005"), "{page}");
+    assert!(page.contains("SN-BAD-HASH"), "{page}");
     assert!(!page.contains("SN-OK-1"), "{page}");
+    let (own_serial, ..) = seeded_device(&app, CONTOSO).await;
+    let (other_serial, ..) = seeded_device(&app, FABRIKAM).await;
+    assert!(!page.contains(&own_serial), "806 is left out: {page}");
+    assert!(!page.contains(&other_serial), "808 is left out: {page}");
 }
 
 #[tokio::test]

@@ -250,6 +250,8 @@ pub struct OutcomeCountsView {
     pub total: i64,
     pub registered: i64,
     pub failed: i64,
+    /// Of the failed, those already registered (806, 808): no retry is offered for them.
+    pub already_registered: i64,
 }
 
 /// An upload's operation page (`/customers/{id}/operations/{uploadId}`).

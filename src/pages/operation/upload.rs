@@ -7,7 +7,9 @@ use crate::components::profile_choice::ProfileChoice;
 use crate::components::{crumbs::Crumbs, pager::Pager};
 use crate::model::devices::{Whereabouts, ALREADY_IN_THIS_CUSTOMER, REGISTERED_ELSEWHERE};
 use crate::model::operations::PartState;
-use crate::model::uploads::{ChunkView, DevicesShown, JobDeviceRow, JobView, UploadStatus};
+use crate::model::uploads::{
+    ChunkView, DevicesShown, JobDeviceRow, JobView, OutcomeCountsView, UploadStatus,
+};
 use crate::model::ProfileOption;
 use crate::urls;
 
@@ -85,10 +87,13 @@ pub fn Job(data: JobView) -> impl IntoView {
         {(counts.failed > 0).then(|| view! {
             <div class="actions">
                 <a class="button" href=format!("{job_url}/failed.csv") download="">"Download the failed rows (CSV)"</a>
-                <form method="post" action=format!("{job_url}/retry")>
-                    <button type="submit" class="secondary">"Retry the failed rows"</button>
-                </form>
+                {retry_label(counts).map(|label| view! {
+                    <form method="post" action=format!("{job_url}/retry")>
+                        <button type="submit" class="secondary">{label}</button>
+                    </form>
+                })}
             </div>
+            {already_registered_note(counts).map(|note| view! { <p class="hint">{note}</p> })}
         })}
         {(!data.profiles.is_empty() || data.profiles_read_only.is_some()).then(|| view! {
             <ProfileForUpload action=format!("{job_url}/profile") registered=counts.registered
@@ -290,4 +295,32 @@ fn Chunks(chunks: Vec<ChunkView>) -> impl IntoView {
             </table>
         </details>
     }
+}
+
+/// The retry button's words, counting what it sends again: only failures a retry can fix, not
+/// devices already registered (806 here, 808 elsewhere), which would fail the same way;
+/// `None` when nothing is left to retry.
+fn retry_label(counts: OutcomeCountsView) -> Option<String> {
+    let retryable = counts.failed - counts.already_registered;
+    match (retryable, counts.already_registered) {
+        (0, _) => None,
+        (_, 0) => Some("Retry the failed rows".to_string()),
+        (1, _) => Some("Retry the other failed row".to_string()),
+        (n, _) => Some(format!("Retry the {n} other failed rows")),
+    }
+}
+
+/// Why devices already registered are left out of the retry, and what to do first.
+fn already_registered_note(counts: OutcomeCountsView) -> Option<String> {
+    let (is, them, its) = match counts.already_registered {
+        0 => return None,
+        1 => ("1 failed device is".to_string(), "it", "Its row"),
+        n => (format!("{n} failed devices are"), "them", "Each one's row"),
+    };
+    Some(format!(
+        "{is} already registered (806: in another batch of this customer; 808: with another \
+         organisation), so sending {them} again would fail the same way: the retry leaves \
+         {them} out. {its} below says what to do first (delete it where it is, or have it \
+         released); then upload {them} again."
+    ))
 }

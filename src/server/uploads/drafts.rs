@@ -305,12 +305,14 @@ pub(crate) async fn retry_failed(
     let failed = caller
         .state
         .store
-        .rows(&upload.operation.id, RowFilter::Failed, 0, i64::MAX)
+        .rows(&upload.operation.id, RowFilter::Retryable, 0, i64::MAX)
         .await?;
     if failed.is_empty() {
         return Err(Refusal::new(
             StatusCode::CONFLICT,
-            "No device of this upload failed: there is nothing to retry.",
+            "No device of this upload failed in a way a retry can fix: a device already \
+             registered (806 with this customer, 808 with another organisation) fails the \
+             same way when sent again. Its row on the job page says what to do first.",
         ));
     }
     let customer = open_customer(caller, id).await?;

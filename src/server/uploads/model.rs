@@ -115,6 +115,8 @@ pub enum RowFilter {
     /// The rows sent (or to be sent): not removed in the preview.
     Included,
     Failed,
+    /// Failed, but not as already registered: what a retry as it is can fix.
+    Retryable,
     Registered,
 }
 
@@ -126,6 +128,10 @@ impl RowFilter {
             RowFilter::WithFindings => "AND findings <> '[]'",
             RowFilter::Included => "AND excluded = 0",
             RowFilter::Failed => "AND outcome = 'failed'",
+            // outcomes::ALREADY_REGISTERED, negated (a condition here is a constant).
+            RowFilter::Retryable => {
+                "AND outcome = 'failed' AND COALESCE(error_code, '') NOT IN ('806', '808')"
+            }
             RowFilter::Registered => "AND outcome = 'registered'",
         }
     }

@@ -17,7 +17,15 @@ pub struct OutcomeCounts {
     pub total: i64,
     pub registered: i64,
     pub failed: i64,
+    /// Of the failed, those already registered ([`ALREADY_REGISTERED`]): sent again as they
+    /// are, they fail the same way.
+    pub already_registered: i64,
 }
+
+/// The rows Partner Center refused as already registered, in SQL: with this customer (806)
+/// or with another organisation (808). Something must be done about the device first
+/// (deleted where it is, released), so no retry is offered for them as they are.
+pub(super) const ALREADY_REGISTERED: &str = "outcome = 'failed' AND error_code IN ('806', '808')";
 
 impl OutcomeCounts {
     /// Devices Partner Center has finished with, either way.
@@ -78,14 +86,33 @@ impl Store {
         &self,
         upload_id: &OperationId,
     ) -> Result<OutcomeCounts, sqlx::Error> {
-        sqlx::query_as(
+        sqlx::query_as(&format!(
             "SELECT COALESCE(SUM(CASE WHEN excluded = 0 THEN 1 ELSE 0 END), 0) AS total, \
              COALESCE(SUM(CASE WHEN outcome = 'registered' THEN 1 ELSE 0 END), 0) AS registered, \
-             COALESCE(SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), 0) AS failed \
-             FROM upload_rows WHERE upload_id = $1",
-        )
+             COALESCE(SUM(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END), 0) AS failed, \
+             COALESCE(SUM(CASE WHEN {ALREADY_REGISTERED} THEN 1 ELSE 0 END), 0) \
+             AS already_registered \
+             FROM upload_rows WHERE upload_id = $1"
+        ))
         .bind(upload_id)
         .fetch_one(self.pool())
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::RowFilter;
+    use super::ALREADY_REGISTERED;
+    use crate::model::devices::{ALREADY_IN_THIS_CUSTOMER, REGISTERED_ELSEWHERE};
+
+    /// The two conditions are written out (SQL constants); both name Partner Center's codes.
+    #[test]
+    fn already_registered_and_retryable_name_the_same_codes() {
+        for code in [ALREADY_IN_THIS_CUSTOMER, REGISTERED_ELSEWHERE] {
+            let quoted = format!("'{code}'");
+            assert!(ALREADY_REGISTERED.contains(&quoted));
+            assert!(RowFilter::Retryable.condition().contains(&quoted));
+        }
     }
 }

@@ -182,6 +182,7 @@ pub(crate) async fn upload_job(
             total: counts.total,
             registered: counts.registered,
             failed: counts.failed,
+            already_registered: counts.already_registered,
         },
         can_resume: upload.operation.state == OperationState::Failed
             && chunks.iter().any(|c| !c.state.is_done()),
