@@ -274,10 +274,9 @@ fn SubmitPanel(data: PreviewView) -> impl IntoView {
         <section class="submit" aria-labelledby="send">
             <h2 id="send">"Send to Partner Center"</h2>
             {blocker}
-            <form method="post" action=format!("{base}/submit")>
+            <form method="post" action=format!("{base}/submit") class="inline">
                 <button type="submit" disabled=!ready>{label}</button>
-                " "
-                <a href=urls::new_upload(&customer_id)>"Start again"</a>
+                <a class="button secondary" href=urls::new_upload(&customer_id)>"Start again"</a>
             </form>
             {change_target}
         </section>

@@ -59,6 +59,12 @@ pub fn Job(data: JobView) -> impl IntoView {
         <p class=format!("state {}", data.state.as_str()) role="status" aria-live="polite">
             <strong>{data.state.title()}</strong> ". " {state_words(data.state)}
         </p>
+        {data.running.then(|| view! {
+            <p class="hint">
+                "You can leave this page: the dashboard keeps sending and following the upload \
+                 without it, and Uploads lists it."
+            </p>
+        })}
         {upload.error.clone().map(|e| view! { <div class="notice error" role="alert"><p>{e}</p></div> })}
         {data.check_error.clone().map(|e| view! { <div class="notice warning" role="status"><p>{e}</p></div> })}
         <div class="progress">
