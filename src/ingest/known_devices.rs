@@ -21,13 +21,19 @@ pub struct ExistingDevice {
 
 /// Flags rows whose device is already in one of the customer's batches: Partner Center
 /// would answer 806 for them, so the user can drop them first. Partner Center does not list
-/// hardware hashes, so only product keys and serial + manufacturer + model can match.
+/// hardware hashes, so a product key or serial + manufacturer + model match surely; a serial
+/// number alone (a row of serial + hash, or another spelling of the model) only probably,
+/// and the finding says so, naming the listed device's manufacturer and model.
 pub fn already_registered(devices: &[DeviceRow], existing: &[ExistingDevice]) -> Vec<Finding> {
     let mut by_key: HashMap<&str, &str> = HashMap::new();
     let mut by_tuple: HashMap<(&str, &str, &str), &str> = HashMap::new();
+    let mut by_serial: HashMap<String, &ExistingDevice> = HashMap::new();
     for device in existing {
         if let Some(key) = &device.product_key {
             by_key.insert(key, &device.batch);
+        }
+        if let Some(serial) = &device.serial_number {
+            by_serial.insert(serial.to_ascii_uppercase(), device);
         }
         if let (Some(s), Some(m), Some(mo)) =
             (&device.serial_number, &device.manufacturer, &device.model)
@@ -39,14 +45,25 @@ pub fn already_registered(devices: &[DeviceRow], existing: &[ExistingDevice]) ->
         .iter()
         .filter_map(|device| {
             let by_product_key = device.product_key.as_deref().and_then(|k| by_key.get(k));
-            let by_serial = match (&device.serial_number, &device.manufacturer, &device.model) {
+            let by_whole_tuple = match (&device.serial_number, &device.manufacturer, &device.model)
+            {
                 (Some(s), Some(m), Some(mo)) => {
                     by_tuple.get(&(s.as_str(), m.as_str(), mo.as_str()))
                 }
                 _ => None,
             };
-            let batch = by_product_key.or(by_serial)?;
-            Some(in_this_customer(device.row, "This device is", batch))
+            if let Some(batch) = by_product_key.or(by_whole_tuple) {
+                return Some(in_this_customer(device.row, "This device is", batch));
+            }
+            let serial = device.serial_number.as_deref()?;
+            let listed = by_serial.get(&serial.to_ascii_uppercase())?;
+            let what = match (&listed.manufacturer, &listed.model) {
+                (Some(m), Some(model)) => {
+                    format!("A device with this serial number ({m} {model}), probably this one, is")
+                }
+                _ => "A device with this serial number, probably this one, is".to_string(),
+            };
+            Some(in_this_customer(device.row, &what, &listed.batch))
         })
         .collect()
 }

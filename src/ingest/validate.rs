@@ -407,12 +407,15 @@ mod tests {
     }
 
     #[test]
-    fn devices_already_in_a_batch_are_flagged_by_key_or_tuple() {
+    fn devices_already_in_a_batch_are_flagged_by_key_or_tuple_and_probably_by_serial() {
+        let hash = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7u8; 80]);
         let (devices, _) = read(&[
             HEADER,
             &["", "3305012345670", "", "", ""],
             &["S1", "", "", "Dell Inc.", "Latitude"],
             &["S1", "", "", "Dell Inc.", "Precision"],
+            &["s1", "", &hash, "", ""],
+            &["S2", "", &hash, "", ""],
         ]);
         let existing = [
             ExistingDevice {
@@ -433,6 +436,25 @@ mod tests {
             .iter()
             .map(|f| (f.row.unwrap(), f.message.contains("“Old”")))
             .collect();
-        assert_eq!(rows, vec![(2, true), (3, false)]);
+        assert_eq!(rows, vec![(2, true), (3, false), (4, false), (5, false)]);
+        // The same serial number with another model, or with a hash (which Partner Center
+        // does not list): probably the same device, named as listed.
+        let probably = "A device with this serial number (Dell Inc. Latitude), probably this one, \
+                        is already in this customer's batch “Laptops”";
+        assert!(
+            !flagged[1].message.contains("probably"),
+            "{}",
+            flagged[1].message
+        );
+        assert!(
+            flagged[2].message.starts_with(probably),
+            "{}",
+            flagged[2].message
+        );
+        assert!(
+            flagged[3].message.starts_with(probably),
+            "{}",
+            flagged[3].message
+        );
     }
 }
