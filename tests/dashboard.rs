@@ -273,6 +273,26 @@ async fn batches_are_listed_newest_first_and_devices_page_by_100() {
         )
         .await;
     assert_eq!(rows(&first), 100);
+    // What the batch list says of it, and a search of the customer's devices from its page.
+    let shown = first.replace("<!>", "");
+    let facts = &shown[shown.find("</h1>").unwrap()..];
+    assert!(
+        facts.starts_with("</h1><p class=\"muted\">263 devices · created <time datetime=\"2025-"),
+        "{facts}"
+    );
+    assert!(
+        facts[..facts.find("</p>").unwrap()].ends_with(" · finished"),
+        "{facts}"
+    );
+    let find = &shown[shown
+        .find("aria-label=\"Find a device of Contoso Ltd\"")
+        .expect("a search")..];
+    assert!(
+        find.contains(&format!(
+            r#"<input type="hidden" name="customer" value="{CONTOSO}">"#
+        )),
+        "{find}"
+    );
     // A bookmarked last page works without visiting the ones before.
     let fresh = Browser::new(&app);
     fresh.sign_in(SALES, "/customers").await;

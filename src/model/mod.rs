@@ -237,8 +237,9 @@ pub struct DevicesView {
     pub page: u32,
     pub items: Vec<DeviceRow>,
     pub has_next: bool,
-    /// How many devices the batch has, as its list says (all of them, whatever is shown).
-    pub total: Option<u64>,
+    /// The batch as the customer's batch list shows it: when it was created, how many
+    /// devices it has (all of them, whatever is shown), its status.
+    pub listed: Option<BatchRow>,
     /// With `NoProfile`: how many devices of the batch have no profile.
     pub without_profile: Option<usize>,
     /// The customer's profiles, to apply to devices of the batch.

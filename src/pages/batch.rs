@@ -47,6 +47,21 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
     let batch_id = data.batch_id;
     let title = format!("{batch_id} · {}", customer.name);
     let empty = data.items.is_empty();
+    let total = data.listed.as_ref().and_then(|b| b.devices);
+    let facts = data.listed.clone().map(|b| {
+        let count = match b.devices {
+            Some(1) => "1 device".to_string(),
+            Some(n) => format!("{n} devices"),
+            None => "Devices not counted".to_string(),
+        };
+        view! {
+            <p class="muted">
+                {count}
+                {b.created.map(|at| view! { " · created " <LocalTime utc=at/> })}
+                {b.status.map(|status| format!(" · {status}"))}
+            </p>
+        }
+    });
     let batch_url = urls::batch(&customer.id, &batch_id, 1);
     let rows = data
         .items
@@ -88,7 +103,7 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
             Some(n) => format!("Without a profile ({n})"),
             None => "Without a profile".to_string(),
         };
-        let every = match data.total {
+        let every = match total {
             Some(n) => format!("All devices ({n})"),
             None => "All devices".to_string(),
         };
@@ -120,7 +135,7 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
         .into_any()
     };
     let apply = format!("{batch_url}/profile");
-    let every = match data.total {
+    let every = match total {
         Some(n) => format!("All {n} devices of this batch, on every page"),
         None => "All devices of this batch, on every page".to_string(),
     };
@@ -130,6 +145,15 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
         <Title text=title/>
         <Crumbs customer=customer.clone() here=batch_id.clone()/>
         <h1>{batch_id.clone()}</h1>
+        {facts}
+        <form method="get" action="/devices" class="search" role="search"
+            aria-label=format!("Find a device of {}", customer.name)>
+            <input type="hidden" name="customer" value=customer.id.clone()/>
+            <input type="search" name="q" maxlength="20000"
+                aria-label=format!("Serial number, product key or hardware hash of a device of {}", customer.name)
+                placeholder=format!("Find a device of {}…", customer.name)/>
+            <button type="submit" class="secondary">"Find"</button>
+        </form>
         <p class="actions">
             <a class="button" href=format!("{}?batch={}", urls::new_upload(&customer.id), urls::encode(&batch_id))>"Add devices to this batch"</a>
             <a href=urls::profiles(&customer.id)>"Autopilot profiles"</a>

@@ -265,10 +265,10 @@ pub async fn batch_devices(
             device_row(device, profile)
         })
         .collect();
-    let total = batch_list(&caller, &id).await.ok().and_then(|list| {
+    let listed = batch_list(&caller, &id).await.ok().and_then(|list| {
         list.iter()
             .find(|b| b.id.eq_ignore_ascii_case(batch.as_str()))
-            .and_then(|b| b.devices)
+            .cloned()
     });
     Ok(DevicesView {
         customer,
@@ -277,7 +277,7 @@ pub async fn batch_devices(
         page,
         items,
         has_next,
-        total,
+        listed,
         without_profile,
         profiles_read_only: super::profiles::read_only(&caller),
         profiles,
