@@ -16,6 +16,12 @@ pub async fn refused(token: String) -> Result<Option<crate::model::done::Refused
     crate::server::refusal::shown(token).await
 }
 
+/// What a done notice names (`?about=…`), sealed by the server.
+#[server]
+pub async fn done_about(token: String) -> Result<Option<String>, AppError> {
+    crate::server::done_about::shown(token).await
+}
+
 #[server]
 pub async fn get_session_info() -> Result<SessionInfo, AppError> {
     crate::server::browse::session_info().await

@@ -175,6 +175,13 @@ pub fn with_refused(url: &str, token: &str) -> String {
     format!("{url}{glue}refused={}", encode(token))
 }
 
+/// `url` (which says what was done), also naming what it was done to, sealed by the server
+/// (`token`, `server::done_about`).
+pub fn with_about(url: &str, token: &str) -> String {
+    let glue = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{glue}about={}", encode(token))
+}
+
 /// `url`, carrying what the form post that leads there did
 /// ([`Done`](crate::model::done::Done)).
 pub fn with_done(url: &str, done: crate::model::done::Done) -> String {

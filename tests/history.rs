@@ -209,13 +209,26 @@ async fn deleting_a_device_asks_first_then_removes_it_and_is_audited() {
     let name = audit_name(&app.sandbox_url, CONTOSO, &device_id).await;
     let response = browser.post(&delete).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), format!("{batch}?done=device-deleted"));
+    let back = location(&response);
+    assert!(
+        back.starts_with(&format!("{batch}?done=device-deleted&about=")),
+        "{back}"
+    );
     assert!(!devices()
         .await
         .iter()
         .any(|d| d["id"] == device_id.as_str()));
     let after = browser.page(&location(&response), 200).await;
-    assert!(after.contains("The device was deleted from this batch."));
+    assert!(
+        after.contains(&format!("The device {name} was deleted from this batch.")),
+        "{after}"
+    );
+    // Only what the dashboard sealed is named: words put in the address by hand are not.
+    let forged = browser
+        .page(&format!("{batch}?done=device-deleted&about=HACKED"), 200)
+        .await;
+    assert!(forged.contains("The device was deleted from this batch."));
+    assert!(!forged.contains("HACKED"), "{forged}");
 
     let audit = browser.page("/audit", 200).await;
     assert!(audit.contains("Device deleted"), "{audit}");

@@ -28,7 +28,7 @@ test("a device is deleted from its batch after a confirmation that names it", as
   await settle(page, jsOn);
   await page.getByRole("button", { name: "Delete the device" }).click();
 
-  await expect(page.getByText("The device was deleted from this batch.")).toBeVisible();
+  await expect(page.getByText(`The device DEL-${run}-1 was deleted from this batch.`)).toBeVisible();
   await expect(page.getByRole("heading", { level: 1, name: batch })).toBeVisible();
   await expect(page.getByRole("row").filter({ hasText: `DEL-${run}-1` })).toHaveCount(0);
   await expect(page.getByRole("row").filter({ hasText: `DEL-${run}-2` })).toHaveCount(1);

@@ -1,9 +1,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::done_about;
 use crate::model::done::Done;
 
-/// What the form post that led here did, when its redirect says (`?done=…`). A word the
+/// What the form post that led here did, when its redirect says (`?done=…`), naming what it
+/// was done to when the server sealed that into the address too (`?about=…`). A word the
 /// dashboard does not know shows nothing: the address is the only thing that carried it.
 #[component]
 pub fn DoneNotice() -> impl IntoView {
@@ -14,9 +16,22 @@ pub fn DoneNotice() -> impl IntoView {
             .get("done")
             .and_then(|word| Done::try_from(word.as_str()).ok())
     };
+    let token = move || query.read().get("about");
+    let about = Resource::new(token, |token| async move {
+        match token {
+            Some(token) => done_about(token).await.ok().flatten(),
+            None => None,
+        }
+    });
     move || {
         done().map(|done| {
-            view! { <div class="notice" role="status"><p>{done.sentence()}</p></div> }
+            let words =
+                move || Suspend::new(async move { done.sentence_about(about.await.as_deref()) });
+            view! {
+                <div class="notice" role="status">
+                    <p><Suspense fallback=move || done.sentence()>{words}</Suspense></p>
+                </div>
+            }
         })
     }
 }

@@ -30,6 +30,17 @@ text_enum! {
 }
 
 impl Done {
+    /// In words, naming what it was done to when the redirect carried that (`about`, sealed
+    /// by the server: `server::done_about`).
+    pub fn sentence_about(self, about: Option<&str>) -> String {
+        match (self, about) {
+            (Done::DeviceDeleted, Some(device)) => format!(
+                "The device {device} was deleted from this batch. The audit trail records it."
+            ),
+            _ => self.sentence().to_string(),
+        }
+    }
+
     /// In words, for the page the redirect lands on.
     pub fn sentence(self) -> &'static str {
         match self {

@@ -13,6 +13,7 @@ pub mod crypto;
 mod csrf;
 pub mod deletions;
 pub mod device_index;
+pub mod done_about;
 pub mod exports;
 pub mod form_fields;
 mod headers;

@@ -80,6 +80,7 @@ pub async fn delete(
         }
         .into());
     };
+    let name = removed.name();
     let (operation_id, ended) = super::delete_now(
         &caller.state,
         &caller.user,
@@ -89,8 +90,12 @@ pub async fn delete(
     .await?;
     if ended == Some(OperationState::Submitted) {
         tracing::info!(customer = %customer_id, batch = %batch_id, device = %device_id, "device deleted");
-        let batch = urls::batch(&customer_id, &batch_id, 1);
-        return Ok(Redirect::to(&urls::with_done(&batch, Done::DeviceDeleted)));
+        let batch = urls::with_done(
+            &urls::batch(&customer_id, &batch_id, 1),
+            Done::DeviceDeleted,
+        );
+        let named = crate::server::done_about::naming(&caller.state.cipher, &batch, &name);
+        return Ok(Redirect::to(&named));
     }
     Ok(Redirect::to(&urls::operation(&customer_id, operation_id)))
 }

@@ -51,6 +51,16 @@ impl DeviceToRemove {
             model: device.model_name,
         })
     }
+
+    /// The device in the words a person knows it by: "5CG1234 (EliteBook 840)", its serial
+    /// number alone, or its Partner Center id.
+    pub fn name(&self) -> String {
+        match (&self.serial_number, &self.model) {
+            (Some(serial), Some(model)) => format!("{serial} ({model})"),
+            (Some(serial), None) => serial.clone(),
+            (None, _) => format!("with id {}", self.device_id),
+        }
+    }
 }
 
 /// The part's outcome for Partner Center's answer. A 404 means the device is not in the
@@ -147,13 +157,9 @@ async fn record(state: &AppState, user: &SessionUser, run: &Run, devices: &[Devi
                 None => "deleted",
                 Some(_) => "could not be deleted",
             };
-            let name = match (&device.serial_number, &device.model) {
-                (Some(serial), Some(model)) => format!("{serial} ({model})"),
-                (Some(serial), None) => serial.clone(),
-                (None, _) => format!("with id {}", device.device_id),
-            };
             format!(
-                "Device {name} {done} from the batch “{}” of {customer}.",
+                "Device {} {done} from the batch “{}” of {customer}.",
+                device.name(),
                 device.batch_id
             )
         }
