@@ -70,7 +70,7 @@ test("a partner admin finds Contoso, pages through a batch's devices and signs o
   await test.step("the batch shows its first 100 devices", async () => {
     await page.getByRole("link", { name: "Contoso Laptops 2024", exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Contoso Laptops 2024" })).toBeVisible();
-    await expect(pager.getByText("Page 1", { exact: true })).toBeVisible();
+    await expect(pager.getByText("Page 1 of 3", { exact: true })).toBeVisible();
     await expect(dataRows(page)).toHaveCount(100);
     await expect(previous).toHaveCount(0);
     await expect(pager.getByText("← Previous", { exact: true })).toBeVisible();
@@ -84,12 +84,12 @@ test("a partner admin finds Contoso, pages through a batch's devices and signs o
       await next.click();
       shown += 1;
       await expect(page).toHaveURL(new RegExp(`[?&]page=${shown}\\b`));
-      await expect(pager.getByText(`Page ${shown}`, { exact: true })).toBeVisible();
+      await expect(pager.getByText(`Page ${shown} of 3`, { exact: true })).toBeVisible();
       await expect(dataRows(page).first()).toBeVisible();
       await settle(page, jsOn);
     }
     expect(shown).toBe(3);
-    await expect(pager.getByText("Page 3", { exact: true })).toBeVisible();
+    await expect(pager.getByText("Page 3 of 3", { exact: true })).toBeVisible();
     await expect(dataRows(page)).toHaveCount(63);
     await expect(next).toHaveCount(0);
     await expect(pager.getByText("Next →", { exact: true })).toBeVisible();
@@ -98,7 +98,7 @@ test("a partner admin finds Contoso, pages through a batch's devices and signs o
   await test.step("← Previous goes back to Page 2 with 100 devices", async () => {
     await previous.click();
     await expect(page).toHaveURL(/[?&]page=2\b/);
-    await expect(pager.getByText("Page 2", { exact: true })).toBeVisible();
+    await expect(pager.getByText("Page 2 of 3", { exact: true })).toBeVisible();
     await expect(dataRows(page)).toHaveCount(100);
     await expect(next).toBeVisible();
     await expect(previous).toBeVisible();

@@ -229,6 +229,10 @@ pub struct ProfileOption {
     pub label: String,
 }
 
+/// How many devices a page of the batch page lists: Partner Center's own page size, which
+/// the filtered view (devices without a profile) pages by too, so both views page alike.
+pub const DEVICES_PER_PAGE: usize = 100;
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct DevicesView {
     pub customer: CustomerRow,

@@ -8,7 +8,7 @@ use crate::components::local_time::LocalTime;
 use crate::components::tick_links::TickLinks;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::selection::TICKED;
-use crate::model::{BatchDevicesShown, DevicesView};
+use crate::model::{BatchDevicesShown, DevicesView, DEVICES_PER_PAGE};
 use crate::urls;
 
 /// `/customers/{customerId}/batches/{batchId}?show=no-profile&page=N`: a batch's devices, 100
@@ -48,6 +48,12 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
     let title = format!("{batch_id} · {}", customer.name);
     let empty = data.items.is_empty();
     let total = data.listed.as_ref().and_then(|b| b.devices);
+    // How many pages the list shown has, when its length is known.
+    let shown_count = match data.show {
+        BatchDevicesShown::All => total,
+        BatchDevicesShown::NoProfile => data.without_profile.map(|n| n as u64),
+    };
+    let pages = shown_count.map(|n| n.div_ceil(DEVICES_PER_PAGE as u64).max(1) as u32);
     let facts = data.listed.clone().map(|b| {
         let count = match b.devices {
             Some(1) => "1 device".to_string(),
@@ -175,7 +181,7 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
             }
             .into_any()
         }}
-        <Pager page=data.page has_next=data.has_next label="Device pages"
+        <Pager page=data.page has_next=data.has_next label="Device pages" of=pages
             href=move |page| match show {
                 BatchDevicesShown::All => urls::batch(&pager_customer, &pager_batch, page),
                 BatchDevicesShown::NoProfile => urls::batch_without_profile(&pager_customer, &pager_batch, page),

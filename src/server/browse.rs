@@ -15,7 +15,7 @@ use futures::TryStreamExt;
 
 use crate::model::{
     AppError, BatchDevicesShown, BatchRow, BatchesView, CustomerRow, CustomerSearch, DeviceRow,
-    DevicesView, SearchField, SessionInfo, UserView,
+    DevicesView, SearchField, SessionInfo, UserView, DEVICES_PER_PAGE,
 };
 use crate::partner_center::{
     BatchId, CustomerFilter, CustomerFilterField, CustomerId, CustomerQuery, Device,
@@ -183,10 +183,6 @@ pub(crate) fn device_row(device: Device, profile: Option<String>) -> DeviceRow {
         uploaded: display_time(device.uploaded_date),
     }
 }
-
-/// How many devices a page of the batch page lists when it filters (Partner Center's own
-/// page size, so both views page alike).
-const DEVICES_PER_PAGE: usize = 100;
 
 /// The server side of a batch's page: a page of its devices (Partner Center's pages, or,
 /// filtered, the devices without a profile found on all of them), each with its profile's
