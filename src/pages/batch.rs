@@ -85,7 +85,7 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
                     <td data-label="Model">{d.model}</td>
                     <td data-label="Autopilot profile">{d.profile.unwrap_or_else(|| "—".into())}</td>
                     <td data-label="Uploaded">{d.uploaded.map(|at| view! { <LocalTime utc=at/> })}</td>
-                    <td><a href=delete aria-label=label>"Delete…"</a></td>
+                    <td class="nowrap"><a href=delete aria-label=label>"Delete…"</a></td>
                 </tr>
             }
         })
