@@ -16,10 +16,10 @@ pub async fn refused(token: String) -> Result<Option<crate::model::done::Refused
     crate::server::refusal::shown(token).await
 }
 
-/// What a done notice names (`?about=…`), sealed by the server.
+/// What a done notice names on `page` (`?about=…`), sealed by the server for that page.
 #[server]
-pub async fn done_about(token: String) -> Result<Option<String>, AppError> {
-    crate::server::done_about::shown(token).await
+pub async fn done_about(token: String, page: String) -> Result<Option<String>, AppError> {
+    crate::server::done_about::shown(token, page).await
 }
 
 #[server]

@@ -171,22 +171,25 @@ pub fn profile(customer_id: &str, profile_id: &str) -> String {
 /// `url`, carrying a refusal the server sealed (`token`): the page shows it
 /// ([`Refused`](crate::model::done::Refused)).
 pub fn with_refused(url: &str, token: &str) -> String {
-    let glue = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{glue}refused={}", encode(token))
+    with_param(url, "refused", &encode(token))
 }
 
 /// `url` (which says what was done), also naming what it was done to, sealed by the server
 /// (`token`, `server::done_about`).
 pub fn with_about(url: &str, token: &str) -> String {
-    let glue = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{glue}about={}", encode(token))
+    with_param(url, "about", &encode(token))
 }
 
 /// `url`, carrying what the form post that leads there did
 /// ([`Done`](crate::model::done::Done)).
 pub fn with_done(url: &str, done: crate::model::done::Done) -> String {
+    with_param(url, "done", done.as_str())
+}
+
+/// `url` with `key=value` added to its query (`value` already encoded).
+fn with_param(url: &str, key: &str, value: &str) -> String {
     let glue = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{glue}done={}", done.as_str())
+    format!("{url}{glue}{key}={value}")
 }
 
 #[cfg(test)]

@@ -229,6 +229,16 @@ async fn deleting_a_device_asks_first_then_removes_it_and_is_audited() {
         .await;
     assert!(forged.contains("The device was deleted from this batch."));
     assert!(!forged.contains("HACKED"), "{forged}");
+    // …and what it sealed names nothing on another batch's page.
+    let about = &back[back.find("&about=").unwrap()..];
+    let elsewhere = browser
+        .page(
+            &format!("/customers/{CONTOSO}/batches/Kiosk%20refresh?done=device-deleted{about}"),
+            200,
+        )
+        .await;
+    assert!(elsewhere.contains("The device was deleted from this batch."));
+    assert!(!elsewhere.contains(&name), "{elsewhere}");
 
     let audit = browser.page("/audit", 200).await;
     assert!(audit.contains("Device deleted"), "{audit}");

@@ -64,14 +64,10 @@ async fn a_job_goes_from_queued_to_finished_with_errors_and_each_failure_says_wh
     let app = spawn_app().await;
     let browser = signed_in(&app).await;
     let job = submitted_job(&browser, mixed_csv(&app).await, "Jobs mixed").await;
-    // While it runs (the states below show it does for several reloads), the page says it
-    // need not stay open; once finished it no longer does.
-    let leave = "You can leave this page: the dashboard keeps sending and following";
-    let running = browser.page(&job, 200).await;
-    assert!(running.contains(leave), "{running}");
-
+    // While it runs the page says it need not stay open (`until_finished` checks every page
+    // it reads); once finished it no longer does.
     let (states, page) = until_finished(&browser, &job).await;
-    assert!(!page.contains(leave), "{page}");
+    assert!(!page.contains(LEAVE), "{page}");
     let order = ["submitting", "queued", "processing", "finished_with_errors"];
     let positions: Vec<usize> = states
         .iter()

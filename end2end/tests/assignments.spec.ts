@@ -4,9 +4,8 @@
 // page names each device's profile, and finds the one device it was removed from across
 // all its pages. With JavaScript on (the page follows the job in place) and off (it reloads).
 import { expect, test } from "@playwright/test";
-import { signInAs, settle, watchBrowserErrors } from "./support";
+import { CONTOSO, settle, signInAs, watchBrowserErrors } from "./support";
 
-const CONTOSO = "8b7c6a1e-0000-4000-8000-000000000001";
 const BATCH = "Contoso Laptops 2024";
 const DEVICES = 263;
 

@@ -2,10 +2,7 @@
 // Fabrikam's typed while looking at Contoso, the result naming Fabrikam and leading to the
 // device's batch. With JavaScript on and off.
 import { expect, test } from "@playwright/test";
-import { SANDBOX_URL, settle, signInAs, watchBrowserErrors } from "./support";
-
-const CONTOSO = "8b7c6a1e-0000-4000-8000-000000000001";
-const FABRIKAM = "8b7c6a1e-0000-4000-8000-000000000002";
+import { CONTOSO, FABRIKAM, SANDBOX_URL, settle, signInAs, watchBrowserErrors } from "./support";
 
 test("a serial of another customer typed in the header leads to its batch", async ({ page }, testInfo) => {
   const jsOn = testInfo.project.use.javaScriptEnabled !== false;

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import {
   damaged,
+  FABRIKAM,
   hash,
   SANDBOX_URL,
   settle,
@@ -15,7 +16,6 @@ import {
   watchBrowserErrors,
 } from "./support";
 
-const FABRIKAM = "8b7c6a1e-0000-4000-8000-000000000002";
 const HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model";
 
 async function expectState(page: Page, text: RegExp) {

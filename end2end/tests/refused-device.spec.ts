@@ -4,9 +4,16 @@
 // it, or, when none has, who can release it and a request to copy. JavaScript on and off.
 import { randomBytes } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
-import { NORTHWIND, SANDBOX_URL, settle, signInToNorthwind, uploadToNewBatch, watchBrowserErrors } from "./support";
+import {
+  CONTOSO,
+  NORTHWIND,
+  SANDBOX_URL,
+  settle,
+  signInToNorthwind,
+  uploadToNewBatch,
+  watchBrowserErrors,
+} from "./support";
 
-const CONTOSO = "8b7c6a1e-0000-4000-8000-000000000001";
 /** Registered by the sandbox with an organisation outside the partner (see the README). */
 const OUTSIDE = "5CG0UTS1DE,,,HP,HP EliteBook 840 G8 Notebook PC";
 const HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model";

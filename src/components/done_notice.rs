@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_location, use_query_map};
 
 use crate::api::done_about;
 use crate::model::done::Done;
@@ -16,10 +16,11 @@ pub fn DoneNotice() -> impl IntoView {
             .get("done")
             .and_then(|word| Done::try_from(word.as_str()).ok())
     };
-    let token = move || query.read().get("about");
-    let about = Resource::new(token, |token| async move {
+    let location = use_location();
+    let token = move || (query.read().get("about"), location.pathname.get());
+    let about = Resource::new(token, |(token, page)| async move {
         match token {
-            Some(token) => done_about(token).await.ok().flatten(),
+            Some(token) => done_about(token, page).await.ok().flatten(),
             None => None,
         }
     });

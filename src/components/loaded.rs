@@ -12,7 +12,9 @@ use crate::model::AppError;
 ///
 /// A reload of the data (the next page of a list, a filter, a page that refreshes itself)
 /// keeps what is on screen until the new data is there (a `Transition`): heading, breadcrumb
-/// and pager stay, marked busy (`aria-busy`, dimmed by the style sheet) while it loads.
+/// and pager stay, marked busy (`aria-busy`, dimmed by the style sheet) while it loads;
+/// but not a page that asks again by itself (`polled`): its refreshes are not the person's
+/// doing, and its live status would flicker dimmed every few seconds.
 #[component]
 pub fn Loaded<T, V, F>(
     data: Resource<Result<T, AppError>>,
@@ -20,6 +22,7 @@ pub fn Loaded<T, V, F>(
     loading: &'static str,
     show: F,
     #[prop(optional)] headed: bool,
+    #[prop(optional)] polled: bool,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
@@ -43,7 +46,7 @@ where
     let fallback = move || view! { <p>{loading}</p> };
     let pending = RwSignal::new(false);
     view! {
-        <div class="loaded" aria-busy=move || pending.get().to_string()>
+        <div class="loaded" aria-busy=move || (pending.get() && !polled).to_string()>
             <Transition fallback set_pending=pending.write_only()>{content}</Transition>
         </div>
     }

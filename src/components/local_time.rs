@@ -2,10 +2,11 @@
 //!
 //! The server writes every moment in UTC, labelled ("2025-04-17 09:00 UTC",
 //! `server::display_time`): it cannot know the viewer's zone. Once the page has hydrated,
-//! the browser rewrites it in its own zone ("2025-04-17 11:00 UTC+2"). Doing it while
-//! rendering would make the hydrated text differ from the server's (a hydration mismatch),
-//! so it is an effect, which runs only in the browser and only after hydration. Without
-//! JavaScript the page stays in UTC, which its label says.
+//! the browser rewrites those shown through [`LocalTime`] (the lists' and the job's; a
+//! moment inside a sentence stays in UTC) in its own zone ("2025-04-17 11:00 UTC+2").
+//! Doing it while rendering would make the hydrated text differ from the server's (a
+//! hydration mismatch), so it is an effect, which runs only in the browser and only after
+//! hydration. Without JavaScript the page stays in UTC, which its label says.
 
 use leptos::prelude::*;
 
@@ -13,7 +14,7 @@ use leptos::prelude::*;
 /// datetime>` and for the browser's date parser; `None` for anything else.
 pub fn iso_of(utc: &str) -> Option<String> {
     let (date, time) = utc.strip_suffix(" UTC")?.split_once(' ')?;
-    let shaped = date.len() == 10 && matches!(time.len(), 5 | 8);
+    let shaped = date.len() == 10 && time.len() == 5;
     let digits = date
         .chars()
         .chain(time.chars())
@@ -44,13 +45,8 @@ pub fn in_local_zone(utc: &str) -> Option<String> {
     }
     // getTimezoneOffset is minutes *west* of UTC.
     let east = -(date.get_timezone_offset() as i32);
-    let seconds = if iso.len() > 17 {
-        format!(":{:02}", date.get_seconds())
-    } else {
-        String::new()
-    };
     Some(format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}{seconds} {}",
+        "{:04}-{:02}-{:02} {:02}:{:02} {}",
         date.get_full_year(),
         date.get_month() + 1,
         date.get_date(),
@@ -90,8 +86,9 @@ mod tests {
             Some("2025-04-17T09:00Z")
         );
         assert_eq!(
-            iso_of("2025-04-17 09:00:05 UTC").as_deref(),
-            Some("2025-04-17T09:00:05Z")
+            iso_of("2025-04-17 09:00:05 UTC"),
+            None,
+            "the pages write no seconds"
         );
         assert_eq!(iso_of("2025-04-17 09:00"), None);
         assert_eq!(iso_of("<b>oops</b> UTC"), None);

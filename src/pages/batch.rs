@@ -53,7 +53,11 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
         BatchDevicesShown::All => total,
         BatchDevicesShown::NoProfile => data.without_profile.map(|n| n as u64),
     };
-    let pages = shown_count.map(|n| n.div_ceil(DEVICES_PER_PAGE as u64).max(1) as u32);
+    // Said only when it agrees with the page Partner Center answered (a count from a list a
+    // moment old, a bookmarked page past the end: then no total rather than "Page 4 of 3").
+    let pages = shown_count
+        .map(|n| n.div_ceil(DEVICES_PER_PAGE as u64).max(1) as u32)
+        .filter(|&pages| data.page <= pages && data.has_next == (data.page < pages));
     let facts = data.listed.clone().map(|b| {
         let count = match b.devices {
             Some(1) => "1 device".to_string(),

@@ -185,13 +185,23 @@ pub fn job_state(job_page: &str) -> Option<String> {
     Some(job_page[start..end].to_string())
 }
 
+/// What a running job's page says about leaving it.
+pub const LEAVE: &str = "You can leave this page: the dashboard keeps sending and following";
+
 /// Polls a job page until Partner Center has finished with it; returns the states seen, in
-/// order without repeats, and the last page.
+/// order without repeats, and the last page. Every page read while the job runs must say it
+/// can be left ([`LEAVE`]).
 pub async fn until_finished(browser: &Browser, job: &str) -> (Vec<String>, String) {
     let mut seen: Vec<String> = Vec::new();
     for _ in 0..300 {
         let page = browser.page(job, 200).await;
         let state = job_state(&page).expect("the job page names its state");
+        if matches!(state.as_str(), "submitting" | "queued" | "processing") {
+            assert!(
+                page.contains(LEAVE),
+                "a running job says it can be left: {page}"
+            );
+        }
         if seen.last() != Some(&state) {
             seen.push(state.clone());
         }

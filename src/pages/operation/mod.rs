@@ -39,6 +39,6 @@ pub fn OperationPage() -> impl IntoView {
             OperationView::Upload(data) => view! { <upload::Job data=*data/> }.into_any(),
             OperationView::Deletion(data) => view! { <deletion::Deletion data/> }.into_any(),
             OperationView::Assignment(data) => view! { <assignment::Assignment data/> }.into_any(),
-        }/>
+        } polled=true/>
     }
 }
