@@ -135,7 +135,7 @@ fn Layout(children: Children) -> impl IntoView {
                             </span>
                         });
                         let user = info.user.map(|user| view! {
-                            <form method="get" action="/devices" class="find-device" role="search" aria-label="Find a device">
+                            <form method="get" action=crate::urls::devices("") class="find-device" role="search" aria-label="Find a device">
                                 <input type="search" name="q" maxlength="20000"
                                     aria-label="Find a device by serial number, product key or hardware hash"
                                     placeholder="Find a device…"/>

@@ -57,15 +57,21 @@ pub fn already_registered(devices: &[DeviceRow], existing: &[ExistingDevice]) ->
             }
             let serial = device.serial_number.as_deref()?;
             let listed = by_serial.get(&serial.to_ascii_uppercase())?;
-            let what = match (&listed.manufacturer, &listed.model) {
-                (Some(m), Some(model)) => {
-                    format!("A device with this serial number ({m} {model}), probably this one, is")
-                }
-                _ => "A device with this serial number, probably this one, is".to_string(),
-            };
+            let what = probably_this_one(&listed.manufacturer, &listed.model);
             Some(in_this_customer(device.row, &what, &listed.batch))
         })
         .collect()
+}
+
+/// The start of a finding about a device matched by its serial number alone: only probably
+/// the same device, so the listed one's manufacturer and model are named when known.
+fn probably_this_one(manufacturer: &Option<String>, model: &Option<String>) -> String {
+    match (manufacturer, model) {
+        (Some(m), Some(model)) => {
+            format!("A device with this serial number ({m} {model}), probably this one, is")
+        }
+        _ => "A device with this serial number, probably this one, is".to_string(),
+    }
 }
 
 fn in_this_customer(row: u32, what: &str, batch: &str) -> Finding {
@@ -94,12 +100,9 @@ pub fn registered_here(
         .filter(|keys| !flagged.contains(&keys.row))
         .filter_map(|keys| {
             let (found, surely) = matching(keys, here.iter().copied())?;
-            let what = match (&found.manufacturer, &found.model, surely) {
-                (_, _, true) => "This device is".to_string(),
-                (Some(m), Some(model), false) => {
-                    format!("A device with this serial number ({m} {model}), probably this one, is")
-                }
-                _ => "A device with this serial number, probably this one, is".to_string(),
+            let what = match surely {
+                true => "This device is".to_string(),
+                false => probably_this_one(&found.manufacturer, &found.model),
             };
             Some(in_this_customer(keys.row, &what, &found.batch))
         })

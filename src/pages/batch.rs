@@ -156,7 +156,7 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
         <Crumbs customer=customer.clone() here=batch_id.clone()/>
         <h1>{batch_id.clone()}</h1>
         {facts}
-        <form method="get" action="/devices" class="search" role="search"
+        <form method="get" action=urls::devices("") class="search" role="search"
             aria-label=format!("Find a device of {}", customer.name)>
             <input type="hidden" name="customer" value=customer.id.clone()/>
             <input type="search" name="q" maxlength="20000"
