@@ -136,11 +136,21 @@ async fn what_a_search_finds_in_two_customers_is_exported_and_deleted_one_deleti
     assert_eq!(found_left(&left.1), 1, "{:?}", left.1);
     let history = browser.page("/uploads?done=deletions-started", 200).await;
     assert!(history.contains("one deletion per customer"), "{history}");
-    let audit = browser.page("/audit", 200).await;
-    assert!(
-        audit.contains("2 devices deleted from “FOUND 9200” of "),
-        "{audit}"
-    );
+    // Each deletion writes its audit row last, after Partner Center answered and the index
+    // was told: wait for both rows before reading the index.
+    let both = [
+        "2 devices deleted from “FOUND 9200” of ",
+        "deleted from the batch “FOUND 9300” of ",
+    ];
+    let mut audit = String::new();
+    for _ in 0..100 {
+        audit = browser.page("/audit", 200).await;
+        if both.iter().all(|row| audit.contains(row)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(both.iter().all(|row| audit.contains(row)), "{audit}");
 
     // The rest, all at once: the search now finds what is left, in the index.
     let page = browser.page("/devices?q=found-", 200).await;
