@@ -337,27 +337,6 @@ async fn refusals_are_clear_and_never_500() {
         .unwrap()
         .contains("looks like a PDF document"));
 
-    let no_name = upload(
-        &browser,
-        NORTHWIND,
-        file_form("d.csv", autopilot_csv(1, 1).into_bytes()).text("target", "new"),
-    )
-    .await;
-    assert_eq!(no_name.status(), 422);
-    assert!(no_name
-        .text()
-        .await
-        .unwrap()
-        .contains("Give the new batch a name"));
-
-    let bad_name = upload(
-        &browser,
-        NORTHWIND,
-        to_new_batch(file_form("d.csv", autopilot_csv(1, 1).into_bytes()), "a/b"),
-    )
-    .await;
-    assert_eq!(bad_name.status(), 422);
-
     let no_boundary = browser
         .send(
             browser
@@ -837,4 +816,150 @@ async fn one_user_has_a_bounded_number_of_files_read_at_once() {
     )
     .await;
     assert_eq!(again.status(), 303);
+}
+
+#[tokio::test]
+async fn a_missing_or_refused_batch_name_keeps_the_draft_and_the_preview_asks_for_it() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    // No name: the file is checked and kept; the preview asks for the name, and nothing can
+    // be sent without it.
+    let form = file_form("d.csv", autopilot_csv(1, 2).into_bytes()).text("target", "new");
+    let address = draft(&browser, NORTHWIND, form).await;
+    assert!(address.ends_with("?done=batch-name-needed"), "{address}");
+    let preview = browser.page(&address, 200).await;
+    assert!(
+        preview.contains("The devices were checked and kept as a draft. Name the batch"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("The new batch has no name yet."),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("<button type=\"submit\" disabled>Register 2 devices in a new batch"),
+        "{preview}"
+    );
+    let base = address.split('?').next().unwrap().to_string();
+    let refused = browser.post(&format!("{base}/submit")).await;
+    assert_eq!(refused.status(), 422);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("The new batch has no name yet."), "{text}");
+    assert!(upload_posts(&app).await.is_empty(), "nothing was sent");
+    let history = browser.page("/uploads", 200).await;
+    assert!(history.contains("a new batch, not named yet"), "{history}");
+
+    // Named on the preview, it goes.
+    let named = post_form(
+        &browser,
+        &format!("{base}/target"),
+        &[("target", "new"), ("batch_name", "Named Later")],
+    )
+    .await;
+    assert_eq!(named.status(), 303);
+    let job = submit(&browser, &base).await;
+    assert!(job.contains("Named Later"), "{job}");
+    assert_eq!(upload_posts(&app).await.len(), 1);
+
+    // A name Partner Center would refuse: kept too, and the preview says why.
+    let form = to_new_batch(file_form("d.csv", autopilot_csv(3, 1).into_bytes()), "a/b");
+    let address = draft(&browser, NORTHWIND, form).await;
+    let preview = browser.page(&address, 200).await;
+    assert!(
+        preview.contains("“a/b” cannot be a batch name"),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("Register 1 device in a new batch"),
+        "{preview}"
+    );
+}
+
+#[tokio::test]
+async fn a_draft_is_discarded_by_its_owner_and_never_once_submitted() {
+    let app = spawn_app().await;
+    let avery = signed_in(&app).await;
+    let file = || {
+        to_new_batch(
+            file_form("give-up.csv", autopilot_csv(1, 2).into_bytes()),
+            "Given Up",
+        )
+    };
+    let preview = draft(&avery, NORTHWIND, file()).await;
+    let history = avery.page("/uploads", 200).await;
+    assert!(
+        history.contains("aria-label=\"Discard the draft of file “give-up.csv”\""),
+        "{history}"
+    );
+
+    // Someone else cannot, and the history offers them nothing.
+    let namesake = Browser::new(&app);
+    namesake.sign_in(NAMESAKE, "/customers").await;
+    let theirs = namesake
+        .page(&format!("/customers/{NORTHWIND}/uploads"), 200)
+        .await;
+    assert!(
+        theirs.contains("give-up.csv") && !theirs.contains("Discard the draft"),
+        "{theirs}"
+    );
+    let refused = post_form(
+        &namesake,
+        &format!("{preview}/discard"),
+        &[("then", "uploads")],
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    avery.page(&preview, 200).await;
+
+    // Its owner can: from the preview, to a new upload form that says which draft went.
+    let discarded = post_form(
+        &avery,
+        &format!("{preview}/discard"),
+        &[("then", "new-upload")],
+    )
+    .await;
+    assert_eq!(discarded.status(), 303);
+    let next = location(&discarded);
+    assert!(
+        next.starts_with(&format!(
+            "/customers/{NORTHWIND}/uploads/new?done=draft-discarded&about="
+        )),
+        "{next}"
+    );
+    let form = avery.page(&next, 200).await;
+    assert!(
+        form.contains("The draft of file “give-up.csv” was discarded with its file."),
+        "{form}"
+    );
+    avery.page(&preview, 404).await;
+    assert!(!avery.page("/uploads", 200).await.contains("give-up.csv"));
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM upload_rows")
+        .fetch_one(app.store().await.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "its rows went with it");
+
+    // From a history, back to that history.
+    let preview = draft(&avery, NORTHWIND, file()).await;
+    let discarded = post_form(
+        &avery,
+        &format!("{preview}/discard"),
+        &[("then", "uploads")],
+    )
+    .await;
+    assert!(location(&discarded).starts_with("/uploads?done=draft-discarded&about="));
+
+    // Once submitted, it is a job, and stays one.
+    let preview = draft(&avery, NORTHWIND, file()).await;
+    let job = submitted(&avery, &preview).await;
+    let late = post_form(
+        &avery,
+        &format!("{preview}/discard"),
+        &[("then", "new-upload")],
+    )
+    .await;
+    assert_eq!(late.status(), 303);
+    assert_eq!(location(&late), job);
+    submit_wait(&avery, &job).await;
+    assert_eq!(upload_posts(&app).await.len(), 1);
 }

@@ -10,6 +10,8 @@ text_enum! {
     pub enum Done {
         RowsRemoved = "rows-removed",
         RowsRestored = "rows-restored",
+        DraftDiscarded = "draft-discarded",
+        BatchNameNeeded = "batch-name-needed",
         BatchChanged = "batch-changed",
         SheetRead = "sheet-read",
         SplitByGroupTag = "split",
@@ -37,6 +39,13 @@ impl Done {
             (Done::DeviceDeleted, Some(device)) => format!(
                 "The device {device} was deleted from this batch. The audit trail records it."
             ),
+            (Done::BatchNameNeeded, Some(why)) => format!(
+                "The devices were checked and kept as a draft. {why} Name the batch under \
+                 “Change the batch” below, then register."
+            ),
+            (Done::DraftDiscarded, Some(draft)) => {
+                format!("The draft of {draft} was discarded with its file. Nothing of it was sent.")
+            }
             _ => self.sentence().to_string(),
         }
     }
@@ -46,6 +55,13 @@ impl Done {
         match self {
             Done::RowsRemoved => "The rows are left out of the upload.",
             Done::RowsRestored => "The rows are back in the upload.",
+            Done::BatchNameNeeded => {
+                "The devices were checked and kept as a draft. Name the batch under “Change the \
+                 batch” below, then register."
+            }
+            Done::DraftDiscarded => {
+                "The draft was discarded with its file. Nothing of it was sent."
+            }
             Done::BatchChanged => "The batch the devices go to is changed.",
             Done::SheetRead => "The sheet you chose was read in place of the first one.",
             Done::SplitByGroupTag => {

@@ -97,10 +97,22 @@ pub struct UploadSummary {
     pub source: UploadSource,
     pub file_name: Option<String>,
     pub new_batch: bool,
-    pub batch_id: String,
+    /// `None`: a new batch not named yet (the upload form's name was missing or refused); the
+    /// preview asks for it, and nothing is sent without it.
+    pub batch_id: Option<String>,
     pub submitted_by: String,
     pub created: String,
     pub error: Option<String>,
+}
+
+/// What pages call a batch that has no name yet.
+pub const UNNAMED_BATCH: &str = "a new batch, not named yet";
+
+impl UploadSummary {
+    /// The batch's name as pages write it ([`UNNAMED_BATCH`] while it has none).
+    pub fn batch_name(&self) -> &str {
+        self.batch_id.as_deref().unwrap_or(UNNAMED_BATCH)
+    }
 }
 
 /// `/customers/{id}/uploads/{uploadId}`: the preview of a draft.
@@ -222,6 +234,17 @@ impl BatchTarget {
 }
 
 text_enum! {
+    /// Where a discarded draft leads (`then` of `POST …/uploads/{id}/discard`): the preview's
+    /// "Discard and start again" to a new upload form, a history's "Discard" back to that
+    /// history (every customer's, or the draft's customer's).
+    pub enum AfterDiscard {
+        NewUpload = "new-upload",
+        AllUploads = "uploads",
+        CustomerUploads = "customer-uploads",
+    }
+}
+
+text_enum! {
     /// What the preview's row buttons ask for (`action` of `POST …/uploads/{id}/rows`).
     pub enum RowsAction {
         /// Leave the ticked rows (`row` fields) out of the upload.
@@ -301,6 +324,8 @@ pub struct HistoryRow {
     pub status: UploadStatus,
     /// The job page, the preview of a draft, or a deletion's page.
     pub link: String,
+    /// A draft of the person reading the list, which they may discard from it.
+    pub discardable: bool,
 }
 
 /// `/uploads` (every customer the user uploaded to) and `/customers/{id}/uploads`.

@@ -5,7 +5,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::uploads::upload_history;
 use crate::components::local_time::LocalTime;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
-use crate::model::uploads::{HistoryRow, HistoryView, UploadStatus};
+use crate::model::uploads::{AfterDiscard, HistoryRow, HistoryView, UploadStatus, UNNAMED_BATCH};
 use crate::urls;
 
 /// `/uploads` and `/customers/{customerId}/uploads?status=…&user=…&page=N`: past uploads,
@@ -132,11 +132,26 @@ fn History(data: HistoryView) -> impl IntoView {
 
 #[component]
 fn Row(row: HistoryRow, all_customers: bool) -> impl IntoView {
-    let batch = if row.new_batch {
-        format!("{} (new)", row.batch_id)
-    } else {
-        row.batch_id.clone()
+    let batch = match (row.new_batch, row.batch_id.is_empty()) {
+        (true, true) => UNNAMED_BATCH.to_string(),
+        (true, false) => format!("{} (new)", row.batch_id),
+        (false, _) => row.batch_id.clone(),
     };
+    let discard = row.discardable.then(|| {
+        let then = match all_customers {
+            true => AfterDiscard::AllUploads,
+            false => AfterDiscard::CustomerUploads,
+        };
+        // A draft's link is its preview, whose buttons post under it.
+        let action = format!("{}/discard", row.link);
+        let name = format!("Discard the draft of {}", row.from);
+        view! {
+            <form method="post" action=action class="inline">
+                <input type="hidden" name="then" value=then.as_str()/>
+                <button type="submit" class="link" aria-label=name>"Discard"</button>
+            </form>
+        }
+    });
     view! {
         <tr class=format!("upload {}", row.status.as_str())>
             <td class="key"><a href=row.link><LocalTime utc=row.when/></a></td>
@@ -149,7 +164,10 @@ fn Row(row: HistoryRow, all_customers: bool) -> impl IntoView {
             <td class="number" data-label="Devices">{row.devices}</td>
             <td class="number" data-label="Registered">{row.registered.map_or_else(|| "—".to_string(), |n| n.to_string())}</td>
             <td class="number" data-label="Failed">{row.failed}</td>
-            <td>{row.status.title()}</td>
+            <td data-label="Status">
+                {row.status.title()}
+                {discard}
+            </td>
         </tr>
     }
 }

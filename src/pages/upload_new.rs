@@ -4,6 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::uploads::upload_form;
 use crate::components::crumbs::Crumbs;
+use crate::components::done_notice::DoneNotice;
 use crate::components::loaded::Loaded;
 use crate::model::uploads::{UploadFormView, TYPED_FIELDS, TYPED_ROWS};
 use crate::upload_progress::Sending::{self, Failed, Progress, Refused};
@@ -18,6 +19,7 @@ pub fn UploadNewPage() -> impl IntoView {
     let customer = move || params.read().get("customer").unwrap_or_default();
     let data = Resource::new(customer, upload_form);
     view! {
+        <DoneNotice/>
         <Loaded data title="Upload devices" loading="Loading…" show=move |data| {
             let batch = query.read_untracked().get("batch");
             view! { <UploadForm data batch/> }

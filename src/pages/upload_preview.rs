@@ -5,7 +5,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::uploads::upload_preview;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::operations::OperationState;
-use crate::model::uploads::{FindingView, PreviewRow, PreviewView, RowsAction, SplitPartView};
+use crate::model::uploads::{
+    AfterDiscard, FindingView, PreviewRow, PreviewView, RowsAction, SplitPartView,
+};
 use crate::urls;
 
 /// `/customers/{customerId}/uploads/{uploadId}?page=N&only=findings`: what was read, what is
@@ -218,15 +220,16 @@ fn SubmitPanel(data: PreviewView) -> impl IntoView {
     let options = data
         .batches
         .iter()
-        .map(|b| view! { <option value=b.clone() selected=*b == upload.batch_id>{b.clone()}</option> })
+        .map(|b| view! { <option value=b.clone() selected=upload.batch_id.as_ref() == Some(b)>{b.clone()}</option> })
         .collect_view();
+    let unnamed = upload.batch_id.is_none();
     let change_target = view! {
-        <details>
+        <details open=unnamed>
             <summary>"Change the batch"</summary>
             <form method="post" action=format!("{base}/target") class="inline">
                 <input type="hidden" name="target" value="new"/>
                 <label for="rename">"New batch named"</label>
-                <input type="text" id="rename" name="batch_name" maxlength="128" value=upload.batch_id.clone()/>
+                <input type="text" id="rename" name="batch_name" maxlength="128" value=upload.batch_id.clone().unwrap_or_default()/>
                 <button type="submit" class="secondary">"Use this name"</button>
             </form>
             {(!data.batches.is_empty()).then(|| view! {
@@ -239,7 +242,13 @@ fn SubmitPanel(data: PreviewView) -> impl IntoView {
             })}
         </details>
     };
-    let blocker = if let Some(taken) = data.name_taken.clone() {
+    let blocker = if unnamed {
+        Some(view! {
+            <div class="notice error" role="alert">
+                <p>"The new batch has no name yet. Give it one under “Change the batch” below, or add the devices to one of the customer's batches."</p>
+            </div>
+        }.into_any())
+    } else if let Some(taken) = data.name_taken.clone() {
         Some(view! {
             <div class="notice error" role="alert">
                 <p>{format!("A batch named “{taken}” already exists for this customer. Add these devices to it instead?")}</p>
@@ -265,10 +274,10 @@ fn SubmitPanel(data: PreviewView) -> impl IntoView {
     let ready = blocker.is_none();
     // What can be sent: a row with errors never is (it must be removed, or fixed in the file).
     let sendable = plural(included - data.counts.errors, "device", "devices");
-    let label = if upload.new_batch {
-        format!("Register {sendable} in the new batch “{}”", upload.batch_id)
-    } else {
-        format!("Add {sendable} to the batch “{}”", upload.batch_id)
+    let label = match (&upload.batch_id, upload.new_batch) {
+        (None, _) => format!("Register {sendable} in a new batch"),
+        (Some(batch), true) => format!("Register {sendable} in the new batch “{batch}”"),
+        (Some(batch), false) => format!("Add {sendable} to the batch “{batch}”"),
     };
     view! {
         <section class="submit" aria-labelledby="send">
@@ -276,7 +285,10 @@ fn SubmitPanel(data: PreviewView) -> impl IntoView {
             {blocker}
             <form method="post" action=format!("{base}/submit") class="inline">
                 <button type="submit" disabled=!ready>{label}</button>
-                <a class="button secondary" href=urls::new_upload(&customer_id)>"Start again"</a>
+                // Deletes this draft (its file too) and opens a new upload form: a draft
+                // given up does not wait in the history for its retention to end.
+                <button type="submit" class="secondary" formaction=format!("{base}/discard")
+                    name="then" value=AfterDiscard::NewUpload.as_str()>"Discard and start again"</button>
             </form>
             {change_target}
         </section>

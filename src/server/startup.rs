@@ -354,6 +354,10 @@ fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessio
             post(uploads::actions::sheet),
         )
         .route(
+            "/customers/{customer}/uploads/{upload}/discard",
+            post(uploads::actions::discard),
+        )
+        .route(
             "/customers/{customer}/uploads/{upload}/split",
             post(uploads::actions::split),
         )

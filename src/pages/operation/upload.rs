@@ -37,7 +37,7 @@ pub fn Job(data: JobView) -> impl IntoView {
     let counts = data.counts;
     let processed = counts.registered + counts.failed;
     let source = upload.source.describe(upload.file_name.as_deref());
-    let batch_link = urls::batch(&customer.id, &upload.batch_id, 1);
+    let batch_link = urls::batch(&customer.id, upload.batch_name(), 1);
     let devices_batch = batch_link.clone();
     let filter = |show: DevicesShown, label: String| {
         let href = format!("{job_url}?show={}", show.as_str());
@@ -50,12 +50,12 @@ pub fn Job(data: JobView) -> impl IntoView {
     let show = data.show.as_str();
     let no_devices = data.devices.is_empty();
     view! {
-        <Title text=format!("Upload to {} · {}", upload.batch_id, customer.name)/>
+        <Title text=format!("Upload to {} · {}", upload.batch_name(), customer.name)/>
         {data.running.then(|| view! {
             <ReloadWithoutScript/>
         })}
         <Crumbs customer=customer.clone() here="Upload"/>
-        <h1>"Upload to " {upload.batch_id.clone()}</h1>
+        <h1>"Upload to " {upload.batch_name().to_string()}</h1>
         <p class=format!("state {}", data.state.as_str()) role="status" aria-live="polite">
             <strong>{data.state.title()}</strong> ". " {state_words(data.state)}
         </p>
@@ -84,7 +84,7 @@ pub fn Job(data: JobView) -> impl IntoView {
             </section>
         })}
         <dl class="facts">
-            <dt>"Batch"</dt><dd><a href=batch_link>{upload.batch_id.clone()}</a>{if upload.new_batch { " (new)" } else { "" }}</dd>
+            <dt>"Batch"</dt><dd><a href=batch_link>{upload.batch_name().to_string()}</a>{if upload.new_batch { " (new)" } else { "" }}</dd>
             <dt>"From"</dt><dd>{source}</dd>
             <dt>"Submitted by"</dt><dd>{upload.submitted_by.clone()} ", " <LocalTime utc=upload.created.clone()/></dd>
             <dt>"Started"</dt><dd>{match data.started.clone() { Some(at) => view! { <LocalTime utc=at/> }.into_any(), None => "not yet".into_any() }}</dd>

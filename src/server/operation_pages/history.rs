@@ -35,6 +35,7 @@ pub struct HistoryEntry {
     pub customer_id: String,
     pub customer_name: String,
     pub upn: String,
+    pub object_id: String,
     /// An upload's; `None` for other kinds.
     pub source: Option<UploadSource>,
     pub file_name: Option<String>,
@@ -95,7 +96,7 @@ impl Store {
             format!("WHERE {}", outer.join(" AND "))
         };
         let sql = format!(
-            "SELECT * FROM (SELECT u.id, u.kind, u.customer_id, u.customer_name, u.upn, \
+            "SELECT * FROM (SELECT u.id, u.kind, u.customer_id, u.customer_name, u.upn, u.object_id, \
              d.source, d.file_name, d.target, a.profile_name, \
              COALESCE(u.submitted_at, u.created_at) AS at, \
              COALESCE(d.batch_id, (SELECT MIN(x.batch_id) FROM device_deletions x \
@@ -169,7 +170,10 @@ pub async fn history(
     let users = store.history_users(&filter).await?;
     Ok(HistoryView {
         customer,
-        rows: entries.into_iter().map(history_row).collect(),
+        rows: entries
+            .into_iter()
+            .map(|entry| history_row(entry, &caller.user.object_id))
+            .collect(),
         users,
         status,
         user: user.unwrap_or_default(),
@@ -181,7 +185,9 @@ pub async fn history(
     })
 }
 
-fn history_row(entry: HistoryEntry) -> HistoryRow {
+/// One entry as the list shows it to the person `reader` (their object id).
+fn history_row(entry: HistoryEntry, reader: &str) -> HistoryRow {
+    let discardable = entry.status == UploadStatus::Draft && entry.object_id == reader;
     let link = match entry.status {
         // A draft is shown by its preview, where it can still be changed and submitted.
         UploadStatus::Draft => urls::upload(&entry.customer_id, &entry.operation_id),
@@ -214,5 +220,6 @@ fn history_row(entry: HistoryEntry) -> HistoryRow {
         failed: entry.failed,
         status: entry.status,
         link,
+        discardable,
     }
 }

@@ -14,11 +14,12 @@ use super::access::load;
 use super::drafts;
 use super::model::Upload;
 use crate::model::done::Done;
-use crate::model::uploads::RowsAction;
+use crate::model::uploads::{AfterDiscard, RowsAction};
 use crate::model::AppError;
 use crate::partner_center::CustomerId;
 use crate::server::auth::SignedIn;
 use crate::server::caller::Caller;
+use crate::server::done_about;
 use crate::server::form_fields::{every, field, Fields};
 use crate::server::operations::{Operation, OperationId};
 use crate::server::path_ids::Ids;
@@ -126,6 +127,31 @@ pub async fn sheet(own: OwnUpload, Form(fields): Fields) -> Result<Redirect, Ref
     let sheet = field(&fields, "sheet").unwrap_or_default();
     let changed = drafts::read_sheet(&own.caller, &own.upload, &own.customer, sheet).await?;
     Ok(after_change(changed, &own.upload, Done::SheetRead))
+}
+
+/// `POST …/uploads/{id}/discard` with `then=new-upload` or `then=history` ([`AfterDiscard`]):
+/// the draft and its file deleted, then a new upload form or the history, saying which draft
+/// went. A draft submitted meanwhile is not discarded: its job page says so.
+pub async fn discard(own: OwnUpload, Form(fields): Fields) -> Result<Redirect, Refusal> {
+    let then = field(&fields, "then")
+        .and_then(|then| AfterDiscard::try_from(then).ok())
+        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "Unknown place to go next."))?;
+    if !drafts::discard(&own.caller, &own.upload).await? {
+        return Ok(after_change(false, &own.upload, Done::DraftDiscarded));
+    }
+    let customer = own.customer.to_string();
+    let next = match then {
+        AfterDiscard::NewUpload => urls::new_upload(&customer),
+        AfterDiscard::AllUploads => "/uploads".to_string(),
+        AfterDiscard::CustomerUploads => urls::customer_uploads(&customer),
+    };
+    let next = urls::with_done(&next, Done::DraftDiscarded);
+    let draft = own.upload.source.describe(own.upload.file_name.as_deref());
+    Ok(Redirect::to(&done_about::naming(
+        &own.caller.state.cipher,
+        &next,
+        &draft,
+    )))
 }
 
 /// `POST …/uploads/{id}/split`: one new draft per group tag, each into a new batch named

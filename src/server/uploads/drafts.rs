@@ -54,7 +54,7 @@ pub(crate) async fn create(
     caller: &Caller,
     id: &CustomerId,
     input: Input<'_>,
-    batch: (BatchTarget, BatchId),
+    batch: (BatchTarget, Option<BatchId>),
 ) -> Result<Upload, Refusal> {
     let customer = open_customer(caller, id).await?;
     let file = match &input {
@@ -69,7 +69,7 @@ pub(crate) async fn create(
         (id, &customer),
         source,
         file_name,
-        (target, batch.as_str().to_string()),
+        (target, batch.map(|b| b.as_str().to_string())),
         report,
     );
     caller
@@ -143,6 +143,23 @@ pub(crate) async fn change_rows(
     Ok(true)
 }
 
+/// Deletes the draft with its file, at its owner's request: nothing was sent, so nothing
+/// else changes. `false`: it had been submitted meanwhile (another tab), and stays.
+pub(crate) async fn discard(caller: &Caller, upload: &Upload) -> Result<bool, Refusal> {
+    if upload.operation.state != OperationState::Draft {
+        return Ok(false);
+    }
+    let discarded = caller
+        .state
+        .store
+        .discard_draft(&upload.operation.id)
+        .await?;
+    if discarded {
+        tracing::info!(upload = %upload.operation.id, "draft discarded by its owner");
+    }
+    Ok(discarded)
+}
+
 /// The batch the devices go to, chosen again on the preview.
 pub(crate) async fn choose_batch(
     caller: &Caller,
@@ -187,6 +204,9 @@ pub(crate) async fn split_by_group_tag(caller: &Caller, upload: &Upload) -> Resu
     Ok(split)
 }
 
+pub(crate) const BATCH_UNNAMED: &str =
+    "The new batch has no name yet. Give it one under “Change the batch”, then submit.";
+
 pub(crate) const NOTHING_INCLUDED: &str = "Every row was removed: there is nothing to submit.";
 
 pub(crate) fn rows_with_errors(errors: i64) -> String {
@@ -217,7 +237,9 @@ pub(crate) async fn submit(
     if counts.included() == 0 {
         return Err(unprocessable(NOTHING_INCLUDED));
     }
-    let batch = upload.batch_id.clone().unwrap_or_default();
+    let Some(batch) = upload.batch_id.clone() else {
+        return Err(unprocessable(BATCH_UNNAMED));
+    };
     let names = batch_names(caller, id).await?;
     let taken = BatchId::parse(&batch)
         .ok()
@@ -329,7 +351,7 @@ pub(crate) async fn retry_failed(
         (id, &customer),
         UploadSource::Retry,
         Some(name),
-        (BatchTarget::Existing, batch),
+        (BatchTarget::Existing, Some(batch)),
         report,
     );
     caller.state.store.insert_draft(&draft, None, &rows).await?;
@@ -351,13 +373,14 @@ async fn record(caller: &Caller, upload: &Upload, action: AuditAction, detail: S
     audit::record(&caller.state, event).await;
 }
 
-/// A draft of the caller's, for a customer, to make or fill the batch `batch_id`.
+/// A draft of the caller's, for a customer, to make or fill the batch `batch_id` (`None`: a
+/// new batch the preview asks a name for).
 fn new_draft(
     caller: &Caller,
     (id, customer): (&CustomerId, &CustomerRow),
     source: UploadSource,
     file_name: Option<String>,
-    (target, batch_id): (BatchTarget, String),
+    (target, batch_id): (BatchTarget, Option<String>),
     report: InputReport,
 ) -> Upload {
     let now = unix_now();
@@ -379,7 +402,7 @@ fn new_draft(
         source,
         file_name,
         target,
-        batch_id: Some(batch_id),
+        batch_id,
         report,
     }
 }

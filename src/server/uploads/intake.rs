@@ -10,12 +10,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use futures::TryStreamExt;
 
 use super::drafts::{self, Input};
+use super::model::Upload;
 use crate::ingest::TypedRow;
+use crate::model::done::Done;
+use crate::model::uploads::BatchTarget;
 use crate::model::uploads::{TYPED_FIELDS, TYPED_ROWS};
 use crate::partner_center::CustomerId;
 use crate::server::auth::SignedIn;
 use crate::server::caller::Caller;
-use crate::server::operations::OperationId;
+use crate::server::done_about;
 use crate::server::path_ids::Ids;
 use crate::server::refusal::Refusal;
 use crate::server::AppState;
@@ -61,23 +64,36 @@ fn too_large_message(max_mb: usize) -> String {
     )
 }
 
+/// To the preview of the new draft; when the batch chosen could not be used (no name, a name
+/// Partner Center refuses), still to the preview, which asks for it, saying why.
 pub async fn receive(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Ids(customer): Ids<CustomerId>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Redirect, Refusal> {
-    let upload_id = intake(state, signed_in, &customer, multipart).await?;
-    Ok(Redirect::to(&urls::upload(customer, upload_id)))
+    let caller = Caller::new(state, signed_in).await?;
+    let (upload, refused_name) = intake(&caller, &customer, multipart).await?;
+    let preview = urls::upload(customer, upload.operation.id);
+    if upload.batch_id.is_some() {
+        return Ok(Redirect::to(&preview));
+    }
+    let asking = urls::with_done(&preview, Done::BatchNameNeeded);
+    Ok(Redirect::to(&match refused_name {
+        Some(why) => done_about::naming(&caller.state.cipher, &asking, &why),
+        None => asking,
+    }))
 }
 
+/// The draft stored, and why the name typed for its batch was refused, if it was. A batch
+/// choice that cannot be used (no name, a name Partner Center would refuse) does not refuse
+/// the upload: without JavaScript that would lose the chosen file and every choice with it,
+/// for a name the preview can ask for. The draft then has no batch name.
 async fn intake(
-    state: AppState,
-    signed_in: SignedIn,
+    caller: &Caller,
     id: &CustomerId,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<OperationId, Refusal> {
-    let caller = Caller::new(state, signed_in).await?;
+) -> Result<(Upload, Option<String>), Refusal> {
     let multipart = multipart.map_err(|_| {
         Refusal::new(
             StatusCode::BAD_REQUEST,
@@ -86,13 +102,19 @@ async fn intake(
     })?;
     let max_mb = caller.state.config.upload_max_bytes / (1024 * 1024);
     let form = read_form(multipart, max_mb).await?;
-    let batch = drafts::batch_choice(
+    let (batch, refused_name) = match drafts::batch_choice(
         Some(form.target.as_str()).filter(|t| !t.is_empty()),
         Some(&form.batch_name),
         Some(&form.existing_batch),
-    )?;
-    let upload = drafts::create(&caller, id, form_input(&form)?, batch).await?;
-    Ok(upload.operation.id)
+    ) {
+        Ok((target, batch)) => ((target, Some(batch)), None),
+        Err(refusal) => {
+            let typed = !form.batch_name.trim().is_empty();
+            ((BatchTarget::New, None), typed.then_some(refusal.message))
+        }
+    };
+    let upload = drafts::create(caller, id, form_input(&form)?, batch).await?;
+    Ok((upload, refused_name))
 }
 
 async fn read_form(mut multipart: Multipart, max_mb: usize) -> Result<Form, Refusal> {

@@ -161,6 +161,22 @@ impl Store {
         .rows_affected())
     }
 
+    /// Deletes one draft its owner gave up, with its rows and stored file (the foreign keys
+    /// cascade). `false`: it is no draft any more (submitted meanwhile from another tab, or
+    /// deleted already); a submission claims the row the same way, so only one of the two
+    /// happens.
+    pub async fn discard_draft(&self, upload_id: &OperationId) -> Result<bool, sqlx::Error> {
+        Ok(
+            sqlx::query("DELETE FROM operations WHERE id = $1 AND kind = $2 AND state = 'draft'")
+                .bind(upload_id)
+                .bind(OperationKind::Upload)
+                .execute(self.pool())
+                .await?
+                .rows_affected()
+                == 1,
+        )
+    }
+
     /// Changes where a draft goes.
     pub async fn set_target(
         &self,

@@ -377,7 +377,7 @@ pub(crate) fn summary(upload: &Upload) -> UploadSummary {
         source: upload.source,
         file_name: upload.file_name.clone(),
         new_batch: upload.target.is_new(),
-        batch_id: upload.batch_id.clone().unwrap_or_default(),
+        batch_id: upload.batch_id.clone(),
         submitted_by: upload.operation.upn.clone(),
         created: display_time(chrono::DateTime::from_timestamp(
             upload.operation.created_at,
