@@ -99,11 +99,17 @@ async fn the_history_lists_uploads_newest_first_by_status_user_and_page() {
         .await;
     assert_eq!(listed(&first_page).len(), 50);
     assert!(first_page.contains("rel=\"next\""));
+    assert!(first_page.contains("Page 1 of 2"), "{first_page}");
     assert!(listed(&first_page)[2].contains("old-59.csv"));
     let second_page = admin
         .page(&format!("/customers/{CONTOSO}/uploads?page=2"), 200)
         .await;
     assert_eq!(listed(&second_page).len(), 12);
+    assert!(second_page.contains("Page 2 of 2"), "{second_page}");
+    let past_the_end = admin
+        .page(&format!("/customers/{CONTOSO}/uploads?page=3"), 200)
+        .await;
+    assert!(!past_the_end.contains(" of 2"), "{past_the_end}");
     assert!(listed(&second_page)[11].contains("old-00.csv"));
 
     // A user name beyond ASCII is found by its own spelling, with ASCII letters in any case,
@@ -168,7 +174,23 @@ async fn the_audit_trail_records_each_action_and_cannot_be_changed() {
     assert!(!page.contains("Call us now"), "{page}");
     assert!(page.contains(ADMIN));
 
+    // Fifty-five more sign-ins: two pages of fifty, and the pager says so.
     let store = app.store().await;
+    for _ in 0..55 {
+        sqlx::query(
+            "INSERT INTO audit_events (at, action, outcome, tenant_id, object_id, upn, detail, \
+             correlation_id) SELECT at, action, outcome, tenant_id, object_id, upn, detail, \
+             correlation_id FROM audit_events WHERE action = 'sign-in' AND outcome = 'ok' LIMIT 1",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    let first = browser.page("/audit", 200).await;
+    assert!(first.contains("Page 1 of 2"), "{first}");
+    let second = browser.page("/audit?page=2", 200).await;
+    assert!(second.contains("Page 2 of 2"), "{second}");
+
     for change in [
         "UPDATE audit_events SET detail = 'nothing happened'",
         "DELETE FROM audit_events",

@@ -963,3 +963,31 @@ async fn a_draft_is_discarded_by_its_owner_and_never_once_submitted() {
     submit_wait(&avery, &job).await;
     assert_eq!(upload_posts(&app).await.len(), 1);
 }
+
+#[tokio::test]
+async fn the_preview_and_the_job_say_how_many_pages_of_rows_they_have() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(
+            file_form("long.csv", autopilot_csv(1, 150).into_bytes()),
+            "Long",
+        ),
+    )
+    .await;
+    let first = browser.page(&preview, 200).await;
+    assert!(first.contains("Page 1 of 2"), "{first}");
+    let second = browser.page(&format!("{preview}?page=2"), 200).await;
+    assert!(second.contains("Page 2 of 2"), "{second}");
+    // Only the rows with findings: none, so one page and no pager.
+    let findings = browser.page(&format!("{preview}?only=findings"), 200).await;
+    assert!(!findings.contains("Row pages"), "{findings}");
+
+    let job = submitted(&browser, &preview).await;
+    let page = submit_wait(&browser, &job).await;
+    assert!(page.contains("Page 1 of 2"), "{page}");
+    let second = browser.page(&format!("{job}?page=2"), 200).await;
+    assert!(second.contains("Page 2 of 2"), "{second}");
+}

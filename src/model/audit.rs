@@ -40,6 +40,8 @@ pub struct AuditView {
     pub rows: Vec<AuditRow>,
     pub page: u32,
     pub has_next: bool,
+    /// How many pages there are, when the count agrees with this page.
+    pub pages: Option<u32>,
 }
 
 text_enum! {

@@ -229,6 +229,15 @@ pub struct ProfileOption {
     pub label: String,
 }
 
+/// How many pages a list of `count` items makes at `per_page` a page, as a pager says it
+/// ("Page 2 of 3"). Said only when it agrees with the page fetched (`page`, and whether
+/// another follows): a count read a moment apart from the page, or a bookmarked page past the
+/// end, gives no total rather than "Page 4 of 3".
+pub fn page_count(count: u64, per_page: usize, page: u32, has_next: bool) -> Option<u32> {
+    let pages = u32::try_from(count.div_ceil(per_page.max(1) as u64).max(1)).ok()?;
+    (page <= pages && has_next == (page < pages)).then_some(pages)
+}
+
 /// How many devices a page of the batch page lists: Partner Center's own page size, which
 /// the filtered view (devices without a profile) pages by too, so both views page alike.
 pub const DEVICES_PER_PAGE: usize = 100;
@@ -406,5 +415,20 @@ mod tests {
         assert_eq!(json, r#"["Q3 laptops","2025-04-17 09:00 UTC",12,null]"#);
         assert_eq!(serde_json::from_str::<BatchRow>(&json).unwrap(), row);
         assert!(serde_json::from_str::<BatchRow>(r#"["only an id"]"#).is_err());
+    }
+
+    #[test]
+    fn a_page_count_is_said_only_when_it_agrees_with_the_page() {
+        assert_eq!(page_count(0, 100, 1, false), Some(1), "an empty list");
+        assert_eq!(page_count(100, 100, 1, false), Some(1));
+        assert_eq!(page_count(101, 100, 1, true), Some(2));
+        assert_eq!(page_count(101, 100, 2, false), Some(2));
+        assert_eq!(page_count(101, 100, 3, false), None, "past the end");
+        assert_eq!(
+            page_count(100, 100, 1, true),
+            None,
+            "a count behind the list"
+        );
+        assert_eq!(page_count(201, 100, 1, false), None, "a count ahead of it");
     }
 }

@@ -115,6 +115,8 @@ pub struct DeletionView {
     pub deleted: usize,
     pub page: u32,
     pub has_next: bool,
+    /// How many pages of devices there are.
+    pub pages: Option<u32>,
     /// It failed with devices left: the person may send them again.
     pub can_retry: bool,
 }

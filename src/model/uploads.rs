@@ -136,6 +136,8 @@ pub struct PreviewView {
     pub rows: Vec<PreviewRow>,
     pub page: u32,
     pub has_next: bool,
+    /// How many pages of rows there are, when the count agrees with this page.
+    pub pages: Option<u32>,
     pub only_findings: bool,
 }
 
@@ -299,6 +301,8 @@ pub struct JobView {
     pub devices: Vec<JobDeviceRow>,
     pub page: u32,
     pub has_next: bool,
+    /// How many pages of devices there are, when the count agrees with this page.
+    pub pages: Option<u32>,
     /// Once the job is done with devices registered: the customer's profiles, to apply to
     /// them; empty otherwise.
     pub profiles: Vec<super::ProfileOption>,
@@ -341,6 +345,8 @@ pub struct HistoryView {
     pub user: String,
     pub page: u32,
     pub has_next: bool,
+    /// How many pages there are, when the count agrees with this page.
+    pub pages: Option<u32>,
     /// How long a draft that is never submitted is kept, in words ("14 days").
     pub draft_retention: String,
 }

@@ -44,7 +44,7 @@ fn Audit(data: AuditView) -> impl IntoView {
                 </table>
             }.into_any()
         }}
-        <Pager page=data.page has_next=data.has_next label="Audit pages"
+        <Pager page=data.page has_next=data.has_next of=data.pages label="Audit pages"
             href=|page| format!("/audit?page={page}")/>
     }
 }

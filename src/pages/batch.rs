@@ -8,7 +8,7 @@ use crate::components::local_time::LocalTime;
 use crate::components::tick_links::TickLinks;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::selection::TICKED;
-use crate::model::{BatchDevicesShown, DevicesView, DEVICES_PER_PAGE};
+use crate::model::{page_count, BatchDevicesShown, DevicesView, DEVICES_PER_PAGE};
 use crate::urls;
 
 /// `/customers/{customerId}/batches/{batchId}?show=no-profile&page=N`: a batch's devices, 100
@@ -53,11 +53,7 @@ fn Devices(data: DevicesView, #[prop(into)] ticked: Signal<bool>) -> impl IntoVi
         BatchDevicesShown::All => total,
         BatchDevicesShown::NoProfile => data.without_profile.map(|n| n as u64),
     };
-    // Said only when it agrees with the page Partner Center answered (a count from a list a
-    // moment old, a bookmarked page past the end: then no total rather than "Page 4 of 3").
-    let pages = shown_count
-        .map(|n| n.div_ceil(DEVICES_PER_PAGE as u64).max(1) as u32)
-        .filter(|&pages| data.page <= pages && data.has_next == (data.page < pages));
+    let pages = shown_count.and_then(|n| page_count(n, DEVICES_PER_PAGE, data.page, data.has_next));
     let facts = data.listed.clone().map(|b| {
         let count = match b.devices {
             Some(1) => "1 device".to_string(),

@@ -123,7 +123,7 @@ fn History(data: HistoryView) -> impl IntoView {
                 </table>
             }.into_any()
         }}
-        <Pager page=data.page has_next=data.has_next label="Upload pages"
+        <Pager page=data.page has_next=data.has_next of=data.pages label="Upload pages"
             href=move |page| {
                 format!("{pager_base}?status={}&user={}&page={page}", urls::encode(status), urls::encode(&user))
             }/>

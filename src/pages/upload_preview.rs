@@ -119,7 +119,7 @@ fn Preview(data: PreviewView) -> impl IntoView {
             })}
             <Rows rows=data.rows.clone() editable=!not_draft/>
         </form>
-        <Pager page=data.page has_next=data.has_next label="Row pages"
+        <Pager page=data.page has_next=data.has_next of=data.pages label="Row pages"
             href=move |page| {
                 let mut url = format!("{pager_base}?page={page}");
                 if only { url.push_str("&only=findings"); }

@@ -59,6 +59,9 @@ pub struct AuditEntry {
     pub kind: Option<OperationKind>,
     pub detail: String,
     pub correlation_id: String,
+    /// How many events the list of [`Store::audit_events`] has, on every page (0 elsewhere).
+    #[sqlx(default)]
+    pub total: i64,
 }
 
 impl Store {
@@ -98,8 +101,8 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AuditEntry>, sqlx::Error> {
         sqlx::query_as(
-            "SELECT a.*, o.kind FROM audit_events a LEFT JOIN operations o \
-             ON o.id = a.operation_id WHERE (a.tenant_id = $1 OR a.tenant_id IS NULL) \
+            "SELECT a.*, o.kind, COUNT(*) OVER () AS total FROM audit_events a \
+             LEFT JOIN operations o ON o.id = a.operation_id WHERE (a.tenant_id = $1 OR a.tenant_id IS NULL) \
              AND (a.operation_id IS NULL OR a.id = (SELECT MIN(f.id) FROM audit_events f \
                  WHERE f.operation_id = a.operation_id)) \
              ORDER BY COALESCE((SELECT MAX(l.id) FROM audit_events l \
@@ -229,6 +232,7 @@ pub async fn page(page: u32) -> Result<crate::model::audit::AuditView, crate::mo
         .store
         .audit_events(&caller.user.tenant_id, window.offset, window.limit)
         .await?;
+    let count = events.first().map_or(0, |e| e.total);
     let (events, has_next) = window.split(events);
     let operations: Vec<&str> = events
         .iter()
@@ -251,5 +255,6 @@ pub async fn page(page: u32) -> Result<crate::model::audit::AuditView, crate::mo
         rows,
         page,
         has_next,
+        pages: window.pages(page, count, has_next),
     })
 }

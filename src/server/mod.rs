@@ -125,6 +125,13 @@ impl PageWindow {
         }
     }
 
+    /// How many pages `count` rows make, when that agrees with `page` and `has_next`
+    /// ([`crate::model::page_count`]).
+    pub fn pages(&self, page: u32, count: i64, has_next: bool) -> Option<u32> {
+        let count = u64::try_from(count).ok()?;
+        crate::model::page_count(count, self.per_page as usize, page, has_next)
+    }
+
     /// The rows fetched with this window: the page, and whether another page follows.
     pub fn split<T>(&self, mut rows: Vec<T>) -> (Vec<T>, bool) {
         let more = rows.len() as i64 > self.per_page;

@@ -23,6 +23,7 @@ pub fn Deletion(data: DeletionView) -> impl IntoView {
         deleted,
         page,
         has_next,
+        pages,
         can_retry,
     } = data;
     let (summary, class, role) = match state {
@@ -74,7 +75,7 @@ pub fn Deletion(data: DeletionView) -> impl IntoView {
                 view! { <DeviceOutcome device batch/> }
             }).collect_view()}
         </ul>
-        <Pager page has_next label="Device pages" href=move |page| format!("{pager_base}?page={page}")/>
+        <Pager page has_next of=pages label="Device pages" href=move |page| format!("{pager_base}?page={page}")/>
     }
 }
 

@@ -117,7 +117,7 @@ pub fn Job(data: JobView) -> impl IntoView {
         } else {
             view! { <Devices devices=data.devices batch=devices_batch job=job_url.clone()/> }.into_any()
         }}
-        <Pager page=data.page has_next=data.has_next label="Device pages"
+        <Pager page=data.page has_next=data.has_next of=data.pages label="Device pages"
             href=move |page| format!("{pager_base}?show={show}&page={page}")/>
         <Chunks chunks=data.chunks/>
     }

@@ -271,6 +271,7 @@ pub(crate) async fn view(
     let (total, deleted) = store.deletion_counts(&operation.id).await?;
     let page = page.max(1);
     let skip = (page as usize - 1) * DEVICES_PER_PAGE;
+    let has_next = skip + DEVICES_PER_PAGE < total;
     let devices = store
         .deletion_page(&operation.id, skip, DEVICES_PER_PAGE)
         .await?
@@ -298,7 +299,8 @@ pub(crate) async fn view(
         total,
         deleted,
         page,
-        has_next: skip + DEVICES_PER_PAGE < total,
+        has_next,
+        pages: crate::model::page_count(total as u64, DEVICES_PER_PAGE, page, has_next),
     })
 }
 

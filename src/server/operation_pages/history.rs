@@ -49,6 +49,8 @@ pub struct HistoryEntry {
     pub registered: i64,
     pub failed: i64,
     pub status: UploadStatus,
+    /// How many entries the filters let through, on every page.
+    pub total: i64,
 }
 
 impl HistoryFilter {
@@ -96,7 +98,7 @@ impl Store {
             format!("WHERE {}", outer.join(" AND "))
         };
         let sql = format!(
-            "SELECT * FROM (SELECT u.id, u.kind, u.customer_id, u.customer_name, u.upn, u.object_id, \
+            "SELECT *, COUNT(*) OVER () AS total FROM (SELECT u.id, u.kind, u.customer_id, u.customer_name, u.upn, u.object_id, \
              d.source, d.file_name, d.target, a.profile_name, \
              COALESCE(u.submitted_at, u.created_at) AS at, \
              COALESCE(d.batch_id, (SELECT MIN(x.batch_id) FROM device_deletions x \
@@ -166,6 +168,7 @@ pub async fn history(
     let page = page.max(1);
     let window = PageWindow::new(page, UPLOADS_PER_PAGE);
     let entries = store.history(&filter, window.offset, window.limit).await?;
+    let count = entries.first().map_or(0, |e| e.total);
     let (entries, has_next) = window.split(entries);
     let users = store.history_users(&filter).await?;
     Ok(HistoryView {
@@ -179,6 +182,7 @@ pub async fn history(
         user: user.unwrap_or_default(),
         page,
         has_next,
+        pages: window.pages(page, count, has_next),
         draft_retention: crate::model::uploads::retention_words(
             caller.state.config.draft_retention.as_secs(),
         ),

@@ -147,6 +147,21 @@ impl Store {
         .await
     }
 
+    /// How many rows `filter` lets through: the length of the list [`Store::rows`] pages.
+    pub async fn count_rows(
+        &self,
+        upload_id: &OperationId,
+        filter: RowFilter,
+    ) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM upload_rows WHERE upload_id = $1 {}",
+            filter.condition()
+        ))
+        .bind(upload_id)
+        .fetch_one(self.pool())
+        .await
+    }
+
     /// Deletes the drafts created before `before` (unix seconds) that were never submitted,
     /// with their rows and stored files (the foreign keys cascade). A draft being claimed
     /// for submission at that moment is either claimed first or deleted first, never both.

@@ -56,7 +56,7 @@ pub async fn upload_preview(
     } else {
         RowFilter::All
     };
-    let (rows, has_next) = page_of_rows(store, &upload.operation.id, filter, page).await?;
+    let (rows, has_next, pages) = page_of_rows(store, &upload.operation.id, filter, page).await?;
     let batches = batch_names(&caller, &id)
         .await
         .map_err(|e| e.about(&customer))?;
@@ -106,6 +106,7 @@ pub async fn upload_preview(
         rows: rows.into_iter().map(preview_row).collect(),
         page,
         has_next,
+        pages,
         only_findings,
     })
 }
@@ -146,7 +147,7 @@ pub(crate) async fn upload_job(
         DevicesShown::Registered => RowFilter::Registered,
     };
     let page = page.max(1);
-    let (rows, has_next) = page_of_rows(store, &upload.operation.id, filter, page).await?;
+    let (rows, has_next, pages) = page_of_rows(store, &upload.operation.id, filter, page).await?;
     let accepted = Part::accepted(&chunks);
     let refused = rows.iter().map(|r| (&r.device, r.failed_with()));
     let mut found = whereabouts::of_refused(&caller, &id, refused).await;
@@ -202,6 +203,7 @@ pub(crate) async fn upload_job(
             .collect(),
         page,
         has_next,
+        pages,
     })
 }
 
@@ -328,17 +330,20 @@ pub(crate) fn job_device_row(stored: &StoredRow, accepted_chunks: &[i64]) -> Job
 }
 
 /// One page of rows, and whether there is a next page.
+/// The rows of one page, whether another follows, and how many pages there are.
 async fn page_of_rows(
     store: &crate::server::store::Store,
     upload_id: &OperationId,
     filter: RowFilter,
     page: u32,
-) -> Result<(Vec<StoredRow>, bool), AppError> {
+) -> Result<(Vec<StoredRow>, bool, Option<u32>), AppError> {
     let window = PageWindow::new(page, ROWS_PER_PAGE);
     let rows = store
         .rows(upload_id, filter, window.offset, window.limit)
         .await?;
-    Ok(window.split(rows))
+    let count = store.count_rows(upload_id, filter).await?;
+    let (rows, has_next) = window.split(rows);
+    Ok((rows, has_next, window.pages(page, count, has_next)))
 }
 
 /// What the preview and the job page both start from.
