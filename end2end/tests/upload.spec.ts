@@ -122,3 +122,38 @@ test("a file that is not a device list is refused in words", async ({ page }, te
   }
   expect(errors.filter((e) => !e.includes("status of 415"))).toEqual([]);
 });
+
+test("a batch left without a name is asked for on the preview, and a draft can be discarded", async ({ page }, testInfo) => {
+  const jsOn = testInfo.project.use.javaScriptEnabled !== false;
+  const errors = watchBrowserErrors(page);
+  const batch = `E2E Named later ${testInfo.project.name} ${Date.now()}`;
+  const run = randomBytes(4).toString("hex").toUpperCase();
+  await signInToNorthwind(page, jsOn);
+  await page.getByRole("link", { name: "Upload devices" }).click();
+  await settle(page, jsOn);
+  const csv = `Device Serial Number,Windows Product ID,Hardware Hash\r\nNL-${run},,${hash()}\r\n`;
+  await page.getByLabel("Device list").setInputFiles({ name: "unnamed.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.getByRole("button", { name: "Check the devices" }).click();
+
+  await test.step("the file is kept as a draft; the preview asks for the name", async () => {
+    await expect(page).toHaveURL(/\/uploads\/[0-9a-f-]{36}\?done=batch-name-needed$/);
+    await expect(page.getByRole("status")).toContainText("The devices were checked and kept as a draft. Name the batch");
+    await expect(page.getByRole("alert")).toContainText("The new batch has no name yet.");
+    await expect(page.getByRole("button", { name: "Register 1 device in a new batch" })).toBeDisabled();
+  });
+  await settle(page, jsOn);
+
+  await test.step("named on the preview, it can be registered", async () => {
+    await page.getByLabel("New batch named").fill(batch);
+    await page.getByRole("button", { name: "Use this name" }).click();
+    await expect(page.getByRole("button", { name: `Register 1 device in the new batch “${batch}”` })).toBeEnabled();
+  });
+  await settle(page, jsOn);
+
+  await test.step("discarded, it leaves a new upload form that says so", async () => {
+    await page.getByRole("button", { name: "Discard and start again" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: /Upload devices for Northwind/ })).toBeVisible();
+    await expect(page.getByRole("status")).toContainText("The draft of file “unnamed.csv” was discarded with its file.");
+  });
+  expect(errors).toEqual([]);
+});
