@@ -7,6 +7,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::api::get_session_info;
 use crate::components::refused_notice::RefusedNotice;
+use crate::components::take_focus::FocusedAt;
 use crate::model::SessionInfo;
 use crate::pages::{
     audit::AuditPage,
@@ -105,23 +106,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Layout(children: Children) -> impl IntoView {
     let info = Resource::new(|| (), |_| get_session_info());
-    let main = NodeRef::<leptos::html::Main>::new();
-    // With JavaScript on, following a link replaces the page in place: the link that had the
-    // focus is gone, and the next Tab would start from nowhere. As a browser does on a new
-    // page, the focus goes to the top of the new content (and a screen reader reads it), not
-    // on the first load, which the browser handles.
-    #[cfg(feature = "hydrate")]
-    {
-        let location = leptos_router::hooks::use_location();
-        Effect::new(move |first: Option<()>| {
-            let (_path, _query) = (location.pathname.get(), location.search.get());
-            if first.is_some() {
-                if let Some(main) = main.get_untracked() {
-                    let _ = main.focus();
-                }
-            }
-        });
-    }
+    provide_context(FocusedAt::here());
     view! {
         <a class="skip" href="#main">"Skip to content"</a>
         <header class="top">
@@ -167,6 +152,6 @@ fn Layout(children: Children) -> impl IntoView {
                 })
             })}
         </Suspense>
-        <main id="main" tabindex="-1" node_ref=main><RefusedNotice/>{children()}</main>
+        <main id="main" tabindex="-1"><RefusedNotice/>{children()}</main>
     }
 }

@@ -48,11 +48,22 @@ test("an upload from sign-in to its finished job, with the keyboard alone", asyn
 
   await test.step("the upload form: the file, the batch's name, checked", async () => {
     await tabTo(page, page.getByRole("link", { name: "Upload devices" }));
+    // What the main region's heading said at the moment it took the focus.
+    await page.evaluate(() => {
+      document.addEventListener("focusin", (event) => {
+        const target = event.target as HTMLElement;
+        if (target.id === "main") (window as any).focusedWith = target.querySelector("h1")?.textContent ?? "no heading";
+      });
+    });
     await page.keyboard.press("Enter");
     await expect(page.getByRole("heading", { level: 1, name: /Upload devices for Northwind/ })).toBeVisible();
     await settle(page, jsOn);
-    // With JavaScript on the link led there in place: the focus is at the new content's top.
-    if (jsOn) await expect(page.locator("main")).toBeFocused();
+    // With JavaScript on the link led there in place: the focus is at the new content's top,
+    // placed once that content was there (not on the page being left, nor on "Loading…").
+    if (jsOn) {
+      await expect(page.locator("main")).toBeFocused();
+      expect(await page.evaluate(() => (window as any).focusedWith)).toMatch(/^Upload devices for Northwind/);
+    }
     await tabTo(page, page.getByLabel("Device list"));
     const chooser = page.waitForEvent("filechooser");
     await page.keyboard.press("Space");

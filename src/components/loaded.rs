@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::error_notice::ErrorNotice;
+use super::take_focus::TakeFocus;
 use crate::model::AppError;
 
 /// A page's data: `show` with it once loaded, `loading` while it first loads, and when it
@@ -33,11 +34,12 @@ where
         let show = show.clone();
         Suspend::new(async move {
             match data.await {
-                Ok(data) => show(data).into_any(),
+                Ok(data) => view! { {show(data)} <TakeFocus/> }.into_any(),
                 Err(error) => view! {
                     <Title text=title/>
                     {(!headed).then(|| view! { <h1>{title}</h1> })}
                     <ErrorNotice error/>
+                    <TakeFocus/>
                 }
                 .into_any(),
             }

@@ -11,4 +11,5 @@ pub mod pager;
 pub mod poll;
 pub mod profile_choice;
 pub mod refused_notice;
+pub mod take_focus;
 pub mod tick_links;

@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::take_focus::TakeFocus;
+
 /// Any path the dashboard does not know.
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -12,5 +14,6 @@ pub fn NotFound() -> impl IntoView {
         <Title text="Page not found"/>
         <h1>"Page not found"</h1>
         <p>"There is no page at this address. " <a href="/customers">"Go to your customers"</a> "."</p>
+        <TakeFocus/>
     }
 }
