@@ -26,6 +26,8 @@ import {
 
 const DESK = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
+/** A folder to keep a screenshot of every page at both sizes in, when one is named. */
+const SCREENSHOTS = process.env.ZTD_SCREENSHOTS;
 const WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"];
 const HEADER = "Device Serial Number,Windows Product ID,Hardware Hash,Manufacturer name,Device model";
 
@@ -153,6 +155,10 @@ async function check(page: Page, consoleErrors: string[]): Promise<string[]> {
     for (const v of axe.violations) {
       const targets = v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ");
       problems.push(`axe at ${size.width} px: ${v.id} (${v.nodes.length}×: ${targets})`);
+    }
+    if (SCREENSHOTS) {
+      const name = shape(new URL(where)).replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "") || "root";
+      await page.screenshot({ path: `${SCREENSHOTS}/${size.width}-${name}.png`, fullPage: true });
     }
   }
   await page.setViewportSize(DESK);
