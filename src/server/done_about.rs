@@ -1,20 +1,19 @@
 //! What a done notice names ("The device 5CG1234 (EliteBook 840) was deleted…"), carried by
-//! the redirect's address like a refusal is ([`super::refusal`]): sealed (`?about=…`), so no
-//! one can make a page of the dashboard name a device of theirs; bound to the page the
+//! the redirect's address like a refusal is ([`super::sealed_note`]): sealed (`?about=…`), so
+//! no one can make a page of the dashboard name a device of theirs; bound to the page the
 //! redirect leads to, so a token copied onto another batch's address names nothing; and
 //! shown only for the minutes after the redirect.
 
 use serde::{Deserialize, Serialize};
 
 use super::crypto::TokenCipher;
+use super::sealed_note;
 use super::unix_now;
 use crate::model::AppError;
 use crate::urls;
 
 /// What the seal is bound to, so that no other sealed value of the dashboard opens as one.
 const SEALED_AS: &str = "done-about";
-/// How long an address carrying it names it: the redirect and a reload or two.
-const SHOWN_FOR_SECS: i64 = 600;
 /// A device's serial number and model, far below what an address can hold.
 const ABOUT_MAX_CHARS: usize = 200;
 
@@ -23,8 +22,6 @@ struct Carried {
     about: String,
     /// The page it is said on (its path, as [`same_page`] compares them).
     page: String,
-    /// When it was done (Unix seconds).
-    at: i64,
 }
 
 /// `url` (which already says what was done, `?done=…`) naming `about`.
@@ -32,18 +29,18 @@ pub(crate) fn naming(cipher: &TokenCipher, url: &str, about: &str) -> String {
     let carried = Carried {
         about: about.chars().take(ABOUT_MAX_CHARS).collect(),
         page: url.split('?').next().unwrap_or_default().to_string(),
-        at: unix_now(),
     };
-    let json = serde_json::to_string(&carried).expect("plain data");
-    urls::with_about(url, &cipher.seal(&json, SEALED_AS))
+    urls::with_about(
+        url,
+        &sealed_note::seal(cipher, SEALED_AS, carried, unix_now()),
+    )
 }
 
 /// What `token` names on `page`, when this dashboard sealed it for that page in the last
 /// minutes.
 fn open(cipher: &TokenCipher, token: &str, page: &str, now: i64) -> Option<String> {
-    let carried: Carried = serde_json::from_str(&cipher.open(token, SEALED_AS)?).ok()?;
-    let fresh = now - carried.at <= SHOWN_FOR_SECS && carried.at <= now + 60;
-    (fresh && same_page(&carried.page, page)).then_some(carried.about)
+    let carried: Carried = sealed_note::open(cipher, SEALED_AS, token, now)?;
+    same_page(&carried.page, page).then_some(carried.about)
 }
 
 /// Two paths of the dashboard are the same page however their characters are escaped
@@ -64,6 +61,7 @@ pub async fn shown(token: String, page: String) -> Result<Option<String>, AppErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::sealed_note::SHOWN_FOR_SECS;
 
     #[test]
     fn only_what_the_dashboard_sealed_lately_is_named() {

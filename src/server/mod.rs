@@ -27,6 +27,7 @@ pub mod pending_sign_in;
 pub mod profiles;
 pub mod reconcile;
 pub mod refusal;
+mod sealed_note;
 pub(crate) mod selection;
 mod server_fns;
 pub mod sessions;

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::crypto::TokenCipher;
+use super::sealed_note;
 use super::{unix_now, AppState};
 use crate::ingest::ReadError;
 use crate::model::done::Refused;
@@ -92,20 +93,16 @@ pub async fn pages(State(state): State<AppState>, request: Request, next: Next) 
     }
 }
 
-/// What a refusal's redirect carries, sealed.
+/// What a refusal's redirect carries, sealed ([`sealed_note`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Carried {
     status: u16,
     heading: String,
     message: String,
-    /// When it was refused (Unix seconds): an old address shows the page, not the refusal.
-    at: i64,
 }
 
 /// What the seal is bound to, so that no other sealed value of the dashboard opens as one.
 const SEALED_AS: &str = "refusal";
-/// How long an address carrying a refusal shows it: the redirect and a reload or two.
-const SHOWN_FOR_SECS: i64 = 600;
 /// The longest message carried: every refusal is a sentence or a few, and the address stays
 /// far below what browsers and proxies take.
 const MESSAGE_MAX_CHARS: usize = 1_000;
@@ -122,17 +119,14 @@ pub(crate) fn back_with(
         status: refusal.status.as_u16(),
         heading: heading.to_string(),
         message,
-        at: unix_now(),
     };
-    let json = serde_json::to_string(&carried).expect("a refusal is plain data");
-    let token = cipher.seal(&json, SEALED_AS);
+    let token = sealed_note::seal(cipher, SEALED_AS, carried, unix_now());
     Redirect::to(&urls::with_refused(page, &token)).into_response()
 }
 
 /// The refusal `token` carries, when this dashboard sealed it in the last minutes.
 fn open(cipher: &TokenCipher, token: &str, now: i64) -> Option<Carried> {
-    let carried: Carried = serde_json::from_str(&cipher.open(token, SEALED_AS)?).ok()?;
-    (now - carried.at <= SHOWN_FOR_SECS && carried.at <= now + 60).then_some(carried)
+    sealed_note::open(cipher, SEALED_AS, token, now)
 }
 
 /// The server side of the notice a page shows for `?refused=…`: the refusal, if the address
@@ -218,6 +212,7 @@ fn context(path: &str) -> Context {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::sealed_note::SHOWN_FOR_SECS;
 
     #[test]
     fn back_leads_to_the_page_the_refused_form_was_on() {
