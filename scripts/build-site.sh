@@ -4,15 +4,17 @@
 #
 #   scripts/build-site.sh               debug server + debug bundle (make run, make test)
 #   scripts/build-site.sh --release     the same in release mode: wasm-opt on the bundle,
-#                                       minified CSS
+#                                       minified CSS, each file also brotli- and gzip-compressed
 #   scripts/build-site.sh --front-only  only the site (make bench builds its own server)
 #
 # Plain cargo, the matching wasm-bindgen CLI and, for release, binaryen's wasm-opt and
 # lightningcss (both from end2end/node_modules): no build tool compiled from source on a new
-# machine. It writes what the server's pages name (src/app.rs, leptos' HydrationScripts):
-#   target/site/pkg/ztd-dashboard.{js,wasm,css}, and public/ at the site's root.
-# `cargo leptos watch` (optional, for live reloading) reads Cargo.toml's [package.metadata.leptos]
-# and writes the same files.
+# machine. It writes the bundle named after its content, and the list of those names the
+# server's pages read (src/server/assets.rs; browsers keep such files for a year):
+#   target/site/pkg/ztd-dashboard.<hash>.{js,wasm,css}, target/site/assets.json,
+# and public/ at the site's root. `cargo leptos watch` (optional, for live reloading) reads
+# Cargo.toml's [package.metadata.leptos] and writes the plain names, without the list; the
+# server then names the plain files, which browsers check again before each use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +62,23 @@ else
   cp style/main.css "$staging/pkg/$name.css"
 fi
 cp -R public/. "$staging/"
+
+# Each file named after its content: a new build has new names, so browsers may keep them.
+named() {
+  local file="$1" ext="${1##*.}"
+  local hashed
+  hashed="$name.$(sha256sum "$file" | cut -c1-16).$ext"
+  mv "$file" "$staging/pkg/$hashed"
+  printf '%s' "$hashed"
+}
+js=$(named "$staging/pkg/$name.js")
+wasm=$(named "$staging/pkg/$name.wasm")
+css=$(named "$staging/pkg/$name.css")
+printf '{"js": "%s", "wasm": "%s", "css": "%s"}\n' "$js" "$wasm" "$css" > "$staging/assets.json"
+if $release; then
+  say "brotli and gzip copies"
+  node scripts/precompress.mjs "$staging/pkg/$js" "$staging/pkg/$wasm" "$staging/pkg/$css"
+fi
 
 # Swapped in whole, so a server running meanwhile never serves half a site.
 rm -rf "$site.old"

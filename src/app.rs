@@ -1,7 +1,7 @@
 //! The HTML shell, the router and the layout every page shares.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -28,8 +28,39 @@ use crate::pages::{
     upload_preview::UploadPreviewPage,
 };
 
+/// The names of the browser bundle's files under `/pkg/`: named after their content in a
+/// release build (`server::assets` reads them from the site's `assets.json`).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct AssetNames {
+    pub js: String,
+    pub wasm: String,
+    pub css: String,
+}
+
+impl AssetNames {
+    /// The names a build that does not name files after their content writes.
+    pub fn plain(output_name: &str) -> Self {
+        AssetNames {
+            js: format!("{output_name}.js"),
+            wasm: format!("{output_name}.wasm"),
+            css: format!("{output_name}.css"),
+        }
+    }
+
+    /// Each is a file name in `/pkg/` and nothing else: no path, nothing to escape.
+    pub fn all_plain_file_names(&self) -> bool {
+        [&self.js, &self.wasm, &self.css].iter().all(|name| {
+            !name.is_empty()
+                && !name.starts_with('.')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        })
+    }
+}
+
 /// The document around every page. Rendered on the server only.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(options: LeptosOptions, assets: AssetNames) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -38,8 +69,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 // Named, or browsers ask for /favicon.ico, which is not there.
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <link rel="stylesheet" href=format!("/pkg/{}", assets.css)/>
+                <AutoReload options/>
+                <Hydration assets/>
                 <MetaTags/>
             </head>
             <body>
@@ -49,13 +81,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Loads the browser bundle and hydrates the page. Leptos' own `HydrationScripts` also puts
+/// `<link rel="preload">` for the script and the WebAssembly in the page, which a browser
+/// with JavaScript off downloads on every page for nothing (7.9 MB a page in a debug build),
+/// and it finds content-hashed names only beside the running executable: this is the same
+/// module script, with the names the site lists, and no preload. The script asks for the
+/// bundle as soon as the page is parsed, which with a page this small is as soon as a
+/// preload would.
+#[component]
+fn Hydration(assets: AssetNames) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    let script = format!(
+        "import init, {{ hydrate }} from \"/pkg/{}\";\n\
+         init({{ module_or_path: \"/pkg/{}\" }}).then(() => hydrate());",
+        assets.js, assets.wasm
+    );
+    view! { <script type="module" nonce=nonce>{script}</script> }
+}
+
 /// Every page works without JavaScript: `SsrMode::Async` sends each page whole, once its
 /// data is loaded, instead of streaming fragments that only JavaScript can put in place.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/ztd-dashboard.css"/>
         <Title formatter=|page: String| format!("{page} · ztd-dashboard")/>
         <Router>
             <Layout>

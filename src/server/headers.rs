@@ -3,9 +3,9 @@
 //! Leptos pages get a Content-Security-Policy naming the nonce Leptos made for this response
 //! and put on its hydration scripts ([`page_policy`], set through the page context). Every
 //! other response (plain pages, downloads, refusals, server functions) gets a policy that
-//! allows no script at all. Signed-in content is never stored by a browser or proxy; the
-//! static files under `/pkg/` may be kept but are checked again before each use (their names
-//! do not change between releases).
+//! allows no script at all. Signed-in content is never stored by a browser or proxy: what
+//! does not say how long it may be kept is `no-store` (the static files say it themselves,
+//! [`super::assets`]).
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -67,7 +67,6 @@ pub fn provide_page_policy() {
 
 /// The outermost middleware: adds what a response has not set itself.
 pub async fn harden(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let is_static = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     set_default(
@@ -83,11 +82,10 @@ pub async fn harden(State(state): State<AppState>, request: Request, next: Next)
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    let cache = if is_static { "no-cache" } else { "no-store" };
     set_default(
         headers,
         header::CACHE_CONTROL,
-        HeaderValue::from_static(cache),
+        HeaderValue::from_static("no-store"),
     );
     if state.public_url.scheme() == "https" {
         headers.insert(

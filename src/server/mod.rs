@@ -1,5 +1,6 @@
 //! Server side of the dashboard: configuration, start-up, shared state, health checks.
 
+mod assets;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
@@ -27,6 +28,7 @@ pub mod pending_sign_in;
 pub mod profiles;
 pub mod reconcile;
 pub mod refusal;
+mod routes;
 mod sealed_note;
 pub(crate) mod selection;
 mod server_fns;
@@ -73,6 +75,10 @@ pub struct AppState {
     pub device_writes: Arc<tokio::sync::Semaphore>,
     /// This process among the replicas sharing the database ([`leases::replica_name`]).
     pub replica: Arc<str>,
+    /// The browser bundle's file names, and whether they are named after their content
+    /// ([`assets`]).
+    pub asset_names: crate::app::AssetNames,
+    pub hashed_assets: bool,
 }
 
 /// Seconds since 1970, the time unit of every timestamp column.

@@ -6,13 +6,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state};
-use axum::response::Redirect;
-use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -22,12 +17,7 @@ use super::config::Config;
 use super::crypto::TokenCipher;
 use super::oidc::Oidc;
 use super::store::{Backend, Store};
-use super::{
-    assignments, auth, body_rate, connections, csrf, deletions, device_index, exports, headers,
-    health, operation_pages, profiles, reconcile, server_fns, sign_in, trailing_slash, uploads,
-    AppState,
-};
-use crate::app::{shell, App};
+use super::{auth, connections, device_index, reconcile, uploads, AppState};
 use crate::partner_center::{ClientConfig, PartnerCenterClient};
 use crate::sandbox::{RegisteredClient, Sandbox, SandboxConfig};
 
@@ -208,6 +198,7 @@ impl Application {
             );
         }
         let customer_lists = super::caches::CustomerLists::new(config.customer_list_ttl);
+        let (asset_names, hashed_assets) = super::assets::names(&config.site_root, "ztd-dashboard");
         let device_writes = Arc::new(tokio::sync::Semaphore::new(config.device_writes_at_once));
         let state = AppState {
             leptos_options,
@@ -227,6 +218,8 @@ impl Application {
             parse_limits,
             device_writes,
             replica: super::leases::replica_name(local_addr).into(),
+            asset_names,
+            hashed_assets,
         };
         match state.store.free_leases_of(&state.replica).await {
             Ok(0) => {}
@@ -249,7 +242,7 @@ impl Application {
         Ok(Application {
             listener,
             limits,
-            router: router(state, session_layer),
+            router: super::routes::router(state, session_layer),
             public_url,
             sandbox,
         })
@@ -303,139 +296,6 @@ impl Application {
 
 /// How long in-flight requests may take to finish once the process is asked to stop.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
-
-/// The app's routes, worked out once per process. Leptos works them out by rendering the
-/// app with resource loading switched off by a process-wide flag; a page rendering at that
-/// moment in another app of the same process (the tests start many) would wait forever
-/// (leptos-rs/leptos#4773). Once every app has its list, no such window remains.
-fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
-    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
-        std::sync::OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
-}
-
-/// Middleware, outermost first: hardening headers, the request-body rate, the cross-site
-/// write check, sessions, the sign-in gate, the server-function guard, the refusal pages.
-fn router(state: AppState, sessions: SessionManagerLayer<super::sessions::Sessions>) -> Router {
-    let routes = route_list();
-    let options = state.leptos_options.clone();
-    // The file plus the form's other fields and multipart framing.
-    let upload_limit = state.config.upload_max_bytes + 1024 * 1024;
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/customers") }))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/auth/login", get(sign_in::login))
-        .route("/auth/callback", get(sign_in::callback))
-        .route("/auth/logout", post(sign_in::logout))
-        .route(
-            "/customers/{customer}/uploads",
-            post(uploads::intake::receive)
-                .layer(DefaultBodyLimit::max(upload_limit))
-                .layer(from_fn_with_state(
-                    (upload_limit, state.config.upload_max_bytes / (1024 * 1024)),
-                    uploads::intake::refuse_oversized,
-                )),
-        )
-        .route(
-            "/customers/{customer}/uploads/{upload}/rows",
-            post(uploads::actions::rows),
-        )
-        .route(
-            "/customers/{customer}/uploads/{upload}/target",
-            post(uploads::actions::target),
-        )
-        .route(
-            "/customers/{customer}/uploads/{upload}/submit",
-            post(uploads::actions::submit),
-        )
-        .route(
-            "/customers/{customer}/uploads/{upload}/sheet",
-            post(uploads::actions::sheet),
-        )
-        .route(
-            "/customers/{customer}/uploads/{upload}/discard",
-            post(uploads::actions::discard),
-        )
-        .route(
-            "/customers/{customer}/uploads/{upload}/split",
-            post(uploads::actions::split),
-        )
-        .route(
-            "/customers/{customer}/batches/{batch}/devices/{device}/delete",
-            post(deletions::forms::delete),
-        )
-        .route(
-            "/customers/{customer}/batches/{batch}/delete",
-            post(deletions::forms::delete_chosen),
-        )
-        .route(
-            "/customers/{customer}/batches/{batch}/profile",
-            post(assignments::forms::apply_to_batch),
-        )
-        .route(
-            "/customers/{customer}/operations/{upload}/profile",
-            post(assignments::forms::apply_to_upload),
-        )
-        .route(
-            "/devices/check/{customer}",
-            post(device_index::search::check_again),
-        )
-        .route("/devices/read-all", post(device_index::search::read_all))
-        .route("/devices/delete", post(device_index::actions::delete))
-        .route(
-            "/devices/profile",
-            post(device_index::actions::apply_profile),
-        )
-        .route("/customers/{customer}/profiles", post(profiles::create))
-        .route(
-            "/customers/{customer}/profiles/{profile}",
-            post(profiles::update),
-        )
-        .route(
-            "/customers/{customer}/profiles/{profile}/delete",
-            post(profiles::delete),
-        )
-        .route(
-            "/customers/{customer}/operations/{upload}/retry",
-            post(uploads::job_actions::retry),
-        )
-        .route(
-            "/customers/{customer}/operations/{upload}/failed.csv",
-            get(uploads::downloads::failed_rows),
-        )
-        .route(
-            "/customers/{customer}/operations/{upload}/report.csv",
-            get(uploads::downloads::report),
-        )
-        .merge(operation_pages::routes())
-        .merge(exports::routes())
-        .leptos_routes_with_context(&state, routes, headers::provide_page_policy, move || {
-            shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(headers::provide_page_policy, shell))
-        .layer(from_fn_with_state(state.clone(), super::refusal::pages))
-        .layer(from_fn_with_state(
-            state.config.server_fn_max_bytes,
-            server_fns::guard,
-        ))
-        .layer(from_fn_with_state(state.clone(), auth::require_sign_in))
-        .layer(sessions)
-        .layer(from_fn_with_state(state.clone(), csrf::same_origin_writes))
-        .layer(from_fn(trailing_slash::drop_trailing_slash))
-        .layer(from_fn_with_state(
-            body_rate::MinRate {
-                bytes_per_sec: state.config.body_min_bytes_per_sec,
-                window: state.config.body_rate_window,
-            },
-            body_rate::require,
-        ))
-        .layer(from_fn_with_state(state.clone(), headers::harden))
-        .with_state(state)
-}
 
 /// The key that encrypts tokens at rest: configured, or made once and kept (mode 0600) in
 /// the data directory so that sign-ins survive a restart.

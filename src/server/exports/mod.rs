@@ -70,10 +70,14 @@ impl Format {
     fn content_type(self) -> &'static str {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
-            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Xlsx => XLSX_CONTENT_TYPE,
         }
     }
 }
+
+/// An Excel workbook's media type: a zip file, never compressed again on the way out.
+pub const XLSX_CONTENT_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The device columns, under the names Partner Center's own upload uses, in its order.
 const DEVICE_FIELDS: [Field; 5] = [
