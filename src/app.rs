@@ -6,6 +6,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::api::get_session_info;
+use crate::components::error_notice::{page_request_id, REQUEST_ID_META};
 use crate::components::refused_notice::RefusedNotice;
 use crate::components::take_focus::FocusedAt;
 use crate::model::SessionInfo;
@@ -70,6 +71,7 @@ pub fn shell(options: LeptosOptions, assets: AssetNames) -> impl IntoView {
                 // Named, or browsers ask for /favicon.ico, which is not there.
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="stylesheet" href=format!("/pkg/{}", assets.css)/>
+                {page_request_id().map(|id| view! { <meta name=REQUEST_ID_META content=id/> })}
                 <AutoReload options/>
                 <Hydration assets/>
                 <MetaTags/>
@@ -156,6 +158,20 @@ pub fn App() -> impl IntoView {
 fn Layout(children: Children) -> impl IntoView {
     let info = Resource::new(|| (), |_| get_session_info());
     provide_context(FocusedAt::here());
+    // After a link followed in place, the page's request id is no longer this page's.
+    #[cfg(feature = "hydrate")]
+    {
+        let location = leptos_router::hooks::use_location();
+        Effect::new(move |first: Option<()>| {
+            let _ = (location.pathname.get(), location.search.get());
+            if first.is_some() {
+                let selector = format!("meta[name={REQUEST_ID_META}]");
+                if let Ok(Some(meta)) = document().query_selector(&selector) {
+                    meta.remove();
+                }
+            }
+        });
+    }
     view! {
         <a class="skip" href="#main">"Skip to content"</a>
         <header class="top">

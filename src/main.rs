@@ -132,16 +132,40 @@ impl SandboxArgs {
     }
 }
 
+/// How log lines are written (`ZTD_LOG_FORMAT`): for people, or one JSON object a line for a
+/// log collector.
+enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    fn from_env() -> Option<LogFormat> {
+        match std::env::var("ZTD_LOG_FORMAT").unwrap_or_default().trim() {
+            "" | "text" => Some(LogFormat::Text),
+            "json" => Some(LogFormat::Json),
+            _ => None,
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
+    let Some(format) = LogFormat::from_env() else {
+        eprintln!("invalid configuration: ZTD_LOG_FORMAT: expected text or json");
+        return ExitCode::from(2);
+    };
     // PostgreSQL's notices on `IF [NOT] EXISTS` at each start ("relation … already exists,
     // skipping") are not news; its warnings still show.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx::postgres::notice=warn".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx::postgres::notice=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => logs.init(),
+        // One object a line, with the fields of the spans it is in (the request's id, the
+        // Partner Center call's correlation id) beside its own.
+        LogFormat::Json => logs.json().with_span_list(true).init(),
+    }
     let cli = Cli::parse();
     match cli.command {
         None | Some(Command::Serve) => run_dashboard().await,

@@ -6,6 +6,38 @@ use crate::model::AppError;
 /// How often a page that could not reach Partner Center loads itself again.
 const RETRY_SECONDS: u32 = 20;
 
+/// Where the browser finds the id of the request that rendered the page (the shell writes it).
+pub const REQUEST_ID_META: &str = "request-id";
+
+/// The dashboard's id of the request that rendered this page, to quote when asking for help:
+/// on the server, the request's own; in the browser, the one the server wrote into the page,
+/// until the client-side router leads elsewhere (the layout then removes it: what such a
+/// page shows came from other requests, and no id is better than a wrong one).
+pub fn page_request_id() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>().and_then(|parts| {
+            let id = parts
+                .extensions
+                .get::<crate::server::request_ids::RequestId>()?;
+            Some(id.to_string())
+        })
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        document()
+            .query_selector(&format!("meta[name={REQUEST_ID_META}]"))
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"))
+            .filter(|id| !id.is_empty())
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        None
+    }
+}
+
 /// An error in plain words, with the one action that helps, and the ids to quote.
 #[component]
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
@@ -55,10 +87,20 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
             <p>{format!("This page tries again by itself every {RETRY_SECONDS} seconds.")}</p>
         }
     });
+    let ours = match page_request_id() {
+        Some(id) => view! {
+            <p class="ids">"Request id, to quote to your IT: " <code>{id}</code></p>
+        }
+        .into_any(),
+        None => {
+            view! { <p class="ids">"Reload the page for a request id to quote."</p> }.into_any()
+        }
+    };
     view! {
         <div class="notice error" role="alert">
             <p>{error.to_string()}</p>
             {ids}
+            {ours}
             {retry}
             {action}
         </div>

@@ -24,6 +24,9 @@ pub fn RefusedNotice() -> impl IntoView {
                     <div class="notice error refused" role="alert">
                         <h2>{refusal.heading}</h2>
                         <p>{refusal.message}</p>
+                        {refusal.request_id.map(|id| view! {
+                            <p class="ids">"Request id, to quote to your IT: " <code>{id}</code></p>
+                        })}
                     </div>
                 })
             })}

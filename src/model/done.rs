@@ -109,4 +109,6 @@ impl Done {
 pub struct Refused {
     pub heading: String,
     pub message: String,
+    /// The dashboard's id of the refused request, to quote when asking for help.
+    pub request_id: Option<String>,
 }

@@ -365,8 +365,14 @@ pub async fn require_sign_in(
         return next.run(request).await;
     }
     if let Some(signed_in) = current_user(&state, &session).await {
+        let requester = super::access_log::Requester {
+            tenant_id: signed_in.user.tenant_id.clone(),
+            object_id: signed_in.user.object_id.clone(),
+        };
         request.extensions_mut().insert(signed_in);
-        return next.run(request).await;
+        let mut response = next.run(request).await;
+        response.extensions_mut().insert(requester);
+        return response;
     }
     let is_page = request.method() == axum::http::Method::GET && !path.starts_with("/api/");
     if is_page {

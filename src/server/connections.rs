@@ -24,6 +24,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tower::ServiceExt as _;
 
 /// What [`serve`] holds every connection to.
 #[derive(Clone, Copy, Debug)]
@@ -50,7 +51,7 @@ pub async fn serve(
         };
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // EMFILE and the like: wait a moment instead of spinning.
                     tracing::warn!(%error, "accept failed");
@@ -60,8 +61,17 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        // One router shared by every connection (cloning it is cheap).
-        let service = TowerToHyperService::new(router.clone());
+        let (stream, peer) = stream;
+        // One router shared by every connection (cloning it is cheap); each request says
+        // which connection it came on (the access log, a trusted proxy's word).
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        ));
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_read_timeout)

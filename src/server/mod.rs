@@ -1,5 +1,6 @@
 //! Server side of the dashboard: configuration, start-up, shared state, health checks.
 
+mod access_log;
 mod assets;
 pub mod assignments;
 pub mod audit;
@@ -20,6 +21,7 @@ pub mod form_fields;
 mod headers;
 mod health;
 pub mod leases;
+pub mod metrics;
 pub mod oidc;
 pub mod operation_pages;
 pub mod operations;
@@ -28,6 +30,7 @@ pub mod pending_sign_in;
 pub mod profiles;
 pub mod reconcile;
 pub mod refusal;
+pub mod request_ids;
 mod routes;
 mod sealed_note;
 pub(crate) mod selection;

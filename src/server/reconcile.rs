@@ -90,7 +90,9 @@ pub async fn watch(state: AppState) {
         };
         match take_over(&state, which).await {
             Ok(done) if done != Reconciled::default() => {
-                tracing::info!(?done, "work nobody was doing taken over")
+                tracing::info!(?done, "work nobody was doing taken over");
+                metrics::counter!(super::metrics::LEASE_TAKEOVERS)
+                    .increment((done.resumed + done.followed) as u64);
             }
             Ok(_) => {}
             Err(error) => {
@@ -132,7 +134,7 @@ async fn take_over(
         match (submitting, user) {
             (true, Some(user)) => {
                 tracing::info!(operation = %id, ?kind, "resuming an interrupted operation");
-                tokio::spawn(send(state.clone(), kind, user, id, lease));
+                operations::in_background(id, send(state.clone(), kind, user, id, lease));
                 done.resumed += 1;
             }
             (true, None) => {
@@ -142,13 +144,10 @@ async fn take_over(
             }
             (false, Some(user)) => match refresher(kind) {
                 Some(refresh) => {
-                    tokio::spawn(follow::follow_holding(
-                        state.clone(),
-                        user,
+                    operations::in_background(
                         id,
-                        lease,
-                        refresh,
-                    ));
+                        follow::follow_holding(state.clone(), user, id, lease, refresh),
+                    );
                     done.followed += 1;
                 }
                 None => lease.release().await,

@@ -99,6 +99,9 @@ struct Carried {
     status: u16,
     heading: String,
     message: String,
+    /// The refused request's id, to quote.
+    #[serde(default)]
+    request_id: Option<String>,
 }
 
 /// What the seal is bound to, so that no other sealed value of the dashboard opens as one.
@@ -119,6 +122,7 @@ pub(crate) fn back_with(
         status: refusal.status.as_u16(),
         heading: heading.to_string(),
         message,
+        request_id: super::request_ids::current().map(|id| id.to_string()),
     };
     let token = sealed_note::seal(cipher, SEALED_AS, carried, unix_now());
     Redirect::to(&urls::with_refused(page, &token)).into_response()
@@ -151,6 +155,7 @@ pub async fn shown(token: String) -> Result<Option<Refused>, AppError> {
     Ok(Some(Refused {
         heading: carried.heading,
         message: carried.message,
+        request_id: carried.request_id,
     }))
 }
 

@@ -13,8 +13,9 @@ use tower_http::compression::CompressionLayer;
 use tower_sessions::SessionManagerLayer;
 
 use super::{
-    assets, assignments, auth, body_rate, csrf, deletions, device_index, exports, headers, health,
-    operation_pages, profiles, server_fns, sign_in, trailing_slash, uploads, AppState,
+    access_log, assets, assignments, auth, body_rate, csrf, deletions, device_index, exports,
+    headers, health, operation_pages, profiles, server_fns, sign_in, trailing_slash, uploads,
+    AppState,
 };
 use crate::app::{shell, App};
 
@@ -157,6 +158,7 @@ pub(super) fn router(
         ))
         .layer(compression())
         .layer(from_fn_with_state(state.clone(), headers::harden))
+        .layer(from_fn_with_state(state.clone(), access_log::observe))
         .with_state(state)
 }
 

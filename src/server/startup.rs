@@ -239,6 +239,11 @@ impl Application {
         }
         tokio::spawn(reconcile::watch(state.clone()));
         tokio::spawn(device_index::crawl::keep_fresh(state.clone()));
+        if let Some(addr) = state.config.metrics_addr {
+            super::metrics::serve(addr, state.clone())
+                .await
+                .map_err(|source| StartupError::Listen { addr, source })?;
+        }
         Ok(Application {
             listener,
             limits,

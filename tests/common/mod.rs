@@ -564,7 +564,8 @@ impl Browser {
             .await
     }
 
-    async fn send_once(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
+    /// Sends `request` and gives its answer as it is, a refusal's redirect too.
+    pub async fn send_once(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
         let header = self
             .cookies
             .lock()

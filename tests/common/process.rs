@@ -38,13 +38,39 @@ impl Dashboard {
         sandbox: &Sandbox,
         extra: &[(&str, &str)],
     ) -> Dashboard {
+        let quiet = [("RUST_LOG", "warn")];
+        Dashboard::start_logging(port, app, sandbox, extra, &quiet, Stdio::null()).await
+    }
+
+    /// [`Dashboard::start`], its log (`RUST_LOG` at `info`, one JSON object a line) written
+    /// to `log`.
+    pub async fn start_with_log(
+        port: u16,
+        app: &TestApp,
+        sandbox: &Sandbox,
+        extra: &[(&str, &str)],
+        log: &std::path::Path,
+    ) -> Dashboard {
+        let file = std::fs::File::create(log).expect("the log file can be made");
+        let logging = [("RUST_LOG", "info"), ("ZTD_LOG_FORMAT", "json")];
+        Dashboard::start_logging(port, app, sandbox, extra, &logging, file.into()).await
+    }
+
+    async fn start_logging(
+        port: u16,
+        app: &TestApp,
+        sandbox: &Sandbox,
+        extra: &[(&str, &str)],
+        logging: &[(&str, &str)],
+        stdout: Stdio,
+    ) -> Dashboard {
         let child = Command::new(env!("CARGO_BIN_EXE_ztd-dashboard"))
             .envs(microsoft_settings(sandbox, port, sandbox.base_url()))
             .env("ZTD_DATA_DIR", &app.data_dir)
             .envs(app.database.settings())
             .envs(extra.iter().copied())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .envs(logging.iter().copied())
+            .stdout(stdout)
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the dashboard binary starts");

@@ -64,22 +64,31 @@ impl PartnerCenterClient {
                 Ok(_) => Reachability::Answering,
                 Err(_) => Reachability::Unreachable,
             });
+            count_call(call.operation, &outcome);
             let failure = match outcome {
                 Ok(answer) if answer.status.is_success() => {
-                    tracing::debug!(attempt, status = answer.status.as_u16(), "answered");
+                    tracing::info!(
+                        attempt,
+                        status = answer.status.as_u16(),
+                        sent_correlation_id = %correlation_id,
+                        "Partner Center answered"
+                    );
                     return Ok(answer);
                 }
                 Ok(answer) => failure_from_answer(answer),
                 Err(error) => failure_from_transport(error, call.request_id, correlation_id),
             };
             if !failure.retryable || attempt >= config.max_attempts {
-                tracing::debug!(
+                tracing::info!(
                     attempt,
                     error = %failure.error,
+                    sent_correlation_id = %correlation_id,
                     "Partner Center call failed"
                 );
                 return Err(failure.error);
             }
+            metrics::counter!(crate::server::metrics::PARTNER_CENTER_RETRIES, "operation" => call.operation)
+                .increment(1);
             let delay = match failure.error.retry_after {
                 Some(asked) => asked.min(config.max_retry_after),
                 None => backoff_delay(config, attempt),
@@ -215,4 +224,21 @@ pub(super) fn backoff_delay(config: &ClientConfig, failed_attempts: u32) -> Dura
     base.saturating_mul(factor)
         .saturating_add(jitter)
         .min(config.max_retry_after)
+}
+
+/// One attempt, in the metrics: by operation, and by how it ended.
+fn count_call(operation: &'static str, outcome: &Result<Answer, reqwest::Error>) {
+    let outcome = match outcome {
+        Ok(answer) if answer.status.is_success() => "ok",
+        Ok(answer) if answer.status.as_u16() == 429 => "throttled",
+        Ok(answer) if answer.status.is_server_error() => "server-error",
+        Ok(_) => "refused",
+        Err(_) => "unreachable",
+    };
+    metrics::counter!(
+        crate::server::metrics::PARTNER_CENTER_CALLS,
+        "operation" => operation,
+        "outcome" => outcome
+    )
+    .increment(1);
 }

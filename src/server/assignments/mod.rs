@@ -225,7 +225,7 @@ pub(crate) async fn send_then_follow(
         *operation_id,
         following::refresher,
     );
-    tokio::spawn(follower);
+    operations::in_background(*operation_id, follower);
     Ok(())
 }
 

@@ -37,6 +37,12 @@
 //! | `customer_list_ttl_secs` / `ZTD_CUSTOMER_LIST_TTL_SECS` | 600 (how long a sign-in's list of customers decides what a device search may show) |
 //! | `device_index_reads_at_once` / `ZTD_DEVICE_INDEX_READS_AT_ONCE` | 4 (customers one process reads into the device index at the same time) |
 //! | `device_writes_at_once` / `ZTD_DEVICE_WRITES_AT_ONCE` | 4 (calls one operation has under way at once: a deletion's `DELETE`s, an assignment's parts) |
+//! | `trusted_proxies` / `ZTD_TRUSTED_PROXIES` | none (comma-separated addresses or networks, `10.0.0.0/8`, of the reverse proxies in front: only their `X-Request-Id` and `X-Forwarded-For` are believed) |
+//! | `metrics_addr` / `ZTD_METRICS_ADDR` | none: no metrics (an address like `127.0.0.1:9100` serves Prometheus metrics at `/metrics`) |
+//!
+//! Logging is set up before the configuration is read, so it has environment variables only:
+//! `RUST_LOG` (what is logged, `info` by default) and `ZTD_LOG_FORMAT` (`text`, or `json` for
+//! one JSON object a line).
 //!
 //! Secret settings (`entra_client_secret`, `encryption_key`, `database_url`, which may hold a
 //! password) are never repeated in an error, only named.
@@ -150,6 +156,11 @@ pub struct Config {
     /// an assignment's parts): Partner Center deletes one device per request, and throttles
     /// a partner at about 500 requests a minute.
     pub device_writes_at_once: usize,
+    /// The reverse proxies in front (`trusted_proxies`): a request from one of them may say
+    /// its id (`X-Request-Id`) and who sent it (`X-Forwarded-For`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where Prometheus metrics are served (`metrics_addr`); none by default.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// One invalid setting, said in one line.
@@ -161,7 +172,7 @@ pub struct ConfigError {
 }
 
 /// Every setting's name: file key, and `ZTD_` + upper case for the environment.
-const KEYS: [&str; 35] = [
+const KEYS: [&str; 37] = [
     "listen_addr",
     "public_url",
     "redirect_url",
@@ -197,6 +208,8 @@ const KEYS: [&str; 35] = [
     "customer_list_ttl_secs",
     "device_index_reads_at_once",
     "device_writes_at_once",
+    "trusted_proxies",
+    "metrics_addr",
 ];
 
 /// Settings whose values are never repeated in an error: a start-up log is read by more
@@ -357,7 +370,29 @@ impl Config {
         let draft_retention = Duration::from_secs(
             86_400 * parse_or(value("draft_retention_days"), Some(14), positive)?,
         );
+        let trusted_proxies = parse_or(value("trusted_proxies"), Some(Vec::new()), |raw| {
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<ipnet::IpNet>()
+                        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                        .map_err(|_| {
+                            format!("“{s}” is not an address or a network like 10.0.0.0/8")
+                        })
+                })
+                .collect()
+        })?;
+        let metrics_addr = match value("metrics_addr") {
+            Some(given) => Some(parse_pair(given, |v| {
+                v.parse::<SocketAddr>()
+                    .map_err(|_| "expected an address like 127.0.0.1:9100".to_string())
+            })?),
+            None => None,
+        };
         Ok(Config {
+            trusted_proxies,
+            metrics_addr,
             draft_retention,
             device_index_refresh,
             customer_list_ttl,

@@ -244,7 +244,7 @@ pub async fn delete_now(
 /// page follows it. Should the process stop first, a restart sends it.
 pub fn send_in_background(state: &AppState, user: &SessionUser, id: OperationId) {
     let (state, user) = (state.clone(), user.clone());
-    tokio::spawn(async move {
+    operations::in_background(id, async move {
         let Some(lease) = Lease::take(&state, operations::sending_lease(&id)).await else {
             return;
         };

@@ -135,6 +135,17 @@ pub(crate) async fn insert(
     Ok(())
 }
 
+/// Runs work on operation `id` in the background: every line it logs carries the operation's
+/// id (the `operation` span), as a request's lines carry the request's.
+pub fn in_background<F>(id: OperationId, work: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    use tracing::Instrument;
+    tokio::spawn(work.instrument(tracing::info_span!("operation", id = %id)))
+}
+
 impl Store {
     pub async fn operation(&self, id: &OperationId) -> Result<Option<Operation>, sqlx::Error> {
         sqlx::query_as(
@@ -144,6 +155,15 @@ impl Store {
         .bind(id)
         .fetch_optional(self.pool())
         .await
+    }
+
+    /// How many operations there are of each kind in each state, for the metrics.
+    pub async fn operations_by_kind_and_state(
+        &self,
+    ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+        sqlx::query_as("SELECT kind, state, COUNT(*) FROM operations GROUP BY kind, state")
+            .fetch_all(self.pool())
+            .await
     }
 }
 

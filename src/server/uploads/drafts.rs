@@ -279,11 +279,14 @@ pub(crate) async fn submit(
                 counts.included()
             );
             record(caller, upload, AuditAction::UploadSubmitted, detail).await;
-            tokio::spawn(super::submit::run(
-                caller.state.clone(),
-                caller.user.clone(),
+            operations::in_background(
                 upload.operation.id,
-            ));
+                super::submit::run(
+                    caller.state.clone(),
+                    caller.user.clone(),
+                    upload.operation.id,
+                ),
+            );
             Ok(())
         }
         Claim::NotDraft => Ok(()),
@@ -307,12 +310,15 @@ pub(crate) async fn resume(caller: &Caller, upload: &Upload) -> Result<bool, Ref
     let detail = "The parts left unsent were sent again.".to_string();
     record(caller, upload, AuditAction::UploadResumed, detail).await;
     if let Some(lease) = lease {
-        tokio::spawn(super::submit::run_holding(
-            caller.state.clone(),
-            caller.user.clone(),
+        operations::in_background(
             upload.operation.id,
-            lease,
-        ));
+            super::submit::run_holding(
+                caller.state.clone(),
+                caller.user.clone(),
+                upload.operation.id,
+                lease,
+            ),
+        );
     }
     Ok(true)
 }
