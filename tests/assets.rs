@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::uploads::{signed_in, CONTOSO, NORTHWIND};
+use common::uploads::*;
 use common::*;
 
 const JS: &str = "ztd-dashboard.0123456789abcdef.js";
@@ -155,4 +155,40 @@ async fn without_a_list_of_names_the_plain_names_are_served_and_checked_first() 
     let page = browser.page("/customers", 200).await;
     assert!(!page.contains("secret"), "{page}");
     assert!(page.contains(r#"from "/pkg/ztd-dashboard.js""#), "{page}");
+}
+
+/// The compression on the way out asks a streamed body for more after its end: a download
+/// read from the database page by page must end cleanly, not break off.
+#[tokio::test]
+async fn a_streamed_download_compressed_on_the_way_out_arrives_whole() {
+    let app = spawn_app().await;
+    let browser = signed_in(&app).await;
+    let preview = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(
+            file_form("z.csv", autopilot_csv(1, 3).into_bytes()),
+            "Zipped",
+        ),
+    )
+    .await;
+    let operation = submitted(&browser, &preview).await;
+    let job = submit_wait(&browser, &operation).await;
+    assert!(accepted(&job), "{job}");
+    for download in ["report.csv", "failed.csv"] {
+        let response = browser
+            .send(
+                browser
+                    .get_to(&format!("{operation}/{download}"))
+                    .header("accept-encoding", "gzip"),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{download}");
+        assert_eq!(response.headers()["content-encoding"], "gzip");
+        let body = response
+            .bytes()
+            .await
+            .expect("the whole body, ended cleanly");
+        assert!(body.starts_with(&[0x1f, 0x8b]), "gzip");
+    }
 }

@@ -150,6 +150,18 @@ impl PageWindow {
     }
 }
 
+/// A response body read from `pieces` as the client takes them. Fused: the compression on the
+/// way out may ask a body for more once it has ended, and a stream like `unfold` panics when
+/// asked past its end (the connection then breaks off mid-download).
+pub(crate) fn streamed_body<S, E>(pieces: S) -> axum::body::Body
+where
+    S: futures::Stream<Item = Result<axum::body::Bytes, E>> + Send + 'static,
+    E: Into<axum::BoxError> + 'static,
+{
+    use futures::StreamExt;
+    axum::body::Body::from_stream(pieces.fuse())
+}
+
 /// `2025-04-17 09:00 UTC`: rendered on the server, so both sides show the same text.
 pub(crate) fn display_time(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
     at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())

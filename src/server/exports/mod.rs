@@ -13,7 +13,7 @@ mod xlsx;
 
 use std::collections::{HashMap, VecDeque};
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -29,7 +29,7 @@ use super::refusal::Refusal;
 use super::spreadsheet_cells::line;
 use super::store::Store;
 use super::uploads::downloads::file_name_part;
-use super::AppState;
+use super::{streamed_body, AppState};
 use crate::ingest::header::EXPORT_COLUMNS;
 use crate::ingest::Field;
 use crate::model::AppError;
@@ -363,8 +363,8 @@ pub(super) fn respond(
 ) -> Response {
     let name = format!("{}-devices.{}", file_name_part(what), format.extension());
     let body = match format {
-        Format::Csv => Body::from_stream(csv(rows)),
-        Format::Xlsx => Body::from_stream(xlsx::write(rows)),
+        Format::Csv => streamed_body(csv(rows)),
+        Format::Xlsx => streamed_body(xlsx::write(rows)),
     };
     (
         [

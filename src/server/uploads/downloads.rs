@@ -88,7 +88,7 @@ async fn download(
         columns,
         which,
     );
-    let body = axum::body::Body::from_stream(
+    let body = crate::server::streamed_body(
         futures::stream::once(async move { Ok(Bytes::from(head)) }).chain(pieces),
     );
     Ok((
