@@ -11,7 +11,7 @@ SANDBOX_ADDR ?= 127.0.0.1:3100
 # nextest would not run.
 RUST_TESTS := $(if $(shell command -v cargo-nextest),cargo nextest run $(FEATURES),cargo test $(FEATURES))
 
-.PHONY: help tools tools-e2e run sandbox build test bench lint fmt
+.PHONY: help tools tools-e2e run sandbox build test bench lint fmt dist
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ bench: tools-e2e ## Measure against the budgets in release mode; prints the tabl
 	cargo bench $(FEATURES) --bench device_index
 	cargo bench $(FEATURES) --bench bulk
 	cargo bench $(FEATURES) --bench pages
+
+dist: tools-e2e ## Build a release and pack it: dist/ztd-dashboard-<version>-<target>.tar.gz (README, "Deploy")
+	bash scripts/dist.sh
 
 lint: tools ## rustfmt and clippy (server and browser), warnings are errors
 	cargo fmt --check

@@ -134,6 +134,7 @@ impl SandboxArgs {
 
 /// How log lines are written (`ZTD_LOG_FORMAT`): for people, or one JSON object a line for a
 /// log collector.
+#[derive(Clone, Copy)]
 enum LogFormat {
     Text,
     Json,
@@ -168,7 +169,7 @@ async fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match cli.command {
-        None | Some(Command::Serve) => run_dashboard().await,
+        None | Some(Command::Serve) => run_dashboard(format).await,
         Some(Command::Sandbox(args)) => run_sandbox(args).await,
         Some(Command::Check(args)) => {
             let (report, status) = ztd_dashboard::check::run(&args.files, args.json);
@@ -178,7 +179,13 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run_dashboard() -> ExitCode {
+async fn run_dashboard(format: LogFormat) -> ExitCode {
+    // Where it listens and how to sign in, for the person who started it; a log line of its
+    // own where the log is JSON, so that every line of the output is one object.
+    let say = |line: String| match format {
+        LogFormat::Text => println!("{line}"),
+        LogFormat::Json => tracing::info!("{line}"),
+    };
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -195,21 +202,23 @@ async fn run_dashboard() -> ExitCode {
     };
     let listening = format!("http://{}/", app.local_addr());
     match app.public_url().as_str() {
-        public if public == listening => println!("ztd-dashboard is listening on {public}"),
+        public if public == listening => say(format!("ztd-dashboard is listening on {public}")),
         // Behind a load balancer, or any other front: where it listens, and where people go.
-        public => println!("ztd-dashboard is listening on {listening} (public address {public})"),
+        public => say(format!(
+            "ztd-dashboard is listening on {listening} (public address {public})"
+        )),
     }
     if let Some(sandbox) = app.sandbox() {
-        println!(
+        say(format!(
             "No Microsoft configuration: using the built-in sandbox at {}",
             sandbox.base_url()
-        );
-        println!(
+        ));
+        say(format!(
             "Open {} and sign in as one of these demo users:",
             app.public_url()
-        );
+        ));
         for user in DEMO_USERS.iter() {
-            println!("  {:<42} {}", user.upn, user.purpose);
+            say(format!("  {:<42} {}", user.upn, user.purpose));
         }
     }
     match app.run_until(stop_signal()).await {

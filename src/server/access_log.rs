@@ -38,11 +38,13 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         &state.config.trusted_proxies,
     );
     let id = request_ids::request_id(request.headers(), &origin);
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("(no route)", |p| p.as_str())
-        .to_string();
+    let route = match request.extensions().get::<MatchedPath>() {
+        Some(path) => path.as_str(),
+        // The bundle's files (a service nested under /pkg has no route pattern of its own).
+        None if request.uri().path().starts_with("/pkg/") => "/pkg/{file}",
+        None => "(no route)",
+    }
+    .to_string();
     let method = request.method().clone();
     request.extensions_mut().insert(id.clone());
     let span = tracing::info_span!("request", id = %id);

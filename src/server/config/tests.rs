@@ -220,3 +220,44 @@ fn an_operation_has_four_device_writes_under_way_at_once_unless_set() {
     assert_eq!(set.device_writes_at_once, 16);
     assert!(load(&[("ZTD_DEVICE_WRITES_AT_ONCE", "0")]).is_err());
 }
+
+/// The release's example configuration loads as it stands, and names every setting (set or
+/// commented out), so a new setting cannot be left out of it.
+#[test]
+fn the_example_configuration_loads_and_names_every_setting() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/ztd-dashboard.toml");
+    let config = load(&[("ZTD_CONFIG", path)]).unwrap();
+    assert_eq!(config.public_url.as_str(), "https://dashboard.example.com/");
+    assert!(config.entra.is_some());
+    assert_eq!(
+        config.trusted_proxies,
+        vec!["127.0.0.1/32".parse().unwrap()]
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    for key in KEYS {
+        assert!(
+            text.lines().any(|line| line
+                .trim_start_matches("# ")
+                .starts_with(&format!("{key} = "))),
+            "the example does not name {key}"
+        );
+    }
+}
+
+#[test]
+fn trusted_proxies_and_the_metrics_address_are_checked() {
+    let config = load(&[
+        ("ZTD_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7,::1"),
+        ("ZTD_METRICS_ADDR", "127.0.0.1:9100"),
+    ])
+    .unwrap();
+    assert_eq!(config.trusted_proxies.len(), 3);
+    assert!(config.trusted_proxies[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()));
+    assert_eq!(config.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+    assert!(load(&[]).unwrap().metrics_addr.is_none());
+    let error = load(&[("ZTD_TRUSTED_PROXIES", "10.0.0.0/8, proxy.local")]).unwrap_err();
+    assert_eq!(error.setting, "ZTD_TRUSTED_PROXIES");
+    assert!(error.to_string().contains("proxy.local"), "{error}");
+    let error = load(&[("ZTD_METRICS_ADDR", "9100")]).unwrap_err();
+    assert_eq!(error.setting, "ZTD_METRICS_ADDR");
+}
