@@ -35,13 +35,24 @@ fn the_systemd_unit_is_hardened_and_systemd_accepts_it() {
     let root = tempfile::tempdir().unwrap();
     let bin = root.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_ztd-dashboard"), bin.join("ztd-dashboard")).unwrap();
+    std::fs::copy(
+        env!("CARGO_BIN_EXE_ztd-dashboard"),
+        bin.join("ztd-dashboard"),
+    )
+    .unwrap();
     let unit = unit.replace("/opt/ztd-dashboard", root.path().to_str().unwrap());
     let path = root.path().join("ztd-dashboard.service");
     std::fs::write(&path, unit).unwrap();
-    let verified = Command::new(analyze).arg("verify").arg(&path).output().unwrap();
+    let verified = Command::new(analyze)
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
     let said = String::from_utf8_lossy(&verified.stderr).to_string();
-    assert!(verified.status.success() && said.trim().is_empty(), "{said}");
+    assert!(
+        verified.status.success() && said.trim().is_empty(),
+        "{said}"
+    );
 }
 
 #[test]

@@ -102,7 +102,7 @@ pub async fn rows(own: OwnUpload, Form(fields): Fields) -> Result<Redirect, Refu
 /// `POST …/uploads/{id}/target`: `target=existing&existing_batch=…` or
 /// `target=new&batch_name=…`.
 pub async fn target(own: OwnUpload, Form(fields): Fields) -> Result<Redirect, Refusal> {
-    let batch = drafts::batch_choice(
+    let batch = super::batch_choice::batch_choice(
         field(&fields, "target"),
         field(&fields, "batch_name"),
         field(&fields, "existing_batch"),

@@ -102,7 +102,7 @@ async fn intake(
     })?;
     let max_mb = caller.state.config.upload_max_bytes / (1024 * 1024);
     let form = read_form(multipart, max_mb).await?;
-    let (batch, refused_name) = match drafts::batch_choice(
+    let (batch, refused_name) = match super::batch_choice::batch_choice(
         Some(form.target.as_str()).filter(|t| !t.is_empty()),
         Some(&form.batch_name),
         Some(&form.existing_batch),

@@ -25,6 +25,7 @@
 
 pub mod access;
 pub mod actions;
+pub mod batch_choice;
 pub mod chunks;
 pub mod downloads;
 pub mod draft_rows;
