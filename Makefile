@@ -11,7 +11,7 @@ SANDBOX_ADDR ?= 127.0.0.1:3100
 # nextest would not run.
 RUST_TESTS := $(if $(shell command -v cargo-nextest),cargo nextest run $(FEATURES),cargo test $(FEATURES))
 
-.PHONY: help tools tools-e2e run sandbox build test bench lint fmt dist
+.PHONY: help tools tools-e2e run sandbox build test bench lint fmt dist test-deploy
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ bench: tools-e2e ## Measure against the budgets in release mode; prints the tabl
 
 dist: tools-e2e ## Build a release and pack it: dist/ztd-dashboard-<version>-<target>.tar.gz (README, "Deploy")
 	bash scripts/dist.sh
+
+test-deploy: dist ## The release behind nginx with TLS, two replicas on PostgreSQL, through a browser
+	bash scripts/test-deploy.sh
 
 lint: tools ## rustfmt and clippy (server and browser), warnings are errors
 	cargo fmt --check

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM } from "./chromium";
 import { MAIN_PORT, REPLICA_PORTS, REPLICA_SANDBOX_PORT } from "./tests/ports";
 
 // The dashboard as built by `scripts/build-site.sh` (server binary + target/site), started from
@@ -96,20 +97,7 @@ export default defineConfig({
     baseURL,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
-    launchOptions: {
-      // Debian's chromium; never `npx playwright install` (no browser download here).
-      executablePath: "/usr/bin/chromium",
-      // The machine's network is closed: without these Chromium stalls on start-up calls home.
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    },
+    launchOptions: CHROMIUM,
   },
   projects: [
     { name: "js-on", use: { javaScriptEnabled: true }, testIgnore: /replicas\.spec\.ts/ },
