@@ -32,6 +32,8 @@ postgres=$(bash scripts/postgres.sh url)
 base=${ZTD_DEPLOY_PORT:-3420}
 proxy=$base replica1=$((base + 1)) replica2=$((base + 2)) sandbox=$((base + 3)) plain=$((base + 4))
 work=$(mktemp -d /tmp/ztd-deploy.XXXXXX)
+# nginx's workers (another user, when it runs as root) write their buffers under it.
+chmod 755 "$work"
 database="ztd_deploy_$(date +%s)_$$"
 pids=()
 cleanup() {
@@ -60,7 +62,9 @@ key=$(openssl rand -base64 32)
 for n in 1 2; do
   port=$((base + n))
   say "replica $n on 127.0.0.1:$port"
-  env -i PATH="$PATH" HOME="$work" \
+  # The release's example configuration, as README "Deploy" has it copied; the environment
+  # overrides what this machine needs otherwise (as ZTD_* variables always do).
+  env -i PATH="$PATH" HOME="$work" ZTD_CONFIG="$release/ztd-dashboard.toml.example" \
     ZTD_LISTEN_ADDR="127.0.0.1:$port" ZTD_PUBLIC_URL="$public" ZTD_TRUSTED_PROXIES=127.0.0.1 \
     ZTD_DATABASE_URL="$database_url" ZTD_ENCRYPTION_KEY="$key" \
     ZTD_DATA_DIR="$work/data-$n" ZTD_SITE_ROOT="$release/site" ZTD_LOG_FORMAT=json \
@@ -92,6 +96,11 @@ site=$(sed \
   -e "s#/etc/ssl/certs/dashboard.example.com.pem#$work/tls.crt#" \
   -e "s#/etc/ssl/private/dashboard.example.com.key#$work/tls.key#" \
   deploy/nginx.conf)
+# Each address above was in the example, and was changed.
+for expected in "127.0.0.1:$replica1" "127.0.0.1:$replica2" "listen 127.0.0.1:$plain;" \
+  "listen 127.0.0.1:$proxy ssl" "server_name 127.0.0.1;" "$work/tls.crt" "$work/tls.key"; do
+  grep -qF "$expected" <<<"$site" || { echo "deploy/nginx.conf no longer has what the test changes: $expected" >&2; exit 1; }
+done
 cat > "$work/nginx/nginx.conf" <<CONF
 worker_processes 1;
 pid $work/nginx/nginx.pid;

@@ -11,13 +11,14 @@ use common::*;
 const JS: &str = "ztd-dashboard.0123456789abcdef.js";
 const WASM: &str = "ztd-dashboard.fedcba9876543210.wasm";
 const CSS: &str = "ztd-dashboard.00112233aabbccdd.css";
+const FILES: [(&str, &str); 3] = [(JS, "export default 1;"), (WASM, "\0asm"), (CSS, "main{}")];
 
 /// A site as a release build writes it: hashed names, their list, compressed copies.
 fn release_site() -> tempfile::TempDir {
     let site = tempfile::tempdir().unwrap();
     let pkg = site.path().join("pkg");
     std::fs::create_dir(&pkg).unwrap();
-    for (name, body) in [(JS, "export default 1;"), (WASM, "\0asm"), (CSS, "main{}")] {
+    for (name, body) in FILES {
         std::fs::write(pkg.join(name), body).unwrap();
         std::fs::write(pkg.join(format!("{name}.br")), format!("br of {name}")).unwrap();
         std::fs::write(pkg.join(format!("{name}.gz")), format!("gz of {name}")).unwrap();
@@ -56,12 +57,12 @@ async fn static_files_are_named_after_their_content_kept_and_sent_compressed() {
     );
 
     // Each file: its brotli copy, else its gzip one, else itself; kept for a year.
-    for name in [JS, WASM, CSS] {
+    for (name, original) in FILES {
         let path = format!("/pkg/{name}");
         for (accepts, encoding, body) in [
             ("gzip, br", Some("br"), format!("br of {name}")),
             ("gzip", Some("gzip"), format!("gz of {name}")),
-            ("identity", None, String::new()),
+            ("identity", None, original.to_string()),
         ] {
             let response = browser
                 .send(browser.get_to(&path).header("accept-encoding", accepts))
@@ -77,14 +78,16 @@ async fn static_files_are_named_after_their_content_kept_and_sent_compressed() {
                 encoding,
                 "{path} for {accepts}"
             );
-            let sent = response.text().await.unwrap();
-            if encoding.is_some() {
-                assert_eq!(sent, body);
-            } else {
-                assert!(!sent.contains(" of "), "{sent}");
-            }
+            assert_eq!(headers["vary"], "accept-encoding", "{path}");
+            assert_eq!(response.text().await.unwrap(), body, "{path} for {accepts}");
         }
     }
+    // A file that is not there is not kept: the next release's name, asked of this one.
+    let missing = browser
+        .get("/pkg/ztd-dashboard.ffffffffffffffff.wasm")
+        .await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["cache-control"], "no-store");
 
     // A file whose name stays is checked first: unchanged, a 304 and no body.
     let icon = browser.get("/favicon.svg").await;

@@ -22,6 +22,8 @@ fn the_systemd_unit_is_hardened_and_systemd_accepts_it() {
         "PrivateTmp=yes",
         "CapabilityBoundingSet=",
         "Environment=ZTD_DATA_DIR=/var/lib/ztd-dashboard",
+        "LoadCredential=ztd-dashboard.toml:/etc/ztd-dashboard/ztd-dashboard.toml",
+        "Environment=ZTD_CONFIG=%d/ztd-dashboard.toml",
         "Environment=ZTD_SITE_ROOT=/opt/ztd-dashboard/site",
         "ExecStart=/opt/ztd-dashboard/bin/ztd-dashboard",
     ] {
@@ -58,6 +60,9 @@ fn the_systemd_unit_is_hardened_and_systemd_accepts_it() {
 #[test]
 fn the_nginx_example_passes_the_request_id_and_the_client_on() {
     let nginx = deploy("nginx.conf");
+    // In the server block, so that no location can send the client's own headers on.
+    let server = &nginx[nginx.find("listen 443").unwrap()..];
+    let server = &server[..server.find("\n    location ").unwrap()];
     for line in [
         "proxy_set_header X-Request-Id $request_id;",
         "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
@@ -65,7 +70,10 @@ fn the_nginx_example_passes_the_request_id_and_the_client_on() {
         "proxy_request_buffering off;",
         "client_max_body_size 60m;",
     ] {
-        assert!(nginx.contains(line), "the example lacks {line}");
+        assert!(
+            server.contains(line),
+            "the example's server block lacks {line}"
+        );
     }
 }
 

@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Response, StatusCode};
 use axum::Router;
 use tower::ServiceBuilder;
 use tower_http::services::{ServeDir, ServeFile};
@@ -60,13 +60,29 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         true => FOREVER,
         false => CHECK_FIRST,
     };
-    let caching = |value: &'static str| {
-        SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(value))
-    };
+    // Only what was found is kept: a file missing here (asked of a replica not yet upgraded)
+    // must not stay missing in the browser for a year; it gets the default `no-store`.
+    fn caching<B>(
+        value: &'static str,
+    ) -> SetResponseHeaderLayer<impl Fn(&Response<B>) -> Option<HeaderValue> + Clone> {
+        SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, move |response: &Response<B>| {
+            let found =
+                response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+            found.then(|| HeaderValue::from_static(value))
+        })
+    }
+    // The same address answers brotli, gzip or neither: a cache must keep them apart.
+    let varies = SetResponseHeaderLayer::if_not_present(
+        header::VARY,
+        HeaderValue::from_static("accept-encoding"),
+    );
     Router::new()
         .nest_service(
             "/pkg",
-            ServiceBuilder::new().layer(caching(kept)).service(pkg),
+            ServiceBuilder::new()
+                .layer(varies)
+                .layer(caching(kept))
+                .service(pkg),
         )
         .route_service(
             "/favicon.svg",

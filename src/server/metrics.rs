@@ -17,6 +17,7 @@ use axum::Router;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use super::AppState;
+use crate::model::operations::{OperationKind, OperationState};
 
 pub const HTTP_REQUESTS: &str = "ztd_http_requests_total";
 pub const HTTP_DURATION: &str = "ztd_http_request_duration_seconds";
@@ -71,6 +72,13 @@ async fn scrape(State(state): State<AppState>) -> String {
     metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     match state.store.operations_by_kind_and_state().await {
         Ok(counts) => {
+            // A kind and state with none left has no row: its gauge goes back to 0.
+            for kind in OperationKind::ALL {
+                for operation_state in OperationState::ALL {
+                    let labels = [("kind", kind.as_str()), ("state", operation_state.as_str())];
+                    metrics::gauge!(OPERATIONS, &labels).set(0.0);
+                }
+            }
             for (kind, operation_state, n) in counts {
                 metrics::gauge!(OPERATIONS, "kind" => kind, "state" => operation_state)
                     .set(n as f64);

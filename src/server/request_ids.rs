@@ -55,7 +55,8 @@ pub fn origin(
     trusted: &[ipnet::IpNet],
 ) -> Origin {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    let peer = connection.map(|c| c.0.ip());
+    // An IPv4 client of a listener on `[::]` arrives as `::ffff:a.b.c.d`: compared as IPv4.
+    let peer = connection.map(|c| c.0.ip().to_canonical());
     let via_proxy = peer.as_ref().is_some_and(is_trusted);
     if !via_proxy {
         return Origin {
@@ -68,7 +69,8 @@ pub fn origin(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse().ok())
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .map(|a| a.to_canonical())
         .collect();
     let client = forwarded
         .iter()
@@ -135,6 +137,12 @@ mod tests {
             "the last untrusted hop"
         );
         assert_eq!(request_id(&sent, &via).0.as_ref(), "lb-7f3a");
+
+        let mapped = ConnectInfo("[::ffff:10.0.0.5]:443".parse::<SocketAddr>().unwrap());
+        assert!(
+            origin(Some(&mapped), &sent, &trusted).via_proxy,
+            "IPv4 on an IPv6 listener"
+        );
 
         let direct = origin(Some(&stranger), &sent, &trusted);
         assert!(!direct.via_proxy);

@@ -29,8 +29,9 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// Middleware, outermost first: hardening headers, the request-body rate, the cross-site
-/// write check, sessions, the sign-in gate, the server-function guard, the refusal pages.
+/// Middleware, outermost first: the access log and request id, hardening headers,
+/// compression, the request-body rate, trailing slashes, the cross-site write check,
+/// sessions, the sign-in gate, the server-function guard, the refusal pages.
 pub(super) fn router(
     state: AppState,
     sessions: SessionManagerLayer<super::sessions::Sessions>,

@@ -129,9 +129,9 @@ pub async fn sheet(own: OwnUpload, Form(fields): Fields) -> Result<Redirect, Ref
     Ok(after_change(changed, &own.upload, Done::SheetRead))
 }
 
-/// `POST …/uploads/{id}/discard` with `then=new-upload` or `then=history` ([`AfterDiscard`]):
-/// the draft and its file deleted, then a new upload form or the history, saying which draft
-/// went. A draft submitted meanwhile is not discarded: its job page says so.
+/// `POST …/uploads/{id}/discard` with `then` ([`AfterDiscard`]: `new-upload`, `uploads` or
+/// `customer-uploads`): the draft and its file deleted, then a new upload form or that
+/// history, saying which draft went. A draft submitted meanwhile is not discarded: its job page says so.
 pub async fn discard(own: OwnUpload, Form(fields): Fields) -> Result<Redirect, Refusal> {
     let then = field(&fields, "then")
         .and_then(|then| AfterDiscard::try_from(then).ok())

@@ -329,7 +329,6 @@ pub(crate) fn job_device_row(stored: &StoredRow, accepted_chunks: &[i64]) -> Job
     }
 }
 
-/// One page of rows, and whether there is a next page.
 /// The rows of one page, whether another follows, and how many pages there are.
 async fn page_of_rows(
     store: &crate::server::store::Store,
