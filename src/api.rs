@@ -8,26 +8,27 @@ use crate::model::{
 };
 
 pub mod audit;
+pub mod codec;
 pub mod uploads;
 
 /// The refusal an address carries (`?refused=…`), for the notice at the top of every page.
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn refused(token: String) -> Result<Option<crate::model::done::Refused>, AppError> {
     crate::server::refusal::shown(token).await
 }
 
 /// What a done notice names on `page` (`?about=…`), sealed by the server for that page.
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn done_about(token: String, page: String) -> Result<Option<String>, AppError> {
     crate::server::done_about::shown(token, page).await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn get_session_info() -> Result<SessionInfo, AppError> {
     crate::server::browse::session_info().await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn search_customers(
     query: String,
     field: SearchField,
@@ -36,13 +37,13 @@ pub async fn search_customers(
     crate::server::browse::search_customers(query, field, page).await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn customer_batches(customer_id: String) -> Result<BatchesView, AppError> {
     use crate::server::path_ids::from_address;
     crate::server::browse::customer_batches(from_address(&customer_id)?).await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn customer_profiles(
     customer_id: String,
 ) -> Result<crate::model::profiles::ProfilesView, AppError> {
@@ -50,7 +51,7 @@ pub async fn customer_profiles(
     crate::server::profiles::list(from_address(&customer_id)?).await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn new_profile(
     customer_id: String,
 ) -> Result<crate::model::profiles::NewProfileView, AppError> {
@@ -58,7 +59,7 @@ pub async fn new_profile(
     crate::server::profiles::new_profile(from_address(&customer_id)?).await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn customer_profile(
     customer_id: String,
     profile_id: String,
@@ -67,7 +68,7 @@ pub async fn customer_profile(
     crate::server::profiles::one(from_address(&customer_id)?, profile_id).await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn get_device_to_delete(
     customer_id: String,
     batch_id: String,
@@ -82,7 +83,7 @@ pub async fn get_device_to_delete(
 /// (`devices`, `device`), as its address carries them. `ticked` is an `Option`: a list with
 /// nothing in it is left out of a server function's url-encoded arguments, and would then
 /// be refused as missing.
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn get_devices_to_delete(
     customer_id: String,
     batch_id: String,
@@ -99,7 +100,7 @@ pub async fn get_devices_to_delete(
 
 /// The confirmation of deleting what a search found: `q` and `customer` are the search,
 /// `which` and `ticked` the choice (`devices`, `device`), as its address carries them.
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn get_found_to_delete(
     q: String,
     customer: Option<String>,
@@ -119,7 +120,7 @@ pub async fn get_found_to_delete(
 }
 
 /// Any operation's page: `show` and `page` choose the devices an upload lists.
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn get_operation(
     customer_id: String,
     operation_id: String,
@@ -131,7 +132,7 @@ pub async fn get_operation(
     crate::server::operation_pages::view(operation, show, page).await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn find_devices(
     query: String,
     customer_id: Option<String>,
@@ -141,7 +142,7 @@ pub async fn find_devices(
     crate::server::device_index::search::find(query, customer).await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn batch_devices(
     customer_id: String,
     batch_id: String,

@@ -5,6 +5,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::api::codec::resource;
 use crate::api::get_session_info;
 use crate::components::error_notice::{page_request_id, REQUEST_ID_META};
 use crate::components::refused_notice::RefusedNotice;
@@ -156,7 +157,7 @@ pub fn App() -> impl IntoView {
 /// Product name, the Sandbox marker, who is signed in, sign out, and the page.
 #[component]
 fn Layout(children: Children) -> impl IntoView {
-    let info = Resource::new(|| (), |_| get_session_info());
+    let info = resource(|| (), |_| get_session_info());
     provide_context(FocusedAt::here());
     // After a link followed in place, the page's request id is no longer this page's.
     #[cfg(feature = "hydrate")]
@@ -165,10 +166,7 @@ fn Layout(children: Children) -> impl IntoView {
         Effect::new(move |first: Option<()>| {
             let _ = (location.pathname.get(), location.search.get());
             if first.is_some() {
-                let selector = format!("meta[name={REQUEST_ID_META}]");
-                if let Ok(Some(meta)) = document().query_selector(&selector) {
-                    meta.remove();
-                }
+                crate::components::error_notice::forget_page_request_id();
             }
         });
     }

@@ -10,8 +10,11 @@ use std::time::{Duration, Instant};
 
 use common::uploads::*;
 use common::*;
+use leptos::server_fn::error::FromServerFnError;
+use leptos::server_fn::Decodes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use ztd_dashboard::model::AppError;
 
 /// The dashboard's `host:port`.
 fn host(app: &TestApp) -> String {
@@ -299,13 +302,17 @@ async fn malformed_server_function_requests_are_refused_in_words_never_500() {
     for (case, request, status) in cases {
         let response = browser.send(request).await;
         assert_eq!(response.status().as_u16(), status, "{case}");
-        let body = response.text().await.unwrap();
-        let error: serde_json::Value =
-            serde_json::from_str(&body).unwrap_or_else(|_| panic!("{case}: {body}"));
-        let sentence = error["BadInput"].as_str().unwrap_or_default();
+        // Encoded as every server function's error is, so the pages can read it.
+        type Encoding = <AppError as FromServerFnError>::Encoder;
+        let body = response.bytes().await.unwrap();
+        let error = <Encoding as Decodes<AppError>>::decode(body.clone())
+            .unwrap_or_else(|_| panic!("{case}: {body:?}"));
+        let AppError::BadInput(sentence) = error else {
+            panic!("{case}: {error:?}");
+        };
         assert!(
             sentence.ends_with('.') && sentence.len() > 30,
-            "{case}: {body}"
+            "{case}: {sentence}"
         );
     }
 }
@@ -315,10 +322,9 @@ async fn malformed_server_function_requests_are_refused_in_words_never_500() {
 #[tokio::test]
 async fn readiness_answers_from_the_database_while_partner_center_is_down() {
     // Partner Center at an address where nothing listens.
-    let closed = format!("http://127.0.0.1:{}", free_port());
     let port = free_port();
     let sandbox = sandbox_for_dashboard_on(port).await;
-    let settings = microsoft_settings(&sandbox, port, &closed);
+    let settings = microsoft_settings(&sandbox, port, CLOSED_URL);
     let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let app = spawn_app_with(&settings).await;
     let browser = Browser::new(&app);

@@ -167,7 +167,7 @@ async fn the_failed_rows_download_goes_back_in_fixed_and_retry_prefills_them() {
     let retry_preview = location(&retry);
     assert!(retry_preview.contains("/uploads/"), "{retry_preview}");
     let page = browser.page(&retry_preview, 200).await;
-    assert!(page.contains("failed rows of mixed.csv"), "{page}");
+    assert!(page.contains("Failed rows of mixed.csv"), "{page}");
     assert!(page.contains("Jobs download"), "{page}");
     assert!(page.contains("NOTFOUND-7005"), "{page}");
     assert!(page.contains("SN-BAD-HASH"), "{page}");

@@ -521,14 +521,13 @@ async fn multi_tenant_identity(next: Arc<Mutex<(String, String)>>) -> String {
 async fn a_user_of_a_tenant_not_allowed_is_refused_in_words() {
     let next = Arc::new(Mutex::new((String::new(), String::new())));
     let base = multi_tenant_identity(next.clone()).await;
-    let closed = format!("http://127.0.0.1:{}", free_port());
     let app = spawn_app_with(&[
         ("ZTD_ENTRA_TENANT", "organizations"),
         ("ZTD_ENTRA_ALLOWED_TENANTS", TENANT),
         ("ZTD_ENTRA_CLIENT_ID", CLIENT),
         ("ZTD_ENTRA_CLIENT_SECRET", SECRET),
         ("ZTD_ENTRA_AUTHORITY_HOST", &base),
-        ("ZTD_PARTNER_CENTER_URL", &closed),
+        ("ZTD_PARTNER_CENTER_URL", CLOSED_URL),
     ])
     .await;
     // Signs in as a user of `tenant`: the provider's answer carries this sign-in's nonce.
@@ -930,8 +929,10 @@ async fn no_token_reaches_a_response_the_log_or_the_database_in_plaintext() {
     until_finished(&browser, &job).await;
 
     let mut seen = String::new();
+    // A page's hydration data is base64: what it carries is read decoded too.
     let mut keep = |response_headers: &reqwest::header::HeaderMap, body: &str| {
         seen.push_str(&format!("{response_headers:?}\n{body}\n"));
+        seen.push_str(&hydration_data(body));
     };
     for path in [
         "/customers".to_string(),

@@ -43,6 +43,15 @@ test("a job with a device registered elsewhere is explained, and its fixed rows 
   await page.getByRole("button", { name: `Register 3 devices in the new batch “${batch}”` }).click();
   await expect(page).toHaveURL(/\/operations\/[0-9a-f-]{36}$/);
 
+  if (jsOn) {
+    await test.step("once the page has asked again by itself, it no longer offers its first request's id", async () => {
+      const requestId = page.locator('meta[name="request-id"]');
+      await expect(requestId).toHaveCount(1);
+      await page.waitForResponse((response) => new URL(response.url()).pathname.startsWith("/api/"));
+      await expect(requestId).toHaveCount(0);
+    });
+  }
+
   await test.step("the job finishes with errors, each one explained", async () => {
     await expectState(page, /Finished with errors/);
     await settle(page, jsOn);

@@ -5,13 +5,13 @@ use leptos::prelude::*;
 use crate::model::uploads::{HistoryView, PreviewView, UploadFormView, UploadStatus};
 use crate::model::AppError;
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn upload_form(customer_id: String) -> Result<UploadFormView, AppError> {
     use crate::server::path_ids::from_address;
     crate::server::uploads::views::upload_form(from_address(&customer_id)?).await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn upload_preview(
     customer_id: String,
     upload_id: String,
@@ -23,7 +23,7 @@ pub async fn upload_preview(
     crate::server::uploads::views::upload_preview(upload, page, only_findings).await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn refused_device(
     customer_id: String,
     upload_id: String,
@@ -34,7 +34,7 @@ pub async fn refused_device(
     crate::server::uploads::refused::refused_device(upload, row).await
 }
 
-#[server]
+#[server(output = crate::api::codec::Answer)]
 pub async fn upload_history(
     customer_id: Option<String>,
     status: Option<UploadStatus>,

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_query_map};
 
+use crate::api::codec::resource;
 use crate::api::done_about;
 use crate::model::done::Done;
 
@@ -18,7 +19,7 @@ pub fn DoneNotice() -> impl IntoView {
     };
     let location = use_location();
     let token = move || (query.read().get("about"), location.pathname.get());
-    let about = Resource::new(token, |(token, page)| async move {
+    let about = resource(token, |(token, page)| async move {
         match token {
             Some(token) => done_about(token, page).await.ok().flatten(),
             None => None,

@@ -11,8 +11,7 @@ pub const REQUEST_ID_META: &str = "request-id";
 
 /// The dashboard's id of the request that rendered this page, to quote when asking for help:
 /// on the server, the request's own; in the browser, the one the server wrote into the page,
-/// until the client-side router leads elsewhere (the layout then removes it: what such a
-/// page shows came from other requests, and no id is better than a wrong one).
+/// until the page's data comes from another request ([`forget_page_request_id`]).
 pub fn page_request_id() -> Option<String> {
     #[cfg(feature = "ssr")]
     {
@@ -35,6 +34,17 @@ pub fn page_request_id() -> Option<String> {
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
         None
+    }
+}
+
+/// Once what the page shows comes from other requests than the one that rendered it (the
+/// client-side router led elsewhere, or a page that keeps itself up to date asked again), its
+/// request id is no longer the one to quote: no id is better than a wrong one, and the error
+/// notice then says to reload the page for one.
+pub fn forget_page_request_id() {
+    #[cfg(feature = "hydrate")]
+    if let Ok(Some(meta)) = document().query_selector(&format!("meta[name={REQUEST_ID_META}]")) {
+        meta.remove();
     }
 }
 
@@ -88,10 +98,7 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         }
     });
     let ours = match page_request_id() {
-        Some(id) => view! {
-            <p class="ids">"Request id, to quote to your IT: " <code>{id}</code></p>
-        }
-        .into_any(),
+        Some(id) => view! { <RequestIdNote id/> }.into_any(),
         None => {
             view! { <p class="ids">"Reload the page for a request id to quote."</p> }.into_any()
         }
@@ -105,4 +112,11 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
             {action}
         </div>
     }
+}
+
+/// The dashboard's id of the request that went wrong, for the person to quote to their IT
+/// (who find it on every log line of that request).
+#[component]
+pub fn RequestIdNote(id: String) -> impl IntoView {
+    view! { <p class="ids">"Request id, to quote to your IT: " <code>{id}</code></p> }
 }

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 
 use super::error_notice::ErrorNotice;
 use super::take_focus::TakeFocus;
-use crate::model::AppError;
+use crate::api::codec::PageData;
 
 /// A page's data: `show` with it once loaded, `loading` while it first loads, and when it
 /// could not be loaded, the error in words ([`ErrorNotice`], which also sets the page's
@@ -18,7 +18,7 @@ use crate::model::AppError;
 /// doing, and its live status would flicker dimmed every few seconds.
 #[component]
 pub fn Loaded<T, V, F>(
-    data: Resource<Result<T, AppError>>,
+    data: PageData<T>,
     title: &'static str,
     loading: &'static str,
     show: F,

@@ -4,7 +4,8 @@
 
 use leptos::prelude::*;
 
-use crate::model::AppError;
+use super::error_notice::forget_page_request_id;
+use crate::api::codec::PageData;
 
 /// The first pause, then half as long again each time up to the longest.
 const POLL_FIRST_MS: u64 = 2_000;
@@ -13,7 +14,7 @@ const RELOAD_SECONDS: u32 = 5;
 
 /// With JavaScript: fetches `data` again while `running` says the operation runs.
 pub fn poll_while_running<T>(
-    data: Resource<Result<T, AppError>>,
+    data: PageData<T>,
     running: impl Fn(&T) -> bool + Send + Sync + 'static,
 ) where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
@@ -28,9 +29,13 @@ pub fn poll_while_running<T>(
         }
         let ms = pause.get_value();
         pause.set_value((ms * 3 / 2).min(POLL_LONGEST_MS));
-        if let Ok(handle) =
-            set_timeout_with_handle(move || data.refetch(), std::time::Duration::from_millis(ms))
-        {
+        if let Ok(handle) = set_timeout_with_handle(
+            move || {
+                forget_page_request_id();
+                data.refetch();
+            },
+            std::time::Duration::from_millis(ms),
+        ) {
             on_cleanup(move || handle.clear());
         }
     });

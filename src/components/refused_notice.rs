@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use super::error_notice::RequestIdNote;
+use crate::api::codec::resource;
 use crate::api::refused;
 
 /// What a form post (or a sign-in) that was not done ran into, when the redirect back here
@@ -11,7 +13,7 @@ use crate::api::refused;
 pub fn RefusedNotice() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("refused");
-    let refusal = Resource::new(token, |token| async move {
+    let refusal = resource(token, |token| async move {
         match token {
             Some(token) => refused(token).await.ok().flatten(),
             None => None,
@@ -24,9 +26,7 @@ pub fn RefusedNotice() -> impl IntoView {
                     <div class="notice error refused" role="alert">
                         <h2>{refusal.heading}</h2>
                         <p>{refusal.message}</p>
-                        {refusal.request_id.map(|id| view! {
-                            <p class="ids">"Request id, to quote to your IT: " <code>{id}</code></p>
-                        })}
+                        {refusal.request_id.map(|id| view! { <RequestIdNote id/> })}
                     </div>
                 })
             })}

@@ -2,7 +2,7 @@
 //! ([`crate::api`]) return, compiled for both the server and the browser. A leaf: it imports
 //! nothing of the crate's, so the server and the pages both depend on it, never on each other.
 
-use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::codec::PostcardEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -155,25 +155,7 @@ pub struct CustomerSearch {
     pub recent: Vec<CustomerRow>,
 }
 
-/// Table rows travel to the browser as JSON arrays, not objects: in a list of 100 rows the
-/// field names alone would be a third of the page's hydration data.
-macro_rules! serde_as_array {
-    ($row:ident { $($field:ident: $type:ty),+ $(,)? }) => {
-        impl Serialize for $row {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                ($(&self.$field,)+).serialize(serializer)
-            }
-        }
-        impl<'de> Deserialize<'de> for $row {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let ($($field,)+) = <($($type,)+)>::deserialize(deserializer)?;
-                Ok($row { $($field),+ })
-            }
-        }
-    };
-}
-
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct BatchRow {
     pub id: String,
     /// As the page shows it: `2025-04-17 09:00 UTC`.
@@ -182,15 +164,13 @@ pub struct BatchRow {
     pub status: Option<String>,
 }
 
-serde_as_array!(BatchRow { id: String, created: Option<String>, devices: Option<u64>, status: Option<String> });
-
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct BatchesView {
     pub customer: CustomerRow,
     pub batches: Vec<BatchRow>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct DeviceRow {
     pub id: String,
     pub serial: Option<String>,
@@ -200,16 +180,6 @@ pub struct DeviceRow {
     pub profile: Option<String>,
     pub uploaded: Option<String>,
 }
-
-serde_as_array!(DeviceRow {
-    id: String,
-    serial: Option<String>,
-    product_key: Option<String>,
-    manufacturer: Option<String>,
-    model: Option<String>,
-    profile: Option<String>,
-    uploaded: Option<String>,
-});
 
 text_enum! {
     /// Which of a batch's devices its page lists (`?show=`).
@@ -379,8 +349,9 @@ impl AppError {
     }
 }
 
+/// Sent as every server function's answer is (`api::codec`): postcard.
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = PostcardEncoding;
 
     /// A request the server could not decode is the sender's fault (400), said in words; any
     /// other failure of the machinery is the dashboard's own.
@@ -404,17 +375,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn table_rows_travel_as_arrays_and_come_back_whole() {
+    fn table_rows_travel_without_field_names_and_come_back_whole() {
+        use codee::{Decoder, Encoder};
+        type Codec = crate::api::codec::Codec;
         let row = BatchRow {
             id: "Q3 laptops".into(),
             created: Some("2025-04-17 09:00 UTC".into()),
             devices: Some(12),
             status: None,
         };
-        let json = serde_json::to_string(&row).unwrap();
-        assert_eq!(json, r#"["Q3 laptops","2025-04-17 09:00 UTC",12,null]"#);
-        assert_eq!(serde_json::from_str::<BatchRow>(&json).unwrap(), row);
-        assert!(serde_json::from_str::<BatchRow>(r#"["only an id"]"#).is_err());
+        let sent = Codec::encode(&row).unwrap();
+        // The id, the date, the count and the missing status, and nothing else.
+        assert_eq!(sent.len(), 1 + 10 + 1 + 1 + 20 + 1 + 1 + 1);
+        assert_eq!(<Codec as Decoder<BatchRow>>::decode(&sent).unwrap(), row);
+        let cut = &sent[..11];
+        assert!(
+            <Codec as Decoder<BatchRow>>::decode(cut).is_err(),
+            "a row cut short"
+        );
     }
 
     #[test]

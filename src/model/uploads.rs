@@ -108,6 +108,10 @@ pub struct UploadSummary {
 /// What pages call a batch that has no name yet.
 pub const UNNAMED_BATCH: &str = "a new batch, not named yet";
 
+/// Why a draft for a batch with no name yet cannot be registered: on its preview, and as the
+/// refusal of a submit sent anyway.
+pub const NAME_THE_BATCH_FIRST: &str = "The new batch has no name yet. Give it one under “Change the batch”, or add the devices to one of the customer's batches, then register them.";
+
 impl UploadSummary {
     /// The batch's name as pages write it ([`UNNAMED_BATCH`] while it has none).
     pub fn batch_name(&self) -> &str {

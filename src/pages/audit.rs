@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::audit_trail;
+use crate::api::codec::resource;
 use crate::components::local_time::LocalTime;
 use crate::components::{loaded::Loaded, pager::Pager};
 use crate::model::audit::{AuditRow, AuditView, LaterEvent};
@@ -12,7 +13,7 @@ use crate::model::audit::{AuditRow, AuditView, LaterEvent};
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let page = move || super::page_number(&query.read());
-    let data = Resource::new(page, audit_trail);
+    let data = resource(page, audit_trail);
     view! {
         <Title text="Audit trail"/>
         <Loaded data=data title="Audit trail" loading="Loading the audit trail…" show=move |data| view! { <Audit data/> }/>

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::batch_devices;
+use crate::api::codec::resource;
 use crate::components::act_on_chosen::ActOnChosen;
 use crate::components::local_time::LocalTime;
 use crate::components::tick_links::TickLinks;
@@ -30,7 +31,7 @@ pub fn BatchPage() -> impl IntoView {
             super::page_number(&query),
         )
     };
-    let devices = Resource::new(key, |(customer, batch, show, page)| {
+    let devices = resource(key, |(customer, batch, show, page)| {
         batch_devices(customer, batch, show, page)
     });
     let ticked = Signal::derive(move || super::every_ticked(&query.read()));

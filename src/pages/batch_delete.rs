@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::codec::resource;
 use crate::api::get_devices_to_delete;
 use crate::components::carried_choice::CarriedChoice;
 use crate::components::crumbs::Crumbs;
@@ -26,7 +27,7 @@ pub fn BatchDeletePage() -> impl IntoView {
             query.get_all(TICKED),
         )
     };
-    let devices = Resource::new(key, |(customer, batch, which, ticked)| {
+    let devices = resource(key, |(customer, batch, which, ticked)| {
         get_devices_to_delete(customer, batch, which, ticked)
     });
     view! {

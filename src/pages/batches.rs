@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::codec::resource;
 use crate::api::customer_batches;
 use crate::components::crumbs::Crumbs;
 use crate::components::loaded::Loaded;
@@ -17,7 +18,7 @@ use crate::urls;
 pub fn BatchesPage() -> impl IntoView {
     let params = use_params_map();
     let customer = move || params.read().get("customer").unwrap_or_default();
-    let view_data = Resource::new(customer, customer_batches);
+    let view_data = resource(customer, customer_batches);
     view! {
         <Loaded data=view_data title="Device batches" loading="Loading device batches…" show=move |data| view! { <Batches data/> }/>
     }

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::codec::resource;
 use crate::api::search_customers;
 use crate::components::{loaded::Loaded, pager::Pager};
 use crate::model::{CustomerRow, CustomerSearch, SearchField};
@@ -14,7 +15,7 @@ pub fn CustomersPage() -> impl IntoView {
     let q = move || query.read().get("q").unwrap_or_default();
     let field = move || SearchField::from_query(query.read().get("by").as_deref());
     let page = move || super::page_number(&query.read());
-    let results = Resource::new(
+    let results = resource(
         move || (q(), field(), page()),
         |(q, field, page)| search_customers(q, field, page),
     );

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::codec::resource;
 use crate::api::get_device_to_delete;
 use crate::components::crumbs::Crumbs;
 use crate::components::loaded::Loaded;
@@ -22,7 +23,7 @@ pub fn DeviceDeletePage() -> impl IntoView {
             params.get("device").unwrap_or_default(),
         )
     };
-    let device = Resource::new(key, |(customer, batch, device)| {
+    let device = resource(key, |(customer, batch, device)| {
         get_device_to_delete(customer, batch, device)
     });
     view! {

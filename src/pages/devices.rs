@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::codec::resource;
 use crate::api::find_devices;
 use crate::components::act_on_chosen::ActOnChosen;
 use crate::components::local_time::LocalTime;
@@ -26,7 +27,7 @@ pub fn DevicesPage() -> impl IntoView {
             query.get("customer").filter(|c| !c.is_empty()),
         )
     };
-    let data = Resource::new(key, |(q, customer)| find_devices(q, customer));
+    let data = resource(key, |(q, customer)| find_devices(q, customer));
     let ticked = Signal::derive(move || super::every_ticked(&query.read()));
     view! {
         <Title text="Find a device"/>

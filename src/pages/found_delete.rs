@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::codec::resource;
 use crate::api::get_found_to_delete;
 use crate::components::carried_choice::CarriedChoice;
 use crate::components::loaded::Loaded;
@@ -24,7 +25,7 @@ pub fn FoundDeletePage() -> impl IntoView {
             query.get_all(TICKED),
         )
     };
-    let devices = Resource::new(key, |(q, customer, which, ticked)| {
+    let devices = resource(key, |(q, customer, which, ticked)| {
         get_found_to_delete(q, customer, which, ticked)
     });
     view! {

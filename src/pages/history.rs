@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::codec::resource;
 use crate::api::uploads::upload_history;
 use crate::components::local_time::LocalTime;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
@@ -26,7 +27,7 @@ pub fn HistoryPage() -> impl IntoView {
             super::page_number(&query),
         )
     };
-    let data = Resource::new(key, |(customer, status, user, page)| {
+    let data = resource(key, |(customer, status, user, page)| {
         upload_history(customer, status, user, page)
     });
     view! {

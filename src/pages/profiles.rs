@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::codec::{resource, PageData};
 use crate::api::{customer_profile, customer_profiles, new_profile};
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded};
 use crate::model::profiles::{
@@ -16,7 +17,7 @@ use crate::urls;
 pub fn ProfilesPage() -> impl IntoView {
     let params = use_params_map();
     let customer = move || params.read().get("customer").unwrap_or_default();
-    let data = Resource::new(customer, customer_profiles);
+    let data = resource(customer, customer_profiles);
     view! {
         <DoneNotice/>
         <Loaded data title="Autopilot profiles" loading="Loading the profiles…" show=move |data| view! { <Profiles data/> }/>
@@ -124,7 +125,7 @@ fn Profile(profile: ProfileRow, customer: String, writable: bool) -> impl IntoVi
 pub fn NewProfilePage() -> impl IntoView {
     let params = use_params_map();
     let customer = move || params.read().get("customer").unwrap_or_default();
-    let data = Resource::new(customer, new_profile);
+    let data = resource(customer, new_profile);
     view! {
         <Loaded data title="New Autopilot profile" loading="Loading…" show=move |data| view! { <NewProfile data/> }/>
     }
@@ -214,7 +215,7 @@ pub fn EditProfilePage() -> impl IntoView {
 }
 
 /// The profile the address names.
-fn profile_resource() -> Resource<Result<ProfileView, crate::model::AppError>> {
+fn profile_resource() -> PageData<ProfileView> {
     let params = use_params_map();
     let key = move || {
         let params = params.read();
@@ -223,7 +224,7 @@ fn profile_resource() -> Resource<Result<ProfileView, crate::model::AppError>> {
             params.get("profile").unwrap_or_default(),
         )
     };
-    Resource::new(key, |(customer, profile)| {
+    resource(key, |(customer, profile)| {
         customer_profile(customer, profile)
     })
 }

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::api::codec::resource;
 use crate::api::uploads::refused_device;
 use crate::components::crumbs::Crumbs;
 use crate::components::loaded::Loaded;
@@ -26,7 +27,7 @@ pub fn RefusedDevicePage() -> impl IntoView {
                 .unwrap_or(0),
         )
     };
-    let data = Resource::new(key, |(customer, upload, row)| {
+    let data = resource(key, |(customer, upload, row)| {
         refused_device(customer, upload, row)
     });
     view! {

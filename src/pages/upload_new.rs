@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::codec::resource;
 use crate::api::uploads::upload_form;
 use crate::components::crumbs::Crumbs;
 use crate::components::done_notice::DoneNotice;
@@ -17,7 +18,7 @@ pub fn UploadNewPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let customer = move || params.read().get("customer").unwrap_or_default();
-    let data = Resource::new(customer, upload_form);
+    let data = resource(customer, upload_form);
     view! {
         <DoneNotice/>
         <Loaded data title="Upload devices" loading="Loading…" show=move |data| {

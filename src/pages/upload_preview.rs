@@ -2,11 +2,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::codec::resource;
 use crate::api::uploads::upload_preview;
 use crate::components::{crumbs::Crumbs, done_notice::DoneNotice, loaded::Loaded, pager::Pager};
 use crate::model::operations::OperationState;
 use crate::model::uploads::{
     AfterDiscard, FindingView, PreviewRow, PreviewView, RowsAction, SplitPartView,
+    NAME_THE_BATCH_FIRST,
 };
 use crate::urls;
 
@@ -25,7 +27,7 @@ pub fn UploadPreviewPage() -> impl IntoView {
             query.get("only").as_deref() == Some("findings"),
         )
     };
-    let data = Resource::new(key, |(customer, upload, page, only)| {
+    let data = resource(key, |(customer, upload, page, only)| {
         upload_preview(customer, upload, page, only)
     });
     view! {
@@ -243,11 +245,14 @@ fn SubmitPanel(data: PreviewView) -> impl IntoView {
         </details>
     };
     let blocker = if unnamed {
-        Some(view! {
-            <div class="notice error" role="alert">
-                <p>"The new batch has no name yet. Give it one under “Change the batch” below, or add the devices to one of the customer's batches."</p>
-            </div>
-        }.into_any())
+        Some(
+            view! {
+                <div class="notice error" role="alert">
+                    <p>{NAME_THE_BATCH_FIRST}</p>
+                </div>
+            }
+            .into_any(),
+        )
     } else if let Some(taken) = data.name_taken.clone() {
         Some(view! {
             <div class="notice error" role="alert">

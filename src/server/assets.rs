@@ -29,23 +29,34 @@ const CHECK_FIRST: &str = "no-cache";
 
 /// The bundle's file names under `/pkg/`, from the site's `assets.json` when the build wrote
 /// one; the plain names otherwise (and when it cannot be read, said in the log).
-pub fn names(site_root: &Path, output_name: &str) -> (AssetNames, bool) {
+/// How the bundle's files are named, which says how long browsers may keep them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// After their content (`scripts/build-site.sh`): a new build has new names, so a
+    /// browser keeps each file for a year without asking again.
+    ByContent,
+    /// The plain names (`cargo leptos watch`): the same name holds each new build, so a
+    /// browser asks again before each use (304 when unchanged).
+    Plain,
+}
+
+pub fn names(site_root: &Path, output_name: &str) -> (AssetNames, Naming) {
     let path = site_root.join(NAMES_FILE);
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return (AssetNames::plain(output_name), false);
+            return (AssetNames::plain(output_name), Naming::Plain);
         }
         Err(error) => {
             tracing::warn!(path = %path.display(), %error, "could not read the bundle's file names: using the plain names");
-            return (AssetNames::plain(output_name), false);
+            return (AssetNames::plain(output_name), Naming::Plain);
         }
     };
     match serde_json::from_str::<AssetNames>(&text) {
-        Ok(names) if names.all_plain_file_names() => (names, true),
+        Ok(names) if names.all_plain_file_names() => (names, Naming::ByContent),
         _ => {
             tracing::warn!(path = %path.display(), "the bundle's file names are not a list of three plain file names: using the plain names");
-            (AssetNames::plain(output_name), false)
+            (AssetNames::plain(output_name), Naming::Plain)
         }
     }
 }
@@ -56,9 +67,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let pkg = ServeDir::new(root.join("pkg"))
         .precompressed_br()
         .precompressed_gzip();
-    let kept = match state.hashed_assets {
-        true => FOREVER,
-        false => CHECK_FIRST,
+    let kept = match state.asset_naming {
+        Naming::ByContent => FOREVER,
+        Naming::Plain => CHECK_FIRST,
     };
     // Only what was found is kept: a file missing here (asked of a replica not yet upgraded)
     // must not stay missing in the browser for a year; it gets the default `no-store`.

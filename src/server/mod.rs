@@ -78,10 +78,9 @@ pub struct AppState {
     pub device_writes: Arc<tokio::sync::Semaphore>,
     /// This process among the replicas sharing the database ([`leases::replica_name`]).
     pub replica: Arc<str>,
-    /// The browser bundle's file names, and whether they are named after their content
-    /// ([`assets`]).
+    /// The browser bundle's file names, and how they are named ([`assets`]).
     pub asset_names: crate::app::AssetNames,
-    pub hashed_assets: bool,
+    pub asset_naming: assets::Naming,
 }
 
 /// Seconds since 1970, the time unit of every timestamp column.

@@ -17,7 +17,13 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use leptos::server_fn::error::FromServerFnError;
+use leptos::server_fn::{ContentType, Decodes};
+
 use crate::model::AppError;
+
+/// How [`AppError`] travels (its `FromServerFnError::Encoder`).
+type ErrorEncoding = <AppError as FromServerFnError>::Encoder;
 
 /// The largest error answer read back to find its status (errors are a sentence or two).
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -99,7 +105,7 @@ async fn with_its_own_status(response: Response) -> Response {
         )
             .into_response();
     };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+    if let Ok(error) = <ErrorEncoding as Decodes<AppError>>::decode(bytes.clone()) {
         parts.status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
@@ -116,8 +122,10 @@ fn too_large(limit: usize) -> Response {
     )
 }
 
-/// A refusal as the app's own pages read errors: an [`AppError`] in JSON.
+/// A refusal as the app's own pages read errors: an [`AppError`], encoded as every server
+/// function's error is.
 fn refusal(status: StatusCode, sentence: &str) -> Response {
     let error = AppError::BadInput(sentence.to_string());
-    (status, axum::Json(error)).into_response()
+    let content_type = HeaderValue::from_static(ErrorEncoding::CONTENT_TYPE);
+    (status, [(header::CONTENT_TYPE, content_type)], error.ser()).into_response()
 }

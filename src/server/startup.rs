@@ -198,7 +198,7 @@ impl Application {
             );
         }
         let customer_lists = super::caches::CustomerLists::new(config.customer_list_ttl);
-        let (asset_names, hashed_assets) = super::assets::names(&config.site_root, "ztd-dashboard");
+        let (asset_names, asset_naming) = super::assets::names(&config.site_root, "ztd-dashboard");
         let device_writes = Arc::new(tokio::sync::Semaphore::new(config.device_writes_at_once));
         let state = AppState {
             leptos_options,
@@ -219,7 +219,7 @@ impl Application {
             device_writes,
             replica: super::leases::replica_name(local_addr).into(),
             asset_names,
-            hashed_assets,
+            asset_naming,
         };
         match state.store.free_leases_of(&state.replica).await {
             Ok(0) => {}

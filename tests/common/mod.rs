@@ -43,12 +43,13 @@ pub async fn sandbox_with(tweak: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
 }
 
 /// An HTTP client that, like a test should, follows no redirects, and gives up on an answer
-/// after a minute: a request that hangs fails its test (with the test's captured output)
-/// instead of stalling the whole run.
+/// after two minutes: a request that hangs fails its test (with the test's captured output)
+/// instead of stalling the whole run. (The longest answers, ten 50,000-row reports read at
+/// once, take about 45 s alone, and longer while the PostgreSQL run goes side by side.)
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(60))
+        .timeout(std::time::Duration::from_secs(120))
         .build()
         .expect("client builds")
 }
@@ -178,6 +179,10 @@ pub async fn set_faults_at(base_url: &str, faults: FaultSettings) {
         .expect("admin answers");
     assert_eq!(response.status(), 200);
 }
+
+/// An address where nothing listens, ever: port 1 is privileged, so no test's server takes
+/// it (a port that was free a moment ago may be taken by the other run's next server).
+pub const CLOSED_URL: &str = "http://127.0.0.1:1";
 
 /// A port that was free a moment ago: for a dashboard whose redirect URI must be registered
 /// with its sandbox before the dashboard starts.
@@ -661,4 +666,23 @@ impl Browser {
 
 pub fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// What a server-rendered page hands its browser for hydration (each resource's data: base64
+/// of postcard, `api::codec`), decoded to text as far as it is text: for tests that look for
+/// what a page carries, not only for what it shows.
+pub fn hydration_data(html: &str) -> String {
+    use base64::Engine;
+    let mut text = String::new();
+    for piece in html.split("__RESOLVED_RESOURCES[").skip(1) {
+        let Some(encoded) = piece.split('"').nth(1) else {
+            continue;
+        };
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(encoded)
+            .unwrap_or_else(|error| panic!("page data that is not base64 ({error}): {encoded}"));
+        text.push_str(&String::from_utf8_lossy(&bytes));
+        text.push('\n');
+    }
+    text
 }

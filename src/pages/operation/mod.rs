@@ -9,6 +9,7 @@ mod upload;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::codec::resource;
 use crate::api::get_operation;
 use crate::components::poll::poll_while_running;
 use crate::components::{done_notice::DoneNotice, loaded::Loaded};
@@ -28,7 +29,7 @@ pub fn OperationPage() -> impl IntoView {
             super::page_number(&query),
         )
     };
-    let data = Resource::new(key, |(customer, operation, show, page)| {
+    let data = resource(key, |(customer, operation, show, page)| {
         get_operation(customer, operation, show, page)
     });
     poll_while_running(data, OperationView::running);

@@ -17,7 +17,7 @@ use super::model::{InputReport, RowFilter, Upload};
 use crate::ingest::{self, Check, Ingested, Limits, ReadError, TypedRow};
 use crate::model::audit::AuditAction;
 use crate::model::operations::{OperationKind, OperationState};
-use crate::model::uploads::{BatchTarget, RowsAction, UploadSource};
+use crate::model::uploads::{BatchTarget, RowsAction, UploadSource, NAME_THE_BATCH_FIRST};
 use crate::model::CustomerRow;
 use crate::partner_center::{BatchId, CustomerId};
 use crate::server::audit::{self, Actor, Event};
@@ -204,9 +204,6 @@ pub(crate) async fn split_by_group_tag(caller: &Caller, upload: &Upload) -> Resu
     Ok(split)
 }
 
-pub(crate) const BATCH_UNNAMED: &str =
-    "The new batch has no name yet. Give it one under “Change the batch”, then submit.";
-
 pub(crate) const NOTHING_INCLUDED: &str = "Every row was removed: there is nothing to submit.";
 
 pub(crate) fn rows_with_errors(errors: i64) -> String {
@@ -238,7 +235,7 @@ pub(crate) async fn submit(
         return Err(unprocessable(NOTHING_INCLUDED));
     }
     let Some(batch) = upload.batch_id.clone() else {
-        return Err(unprocessable(BATCH_UNNAMED));
+        return Err(unprocessable(NAME_THE_BATCH_FIRST));
     };
     let names = batch_names(caller, id).await?;
     let taken = BatchId::parse(&batch)
