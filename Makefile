@@ -5,13 +5,11 @@ SHELL := /bin/bash
 FEATURES := --features ssr
 SANDBOX_ADDR ?= 127.0.0.1:3100
 
-# The Rust tests: with cargo-nextest (on this kind of machine; else `cargo install
-# cargo-nextest --locked`), the test binaries run side by side (.config/nextest.toml);
-# without it, cargo test runs them one after another. The crate has no doc tests, which
-# nextest would not run.
-RUST_TESTS := $(if $(shell command -v cargo-nextest),cargo nextest run $(FEATURES),cargo test $(FEATURES))
+# The browser tests run on the debug build, or with E2E_BUILD=release on the release build
+# (CI: the one `make dist` made just before, which the deploy test runs too).
+E2E_BUILD ?= debug
 
-.PHONY: help tools tools-e2e run sandbox build test bench lint fmt dist test-deploy
+.PHONY: help tools tools-e2e run sandbox build test bench bench-first-run lint fmt dist test-deploy
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,17 +30,11 @@ sandbox: ## Start only the sandbox (Entra ID + Partner Center) on SANDBOX_ADDR
 build: tools ## Build the server and the browser bundle
 	bash scripts/build-site.sh
 
-test: tools-e2e ## Run every test: Rust (on SQLite, then on PostgreSQL if one answers), then the browser tests (two replicas on PostgreSQL too, if one answers)
-	$(RUST_TESTS)
-	@postgres=$$(bash scripts/postgres.sh url); \
-	if [ -n "$$postgres" ]; then \
-	  echo "==> the Rust tests again, on PostgreSQL ($$postgres)"; \
-	  ZTD_TEST_POSTGRES=$$postgres $(RUST_TESTS); \
-	else \
-	  echo "==> no PostgreSQL answers (scripts/postgres.sh start makes one): the Rust tests ran on SQLite only, the browser tests will run without the two replicas"; \
-	fi
-	bash scripts/build-site.sh
-	cd end2end && ZTD_E2E_POSTGRES=$$(bash ../scripts/postgres.sh url) npx playwright test
+test: tools-e2e ## Run every test: Rust (on SQLite, and on PostgreSQL side by side if one answers), then the browser tests (two replicas on PostgreSQL too, if one answers)
+	bash scripts/rust-tests.sh
+	bash scripts/build-site.sh $(if $(filter release,$(E2E_BUILD)),--release)
+	cd end2end && ZTD_E2E_SERVER=target/$(E2E_BUILD)/ztd-dashboard \
+	  ZTD_E2E_POSTGRES=$$(bash ../scripts/postgres.sh url) npx playwright test
 
 bench: tools-e2e ## Measure against the budgets in release mode; prints the table, writes BENCHMARKS.md
 	bash scripts/build-site.sh --release --front-only
@@ -51,6 +43,9 @@ bench: tools-e2e ## Measure against the budgets in release mode; prints the tabl
 	cargo bench $(FEATURES) --bench device_index
 	cargo bench $(FEATURES) --bench bulk
 	cargo bench $(FEATURES) --bench pages
+
+bench-first-run: ## Time `make run` on a fresh machine (a fresh clone, empty cargo home and target directory) for make bench's table
+	bash scripts/first-run.sh
 
 dist: tools-e2e ## Build a release and pack it: dist/ztd-dashboard-<version>-<target>.tar.gz (README, "Deploy")
 	bash scripts/dist.sh

@@ -230,6 +230,8 @@ fn main() {
     let mut lines = runtime.block_on(measure());
     lines.extend(lines::load("device_index"));
     lines.extend(lines::load("bulk"));
+    // Minutes of a whole build from nothing, so not at every `make bench`: its last run.
+    lines.extend(lines::load_measured_by("first_run", "make bench-first-run"));
     let mut table = String::from(
         "| measurement | compared with | measured | budget | met |\n|---|---|---|---|---|\n",
     );

@@ -47,6 +47,22 @@ cargo build --lib --target wasm32-unknown-unknown --no-default-features --featur
   --profile "$profile" --target-dir target/front
 built="target/front/wasm32-unknown-unknown/$($release && echo wasm-release || echo debug)/ztd_dashboard.wasm"
 
+# The site is made again only when what it is made from changed: the bundle cargo built, the
+# style sheet, public/, this script and the compression script. (CI's browser tests reuse the
+# release site `make dist` made a moment before; wasm-opt alone takes half a minute.)
+inputs=$(
+  {
+    echo "$profile"
+    sha256sum "$built" style/main.css "$0" scripts/precompress.mjs
+    find public -type f -print0 | sort -z | xargs -0 sha256sum
+  } | sha256sum | cut -c1-64
+)
+made_from="$site.inputs"
+if [ -f "$site/assets.json" ] && [ "$(cat "$made_from" 2> /dev/null)" = "$inputs" ]; then
+  say "$site is up to date"
+  exit 0
+fi
+
 staging="$site.new"
 rm -rf "$staging"
 mkdir -p "$staging/pkg"
@@ -85,4 +101,5 @@ rm -rf "$site.old"
 if [ -d "$site" ]; then mv "$site" "$site.old"; fi
 mv "$staging" "$site"
 rm -rf "$site.old"
+echo "$inputs" > "$made_from"
 say "$site: $(du -sh "$site" | cut -f1)"

@@ -29,14 +29,20 @@ pub fn save(name: &str, lines: &[Line]) {
 /// The lines benchmark `name` left; one missed line saying so when it left none.
 #[allow(dead_code)]
 pub fn load(name: &str) -> Vec<Line> {
+    load_measured_by(name, &format!("cargo bench --bench {name}"))
+}
+
+/// The lines `command` left under `name`; one missed line saying so when it left none.
+#[allow(dead_code)]
+pub fn load_measured_by(name: &str, command: &str) -> Vec<Line> {
     std::fs::read_to_string(path(name))
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_else(|| {
             vec![Line {
-                measurement: format!("the {name} benchmark"),
+                measurement: format!("the {name} measurement"),
                 compared_with: "—".into(),
-                value: format!("not measured (run `cargo bench --bench {name}` first)"),
+                value: format!("not measured (run `{command}` first)"),
                 budget: "—".into(),
                 met: Some(false),
             }]
