@@ -39,6 +39,7 @@ test: tools-e2e ## Run every test: Rust (on SQLite, and on PostgreSQL side by si
 bench: tools-e2e ## Measure against the budgets in release mode; prints the table, writes BENCHMARKS.md
 	bash scripts/build-site.sh --release --front-only
 	cargo bench $(FEATURES) --bench ingest
+	cargo bench $(FEATURES) --bench check
 	bash scripts/postgres.sh start
 	cargo bench $(FEATURES) --bench device_index
 	cargo bench $(FEATURES) --bench bulk

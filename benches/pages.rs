@@ -228,6 +228,7 @@ fn main() {
         .build()
         .expect("a runtime");
     let mut lines = runtime.block_on(measure());
+    lines.extend(lines::load("check"));
     lines.extend(lines::load("device_index"));
     lines.extend(lines::load("bulk"));
     // Minutes of a whole build from nothing, so not at every `make bench`: its last run.

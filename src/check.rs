@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::ingest::{self, Ingested, Limits, ReadError, Severity};
+use crate::ingest::{self, Ingested, Keep, Limits, ReadError, Severity};
 
 /// Exit status: 0 every row valid, 1 some row has an error, 2 some file unreadable.
 pub fn run(paths: &[impl AsRef<Path>], as_json: bool) -> (String, u8) {
@@ -16,9 +16,13 @@ pub fn run(paths: &[impl AsRef<Path>], as_json: bool) -> (String, u8) {
         .map(|path| {
             let path = path.as_ref();
             let name = path.display().to_string();
-            let result = std::fs::read(path)
+            // Read as the web upload reads it, but only the findings kept: a text file is
+            // read in blocks, so what is held does not grow with the file.
+            let result = std::fs::File::open(path)
                 .map_err(|e| ReadError::Unreadable(e.to_string()))
-                .and_then(|bytes| ingest::read_file(&bytes, None, &limits));
+                .and_then(|mut file| {
+                    ingest::read_from(&mut file, None, &limits, Keep::FindingsOnly)
+                });
             (name, result)
         })
         .collect();
@@ -51,7 +55,7 @@ fn to_json(name: &str, result: &Result<Ingested, ReadError>) -> Value {
             "sheet": ingested.sheet,
             "headerRow": ingested.header_row,
             "header": ingested.columns,
-            "rows": ingested.devices.len(),
+            "rows": ingested.rows,
             "valid": ingested.valid_rows(),
             "invalid": ingested.invalid_rows(),
             "issues": ingested.findings,
@@ -79,7 +83,7 @@ fn to_text(name: &str, result: &Result<Ingested, ReadError>) -> String {
         })
         .collect();
     let _ = writeln!(out, "  columns: {}", columns.join("; "));
-    let (rows, invalid) = (ingested.devices.len(), ingested.invalid_rows());
+    let (rows, invalid) = (ingested.rows, ingested.invalid_rows());
     let _ = writeln!(
         out,
         "  {rows} device row(s): {} valid, {invalid} with errors",

@@ -54,6 +54,20 @@ impl<'a> Line<'a> {
         self.cells.get(index)
     }
 
+    /// The same line owning its text, to outlive what it was read from.
+    pub fn into_owned(self) -> Line<'static> {
+        let cells = self.cells.into_iter();
+        Line {
+            row: self.row,
+            cells: cells
+                .map(|cell| Cell {
+                    text: Cow::Owned(cell.text.into_owned()),
+                    kind: cell.kind,
+                })
+                .collect(),
+        }
+    }
+
     /// Moves a cell out (an empty one if the line is shorter), for the rules to keep its text.
     pub fn take(&mut self, index: usize) -> Cell<'a> {
         self.cells

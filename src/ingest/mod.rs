@@ -8,6 +8,7 @@
 //! cells ([`decode`] + [`text`], or [`sheet`]); find the header ([`header`]); check every cell
 //! and row ([`rules`], [`validate`]).
 
+mod blocks;
 pub mod decode;
 pub mod grid;
 pub mod header;
@@ -16,6 +17,7 @@ pub mod known_devices;
 pub mod report;
 pub mod rules;
 pub mod sheet;
+mod table;
 pub mod text;
 pub mod validate;
 mod workbook_bounds;
@@ -27,9 +29,11 @@ pub use known_devices::{
     already_registered, not_checked, registered_elsewhere, ExistingDevice, IndexedMatch,
 };
 pub use report::{Check, Finding, Severity};
-pub use validate::{duplicate_findings, group_tag_counts, DeviceRow};
+pub use validate::{duplicate_findings, group_tag_counts, DeviceRow, Keep};
 
-use grid::{Cell, Line, MAX_COLUMNS};
+use std::io::{Cursor, Read, Seek, SeekFrom};
+
+use grid::{Cell, Line};
 
 /// What a file may cost to read. The defaults suit a partner's largest orders.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +129,9 @@ pub struct Ingested {
     pub sheets: Vec<String>,
     pub header_row: Option<u32>,
     pub columns: Vec<Column>,
+    /// Device rows read (blank lines are not rows).
+    pub rows: usize,
+    /// Those devices, unless only the findings were kept ([`Keep::FindingsOnly`]).
     pub devices: Vec<DeviceRow>,
     /// File-level findings first, then by row.
     pub findings: Vec<Finding>,
@@ -145,7 +152,7 @@ impl Ingested {
     }
 
     pub fn valid_rows(&self) -> usize {
-        self.devices.len() - self.invalid_rows()
+        self.rows - self.invalid_rows()
     }
 
     /// How the input was read, in one line: "Excel workbook (XLSX), sheet “Devices”, header on
@@ -179,13 +186,36 @@ pub fn read_file(
     sheet: Option<&str>,
     limits: &Limits,
 ) -> Result<Ingested, ReadError> {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(ReadError::Empty);
+    read_from(&mut Cursor::new(bytes), sheet, limits, Keep::Devices)
+}
+
+/// Reads a file from its start, as [`read_file`] does: a workbook whole (its format needs
+/// it), a text in blocks, so that with [`Keep::FindingsOnly`] what is held does not grow
+/// with the file.
+pub fn read_from(
+    input: &mut (impl Read + Seek),
+    sheet: Option<&str>,
+    limits: &Limits,
+    keep: Keep,
+) -> Result<Ingested, ReadError> {
+    let unreadable = |error: std::io::Error| ReadError::Unreadable(error.to_string());
+    let mut start = Vec::new();
+    input
+        .by_ref()
+        .take(MAGIC_BYTES as u64)
+        .read_to_end(&mut start)
+        .map_err(unreadable)?;
+    input.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+    if !is_workbook(&start) {
+        if let Some(what) = not_a_device_list(&start) {
+            return Err(ReadError::NotADeviceList(what));
+        }
+        return blocks::read_text(input, limits, keep);
     }
-    match sniff(bytes)? {
-        Format::Text => read_text(bytes, limits),
-        format => read_workbook(bytes, format, sheet, limits),
-    }
+    let mut bytes = Vec::new();
+    input.read_to_end(&mut bytes).map_err(unreadable)?;
+    let format = workbook_format(&bytes)?;
+    read_workbook(&bytes, format, sheet, limits, keep)
 }
 
 /// Reads rows pasted into the text box (tab-separated when copied from Excel).
@@ -263,48 +293,13 @@ pub fn read_typed(rows: &[TypedRow]) -> Result<Ingested, ReadError> {
         row: i as u32 + 2,
         cells: row.cells().into_iter().map(Cell::text).collect(),
     }));
-    let mut ingested = read_devices(lines.into_iter().map(Ok), Format::Text, rows.len())?;
+    let mut ingested = table::read(
+        lines.into_iter().map(Ok),
+        Format::Text,
+        rows.len(),
+        Keep::Devices,
+    )?;
     ingested.encoding = None;
-    Ok(ingested)
-}
-
-/// How much of a text is looked at for the NUL bytes that mark a binary file.
-const BINARY_SNIFF_BYTES: usize = 8_000;
-
-fn read_text(bytes: &[u8], limits: &Limits) -> Result<Ingested, ReadError> {
-    let decoded = decode::decode(bytes);
-    // A NUL near the start is what binary files have and text never does (git's test). One
-    // further in lands in a cell, where the rules report it as a control character.
-    let start = &decoded.text.as_bytes()[..decoded.text.len().min(BINARY_SNIFF_BYTES)];
-    if memchr::memchr(0, start).is_some() {
-        return Err(ReadError::NotADeviceList("a binary file"));
-    }
-    let (lines, delimiter) = text::lines(&decoded.text);
-    let mut ingested = read_devices(lines.map(Ok), Format::Text, limits.max_rows)?;
-    ingested.encoding = Some(decoded.encoding.to_string());
-    ingested.delimiter = Some(
-        match delimiter {
-            b'\t' => "tab",
-            b';' => "semicolon",
-            _ => "comma",
-        }
-        .to_string(),
-    );
-    if decoded.guessed {
-        ingested.findings.insert(
-            0,
-            Finding::warning(
-                None,
-                None,
-                Check::EncodingGuessed,
-                format!(
-                    "The file does not say its encoding; it was read as {}. If accented letters \
-                     look wrong below, save it as “CSV UTF-8” and upload it again.",
-                    decoded.encoding
-                ),
-            ),
-        );
-    }
     Ok(ingested)
 }
 
@@ -313,6 +308,7 @@ fn read_workbook(
     format: Format,
     wanted: Option<&str>,
     limits: &Limits,
+    keep: Keep,
 ) -> Result<Ingested, ReadError> {
     let mut workbook =
         sheet::Workbook::open(bytes, format == Format::Xlsx, format != Format::Xls, limits)?;
@@ -325,10 +321,11 @@ fn read_workbook(
                 .ok_or_else(|| ReadError::NoSuchSheet(name.to_string()))?;
             Some((
                 name,
-                read_devices(
+                table::read(
                     workbook.lines(name, limits.max_rows)?,
                     format,
                     limits.max_rows,
+                    keep,
                 ),
             ))
         }
@@ -346,7 +343,8 @@ fn read_workbook(
                 match header::locate(&top) {
                     Ok(_) => {
                         let lines = top.into_iter().map(Ok).chain(lines);
-                        found = Some((name, read_devices(lines, format, limits.max_rows)));
+                        let judged = table::read(lines, format, limits.max_rows, keep);
+                        found = Some((name, judged));
                         break;
                     }
                     Err(message) => {
@@ -384,85 +382,18 @@ fn read_workbook(
     Ok(ingested)
 }
 
-/// Lines → header → devices, the part every input shares. The lines are read one at a
-/// time after the header: a file is never held as cells and devices at once. A line that
-/// cannot be read ends the reading with its error.
-fn read_devices<'a>(
-    lines: impl IntoIterator<Item = Result<Line<'a>, ReadError>>,
-    format: Format,
-    max_rows: usize,
-) -> Result<Ingested, ReadError> {
-    let mut wide = Vec::new();
-    let mut cut = |mut line: Line<'a>| {
-        if line.cells.len() > MAX_COLUMNS {
-            line.cells.truncate(MAX_COLUMNS);
-            wide.push(line.row);
-        }
-        line
-    };
-    let mut lines = lines.into_iter();
-    let top: Vec<Line> = lines
-        .by_ref()
-        .take(header::HEADER_SEARCH_ROWS)
-        .map(|line| line.map(&mut cut))
-        .collect::<Result<_, _>>()?;
-    let (layout, mut findings) = header::locate(&top).map_err(ReadError::NoHeader)?;
-    let mut reader = validate::Reader::new(&layout);
-    for line in top
-        .into_iter()
-        .skip(layout.first_data)
-        .map(Ok)
-        .chain(lines.map(|line| line.map(&mut cut)))
-    {
-        let line = line?;
-        if reader.len() == max_rows {
-            return Err(ReadError::TooManyRows { limit: max_rows });
-        }
-        reader.push(line, &mut findings);
-    }
-    if let Some(first) = wide.first() {
-        findings.push(Finding::warning(
-            Some(*first),
-            None,
-            Check::TooManyColumns,
-            format!(
-                "{} row(s), the first being row {first}, have more than {MAX_COLUMNS} cells; only \
-                 the first {MAX_COLUMNS} were read.",
-                wide.len()
-            ),
-        ));
-    }
-    if layout.index_of(Field::AssignedUser).is_some() {
-        findings.push(Finding::warning(
-            None,
-            layout.header_of(Field::AssignedUser),
-            Check::AssignedUserIgnored,
-            "The Assigned User column is for Intune; Partner Center does not take it, so it is not sent.".into(),
-        ));
-    }
-    let devices = reader.finish(&mut findings);
-    if devices.is_empty() {
-        return Err(ReadError::NoDeviceRows);
-    }
-    findings.sort_by_key(|f| (f.row.is_some(), f.row));
-    Ok(Ingested {
-        format,
-        encoding: None,
-        delimiter: None,
-        sheet: None,
-        sheets: Vec::new(),
-        header_row: layout.header_row,
-        columns: layout.columns,
-        devices,
-        findings,
-    })
+/// The most bytes of a file's start that say what it is.
+const MAGIC_BYTES: usize = 8;
+const ZIP: &[u8] = b"PK\x03\x04";
+const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// A zip (XLSX, ODS) or an OLE compound file (XLS): a workbook, or refused as what it is.
+fn is_workbook(start: &[u8]) -> bool {
+    start.starts_with(ZIP) || start.starts_with(OLE)
 }
 
-/// Recognises the container from its magic bytes; text is anything else without NULs
-/// (UTF-16 has NULs, so it is left to the decoder).
-fn sniff(bytes: &[u8]) -> Result<Format, ReadError> {
-    const ZIP: &[u8] = b"PK\x03\x04";
-    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+/// Which workbook the container is, from what it holds (never from the file name).
+fn workbook_format(bytes: &[u8]) -> Result<Format, ReadError> {
     if bytes.starts_with(ZIP) {
         let has = |name: &[u8]| memchr::memmem::find(bytes, name).is_some();
         return if has(b"xl/workbook") {
@@ -475,26 +406,29 @@ fn sniff(bytes: &[u8]) -> Result<Format, ReadError> {
             Err(ReadError::NotADeviceList("a zip archive"))
         };
     }
-    if bytes.starts_with(OLE) {
-        let utf16 = |s: &str| {
-            s.encode_utf16()
-                .flat_map(u16::to_le_bytes)
-                .collect::<Vec<u8>>()
-        };
-        let encrypted = utf16("EncryptedPackage");
-        if memchr::memmem::find(bytes, &encrypted).is_some() {
-            return Err(ReadError::Encrypted);
-        }
-        return Ok(Format::Xls);
+    let utf16 = |s: &str| {
+        s.encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>()
+    };
+    let encrypted = utf16("EncryptedPackage");
+    if memchr::memmem::find(bytes, &encrypted).is_some() {
+        return Err(ReadError::Encrypted);
     }
+    Ok(Format::Xls)
+}
+
+/// What a file that is neither a workbook nor text is, from its first bytes; text is
+/// anything else (UTF-16 has NULs, so it is left to the decoder).
+fn not_a_device_list(start: &[u8]) -> Option<&'static str> {
     let magic: [(&[u8], &str); 4] = [
         (b"%PDF", "a PDF document"),
         (b"\x89PNG", "a PNG image"),
         (b"\xFF\xD8\xFF", "a JPEG image"),
         (b"\x1F\x8B", "a gzip archive"),
     ];
-    if let Some((_, what)) = magic.iter().find(|(m, _)| bytes.starts_with(m)) {
-        return Err(ReadError::NotADeviceList(what));
-    }
-    Ok(Format::Text)
+    magic
+        .iter()
+        .find(|(m, _)| start.starts_with(m))
+        .map(|(_, what)| *what)
 }

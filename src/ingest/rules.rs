@@ -44,13 +44,19 @@ impl At<'_> {
 }
 
 /// A hardware hash: padded standard base64 of 100 bytes to 16 KB.
-pub fn hardware_hash(cell: Cell, at: At, findings: &mut Vec<Finding>) -> Option<String> {
+/// The hash as it will be sent: borrowed from the line when it needed no repair, so that a
+/// check that keeps no devices copies none.
+pub fn hardware_hash<'a>(
+    cell: Cell<'a>,
+    at: At,
+    findings: &mut Vec<Finding>,
+) -> Option<Cow<'a, str>> {
     let trimmed = common(cell, at, findings)?;
     // One vectorised pass over the bytes settles the usual case: base64, then exact padding.
     let data = trimmed.trim_end_matches('=');
     if all_base64(data.as_bytes()) && padded_correctly(&trimmed, data) {
         hash_size(&trimmed, at, findings);
-        return Some(trimmed.into_owned());
+        return Some(trimmed);
     }
     let mut hash = if trimmed.bytes().any(|b| b.is_ascii_whitespace()) {
         findings.push(at.warning(
@@ -80,7 +86,7 @@ pub fn hardware_hash(cell: Cell, at: At, findings: &mut Vec<Finding>) -> Option<
                 c.escape_default()
             ),
         ));
-        return Some(hash);
+        return Some(Cow::Owned(hash));
     }
     // Base64 carries 6 bits per character and pads to a multiple of 4 with "=".
     let padding = hash.len() - data_end;
@@ -93,7 +99,7 @@ pub fn hardware_hash(cell: Cell, at: At, findings: &mut Vec<Finding>) -> Option<
                  probably cut off. Copy it again from the original file."
             ),
         ));
-        return Some(hash);
+        return Some(Cow::Owned(hash));
     }
     if padding == 0 && needed > 0 {
         hash.push_str(&"=".repeat(needed));
@@ -112,21 +118,19 @@ pub fn hardware_hash(cell: Cell, at: At, findings: &mut Vec<Finding>) -> Option<
                  wrongly. Copy it again from the original file."
             ),
         ));
-        return Some(hash);
+        return Some(Cow::Owned(hash));
     }
     hash_size(&hash, at, findings);
-    Some(hash)
+    Some(Cow::Owned(hash))
 }
 
 /// The base64 alphabet, without the padding. Comparisons rather than a table, and `|` rather
 /// than `||`, so that [`all_base64`] compiles to SIMD.
 #[inline(always)]
 fn is_base64(b: u8) -> bool {
-    (b.wrapping_sub(b'A') < 26)
-        | (b.wrapping_sub(b'a') < 26)
-        | (b.wrapping_sub(b'0') < 10)
-        | (b == b'+')
-        | (b == b'/')
+    // Setting bit 5 turns `A`–`Z` into `a`–`z` and moves no other byte into that range: one
+    // range check for both cases.
+    ((b | 0x20).wrapping_sub(b'a') < 26) | (b.wrapping_sub(b'0') < 10) | (b == b'+') | (b == b'/')
 }
 
 /// Whether every byte is in the base64 alphabet: 64 bytes at a time without early exits

@@ -17,11 +17,16 @@ fn run(
     (value, findings.iter().map(|f| f.check).collect())
 }
 
+/// [`hardware_hash`] with an owned answer, like the other rules'.
+fn hash_rule(cell: Cell, at: At, findings: &mut Vec<Finding>) -> Option<String> {
+    hardware_hash(cell, at, findings).map(std::borrow::Cow::into_owned)
+}
+
 #[test]
 fn the_formula_guard_of_a_download_is_taken_off() {
     let hash = hash_of(150);
     let guarded = format!("'+{}", &hash[1..]);
-    let (value, checks) = run(hardware_hash, Cell::text(guarded));
+    let (value, checks) = run(hash_rule, Cell::text(guarded));
     assert_eq!(value, Some(format!("+{}", &hash[1..])));
     assert_eq!(checks, vec![]);
     assert_eq!(
@@ -68,7 +73,7 @@ fn hash_of(bytes: usize) -> String {
 fn a_good_hash_passes_untouched() {
     let hash = hash_of(4000);
     assert_eq!(
-        run(hardware_hash, Cell::text(format!("  {hash} "))),
+        run(hash_rule, Cell::text(format!("  {hash} "))),
         (Some(hash), vec![])
     );
 }
@@ -77,7 +82,7 @@ fn a_good_hash_passes_untouched() {
 fn missing_padding_is_repaired_with_a_warning() {
     let hash = hash_of(151); // ends in "=="
     let unpadded = hash.trim_end_matches('=');
-    let (value, checks) = run(hardware_hash, Cell::text(unpadded));
+    let (value, checks) = run(hash_rule, Cell::text(unpadded));
     assert_eq!(value.as_deref(), Some(hash.as_str()));
     assert_eq!(checks, vec![Check::HashPaddingRepaired]);
 }
@@ -101,41 +106,41 @@ fn wrapped_hashes_are_joined_and_short_or_cut_ones_refused() {
     let hash = hash_of(300);
     let wrapped = format!("{}\r\n{}", &hash[..200], &hash[200..]);
     assert_eq!(
-        run(hardware_hash, Cell::text(wrapped)),
+        run(hash_rule, Cell::text(wrapped)),
         (Some(hash.clone()), vec![Check::HashWhitespaceRemoved])
     );
     assert_eq!(
-        run(hardware_hash, Cell::text(hash_of(60))).1,
+        run(hash_rule, Cell::text(hash_of(60))).1,
         vec![Check::HashTooShort]
     );
     assert_eq!(
-        run(hardware_hash, Cell::text(&hash[..201])).1,
+        run(hash_rule, Cell::text(&hash[..201])).1,
         vec![Check::HashBadLength]
     );
     assert_eq!(
-        run(hardware_hash, Cell::text(hash_of(17_000))).1,
+        run(hash_rule, Cell::text(hash_of(17_000))).1,
         vec![Check::HashTooLong]
     );
-    assert_eq!(run(hardware_hash, Cell::text("")), (None, vec![]));
+    assert_eq!(run(hash_rule, Cell::text("")), (None, vec![]));
 }
 
 #[test]
 fn padding_must_be_exactly_what_the_length_needs() {
     let four_thousand = "A".repeat(4000);
     assert_eq!(
-        run(hardware_hash, Cell::text(format!("{four_thousand}="))).1,
+        run(hash_rule, Cell::text(format!("{four_thousand}="))).1,
         vec![Check::HashBadLength]
     );
     assert_eq!(
-        run(hardware_hash, Cell::text(format!("{four_thousand}AA="))).1,
+        run(hash_rule, Cell::text(format!("{four_thousand}AA="))).1,
         vec![Check::HashBadLength]
     );
     assert_eq!(
-        run(hardware_hash, Cell::text(format!("{four_thousand}AA=="))).1,
+        run(hash_rule, Cell::text(format!("{four_thousand}AA=="))).1,
         vec![]
     );
     for only_padding in ["=", "==", "AA=", "===="] {
-        let checks = run(hardware_hash, Cell::text(only_padding)).1;
+        let checks = run(hash_rule, Cell::text(only_padding)).1;
         assert!(
             checks
                 .iter()
@@ -211,4 +216,12 @@ fn scientific_notation_is_recognised_in_both_decimal_styles() {
     assert!(looks_scientific("1E+15"));
     assert!(!looks_scientific("E+15"));
     assert!(!looks_scientific("PF1E+15X"));
+}
+
+#[test]
+fn the_base64_alphabet_is_exactly_letters_digits_plus_and_slash() {
+    for b in 0..=u8::MAX {
+        let expected = b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+        assert_eq!(super::is_base64(b), expected, "byte {b:#04x}");
+    }
 }

@@ -39,16 +39,31 @@ pub struct Splitter<'a> {
     at: usize,
     /// The line `at` is on.
     line: u32,
+    /// Whether the text ends where `text` does; if not, a line it cuts off is left for later.
+    last: bool,
 }
 
 impl<'a> Splitter<'a> {
     fn new(text: &'a str, delimiter: u8) -> Self {
+        Self::resume(text, delimiter, 1, true)
+    }
+
+    /// Splits `text`, what is left of a longer text read in blocks, whose first line is line
+    /// `line`. Unless `last` (nothing follows `text`), the line `text` ends in is not given:
+    /// it is split again from its start once more of the text is there ([`Self::position`]).
+    pub fn resume(text: &'a str, delimiter: u8, line: u32, last: bool) -> Self {
         Self {
             text,
             delimiter,
             at: 0,
-            line: 1,
+            line,
+            last,
         }
+    }
+
+    /// Where the lines given so far end in the text, and the number of the line there.
+    pub fn position(&self) -> (usize, u32) {
+        (self.at, self.line)
     }
 
     fn field(&mut self) -> (Cow<'a, str>, End) {
@@ -107,17 +122,25 @@ impl<'a> Iterator for Splitter<'a> {
 
     fn next(&mut self) -> Option<Line<'a>> {
         while self.at < self.text.len() {
-            let row = self.line;
+            let (start, row) = (self.at, self.line);
             let mut cells = Vec::new();
+            let mut cut_off = false;
             loop {
                 let (text, end) = self.field();
                 // One cell past the limit is kept, so the reader can say the row was cut.
                 if cells.len() <= MAX_COLUMNS {
                     cells.push(Cell::text(text));
                 }
+                cut_off |= end == End::Text;
                 if end != End::Delimiter {
                     break;
                 }
+            }
+            // The text stops inside this line, or right after a CR whose LF may follow.
+            let ends_in_cr = self.at == self.text.len() && self.text.ends_with('\r');
+            if !self.last && (cut_off || ends_in_cr) {
+                (self.at, self.line) = (start, row);
+                return None;
             }
             while cells.last().is_some_and(|c| c.text.trim().is_empty()) {
                 cells.pop();
@@ -149,6 +172,16 @@ fn count_breaks(piece: &str) -> u32 {
         .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
         .count();
     (lf + lone_cr) as u32
+}
+
+/// Whether the start of a text holds the lines [`detect_delimiter`] looks at, whole: with
+/// them, it picks the delimiter it would pick from the whole text.
+pub fn holds_the_sample(text: &str) -> bool {
+    text.split_inclusive('\n')
+        .filter(|line| line.ends_with('\n') && !line.trim().is_empty())
+        .take(SAMPLE_LINES)
+        .count()
+        == SAMPLE_LINES
 }
 
 /// The candidate (tab, semicolon, comma) that splits the most of the first lines into the
@@ -276,6 +309,45 @@ mod tests {
                 (6, vec!["C3", "Z"]),
             ]
         );
+    }
+
+    #[test]
+    fn a_text_split_in_blocks_anywhere_gives_the_same_lines() {
+        let text = "Serial,Hash\r\n\r\nA1,QUJD\r\n\"B,2\",\"multi\nline\"\r\nC3,X,,\rD4,\"say \"\"hi\"\"\"\n,,\r\n\r\nE5,\"open";
+        let whole: Vec<(u32, Vec<String>)> = Splitter::new(text, b',')
+            .map(|l| (l.row, l.cells.iter().map(|c| c.text.to_string()).collect()))
+            .collect();
+        for block in 1..=text.len() {
+            let (mut lines, mut left, mut line) = (Vec::new(), String::new(), 1);
+            let mut rest = text;
+            while !rest.is_empty() {
+                let mut cut = block.min(rest.len());
+                while !rest.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                left.push_str(&rest[..cut]);
+                rest = &rest[cut..];
+                let mut splitter = Splitter::resume(&left, b',', line, rest.is_empty());
+                for l in splitter.by_ref() {
+                    lines.push((l.row, l.cells.iter().map(|c| c.text.to_string()).collect()));
+                }
+                let (at, next) = splitter.position();
+                line = next;
+                left.drain(..at);
+            }
+            assert_eq!(lines, whole, "in blocks of {block} bytes");
+        }
+    }
+
+    #[test]
+    fn the_sample_is_there_once_twenty_lines_are_whole() {
+        let lines = "a,b\n".repeat(SAMPLE_LINES);
+        assert!(holds_the_sample(&lines));
+        assert!(!holds_the_sample(&lines[..lines.len() - 1]));
+        assert!(!holds_the_sample(&format!(
+            "{}\n\n",
+            &lines[..lines.len() - 4]
+        )));
     }
 
     #[test]

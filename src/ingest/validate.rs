@@ -1,10 +1,12 @@
 //! Rows → devices: each cell through its rule, then the checks that need the whole row
 //! (identifier combinations) or the whole upload (duplicates, group tags).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
 use hashbrown::{DefaultHashBuilder, HashTable};
+use xxhash_rust::xxh3::{xxh3_128_with_seed, Xxh3};
 
 use serde::{Deserialize, Serialize};
 
@@ -27,26 +29,40 @@ pub struct DeviceRow {
     pub group_tag: Option<String>,
 }
 
+/// Whether the devices read are kept, or only judged: `ztd-dashboard check` reports on a file
+/// without holding its devices, so what it holds does not grow with the file (only a digest
+/// per row for the repeat check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    Devices,
+    FindingsOnly,
+}
+
 /// Turns data lines into devices one at a time, checking each cell, each row, and each row
 /// against the rows before it. One line at a time, so that a 4,000-character hash is
 /// checked, copied and hashed for the repeat check while it is still in the CPU's cache.
-pub struct Reader<'h> {
-    serial: Option<(usize, &'h str)>,
-    key: Option<(usize, &'h str)>,
-    hash: Option<(usize, &'h str)>,
-    manufacturer: Option<(usize, &'h str)>,
-    model: Option<(usize, &'h str)>,
+pub struct Reader {
+    serial: Option<(usize, String)>,
+    key: Option<(usize, String)>,
+    hash: Option<(usize, String)>,
+    manufacturer: Option<(usize, String)>,
+    model: Option<(usize, String)>,
     group_tag: Option<usize>,
     repeats: Repeats,
+    keep: Keep,
     devices: Vec<DeviceRow>,
+    /// Devices read, kept or not.
+    read: usize,
+    group_tags: BTreeMap<String, usize>,
 }
 
-impl<'h> Reader<'h> {
-    pub fn new(layout: &'h Layout) -> Self {
+impl Reader {
+    pub fn new(layout: &Layout, keep: Keep) -> Self {
         let column = |field: Field| {
-            layout
-                .index_of(field)
-                .map(|i| (i, layout.header_of(field).unwrap_or(field.label())))
+            layout.index_of(field).map(|i| {
+                let name = layout.header_of(field).unwrap_or(field.label());
+                (i, name.to_string())
+            })
         };
         Self {
             serial: column(Field::SerialNumber),
@@ -56,16 +72,20 @@ impl<'h> Reader<'h> {
             model: column(Field::Model),
             group_tag: layout.index_of(Field::GroupTag),
             repeats: Repeats::default(),
+            keep,
             devices: Vec::new(),
+            read: 0,
+            group_tags: BTreeMap::new(),
         }
     }
 
+    /// Devices read so far, kept or not.
     pub fn len(&self) -> usize {
-        self.devices.len()
+        self.read
     }
 
     pub fn is_empty(&self) -> bool {
-        self.devices.is_empty()
+        self.read == 0
     }
 
     /// Reads one data line; its cells' text moves into the device.
@@ -74,36 +94,97 @@ impl<'h> Reader<'h> {
             return;
         }
         let row = line.row;
-        let mut read = |field: Option<(usize, &str)>,
+        let mut read = |field: &Option<(usize, String)>,
                         rule: fn(Cell, At, &mut Vec<Finding>) -> Option<String>,
                         findings: &mut Vec<Finding>| {
-            field.and_then(|(index, column)| rule(line.take(index), At { row, column }, findings))
+            field.as_ref().and_then(|(index, column)| {
+                let at = At {
+                    row,
+                    column: column.as_str(),
+                };
+                rule(line.take(*index), at, findings).map(Cow::Owned)
+            })
         };
-        let device = DeviceRow {
+        let serial_number = read(&self.serial, rules::serial_number, findings);
+        let product_key = read(&self.key, rules::product_key, findings);
+        let manufacturer = read(&self.manufacturer, rules::text, findings);
+        let model = read(&self.model, rules::text, findings);
+        let hardware_hash = self.hash.as_ref().and_then(|(index, column)| {
+            let at = At {
+                row,
+                column: column.as_str(),
+            };
+            rules::hardware_hash(line.take(*index), at, findings)
+        });
+        let values = Values {
             row,
-            serial_number: read(self.serial, rules::serial_number, findings),
-            product_key: read(self.key, rules::product_key, findings),
-            hardware_hash: read(self.hash, rules::hardware_hash, findings),
-            manufacturer: read(self.manufacturer, rules::text, findings),
-            model: read(self.model, rules::text, findings),
-            group_tag: self.group_tag.and_then(|i| rules::group_tag(line.take(i))),
+            serial_number,
+            product_key,
+            hardware_hash,
+            manufacturer,
+            model,
         };
-        combination(&device, findings);
-        findings.extend(self.repeats.check(&self.devices, &device));
-        self.devices.push(device);
+        combination(&values, findings);
+        findings.extend(self.repeats.check(&values));
+        let group_tag = self.group_tag.and_then(|i| rules::group_tag(line.take(i)));
+        if let Some(tag) = &group_tag {
+            *self.group_tags.entry(tag.clone()).or_insert(0) += 1;
+        }
+        self.read += 1;
+        if self.keep == Keep::Devices {
+            self.devices.push(values.into_device(group_tag));
+        }
     }
 
-    /// The devices, after the checks that need all of them.
+    /// The devices (none when only findings were kept), after the checks that need all of
+    /// them.
     pub fn finish(self, findings: &mut Vec<Finding>) -> Vec<DeviceRow> {
-        group_tags(&self.devices, findings);
+        group_tags(&self.group_tags, findings);
         self.devices
+    }
+}
+
+/// One row's values as the checks see them, borrowed from the line where they can be: a
+/// device is made of them only when devices are kept ([`Keep`]).
+struct Values<'a> {
+    row: u32,
+    serial_number: Option<Cow<'a, str>>,
+    product_key: Option<Cow<'a, str>>,
+    hardware_hash: Option<Cow<'a, str>>,
+    manufacturer: Option<Cow<'a, str>>,
+    model: Option<Cow<'a, str>>,
+}
+
+impl<'a> Values<'a> {
+    fn into_device(self, group_tag: Option<String>) -> DeviceRow {
+        DeviceRow {
+            row: self.row,
+            serial_number: self.serial_number.map(Cow::into_owned),
+            product_key: self.product_key.map(Cow::into_owned),
+            hardware_hash: self.hardware_hash.map(Cow::into_owned),
+            manufacturer: self.manufacturer.map(Cow::into_owned),
+            model: self.model.map(Cow::into_owned),
+            group_tag,
+        }
+    }
+
+    fn of(device: &'a DeviceRow) -> Self {
+        let borrowed = |value: &'a Option<String>| value.as_deref().map(Cow::Borrowed);
+        Values {
+            row: device.row,
+            serial_number: borrowed(&device.serial_number),
+            product_key: borrowed(&device.product_key),
+            hardware_hash: borrowed(&device.hardware_hash),
+            manufacturer: borrowed(&device.manufacturer),
+            model: borrowed(&device.model),
+        }
     }
 }
 
 /// Partner Center takes a hash (with or without product key and serial), a product key
 /// alone, or serial + manufacturer + model. Manufacturer and model only count together.
-fn combination(device: &DeviceRow, findings: &mut Vec<Finding>) {
-    let has = |v: &Option<String>| v.is_some();
+fn combination(device: &Values, findings: &mut Vec<Finding>) {
+    let has = |v: &Option<Cow<str>>| v.is_some();
     let hash = has(&device.hardware_hash);
     let key = has(&device.product_key);
     let serial = has(&device.serial_number);
@@ -154,8 +235,7 @@ pub fn duplicate_findings(devices: &[DeviceRow]) -> Vec<Finding> {
     let mut repeats = Repeats::default();
     devices
         .iter()
-        .enumerate()
-        .filter_map(|(i, device)| repeats.check(&devices[..i], device))
+        .filter_map(|device| repeats.check(&Values::of(device)))
         .collect()
 }
 
@@ -174,7 +254,7 @@ impl Identity {
         Identity::SerialManufacturerModel,
     ];
 
-    fn of(self, device: &DeviceRow) -> Option<(&str, &str, &str)> {
+    fn of<'v>(self, device: &'v Values) -> Option<(&'v str, &'v str, &'v str)> {
         match self {
             Identity::Hash => device.hardware_hash.as_deref().map(|h| (h, "", "")),
             Identity::ProductKey => device.product_key.as_deref().map(|k| (k, "", "")),
@@ -196,31 +276,61 @@ impl Identity {
     }
 }
 
-/// Every identity seen so far, as (hash, index of the first device with it). The table holds
-/// indices rather than the strings so that devices can keep arriving; foldhash is seeded per
-/// process, so a crafted file cannot make every hash collide.
-#[derive(Default)]
+/// Every identity seen so far, as a digest of it and the row that had it first: a digest, not
+/// the text, so that what the check holds does not grow with the hashes (4,000 characters
+/// each) and the devices need not be kept for it. A 128-bit xxh3 of the identity, seeded per
+/// process, in one pass over the text: two different identities having the same digest would
+/// take far more rows than any file has, and a crafted file cannot aim at a seed it does not
+/// know (the table's own hashing is seeded too, so it cannot be made to pile up).
 struct Repeats {
-    seen: HashTable<(u64, u32)>,
-    hasher: DefaultHashBuilder,
+    seen: HashTable<(u128, u32)>,
+    seed: u64,
 }
 
+impl Default for Repeats {
+    fn default() -> Self {
+        Repeats {
+            seen: HashTable::new(),
+            seed: DefaultHashBuilder::default().hash_one(PER_PROCESS_SEED_INPUT),
+        }
+    }
+}
+
+/// Hashed by a randomly seeded hasher into the seed of the digests.
+const PER_PROCESS_SEED_INPUT: &str = "repeats";
+
 impl Repeats {
+    /// The digest of one identity, seeded apart per kind so that a product key never matches a
+    /// hash. The parts of a serial + manufacturer + model are each ended by a byte no text
+    /// holds (0xFF is never UTF-8), so that no two different triples give the same bytes.
+    fn digest(&self, identity: Identity, (a, b, c): (&str, &str, &str)) -> u128 {
+        let seed = self.seed ^ identity as u64;
+        match identity {
+            Identity::Hash | Identity::ProductKey => xxh3_128_with_seed(a.as_bytes(), seed),
+            Identity::SerialManufacturerModel => {
+                let mut hasher = Xxh3::with_seed(seed);
+                for part in [a, b, c] {
+                    hasher.update(part.as_bytes());
+                    hasher.update(&[0xFF]);
+                }
+                hasher.digest128()
+            }
+        }
+    }
+
     /// A device may appear once per upload: a repeat is an error that names the first row.
-    /// `device` comes right after `earlier`; all its identities are remembered.
-    fn check(&mut self, earlier: &[DeviceRow], device: &DeviceRow) -> Option<Finding> {
+    /// All of the device's identities are remembered.
+    fn check(&mut self, device: &Values) -> Option<Finding> {
         let mut finding = None;
         for identity in Identity::ALL {
             let Some(value) = identity.of(device) else {
                 continue;
             };
-            let hash = self.hasher.hash_one((identity as u8, value));
+            let digest = self.digest(identity, value);
             let first = self
                 .seen
-                .find(hash, |&(h, i)| {
-                    h == hash && identity.of(&earlier[i as usize]) == Some(value)
-                })
-                .map(|&(_, i)| earlier[i as usize].row);
+                .find(digest as u64, |&(d, _)| d == digest)
+                .map(|&(_, row)| row);
             match first {
                 Some(first) if finding.is_none() => {
                     finding = Some(Finding::error(
@@ -237,7 +347,7 @@ impl Repeats {
                 Some(_) => {}
                 None => {
                     self.seen
-                        .insert_unique(hash, (hash, earlier.len() as u32), |&(h, _)| h);
+                        .insert_unique(digest as u64, (digest, device.row), |&(d, _)| d as u64);
                 }
             }
         }
@@ -247,8 +357,7 @@ impl Repeats {
 
 /// Partner Center's batch name becomes the group tag of every device in it, so a per-row
 /// group tag cannot be honoured: say so once, with the tags and their counts.
-fn group_tags(devices: &[DeviceRow], findings: &mut Vec<Finding>) {
-    let tags = group_tag_counts(devices);
+fn group_tags(tags: &BTreeMap<String, usize>, findings: &mut Vec<Finding>) {
     if tags.is_empty() {
         return;
     }
@@ -301,7 +410,7 @@ mod tests {
     fn read(rows: &[&[&str]]) -> (Vec<DeviceRow>, Vec<Finding>) {
         let lines = lines(rows);
         let (layout, mut findings) = locate(&lines).unwrap();
-        let mut reader = Reader::new(&layout);
+        let mut reader = Reader::new(&layout, Keep::Devices);
         for line in lines.into_iter().skip(layout.first_data) {
             reader.push(line, &mut findings);
         }
