@@ -149,7 +149,8 @@ async fn wire_bytes(browser: &Browser, path: &str) -> Wire {
     let accepting = |path: &str| browser.get_to(path).header("accept-encoding", "br, gzip");
     let response = browser.send(accepting(path)).await;
     let html = response.bytes().await.expect("the page").to_vec();
-    let text = String::from_utf8_lossy(&html).to_string();
+    // The names of its files, from the page as sent to a client that takes it as it is.
+    let text = browser.page(path, 200).await;
     let mut files: Vec<String> = text
         .split("/pkg/")
         .skip(1)
