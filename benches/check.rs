@@ -8,6 +8,8 @@
 //! Each side runs [`RUNS`] times, the three sides in turns (this machine's speed drifts over a
 //! minute: sides measured seconds apart drift alike); the table shows medians.
 
+#[path = "support/hashes.rs"]
+mod hashes;
 #[path = "support/lines.rs"]
 mod lines;
 
@@ -16,21 +18,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use lines::Line;
 
 const ROWS: u32 = 10_000;
 /// A "4K hash" of 4,000 bytes, 5,336 base64 characters: the file is about 53.5 MB.
 const HASH_BYTES: usize = 4_000;
 const RUNS: usize = 7;
-
-fn hash(n: u32) -> String {
-    let mut bytes: Vec<u8> = (0..HASH_BYTES)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).wrapping_add(n) as u8)
-        .collect();
-    bytes[..4].copy_from_slice(&n.to_le_bytes());
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
 
 /// A Get-WindowsAutopilotInfo CSV of `ROWS` devices, `times` over.
 fn write_csv(path: &Path, times: usize) {
@@ -39,7 +32,7 @@ fn write_csv(path: &Path, times: usize) {
         .unwrap();
     for _ in 0..times {
         for n in 0..ROWS {
-            write!(file, "PF{n:08},,{}\r\n", hash(n)).unwrap();
+            write!(file, "PF{n:08},,{}\r\n", hashes::hash(n, HASH_BYTES)).unwrap();
         }
     }
 }

@@ -9,6 +9,8 @@
 //! the validating read took 4.5 ms instead of 21: it reused memory the other side had just
 //! faulted in and freed, which no single upload would.
 
+#[path = "support/hashes.rs"]
+mod hashes;
 #[path = "support/rounds.rs"]
 mod rounds;
 
@@ -16,7 +18,6 @@ use std::hint::black_box;
 use std::io::Cursor;
 use std::time::Duration;
 
-use base64::Engine;
 use calamine::Reader;
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use rounds::{ROUNDS, WORK};
@@ -26,16 +27,8 @@ const ROWS: u32 = 10_000;
 /// "4K hashes" are about 4,000 base64 characters: 3,000 bytes.
 const HASH_BYTES: usize = 3_000;
 
-fn hash(n: u32) -> String {
-    let mut bytes: Vec<u8> = (0..HASH_BYTES)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761).wrapping_add(n) as u8)
-        .collect();
-    bytes[..4].copy_from_slice(&n.to_le_bytes());
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
 fn rows() -> impl Iterator<Item = (String, String)> {
-    (0..ROWS).map(|n| (format!("PF{n:08}"), hash(n)))
+    (0..ROWS).map(|n| (format!("PF{n:08}"), hashes::hash(n, HASH_BYTES)))
 }
 
 fn csv_bytes() -> Vec<u8> {

@@ -13,6 +13,8 @@
 mod browsing;
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/hashes.rs"]
+mod hashes;
 #[path = "support/lines.rs"]
 mod lines;
 #[path = "support/rounds.rs"]
@@ -118,10 +120,8 @@ fn ten_thousand_devices() -> Vec<u8> {
     use base64::Engine;
     let mut csv = String::from("Device Serial Number,Windows Product ID,Hardware Hash\r\n");
     for n in 0..10_000u32 {
-        let mut bytes: Vec<u8> = (0..3_000u32)
-            .map(|i| i.wrapping_mul(2_654_435_761).wrapping_add(n) as u8)
-            .collect();
-        bytes[..4].copy_from_slice(&(700_000 + n).to_le_bytes());
+        // Unlike any hash the sandbox seeds.
+        let mut bytes = hashes::hash_bytes(700_000 + n, 3_000);
         bytes[4] = 0x5A;
         let hash = base64::engine::general_purpose::STANDARD.encode(bytes);
         csv.push_str(&format!("BENCH10K-{n:05},,{hash}\r\n"));
