@@ -14,6 +14,7 @@ pub mod grid;
 pub mod header;
 pub mod identity;
 pub mod known_devices;
+mod repeats;
 pub mod report;
 pub mod rules;
 pub mod sheet;
