@@ -98,6 +98,7 @@ fn read_with<R: Read>(
     // What is decoded and not yet split into lines.
     let mut text = String::new();
     let mut delimiter = None;
+    let mut sample = text::Sample::default();
     let mut line = 1;
     let mut only_whitespace = true;
     let mut from = skip;
@@ -108,7 +109,7 @@ fn read_with<R: Read>(
         }
         from = 0;
         if delimiter.is_none()
-            && (last || (text.len() >= BINARY_SNIFF_BYTES && text::holds_the_sample(&text)))
+            && (last || (text.len() >= BINARY_SNIFF_BYTES && sample.is_whole(&text)))
         {
             // A NUL near the start is what binary files have and text never does (git's
             // test). One further in lands in a cell, where the rules report it as a control

@@ -174,14 +174,32 @@ fn count_breaks(piece: &str) -> u32 {
     (lf + lone_cr) as u32
 }
 
-/// Whether the start of a text holds the lines [`detect_delimiter`] looks at, whole: with
-/// them, it picks the delimiter it would pick from the whole text.
-pub fn holds_the_sample(text: &str) -> bool {
-    text.split_inclusive('\n')
-        .filter(|line| line.ends_with('\n') && !line.trim().is_empty())
-        .take(SAMPLE_LINES)
-        .count()
-        == SAMPLE_LINES
+/// Watches a text grow, block by block, until its start holds the lines [`detect_delimiter`]
+/// looks at, whole: with them, it picks the delimiter it would pick from the whole text. Each
+/// byte is looked at once however the text comes (a file of blank lines, which never gives
+/// the sample, is not scanned again at every block).
+#[derive(Debug, Default)]
+pub struct Sample {
+    /// Where the unfinished line starts: everything before is counted.
+    looked_at: usize,
+    lines: usize,
+}
+
+impl Sample {
+    /// Whether `text`, the text of the last call grown at its end, holds the sample.
+    pub fn is_whole(&mut self, text: &str) -> bool {
+        while self.lines < SAMPLE_LINES {
+            let Some(end) = memchr(b'\n', &text.as_bytes()[self.looked_at..]) else {
+                break;
+            };
+            let line = &text[self.looked_at..=self.looked_at + end];
+            if !line.trim().is_empty() {
+                self.lines += 1;
+            }
+            self.looked_at += end + 1;
+        }
+        self.lines == SAMPLE_LINES
+    }
 }
 
 /// The candidate (tab, semicolon, comma) that splits the most of the first lines into the
@@ -340,14 +358,29 @@ mod tests {
     }
 
     #[test]
-    fn the_sample_is_there_once_twenty_lines_are_whole() {
-        let lines = "a,b\n".repeat(SAMPLE_LINES);
-        assert!(holds_the_sample(&lines));
-        assert!(!holds_the_sample(&lines[..lines.len() - 1]));
-        assert!(!holds_the_sample(&format!(
-            "{}\n\n",
-            &lines[..lines.len() - 4]
-        )));
+    fn the_sample_is_there_once_twenty_lines_are_whole_however_the_text_grows() {
+        let lines = format!("\n \r\n{}", "a,b\n".repeat(SAMPLE_LINES));
+        for block in 1..=lines.len() {
+            let mut sample = Sample::default();
+            let mut whole_at = None;
+            for end in (block..lines.len() + block).step_by(block) {
+                let end = end.min(lines.len());
+                if sample.is_whole(&lines[..end]) {
+                    whole_at.get_or_insert(end);
+                }
+            }
+            // Only once the twentieth line's end is there: the end of the text.
+            assert_eq!(whole_at, Some(lines.len()), "blocks of {block}");
+        }
+        let mut sample = Sample::default();
+        assert!(
+            !sample.is_whole(&lines[..lines.len() - 1]),
+            "the last line unfinished"
+        );
+        assert!(
+            !Sample::default().is_whole(&"\n".repeat(1000)),
+            "blank lines"
+        );
     }
 
     #[test]
