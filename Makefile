@@ -43,6 +43,7 @@ bench: tools-e2e ## Measure against the budgets in release mode; prints the tabl
 	bash scripts/postgres.sh start
 	cargo bench $(FEATURES) --bench device_index
 	cargo bench $(FEATURES) --bench bulk
+	cargo bench $(FEATURES) --bench upload
 	cargo bench $(FEATURES) --bench pages
 
 bench-first-run: ## Time `make run` on a fresh machine (a fresh clone, empty cargo home and target directory) for make bench's table

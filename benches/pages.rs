@@ -1,4 +1,4 @@
-//! The budgets of the pages, the submission, the bundle and memory, beside the reader's:
+//! The budgets of the pages, the bundle and memory, beside the reader's, the upload's and the others':
 //! `make bench` builds the release site, runs the `ingest` and `device_index` benchmarks,
 //! then this one, which prints one table (theirs included) and writes it, with the machine it
 //! ran on, to `BENCHMARKS.md`. It exits with 1 when a budget is missed.
@@ -13,8 +13,6 @@
 mod browsing;
 #[path = "../tests/common/mod.rs"]
 mod common;
-#[path = "support/hashes.rs"]
-mod hashes;
 #[path = "support/lines.rs"]
 mod lines;
 #[path = "support/rounds.rs"]
@@ -24,14 +22,13 @@ mod tally;
 
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::process::Dashboard;
-use common::uploads::{draft, file_form, to_new_batch, upload_id, CONTOSO, NORTHWIND};
+use common::uploads::NORTHWIND;
 use common::*;
 use lines::Line;
 use tally::{hammer, ms, read_ok, Tally};
-use ztd_dashboard::model::operations::PartState;
 use ztd_dashboard::partner_center::{
     AccessToken, BatchId, CallContext, ClientConfig, CustomerId, NewDevice, PartnerCenterClient,
     RequestId,
@@ -112,21 +109,6 @@ fn ingest_line(group: &str, baseline: &str, what: &str, compared_with: &str, bud
         budget: format!("≤ {budget}×"),
         met: Some(met),
     }
-}
-
-/// A Get-WindowsAutopilotInfo CSV of 10,000 devices with realistic 4K hashes (4,000 base64
-/// characters: 3,000 bytes), about 40 MB.
-fn ten_thousand_devices() -> Vec<u8> {
-    use base64::Engine;
-    let mut csv = String::from("Device Serial Number,Windows Product ID,Hardware Hash\r\n");
-    for n in 0..10_000u32 {
-        // Unlike any hash the sandbox seeds.
-        let mut bytes = hashes::hash_bytes(700_000 + n, 3_000);
-        bytes[4] = 0x5A;
-        let hash = base64::engine::general_purpose::STANDARD.encode(bytes);
-        csv.push_str(&format!("BENCH10K-{n:05},,{hash}\r\n"));
-    }
-    csv.into_bytes()
 }
 
 /// Bytes on the wire for one page and the static files it names.
@@ -232,6 +214,7 @@ fn main() {
     lines.extend(lines::load("check"));
     lines.extend(lines::load("device_index"));
     lines.extend(lines::load("bulk"));
+    lines.extend(lines::load("upload"));
     // Minutes of a whole build from nothing, so not at every `make bench`: its last run.
     lines.extend(lines::load_measured_by("first_run", "make bench-first-run"));
     let mut table = String::from(
@@ -405,58 +388,6 @@ async fn measure() -> Vec<Line> {
         ),
         budget: "≤ 40 MB / ≤ 80 MB".into(),
         met: Some(idle <= 40 << 20 && busy <= 80 << 20 && crowd.errors.is_empty()),
-    });
-
-    // Submitting 10,000 devices in parts, until Partner Center accepted every part.
-    let uploader = &browsers[0];
-    let file = file_form("10k.csv", ten_thousand_devices());
-    let drafted = Instant::now();
-    let preview = draft(uploader, CONTOSO, to_new_batch(file, "Bench 10k")).await;
-    let drafted = drafted.elapsed();
-    lines.push(Line {
-        measurement: "upload a 10,000-device CSV: read, validate, store as a draft".into(),
-        compared_with: "—".into(),
-        value: format!("{:.2} s", drafted.as_secs_f64()),
-        budget: "—".into(),
-        met: None,
-    });
-    let upload_id = upload_id(&preview);
-    let store = app.store().await;
-    let started = Instant::now();
-    let submitted = uploader.post(&format!("{preview}/submit")).await;
-    assert_eq!(submitted.status(), 303);
-    let accepted_after = loop {
-        // Read as the dashboard reads them, so the benchmark follows the tables' shape.
-        let parts = store
-            .parts(&upload_id)
-            .await
-            .expect("the parts can be read");
-        if !parts.is_empty() && parts.iter().all(|p| p.state == PartState::Accepted) {
-            break Some(started.elapsed());
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            break None;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
-    lines.push(Line {
-        measurement: "submit 10,000 devices (parts of 500) until every part is accepted".into(),
-        compared_with: "—".into(),
-        value: accepted_after.map_or("not accepted within 60 s".into(), |t| {
-            format!("{:.2} s", t.as_secs_f64())
-        }),
-        budget: "≤ 2 s".into(),
-        met: Some(accepted_after.is_some_and(|t| t <= Duration::from_secs(2))),
-    });
-
-    // What the upload leaves behind: freed memory the allocators keep. No budget; reported.
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    lines.push(Line {
-        measurement: "server memory (RSS) 5 s after that upload".into(),
-        compared_with: "—".into(),
-        value: mib(dashboard.rss_bytes()),
-        budget: "—".into(),
-        met: None,
     });
 
     // The batch list again, when no list is reused: every page asks Partner Center. The same
