@@ -278,7 +278,8 @@ impl Store {
                 .bind(row.device.row as i64)
                 .execute(&mut *tx)
                 .await?;
-                insert_finding_codes(&mut tx, upload_id, &[(row.device.row, &findings)]).await?;
+                let row_findings = [(row.device.row, findings.as_slice())];
+                insert_finding_codes(&mut tx, self.backend(), upload_id, &row_findings).await?;
             }
         }
         tx.commit().await
