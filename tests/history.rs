@@ -404,7 +404,8 @@ async fn drafts_never_submitted_are_deleted_with_their_file_after_the_retention(
         &browser,
         CONTOSO,
         to_new_batch(
-            file_form("left.csv", autopilot_csv(9310, 2).into_bytes()),
+            // A workbook with other sheets: its file is kept with the draft.
+            file_form("left.xlsx", device_workbook()),
             "Left",
         ),
     )

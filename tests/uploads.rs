@@ -359,25 +359,18 @@ async fn refusals_are_clear_and_never_500() {
     );
 }
 
+/// How many files are kept with the upload at `address`.
+async fn stored_files(app: &TestApp, address: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM upload_files WHERE upload_id = $1")
+        .bind(upload_id(address).to_string())
+        .fetch_one(app.store().await.pool())
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn another_sheet_of_the_workbook_is_read_from_the_stored_file() {
-    use rust_xlsxwriter::Workbook;
-    let mut workbook = Workbook::new();
-    workbook
-        .add_worksheet()
-        .set_name("Notes")
-        .unwrap()
-        .write_string(0, 0, "Two device sheets follow")
-        .unwrap();
-    for (name, first, count) in [("Laptops", 500u32, 2u32), ("Desktops", 600, 1)] {
-        let sheet = workbook.add_worksheet();
-        sheet.set_name(name).unwrap();
-        sheet.write_string(0, 0, "Hardware Hash").unwrap();
-        for (i, n) in (first..first + count).enumerate() {
-            sheet.write_string(i as u32 + 1, 0, hash(n)).unwrap();
-        }
-    }
-    let bytes = workbook.save_to_buffer().unwrap();
+    let bytes = device_workbook();
     let app = spawn_app().await;
     let browser = signed_in(&app).await;
     let preview = draft(
@@ -393,6 +386,18 @@ async fn another_sheet_of_the_workbook_is_read_from_the_stored_file() {
         page.contains("Read another sheet of the workbook"),
         "{page}"
     );
+    // The file is kept for that; a file with nothing else to read is not.
+    let kept = draft(
+        &browser,
+        NORTHWIND,
+        to_new_batch(
+            file_form("one.csv", autopilot_csv(610, 1).into_bytes()),
+            "One",
+        ),
+    )
+    .await;
+    assert_eq!(stored_files(&app, &preview).await, 1);
+    assert_eq!(stored_files(&app, &kept).await, 0);
 
     let switched = post_form(
         &browser,

@@ -33,6 +33,27 @@ pub fn file_form(name: &str, bytes: Vec<u8>) -> Form {
     Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()))
 }
 
+/// A workbook of three sheets: "Notes" (no devices), "Laptops" (hashes 500 and 501) and
+/// "Desktops" (hash 600); the first with devices is read first.
+pub fn device_workbook() -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    workbook
+        .add_worksheet()
+        .set_name("Notes")
+        .unwrap()
+        .write_string(0, 0, "Two device sheets follow")
+        .unwrap();
+    for (name, first, count) in [("Laptops", 500u32, 2u32), ("Desktops", 600, 1)] {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(name).unwrap();
+        sheet.write_string(0, 0, "Hardware Hash").unwrap();
+        for (i, n) in (first..first + count).enumerate() {
+            sheet.write_string(i as u32 + 1, 0, hash(n)).unwrap();
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
 pub fn to_new_batch(form: Form, batch: &str) -> Form {
     form.text("target", "new")
         .text("batch_name", batch.to_string())

@@ -45,6 +45,14 @@ pub struct InputReport {
     pub findings: Vec<Finding>,
 }
 
+impl InputReport {
+    /// A workbook with sheets besides the one read: the preview offers to read another, from
+    /// the file kept with the draft.
+    pub fn has_other_sheets(&self) -> bool {
+        self.sheets.len() > 1
+    }
+}
+
 /// An upload: the operation it is, and what only an upload has.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Upload {
