@@ -228,6 +228,7 @@ impl Application {
             }
             Err(e) => return Err(StartupError::Database(e.to_string())),
         }
+        tokio::spawn(super::memory::give_back());
         tokio::spawn(auth::expire_sign_ins(state.clone()));
         tokio::spawn(uploads::retention::delete_old_drafts(state.clone()));
         match reconcile::at_start(&state).await {
