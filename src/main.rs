@@ -157,6 +157,7 @@ fn main() -> ExitCode {
     if let Some(Command::Check(args)) = &cli.command {
         return check(args);
     }
+    ztd_dashboard::server::memory::configure();
     match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime.block_on(serve(cli)),
         Err(error) => {

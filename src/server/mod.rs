@@ -21,7 +21,7 @@ pub mod form_fields;
 mod headers;
 mod health;
 pub mod leases;
-mod memory;
+pub mod memory;
 pub mod metrics;
 pub mod oidc;
 pub mod operation_pages;
