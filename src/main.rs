@@ -150,16 +150,23 @@ impl LogFormat {
     }
 }
 
+/// What runs as a service: under a runtime, with the log set up.
+enum Service {
+    Dashboard,
+    Sandbox(SandboxArgs),
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    // `check` reads files and prints a report: no runtime, no log. Its start-up is part of
-    // every run a person times (`make bench`: whole processes against `cat`).
-    if let Some(Command::Check(args)) = &cli.command {
-        return check(args);
-    }
+    let service = match Cli::parse().command {
+        // `check` reads files and prints a report: no runtime, no log. Its start-up is part
+        // of every run a person times (`make bench`: whole processes against `cat`).
+        Some(Command::Check(args)) => return check(&args),
+        None | Some(Command::Serve) => Service::Dashboard,
+        Some(Command::Sandbox(args)) => Service::Sandbox(args),
+    };
     ztd_dashboard::server::memory::configure();
     match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime.block_on(serve(cli)),
+        Ok(runtime) => runtime.block_on(serve(service)),
         Err(error) => {
             eprintln!("ztd-dashboard: cannot start: {error}");
             ExitCode::from(2)
@@ -167,7 +174,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(cli: Cli) -> ExitCode {
+async fn serve(service: Service) -> ExitCode {
     let Some(format) = LogFormat::from_env() else {
         eprintln!("invalid configuration: ZTD_LOG_FORMAT: expected text or json");
         return ExitCode::from(2);
@@ -183,10 +190,9 @@ async fn serve(cli: Cli) -> ExitCode {
         // Partner Center call's correlation id) beside its own.
         LogFormat::Json => logs.json().with_span_list(true).init(),
     }
-    match cli.command {
-        None | Some(Command::Serve) => run_dashboard(format).await,
-        Some(Command::Sandbox(args)) => run_sandbox(args).await,
-        Some(Command::Check(args)) => check(&args),
+    match service {
+        Service::Dashboard => run_dashboard(format).await,
+        Service::Sandbox(args) => run_sandbox(args).await,
     }
 }
 

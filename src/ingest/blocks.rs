@@ -36,26 +36,59 @@ fn read_in_blocks_of(
     keep: Keep,
 ) -> Result<Ingested, ReadError> {
     let mut blocks = Blocks { input, size };
-    let (block, last) = blocks.first()?;
-    let (decoder, mark) = BlockDecoder::for_start(&block);
-    match read_with(&mut blocks, block, mark, last, decoder, limits, keep)? {
+    let start = blocks.start()?;
+    match read_from(&mut blocks, start, limits, keep)? {
         Some(ingested) => Ok(ingested),
         None => {
-            blocks.input.seek(SeekFrom::Start(0)).map_err(unreadable)?;
-            let (block, last) = blocks.first()?;
-            let decoder = BlockDecoder::windows_1252();
+            let start = blocks.restart_as_windows_1252()?;
             Ok(
-                read_with(&mut blocks, block, 0, last, decoder, limits, keep)?
+                read_from(&mut blocks, start, limits, keep)?
                     .expect("Windows-1252 reads every byte"),
             )
         }
     }
 }
 
+/// Where a reading starts: the first block, how many of its bytes are a byte-order mark,
+/// whether it is also the last, and the decoder the text is read with.
+struct Start {
+    block: Vec<u8>,
+    skip: usize,
+    last: bool,
+    decoder: BlockDecoder,
+}
+
 /// The input, a block at a time.
 struct Blocks<'r, R> {
     input: &'r mut R,
     size: usize,
+}
+
+impl<R: Read + Seek> Blocks<'_, R> {
+    /// The first block, with the decoder its start says (a byte-order mark, or UTF-8 until
+    /// shown otherwise).
+    fn start(&mut self) -> Result<Start, ReadError> {
+        let (block, last) = self.first()?;
+        let (decoder, skip) = BlockDecoder::for_start(&block);
+        Ok(Start {
+            block,
+            skip,
+            last,
+            decoder,
+        })
+    }
+
+    /// The first block again, to be read as Windows-1252.
+    fn restart_as_windows_1252(&mut self) -> Result<Start, ReadError> {
+        self.input.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+        let (block, last) = self.first()?;
+        Ok(Start {
+            block,
+            skip: 0,
+            last,
+            decoder: BlockDecoder::windows_1252(),
+        })
+    }
 }
 
 impl<R: Read> Blocks<'_, R> {
@@ -83,17 +116,19 @@ impl<R: Read> Blocks<'_, R> {
     }
 }
 
-/// Reads the text whose first block is `block` (its first `skip` bytes a byte-order mark).
-/// `None` when the bytes turned out not to be UTF-8.
-fn read_with<R: Read>(
+/// Reads the text from its `start` on. `None` when the bytes turned out not to be UTF-8.
+fn read_from<R: Read>(
     blocks: &mut Blocks<'_, R>,
-    mut block: Vec<u8>,
-    skip: usize,
-    mut last: bool,
-    mut decoder: BlockDecoder,
+    start: Start,
     limits: &Limits,
     keep: Keep,
 ) -> Result<Option<Ingested>, ReadError> {
+    let Start {
+        mut block,
+        skip,
+        mut last,
+        mut decoder,
+    } = start;
     let mut table = Table::new(limits.max_rows, keep);
     // What is decoded and not yet split into lines.
     let mut text = String::new();
