@@ -79,21 +79,28 @@ impl BlockDecoder {
     pub fn decode(&mut self, bytes: &[u8], text: &mut String, last: bool) -> Result<(), NotUtf8> {
         match &mut self.decoding {
             Decoding::Utf8 { pending } => {
-                let joined;
-                let bytes = if pending.is_empty() {
-                    bytes
-                } else {
-                    pending.extend_from_slice(bytes);
-                    joined = std::mem::take(pending);
-                    &joined[..]
-                };
+                let mut bytes = bytes;
+                if !pending.is_empty() {
+                    // The character the last block ended in: completed from this one's first
+                    // bytes, not by copying this block behind it.
+                    let width = utf8_width(pending[0]);
+                    let take = (width - pending.len()).min(bytes.len());
+                    pending.extend_from_slice(&bytes[..take]);
+                    bytes = &bytes[take..];
+                    if pending.len() < width {
+                        // Still cut (a block of a byte or two): complete it from the next.
+                        return if last { Err(NotUtf8) } else { Ok(()) };
+                    }
+                    text.push_str(std::str::from_utf8(pending).map_err(|_| NotUtf8)?);
+                    pending.clear();
+                }
                 // simdutf8 says yes or no several times faster than the standard library.
                 match simdutf8::compat::from_utf8(bytes) {
                     Ok(valid) => text.push_str(valid),
                     Err(error) if error.error_len().is_none() && !last => {
                         let (valid, cut) = bytes.split_at(error.valid_up_to());
-                        // Checked just above: the bytes before the error are UTF-8.
-                        text.push_str(std::str::from_utf8(valid).map_err(|_| NotUtf8)?);
+                        // SAFETY: simdutf8 has just found these bytes to be UTF-8.
+                        text.push_str(unsafe { std::str::from_utf8_unchecked(valid) });
                         pending.extend_from_slice(cut);
                     }
                     Err(_) => return Err(NotUtf8),
@@ -115,6 +122,17 @@ impl BlockDecoder {
             }
         }
         Ok(())
+    }
+}
+
+/// The bytes of the UTF-8 character `lead` starts (1 for a byte that starts none, which then
+/// fails the check).
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => 1,
     }
 }
 
