@@ -16,10 +16,11 @@
 mod common;
 #[path = "support/lines.rs"]
 mod lines;
+#[path = "support/postgres.rs"]
+mod postgres;
 #[path = "support/tally.rs"]
 mod tally;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -245,22 +246,9 @@ fn main() {
         .build()
         .expect("a runtime");
     let mut lines = runtime.block_on(measure_on(None, true));
-    let postgres = Command::new("bash")
-        .args(["scripts/postgres.sh", "url"])
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .filter(|url| !url.is_empty());
-    match postgres {
+    match postgres::url() {
         Some(url) => lines.extend(runtime.block_on(measure_on(Some(url), false))),
-        None => lines.push(Line {
-            measurement: "the device index on PostgreSQL".into(),
-            compared_with: "—".into(),
-            value: "not measured: no PostgreSQL server answers (`scripts/postgres.sh start`)"
-                .into(),
-            budget: "p99 < 50 ms".into(),
-            met: Some(false),
-        }),
+        None => lines.push(postgres::not_measured("the device index", "p99 < 50 ms")),
     }
     for line in &lines {
         println!("{}: {}", line.measurement, line.value);

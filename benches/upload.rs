@@ -12,6 +12,8 @@ mod common;
 mod hashes;
 #[path = "support/lines.rs"]
 mod lines;
+#[path = "support/postgres.rs"]
+mod postgres;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -183,22 +185,9 @@ fn main() {
         .build()
         .expect("a runtime");
     let mut lines = runtime.block_on(measure_on(None, &file, checked));
-    let postgres = Command::new("bash")
-        .args(["scripts/postgres.sh", "url"])
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .filter(|url| !url.is_empty());
-    match postgres {
+    match postgres::url() {
         Some(url) => lines.extend(runtime.block_on(measure_on(Some(url), &file, checked))),
-        None => lines.push(Line {
-            measurement: "the web upload on PostgreSQL".into(),
-            compared_with: "—".into(),
-            value: "not measured: no PostgreSQL server answers (`scripts/postgres.sh start`)"
-                .into(),
-            budget: "≤ 1 s".into(),
-            met: Some(false),
-        }),
+        None => lines.push(postgres::not_measured("the web upload", "≤ 1 s")),
     }
     for line in &lines {
         println!("{}: {} ({})", line.measurement, line.value, line.budget);
