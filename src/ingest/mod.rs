@@ -29,8 +29,9 @@ pub use header::{Column, Field};
 pub use known_devices::{
     already_registered, not_checked, registered_elsewhere, ExistingDevice, IndexedMatch,
 };
+pub use repeats::duplicate_findings;
 pub use report::{Check, Finding, Severity};
-pub use validate::{duplicate_findings, group_tag_counts, DeviceRow, Keep};
+pub use validate::{group_tag_counts, DeviceRow, Keep};
 
 use std::io::{Cursor, Read, Seek, SeekFrom};
 

@@ -7,7 +7,7 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 use xxhash_rust::xxh3::{xxh3_128_with_seed, Xxh3};
 
 use super::report::{Check, Finding};
-use super::validate::Values;
+use super::validate::{DeviceRow, Values};
 
 /// The ways two rows can be the same device.
 #[derive(Clone, Copy)]
@@ -123,4 +123,13 @@ impl Repeats {
         }
         finding
     }
+}
+
+/// The repeats among `devices` (in row order), for checking again after rows were removed.
+pub fn duplicate_findings(devices: &[DeviceRow]) -> Vec<Finding> {
+    let mut repeats = Repeats::default();
+    devices
+        .iter()
+        .filter_map(|device| repeats.check(&Values::of(device)))
+        .collect()
 }

@@ -165,7 +165,7 @@ impl<'a> Values<'a> {
         }
     }
 
-    fn of(device: &'a DeviceRow) -> Self {
+    pub(super) fn of(device: &'a DeviceRow) -> Self {
         let borrowed = |value: &'a Option<String>| value.as_deref().map(Cow::Borrowed);
         Values {
             row: device.row,
@@ -225,15 +225,6 @@ fn combination(device: &Values, findings: &mut Vec<Finding>) {
         )
     };
     findings.push(Finding::error(Some(device.row), None, check, message));
-}
-
-/// The repeats among `devices` (in row order), for checking again after rows were removed.
-pub fn duplicate_findings(devices: &[DeviceRow]) -> Vec<Finding> {
-    let mut repeats = Repeats::default();
-    devices
-        .iter()
-        .filter_map(|device| repeats.check(&Values::of(device)))
-        .collect()
 }
 
 /// Partner Center's batch name becomes the group tag of every device in it, so a per-row

@@ -126,6 +126,7 @@ pub struct PreviewView {
     pub upload: UploadSummary,
     /// How the input was read: format, encoding, delimiter, sheet, header row.
     pub description: String,
+    /// The workbook's sheets, when another than the one read can be read; empty otherwise.
     pub sheets: Vec<String>,
     pub columns: Vec<(String, Option<String>)>,
     pub file_findings: Vec<FindingView>,

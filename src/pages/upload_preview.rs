@@ -102,7 +102,7 @@ fn Preview(data: PreviewView) -> impl IntoView {
             </dd>
         </dl>
         <FileFindings findings=data.file_findings.clone()/>
-        {(!not_draft && data.sheets.len() > 1).then(|| view! { <SheetPicker base=base.clone() sheets=data.sheets.clone()/> })}
+        {(!not_draft && !data.sheets.is_empty()).then(|| view! { <SheetPicker base=base.clone() sheets=data.sheets.clone()/> })}
         <SplitPanel base=base.clone() customer_id=customer.id.clone() editable=!not_draft
             tags=data.group_tags.clone() parts=data.split_parts.clone()/>
         {(!not_draft).then(|| view! { <SubmitPanel data=data.clone()/> })}

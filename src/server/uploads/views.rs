@@ -80,11 +80,17 @@ pub async fn upload_preview(
         })
         .collect();
     let report = upload.report.clone();
+    let other_sheets = report.has_other_sheets();
     Ok(PreviewView {
         customer,
         upload: summary(&upload),
         description: report.description,
-        sheets: report.sheets,
+        // Only when there is another sheet to read: the picker shows when this is not empty.
+        sheets: if other_sheets {
+            report.sheets
+        } else {
+            Vec::new()
+        },
         columns: report.columns,
         // The split offer explains group tags with live counts; the reader's note would repeat it.
         file_findings: report
