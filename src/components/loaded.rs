@@ -47,9 +47,20 @@ where
     };
     let fallback = move || view! { <p>{loading}</p> };
     let pending = RwSignal::new(false);
+    // Only the browser follows the pending state: the server renders a page once, complete,
+    // so nothing is pending there. Asked on the server too, `Transition` runs an effect that
+    // reads its task list while the page's data, on the other worker thread, writes it; the
+    // signal is read with a lock that does not wait, and a read that meets the write panics
+    // as "a reactive value that has already been disposed" (a dozen times a second under
+    // load, each panic's report costing time and memory).
+    #[cfg(feature = "ssr")]
+    let transition = view! { <Transition fallback>{content}</Transition> };
+    #[cfg(not(feature = "ssr"))]
+    let transition =
+        view! { <Transition fallback set_pending=pending.write_only()>{content}</Transition> };
     view! {
         <div class="loaded" aria-busy=move || (pending.get() && !polled).to_string()>
-            <Transition fallback set_pending=pending.write_only()>{content}</Transition>
+            {transition}
         </div>
     }
 }
