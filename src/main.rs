@@ -190,6 +190,7 @@ async fn serve(service: Service) -> ExitCode {
         // Partner Center call's correlation id) beside its own.
         LogFormat::Json => logs.json().with_span_list(true).init(),
     }
+    ztd_dashboard::server::panics::report();
     match service {
         Service::Dashboard => run_dashboard(format).await,
         Service::Sandbox(args) => run_sandbox(args).await,

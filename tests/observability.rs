@@ -8,34 +8,11 @@ mod common;
 
 use std::time::Duration;
 
+use common::metrics::{metric, scrape};
 use common::process::Dashboard;
 use common::uploads::*;
 use common::*;
 use ztd_dashboard::sandbox::FaultSettings;
-
-/// The sum of the samples of `name` whose labels include every one of `having`.
-fn metric(text: &str, name: &str, having: &[(&str, &str)]) -> f64 {
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter(|line| {
-            line.starts_with(&format!("{name}{{")) || line.starts_with(&format!("{name} "))
-        })
-        .filter(|line| {
-            having
-                .iter()
-                .all(|(key, value)| line.contains(&format!("{key}=\"{value}\"")))
-        })
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
-
-async fn scrape(address: &str) -> String {
-    let response = reqwest::get(format!("http://{address}/metrics"))
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.text().await.unwrap()
-}
 
 /// The log lines (JSON objects) that mention `needle`, once one of them also has `until`.
 async fn log_lines(log: &std::path::Path, needle: &str, until: &str) -> Vec<serde_json::Value> {
@@ -152,6 +129,11 @@ async fn a_request_id_ties_the_answer_the_log_and_partner_center_together_and_me
         ) >= 1.0
     );
     assert!(metric(&after, "ztd_http_request_duration_seconds_count", &[]) > 0.0);
+    // Shown at 0 from the start, for an alert to watch (src/server/panics.rs counts them).
+    assert!(
+        after.lines().any(|line| line == "ztd_panics_total 0"),
+        "{after}"
+    );
     assert_eq!(
         metric(
             &after,

@@ -3,7 +3,7 @@
 //! Counted where it happens, through the `metrics` facade: HTTP requests by route and status
 //! with their latency ([`super::access_log`]), Partner Center calls by operation and outcome,
 //! retries included (`partner_center::client`), work taken over from a dead replica
-//! ([`super::reconcile`]). Read when scraped: operations by kind and state, the database
+//! ([`super::reconcile`]), panics ([`super::panics`]). Read when scraped: operations by kind and state, the database
 //! pool's use, and the build's version. `metrics` has one recorder per process: the first
 //! dashboard of a process with a metrics listener installs it, and every later one (tests
 //! start many) shares it.
@@ -24,6 +24,7 @@ pub const HTTP_DURATION: &str = "ztd_http_request_duration_seconds";
 pub const PARTNER_CENTER_CALLS: &str = "ztd_partner_center_calls_total";
 pub const PARTNER_CENTER_RETRIES: &str = "ztd_partner_center_retries_total";
 pub const LEASE_TAKEOVERS: &str = "ztd_lease_takeovers_total";
+pub const PANICS: &str = "ztd_panics_total";
 const OPERATIONS: &str = "ztd_operations";
 const POOL_CONNECTIONS: &str = "ztd_db_pool_connections";
 const BUILD_INFO: &str = "ztd_build_info";
@@ -34,7 +35,7 @@ const SECONDS: [f64; 12] = [
 ];
 
 /// The process's recorder, installed once.
-fn recorder() -> &'static PrometheusHandle {
+pub(super) fn recorder() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         PrometheusBuilder::new()
@@ -48,6 +49,8 @@ fn recorder() -> &'static PrometheusHandle {
 /// Serves `GET /metrics` on `addr` for the life of the process; returns the bound address.
 pub async fn serve(addr: SocketAddr, state: AppState) -> std::io::Result<SocketAddr> {
     recorder();
+    // Shown from the start, so that an alert on its increase has a series to watch.
+    metrics::counter!(PANICS).increment(0);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     let app = Router::new()
