@@ -7,7 +7,9 @@
 //! Microsoft but pointed at a sandbox in this process, which first gets 100 batches for one
 //! customer. Each comparison runs both sides in one run, on the same machine, under the same
 //! load; the reading ratios are the middle of five rounds of both sides in turns, each side
-//! in a process of its own (support/rounds.rs).
+//! in a process of its own (support/rounds.rs), and so is the batch list's throughput beside
+//! the sandbox's endpoint. No task of the dashboard may panic under the loads (its metrics
+//! count them).
 
 #[path = "support/browsing.rs"]
 mod browsing;
@@ -51,6 +53,20 @@ async fn browse(browsers: &Arc<Vec<Browser>>, path: &str, seconds: u64) -> Tally
         }
     })
     .await
+}
+
+/// One round of the batch-list page against the sandbox's endpoint.
+struct Round {
+    page_rate: f64,
+    page_p99: Duration,
+    api_rate: f64,
+    api_p99: Duration,
+}
+
+impl Round {
+    fn ratio(&self) -> f64 {
+        self.page_rate / self.api_rate
+    }
 }
 
 fn kib(bytes: u64) -> String {
@@ -298,14 +314,26 @@ async fn measure() -> Vec<Line> {
     }
     let app = Arc::new(TestApp::for_process(port, &sandbox).await);
     // Shared with the memory sampler below.
-    let dashboard =
-        Arc::new(Dashboard::start(port, &app, &sandbox, &[("ZTD_SITE_ROOT", "target/site")]).await);
+    let metrics_addr = format!("127.0.0.1:{}", free_port());
+    let dashboard = Arc::new(
+        Dashboard::start(
+            port,
+            &app,
+            &sandbox,
+            &[
+                ("ZTD_SITE_ROOT", "target/site"),
+                ("ZTD_METRICS_ADDR", &metrics_addr),
+            ],
+        )
+        .await,
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = dashboard.rss_bytes();
 
     // The batch list, against the sandbox's own endpoint it is made from.
     const USERS: usize = 50;
     const SECONDS: u64 = 15;
+    const ROUND_SECONDS: u64 = 3;
     let browsers: Arc<Vec<Browser>> = Arc::new(
         futures::future::join_all((0..USERS).map(|_| async {
             let browser = Browser::new(&app);
@@ -322,39 +350,59 @@ async fn measure() -> Vec<Line> {
         page.contains("Bench batch 099"),
         "the page lists the batches"
     );
-    let mut page_load = browse(&browsers, &page_path, SECONDS).await;
+    // In rounds, the page then the endpoint in each, the middle round's ratio shown (as the
+    // reading ratios, support/rounds.rs): one 15-s window per side read 61–97% on the same
+    // build, as this machine's speed drifted between them.
     let api = reqwest::Client::new();
     let endpoint = format!(
         "{}/v1/customers/{NORTHWIND}/deviceBatches",
         sandbox.base_url()
     );
-    let mut api_load = hammer(USERS, SECONDS, move |_| {
-        let api = api.clone();
-        let endpoint = endpoint.clone();
-        let token = token.clone();
-        async move { read_ok(api.get(&endpoint).bearer_auth(&token), "api").await }
-    })
-    .await;
-    let (page_rate, api_rate) = (page_load.throughput(), api_load.throughput());
-    let (page_p99, api_p99) = (page_load.percentile(0.99), api_load.percentile(0.99));
+    let mut measured = Vec::new();
+    let mut errors = 0;
+    for _ in 0..rounds::ROUNDS {
+        let mut page_load = browse(&browsers, &page_path, ROUND_SECONDS).await;
+        let mut api_load = hammer(USERS, ROUND_SECONDS, {
+            let (api, endpoint, token) = (api.clone(), endpoint.clone(), token.clone());
+            move |_| {
+                let (api, endpoint, token) = (api.clone(), endpoint.clone(), token.clone());
+                async move { read_ok(api.get(&endpoint).bearer_auth(&token), "api").await }
+            }
+        })
+        .await;
+        errors += page_load.errors.len() + api_load.errors.len();
+        measured.push(Round {
+            page_rate: page_load.throughput(),
+            page_p99: page_load.percentile(0.99),
+            api_rate: api_load.throughput(),
+            api_p99: api_load.percentile(0.99),
+        });
+    }
+    measured.sort_by(|a, b| a.ratio().total_cmp(&b.ratio()));
+    let middle = &measured[measured.len() / 2];
+    let (api_rate, api_p99) = (middle.api_rate, middle.api_p99);
+    let panics = common::metrics::panics(&metrics_addr).await;
     lines.push(Line {
         measurement: format!(
-            "batch-list page (100 batches), {USERS} users, {SECONDS} s (a list seen is reused for 5 s)"
+            "batch-list page (100 batches), {USERS} users, {} rounds of {ROUND_SECONDS} s each side (a list seen is reused for 5 s)",
+            rounds::ROUNDS
         ),
         compared_with: "the sandbox's batch endpoint, same load".into(),
         value: format!(
-            "{page_rate:.0}/s vs {api_rate:.0}/s ({:.0}%); p99 {:.1} ms vs {:.1} ms; errors {}",
-            100.0 * page_rate / api_rate,
-            ms(page_p99),
+            "{:.0}/s vs {api_rate:.0}/s ({:.0}%, the middle round; {:.0}–{:.0}%); p99 {:.1} ms vs {:.1} ms; errors {errors}, panics {panics}",
+            middle.page_rate,
+            100.0 * middle.ratio(),
+            100.0 * measured[0].ratio(),
+            100.0 * measured[measured.len() - 1].ratio(),
+            ms(middle.page_p99),
             ms(api_p99),
-            page_load.errors.len() + api_load.errors.len()
         ),
         budget: "≥ 80% of its throughput; p99 ≤ its p99 + 10 ms".into(),
         met: Some(
-            page_rate >= 0.8 * api_rate
-                && page_p99 <= api_p99 + Duration::from_millis(10)
-                && page_load.errors.is_empty()
-                && api_load.errors.is_empty(),
+            middle.ratio() >= 0.8
+                && middle.page_p99 <= api_p99 + Duration::from_millis(10)
+                && errors == 0
+                && panics == 0,
         ),
     });
 
@@ -371,15 +419,17 @@ async fn measure() -> Vec<Line> {
             }
         }
     });
+    let panics_before = common::metrics::panics(&metrics_addr).await;
     let mut crowd = browsing::crowd(app.clone(), 200, 20).await;
     sampler.abort();
     let _ = sampler.await;
     let busy = watching.load(std::sync::atomic::Ordering::SeqCst);
+    let panics = common::metrics::panics(&metrics_addr).await - panics_before;
     lines.push(Line {
         measurement: "server memory (RSS): idle / 200 signed-in people browsing".into(),
         compared_with: "—".into(),
         value: format!(
-            "{} / {} ({:.0} pages/s, p99 {:.0} ms, errors {})",
+            "{} / {} ({:.0} pages/s, p99 {:.0} ms, errors {}, panics {panics})",
             mib(idle),
             mib(busy),
             crowd.throughput(),
@@ -387,7 +437,7 @@ async fn measure() -> Vec<Line> {
             crowd.errors.len()
         ),
         budget: "≤ 40 MB / ≤ 80 MB".into(),
-        met: Some(idle <= 40 << 20 && busy <= 80 << 20 && crowd.errors.is_empty()),
+        met: Some(idle <= 40 << 20 && busy <= 80 << 20 && crowd.errors.is_empty() && panics == 0),
     });
 
     // The batch list again, when no list is reused: every page asks Partner Center. The same
