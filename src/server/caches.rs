@@ -1,5 +1,6 @@
 //! What the dashboard remembers in memory between one sign-in's requests: the customers it
-//! may open, the batch lists it just saw, and the cursors of the lists it paged through.
+//! may open, the batch lists it just saw, and the cursors of the lists it paged through (and,
+//! on SQLite, the sessions themselves: `super::sessions`).
 //!
 //! All of it spares Partner Center (its quota is per partner) and the user repeated calls,
 //! and the first two keep pages working through a moment of Partner Center trouble. None of
@@ -18,14 +19,14 @@ use crate::server::store::Store;
 
 /// A map behind a lock that a panicking holder cannot leave unusable, with at most
 /// `capacity` keys, each value kept for `lifetime` after it was written.
-struct BoundedMap<K, V> {
+pub(super) struct BoundedMap<K, V> {
     entries: Mutex<HashMap<K, (Instant, V)>>,
     capacity: usize,
     lifetime: Duration,
 }
 
 impl<K: Hash + Eq, V: Clone> BoundedMap<K, V> {
-    fn new(capacity: usize, lifetime: Duration) -> Self {
+    pub(super) fn new(capacity: usize, lifetime: Duration) -> Self {
         BoundedMap {
             entries: Mutex::new(HashMap::new()),
             capacity,
@@ -34,14 +35,18 @@ impl<K: Hash + Eq, V: Clone> BoundedMap<K, V> {
     }
 
     /// The value, if it is within its lifetime.
-    fn get(&self, key: &K) -> Option<V> {
+    pub(super) fn get(&self, key: &K) -> Option<V> {
         let entries = self.lock();
         let (at, value) = entries.get(key)?;
         (at.elapsed() < self.lifetime).then(|| value.clone())
     }
 
-    fn insert(&self, key: K, value: V) {
+    pub(super) fn insert(&self, key: K, value: V) {
         self.room_for(&key).insert(key, (Instant::now(), value));
+    }
+
+    pub(super) fn remove(&self, key: &K) {
+        self.lock().remove(key);
     }
 
     /// Changes the value in place, starting from the default when there is none.

@@ -3,31 +3,93 @@
 //! A record holds who is signed in and the sign-in's state, never a token.
 //! Rows are keyed by a SHA-256 of the session id, so that reading the table (a backup, a
 //! replica's database account) does not give anyone a cookie that signs them in.
+//!
+//! On SQLite the records are also kept in memory ([`Remembered`]): every request reads its
+//! session, and that read was a fifth of the work of serving a page (sqlx hands each SQLite
+//! query to a thread of its own and waits for the answer). One process owns a SQLite file,
+//! and every write goes through it to both, so memory never disagrees with the table. On
+//! PostgreSQL, where a replica cannot see another's writes, every read goes to the database.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use tower_sessions::cookie::time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
-use super::store::Store;
+use super::caches::BoundedMap;
+use super::store::{Backend, Store};
 
 #[derive(Clone)]
 pub struct Sessions {
     store: Store,
+    remembered: Option<Arc<Remembered>>,
 }
 
-/// The store trait asks for `Debug`; the pool has nothing worth printing.
+/// The records read or written lately, by session id; each also holds its own expiry, which
+/// a read checks. At most 10,000 (then forgotten together, and read again from the table).
+struct Remembered {
+    records: BoundedMap<Id, Record>,
+    /// Counts the writes. A record read from the table is remembered only if no write came
+    /// between the read and now: a sign-out during a slow read must not bring the session
+    /// back. Checked and changed under this lock, with the record set or dropped.
+    writes: Mutex<u64>,
+}
+
+/// How long a record is answered from memory before it is read again.
+const REMEMBERED_FOR: Duration = Duration::from_secs(60);
+
+impl Remembered {
+    fn writes(&self) -> MutexGuard<'_, u64> {
+        self.writes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// After a write of the table: `record` as it now is there, or none (deleted).
+    fn written(&self, id: &Id, record: Option<&Record>) {
+        let mut writes = self.writes();
+        *writes += 1;
+        match record {
+            Some(record) => self.records.insert(*id, record.clone()),
+            None => self.records.remove(id),
+        }
+    }
+
+    /// After a read of the table that began when the count of writes was `writes_before`.
+    fn read(&self, record: &Record, writes_before: u64) {
+        let writes = self.writes();
+        if *writes == writes_before {
+            self.records.insert(record.id, record.clone());
+        }
+    }
+}
+
+/// The store trait asks for `Debug`; the pool and the records have nothing worth printing.
 impl std::fmt::Debug for Sessions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sessions")
             .field("backend", &self.store.backend())
+            .field("remembered", &self.remembered.is_some())
             .finish()
     }
 }
 
 impl Sessions {
     pub fn new(store: Store) -> Self {
-        Sessions { store }
+        let remembered = (store.backend() == Backend::Sqlite).then(|| {
+            Arc::new(Remembered {
+                records: BoundedMap::new(10_000, REMEMBERED_FOR),
+                writes: Mutex::new(0),
+            })
+        });
+        Sessions { store, remembered }
+    }
+
+    /// After a write of the table: the record as it now is there, or none (deleted).
+    fn written(&self, id: &Id, record: Option<&Record>) {
+        if let Some(remembered) = &self.remembered {
+            remembered.written(id, record);
+        }
     }
 
     /// Inserts the record, doing `on_conflict` (an `ON CONFLICT (id)` action) when its id is
@@ -85,6 +147,7 @@ impl SessionStore for Sessions {
         while !self.write(record, "DO NOTHING").await? {
             record.id = Id::default();
         }
+        self.written(&record.id, Some(record));
         Ok(())
     }
 
@@ -93,16 +156,25 @@ impl SessionStore for Sessions {
             record,
             "DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at",
         )
-        .await
-        .map(|_| ())
+        .await?;
+        self.written(&record.id, Some(record));
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let now = OffsetDateTime::now_utc();
+        let mut writes_before = 0;
+        if let Some(remembered) = &self.remembered {
+            if let Some(record) = remembered.records.get(id) {
+                return Ok((record.expiry_date > now).then_some(record));
+            }
+            writes_before = *remembered.writes();
+        }
         let found: Option<(String, i64)> = sqlx::query_as(
             "SELECT record, expires_at FROM sessions WHERE id = $1 AND expires_at > $2",
         )
         .bind(key(id))
-        .bind(OffsetDateTime::now_utc().unix_timestamp())
+        .bind(now.unix_timestamp())
         .fetch_optional(self.store.pool())
         .await
         .map_err(backend)?;
@@ -110,12 +182,16 @@ impl SessionStore for Sessions {
             return Ok(None);
         };
         let decode = |e: String| session_store::Error::Decode(e);
-        Ok(Some(Record {
+        let record = Record {
             id: *id,
             data: serde_json::from_str(&data).map_err(|e| decode(e.to_string()))?,
             expiry_date: OffsetDateTime::from_unix_timestamp(expires_at)
                 .map_err(|e| decode(e.to_string()))?,
-        }))
+        };
+        if let Some(remembered) = &self.remembered {
+            remembered.read(&record, writes_before);
+        }
+        Ok(Some(record))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
@@ -124,6 +200,7 @@ impl SessionStore for Sessions {
             .execute(self.store.pool())
             .await
             .map_err(backend)?;
+        self.written(id, None);
         Ok(())
     }
 }
@@ -137,5 +214,73 @@ impl ExpiredDeletion for Sessions {
             .await
             .map_err(backend)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn sqlite_sessions() -> (Sessions, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("ztd-sessions-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}/sessions.db", dir.display());
+        (Sessions::new(Store::open(&url).await.unwrap()), dir)
+    }
+
+    fn record(who: &str) -> Record {
+        let mut data = std::collections::HashMap::new();
+        data.insert("who".to_string(), serde_json::json!(who));
+        Record {
+            id: Id::default(),
+            data,
+            expiry_date: OffsetDateTime::now_utc()
+                + tower_sessions::cookie::time::Duration::hours(1),
+        }
+    }
+
+    #[tokio::test]
+    async fn on_sqlite_a_session_is_read_from_memory_and_every_write_goes_to_both() {
+        let (sessions, dir) = sqlite_sessions().await;
+        let mut signed_in = record("alex");
+        sessions.create(&mut signed_in).await.unwrap();
+        // The row gone behind the store's back: the record is still answered, from memory.
+        sqlx::query("DELETE FROM sessions")
+            .execute(sessions.store.pool())
+            .await
+            .unwrap();
+        let read = sessions.load(&signed_in.id).await.unwrap();
+        assert_eq!(read.map(|r| r.data), Some(signed_in.data.clone()));
+
+        let mut changed = signed_in.clone();
+        changed.data.insert("who".into(), serde_json::json!("sam"));
+        sessions.save(&changed).await.unwrap();
+        let read = sessions.load(&signed_in.id).await.unwrap();
+        assert_eq!(read.map(|r| r.data), Some(changed.data.clone()));
+
+        sessions.delete(&signed_in.id).await.unwrap();
+        assert!(sessions.load(&signed_in.id).await.unwrap().is_none());
+
+        // Past its expiry, a remembered record is not answered.
+        let mut expired = record("kim");
+        expired.expiry_date =
+            OffsetDateTime::now_utc() - tower_sessions::cookie::time::Duration::seconds(1);
+        sessions.save(&expired).await.unwrap();
+        assert!(sessions.load(&expired.id).await.unwrap().is_none());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_record_read_before_a_sign_out_is_not_remembered_after_it() {
+        let (sessions, dir) = sqlite_sessions().await;
+        let remembered = sessions.remembered.clone().unwrap();
+        let mut signed_in = record("alex");
+        sessions.create(&mut signed_in).await.unwrap();
+        // A slow read began, then the sign-out deleted the session, then the read ended.
+        let writes_before = *remembered.writes();
+        sessions.delete(&signed_in.id).await.unwrap();
+        remembered.read(&signed_in, writes_before);
+        assert!(sessions.load(&signed_in.id).await.unwrap().is_none());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
