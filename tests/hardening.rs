@@ -476,3 +476,53 @@ async fn pages_say_when_the_dashboard_runs_on_the_sandbox_and_only_then() {
     let page = browser.page("/customers", 200).await;
     assert!(!page.contains("sandbox-banner"), "{page}");
 }
+
+/// Pages wait for a turn to render (`pages_at_once`), so a crowd's memory has a ceiling: with
+/// one turn, two pages that each wait on Partner Center are rendered one after the other,
+/// while `/healthz`, not a page, answers meanwhile.
+#[tokio::test]
+async fn pages_beyond_pages_at_once_wait_their_turn() {
+    let app = spawn_app_with(&[("ZTD_PAGES_AT_ONCE", "1")]).await;
+    let browser = Browser::new(&app);
+    browser.sign_in(ADMIN, "/customers").await;
+    let latency = Duration::from_millis(300);
+    set_faults_at(
+        &app.sandbox_url,
+        ztd_dashboard::sandbox::FaultSettings {
+            latency_ms: latency.as_millis() as u64,
+            ..Default::default()
+        },
+    )
+    .await;
+    // Each page's first visit asks Partner Center about its customer: one alone, for how long
+    // a page takes; then two at once.
+    let started = Instant::now();
+    let alone = browser
+        .get(&format!("/customers/{NORTHWIND}/batches"))
+        .await;
+    assert_eq!(alone.status(), 200);
+    let one_page = started.elapsed();
+    let (contoso, fabrikam) = (
+        format!("/customers/{CONTOSO}/batches"),
+        format!("/customers/{FABRIKAM}/batches"),
+    );
+    let started = Instant::now();
+    let (contoso, fabrikam, health) =
+        tokio::join!(browser.get(&contoso), browser.get(&fabrikam), async {
+            tokio::time::sleep(latency / 3).await;
+            let asked = Instant::now();
+            let answer = http().get(format!("{}/healthz", app.address)).send().await;
+            (answer.map(|a| a.status().as_u16()).ok(), asked.elapsed())
+        });
+    let both = started.elapsed();
+    assert_eq!(
+        (contoso.status().as_u16(), fabrikam.status().as_u16()),
+        (200, 200)
+    );
+    assert!(
+        both >= one_page.mul_f64(1.75),
+        "two pages in {both:?}, one in {one_page:?}: rendered at once, not in turn"
+    );
+    assert_eq!(health.0, Some(200));
+    assert!(health.1 < latency, "/healthz waited {:?}", health.1);
+}

@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod oidc;
 pub mod operation_pages;
 pub mod operations;
+mod pages_at_once;
 pub mod panics;
 pub mod path_ids;
 pub mod pending_sign_in;

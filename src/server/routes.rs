@@ -14,8 +14,8 @@ use tower_sessions::SessionManagerLayer;
 
 use super::{
     access_log, assets, assignments, auth, body_rate, csrf, deletions, device_index, exports,
-    headers, health, operation_pages, profiles, server_fns, sign_in, trailing_slash, uploads,
-    AppState,
+    headers, health, operation_pages, pages_at_once, profiles, server_fns, sign_in, trailing_slash,
+    uploads, AppState,
 };
 use crate::app::{shell, App};
 
@@ -31,7 +31,8 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 
 /// Middleware, outermost first: the access log and request id, hardening headers,
 /// compression, the request-body rate, trailing slashes, the cross-site write check,
-/// sessions, the sign-in gate, the server-function guard, the refusal pages.
+/// sessions, the sign-in gate, the server-function guard, the refusal pages; then, for the
+/// pages and their data calls only, a turn to render (`pages_at_once`).
 pub(super) fn router(
     state: AppState,
     sessions: SessionManagerLayer<super::sessions::Sessions>,
@@ -132,9 +133,20 @@ pub(super) fn router(
         .merge(operation_pages::routes())
         .merge(exports::routes())
         .merge(assets::routes(&state))
-        .leptos_routes_with_context(&state, routes, headers::provide_page_policy, move || {
-            shell(options.clone(), names.clone())
-        })
+        .merge(
+            // Only the pages (and their data calls) wait for a turn: see pages_at_once.
+            Router::new()
+                .leptos_routes_with_context(
+                    &state,
+                    routes,
+                    headers::provide_page_policy,
+                    move || shell(options.clone(), names.clone()),
+                )
+                .layer(from_fn_with_state(
+                    pages_at_once::Turns::new(state.config.pages_at_once),
+                    pages_at_once::take_turn,
+                )),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

@@ -30,6 +30,7 @@
 //! | `max_connections` / `ZTD_MAX_CONNECTIONS` | 512 open connections; more wait to be accepted |
 //! | `body_min_bytes_per_sec` / `ZTD_BODY_MIN_BYTES_PER_SEC` | 1024, over each 10 s of a request body (0: no minimum) |
 //! | `server_fn_max_kb` / `ZTD_SERVER_FN_MAX_KB` | 64 (largest request to a server function) |
+//! | `pages_at_once` / `ZTD_PAGES_AT_ONCE` | 32 (pages and their data calls rendered at once; more wait their turn) |
 //! | `parse_concurrency` / `ZTD_PARSE_CONCURRENCY` | the number of cores (uploaded files read at once; more wait) |
 //! | `parse_per_user` / `ZTD_PARSE_PER_USER` | 2 (files one user may have read at once; more are refused) |
 //! | `draft_retention_days` / `ZTD_DRAFT_RETENTION_DAYS` | 14 (unsubmitted drafts and their files are deleted then) |
@@ -140,6 +141,8 @@ pub struct Config {
     pub body_rate_window: Duration,
     /// Largest request body a server function reads.
     pub server_fn_max_bytes: usize,
+    /// Pages and data calls rendered at once ([`super::pages_at_once`]).
+    pub pages_at_once: usize,
     /// Uploaded files read at once by this process ([`super::uploads::parsing`]).
     pub parse_concurrency: usize,
     /// Uploaded files one user may have read at once.
@@ -172,7 +175,7 @@ pub struct ConfigError {
 }
 
 /// Every setting's name: file key, and `ZTD_` + upper case for the environment.
-const KEYS: [&str; 37] = [
+const KEYS: [&str; 38] = [
     "listen_addr",
     "public_url",
     "redirect_url",
@@ -201,6 +204,7 @@ const KEYS: [&str; 37] = [
     "max_connections",
     "body_min_bytes_per_sec",
     "server_fn_max_kb",
+    "pages_at_once",
     "parse_concurrency",
     "parse_per_user",
     "draft_retention_days",
@@ -349,6 +353,7 @@ impl Config {
             parse_or(value("body_min_bytes_per_sec"), Some(1024), whole_number)?;
         let server_fn_max_bytes =
             1024 * parse_or(value("server_fn_max_kb"), Some(64), positive)? as usize;
+        let pages_at_once = parse_or(value("pages_at_once"), Some(32), positive)? as usize;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
         let parse_concurrency =
             parse_or(value("parse_concurrency"), Some(cores), positive)? as usize;
@@ -405,6 +410,7 @@ impl Config {
             body_min_bytes_per_sec,
             body_rate_window: Duration::from_secs(10),
             server_fn_max_bytes,
+            pages_at_once,
             upload_max_bytes,
             upload_max_rows,
             upload_chunk_size,

@@ -131,18 +131,22 @@ fn connection_limits_have_defaults_and_can_be_set() {
     assert_eq!(config.max_connections, 512);
     assert_eq!(config.body_min_bytes_per_sec, 1024);
     assert_eq!(config.server_fn_max_bytes, 64 * 1024);
+    assert_eq!(config.pages_at_once, 32);
     let config = load(&[
         ("ZTD_HEADER_READ_TIMEOUT_SECS", "5"),
         ("ZTD_MAX_CONNECTIONS", "10"),
         ("ZTD_BODY_MIN_BYTES_PER_SEC", "0"),
         ("ZTD_SERVER_FN_MAX_KB", "8"),
+        ("ZTD_PAGES_AT_ONCE", "4"),
     ])
     .unwrap();
     assert_eq!(config.header_read_timeout, Duration::from_secs(5));
     assert_eq!(config.max_connections, 10);
     assert_eq!(config.body_min_bytes_per_sec, 0);
     assert_eq!(config.server_fn_max_bytes, 8 * 1024);
+    assert_eq!(config.pages_at_once, 4);
     assert!(load(&[("ZTD_HEADER_READ_TIMEOUT_SECS", "0")]).is_err());
+    assert!(load(&[("ZTD_PAGES_AT_ONCE", "0")]).is_err());
 }
 
 #[test]
