@@ -133,12 +133,28 @@ fn is_base64(b: u8) -> bool {
     ((b | 0x20).wrapping_sub(b'a') < 26) | (b.wrapping_sub(b'0') < 10) | (b == b'+') | (b == b'/')
 }
 
-/// Whether every byte is in the base64 alphabet: 64 bytes at a time without early exits
-/// inside a block, which the compiler vectorises (a 4,000-character hash takes ~0.1 µs).
+/// Whether every byte is in the base64 alphabet. A hash is nearly always whole and valid, so
+/// the bytes are judged in one pass with no early exit, which the compiler vectorises; with
+/// AVX2 where the processor has it (32 bytes an instruction), a fifth of `check`'s time was
+/// this loop at 16 bytes.
 fn all_base64(bytes: &[u8]) -> bool {
-    bytes
-        .chunks(64)
-        .all(|block| block.iter().fold(true, |ok, &b| ok & is_base64(b)))
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        return unsafe { all_base64_avx2(bytes) };
+    }
+    all_base64_anywhere(bytes)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn all_base64_avx2(bytes: &[u8]) -> bool {
+    all_base64_anywhere(bytes)
+}
+
+#[inline(always)]
+fn all_base64_anywhere(bytes: &[u8]) -> bool {
+    bytes.iter().fold(true, |ok, &b| ok & is_base64(b))
 }
 
 /// Padding that is exactly what the length of the data before it needs.
