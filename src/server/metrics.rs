@@ -3,8 +3,8 @@
 //! Counted where it happens, through the `metrics` facade: HTTP requests by route and status
 //! with their latency ([`super::access_log`]), Partner Center calls by operation and outcome,
 //! retries included (`partner_center::client`), work taken over from a dead replica
-//! ([`super::reconcile`]), panics ([`super::panics`]). Read when scraped: operations by kind and state, the database
-//! pool's use, and the build's version. `metrics` has one recorder per process: the first
+//! ([`super::reconcile`]), panics ([`super::panics`]). Read when scraped: operations by kind
+//! and state, the database pool's use, and the build's version. `metrics` has one recorder per process: the first
 //! dashboard of a process with a metrics listener installs it, and every later one (tests
 //! start many) shares it.
 
