@@ -1,19 +1,20 @@
 //! A panic, where the people who run the dashboard look. tokio keeps serving when a task
 //! panics (that request or that piece of background work alone ends), so a panic would
 //! otherwise be a few lines on standard error: outside the JSON log and unseen by
-//! monitoring. [`report`] makes each one an error event of the log, in the span it
-//! happened in (a request's carries the request's id), with a backtrace when
-//! `RUST_BACKTRACE` asks for one, and counts it (`ztd_panics_total`), so that an alert can
-//! watch for any. The load benchmarks require the count to stay at 0.
-
-use std::backtrace::{Backtrace, BacktraceStatus};
+//! monitoring. [`report`] also makes each one an error event of the log, in the span it
+//! happened in (a request's carries the request's id), and counts it (`ztd_panics_total`),
+//! so that an alert can watch for any. The load benchmarks require the count to stay at 0.
 
 use super::metrics::PANICS;
 
-/// Replaces the standard report of a panic with [`report_one`]; once, at start-up, after
-/// the log is set up.
+/// Adds [`report_one`] to the standard report of a panic (standard error, with a backtrace
+/// when `RUST_BACKTRACE` asks); once, at start-up, after the log is set up.
 pub fn report() {
-    std::panic::set_hook(Box::new(report_one));
+    let standard = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |panic| {
+        report_one(panic);
+        standard(panic);
+    }));
 }
 
 fn report_one(panic: &std::panic::PanicHookInfo<'_>) {
@@ -25,13 +26,7 @@ fn report_one(panic: &std::panic::PanicHookInfo<'_>) {
         .unwrap_or_default();
     let thread = std::thread::current();
     let thread = thread.name().unwrap_or("unnamed");
-    let backtrace = Backtrace::capture();
-    match backtrace.status() {
-        BacktraceStatus::Captured => {
-            tracing::error!(%location, thread, %backtrace, "panicked: {message}");
-        }
-        _ => tracing::error!(%location, thread, "panicked: {message}"),
-    }
+    tracing::error!(%location, thread, "panicked: {message}");
 }
 
 #[cfg(test)]
