@@ -51,8 +51,8 @@ where
     // so nothing is pending there. Asked on the server too, `Transition` runs an effect that
     // reads its task list while the page's data, on the other worker thread, writes it; the
     // signal is read with a lock that does not wait, and a read that meets the write panics
-    // as "a reactive value that has already been disposed" (a dozen times a second under
-    // load, each panic's report costing time and memory).
+    // as "a reactive value that has already been disposed" (10–16 times in 15 s under
+    // the benchmarks' loads, each report costing time and memory).
     #[cfg(feature = "ssr")]
     let transition = view! { <Transition fallback>{content}</Transition> };
     #[cfg(not(feature = "ssr"))]
