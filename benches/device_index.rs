@@ -162,17 +162,9 @@ async fn measure_on(postgres: Option<String>, throttled_build: bool) -> Vec<Line
     let port = free_port();
     let sandbox = large_sandbox(port, throttled_build).await;
     let app = TestApp::for_process_on(port, &sandbox, postgres).await;
-    let metrics_addr = format!("127.0.0.1:{}", free_port());
-    let _dashboard = Dashboard::start(
-        port,
-        &app,
-        &sandbox,
-        &[
-            ("ZTD_SITE_ROOT", "target/site"),
-            ("ZTD_METRICS_ADDR", &metrics_addr),
-        ],
-    )
-    .await;
+    let (_dashboard, metrics_addr) =
+        Dashboard::start_with_metrics(port, &app, &sandbox, &[("ZTD_SITE_ROOT", "target/site")])
+            .await;
     let browser = Browser::new(&app);
     browser.sign_in(ADMIN, "/devices").await;
     let (took, read, devices) = build(&app, &browser).await;

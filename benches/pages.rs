@@ -314,19 +314,10 @@ async fn measure() -> Vec<Line> {
     }
     let app = Arc::new(TestApp::for_process(port, &sandbox).await);
     // Shared with the memory sampler below.
-    let metrics_addr = format!("127.0.0.1:{}", free_port());
-    let dashboard = Arc::new(
-        Dashboard::start(
-            port,
-            &app,
-            &sandbox,
-            &[
-                ("ZTD_SITE_ROOT", "target/site"),
-                ("ZTD_METRICS_ADDR", &metrics_addr),
-            ],
-        )
-        .await,
-    );
+    let (dashboard, metrics_addr) =
+        Dashboard::start_with_metrics(port, &app, &sandbox, &[("ZTD_SITE_ROOT", "target/site")])
+            .await;
+    let dashboard = Arc::new(dashboard);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = dashboard.rss_bytes();
 

@@ -42,6 +42,21 @@ impl Dashboard {
         Dashboard::start_logging(port, app, sandbox, extra, &quiet, Stdio::null()).await
     }
 
+    /// [`Dashboard::start`] with its Prometheus metrics served on a free port, whose address
+    /// it returns beside it (the load benchmarks read its panics there).
+    pub async fn start_with_metrics(
+        port: u16,
+        app: &TestApp,
+        sandbox: &Sandbox,
+        extra: &[(&str, &str)],
+    ) -> (Dashboard, String) {
+        let metrics = format!("127.0.0.1:{}", super::free_port());
+        let mut settings = extra.to_vec();
+        settings.push(("ZTD_METRICS_ADDR", &metrics));
+        let dashboard = Dashboard::start(port, app, sandbox, &settings).await;
+        (dashboard, metrics)
+    }
+
     /// [`Dashboard::start`], its log (`RUST_LOG` at `info`, one JSON object a line) written
     /// to `log`.
     pub async fn start_with_log(
