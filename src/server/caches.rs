@@ -298,6 +298,93 @@ impl PageCursors {
     }
 }
 
+/// Each sign-in's whole customer list, as Partner Center gave it: what a device search across
+/// customers may show that person (`Config::customer_list_ttl`; its age is shown with the
+/// results, so a customer lost or gained since is explained).
+#[derive(Clone)]
+pub struct CustomerLists(Arc<BoundedMap<String, Arc<CustomerList>>>);
+
+/// The customers a sign-in may open (lowercased id → name), and when they were read.
+#[derive(Debug, Default)]
+pub struct CustomerList {
+    pub read_at: i64,
+    pub customers: HashMap<String, String>,
+}
+
+impl CustomerLists {
+    pub fn new(lifetime: Duration) -> Self {
+        CustomerLists(Arc::new(BoundedMap::new(1_000, lifetime)))
+    }
+
+    pub fn recent(&self, sign_in_id: &str) -> Option<Arc<CustomerList>> {
+        self.0.get(&sign_in_id.to_string())
+    }
+
+    pub fn remember(&self, sign_in_id: &str, list: Arc<CustomerList>) {
+        self.0.insert(sign_in_id.to_string(), list);
+    }
+}
+
+/// What every person of a partner sees alike, read at most once per `lifetime` per partner
+/// (the device index's entries: `device_index::entries`), so that people searching at once
+/// do not each read it.
+#[derive(Clone)]
+pub struct PerPartner<V> {
+    values: Arc<BoundedMap<String, V>>,
+    /// One read at a time: when a value runs out under 50 people searching, one reads it and
+    /// the others wait for that (without it, each read it at once, every time it ran out).
+    reading: Arc<tokio::sync::Mutex<()>>,
+    /// Counts the [`PerPartner::forget`]s. A value read while one happened may predate the
+    /// change that caused it (the read began before that change was committed), so it is
+    /// returned to its reader but not kept; the count is compared and the value kept under
+    /// this lock, so no forget can fall between the two.
+    forgets: Arc<Mutex<u64>>,
+}
+
+impl<V: Clone> PerPartner<V> {
+    pub fn new(lifetime: Duration) -> Self {
+        PerPartner {
+            values: Arc::new(BoundedMap::new(1_000, lifetime)),
+            reading: Arc::default(),
+            forgets: Arc::default(),
+        }
+    }
+
+    fn forgets(&self) -> MutexGuard<'_, u64> {
+        self.forgets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The partner's value, or `read`'s when it has none or it ran out.
+    pub async fn get_or_read<E, Read>(&self, tenant_id: &str, read: Read) -> Result<V, E>
+    where
+        Read: std::future::Future<Output = Result<V, E>>,
+    {
+        let key = tenant_id.to_string();
+        if let Some(value) = self.values.get(&key) {
+            return Ok(value);
+        }
+        let _one_reader = self.reading.lock().await;
+        if let Some(value) = self.values.get(&key) {
+            return Ok(value);
+        }
+        let forgets_before = *self.forgets();
+        let value = read.await?;
+        let forgets = self.forgets();
+        if *forgets == forgets_before {
+            self.values.insert(key, value.clone());
+        }
+        Ok(value)
+    }
+
+    /// Read it again next time: this process just changed it (call it after the change is
+    /// committed). A read under way is not kept either.
+    pub fn forget(&self, tenant_id: &str) {
+        let mut forgets = self.forgets();
+        *forgets += 1;
+        self.values.retain(|key| key != tenant_id);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,74 +462,30 @@ mod tests {
         assert!(lists.recent("s1", "c1", 0).is_none());
         assert_eq!(lists.recent("s1", "c2", 0).unwrap()[0].id, "c");
     }
-}
 
-/// Each sign-in's whole customer list, as Partner Center gave it: what a device search across
-/// customers may show that person (`Config::customer_list_ttl`; its age is shown with the
-/// results, so a customer lost or gained since is explained).
-#[derive(Clone)]
-pub struct CustomerLists(Arc<BoundedMap<String, Arc<CustomerList>>>);
+    #[tokio::test]
+    async fn a_value_read_while_it_was_forgotten_is_not_kept() {
+        let values = PerPartner::<u32>::new(Duration::MAX);
+        let (committed, read_on) = tokio::sync::oneshot::channel::<()>();
+        // A read that began before a change was committed and ends after it was forgotten.
+        let reader = {
+            let values = values.clone();
+            tokio::spawn(async move {
+                let stale = async {
+                    read_on.await.unwrap();
+                    Ok::<_, ()>(1)
+                };
+                values.get_or_read("t", stale).await
+            })
+        };
+        tokio::task::yield_now().await;
+        values.forget("t");
+        committed.send(()).unwrap();
+        assert_eq!(reader.await.unwrap(), Ok(1), "its reader still gets it");
 
-/// The customers a sign-in may open (lowercased id → name), and when they were read.
-#[derive(Debug, Default)]
-pub struct CustomerList {
-    pub read_at: i64,
-    pub customers: HashMap<String, String>,
-}
-
-impl CustomerLists {
-    pub fn new(lifetime: Duration) -> Self {
-        CustomerLists(Arc::new(BoundedMap::new(1_000, lifetime)))
-    }
-
-    pub fn recent(&self, sign_in_id: &str) -> Option<Arc<CustomerList>> {
-        self.0.get(&sign_in_id.to_string())
-    }
-
-    pub fn remember(&self, sign_in_id: &str, list: Arc<CustomerList>) {
-        self.0.insert(sign_in_id.to_string(), list);
-    }
-}
-
-/// What every person of a partner sees alike, read at most once per `lifetime` per partner
-/// (the device index's entries: `device_index::entries`), so that people searching at once
-/// do not each read it.
-#[derive(Clone)]
-pub struct PerPartner<V> {
-    values: Arc<BoundedMap<String, V>>,
-    /// One read at a time: when a value runs out under 50 people searching, one reads it and
-    /// the others wait for that (without it, each read it at once, every time it ran out).
-    reading: Arc<tokio::sync::Mutex<()>>,
-}
-
-impl<V: Clone> PerPartner<V> {
-    pub fn new(lifetime: Duration) -> Self {
-        PerPartner {
-            values: Arc::new(BoundedMap::new(1_000, lifetime)),
-            reading: Arc::default(),
-        }
-    }
-
-    /// The partner's value, or `read`'s when it has none or it ran out.
-    pub async fn get_or_read<E, Read>(&self, tenant_id: &str, read: Read) -> Result<V, E>
-    where
-        Read: std::future::Future<Output = Result<V, E>>,
-    {
-        let key = tenant_id.to_string();
-        if let Some(value) = self.values.get(&key) {
-            return Ok(value);
-        }
-        let _one_reader = self.reading.lock().await;
-        if let Some(value) = self.values.get(&key) {
-            return Ok(value);
-        }
-        let value = read.await?;
-        self.values.insert(key, value.clone());
-        Ok(value)
-    }
-
-    /// Read it again next time: this process just changed it.
-    pub fn forget(&self, tenant_id: &str) {
-        self.values.retain(|key| key != tenant_id);
+        let next = values.get_or_read("t", async { Ok::<_, ()>(2) }).await;
+        assert_eq!(next, Ok(2), "the next read asks again");
+        let kept = values.get_or_read("t", async { Ok::<_, ()>(3) }).await;
+        assert_eq!(kept, Ok(2), "and that one is kept");
     }
 }
