@@ -479,13 +479,14 @@ async fn pages_say_when_the_dashboard_runs_on_the_sandbox_and_only_then() {
 
 /// Pages wait for a turn to render (`pages_at_once`), so a crowd's memory has a ceiling: with
 /// one turn, two pages that each wait on Partner Center are rendered one after the other,
-/// while `/healthz`, not a page, answers meanwhile.
+/// while `/healthz`, not a page, answers meanwhile. Judged by the order and spacing of the
+/// answers, bounds that a busy machine (two test runs side by side) only widens.
 #[tokio::test]
 async fn pages_beyond_pages_at_once_wait_their_turn() {
     let app = spawn_app_with(&[("ZTD_PAGES_AT_ONCE", "1")]).await;
     let browser = Browser::new(&app);
     browser.sign_in(ADMIN, "/customers").await;
-    let latency = Duration::from_millis(300);
+    let latency = Duration::from_millis(500);
     set_faults_at(
         &app.sandbox_url,
         ztd_dashboard::sandbox::FaultSettings {
@@ -494,35 +495,34 @@ async fn pages_beyond_pages_at_once_wait_their_turn() {
         },
     )
     .await;
-    // Each page's first visit asks Partner Center about its customer: one alone, for how long
-    // a page takes; then two at once.
-    let started = Instant::now();
-    let alone = browser
-        .get(&format!("/customers/{NORTHWIND}/batches"))
-        .await;
-    assert_eq!(alone.status(), 200);
-    let one_page = started.elapsed();
-    let (contoso, fabrikam) = (
-        format!("/customers/{CONTOSO}/batches"),
-        format!("/customers/{FABRIKAM}/batches"),
-    );
-    let started = Instant::now();
-    let (contoso, fabrikam, health) =
-        tokio::join!(browser.get(&contoso), browser.get(&fabrikam), async {
-            tokio::time::sleep(latency / 3).await;
-            let asked = Instant::now();
-            let answer = http().get(format!("{}/healthz", app.address)).send().await;
-            (answer.map(|a| a.status().as_u16()).ok(), asked.elapsed())
-        });
-    let both = started.elapsed();
-    assert_eq!(
-        (contoso.status().as_u16(), fabrikam.status().as_u16()),
-        (200, 200)
+    // Each page's first visit asks Partner Center about its customer, which takes `latency`.
+    let page = |customer: &str| {
+        let path = format!("/customers/{customer}/batches");
+        let browser = &browser;
+        async move {
+            let status = browser.get(&path).await.status().as_u16();
+            (status, Instant::now())
+        }
+    };
+    let health = async {
+        tokio::time::sleep(latency / 3).await;
+        let answer = http().get(format!("{}/healthz", app.address)).send().await;
+        (answer.map(|a| a.status().as_u16()).ok(), Instant::now())
+    };
+    let ((contoso, contoso_at), (fabrikam, fabrikam_at), (health, health_at)) =
+        tokio::join!(page(CONTOSO), page(FABRIKAM), health);
+    assert_eq!((contoso, fabrikam, health), (200, 200, Some(200)));
+    let (first, second) = (contoso_at.min(fabrikam_at), contoso_at.max(fabrikam_at));
+    // The second page's turn came when the first had its answer; then it waited on Partner
+    // Center itself. Rendered at once, they would have been answered together.
+    assert!(
+        second - first >= latency.mul_f64(0.8),
+        "the two pages answered {:?} apart: rendered at once, not in turn",
+        second - first
     );
     assert!(
-        both >= one_page.mul_f64(1.75),
-        "two pages in {both:?}, one in {one_page:?}: rendered at once, not in turn"
+        health_at < second,
+        "/healthz answered {:?} after the second page: it waited for a turn",
+        health_at - second
     );
-    assert_eq!(health.0, Some(200));
-    assert!(health.1 < latency, "/healthz waited {:?}", health.1);
 }
