@@ -384,12 +384,12 @@ fn csv(
     rows: impl Stream<Item = Result<Vec<ExportRow>, AppError>> + Send + 'static,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let mut head = String::from("\u{FEFF}");
-    line(&mut head, header().into_iter().map(str::to_string));
+    line(&mut head, header());
     let pieces = rows.map(|page| match page {
         Ok(page) => {
             let mut out = String::new();
             for row in page {
-                line(&mut out, row.0.into_iter());
+                line(&mut out, row.0);
             }
             Ok(Bytes::from(out))
         }

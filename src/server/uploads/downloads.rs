@@ -204,7 +204,7 @@ fn header_line(columns: &[(String, Field)], which: Which) -> String {
         header.push(STATUS);
     }
     header.extend([ERROR_CODE, EXPLANATION]);
-    line(&mut out, header.into_iter().map(str::to_string));
+    line(&mut out, header);
     out
 }
 
@@ -215,9 +215,10 @@ fn row_line(
     shown: &JobDeviceRow,
     which: Which,
 ) {
-    let mut cells: Vec<String> = Vec::new();
+    let number = stored.device.row.to_string();
+    let mut cells: Vec<&str> = Vec::with_capacity(columns.len() + 4);
     if which == Which::Report {
-        cells.push(stored.device.row.to_string());
+        cells.push(&number);
     }
     cells.extend(
         columns
@@ -225,21 +226,21 @@ fn row_line(
             .map(|(_, field)| value(&stored.device, *field).unwrap_or_default()),
     );
     if which == Which::Report {
-        cells.push(shown.status.label().to_string());
+        cells.push(shown.status.label());
     }
-    cells.push(shown.error_code.clone().unwrap_or_default());
-    cells.push(shown.explanation.clone().unwrap_or_default());
-    line(out, cells.into_iter());
+    cells.push(shown.error_code.as_deref().unwrap_or_default());
+    cells.push(shown.explanation.as_deref().unwrap_or_default());
+    line(out, cells);
 }
 
-fn value(device: &DeviceRow, field: Field) -> Option<String> {
+fn value(device: &DeviceRow, field: Field) -> Option<&str> {
     match field {
-        Field::SerialNumber => device.serial_number.clone(),
-        Field::ProductKey => device.product_key.clone(),
-        Field::HardwareHash => device.hardware_hash.clone(),
-        Field::Manufacturer => device.manufacturer.clone(),
-        Field::Model => device.model.clone(),
-        Field::GroupTag => device.group_tag.clone(),
+        Field::SerialNumber => device.serial_number.as_deref(),
+        Field::ProductKey => device.product_key.as_deref(),
+        Field::HardwareHash => device.hardware_hash.as_deref(),
+        Field::Manufacturer => device.manufacturer.as_deref(),
+        Field::Model => device.model.as_deref(),
+        Field::GroupTag => device.group_tag.as_deref(),
         Field::AssignedUser => None,
     }
 }
