@@ -17,6 +17,9 @@ use crate::model::{AppError, BatchRow, CustomerRow};
 use crate::partner_center::{Continuation, Page, PartnerCenterError};
 use crate::server::store::Store;
 
+mod per_partner;
+pub use per_partner::{Changing, PerPartner};
+
 /// A map behind a lock that a panicking holder cannot leave unusable, with at most
 /// `capacity` keys, each value kept for `lifetime` after it was written.
 pub(super) struct BoundedMap<K, V> {
@@ -325,66 +328,6 @@ impl CustomerLists {
     }
 }
 
-/// What every person of a partner sees alike, read at most once per `lifetime` per partner
-/// (the device index's entries: `device_index::entries`), so that people searching at once
-/// do not each read it.
-#[derive(Clone)]
-pub struct PerPartner<V> {
-    values: Arc<BoundedMap<String, V>>,
-    /// One read at a time: when a value runs out under 50 people searching, one reads it and
-    /// the others wait for that (without it, each read it at once, every time it ran out).
-    reading: Arc<tokio::sync::Mutex<()>>,
-    /// Counts the [`PerPartner::forget`]s. A value read while one happened may predate the
-    /// change that caused it (the read began before that change was committed), so it is
-    /// returned to its reader but not kept; the count is compared and the value kept under
-    /// this lock, so no forget can fall between the two.
-    forgets: Arc<Mutex<u64>>,
-}
-
-impl<V: Clone> PerPartner<V> {
-    pub fn new(lifetime: Duration) -> Self {
-        PerPartner {
-            values: Arc::new(BoundedMap::new(1_000, lifetime)),
-            reading: Arc::default(),
-            forgets: Arc::default(),
-        }
-    }
-
-    fn forgets(&self) -> MutexGuard<'_, u64> {
-        self.forgets.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The partner's value, or `read`'s when it has none or it ran out.
-    pub async fn get_or_read<E, Read>(&self, tenant_id: &str, read: Read) -> Result<V, E>
-    where
-        Read: std::future::Future<Output = Result<V, E>>,
-    {
-        let key = tenant_id.to_string();
-        if let Some(value) = self.values.get(&key) {
-            return Ok(value);
-        }
-        let _one_reader = self.reading.lock().await;
-        if let Some(value) = self.values.get(&key) {
-            return Ok(value);
-        }
-        let forgets_before = *self.forgets();
-        let value = read.await?;
-        let forgets = self.forgets();
-        if *forgets == forgets_before {
-            self.values.insert(key, value.clone());
-        }
-        Ok(value)
-    }
-
-    /// Read it again next time: this process just changed it (call it after the change is
-    /// committed). A read under way is not kept either.
-    pub fn forget(&self, tenant_id: &str) {
-        let mut forgets = self.forgets();
-        *forgets += 1;
-        self.values.retain(|key| key != tenant_id);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,31 +404,5 @@ mod tests {
         assert_eq!(store.customer_changes("c2").await.unwrap(), 0);
         assert!(lists.recent("s1", "c1", 0).is_none());
         assert_eq!(lists.recent("s1", "c2", 0).unwrap()[0].id, "c");
-    }
-
-    #[tokio::test]
-    async fn a_value_read_while_it_was_forgotten_is_not_kept() {
-        let values = PerPartner::<u32>::new(Duration::MAX);
-        let (committed, read_on) = tokio::sync::oneshot::channel::<()>();
-        // A read that began before a change was committed and ends after it was forgotten.
-        let reader = {
-            let values = values.clone();
-            tokio::spawn(async move {
-                let stale = async {
-                    read_on.await.unwrap();
-                    Ok::<_, ()>(1)
-                };
-                values.get_or_read("t", stale).await
-            })
-        };
-        tokio::task::yield_now().await;
-        values.forget("t");
-        committed.send(()).unwrap();
-        assert_eq!(reader.await.unwrap(), Ok(1), "its reader still gets it");
-
-        let next = values.get_or_read("t", async { Ok::<_, ()>(2) }).await;
-        assert_eq!(next, Ok(2), "the next read asks again");
-        let kept = values.get_or_read("t", async { Ok::<_, ()>(3) }).await;
-        assert_eq!(kept, Ok(2), "and that one is kept");
     }
 }

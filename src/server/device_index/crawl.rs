@@ -60,7 +60,8 @@ pub(crate) async fn opened(state: &AppState, user: &SessionUser, customer: &Cust
             Ok(entry)
         }
         _ => {
-            let noted = state
+            let _change = state.index_entries.changing(&user.tenant_id);
+            state
                 .store
                 .note_index_customer(
                     &user.tenant_id,
@@ -68,9 +69,7 @@ pub(crate) async fn opened(state: &AppState, user: &SessionUser, customer: &Cust
                     &customer.name,
                     &user.sign_in_id,
                 )
-                .await;
-            state.index_entries.forget(&user.tenant_id);
-            noted
+                .await
         }
     };
     match noted {
@@ -122,6 +121,7 @@ pub async fn read_in_background(
     };
     if let Err(error) = &read {
         tracing::warn!(customer = %entry.customer_id, %error, "could not read a customer for the device index");
+        let _change = state.index_entries.changing(&entry.tenant_id);
         if let Err(e) = state
             .store
             .index_read_failed(&entry.tenant_id, &entry.customer_id, error)
@@ -130,7 +130,6 @@ pub async fn read_in_background(
             tracing::warn!(error = %e, "could not note a failed index read");
         }
     }
-    state.index_entries.forget(&entry.tenant_id);
     lease.release().await;
     read.map(Some)
 }
@@ -206,6 +205,7 @@ async fn read_customer(
                 .and_then(|p| profiles.get(p).cloned());
         }
     }
+    let _change = state.index_entries.changing(&entry.tenant_id);
     state
         .store
         .replace_indexed_customer(&entry.tenant_id, &entry.customer_id, &devices, unix_now())
@@ -252,11 +252,12 @@ pub async fn read_due(state: &AppState, entries: Vec<IndexEntry>) {
                 }
                 // Said once on the entry, not written again at every round.
                 None if entry.error.as_deref() != Some(SIGN_IN_ENDED) => {
+                    let change = state.index_entries.changing(&entry.tenant_id);
                     let noted = state
                         .store
                         .index_read_failed(&entry.tenant_id, &entry.customer_id, SIGN_IN_ENDED)
                         .await;
-                    state.index_entries.forget(&entry.tenant_id);
+                    drop(change);
                     if let Err(error) = noted {
                         tracing::warn!(%error, "could not note an ended sign-in on the device index");
                     }

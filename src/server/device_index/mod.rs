@@ -52,8 +52,10 @@ pub struct IndexedDevice {
 
 /// A partner's entries, by customer name, as pages use them: read at most every two seconds
 /// per partner (`AppState::index_entries`), so that 50 people searching at once do not each
-/// read 1,250 rows (that was most of a search's time on SQLite); what this process changes
-/// it forgets at once, so "check again" shows its own outcome.
+/// read 1,250 rows (that was most of a search's time on SQLite). While this process changes
+/// them they are read afresh, and forgotten once the change is committed
+/// (`PerPartner::changing`), so "check again" shows its own outcome and a search never shows
+/// the devices a read wrote beside the entry as it was before that read.
 pub(crate) async fn entries(
     state: &crate::server::AppState,
     tenant_id: &str,

@@ -403,10 +403,11 @@ pub async fn read_all(
         .map(|(id, name)| (id.as_str(), name.as_str()))
         .collect();
     let (store, user) = (&caller.state.store, &caller.user);
+    let change = caller.state.index_entries.changing(&user.tenant_id);
     store
         .note_index_customers(&user.tenant_id, &customers, &user.sign_in_id)
         .await?;
-    caller.state.index_entries.forget(&user.tenant_id);
+    drop(change);
     // Read once into the partner's cache, which the searches that follow use too.
     let entries = super::entries(&caller.state, &user.tenant_id).await?;
     let state = caller.state.clone();
