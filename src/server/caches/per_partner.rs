@@ -117,8 +117,8 @@ impl<V: Clone> Drop for Changing<V> {
 mod tests {
     use super::*;
 
-    fn read(value: u32) -> impl std::future::Future<Output = Result<u32, ()>> {
-        async move { Ok(value) }
+    async fn read(value: u32) -> Result<u32, ()> {
+        Ok(value)
     }
 
     #[tokio::test]
