@@ -100,7 +100,7 @@ pub struct Changing<V: Clone> {
 
 impl<V: Clone> Drop for Changing<V> {
     fn drop(&mut self) {
-        let mut changes = self.of.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut changes = self.of.changes();
         changes.count += 1;
         if let Some(under_way) = changes.under_way.get_mut(&self.tenant_id) {
             *under_way -= 1;
